@@ -1,0 +1,42 @@
+# Gerbang: `make run` starts the whole local stack, `make test` runs the suite.
+# Everything downloaded or generated lives in .cache/ (git-ignored).
+
+PYTHON ?= python3
+CACHE := .cache
+VENV := $(CACHE)/venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: run test test-unit lint bench venv system-deps clean
+
+run: $(STAMP) system-deps
+	$(PY) -m gerbang_ops.stack
+
+test: $(STAMP) system-deps
+	$(PY) -m ruff check .
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+test-unit: $(STAMP)
+	$(PY) -m pytest tests/unit $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(PY) -m ruff check .
+
+bench: $(STAMP) system-deps
+	$(PY) -m bench
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml extension-service/pyproject.toml scripts/pyproject.toml constraints.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -c constraints.txt -e ./extension-service -e ./scripts -e .
+	touch $@
+
+# Debian packages the suite and the local stack use: Chromium for browser tests,
+# PostgreSQL for the storage tests on a second database, Maven and a JDK for Keycloak.
+system-deps:
+	@$(PY) -m gerbang_ops.system_deps
+
+clean:
+	rm -rf $(CACHE)

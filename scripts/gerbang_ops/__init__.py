@@ -1,0 +1,1 @@
+"""Gerbang operations: Keycloak runtime, realm provisioning, local stack and importers."""

@@ -1,0 +1,3 @@
+from gerbang_ops.provision.cli import main
+
+raise SystemExit(main())

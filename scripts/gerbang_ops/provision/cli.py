@@ -1,0 +1,97 @@
+"""``provision validate | plan | apply``: realms as code for DevOps.
+
+Exit codes: 0 done (plan: nothing pending), 1 error, 2 (plan only) changes pending.
+Every failure is one readable line naming the file, JSON path or call and the reason.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from gerbang_ops.paths import REALM_CONFIG, THEMES
+from gerbang_ops.provision.changes import Change
+from gerbang_ops.provision.files import ConfigFileError, RealmSpec, load_realms
+from gerbang_ops.provision.keycloak_api import ApiError, KeycloakApi
+from gerbang_ops.provision.planner import plan_realm
+from gerbang_ops.provision.validate import check_references
+
+EXIT_OK, EXIT_ERROR, EXIT_PENDING = 0, 1, 2
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="provision", description=__doc__.splitlines()[0])
+    parser.add_argument("command", choices=["validate", "plan", "apply"])
+    parser.add_argument("--realm", action="append", dest="realms",
+                        help="only this realm (repeatable); default: every realm folder")
+    parser.add_argument("--config-dir", type=Path, default=REALM_CONFIG)
+    parser.add_argument("--themes-dir", type=Path, default=THEMES)
+    parser.add_argument("--url", default=os.environ.get("KEYCLOAK_URL", "http://127.0.0.1:8080"))
+    parser.add_argument("--user", default=os.environ.get("KEYCLOAK_ADMIN_USER", "admin"))
+    parser.add_argument("--password-env", default="KEYCLOAK_ADMIN_PASSWORD",
+                        help="environment variable holding the admin password")
+    return parser.parse_args(argv)
+
+
+def load_and_check(config_dir: Path, themes_dir: Path, realms: list[str] | None) -> list[RealmSpec]:
+    specs = load_realms(config_dir, os.environ, realms)
+    problems = [p for spec in specs for p in check_references(spec, themes_dir)]
+    if problems:
+        raise ConfigFileError(problems)
+    return specs
+
+
+def provision(api: KeycloakApi, specs: list[RealmSpec], apply: bool,
+              out: Callable[[str], None] = print) -> list[Change]:
+    """Plan (and with apply=True carry out) every realm; returns the changes found."""
+    found: list[Change] = []
+    for spec in specs:
+        changes = plan_realm(api, spec)
+        for change in changes:
+            out(change.describe())
+            if apply:
+                try:
+                    change.run()
+                except ApiError as exc:
+                    raise ApiError(f"{change.realm}: {change.kind} {change.name!r} "
+                                   f"({change.source or 'live'}): {exc}") from exc
+        found += changes
+    return found
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    try:
+        specs = load_and_check(args.config_dir, args.themes_dir, args.realms)
+        if args.command == "validate":
+            print(f"realm-config is valid: {', '.join(s.name for s in specs)}")
+            return EXIT_OK
+        password = os.environ.get(args.password_env)
+        if not password:
+            print(f"error: set {args.password_env} to the Keycloak admin password",
+                  file=sys.stderr)
+            return EXIT_ERROR
+        started = time.monotonic()
+        api = KeycloakApi(args.url, args.user, password)
+        changes = provision(api, specs, apply=args.command == "apply")
+    except ConfigFileError as exc:
+        for problem in exc.problems:
+            print(f"error: {problem}", file=sys.stderr)
+        return EXIT_ERROR
+    except ApiError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    verb = "applied" if args.command == "apply" else "pending"
+    print(f"{len(changes)} change(s) {verb}; {api.requests_made} request(s), "
+          f"{api.writes_made} write(s) in {time.monotonic() - started:.1f}s")
+    if args.command == "plan" and changes:
+        return EXIT_PENDING
+    return EXIT_OK
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,37 @@
+"""Realm roles: the declared ones are owned; any other, except Keycloak's own, is removed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from gerbang_ops.provision.changes import Change, seg
+from gerbang_ops.provision.compare import differences
+from gerbang_ops.provision.files import RealmSpec
+from gerbang_ops.provision.keycloak_api import KeycloakApi
+
+
+def built_in(realm: str) -> set[str]:
+    return {"offline_access", "uma_authorization", f"default-roles-{realm}"}
+
+
+def plan(api: KeycloakApi, spec: RealmSpec, exists: bool) -> list[Change]:
+    base = f"/{seg(spec.name)}/roles"
+    live: dict[str, dict[str, Any]] = {}
+    if exists:
+        live = {r["name"]: r for r in api.get(base, briefRepresentation="false")}
+    changes = []
+    for role in spec.roles:
+        name = role["name"]
+        source = spec.source(f"role:{name}")
+        if name not in live:
+            changes.append(Change(spec.name, "role", name, "create", source,
+                                  run=lambda r=role: api.post(base, r)))
+        elif diffs := differences(role, live[name]):
+            changes.append(Change(spec.name, "role", name, "update", source, details=diffs,
+                                  run=lambda r=role: api.put(f"{base}/{seg(r['name'])}", r)))
+    declared = {r["name"] for r in spec.roles}
+    for name in sorted(set(live) - declared - built_in(spec.name)):
+        changes.append(Change(spec.name, "role", name, "delete", "",
+                              details=["not in realm-config"],
+                              run=lambda n=name: api.delete(f"{base}/{seg(n)}")))
+    return changes

@@ -1,0 +1,64 @@
+"""Session-wide real servers: one Keycloak (own data folder, free ports) provisioned once."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterator
+
+import pytest
+from gerbang_ops.keycloak.server import KeycloakServer, free_port
+from gerbang_ops.paths import REALM_CONFIG, THEMES
+from gerbang_ops.provision.cli import load_and_check, provision
+from gerbang_ops.provision.files import RealmSpec
+from gerbang_ops.provision.keycloak_api import KeycloakApi
+
+SIDECAR_URL = "http://127.0.0.1:5999"
+
+
+@pytest.fixture(scope="session")
+def keycloak(tmp_path_factory: pytest.TempPathFactory) -> Iterator[KeycloakServer]:
+    server = KeycloakServer(data_dir=tmp_path_factory.mktemp("keycloak"),
+                            admin_password=secrets.token_urlsafe(16))
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def smtp_port() -> int:
+    return free_port()
+
+
+@pytest.fixture(scope="session")
+def realm_env(smtp_port: int) -> dict[str, str]:
+    """Values for the realm files' placeholders, as DevOps would export them."""
+    secret = lambda: secrets.token_urlsafe(24)  # noqa: E731
+    return {
+        "SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(smtp_port),
+        "SMTP_FROM": "no-reply@gerbang.test", "SIDECAR_PUBLIC_URL": SIDECAR_URL,
+        "SIDECAR_CLIENT_SECRET": secret(), "AKSES_PORTAL_CLIENT_SECRET": secret(),
+        "EASY_CLIENT_SECRET": secret(), "OSS_PORTAL_CLIENT_SECRET": secret(),
+        "BSRE_PORTAL_CLIENT_SECRET": secret(), "INSW_PORTAL_CLIENT_SECRET": secret(),
+    }
+
+
+@pytest.fixture(scope="session")
+def admin_api(keycloak: KeycloakServer) -> KeycloakApi:
+    return KeycloakApi(keycloak.url, keycloak.admin_user, keycloak.admin_password)
+
+
+@pytest.fixture(scope="session")
+def provisioned(keycloak: KeycloakServer, admin_api: KeycloakApi,
+                realm_env: dict[str, str], monkeypatch_session: pytest.MonkeyPatch,
+                ) -> list[RealmSpec]:
+    for name, value in realm_env.items():
+        monkeypatch_session.setenv(name, value)
+    specs = load_and_check(REALM_CONFIG, THEMES, None)
+    provision(admin_api, specs, apply=True, out=lambda _line: None)
+    return specs
+
+
+@pytest.fixture(scope="session")
+def monkeypatch_session() -> Iterator[pytest.MonkeyPatch]:
+    with pytest.MonkeyPatch.context() as patch:
+        yield patch

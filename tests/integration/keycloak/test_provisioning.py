@@ -1,0 +1,132 @@
+"""Realms as code against a real Keycloak: provision, no-op re-apply, drift, error reporting."""
+
+from __future__ import annotations
+
+import pytest
+from gerbang_ops.paths import REALM_CONFIG, THEMES
+from gerbang_ops.provision import cli
+from gerbang_ops.provision.cli import load_and_check, provision
+from gerbang_ops.provision.files import RealmSpec
+from gerbang_ops.provision.keycloak_api import KeycloakApi
+
+pytestmark = pytest.mark.keycloak
+REALMS = ["akses", "bsre", "insw", "oss"]
+
+
+def test_each_realm_provisions_with_common_settings(admin_api: KeycloakApi,
+                                                    provisioned: list[RealmSpec]) -> None:
+    assert sorted(s.name for s in provisioned) == REALMS
+    for realm in REALMS:
+        live = admin_api.get(f"/{realm}")
+        assert live["defaultLocale"] == "id"
+        assert sorted(live["supportedLocales"]) == ["en", "id"]
+        assert live["loginTheme"] == f"gerbang-{realm}"
+        assert live["emailTheme"] == "gerbang"
+        assert live["registrationAllowed"] is False
+        assert live["loginWithEmailAllowed"] is True
+        assert live["verifyEmail"] is True
+        assert live["bruteForceProtected"] is True
+        assert (live["otpPolicyType"], live["otpPolicyDigits"], live["otpPolicyPeriod"],
+                live["otpPolicyAlgorithm"]) == ("totp", 6, 30, "HmacSHA1")
+        assert live["eventsEnabled"] and live["adminEventsEnabled"]
+        assert "UPDATE_PASSWORD" in live["enabledEventTypes"]
+
+
+def test_b6_bsre_admin_action_links_expire_in_one_hour(admin_api: KeycloakApi,
+                                                       provisioned: list[RealmSpec]) -> None:
+    assert admin_api.get("/bsre")["actionTokenGeneratedByAdminLifespan"] == 3600
+
+
+def test_a1_akses_roles_and_clients(admin_api: KeycloakApi, provisioned: list[RealmSpec]) -> None:
+    roles = {r["name"] for r in admin_api.get("/akses/roles")}
+    assert {"investor", "registered-user", "easy-shareholder"} <= roles
+    clients = {c["clientId"] for c in admin_api.get("/akses/clients")}
+    assert {"akses-portal", "easy", "gerbang-sidecar"} <= clients
+
+
+def test_user_profile_keeps_verified_identifiers_admin_only(
+        admin_api: KeycloakApi, provisioned: list[RealmSpec]) -> None:
+    attributes = {a["name"]: a for a in admin_api.get("/akses/users/profile")["attributes"]}
+    for name in ("nik", "passport", "sid", "phoneNumber"):
+        assert attributes[name]["permissions"]["edit"] == ["admin"], name
+    assert attributes["nik"]["validations"]["pattern"]["pattern"] == "^[0-9]{16}$"
+
+
+def test_second_apply_makes_zero_writes(keycloak, provisioned: list[RealmSpec]) -> None:
+    api = KeycloakApi(keycloak.url, keycloak.admin_user, keycloak.admin_password)
+    changes = provision(api, provisioned, apply=True, out=lambda _line: None)
+    assert changes == []
+    assert api.writes_made == 0
+    assert api.requests_made > 0
+
+
+def test_drift_shows_in_plan_and_apply_undoes_it(keycloak, admin_api: KeycloakApi,
+                                                 provisioned: list[RealmSpec],
+                                                 monkeypatch: pytest.MonkeyPatch,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("KEYCLOAK_URL", keycloak.url)
+    monkeypatch.setenv("KEYCLOAK_ADMIN_PASSWORD", keycloak.admin_password)
+    # What an admin might do by hand in the console.
+    admin_api.put("/akses", {"passwordPolicy": "length(4)"})
+    admin_api.post("/akses/roles", {"name": "made-by-hand"})
+    easy = admin_api.get("/akses/clients", clientId="easy")[0]
+    admin_api.put(f"/akses/clients/{easy['id']}", {**easy, "redirectUris": ["https://evil.test/*"]})
+
+    assert cli.main(["plan", "--realm", "akses"]) == cli.EXIT_PENDING
+    plan = capsys.readouterr().out
+    assert "passwordPolicy" in plan
+    assert "made-by-hand" in plan and "(delete)" in plan
+    assert "https://evil.test/*" in plan
+
+    assert cli.main(["apply", "--realm", "akses"]) == cli.EXIT_OK
+    capsys.readouterr()
+    assert cli.main(["plan", "--realm", "akses"]) == cli.EXIT_OK
+    assert "0 change(s) pending" in capsys.readouterr().out
+    assert admin_api.get("/akses")["passwordPolicy"].startswith("length(8)")
+
+
+def test_changed_flow_is_replaced_and_stays_bound(keycloak, admin_api: KeycloakApi,
+                                                  provisioned: list[RealmSpec]) -> None:
+    executions = admin_api.get("/bsre/authentication/flows/bsre%20browser/executions")
+    otp = next(e for e in executions if e.get("providerId") == "auth-otp-form")
+    admin_api.put("/bsre/authentication/flows/bsre%20browser/executions",
+                  {**otp, "requirement": "DISABLED"})
+    api = KeycloakApi(keycloak.url, keycloak.admin_user, keycloak.admin_password)
+    bsre = [s for s in provisioned if s.name == "bsre"]
+    changes = provision(api, bsre, apply=True, out=lambda _line: None)
+    assert [(c.kind, c.action) for c in changes] == [("flow", "replace")]
+    assert admin_api.get("/bsre")["browserFlow"] == "bsre browser"
+    assert provision(api, bsre, apply=False, out=lambda _line: None) == []
+
+
+def test_unreachable_keycloak_is_one_clear_line(monkeypatch: pytest.MonkeyPatch,
+                                                capsys: pytest.CaptureFixture[str],
+                                                realm_env: dict[str, str]) -> None:
+    for name, value in realm_env.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("KEYCLOAK_URL", "http://127.0.0.1:9")
+    monkeypatch.setenv("KEYCLOAK_ADMIN_PASSWORD", "whatever")
+    assert cli.main(["plan"]) == cli.EXIT_ERROR
+    err = capsys.readouterr().err
+    assert "cannot reach Keycloak at http://127.0.0.1:9" in err
+    assert "Traceback" not in err
+
+
+def test_bad_admin_credential_is_one_clear_line(keycloak, monkeypatch: pytest.MonkeyPatch,
+                                                capsys: pytest.CaptureFixture[str],
+                                                realm_env: dict[str, str]) -> None:
+    for name, value in realm_env.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("KEYCLOAK_URL", keycloak.url)
+    monkeypatch.setenv("KEYCLOAK_ADMIN_PASSWORD", "not-the-password")
+    assert cli.main(["plan"]) == cli.EXIT_ERROR
+    err = capsys.readouterr().err
+    assert "refused the admin login" in err
+    assert "Traceback" not in err
+
+
+def test_specs_load_from_repository(realm_env: dict[str, str],
+                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    for name, value in realm_env.items():
+        monkeypatch.setenv(name, value)
+    assert [s.name for s in load_and_check(REALM_CONFIG, THEMES, None)] == REALMS
