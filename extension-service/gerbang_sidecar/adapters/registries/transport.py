@@ -1,0 +1,332 @@
+"""HTTP plumbing shared by every registry adapter.
+
+One :class:`RegistryClient` per registry owns a ``requests`` session (timeouts, urllib3
+retries), a circuit breaker and a cache of positive answers. It turns every failure —
+timeout, refused connection, 5xx, malformed body, open breaker — into
+:class:`~gerbang_sidecar.domain.registry_results.Unavailable`, so nothing a registry does
+can raise into a page.
+
+Personal identifiers travel only in JSON request bodies, never in URLs: URLs end up in
+urllib3's retry warnings, in proxies' and registries' access logs. Our own logs name the
+registry, the operation, the status and a correlation id we also send as a header.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import threading
+import time
+import uuid
+from collections import OrderedDict
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import requests
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
+
+from gerbang_sidecar.domain.registry_results import (
+    Match,
+    NoMatch,
+    NotFound,
+    RegistryResult,
+    Unavailable,
+)
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], float]
+R = TypeVar("R")
+T = TypeVar("T")
+X = TypeVar("X")
+
+CORRELATION_HEADER = "X-Correlation-ID"
+
+
+class MalformedReply(Exception):
+    """The registry answered, but not in the shape its contract promises."""
+
+
+@dataclass(frozen=True)
+class HttpPolicy:
+    connect_timeout: float = 2.0
+    read_timeout: float = 5.0
+    # Retries cover refused/timed-out connects and 502/503/504; never read timeouts,
+    # because a registry that is already slow only gets slower when asked again.
+    retries: int = 2
+    backoff_factor: float = 0.2
+    backoff_max: float = 2.0
+    breaker_failures: int = 5
+    breaker_cooldown: float = 30.0
+    cache_ttl: float = 60.0
+    cache_size: int = 1024
+
+    @classmethod
+    def from_timeout(cls, seconds: float) -> HttpPolicy:
+        """The policy for one overall registry timeout setting (REGISTRY_TIMEOUT_SECONDS)."""
+        return cls(connect_timeout=min(seconds, cls.connect_timeout), read_timeout=seconds)
+
+
+def build_session(policy: HttpPolicy, *, retry_posts: bool) -> requests.Session:
+    """A session whose retries apply only to calls without side effects.
+
+    Registry lookups are read-only queries sent as POST (to keep identifiers out of URLs),
+    so their sessions retry POST; the message gateway's must not, or a code could go out
+    twice. Connect failures are retried for any method: the request never left.
+    """
+    methods = frozenset({"GET", "HEAD", "POST"} if retry_posts else {"GET", "HEAD"})
+    retry = Retry(
+        total=policy.retries,
+        connect=policy.retries,
+        read=False,
+        status=policy.retries,
+        other=0,
+        allowed_methods=methods,
+        status_forcelist=(502, 503, 504),
+        backoff_factor=policy.backoff_factor,
+        backoff_max=policy.backoff_max,
+        # A registry's Retry-After could hold a page for minutes; our backoff is bounded.
+        respect_retry_after_header=False,
+        raise_on_status=False,
+    )
+    session = requests.Session()
+    adapter = HTTPAdapter(max_retries=retry)
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    return session
+
+
+class CircuitBreaker:
+    """Stops calling a registry after ``failures`` consecutive failures.
+
+    After ``cooldown`` seconds one trial call is let through (half-open): its success
+    closes the breaker, its failure opens it for another cool-down.
+    """
+
+    def __init__(self, failures: int, cooldown: float, clock: Clock = time.monotonic) -> None:
+        self._threshold = failures
+        self._cooldown = cooldown
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._consecutive = 0
+        self._opened_at: float | None = None
+        self._trial_running = False
+
+    @property
+    def state(self) -> str:
+        with self._lock:
+            if self._opened_at is None:
+                return "closed"
+            if self._clock() - self._opened_at >= self._cooldown:
+                return "half_open"
+            return "open"
+
+    def allow(self) -> bool:
+        with self._lock:
+            if self._opened_at is None:
+                return True
+            if self._trial_running or self._clock() - self._opened_at < self._cooldown:
+                return False
+            self._trial_running = True
+            return True
+
+    def record_success(self) -> None:
+        with self._lock:
+            self._consecutive = 0
+            self._opened_at = None
+            self._trial_running = False
+
+    def record_failure(self) -> bool:
+        """Count a failure; True when this one opened (or re-opened) the breaker."""
+        with self._lock:
+            self._consecutive += 1
+            reopened = self._trial_running
+            self._trial_running = False
+            if reopened or self._consecutive >= self._threshold:
+                was_closed = self._opened_at is None
+                self._opened_at = self._clock()
+                return was_closed or reopened
+            return False
+
+
+class TtlCache:
+    """A small, bounded, thread-safe cache. Keys are hashed so no identifier sits in it
+    in the clear; values are whatever the caller decided is safe to keep briefly."""
+
+    def __init__(self, ttl: float, max_entries: int, clock: Clock = time.monotonic) -> None:
+        self._ttl = ttl
+        self._max = max_entries
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._entries: OrderedDict[str, tuple[float, object]] = OrderedDict()
+
+    @staticmethod
+    def key(*parts: object) -> str:
+        raw = json.dumps(parts, sort_keys=True, separators=(",", ":"), default=str)
+        return hashlib.sha256(raw.encode()).hexdigest()
+
+    def get(self, key: str) -> object | None:
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is None:
+                return None
+            expires, value = entry
+            if self._clock() >= expires:
+                del self._entries[key]
+                return None
+            return value
+
+    def put(self, key: str, value: object) -> None:
+        if self._ttl <= 0:
+            return
+        with self._lock:
+            self._entries[key] = (self._clock() + self._ttl, value)
+            self._entries.move_to_end(key)
+            while len(self._entries) > self._max:
+                self._entries.popitem(last=False)
+
+
+Parser = Callable[[int, Mapping[str, Any]], R]
+
+# Statuses whose bodies carry a contract answer; anything else is an outage.
+_ANSWER_STATUSES = frozenset({200, 202, 404})
+
+
+class RegistryClient:
+    def __init__(self, registry: str, base_url: str, session: requests.Session,
+                 policy: HttpPolicy, *, breaker: CircuitBreaker, cache: TtlCache) -> None:
+        self.registry = registry
+        self.base_url = base_url.rstrip("/")
+        self.breaker = breaker
+        self._session = session
+        self._policy = policy
+        self._cache = cache
+
+    @classmethod
+    def build(cls, registry: str, base_url: str, policy: HttpPolicy, *, retry_posts: bool,
+              session: requests.Session | None = None,
+              clock: Clock = time.monotonic) -> RegistryClient:
+        return cls(
+            registry, base_url,
+            session or build_session(policy, retry_posts=retry_posts),
+            policy,
+            breaker=CircuitBreaker(policy.breaker_failures, policy.breaker_cooldown, clock),
+            cache=TtlCache(policy.cache_ttl, policy.cache_size, clock),
+        )
+
+    def post(self, operation: str, path: str, body: Mapping[str, object],
+             parse: Parser[R], *, cacheable: bool = False,
+             headers: Mapping[str, str] | None = None) -> R | Unavailable:
+        """POST ``body`` as JSON and parse the answer; never raises for registry trouble.
+
+        Only :class:`Match` answers of ``cacheable`` calls are cached: a "not found" or an
+        outage must not stick once the registry has been corrected or has recovered.
+        """
+        key = TtlCache.key(self.registry, path, body) if cacheable else None
+        if key is not None:
+            cached = self._cache.get(key)
+            if cached is not None:
+                return cached  # type: ignore[return-value]
+        if not self.breaker.allow():
+            log.warning("registry=%s op=%s unavailable reason=circuit_open",
+                        self.registry, operation)
+            return Unavailable(self.registry, "circuit_open")
+        correlation = uuid.uuid4().hex
+        result, healthy = self._exchange(path, body, parse, correlation, headers or {})
+        if healthy:
+            self.breaker.record_success()
+        elif self.breaker.record_failure():
+            log.warning("registry=%s circuit opened", self.registry)
+        if isinstance(result, Unavailable):
+            log.warning("registry=%s op=%s unavailable reason=%s correlation=%s",
+                        self.registry, operation, result.reason, correlation)
+        elif key is not None and isinstance(result, Match):
+            self._cache.put(key, result)
+        return result
+
+    def _exchange(self, path: str, body: Mapping[str, object], parse: Parser[R],
+                  correlation: str, headers: Mapping[str, str]) -> tuple[R | Unavailable, bool]:
+        """One call; the flag says whether the registry behaved (for the breaker)."""
+        started = time.monotonic()
+        try:
+            response = self._session.post(
+                self.base_url + path,
+                json=body,
+                headers={CORRELATION_HEADER: correlation, **headers},
+                timeout=(self._policy.connect_timeout, self._policy.read_timeout),
+            )
+        except requests.Timeout:
+            return Unavailable(self.registry, "timeout"), False
+        except requests.RequestException as exc:
+            # The class name only: requests' messages quote URLs and sometimes bodies.
+            return Unavailable(self.registry, f"connection:{type(exc).__name__}"), False
+        status = response.status_code
+        log.debug("registry=%s status=%s correlation=%s ms=%d", self.registry, status,
+                  correlation, (time.monotonic() - started) * 1000)
+        if status not in _ANSWER_STATUSES:
+            # 4xx other than 404/429 is our request being refused, not the registry
+            # failing: counting it would let one bad input open the breaker for everyone.
+            refused_input = 400 <= status < 500 and status != 429
+            return Unavailable(self.registry, f"http_{status}"), refused_input
+        try:
+            payload = response.json()
+            if not isinstance(payload, dict):
+                raise MalformedReply("body is not a JSON object")
+            return parse(status, payload), True
+        except (ValueError, MalformedReply):
+            return Unavailable(self.registry, "malformed_body"), False
+
+    def is_reachable(self) -> bool:
+        """True when the registry's health endpoint answers 200 (for our health page)."""
+        try:
+            response = self._session.get(
+                self.base_url + "/health",
+                timeout=(self._policy.connect_timeout, self._policy.connect_timeout),
+            )
+        except requests.RequestException:
+            return False
+        return response.status_code == 200
+
+
+def field(payload: Mapping[str, Any], name: str, kind: type[X]) -> X:
+    """``payload[name]`` checked against ``kind``; a registry's JSON is untrusted input."""
+    value = payload.get(name)
+    # bool is an int subclass; a registry sending true for a score is still malformed.
+    if not isinstance(value, kind) or (kind is not bool and isinstance(value, bool)):
+        raise MalformedReply(f"field {name!r} missing or not {kind.__name__}")
+    return value
+
+
+def number(payload: Mapping[str, Any], name: str) -> float:
+    value = payload.get(name)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise MalformedReply(f"field {name!r} missing or not a number")
+    return float(value)
+
+
+def strings(payload: Mapping[str, Any], name: str) -> tuple[str, ...]:
+    values = field(payload, name, list)
+    if not all(isinstance(v, str) for v in values):
+        raise MalformedReply(f"field {name!r} is not a list of strings")
+    return tuple(values)
+
+
+def lookup_parser(build: Callable[[Mapping[str, Any]], T]) -> Parser[RegistryResult[T]]:
+    """The answer shape every registry lookup shares (see docs/registries.md).
+
+    A 404 counts as "not found" only with its JSON body: a bare 404 is a wrong base URL.
+    """
+    def parse(status: int, payload: Mapping[str, Any]) -> RegistryResult[T]:
+        result = field(payload, "result", str)
+        if status == 404 and result == "not_found":
+            return NotFound()
+        if status == 200 and result == "match":
+            return Match(build(field(payload, "data", dict)))
+        if status == 200 and result == "no_match":
+            return NoMatch(strings(payload, "mismatched"))
+        raise MalformedReply(f"unexpected result {result!r} with status {status}")
+
+    return parse

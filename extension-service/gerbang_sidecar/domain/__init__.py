@@ -1,0 +1,1 @@
+"""Pure rules: identifiers, registration and certificate states. No I/O here."""

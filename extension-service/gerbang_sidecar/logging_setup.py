@@ -1,0 +1,57 @@
+"""Structured JSON logs that never carry a personal identifier (X3).
+
+Log records pass through :class:`RedactingFilter`, which masks anything shaped like a NIK,
+NPWP, NIB, SID, passport, phone number or email address, whatever the caller put in the
+message. Callers should still log ids of our own rows, never identifiers.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from datetime import UTC, datetime
+
+# Longest first so a 16-digit NIK is not half-masked as a phone number.
+_PATTERNS = [
+    (re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+"), "[email]"),
+    (re.compile(r"\b[A-Z]{2}[DF]\d{12}\b"), "[sid]"),
+    (re.compile(r"\+?\d[\d .-]{7,}\d"), "[number]"),
+    (re.compile(r"\b[A-Z]{1,2}\d{6,8}\b"), "[passport]"),
+]
+
+
+def redact(text: str) -> str:
+    for pattern, label in _PATTERNS:
+        text = pattern.sub(label, text)
+    return text
+
+
+class RedactingFilter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg = redact(record.getMessage())
+        record.args = None
+        return True
+
+
+class JsonFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        entry = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        if record.exc_info:
+            entry["error"] = redact(self.formatException(record.exc_info))
+        return json.dumps(entry, ensure_ascii=False)
+
+
+def configure_logging(level: str) -> None:
+    handler = logging.StreamHandler()
+    handler.setFormatter(JsonFormatter())
+    handler.addFilter(RedactingFilter())
+    root = logging.getLogger("gerbang_sidecar")
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    root.propagate = False

@@ -1,0 +1,1 @@
+"""HTTP entry points: thin blueprints that parse, call a service and render."""
