@@ -6,8 +6,10 @@ from typing import Any
 
 from flask import Flask
 
+from gerbang_sidecar.adapters import registries, storage
 from gerbang_sidecar.config import Settings, load_settings
 from gerbang_sidecar.logging_setup import configure_logging
+from gerbang_sidecar.web import health
 
 
 def create_app(config: Settings | dict[str, Any] | None = None) -> Flask:
@@ -16,7 +18,7 @@ def create_app(config: Settings | dict[str, Any] | None = None) -> Flask:
     app.config.update(SECRET_KEY=settings.secret_key, GERBANG=settings)
     configure_logging(settings.log_level)
 
-    from gerbang_sidecar.web import health
-
     health.init_app(app)
+    storage.init_app(app)
+    registries.init_app(app)
     return app

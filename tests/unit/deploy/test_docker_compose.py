@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 import yaml
+
 from gerbang_ops.keycloak import KEYCLOAK_VERSION
 from gerbang_sidecar.config import documented_variables
 

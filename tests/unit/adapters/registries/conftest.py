@@ -6,8 +6,9 @@ from collections.abc import Callable, Iterator
 
 import pytest
 import responses
-from gerbang_sidecar.adapters.registries.transport import HttpPolicy, RegistryClient
 from responses.registries import OrderedRegistry
+
+from gerbang_sidecar.adapters.registries.transport import HttpPolicy, RegistryClient
 
 BASE = "http://registry.test"  # repeated in the test modules, which cannot import this one
 

@@ -6,6 +6,9 @@ import re
 from datetime import date
 
 import pytest
+from stdnum.id import nik as stdnum_nik
+from stdnum.id import npwp as stdnum_npwp
+
 from gerbang_sidecar.adapters.registries.dukcapil import FakeDukcapil, Resident
 from gerbang_sidecar.adapters.registries.message_gateway import FakeMessageGateway
 from gerbang_sidecar.domain.registry_results import (
@@ -18,8 +21,6 @@ from gerbang_sidecar.domain.registry_results import (
     judge_face_score,
 )
 from gerbang_sidecar.fake_registry.seed import FAULTS, build_fake_registries, load_seed
-from stdnum.id import nik as stdnum_nik
-from stdnum.id import npwp as stdnum_npwp
 
 SEED = load_seed()
 RESIDENTS = {r["nik"]: r for r in SEED["residents"]}

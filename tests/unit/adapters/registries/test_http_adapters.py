@@ -10,6 +10,8 @@ from typing import Any
 import pytest
 import requests
 import responses
+from responses import matchers
+
 from gerbang_sidecar.adapters.registries.bkn import HttpBkn
 from gerbang_sidecar.adapters.registries.dukcapil import HttpDukcapil
 from gerbang_sidecar.adapters.registries.ksei import HttpKsei
@@ -29,7 +31,6 @@ from gerbang_sidecar.domain.registry_results import (
     Unavailable,
     compare_investor,
 )
-from responses import matchers
 
 # Same as conftest.BASE; with --import-mode=importlib a conftest can't be imported.
 BASE = "http://registry.test"

@@ -9,6 +9,7 @@ from datetime import date
 import pytest
 import requests
 import responses
+
 from gerbang_sidecar.adapters.registries.dukcapil import HttpDukcapil
 from gerbang_sidecar.adapters.registries.ksei import HttpKsei
 from gerbang_sidecar.adapters.registries.message_gateway import HttpMessageGateway

@@ -7,6 +7,7 @@ from dataclasses import replace
 
 import pytest
 import responses
+
 from gerbang_sidecar.adapters.registries.bkn import HttpBkn
 from gerbang_sidecar.adapters.registries.message_gateway import HttpMessageGateway
 from gerbang_sidecar.adapters.registries.transport import (

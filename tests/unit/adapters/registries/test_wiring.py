@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import responses
 from flask import Flask
+
 from gerbang_sidecar.adapters.registries import (
     EXTENSION_KEY,
     build_registries,

@@ -1,6 +1,7 @@
 """I1: NIB, NPWP and the responsible person's NIK identify an INSW organisation."""
 
 import pytest
+
 from gerbang_sidecar.domain.identifiers import IdentifierError, parse_nib, parse_npwp
 
 

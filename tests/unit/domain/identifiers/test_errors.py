@@ -1,6 +1,7 @@
 """X5 and X3: one error type, messages in both languages, no identifier echoed back."""
 
 import pytest
+
 from gerbang_sidecar.domain.identifiers import IdentifierError, parse_nik
 
 

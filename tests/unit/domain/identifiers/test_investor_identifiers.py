@@ -1,6 +1,7 @@
 """A3, A4, A7 and O3: SID and passport numbers."""
 
 import pytest
+
 from gerbang_sidecar.domain.identifiers import IdentifierError, parse_passport, parse_sid
 
 

@@ -1,6 +1,7 @@
 """A2, B2, O2, O3: mobile numbers stored in E.164."""
 
 import pytest
+
 from gerbang_sidecar.domain.identifiers import IdentifierError, parse_mobile_number
 
 E164 = "+6281234567890"

@@ -1,6 +1,7 @@
 """B2 person names, A4/I1 organisation names, B3 free-text fields."""
 
 import pytest
+
 from gerbang_sidecar.domain.identifiers import (
     IdentifierError,
     parse_jabatan,

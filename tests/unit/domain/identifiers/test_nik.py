@@ -3,6 +3,7 @@
 import datetime as dt
 
 import pytest
+
 from gerbang_sidecar.domain.identifiers import (
     IdentifierError,
     Sex,

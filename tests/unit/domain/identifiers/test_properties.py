@@ -6,6 +6,10 @@ from functools import partial
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from stdnum import numdb
+
 from gerbang_sidecar.domain.identifiers import (
     DateField,
     IdentifierError,
@@ -28,9 +32,6 @@ from gerbang_sidecar.domain.identifiers import (
     parse_sid,
     parse_unit_organisasi,
 )
-from hypothesis import given, settings
-from hypothesis import strategies as st
-from stdnum import numdb
 
 TODAY = dt.date(2025, 6, 1)
 

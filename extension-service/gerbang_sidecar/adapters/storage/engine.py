@@ -1,0 +1,113 @@
+"""Engine and session factory, built from settings (never at import time)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker
+
+from gerbang_sidecar.adapters.storage.crypto import StorageKeys
+from gerbang_sidecar.adapters.storage.models import AuditEvent
+from gerbang_sidecar.adapters.storage.types import attach_key_ring
+from gerbang_sidecar.config import Settings
+
+SESSION_KEYS = "gerbang_storage_keys"
+
+
+class AppendOnlyViolation(RuntimeError):
+    """Something tried to change or remove an audit event (X4)."""
+
+
+def make_engine(database_url: str, keys: StorageKeys, **engine_options: Any) -> Engine:
+    options: dict[str, Any] = {"pool_pre_ping": True, **engine_options}
+    if database_url.startswith("sqlite"):
+        options.pop("pool_pre_ping")
+        # Flask serves requests from several threads; each gets its pooled connection.
+        options.setdefault("connect_args", {"check_same_thread": False, "timeout": 15})
+    engine = create_engine(database_url, **options)
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin)
+    attach_key_ring(engine, keys.pii)
+    return engine
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # Python's sqlite3 module starts transactions lazily and not before a SAVEPOINT, so a
+    # released savepoint would commit for real. Take transaction control away from it and
+    # emit BEGIN ourselves (SQLAlchemy's documented recipe).
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=15000")
+        # WAL lets readers proceed while the outbox worker writes (ignored for :memory:).
+        cursor.execute("PRAGMA journal_mode=WAL")
+    finally:
+        cursor.close()
+
+
+def _sqlite_begin(connection: Any) -> None:
+    # Deferred: readers do not take the write lock. Writers serialise on SQLite anyway;
+    # it is the local and test database, PostgreSQL serves production.
+    connection.exec_driver_sql("BEGIN")
+
+
+def _refuse_audit_changes(session: Session, _flush_context: Any, _instances: Any) -> None:
+    for obj in (*session.dirty, *session.deleted):
+        if isinstance(obj, AuditEvent) and (obj in session.deleted or session.is_modified(obj)):
+            raise AppendOnlyViolation("audit events are append-only")
+
+
+def _refuse_audit_bulk_changes(state: ORMExecuteState) -> None:
+    if (state.is_update or state.is_delete) and any(
+        m.class_ is AuditEvent for m in state.all_mappers
+    ):
+        raise AppendOnlyViolation("audit events are append-only")
+
+
+@dataclass
+class Storage:
+    """The database handle of one application: engine, session factory and keys."""
+
+    engine: Engine
+    session_factory: sessionmaker[Session]
+    keys: StorageKeys
+
+    @classmethod
+    def create(cls, database_url: str, keys: StorageKeys, **engine_options: Any) -> Storage:
+        engine = make_engine(database_url, keys, **engine_options)
+        # expire_on_commit=False: services return loaded rows after their transaction ends.
+        factory = sessionmaker(engine, expire_on_commit=False, info={SESSION_KEYS: keys})
+        event.listen(factory, "before_flush", _refuse_audit_changes)
+        event.listen(factory, "do_orm_execute", _refuse_audit_bulk_changes)
+        return cls(engine=engine, session_factory=factory, keys=keys)
+
+    @classmethod
+    def from_settings(cls, settings: Settings, **engine_options: Any) -> Storage:
+        keys = StorageKeys.from_settings(settings.pii_key, settings.blind_index_key)
+        return cls.create(settings.database_url, keys, **engine_options)
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """A session in a transaction: committed on success, rolled back on error."""
+        with self.session_factory() as session, session.begin():
+            yield session
+
+    def ping(self) -> bool:
+        with self.engine.connect() as connection:
+            return connection.execute(text("SELECT 1")).scalar() == 1
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def keys_of(session: Session) -> StorageKeys:
+    keys = session.info.get(SESSION_KEYS)
+    if keys is None:
+        raise RuntimeError("session was not made by Storage.session_factory")
+    return keys

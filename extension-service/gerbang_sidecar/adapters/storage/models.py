@@ -1,0 +1,164 @@
+"""Tables of the sidecar's own database. Schema changes go through migrations/, never
+``create_all``; tests check that these models and the migrations agree."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    CheckConstraint,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from gerbang_sidecar.adapters.storage.types import EncryptedJSON, EncryptedString, UTCDateTime
+
+# SQLite only auto-increments an INTEGER PRIMARY KEY; PostgreSQL gets 64-bit ids.
+Id = BigInteger().with_variant(Integer(), "sqlite")
+
+IDENTIFIER_KINDS = ("nik", "passport", "sid", "phone", "email")
+CODE_STATUSES = ("active", "verified", "superseded", "locked", "expired")
+OUTBOX_STATUSES = ("pending", "in_flight", "sent", "dead")
+
+
+def _in(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(
+        naming_convention={
+            "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+            "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+            "ck": "ck_%(table_name)s_%(constraint_name)s",
+            "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+            "pk": "pk_%(table_name)s",
+        }
+    )
+    type_annotation_map: ClassVar[dict[Any, Any]] = {datetime: UTCDateTime()}
+
+
+class IdentityRecord(Base):
+    """A personal identifier claimed in a realm, encrypted, findable by its blind index.
+
+    The unique (realm, kind, blind_index) lets registration refuse a second account with the
+    same NIK / SID / passport / email without ever decrypting a row.
+    """
+
+    __tablename__ = "identity_records"
+    __table_args__ = (
+        UniqueConstraint("realm", "kind", "blind_index"),
+        CheckConstraint(_in("kind", IDENTIFIER_KINDS), name="kind"),
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    realm: Mapped[str] = mapped_column(String(32))
+    kind: Mapped[str] = mapped_column(String(16))
+    value: Mapped[str] = mapped_column(
+        "value_encrypted", EncryptedString("identity_records.value")
+    )
+    blind_index: Mapped[bytes] = mapped_column(LargeBinary(32))
+    # Keycloak user id; empty until the Keycloak account exists.
+    subject_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    created_at: Mapped[datetime]
+
+
+class OneTimeCode(Base):
+    """A short code sent to prove an email (A6) or a mobile number (B2). Only its HMAC is kept.
+
+    `subject` is an opaque key of who asked (Keycloak user id or wizard session id), never an
+    email or a phone number -- those are personal data and live encrypted in `destination`.
+    """
+
+    __tablename__ = "one_time_codes"
+    __table_args__ = (
+        CheckConstraint(_in("status", CODE_STATUSES), name="status"),
+        Index("ix_one_time_codes_lookup", "purpose", "realm", "subject", "created_at"),
+        # At most one usable code per subject and purpose: a new code supersedes the old one,
+        # and two racing requests cannot both leave an active code behind.
+        Index(
+            "uq_one_time_codes_one_active",
+            "purpose",
+            "realm",
+            "subject",
+            unique=True,
+            sqlite_where=text("status = 'active'"),
+            postgresql_where=text("status = 'active'"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    purpose: Mapped[str] = mapped_column(String(32))
+    realm: Mapped[str] = mapped_column(String(32))
+    subject: Mapped[str] = mapped_column(String(64))
+    channel: Mapped[str] = mapped_column(String(16))
+    destination: Mapped[str] = mapped_column(
+        "destination_encrypted", EncryptedString("one_time_codes.destination")
+    )
+    code_hash: Mapped[bytes] = mapped_column(LargeBinary(32))
+    salt: Mapped[bytes] = mapped_column(LargeBinary(16))
+    status: Mapped[str] = mapped_column(String(16), default="active")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    max_attempts: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    resolved_at: Mapped[datetime | None]
+
+
+class OutboxMessage(Base):
+    """A side effect to perform after the business change commits (mail, WhatsApp, Keycloak).
+
+    The payload is encrypted (it may hold a code or an address) and erased once sent.
+    """
+
+    __tablename__ = "outbox_messages"
+    __table_args__ = (
+        CheckConstraint(_in("status", OUTBOX_STATUSES), name="status"),
+        Index("ix_outbox_messages_due", "status", "next_attempt_at"),
+        Index("ix_outbox_messages_claim_token", "claim_token"),
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(64))
+    idempotency_key: Mapped[str] = mapped_column(String(200), unique=True)
+    payload: Mapped[Any] = mapped_column(
+        "payload_encrypted", EncryptedJSON("outbox_messages.payload"), nullable=True
+    )
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime]
+    next_attempt_at: Mapped[datetime]
+    claim_token: Mapped[str | None] = mapped_column(String(64))
+    claimed_at: Mapped[datetime | None]
+    claim_expires_at: Mapped[datetime | None]
+    sent_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(String(500))
+
+
+class AuditEvent(Base):
+    """Append-only trail (X4): consents, verifications, OTP device and certificate events.
+
+    Rows are never updated or deleted: the ORM refuses it (see engine.py) and database
+    triggers refuse it too. `details` must hold no personal identifier (ids of our rows,
+    outcomes, reasons -- not a NIK or a phone number).
+    """
+
+    __tablename__ = "audit_events"
+    __table_args__ = (Index("ix_audit_events_subject", "subject_id", "occurred_at"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    occurred_at: Mapped[datetime]
+    realm: Mapped[str] = mapped_column(String(32))
+    event_type: Mapped[str] = mapped_column(String(64))
+    actor: Mapped[str | None] = mapped_column(String(64))
+    subject_id: Mapped[str | None] = mapped_column(String(64))
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

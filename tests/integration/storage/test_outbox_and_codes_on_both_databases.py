@@ -1,0 +1,62 @@
+"""The outbox claim and the one-time code limits on SQLite and PostgreSQL alike."""
+
+from __future__ import annotations
+
+import threading
+
+from gerbang_sidecar.adapters.storage import Outbox
+from gerbang_sidecar.domain.one_time_code import B2_WHATSAPP
+from gerbang_sidecar.services.one_time_codes import (
+    Locked,
+    OneTimeCodeService,
+    Sent,
+    Throttled,
+    Verified,
+    Wrong,
+)
+from gerbang_sidecar.services.outbox_worker import Delivery, OutboxWorker
+
+
+def test_outbox_concurrent_workers_claim_each_message_once(storage, clock):
+    with storage.transaction() as s:
+        for i in range(60):
+            Outbox(s).enqueue(kind="mail.test", payload={"n": i}, idempotency_key=f"k{i}",
+                              now=clock())
+    calls: list[str] = []
+    lock = threading.Lock()
+
+    def handler(delivery: Delivery) -> None:
+        with lock:
+            calls.append(delivery.idempotency_key)
+
+    def drain() -> None:
+        worker = OutboxWorker(storage.session_factory, clock, batch_size=4)
+        worker.register("mail.test", handler)
+        while worker.run_once().handled:
+            pass
+
+    threads = [threading.Thread(target=drain) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    assert sorted(calls) == sorted(f"k{i}" for i in range(60))
+
+
+def test_b2_limits_hold_on_this_database(storage, clock):
+    def generate(policy) -> str:
+        return "123456"
+
+    service = OneTimeCodeService(storage.session_factory, storage.keys.one_time_code, clock,
+                                 generate)
+    ask = {"policy": B2_WHATSAPP, "realm": "bsre", "subject": "kc-9"}
+    assert isinstance(service.request(**ask, destination="+6281234567890"), Sent)
+    assert isinstance(service.request(**ask, destination="+6281234567890"), Throttled)
+    for left in (4, 3, 2, 1):
+        assert service.verify(**ask, code="654321") == Wrong(attempts_left=left)
+    assert service.verify(**ask, code="654321") == Locked()
+    clock.advance(seconds=61)
+    assert isinstance(service.request(**ask, destination="+6281234567890"), Sent)
+    clock.advance(minutes=14)
+    assert service.verify(**ask, code="123456") == Verified(
+        code_id=2, destination="+6281234567890")
