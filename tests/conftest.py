@@ -6,6 +6,7 @@ import secrets
 from collections.abc import Iterator
 
 import pytest
+
 from gerbang_ops.keycloak.server import KeycloakServer, free_port
 from gerbang_ops.paths import REALM_CONFIG, THEMES
 from gerbang_ops.provision.cli import load_and_check, provision

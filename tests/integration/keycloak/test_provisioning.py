@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from gerbang_ops.paths import REALM_CONFIG, THEMES
 from gerbang_ops.provision import cli
 from gerbang_ops.provision.cli import load_and_check, provision

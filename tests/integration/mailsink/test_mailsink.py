@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 import requests
+
 from gerbang_ops.mailsink import MailNotReceived, MailSink, MailSinkClient
 
 ACTION_LINK = ("https://login.gerbang.test/realms/akses/login-actions/action-token"

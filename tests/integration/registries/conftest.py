@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+
 from gerbang_sidecar.adapters.registries import Registries, build_registries
 from gerbang_sidecar.adapters.registries.transport import HttpPolicy
 from gerbang_sidecar.config import RegistryUrls, Settings

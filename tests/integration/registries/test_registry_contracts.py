@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 import requests
 from flask import Flask
+
 from gerbang_sidecar.adapters.registries import Registries, build_registries, init_app
 from gerbang_sidecar.config import RegistryUrls, Settings
 from gerbang_sidecar.domain.registry_results import (
