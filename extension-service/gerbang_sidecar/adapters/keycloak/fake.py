@@ -1,0 +1,122 @@
+"""In-memory twin of the Keycloak user-admin port, for service tests."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass, field, replace
+
+from gerbang_sidecar.adapters.keycloak.port import (
+    KeycloakUnavailable,
+    NewUser,
+    PasswordRejected,
+    UserAlreadyExists,
+    UserRecord,
+)
+
+# The C1 policy as the realms declare it, so service tests see the same refusals.
+_C1 = [(r".{8,}", "invalidPasswordMinLengthMessage"),
+       (r"[A-Z]", "invalidPasswordMinUpperCaseCharsMessage"),
+       (r"[a-z]", "invalidPasswordMinLowerCaseCharsMessage"),
+       (r"\d", "invalidPasswordMinDigitsMessage"),
+       (r"[^A-Za-z0-9]", "invalidPasswordMinSpecialCharsMessage")]
+
+
+@dataclass
+class SentActions:
+    realm: str
+    user_id: str
+    actions: list[str]
+    client_id: str | None
+    redirect_uri: str | None
+    lifespan_seconds: int | None
+
+
+@dataclass
+class FakeKeycloakUsers:
+    users: dict[tuple[str, str], UserRecord] = field(default_factory=dict)
+    passwords: dict[tuple[str, str], str] = field(default_factory=dict)
+    sent: list[SentActions] = field(default_factory=list)
+    # Set to make every call fail as if Keycloak were down.
+    down: bool = False
+
+    def _check(self) -> None:
+        if self.down:
+            raise KeycloakUnavailable("fake Keycloak is down")
+
+    def create_user(self, realm: str, user: NewUser) -> str:
+        self._check()
+        taken = self.find_by_username(realm, user.username) or (
+            user.email and self.find_by_email(realm, user.email))
+        if taken:
+            raise UserAlreadyExists(user.username)
+        user_id = str(uuid.uuid4())
+        self.users[(realm, user_id)] = UserRecord(
+            id=user_id, username=user.username.lower(), email=user.email,
+            first_name=user.first_name, email_verified=user.email_verified,
+            enabled=user.enabled, attributes=dict(user.attributes))
+        return user_id
+
+    def get_user(self, realm: str, user_id: str) -> UserRecord | None:
+        self._check()
+        return self.users.get((realm, user_id))
+
+    def _in(self, realm: str) -> list[UserRecord]:
+        return [u for (r, _), u in self.users.items() if r == realm]
+
+    def find_by_username(self, realm: str, username: str) -> UserRecord | None:
+        self._check()
+        wanted = username.lower()
+        return next((u for u in self._in(realm)
+                     if u.username == wanted or (u.email or "").lower() == wanted), None)
+
+    def find_by_email(self, realm: str, email: str) -> UserRecord | None:
+        self._check()
+        return next((u for u in self._in(realm) if (u.email or "").lower() == email.lower()),
+                    None)
+
+    def find_by_attribute(self, realm: str, name: str, value: str) -> list[UserRecord]:
+        self._check()
+        return [u for u in self._in(realm) if u.attributes.get(name) == value]
+
+    def assign_realm_roles(self, realm: str, user_id: str, roles: list[str]) -> None:
+        self._check()
+        user = self.users[(realm, user_id)]
+        self.users[(realm, user_id)] = replace(user, realm_roles=user.realm_roles | set(roles))
+
+    def remove_realm_roles(self, realm: str, user_id: str, roles: list[str]) -> None:
+        self._check()
+        user = self.users[(realm, user_id)]
+        self.users[(realm, user_id)] = replace(user, realm_roles=user.realm_roles - set(roles))
+
+    def update_user(self, realm: str, user_id: str, *, email: str | None = None,
+                    email_verified: bool | None = None,
+                    attributes: dict[str, str] | None = None) -> None:
+        self._check()
+        user = self.users[(realm, user_id)]
+        if email is not None and (other := self.find_by_email(realm, email)) \
+                and other.id != user_id:
+            raise UserAlreadyExists(email)
+        self.users[(realm, user_id)] = replace(
+            user,
+            email=user.email if email is None else email,
+            email_verified=user.email_verified if email_verified is None else email_verified,
+            attributes={**user.attributes, **(attributes or {})})
+
+    def send_actions_email(self, realm: str, user_id: str, actions: list[str], *,
+                           client_id: str | None = None, redirect_uri: str | None = None,
+                           lifespan_seconds: int | None = None) -> None:
+        self._check()
+        self.sent.append(SentActions(realm, user_id, list(actions), client_id, redirect_uri,
+                                     lifespan_seconds))
+
+    def set_password(self, realm: str, user_id: str, password: str) -> None:
+        self._check()
+        for pattern, reason in _C1:
+            if not re.search(pattern, password):
+                raise PasswordRejected(reason)
+        self.passwords[(realm, user_id)] = password
+
+    def delete_user(self, realm: str, user_id: str) -> None:
+        self._check()
+        self.users.pop((realm, user_id), None)

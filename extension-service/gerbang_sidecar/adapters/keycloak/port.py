@@ -1,0 +1,89 @@
+"""What the sidecar asks of Keycloak about users, as one small interface.
+
+The HTTP implementation talks to the Admin REST API as the realm's ``gerbang-sidecar``
+service account (least privilege: manage/view/query users); the fake keeps users in memory
+for service tests. Both raise only the errors below, so services never see HTTP.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol
+
+
+class KeycloakError(Exception):
+    """Base for what the user-admin port raises."""
+
+
+class KeycloakUnavailable(KeycloakError):
+    """Keycloak did not answer or answered 5xx: tell the user to try again later."""
+
+
+class UserAlreadyExists(KeycloakError):
+    """Username or email already taken (Keycloak answered 409)."""
+
+
+class PasswordRejected(KeycloakError):
+    """The password policy refused a password; ``reason`` is Keycloak's message key or text."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class NewUser:
+    username: str
+    email: str | None
+    first_name: str
+    attributes: dict[str, str] = field(default_factory=dict)
+    email_verified: bool = False
+    enabled: bool = True
+    required_actions: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class UserRecord:
+    id: str
+    username: str
+    email: str | None
+    first_name: str
+    email_verified: bool
+    enabled: bool
+    attributes: dict[str, str]
+    realm_roles: frozenset[str] = frozenset()
+
+
+class KeycloakUsers(Protocol):
+    def create_user(self, realm: str, user: NewUser) -> str:
+        """Create the user and return its id; UserAlreadyExists on a taken username/email."""
+
+    def get_user(self, realm: str, user_id: str) -> UserRecord | None: ...
+
+    def find_by_username(self, realm: str, username: str) -> UserRecord | None:
+        """Exact match on username, or on email when the realm allows email login."""
+
+    def find_by_email(self, realm: str, email: str) -> UserRecord | None: ...
+
+    def find_by_attribute(self, realm: str, name: str, value: str) -> list[UserRecord]:
+        """Exact match on one attribute value."""
+
+    def assign_realm_roles(self, realm: str, user_id: str, roles: list[str]) -> None: ...
+
+    def remove_realm_roles(self, realm: str, user_id: str, roles: list[str]) -> None: ...
+
+    def update_user(self, realm: str, user_id: str, *, email: str | None = None,
+                    email_verified: bool | None = None,
+                    attributes: dict[str, str] | None = None) -> None:
+        """Change only what is given; attributes are merged into the existing ones."""
+
+    def send_actions_email(self, realm: str, user_id: str, actions: list[str], *,
+                           client_id: str | None = None, redirect_uri: str | None = None,
+                           lifespan_seconds: int | None = None) -> None:
+        """Keycloak's execute-actions-email (VERIFY_EMAIL, UPDATE_PASSWORD, CONFIGURE_TOTP)."""
+
+    def set_password(self, realm: str, user_id: str, password: str) -> None:
+        """Set a permanent password; PasswordRejected when the realm's policy refuses it."""
+
+    def delete_user(self, realm: str, user_id: str) -> None:
+        """Used only to undo a half-made registration."""
