@@ -12,8 +12,7 @@ from gerbang_ops.paths import REALM_CONFIG, THEMES
 from gerbang_ops.provision.cli import load_and_check, provision
 from gerbang_ops.provision.files import RealmSpec
 from gerbang_ops.provision.keycloak_api import KeycloakApi
-
-SIDECAR_URL = "http://127.0.0.1:5999"
+from support.stack import SIDECAR_URL
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,134 @@
+"""The realm settings do what SPEC asks, proven through Keycloak itself (C1, C3, B8, brute force,
+least privilege)."""
+
+from __future__ import annotations
+
+import base64
+import secrets
+
+import pyotp
+import pytest
+import requests
+
+from gerbang_ops.provision.files import RealmSpec
+from gerbang_ops.provision.keycloak_api import ApiError, KeycloakApi
+from support.forms import form
+from support.oidc_login import BrowserLogin
+from support.stack import SIDECAR_URL
+
+pytestmark = pytest.mark.keycloak
+GOOD_PASSWORD = "Rahasia#2026"
+
+
+def make_user(api: KeycloakApi, realm: str, password: str | None = GOOD_PASSWORD) -> dict:
+    username = f"user-{secrets.token_hex(4)}"
+    api.post(f"/{realm}/users", {
+        "username": username, "email": f"{username}@example.test", "emailVerified": True,
+        "firstName": "Uji Coba", "enabled": True,
+    })
+    user = api.get(f"/{realm}/users", username=username, exact="true")[0]
+    if password:
+        api.put(f"/{realm}/users/{user['id']}/reset-password",
+                {"type": "password", "value": password, "temporary": False})
+    return user
+
+
+def set_password(api: KeycloakApi, realm: str, user_id: str, password: str) -> None:
+    api.put(f"/{realm}/users/{user_id}/reset-password",
+            {"type": "password", "value": password, "temporary": False})
+
+
+@pytest.mark.parametrize(("weak", "why"), [
+    ("Ab1#xyz", "shorter than 8"),
+    ("rahasia#2026", "no uppercase letter"),
+    ("RAHASIA#2026", "no lowercase letter"),
+    ("Rahasia#Dua", "no digit"),
+    ("Rahasia2026", "no special character"),
+])
+def test_c1_password_policy_rejects_each_weak_kind(admin_api: KeycloakApi,
+                                                   provisioned: list[RealmSpec],
+                                                   weak: str, why: str) -> None:
+    user = make_user(admin_api, "akses", password=None)
+    with pytest.raises(ApiError, match="400"):
+        set_password(admin_api, "akses", user["id"], weak)
+
+
+def test_c1_password_equal_to_username_is_rejected(admin_api: KeycloakApi,
+                                                   provisioned: list[RealmSpec]) -> None:
+    username = f"budi.santoso-{secrets.randbelow(10_000):04d}"
+    admin_api.post("/oss/users", {"username": username, "firstName": "Uji", "enabled": True})
+    user = admin_api.get("/oss/users", username=username, exact="true")[0]
+    # Every other rule is met, so only notUsername (case-insensitive) can refuse it.
+    with pytest.raises(ApiError, match="400"):
+        set_password(admin_api, "oss", user["id"], username.capitalize())
+
+
+def test_c1_reused_password_is_rejected_and_good_one_accepted(
+        admin_api: KeycloakApi, provisioned: list[RealmSpec]) -> None:
+    user = make_user(admin_api, "akses")
+    with pytest.raises(ApiError, match="400"):
+        set_password(admin_api, "akses", user["id"], GOOD_PASSWORD)
+    set_password(admin_api, "akses", user["id"], "Lain-Lagi#2027")
+
+
+def test_c3_login_with_username_or_email(keycloak, admin_api: KeycloakApi,
+                                         provisioned: list[RealmSpec]) -> None:
+    user = make_user(admin_api, "akses")
+    for identifier in (user["username"], user["email"]):
+        login = BrowserLogin(keycloak.url, "akses", "akses-portal", f"{SIDECAR_URL}/akses/cb")
+        assert login.password(identifier, GOOD_PASSWORD).code, identifier
+
+
+def test_brute_force_locks_the_account_after_configured_failures(
+        keycloak, admin_api: KeycloakApi, provisioned: list[RealmSpec]) -> None:
+    failures = admin_api.get("/akses")["failureFactor"]
+    user = make_user(admin_api, "akses")
+    for _ in range(failures):
+        login = BrowserLogin(keycloak.url, "akses", "akses-portal", f"{SIDECAR_URL}/akses/cb")
+        assert login.password(user["username"], "Salah#Sandi1").code is None
+    status = admin_api.get(f"/akses/attack-detection/brute-force/users/{user['id']}")
+    assert status["disabled"] is True
+    login = BrowserLogin(keycloak.url, "akses", "akses-portal", f"{SIDECAR_URL}/akses/cb")
+    assert login.password(user["username"], GOOD_PASSWORD).code is None
+
+
+def test_b8_bsre_asks_for_otp_at_every_login(keycloak, admin_api: KeycloakApi,
+                                             provisioned: list[RealmSpec]) -> None:
+    user = make_user(admin_api, "bsre")
+    redirect = f"{SIDECAR_URL}/bsre/cb"
+    # First login: no device yet, so Keycloak makes the user set one up before anything else.
+    login = BrowserLogin(keycloak.url, "bsre", "bsre-portal", redirect)
+    setup = login.password(user["username"], GOOD_PASSWORD)
+    assert setup.code is None
+    totp_form = form(setup.html, "kc-totp-settings-form")
+    # The form carries the raw secret; authenticator apps get its base32 form.
+    secret = base64.b32encode(totp_form.fields["totpSecret"].encode()).decode()
+    done = login.submit(setup, "kc-totp-settings-form", totp=pyotp.TOTP(secret).now(),
+                        userLabel="HP Kantor")
+    assert done.code
+    # Every later login stops at the OTP form: the password alone is not enough.
+    again = BrowserLogin(keycloak.url, "bsre", "bsre-portal", redirect)
+    after_password = again.password(user["username"], GOOD_PASSWORD)
+    assert after_password.code is None
+    assert form(after_password.html, "kc-otp-login-form")
+
+
+def test_sidecar_service_account_manages_users_but_not_the_realm(
+        keycloak, realm_env: dict[str, str], provisioned: list[RealmSpec]) -> None:
+    token = requests.post(
+        f"{keycloak.url}/realms/akses/protocol/openid-connect/token",
+        data={"grant_type": "client_credentials", "client_id": "gerbang-sidecar",
+              "client_secret": realm_env["SIDECAR_CLIENT_SECRET"]}, timeout=10,
+    ).json()["access_token"]
+    headers = {"Authorization": f"Bearer {token}"}
+    base = f"{keycloak.url}/admin/realms/akses"
+    username = f"sa-{secrets.token_hex(4)}"
+    created = requests.post(f"{base}/users", headers=headers, timeout=10,
+                            json={"username": username, "firstName": "Uji", "enabled": True})
+    assert created.status_code == 201
+    assert requests.get(f"{base}/users", params={"q": "nik:3171015203900001"},
+                        headers=headers, timeout=10).status_code == 200
+    assert requests.put(base, headers=headers, json={"registrationAllowed": True},
+                        timeout=10).status_code == 403
+    assert requests.post(f"{base}/clients", headers=headers, json={"clientId": "rogue"},
+                         timeout=10).status_code == 403

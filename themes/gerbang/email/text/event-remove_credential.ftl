@@ -1,0 +1,8 @@
+<#ftl output_format="plainText">
+<#-- Gerbang: Keycloak 26 reports a password change as UPDATE_CREDENTIAL (credential_type
+     "password"), so this is the C4/B7 notification. Name the credential in words instead of
+     its type id, then add our signature naming the portal. -->
+<#assign ct = event.getDetail("credential_type")!"">
+<#assign ctName = (ct == "password")?then(msg("gerbangCredentialPassword"), (ct == "otp")?then(msg("gerbangCredentialOtp"), ct?has_content?then(ct, msg("gerbangCredentialOther"))))>
+${msg("eventRemoveCredentialBody", ctName, event.date, event.ipAddress)}
+<#include "gerbang-signature.ftl">
