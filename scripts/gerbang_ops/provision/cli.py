@@ -10,7 +10,7 @@ import argparse
 import os
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from gerbang_ops.paths import REALM_CONFIG, THEMES
@@ -37,8 +37,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def load_and_check(config_dir: Path, themes_dir: Path, realms: list[str] | None) -> list[RealmSpec]:
-    specs = load_realms(config_dir, os.environ, realms)
+def load_and_check(config_dir: Path, themes_dir: Path, realms: list[str] | None,
+                   environ: Mapping[str, str] | None = None) -> list[RealmSpec]:
+    specs = load_realms(config_dir, os.environ if environ is None else environ, realms)
     problems = [p for spec in specs for p in check_references(spec, themes_dir)]
     if problems:
         raise ConfigFileError(problems)

@@ -1,0 +1,188 @@
+"""``make run``: the whole local stack on loopback, provisioned, until Ctrl-C.
+
+Keycloak (dev mode, embedded H2), the mail sink, the fake registries and the sidecar, with
+realms applied from realm-config/ and demo accounts. State lives in .cache/run/ so a second
+``make run`` starts where the first stopped; ``make clean`` forgets everything.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from contextlib import ExitStack
+from pathlib import Path
+
+import requests
+
+from gerbang_ops.demo_accounts import DEMO_ACCOUNTS, ensure_demo_accounts
+from gerbang_ops.keycloak.server import KeycloakServer, free_port
+from gerbang_ops.local_secrets import load_or_create
+from gerbang_ops.mailsink import MailSink
+from gerbang_ops.paths import REALM_CONFIG, THEMES, cache_dir
+from gerbang_ops.provision.cli import load_and_check, provision
+from gerbang_ops.provision.keycloak_api import KeycloakApi
+
+DEFAULT_PORTS = {"KEYCLOAK": 8080, "KEYCLOAK_MANAGEMENT": 9000, "SIDECAR": 5000,
+                 "REGISTRY": 8090, "SMTP": 1025, "MAIL_HTTP": 8025}
+
+
+def choose_port(name: str) -> int:
+    """GERBANG_<NAME>_PORT, else the usual port, else any free one (said aloud)."""
+    wanted = int(os.environ.get(f"GERBANG_{name}_PORT", DEFAULT_PORTS[name]))
+    with socket.socket() as sock:
+        try:
+            sock.bind(("127.0.0.1", wanted))
+            return wanted
+        except OSError:
+            pass
+    port = free_port()
+    print(f"  port {wanted} for {name.lower()} is busy; using {port}")
+    return port
+
+
+class ChildProcess:
+    """A Python child of ours whose output goes to a log file in the run folder."""
+
+    def __init__(self, name: str, argv: list[str], env: dict[str, str], log: Path):
+        self.name = name
+        self.log = log
+        with log.open("ab") as out:
+            self.process = subprocess.Popen(argv, env=env, stdout=out, stderr=subprocess.STDOUT,
+                                            stdin=subprocess.DEVNULL, start_new_session=True)
+
+    def wait_for(self, url: str, timeout: float = 60) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"{self.name} exited; see {self.log}")
+            try:
+                requests.get(url, timeout=2)
+                return
+            except requests.RequestException:
+                time.sleep(0.5)
+        raise RuntimeError(f"{self.name} did not answer at {url}; see {self.log}")
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+
+
+def run() -> None:
+    run_dir = cache_dir() / "run"
+    logs = run_dir / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    secrets = load_or_create(run_dir / "secrets.env")
+    ports = {name: choose_port(name) for name in DEFAULT_PORTS}
+    sidecar_url = f"http://127.0.0.1:{ports['SIDECAR']}"
+    registry_url = f"http://127.0.0.1:{ports['REGISTRY']}"
+
+    with ExitStack() as stack:
+        print("Starting the mail sink ...")
+        sink = stack.enter_context(MailSink(smtp_port=ports["SMTP"], http_port=ports["MAIL_HTTP"],
+                                            folder=run_dir / "mail"))
+        env = {
+            **os.environ, **secrets,
+            "SIDECAR_PUBLIC_URL": sidecar_url,
+            "SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(sink.smtp_port),
+            "SMTP_FROM": "no-reply@gerbang.local", "MAIL_FROM": "no-reply@gerbang.local",
+            "GERBANG_INSTANCE_PATH": str(run_dir / "sidecar"),
+            **{f"{n}_URL": f"{registry_url}/{n.lower()}"
+               for n in ("DUKCAPIL", "OSS", "KSEI", "BKN", "SIPP")},
+            "MESSAGE_GATEWAY_URL": f"{registry_url}/gateway",
+        }
+        print("Starting the fake registries ...")
+        registry = ChildProcess("fake registries", [
+            sys.executable, "-m", "gerbang_sidecar.fake_registry", "--port",
+            str(ports["REGISTRY"])], env, logs / "fake-registry.log")
+        stack.callback(registry.stop)
+        registry.wait_for(f"{registry_url}/gateway/messages")
+
+        print("Starting Keycloak (the first start takes a minute) ...")
+        keycloak = KeycloakServer(
+            data_dir=run_dir / "keycloak", admin_password=secrets["KEYCLOAK_ADMIN_PASSWORD"],
+            http_port=ports["KEYCLOAK"], management_port=ports["KEYCLOAK_MANAGEMENT"],
+            environment={"SIDECAR_PUBLIC_URL": sidecar_url})
+        stack.enter_context(keycloak)
+        env["KEYCLOAK_URL"] = keycloak.url
+
+        print("Provisioning the realms from realm-config/ ...")
+        api = KeycloakApi(keycloak.url, keycloak.admin_user, keycloak.admin_password)
+        changes = provision(api, load_and_check(REALM_CONFIG, THEMES, None, env), apply=True,
+                            out=lambda _line: None)
+        print(f"  {len(changes)} change(s) applied")
+        ensure_demo_accounts(api, secrets["DEMO_PASSWORD"])
+
+        print("Starting the sidecar ...")
+        sidecar = ChildProcess("sidecar", [
+            sys.executable, "-m", "flask", "--app", "gerbang_sidecar:create_app()", "run",
+            "--host", "127.0.0.1", "--port", str(ports["SIDECAR"])], env, logs / "sidecar.log")
+        stack.callback(sidecar.stop)
+        sidecar.wait_for(f"{sidecar_url}/health")
+
+        print_welcome(keycloak, sidecar_url, sink.http_url, registry_url, secrets, logs)
+        wait_for_interrupt([registry, sidecar])
+        print("\nStopping everything ...")
+
+
+def print_welcome(keycloak: KeycloakServer, sidecar_url: str, mail_url: str, registry_url: str,
+                  secrets: dict[str, str], logs: Path) -> None:
+    kc = keycloak.url
+    print(f"""
+Gerbang is running. Press Ctrl-C to stop everything.
+
+  Portals (sidecar)        {sidecar_url}/
+  Keycloak admin console   {kc}/admin/
+                           user {keycloak.admin_user}, password {keycloak.admin_password}
+  Mails sent (sink)        {mail_url}/
+  Fake registries          {registry_url}/   (seeded people: docs/registries.md)
+  Sidecar health           {sidecar_url}/health
+  Logs                     {logs}/ and {keycloak.log_path}
+
+  Login pages and account consoles:""")
+    for realm in ("akses", "oss", "bsre", "insw"):
+        print(f"    {realm:<6} {kc}/realms/{realm}/account/")
+    print(f"\n  Demo accounts (password {secrets['DEMO_PASSWORD']}):")
+    for account in DEMO_ACCOUNTS:
+        print(f"    {account.realm:<6} {account.username:<30} {account.what}")
+    print()
+
+
+def wait_for_interrupt(children: list[ChildProcess]) -> None:
+    try:
+        while all(child.process.poll() is None for child in children):
+            time.sleep(1)
+        dead = next(c for c in children if c.process.poll() is not None)
+        print(f"\n{dead.name} stopped unexpectedly; see {dead.log}")
+    except KeyboardInterrupt:
+        pass
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def main() -> int:
+    # Installed explicitly: a shell starting us in the background would leave SIGINT ignored,
+    # and a supervisor stops us with SIGTERM; both must stop every child.
+    signal.signal(signal.SIGINT, _interrupt)
+    signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        run()
+    except KeyboardInterrupt:
+        print("\nStopped.")
+    except Exception as exc:  # one readable line instead of a traceback for DevOps
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
