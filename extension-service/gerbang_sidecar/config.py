@@ -12,6 +12,9 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 DEFAULT_INSTANCE = Path(__file__).resolve().parent.parent / "instance"
+# The repository's Keycloak themes: the sidecar serves their stylesheet and reads their
+# helpdesk contacts from here, so there is one source for both (the image keeps /app/themes).
+DEFAULT_THEMES_DIR = Path(__file__).resolve().parent.parent.parent / "themes"
 
 
 class ConfigError(RuntimeError):
@@ -40,6 +43,12 @@ class Settings:
     keycloak_url: str = "http://127.0.0.1:8080"
     keycloak_client_id: str = "gerbang-sidecar"
     keycloak_client_secret: str = ""
+    # Keycloak as browsers reach it (login redirects, logout); the back-channel uses keycloak_url.
+    # Empty means the same as keycloak_url.
+    keycloak_public_url: str = ""
+    keycloak_timeout_seconds: float = 5.0
+    # Secrets of the portal clients the sidecar logs users in through, by client id.
+    portal_client_secrets: dict[str, str] = field(default_factory=dict)
     public_url: str = "http://127.0.0.1:5000"
     registries: RegistryUrls = field(default_factory=RegistryUrls)
     registry_timeout_seconds: float = 5.0
@@ -47,10 +56,20 @@ class Settings:
     smtp_port: int = 1025
     mail_from: str = "no-reply@gerbang.local"
     log_level: str = "INFO"
+    themes_dir: Path = DEFAULT_THEMES_DIR
+    # X2 limits on public forms; tests of other concerns may switch them off.
+    rate_limits_enabled: bool = True
+    # Reverse proxies in front of the sidecar whose X-Forwarded-For/-Proto to trust (the client
+    # address is what rate limits count by). 0 = the sidecar is reached directly.
+    proxy_fix_hops: int = 0
 
     @property
     def is_production(self) -> bool:
         return self.env == "production"
+
+    @property
+    def keycloak_browser_url(self) -> str:
+        return self.keycloak_public_url or self.keycloak_url
 
 
 _ENV_NAMES = {
@@ -69,6 +88,19 @@ _ENV_NAMES = {
     "smtp_port": "SMTP_PORT",
     "mail_from": "MAIL_FROM",
     "log_level": "LOG_LEVEL",
+    "keycloak_public_url": "KEYCLOAK_PUBLIC_URL",
+    "keycloak_timeout_seconds": "KEYCLOAK_TIMEOUT_SECONDS",
+    "themes_dir": "THEMES_DIR",
+    "rate_limits_enabled": "RATE_LIMITS_ENABLED",
+    "proxy_fix_hops": "PROXY_FIX_HOPS",
+}
+# Portal clients (realm-config/<realm>/clients) whose secrets the sidecar needs for logins.
+_PORTAL_SECRET_ENV_NAMES = {
+    "akses-portal": "AKSES_PORTAL_CLIENT_SECRET",
+    "easy": "EASY_CLIENT_SECRET",
+    "oss-portal": "OSS_PORTAL_CLIENT_SECRET",
+    "bsre-portal": "BSRE_PORTAL_CLIENT_SECRET",
+    "insw-portal": "INSW_PORTAL_CLIENT_SECRET",
 }
 _REGISTRY_ENV_NAMES = {
     "dukcapil": "DUKCAPIL_URL",
@@ -83,7 +115,8 @@ _SECRET_FIELDS = ("secret_key", "pii_key", "blind_index_key")
 
 def documented_variables() -> dict[str, str]:
     """Every environment variable the sidecar reads, by setting name (for docs and tests)."""
-    return {**_ENV_NAMES, **{f"registries.{k}": v for k, v in _REGISTRY_ENV_NAMES.items()}}
+    return {**_ENV_NAMES, **{f"registries.{k}": v for k, v in _REGISTRY_ENV_NAMES.items()},
+            **{f"portal_client_secrets.{k}": v for k, v in _PORTAL_SECRET_ENV_NAMES.items()}}
 
 
 def load_settings(environ: os._Environ[str] | dict[str, str] | None = None,
@@ -101,11 +134,16 @@ def load_settings(environ: os._Environ[str] | dict[str, str] | None = None,
                 values[name] = _as_number(var, raw, float)
             elif kind in ("Path", Path):
                 values[name] = Path(raw)
+            elif kind in ("bool", bool):
+                values[name] = _as_flag(var, raw)
             else:
                 values[name] = raw
     registries = {k: env[v] for k, v in _REGISTRY_ENV_NAMES.items() if env.get(v)}
     if registries:
         values["registries"] = RegistryUrls(**registries)
+    portal_secrets = {k: env[v] for k, v in _PORTAL_SECRET_ENV_NAMES.items() if env.get(v)}
+    if portal_secrets:
+        values["portal_client_secrets"] = portal_secrets
     values.update(overrides)
     settings = Settings(**values)  # type: ignore[arg-type]
     return _complete(settings)
@@ -116,6 +154,15 @@ def _as_number(var: str, raw: str, kind: type[int] | type[float]) -> int | float
         return kind(raw)
     except ValueError as exc:
         raise ConfigError(f"{var} must be a number, got {raw!r}") from exc
+
+
+def _as_flag(var: str, raw: str) -> bool:
+    lowered = raw.strip().lower()
+    if lowered in ("1", "true", "yes", "on"):
+        return True
+    if lowered in ("0", "false", "no", "off"):
+        return False
+    raise ConfigError(f"{var} must be true or false, got {raw!r}")
 
 
 def _complete(settings: Settings) -> Settings:

@@ -162,3 +162,55 @@ class AuditEvent(Base):
     actor: Mapped[str | None] = mapped_column(String(64))
     subject_id: Mapped[str | None] = mapped_column(String(64))
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class RateLimitWindow(Base):
+    """Hits of one client on one public endpoint within a fixed time window (X2).
+
+    Kept in the database rather than in memory so every gunicorn worker (and every host)
+    counts against the same limit. `bucket` is a keyed hash of endpoint and client address,
+    never the address itself; old windows are pruned as new ones open.
+    """
+
+    __tablename__ = "rate_limit_windows"
+    __table_args__ = (Index("ix_rate_limit_windows_window_start", "window_start"),)
+
+    bucket: Mapped[str] = mapped_column(String(64), primary_key=True)
+    window_start: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    hits: Mapped[int] = mapped_column(Integer, default=0)
+
+
+AKSES_REGISTRATION_TYPES = ("individu-lokal", "individu-asing", "institusi")
+AKSES_REGISTRATION_STATUSES = ("pending_confirmation", "activating", "activated")
+
+
+class AksesRegistration(Base):
+    """An AKSes registration between "Selanjutnya" and the account (A5).
+
+    Found by the SHA-256 of an opaque random token that travels in the confirmation and
+    thank-you URLs; the token itself is never stored, so a database leak does not hand out
+    the pages (or the data behind them). The typed and normalised data are encrypted (X3).
+    ``activating`` is a short claim that makes a double "Aktivasi" create one account.
+    """
+
+    __tablename__ = "akses_registrations"
+    __table_args__ = (
+        CheckConstraint(_in("registration_type", AKSES_REGISTRATION_TYPES),
+                        name="registration_type"),
+        CheckConstraint(_in("status", AKSES_REGISTRATION_STATUSES), name="status"),
+        Index("ix_akses_registrations_status_created_at", "status", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    token_hash: Mapped[bytes] = mapped_column(LargeBinary(32), unique=True)
+    registration_type: Mapped[str] = mapped_column(String(16))
+    data: Mapped[Any] = mapped_column(
+        "data_encrypted", EncryptedJSON("akses_registrations.data"), nullable=False
+    )
+    locale: Mapped[str] = mapped_column(String(8))
+    status: Mapped[str] = mapped_column(String(24), default="pending_confirmation")
+    created_at: Mapped[datetime]
+    claimed_at: Mapped[datetime | None]
+    activated_at: Mapped[datetime | None]
+    keycloak_user_id: Mapped[str | None] = mapped_column(String(64))
+    activation_email_sent_at: Mapped[datetime | None]

@@ -1,0 +1,285 @@
+"""The user-admin port over Keycloak's Admin REST API, as each realm's ``gerbang-sidecar``.
+
+One client-credentials connection per realm (python-keycloak ``KeycloakOpenIDConnection``),
+created on first use and kept: it renews its token itself. Every call goes through
+:meth:`HttpKeycloakUsers._call`, which turns transport failures and HTTP statuses into the
+port's errors, so services never see python-keycloak or HTTP.
+
+Log lines name the realm, the operation and our/Keycloak's ids, never a username, email or
+attribute value (X3).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import quote
+
+import keycloak.exceptions as kc_errors
+from keycloak import KeycloakOpenIDConnection
+from requests import Response
+
+from gerbang_sidecar.adapters.keycloak.port import (
+    KeycloakError,
+    KeycloakUnavailable,
+    NewUser,
+    PasswordRejected,
+    UserAlreadyExists,
+    UserRecord,
+)
+
+log = logging.getLogger(__name__)
+
+# A search by an identifier concerns one person; more hits than this means something is wrong.
+_SEARCH_MAX = 50
+
+
+class HttpKeycloakUsers:
+    def __init__(self, server_url: str, client_id: str, client_secret: str,
+                 timeout: float = 5.0):
+        # urljoin in python-keycloak drops the last path segment without a trailing slash.
+        self._server_url = server_url.rstrip("/") + "/"
+        self._client_id = client_id
+        self._client_secret = client_secret
+        self._timeout = timeout
+        self._connections: dict[str, KeycloakOpenIDConnection] = {}
+        self._lock = threading.Lock()
+
+    # ---- plumbing ------------------------------------------------------------------------
+
+    def _connection(self, realm: str) -> KeycloakOpenIDConnection:
+        with self._lock:
+            connection = self._connections.get(realm)
+            if connection is None:
+                connection = KeycloakOpenIDConnection(
+                    server_url=self._server_url, realm_name=realm, client_id=self._client_id,
+                    client_secret_key=self._client_secret, grant_type="client_credentials",
+                    timeout=self._timeout,  # type: ignore[arg-type]  # requests takes floats
+                )
+                self._connections[realm] = connection
+            return connection
+
+    def _call(self, realm: str, operation: str,
+              send: Callable[[KeycloakOpenIDConnection], Response]) -> Response:
+        """Send one request; 5xx and transport failures become KeycloakUnavailable."""
+        try:
+            response = send(self._connection(realm))
+        except kc_errors.KeycloakConnectionError as exc:
+            log.warning("keycloak unreachable realm=%s op=%s", realm, operation)
+            raise KeycloakUnavailable(f"Keycloak unreachable ({operation})") from exc
+        except kc_errors.KeycloakError as exc:
+            # Raised while fetching the service account's token.
+            code = exc.response_code or 0
+            if code >= 500 or code == 0:
+                raise KeycloakUnavailable(f"Keycloak token endpoint failed ({code})") from exc
+            log.error("sidecar service account refused realm=%s op=%s status=%s",
+                      realm, operation, code)
+            raise KeycloakError(f"service account token refused ({code})") from exc
+        if response.status_code >= 500:
+            log.warning("keycloak error realm=%s op=%s status=%s", realm, operation,
+                        response.status_code)
+            raise KeycloakUnavailable(f"Keycloak answered {response.status_code} ({operation})")
+        return response
+
+    @staticmethod
+    def _unexpected(operation: str, response: Response) -> KeycloakError:
+        # The body may echo what we sent (an email, an attribute): keep it out of the message.
+        return KeycloakError(f"{operation}: Keycloak answered {response.status_code}")
+
+    def _users_path(self, realm: str, *parts: str) -> str:
+        tail = "/".join(quote(p, safe="") for p in parts)
+        return f"admin/realms/{quote(realm, safe='')}/users" + (f"/{tail}" if tail else "")
+
+    def _search(self, realm: str, operation: str, **query: str | int | bool) -> list[dict]:
+        params = {"briefRepresentation": "false", "max": _SEARCH_MAX, **query}
+        response = self._call(realm, operation, lambda c: c.raw_get(
+            self._users_path(realm), **params))
+        if response.status_code != 200:
+            raise self._unexpected(operation, response)
+        return response.json()
+
+    def _record(self, realm: str, data: dict[str, Any]) -> UserRecord:
+        return UserRecord(
+            id=data["id"], username=data["username"], email=data.get("email"),
+            first_name=data.get("firstName") or "",
+            email_verified=bool(data.get("emailVerified")),
+            enabled=bool(data.get("enabled")),
+            attributes={k: v[0] for k, v in (data.get("attributes") or {}).items() if v},
+            realm_roles=frozenset(self._direct_realm_roles(realm, data["id"])),
+        )
+
+    def _direct_realm_roles(self, realm: str, user_id: str) -> list[dict]:
+        response = self._call(realm, "realm roles", lambda c: c.raw_get(
+            self._users_path(realm, user_id, "role-mappings", "realm")))
+        if response.status_code != 200:
+            raise self._unexpected("realm roles", response)
+        # The realm's default composite is given to everyone; the port speaks of assigned roles.
+        return [r["name"] for r in response.json()
+                if not r["name"].startswith("default-roles-")]
+
+    # ---- the port --------------------------------------------------------------------------
+
+    def create_user(self, realm: str, user: NewUser) -> str:
+        payload = {
+            "username": user.username, "email": user.email, "firstName": user.first_name,
+            "emailVerified": user.email_verified, "enabled": user.enabled,
+            "attributes": {k: [v] for k, v in user.attributes.items()},
+            "requiredActions": list(user.required_actions),
+        }
+        response = self._call(realm, "create user", lambda c: c.raw_post(
+            self._users_path(realm), data=_json(payload)))
+        if response.status_code == 409:
+            raise UserAlreadyExists("username or email taken")
+        if response.status_code != 201:
+            raise self._unexpected("create user", response)
+        user_id = response.headers["Location"].rstrip("/").rsplit("/", 1)[-1]
+        log.info("keycloak user created realm=%s user_id=%s", realm, user_id)
+        return user_id
+
+    def get_user(self, realm: str, user_id: str) -> UserRecord | None:
+        response = self._call(realm, "get user", lambda c: c.raw_get(
+            self._users_path(realm, user_id)))
+        if response.status_code == 404:
+            return None
+        if response.status_code != 200:
+            raise self._unexpected("get user", response)
+        return self._record(realm, response.json())
+
+    def find_by_username(self, realm: str, username: str) -> UserRecord | None:
+        wanted = username.strip().lower()
+        found = [u for u in self._search(realm, "find by username", username=wanted,
+                                         exact="true")
+                 if u["username"].lower() == wanted]
+        if found:
+            return self._record(realm, found[0])
+        # Realms allow login by email (C3), so an email typed as "username" names the user too.
+        return self.find_by_email(realm, wanted) if "@" in wanted else None
+
+    def find_by_email(self, realm: str, email: str) -> UserRecord | None:
+        wanted = email.strip().lower()
+        found = [u for u in self._search(realm, "find by email", email=wanted, exact="true")
+                 if (u.get("email") or "").lower() == wanted]
+        return self._record(realm, found[0]) if found else None
+
+    def find_by_attribute(self, realm: str, name: str, value: str) -> list[UserRecord]:
+        if not value or any(ch.isspace() for ch in f"{name}{value}") or ":" in name:
+            # Keycloak's q syntax is "name:value name2:value2"; whitespace would split it.
+            raise ValueError("attribute search takes a name and value without spaces")
+        hits = self._search(realm, "find by attribute", q=f"{name}:{value}")
+        # Filter again here: exactness must not depend on the server's matching rules (X1).
+        return [self._record(realm, u) for u in hits
+                if value in (u.get("attributes") or {}).get(name, [])]
+
+    def _role_representations(self, realm: str, user_id: str, names: list[str], *,
+                               assigned: bool) -> list[dict]:
+        # "available" needs only view-users, unlike GET /roles/{name} (view-realm), so the
+        # service account keeps least privilege.
+        kind = ("realm",) if assigned else ("realm", "available")
+        response = self._call(realm, "role lookup", lambda c: c.raw_get(
+            self._users_path(realm, user_id, "role-mappings", *kind)))
+        if response.status_code == 404:
+            raise KeycloakError("user not found")
+        if response.status_code != 200:
+            raise self._unexpected("role lookup", response)
+        by_name = {r["name"]: r for r in response.json()}
+        return [by_name[n] for n in names if n in by_name]
+
+    def assign_realm_roles(self, realm: str, user_id: str, roles: list[str]) -> None:
+        wanted = self._role_representations(realm, user_id, roles, assigned=False)
+        missing = set(roles) - {r["name"] for r in wanted}
+        if missing - set(self._direct_realm_roles(realm, user_id)):
+            raise KeycloakError(f"unknown realm roles {sorted(missing)}")
+        if not wanted:
+            return
+        response = self._call(realm, "assign roles", lambda c: c.raw_post(
+            self._users_path(realm, user_id, "role-mappings", "realm"), data=_json(wanted)))
+        if response.status_code != 204:
+            raise self._unexpected("assign roles", response)
+
+    def remove_realm_roles(self, realm: str, user_id: str, roles: list[str]) -> None:
+        held = self._role_representations(realm, user_id, roles, assigned=True)
+        if not held:
+            return
+        response = self._call(realm, "remove roles", lambda c: c.raw_delete(
+            self._users_path(realm, user_id, "role-mappings", "realm"), data=_json(held)))
+        if response.status_code != 204:
+            raise self._unexpected("remove roles", response)
+
+    def update_user(self, realm: str, user_id: str, *, email: str | None = None,
+                    email_verified: bool | None = None,
+                    attributes: dict[str, str] | None = None) -> None:
+        current = self._call(realm, "get user", lambda c: c.raw_get(
+            self._users_path(realm, user_id)))
+        if current.status_code != 200:
+            raise self._unexpected("get user", current)
+        # With the declarative user profile a PUT replaces the whole representation: send back
+        # everything Keycloak gave us, changed only where asked.
+        data = current.json()
+        if email is not None:
+            data["email"] = email
+        if email_verified is not None:
+            data["emailVerified"] = email_verified
+        if attributes:
+            data["attributes"] = {**(data.get("attributes") or {}),
+                                  **{k: [v] for k, v in attributes.items()}}
+        response = self._call(realm, "update user", lambda c: c.raw_put(
+            self._users_path(realm, user_id), data=_json(data)))
+        if response.status_code == 409:
+            raise UserAlreadyExists("email taken")
+        if response.status_code != 204:
+            raise self._unexpected("update user", response)
+
+    def send_actions_email(self, realm: str, user_id: str, actions: list[str], *,
+                           client_id: str | None = None, redirect_uri: str | None = None,
+                           lifespan_seconds: int | None = None) -> None:
+        query = {k: v for k, v in {"client_id": client_id, "redirect_uri": redirect_uri,
+                                   "lifespan": lifespan_seconds}.items() if v is not None}
+        response = self._call(realm, "execute actions email", lambda c: c.raw_put(
+            self._users_path(realm, user_id, "execute-actions-email"), data=_json(actions),
+            **query))
+        if response.status_code != 204:
+            raise self._unexpected("execute actions email", response)
+
+    def set_password(self, realm: str, user_id: str, password: str) -> None:
+        payload = {"type": "password", "value": password, "temporary": False}
+        response = self._call(realm, "set password", lambda c: c.raw_put(
+            self._users_path(realm, user_id, "reset-password"), data=_json(payload)))
+        if response.status_code == 400:
+            raise PasswordRejected(_policy_reason(response))
+        if response.status_code != 204:
+            raise self._unexpected("set password", response)
+
+    def delete_user(self, realm: str, user_id: str) -> None:
+        response = self._call(realm, "delete user", lambda c: c.raw_delete(
+            self._users_path(realm, user_id)))
+        if response.status_code not in (204, 404):
+            raise self._unexpected("delete user", response)
+        log.info("keycloak user deleted realm=%s user_id=%s", realm, user_id)
+
+    # ---- health --------------------------------------------------------------------------
+
+    def realm_answers(self, realm: str) -> bool:
+        """The realm's OIDC discovery document answers (no token needed)."""
+        try:
+            connection = self._connection(realm)
+            response = connection.raw_get(
+                f"realms/{quote(realm, safe='')}/.well-known/openid-configuration")
+        except kc_errors.KeycloakError:
+            return False
+        return response.status_code == 200
+
+
+def _json(value: object) -> str:
+    return json.dumps(value)
+
+
+def _policy_reason(response: Response) -> str:
+    """Keycloak's message key for the refused rule (e.g. invalidPasswordMinLengthMessage)."""
+    try:
+        body = response.json()
+    except ValueError:
+        return "invalidPassword"
+    return str(body.get("error") or body.get("errorMessage") or "invalidPassword")

@@ -1,0 +1,121 @@
+"""Repository of pending AKSes registrations (A5). Flushes, never commits (see repositories).
+
+Status changes are single conditional UPDATEs, so concurrent requests for one registration
+(a double click on "Aktivasi" or "Kirim Ulang") are decided by the database, not by a read
+followed by a write.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, or_, select, update
+from sqlalchemy.orm import Session
+
+from gerbang_sidecar.adapters.storage.models import AksesRegistration
+
+PENDING = "pending_confirmation"
+ACTIVATING = "activating"
+ACTIVATED = "activated"
+
+
+class AksesRegistrations:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def add(self, *, token_hash: bytes, registration_type: str, data: dict[str, Any],
+            locale: str, now: datetime) -> AksesRegistration:
+        row = AksesRegistration(token_hash=token_hash, registration_type=registration_type,
+                                data=data, locale=locale, status=PENDING, created_at=now)
+        self._session.add(row)
+        self._session.flush()
+        return row
+
+    def by_token_hash(self, token_hash: bytes) -> AksesRegistration | None:
+        return self._session.scalars(
+            select(AksesRegistration).where(AksesRegistration.token_hash == token_hash)
+        ).one_or_none()
+
+    def claim_for_activation(self, token_hash: bytes, *, now: datetime,
+                             pending_since: datetime, stale_before: datetime) -> bool:
+        """pending -> activating, atomically; True for exactly one of concurrent callers.
+
+        A claim older than ``stale_before`` is taken over: its process died mid-way, and
+        without this the registration could never be activated.
+        """
+        result = self._session.execute(
+            update(AksesRegistration)
+            .where(
+                AksesRegistration.token_hash == token_hash,
+                AksesRegistration.created_at > pending_since,
+                or_(AksesRegistration.status == PENDING,
+                    (AksesRegistration.status == ACTIVATING)
+                    & (AksesRegistration.claimed_at < stale_before)),
+            )
+            .values(status=ACTIVATING, claimed_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        return bool(getattr(result, "rowcount", 0))
+
+    def release(self, registration_id: int, *, orphan_user_id: str | None = None) -> None:
+        """activating -> pending: the activation was undone and may be tried again.
+
+        ``orphan_user_id`` is a Keycloak user the undo could not delete; the next attempt
+        deletes it first.
+        """
+        self._session.execute(
+            update(AksesRegistration)
+            .where(AksesRegistration.id == registration_id,
+                   AksesRegistration.status == ACTIVATING)
+            .values(status=PENDING, claimed_at=None, keycloak_user_id=orphan_user_id)
+            .execution_options(synchronize_session=False)
+        )
+
+    def mark_activated(self, registration_id: int, *, keycloak_user_id: str, now: datetime,
+                       data: dict[str, Any]) -> bool:
+        result = self._session.execute(
+            update(AksesRegistration)
+            .where(AksesRegistration.id == registration_id,
+                   AksesRegistration.status == ACTIVATING)
+            .values(status=ACTIVATED, keycloak_user_id=keycloak_user_id, activated_at=now,
+                    data=data)
+            .execution_options(synchronize_session=False)
+        )
+        return bool(getattr(result, "rowcount", 0))
+
+    def claim_email_send(self, registration_id: int, *, now: datetime,
+                         last_sent_before: datetime) -> bool:
+        """Take the activation-email slot (C2): only when nothing was sent yet or the last
+        send is older than ``last_sent_before``. One of concurrent "Kirim Ulang" wins."""
+        result = self._session.execute(
+            update(AksesRegistration)
+            .where(AksesRegistration.id == registration_id,
+                   AksesRegistration.status == ACTIVATED,
+                   or_(AksesRegistration.activation_email_sent_at.is_(None),
+                       AksesRegistration.activation_email_sent_at <= last_sent_before))
+            .values(activation_email_sent_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        return bool(getattr(result, "rowcount", 0))
+
+    def undo_email_send(self, registration_id: int, *, claimed_at: datetime,
+                        previous: datetime | None) -> None:
+        """Give the slot back after a failed send, so the user may retry at once."""
+        self._session.execute(
+            update(AksesRegistration)
+            .where(AksesRegistration.id == registration_id,
+                   AksesRegistration.activation_email_sent_at == claimed_at)
+            .values(activation_email_sent_at=previous)
+            .execution_options(synchronize_session=False)
+        )
+
+    def purge_pending(self, *, created_before: datetime) -> int:
+        """Delete unconfirmed registrations (and their encrypted data) past their lifetime."""
+        result = self._session.execute(
+            delete(AksesRegistration)
+            .where(AksesRegistration.status == PENDING,
+                   AksesRegistration.created_at <= created_before)
+            .execution_options(synchronize_session=False)
+        )
+        return int(getattr(result, "rowcount", 0))

@@ -1,0 +1,265 @@
+"""Logging users in to the sidecar's portal pages: the sidecar is an OIDC client of each realm.
+
+Authorization-code flow with PKCE (S256), state and nonce, as the portal clients in
+realm-config require. The browser goes to Keycloak's *public* URL; the code is exchanged and
+the keys fetched over the back-channel URL. After the callback the Flask session (a signed
+cookie, so small: < 4 KB) keeps per client only what pages need, under
+``session["gerbang_login"][client_id]``:
+
+``sub``, ``username``, ``name``, ``email``, ``roles`` (realm roles), ``id_token`` (for
+RP-initiated logout without a confirmation page) and ``expires_at`` (the Keycloak session's
+idle limit; after it the next page runs the login again, silently while Keycloak's own session
+lives). Access and refresh tokens are not kept: the sidecar calls Keycloak as its service
+account, never as the user.
+
+Routes, for each client ``path`` (``akses``, ``easy``, ``oss``, ``bsre``, ``insw``):
+``/<path>/masuk`` (start), ``/<path>/oidc/callback``, ``/<path>/keluar`` (logout).
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from functools import wraps
+from typing import Any, ParamSpec, TypeVar
+from urllib.parse import urlencode
+
+import keycloak.exceptions as kc_errors
+from flask import Blueprint, Flask, abort, current_app, g, redirect, request, session, url_for
+from flask.typing import ResponseReturnValue
+from keycloak import KeycloakOpenID
+from keycloak.pkce_utils import generate_code_challenge, generate_code_verifier
+from werkzeug.wrappers import Response
+
+from gerbang_sidecar.config import Settings
+from gerbang_sidecar.web.errors import error_page
+from gerbang_sidecar.web.i18n import get_locale
+from gerbang_sidecar.web.portals import PORTAL_CLIENTS, PortalClient
+
+log = logging.getLogger(__name__)
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+SESSION_KEY = "gerbang_login"
+PENDING_KEY = "gerbang_login_pending"
+# Logged in for at most this long without asking Keycloak again, whatever its session says.
+MAX_LOCAL_SESSION_SECONDS = 8 * 3600
+
+bp = Blueprint("portal_login", __name__)
+# The clients' path prefixes (their redirect URIs); "any" leaves every other URL alone.
+_PREFIX = f"/<any({', '.join(sorted({c.path for c in PORTAL_CLIENTS.values()}))}):path>"
+
+
+@dataclass(frozen=True)
+class PortalUser:
+    sub: str
+    username: str
+    name: str
+    email: str | None
+    roles: tuple[str, ...]
+    id_token: str
+    expires_at: int
+
+    def has_role(self, role: str) -> bool:
+        return role in self.roles
+
+
+# ---- reading the session ----------------------------------------------------------------
+
+def current_portal_user(client_id: str) -> PortalUser | None:
+    """The user logged in through ``client_id`` in this browser, if the login still holds."""
+    stored = session.get(SESSION_KEY, {}).get(client_id)
+    if not stored:
+        return None
+    user = PortalUser(**{**stored, "roles": tuple(stored["roles"])})
+    if user.expires_at <= time.time():
+        _forget(client_id)
+        return None
+    return user
+
+
+def _forget(client_id: str) -> None:
+    logins = dict(session.get(SESSION_KEY, {}))
+    if logins.pop(client_id, None) is not None:
+        session[SESSION_KEY] = logins
+
+
+def portal_login_required(realm: str, client_id: str
+                          ) -> Callable[[Callable[P, R]], Callable[P, R | Response]]:
+    """Let the view run only for a user logged in through ``client_id`` of ``realm``
+    (available as ``g.portal_user``); everyone else goes to Keycloak's login and back."""
+    client = PORTAL_CLIENTS[client_id]
+    if client.realm != realm:
+        raise ValueError(f"client {client_id} is not a client of realm {realm}")
+
+    def decorate(view: Callable[P, R]) -> Callable[P, R | Response]:
+        @wraps(view)
+        def guarded(*args: P.args, **kwargs: P.kwargs) -> R | Response:
+            user = current_portal_user(client_id)
+            if user is None:
+                return start_login(client, next_url=_this_page())
+            g.portal_user = user
+            return view(*args, **kwargs)
+
+        return guarded
+
+    return decorate
+
+
+def _this_page() -> str:
+    return request.full_path.rstrip("?") if request.method == "GET" else f"/{_first_segment()}/"
+
+
+def _first_segment() -> str:
+    return request.path.strip("/").split("/", 1)[0]
+
+
+# ---- the flow ------------------------------------------------------------------------------
+
+def _settings() -> Settings:
+    return current_app.config["GERBANG"]
+
+
+def redirect_uri(client: PortalClient) -> str:
+    return f"{_settings().public_url.rstrip('/')}/{client.path}/oidc/callback"
+
+
+def authorization_url(settings: Settings, client: PortalClient, *, redirect_to: str,
+                      state: str, nonce: str, code_challenge: str, locale: str) -> str:
+    """Keycloak's login page for the client, on the URL browsers reach Keycloak at."""
+    query = urlencode({
+        "client_id": client.client_id, "response_type": "code", "scope": "openid",
+        "redirect_uri": redirect_to, "state": state, "nonce": nonce,
+        "code_challenge": code_challenge, "code_challenge_method": "S256",
+        "ui_locales": locale,
+    })
+    return (f"{settings.keycloak_browser_url.rstrip('/')}/realms/{client.realm}"
+            f"/protocol/openid-connect/auth?{query}")
+
+
+def _safe_next(next_url: str | None, client: PortalClient) -> str:
+    # Only paths on this site: an absolute or scheme-relative URL would be an open redirect.
+    if next_url and next_url.startswith("/") and not next_url.startswith(("//", "/\\")):
+        return next_url
+    return f"/{client.path}/"
+
+
+def start_login(client: PortalClient, next_url: str | None = None) -> Response:
+    verifier = generate_code_verifier(64)
+    challenge, _method = generate_code_challenge(verifier)
+    state, nonce = secrets.token_urlsafe(16), secrets.token_urlsafe(16)
+    pending = dict(session.get(PENDING_KEY, {}))
+    # One pending login per client: a second tab's login replaces the first one's.
+    pending[client.client_id] = {"state": state, "nonce": nonce, "verifier": verifier,
+                                 "next": _safe_next(next_url, client)}
+    session[PENDING_KEY] = pending
+    return redirect(authorization_url(
+        _settings(), client, redirect_to=redirect_uri(client), state=state, nonce=nonce,
+        code_challenge=challenge, locale=get_locale()))
+
+
+def _openid(client: PortalClient) -> KeycloakOpenID:
+    settings = _settings()
+    secret = settings.portal_client_secrets.get(client.client_id, "")
+    return KeycloakOpenID(server_url=settings.keycloak_url.rstrip("/") + "/",
+                          realm_name=client.realm, client_id=client.client_id,
+                          client_secret_key=secret,
+                          timeout=settings.keycloak_timeout_seconds)  # type: ignore[arg-type]
+
+
+def _client_for_path(path: str) -> PortalClient:
+    for client in PORTAL_CLIENTS.values():
+        if client.path == path:
+            return client
+    abort(404)
+
+
+def _login_failed(reason: str) -> ResponseReturnValue:
+    log.info("portal login failed: %s", reason)
+    return error_page(400, title_key="login.failed.title", text_key="login.failed.text")
+
+
+@bp.get(f"{_PREFIX}/masuk")
+def login(path: str) -> ResponseReturnValue:
+    client = _client_for_path(path)
+    if current_portal_user(client.client_id) is not None:
+        return redirect(_safe_next(request.args.get("next"), client))
+    return start_login(client, request.args.get("next"))
+
+
+@bp.get(f"{_PREFIX}/oidc/callback")
+def callback(path: str) -> ResponseReturnValue:
+    client = _client_for_path(path)
+    pending_all = dict(session.get(PENDING_KEY, {}))
+    pending = pending_all.pop(client.client_id, None)
+    session[PENDING_KEY] = pending_all
+    if pending is None or not secrets.compare_digest(request.args.get("state", ""),
+                                                     pending["state"]):
+        return _login_failed("state missing or different")
+    if "error" in request.args or "code" not in request.args:
+        return _login_failed(f"keycloak error {request.args.get('error', 'no code')[:40]}")
+    openid = _openid(client)
+    try:
+        tokens = openid.token(grant_type="authorization_code", code=request.args["code"],
+                              redirect_uri=redirect_uri(client),
+                              code_verifier=pending["verifier"])
+        id_claims = openid.decode_token(tokens["id_token"])
+        access_claims = openid.decode_token(tokens["access_token"])
+    except kc_errors.KeycloakConnectionError:
+        return error_page(503)
+    except kc_errors.KeycloakError as exc:
+        if (exc.response_code or 0) >= 500:
+            return error_page(503)
+        return _login_failed(f"code exchange refused ({exc.response_code})")
+    except Exception:  # a token that fails validation (signature, expiry, malformed)
+        log.warning("portal login: token validation failed", exc_info=True)
+        return _login_failed("token validation failed")
+    if id_claims.get("nonce") != pending["nonce"] or id_claims.get("azp") != client.client_id:
+        return _login_failed("nonce or azp mismatch")
+    _remember(client, tokens, id_claims, access_claims)
+    return redirect(pending["next"])
+
+
+def _remember(client: PortalClient, tokens: dict[str, Any], id_claims: dict[str, Any],
+              access_claims: dict[str, Any]) -> None:
+    idle = int(tokens.get("refresh_expires_in") or 0) or MAX_LOCAL_SESSION_SECONDS
+    roles = tuple(r for r in (access_claims.get("realm_access") or {}).get("roles", [])
+                  if not r.startswith("default-roles-")
+                  and r not in ("offline_access", "uma_authorization"))
+    user = PortalUser(
+        sub=id_claims["sub"], username=id_claims.get("preferred_username", ""),
+        name=id_claims.get("name") or id_claims.get("given_name") or "",
+        email=id_claims.get("email"), roles=roles, id_token=tokens["id_token"],
+        expires_at=int(time.time()) + min(idle, MAX_LOCAL_SESSION_SECONDS))
+    logins = dict(session.get(SESSION_KEY, {}))
+    logins[client.client_id] = {**asdict(user), "roles": list(user.roles)}
+    session[SESSION_KEY] = logins
+    # A fresh login gets a fresh session cookie lifetime; the cookie is HttpOnly and signed.
+    session.permanent = True
+
+
+@bp.route(f"{_PREFIX}/keluar", methods=["GET", "POST"])
+def logout(path: str) -> ResponseReturnValue:
+    """Forget the login here, then end Keycloak's session (RP-initiated logout)."""
+    client = _client_for_path(path)
+    user = current_portal_user(client.client_id)
+    _forget(client.client_id)
+    settings = _settings()
+    back = f"{settings.public_url.rstrip('/')}/{client.path}/"
+    query = {"client_id": client.client_id, "post_logout_redirect_uri": back,
+             "ui_locales": get_locale()}
+    if user is not None:
+        query["id_token_hint"] = user.id_token
+    return redirect(f"{settings.keycloak_browser_url.rstrip('/')}/realms/{client.realm}"
+                    f"/protocol/openid-connect/logout?{urlencode(query)}")
+
+
+def init_app(app: Flask) -> None:
+    app.register_blueprint(bp)
+    app.jinja_env.globals["current_portal_user"] = current_portal_user
+    app.jinja_env.globals["login_url"] = lambda client_id: url_for(
+        "portal_login.login", path=PORTAL_CLIENTS[client_id].path)

@@ -1,0 +1,239 @@
+"""Contract of the user-admin port: every case runs on FakeKeycloakUsers and on the real
+Keycloak through HttpKeycloakUsers, so service tests on the fake mean something."""
+
+from __future__ import annotations
+
+import socket
+
+import pytest
+import requests
+
+from gerbang_ops.keycloak.server import KeycloakServer
+from gerbang_ops.mailsink import MailSinkClient
+from gerbang_sidecar.adapters.keycloak import (
+    FakeKeycloakUsers,
+    HttpKeycloakUsers,
+    KeycloakUnavailable,
+    KeycloakUsers,
+    NewUser,
+    PasswordRejected,
+    UserAlreadyExists,
+)
+
+REALM = "akses"
+
+
+def new_user(name: str, **attributes: str) -> NewUser:
+    return NewUser(username=f"{name}@example.test", email=f"{name}@example.test",
+                   first_name="Budi Santoso", attributes=attributes)
+
+
+def nik_for(unique: str) -> str:
+    """A 16-digit NIK unique to the test (the realm's user profile insists on the pattern)."""
+    return str(int(unique[2:], 16))[:16].rjust(16, "3")
+
+
+def test_create_then_get_returns_what_was_stored(users: KeycloakUsers, unique: str) -> None:
+    nik = nik_for(unique)
+    user_id = users.create_user(REALM, new_user(unique, nik=nik))
+
+    record = users.get_user(REALM, user_id)
+
+    assert record is not None
+    assert record.username == f"{unique}@example.test"
+    assert record.email == f"{unique}@example.test"
+    assert record.first_name == "Budi Santoso"
+    assert record.attributes["nik"] == nik
+    assert record.enabled and not record.email_verified
+    assert record.realm_roles == frozenset()
+
+
+def test_get_unknown_user_is_none(users: KeycloakUsers) -> None:
+    assert users.get_user(REALM, "00000000-0000-0000-0000-000000000000") is None
+
+
+def test_a5_duplicate_email_is_user_already_exists(users: KeycloakUsers, unique: str) -> None:
+    users.create_user(REALM, new_user(unique))
+    other = NewUser(username=f"other-{unique}", email=f"{unique}@example.test",
+                    first_name="Siti")
+
+    with pytest.raises(UserAlreadyExists):
+        users.create_user(REALM, other)
+
+
+def test_a5_duplicate_username_is_user_already_exists(users: KeycloakUsers, unique: str) -> None:
+    users.create_user(REALM, new_user(unique))
+    with pytest.raises(UserAlreadyExists):
+        users.create_user(REALM, new_user(unique))
+
+
+def test_c3_find_by_username_is_exact_and_accepts_the_email(users: KeycloakUsers,
+                                                            unique: str) -> None:
+    users.create_user(REALM, NewUser(username=f"{unique}x", email=f"{unique}x@example.test",
+                                     first_name="Lain"))
+    user_id = users.create_user(REALM, NewUser(username=unique, email=f"{unique}@mail.test",
+                                               first_name="Budi"))
+
+    assert users.find_by_username(REALM, unique).id == user_id  # type: ignore[union-attr]
+    assert users.find_by_username(REALM, unique.upper()).id == user_id  # type: ignore[union-attr]
+    assert users.find_by_username(REALM, f"{unique}@mail.test").id == user_id  # type: ignore[union-attr]
+    assert users.find_by_username(REALM, unique[:-1]) is None
+
+
+def test_find_by_email_is_exact(users: KeycloakUsers, unique: str) -> None:
+    user_id = users.create_user(REALM, new_user(unique))
+
+    assert users.find_by_email(REALM, f"{unique}@example.test").id == user_id  # type: ignore[union-attr]
+    assert users.find_by_email(REALM, f"{unique[:-1]}@example.test") is None
+    assert users.find_by_email(REALM, f"{unique}@example.tes") is None
+
+
+def test_x1_attribute_search_returns_exact_matches_only(users: KeycloakUsers,
+                                                        unique: str) -> None:
+    nik = nik_for(unique)
+    near = nik[:-1] + ("0" if nik[-1] != "0" else "1")
+    user_id = users.create_user(REALM, new_user(unique, nik=nik))
+    users.create_user(REALM, new_user(f"{unique}n", nik=near))
+
+    found = users.find_by_attribute(REALM, "nik", nik)
+
+    assert [u.id for u in found] == [user_id]
+    assert users.find_by_attribute(REALM, "nik", nik[:-1]) == []
+    assert users.find_by_attribute(REALM, "nik", nik[1:]) == []
+
+
+def test_a1_realm_roles_are_assigned_and_removed_by_name(users: KeycloakUsers,
+                                                         unique: str) -> None:
+    user_id = users.create_user(REALM, new_user(unique))
+
+    users.assign_realm_roles(REALM, user_id, ["investor", "easy-shareholder"])
+    assert users.get_user(REALM, user_id).realm_roles == {"investor", "easy-shareholder"}  # type: ignore[union-attr]
+
+    users.assign_realm_roles(REALM, user_id, ["investor"])  # again: no error, no change
+    users.remove_realm_roles(REALM, user_id, ["easy-shareholder"])
+    assert users.get_user(REALM, user_id).realm_roles == {"investor"}  # type: ignore[union-attr]
+
+
+def test_update_user_merges_attributes_and_changes_email(users: KeycloakUsers,
+                                                         unique: str) -> None:
+    nik = nik_for(unique)
+    user_id = users.create_user(REALM, new_user(unique, nik=nik))
+
+    users.update_user(REALM, user_id, email=f"{unique}@baru.test", email_verified=True,
+                      attributes={"investorType": "individu-lokal"})
+
+    record = users.get_user(REALM, user_id)
+    assert record is not None
+    assert record.email == f"{unique}@baru.test" and record.email_verified
+    assert record.attributes["nik"] == nik
+    assert record.attributes["investorType"] == "individu-lokal"
+
+
+def test_update_user_to_a_taken_email_is_user_already_exists(users: KeycloakUsers,
+                                                             unique: str) -> None:
+    users.create_user(REALM, new_user(unique))
+    other = users.create_user(REALM, new_user(f"{unique}b"))
+    with pytest.raises(UserAlreadyExists):
+        users.update_user(REALM, other, email=f"{unique}@example.test")
+
+
+@pytest.mark.parametrize(("password", "reason"), [
+    ("Ab1!", "invalidPasswordMinLengthMessage"),
+    ("abcdefg1!", "invalidPasswordMinUpperCaseCharsMessage"),
+    ("ABCDEFG1!", "invalidPasswordMinLowerCaseCharsMessage"),
+    ("Abcdefgh!", "invalidPasswordMinDigitsMessage"),
+    ("Abcdefgh1", "invalidPasswordMinSpecialCharsMessage"),
+])
+def test_c1_password_policy_refusals_name_the_rule(users: KeycloakUsers, unique: str,
+                                                   password: str, reason: str) -> None:
+    user_id = users.create_user(REALM, new_user(unique))
+    with pytest.raises(PasswordRejected) as refused:
+        users.set_password(REALM, user_id, password)
+    assert refused.value.reason == reason
+
+
+def test_c1_a_strong_password_is_accepted(users: KeycloakUsers, unique: str) -> None:
+    user_id = users.create_user(REALM, new_user(unique))
+    users.set_password(REALM, user_id, "Sandi-Kuat-2025")
+
+
+def test_c2_actions_email_is_sent(users: KeycloakUsers, unique: str,
+                                  request: pytest.FixtureRequest) -> None:
+    # Taken first: the mailbox fixture empties the shared sink.
+    mailbox: MailSinkClient | None = (request.getfixturevalue("mailbox")
+                                      if isinstance(users, HttpKeycloakUsers) else None)
+    user_id = users.create_user(REALM, new_user(unique))
+    users.send_actions_email(REALM, user_id, ["VERIFY_EMAIL", "UPDATE_PASSWORD"],
+                             client_id="akses-portal",
+                             redirect_uri="http://127.0.0.1:5999/akses/", lifespan_seconds=3600)
+    if isinstance(users, FakeKeycloakUsers):
+        assert users.sent[-1].actions == ["VERIFY_EMAIL", "UPDATE_PASSWORD"]
+    else:
+        assert mailbox is not None
+        mailbox.wait_for(f"{unique}@example.test")
+
+
+def test_delete_user_removes_it_and_tolerates_a_second_delete(users: KeycloakUsers,
+                                                              unique: str) -> None:
+    user_id = users.create_user(REALM, new_user(unique))
+    users.delete_user(REALM, user_id)
+    users.delete_user(REALM, user_id)
+    assert users.get_user(REALM, user_id) is None
+
+
+def _closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.mark.parametrize("kind", ["fake", "http"])
+def test_unreachable_keycloak_is_keycloak_unavailable(kind: str) -> None:
+    users: KeycloakUsers
+    if kind == "fake":
+        users = FakeKeycloakUsers(down=True)
+    else:
+        users = HttpKeycloakUsers(f"http://127.0.0.1:{_closed_port()}", "gerbang-sidecar",
+                                  "secret", timeout=2)
+    with pytest.raises(KeycloakUnavailable):
+        users.find_by_email(REALM, "someone@example.test")
+    with pytest.raises(KeycloakUnavailable):
+        users.create_user(REALM, new_user("nobody"))
+
+
+# ---- least privilege: only the real server can prove it -------------------------------------
+
+def _service_account_token(keycloak: KeycloakServer, secret: str) -> str:
+    response = requests.post(
+        f"{keycloak.url}/realms/{REALM}/protocol/openid-connect/token",
+        data={"grant_type": "client_credentials", "client_id": "gerbang-sidecar",
+              "client_secret": secret}, timeout=10)
+    response.raise_for_status()
+    return response.json()["access_token"]
+
+
+@pytest.mark.keycloak
+def test_service_account_may_manage_users_but_not_the_realm(
+        keycloak: KeycloakServer, http_users: HttpKeycloakUsers, realm_env: dict[str, str],
+        unique: str) -> None:
+    # It can do its job...
+    user_id = http_users.create_user(REALM, new_user(unique))
+    http_users.assign_realm_roles(REALM, user_id, ["registered-user"])
+    # ...and nothing more: realm settings, clients and roles are out of reach.
+    token = _service_account_token(keycloak, realm_env["SIDECAR_CLIENT_SECRET"])
+    headers = {"Authorization": f"Bearer {token}"}
+    admin = f"{keycloak.url}/admin/realms/{REALM}"
+    put_realm = requests.put(admin, json={"registrationAllowed": True}, headers=headers,
+                             timeout=10)
+    assert put_realm.status_code == 403
+    new_role = requests.post(f"{admin}/roles", json={"name": f"r-{unique}"}, headers=headers,
+                             timeout=10)
+    assert new_role.status_code == 403
+    clients = requests.get(f"{admin}/clients", headers=headers, timeout=10)
+    assert clients.status_code == 403
+
+
+@pytest.mark.keycloak
+def test_health_probe_sees_the_realm(http_users: HttpKeycloakUsers) -> None:
+    assert http_users.realm_answers(REALM)
+    assert not http_users.realm_answers("no-such-realm")

@@ -1,0 +1,118 @@
+"""The sidecar's portal login against the real provisioned Keycloak: Keycloak's own login
+form (driven with requests, as support.oidc_login does), our callback through Flask's test
+client, then RP-initiated logout."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+import requests
+from flask.testing import FlaskClient
+
+from gerbang_ops.keycloak.server import KeycloakServer
+from gerbang_ops.provision.files import RealmSpec
+from gerbang_sidecar.adapters.keycloak import HttpKeycloakUsers, NewUser
+from gerbang_sidecar.app import create_app
+from gerbang_sidecar.web.portal_login import SESSION_KEY
+from support.forms import form
+from support.stack import SIDECAR_URL
+
+pytestmark = pytest.mark.keycloak
+
+PASSWORD = "Sandi-Kuat-2025"
+
+
+@pytest.fixture
+def sidecar(keycloak: KeycloakServer, provisioned: list[RealmSpec], realm_env: dict[str, str],
+            tmp_path: Path) -> FlaskClient:
+    app = create_app({
+        "instance_path": tmp_path, "keycloak_url": keycloak.url, "public_url": SIDECAR_URL,
+        "keycloak_client_secret": realm_env["SIDECAR_CLIENT_SECRET"],
+        "portal_client_secrets": {"akses-portal": realm_env["AKSES_PORTAL_CLIENT_SECRET"],
+                                  "easy": realm_env["EASY_CLIENT_SECRET"]},
+    })
+    return app.test_client()
+
+
+@pytest.fixture
+def investor(keycloak: KeycloakServer, provisioned: list[RealmSpec],
+             realm_env: dict[str, str]) -> str:
+    users = HttpKeycloakUsers(keycloak.url, "gerbang-sidecar", realm_env["SIDECAR_CLIENT_SECRET"])
+    name = f"web{uuid.uuid4().hex[:10]}"
+    user_id = users.create_user("akses", NewUser(
+        username=f"{name}@example.test", email=f"{name}@example.test",
+        first_name="Budi Santoso", email_verified=True))
+    users.set_password("akses", user_id, PASSWORD)
+    users.assign_realm_roles("akses", user_id, ["investor"])
+    return f"{name}@example.test"
+
+
+class _Browser(requests.Session):
+    """Keycloak 26 marks its cookies Secure on 127.0.0.1 (a "secure context" for browsers);
+    Python's cookie jar would then never send them back over plain HTTP, as browsers do."""
+
+    def send(self, request: requests.PreparedRequest, **kwargs: object) -> requests.Response:  # type: ignore[override]
+        response = super().send(request, **kwargs)
+        for cookie in self.cookies:
+            cookie.secure = False
+        return response
+
+
+def _keycloak_login(browser: requests.Session, auth_url: str, username: str) -> str:
+    """Fill Keycloak's login form; return the redirect that leaves for the sidecar."""
+    page = browser.get(auth_url)
+    assert page.status_code == 200, page.text[:500]
+    login_form = form(page.text, "kc-form-login")
+    response = browser.post(login_form.action, allow_redirects=False,
+                            data={**login_form.fields, "username": username,
+                                  "password": PASSWORD})
+    while response.is_redirect and not response.headers["Location"].startswith(SIDECAR_URL):
+        response = browser.get(response.headers["Location"], allow_redirects=False)
+    assert response.is_redirect, re.findall(r'class="instruction">([^<]+)', response.text)
+    return response.headers["Location"]
+
+
+def _local(url: str) -> str:
+    parsed = urlparse(url)
+    return f"{parsed.path}?{parsed.query}" if parsed.query else parsed.path
+
+
+def test_c3_portal_login_through_keycloak_and_logout(sidecar: FlaskClient,
+                                                     investor: str) -> None:
+    browser = _Browser()
+    start = sidecar.get("/akses/masuk")
+    assert start.status_code == 302
+
+    back = _keycloak_login(browser, start.headers["Location"], investor)
+    assert back.startswith(f"{SIDECAR_URL}/akses/oidc/callback?")
+
+    landed = sidecar.get(_local(back))
+    assert landed.status_code == 302 and landed.headers["Location"] == "/akses/"
+    page = sidecar.get("/akses/").get_data(as_text=True)
+    assert "Budi Santoso" in page and 'id="signed-in"' in page
+
+    with sidecar.session_transaction() as session:
+        stored = session[SESSION_KEY]["akses-portal"]
+    assert stored["username"] == investor
+    assert stored["roles"] == ["investor"]
+    cookie = sidecar.get_cookie("gerbang_session")
+    assert cookie is not None and len(cookie.value) < 3500  # room for a second client's login
+
+    logout = sidecar.get("/akses/keluar")
+    ended = browser.get(logout.headers["Location"], allow_redirects=False)
+    # With the id_token_hint Keycloak ends its session without a confirmation page.
+    assert ended.is_redirect and ended.headers["Location"] == f"{SIDECAR_URL}/akses/"
+    assert 'id="signed-in"' not in sidecar.get("/akses/").get_data(as_text=True)
+
+
+def test_c3_a_used_code_cannot_log_in_again(sidecar: FlaskClient, investor: str) -> None:
+    browser = _Browser()
+    back = _keycloak_login(browser, sidecar.get("/akses/masuk").headers["Location"], investor)
+    assert sidecar.get(_local(back)).status_code == 302
+    # Replaying the callback: the pending login is gone, so it is refused.
+    replay = sidecar.get(_local(back))
+    assert replay.status_code == 400

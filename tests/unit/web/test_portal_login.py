@@ -1,0 +1,105 @@
+from __future__ import annotations
+
+from urllib.parse import parse_qs, urlparse
+
+from flask.testing import FlaskClient
+
+from gerbang_sidecar.config import documented_variables, load_settings
+from gerbang_sidecar.web.portal_login import PENDING_KEY, SESSION_KEY
+
+
+def _query(url: str) -> dict[str, str]:
+    return {k: v[0] for k, v in parse_qs(urlparse(url).query).items()}
+
+
+def test_c3_login_redirects_to_keycloak_public_url_with_pkce(client: FlaskClient) -> None:
+    response = client.get("/akses/masuk?lang=en")
+    assert response.status_code == 302
+    location = response.headers["Location"]
+    assert location.startswith(
+        "https://login.example.test/realms/akses/protocol/openid-connect/auth?")
+    query = _query(location)
+    assert query["client_id"] == "akses-portal"
+    assert query["redirect_uri"] == "https://sidecar.example.test/akses/oidc/callback"
+    assert query["code_challenge_method"] == "S256" and len(query["code_challenge"]) == 43
+    assert query["response_type"] == "code" and query["scope"] == "openid"
+    assert query["ui_locales"] == "en"
+    with client.session_transaction() as session:
+        pending = session[PENDING_KEY]["akses-portal"]
+    assert pending["state"] == query["state"] and pending["nonce"] == query["nonce"]
+    assert pending["next"] == "/akses/"
+
+
+def test_a8_easy_uses_its_own_client_and_path(client: FlaskClient) -> None:
+    query = _query(client.get("/easy/masuk").headers["Location"])
+    assert query["client_id"] == "easy"
+    assert query["redirect_uri"] == "https://sidecar.example.test/easy/oidc/callback"
+
+
+def test_protected_page_sends_to_login_and_remembers_the_page(client: FlaskClient) -> None:
+    response = client.get("/akses/rahasia?tab=1")
+    assert response.status_code == 302 and "openid-connect/auth" in response.headers["Location"]
+    with client.session_transaction() as session:
+        assert session[PENDING_KEY]["akses-portal"]["next"] == "/akses/rahasia?tab=1"
+
+
+def test_next_must_stay_on_this_site(client: FlaskClient) -> None:
+    client.get("/akses/masuk?next=//evil.example/")
+    with client.session_transaction() as session:
+        assert session[PENDING_KEY]["akses-portal"]["next"] == "/akses/"
+
+
+def test_callback_with_a_foreign_state_is_refused_themed(client: FlaskClient) -> None:
+    client.get("/akses/masuk")
+    response = client.get("/akses/oidc/callback?state=forged&code=abc")
+    assert response.status_code == 400
+    assert "Gagal masuk" in response.get_data(as_text=True)
+
+
+def test_callback_without_a_pending_login_is_refused(client: FlaskClient) -> None:
+    assert client.get("/oss/oidc/callback?state=x&code=y").status_code == 400
+
+
+def test_logged_in_user_reaches_the_page(client: FlaskClient) -> None:
+    with client.session_transaction() as session:
+        session[SESSION_KEY] = {"akses-portal": {
+            "sub": "u1", "username": "budi@example.test", "name": "Budi", "email": None,
+            "roles": ["investor"], "id_token": "t", "expires_at": 4_000_000_000}}
+    assert client.get("/akses/rahasia").get_data(as_text=True) == "secret"
+    assert "Budi" in client.get("/akses/").get_data(as_text=True)
+
+
+def test_expired_login_asks_again(client: FlaskClient) -> None:
+    with client.session_transaction() as session:
+        session[SESSION_KEY] = {"akses-portal": {
+            "sub": "u1", "username": "b", "name": "B", "email": None, "roles": [],
+            "id_token": "t", "expires_at": 1}}
+    assert client.get("/akses/rahasia").status_code == 302
+
+
+def test_logout_forgets_the_login_and_ends_keycloak_session(client: FlaskClient) -> None:
+    with client.session_transaction() as session:
+        session[SESSION_KEY] = {"akses-portal": {
+            "sub": "u1", "username": "b", "name": "B", "email": None, "roles": [],
+            "id_token": "the-id-token", "expires_at": 4_000_000_000}}
+    response = client.get("/akses/keluar")
+    query = _query(response.headers["Location"])
+    assert response.headers["Location"].startswith(
+        "https://login.example.test/realms/akses/protocol/openid-connect/logout?")
+    assert query["id_token_hint"] == "the-id-token"
+    assert query["post_logout_redirect_uri"] == "https://sidecar.example.test/akses/"
+    with client.session_transaction() as session:
+        assert "akses-portal" not in session.get(SESSION_KEY, {})
+
+
+def test_settings_read_portal_secrets_public_url_and_flags(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    settings = load_settings({
+        "GERBANG_INSTANCE_PATH": str(tmp_path), "AKSES_PORTAL_CLIENT_SECRET": "a",
+        "EASY_CLIENT_SECRET": "e", "KEYCLOAK_URL": "http://kc:8080",
+        "RATE_LIMITS_ENABLED": "false", "PROXY_FIX_HOPS": "1"})
+    assert settings.portal_client_secrets == {"akses-portal": "a", "easy": "e"}
+    assert settings.keycloak_browser_url == "http://kc:8080"
+    assert settings.rate_limits_enabled is False and settings.proxy_fix_hops == 1
+    names = set(documented_variables().values())
+    assert {"KEYCLOAK_PUBLIC_URL", "THEMES_DIR", "EASY_CLIENT_SECRET",
+            "RATE_LIMITS_ENABLED"} <= names
