@@ -14,7 +14,6 @@ from gerbang_ops.provision.files import RealmSpec
 from gerbang_ops.provision.keycloak_api import ApiError, KeycloakApi
 from support.forms import form
 from support.oidc_login import BrowserLogin
-from support.stack import SIDECAR_URL
 
 pytestmark = pytest.mark.keycloak
 GOOD_PASSWORD = "Rahasia#2026"
@@ -71,31 +70,32 @@ def test_c1_reused_password_is_rejected_and_good_one_accepted(
     set_password(admin_api, "akses", user["id"], "Lain-Lagi#2027")
 
 
-def test_c3_login_with_username_or_email(keycloak, admin_api: KeycloakApi,
+def test_c3_login_with_username_or_email(keycloak, admin_api: KeycloakApi, sidecar_url: str,
                                          provisioned: list[RealmSpec]) -> None:
     user = make_user(admin_api, "akses")
     for identifier in (user["username"], user["email"]):
-        login = BrowserLogin(keycloak.url, "akses", "akses-portal", f"{SIDECAR_URL}/akses/cb")
+        login = BrowserLogin(keycloak.url, "akses", "akses-portal", f"{sidecar_url}/akses/cb")
         assert login.password(identifier, GOOD_PASSWORD).code, identifier
 
 
 def test_brute_force_locks_the_account_after_configured_failures(
-        keycloak, admin_api: KeycloakApi, provisioned: list[RealmSpec]) -> None:
+        keycloak, admin_api: KeycloakApi, sidecar_url: str,
+        provisioned: list[RealmSpec]) -> None:
     failures = admin_api.get("/akses")["failureFactor"]
     user = make_user(admin_api, "akses")
     for _ in range(failures):
-        login = BrowserLogin(keycloak.url, "akses", "akses-portal", f"{SIDECAR_URL}/akses/cb")
+        login = BrowserLogin(keycloak.url, "akses", "akses-portal", f"{sidecar_url}/akses/cb")
         assert login.password(user["username"], "Salah#Sandi1").code is None
     status = admin_api.get(f"/akses/attack-detection/brute-force/users/{user['id']}")
     assert status["disabled"] is True
-    login = BrowserLogin(keycloak.url, "akses", "akses-portal", f"{SIDECAR_URL}/akses/cb")
+    login = BrowserLogin(keycloak.url, "akses", "akses-portal", f"{sidecar_url}/akses/cb")
     assert login.password(user["username"], GOOD_PASSWORD).code is None
 
 
-def test_b8_bsre_asks_for_otp_at_every_login(keycloak, admin_api: KeycloakApi,
+def test_b8_bsre_asks_for_otp_at_every_login(keycloak, admin_api: KeycloakApi, sidecar_url: str,
                                              provisioned: list[RealmSpec]) -> None:
     user = make_user(admin_api, "bsre")
-    redirect = f"{SIDECAR_URL}/bsre/cb"
+    redirect = f"{sidecar_url}/bsre/cb"
     # First login: no device yet, so Keycloak makes the user set one up before anything else.
     login = BrowserLogin(keycloak.url, "bsre", "bsre-portal", redirect)
     setup = login.password(user["username"], GOOD_PASSWORD)

@@ -157,7 +157,7 @@ def test_c1_a_strong_password_is_accepted(users: KeycloakUsers, unique: str) -> 
     users.set_password(REALM, user_id, "Sandi-Kuat-2025")
 
 
-def test_c2_actions_email_is_sent(users: KeycloakUsers, unique: str,
+def test_c2_actions_email_is_sent(users: KeycloakUsers, unique: str, sidecar_url: str,
                                   request: pytest.FixtureRequest) -> None:
     # Taken first: the mailbox fixture empties the shared sink.
     mailbox: MailSinkClient | None = (request.getfixturevalue("mailbox")
@@ -165,7 +165,7 @@ def test_c2_actions_email_is_sent(users: KeycloakUsers, unique: str,
     user_id = users.create_user(REALM, new_user(unique))
     users.send_actions_email(REALM, user_id, ["VERIFY_EMAIL", "UPDATE_PASSWORD"],
                              client_id="akses-portal",
-                             redirect_uri="http://127.0.0.1:5999/akses/", lifespan_seconds=3600)
+                             redirect_uri=f"{sidecar_url}/akses/", lifespan_seconds=3600)
     if isinstance(users, FakeKeycloakUsers):
         assert users.sent[-1].actions == ["VERIFY_EMAIL", "UPDATE_PASSWORD"]
     else:

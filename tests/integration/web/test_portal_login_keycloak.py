@@ -19,7 +19,6 @@ from gerbang_sidecar.adapters.keycloak import HttpKeycloakUsers, NewUser
 from gerbang_sidecar.app import create_app
 from gerbang_sidecar.web.portal_login import SESSION_KEY
 from support.forms import form
-from support.stack import SIDECAR_URL
 
 pytestmark = pytest.mark.keycloak
 
@@ -28,9 +27,10 @@ PASSWORD = "Sandi-Kuat-2025"
 
 @pytest.fixture
 def sidecar(keycloak: KeycloakServer, provisioned: list[RealmSpec], realm_env: dict[str, str],
+            sidecar_url: str,
             tmp_path: Path) -> FlaskClient:
     app = create_app({
-        "instance_path": tmp_path, "keycloak_url": keycloak.url, "public_url": SIDECAR_URL,
+        "instance_path": tmp_path, "keycloak_url": keycloak.url, "public_url": sidecar_url,
         "keycloak_client_secret": realm_env["SIDECAR_CLIENT_SECRET"],
         "portal_client_secrets": {"akses-portal": realm_env["AKSES_PORTAL_CLIENT_SECRET"],
                                   "easy": realm_env["EASY_CLIENT_SECRET"]},
@@ -62,7 +62,8 @@ class _Browser(requests.Session):
         return response
 
 
-def _keycloak_login(browser: requests.Session, auth_url: str, username: str) -> str:
+def _keycloak_login(browser: requests.Session, auth_url: str, username: str,
+                    sidecar_url: str) -> str:
     """Fill Keycloak's login form; return the redirect that leaves for the sidecar."""
     page = browser.get(auth_url)
     assert page.status_code == 200, page.text[:500]
@@ -70,7 +71,7 @@ def _keycloak_login(browser: requests.Session, auth_url: str, username: str) -> 
     response = browser.post(login_form.action, allow_redirects=False,
                             data={**login_form.fields, "username": username,
                                   "password": PASSWORD})
-    while response.is_redirect and not response.headers["Location"].startswith(SIDECAR_URL):
+    while response.is_redirect and not response.headers["Location"].startswith(sidecar_url):
         response = browser.get(response.headers["Location"], allow_redirects=False)
     assert response.is_redirect, re.findall(r'class="instruction">([^<]+)', response.text)
     return response.headers["Location"]
@@ -81,14 +82,14 @@ def _local(url: str) -> str:
     return f"{parsed.path}?{parsed.query}" if parsed.query else parsed.path
 
 
-def test_c3_portal_login_through_keycloak_and_logout(sidecar: FlaskClient,
-                                                     investor: str) -> None:
+def test_c3_portal_login_through_keycloak_and_logout(sidecar: FlaskClient, investor: str,
+                                                     sidecar_url: str) -> None:
     browser = _Browser()
     start = sidecar.get("/akses/masuk")
     assert start.status_code == 302
 
-    back = _keycloak_login(browser, start.headers["Location"], investor)
-    assert back.startswith(f"{SIDECAR_URL}/akses/oidc/callback?")
+    back = _keycloak_login(browser, start.headers["Location"], investor, sidecar_url)
+    assert back.startswith(f"{sidecar_url}/akses/oidc/callback?")
 
     landed = sidecar.get(_local(back))
     assert landed.status_code == 302 and landed.headers["Location"] == "/akses/"
@@ -105,13 +106,15 @@ def test_c3_portal_login_through_keycloak_and_logout(sidecar: FlaskClient,
     logout = sidecar.get("/akses/keluar")
     ended = browser.get(logout.headers["Location"], allow_redirects=False)
     # With the id_token_hint Keycloak ends its session without a confirmation page.
-    assert ended.is_redirect and ended.headers["Location"] == f"{SIDECAR_URL}/akses/"
+    assert ended.is_redirect and ended.headers["Location"] == f"{sidecar_url}/akses/"
     assert 'id="signed-in"' not in sidecar.get("/akses/").get_data(as_text=True)
 
 
-def test_c3_a_used_code_cannot_log_in_again(sidecar: FlaskClient, investor: str) -> None:
+def test_c3_a_used_code_cannot_log_in_again(sidecar: FlaskClient, investor: str,
+                                            sidecar_url: str) -> None:
     browser = _Browser()
-    back = _keycloak_login(browser, sidecar.get("/akses/masuk").headers["Location"], investor)
+    back = _keycloak_login(browser, sidecar.get("/akses/masuk").headers["Location"], investor,
+                           sidecar_url)
     assert sidecar.get(_local(back)).status_code == 302
     # Replaying the callback: the pending login is gone, so it is refused.
     replay = sidecar.get(_local(back))

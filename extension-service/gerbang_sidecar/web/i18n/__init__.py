@@ -1,7 +1,9 @@
 """The sidecar's own texts in Bahasa Indonesia (first) and English (C5).
 
-Catalogs are flat JSON files ``messages_<lang>.json`` next to this module; both must hold the
-same keys (a unit test checks). Placeholders use ``str.format`` names: ``{portal}``.
+Catalogs are flat JSON files ``messages_<lang>.json`` next to this module, plus one per feature
+(``<feature>.messages_<lang>.json``) so features own their texts; a key may be defined once.
+Both languages must hold the same keys (a unit test checks).
+Placeholders use ``str.format`` names: ``{portal}``.
 The page language comes from ``?lang=`` (or Keycloak's ``kc_locale``), then a cookie that
 remembers an explicit choice, then Indonesian.
 """
@@ -24,8 +26,14 @@ _ONE_YEAR = 365 * 24 * 3600
 
 @cache
 def catalog(lang: str) -> dict[str, str]:
-    with (_CATALOG_DIR / f"messages_{lang}.json").open(encoding="utf-8") as handle:
-        return json.load(handle)
+    merged: dict[str, str] = {}
+    for path in sorted(_CATALOG_DIR.glob(f"*messages_{lang}.json")):
+        with path.open(encoding="utf-8") as handle:
+            texts = json.load(handle)
+        if clash := merged.keys() & texts.keys():
+            raise ValueError(f"{path.name} redefines {sorted(clash)}")
+        merged.update(texts)
+    return merged
 
 
 def normalise(value: str | None) -> str | None:
