@@ -7,7 +7,7 @@ VENV := $(CACHE)/venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-unit lint bench venv system-deps clean
+.PHONY: run test test-unit lint bench screenshots venv system-deps clean
 
 run: $(STAMP) system-deps
 	$(PY) -m gerbang_ops.stack
@@ -24,6 +24,10 @@ lint: $(STAMP)
 
 bench: $(STAMP) system-deps
 	$(PY) -m bench
+
+# Refresh the committed screenshots of the happy paths (docs/screenshots/).
+screenshots: $(STAMP) system-deps
+	SCREENSHOT_DIR=docs/screenshots $(PY) -m pytest tests/e2e -q
 
 venv: $(STAMP)
 
