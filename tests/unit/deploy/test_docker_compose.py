@@ -277,3 +277,13 @@ def test_dockerfile_builds_one_non_root_image_with_pinned_dependencies() -> None
         assert re.search(rf"^COPY {re.escape(folder)} ", text, re.MULTILINE), folder
     users = re.findall(r"^USER\s+(\S+)", text, re.MULTILINE)
     assert users and users[-1] not in ("root", "0"), "the image must not run as root"
+
+
+def test_c6_keycloak_gets_every_variable_the_themes_read(services: dict[str, Any]) -> None:
+    """Themes build their sidecar links and contacts from ${env.NAME}; Keycloak must have NAME."""
+    themes = COMPOSE.parent / "themes"
+    read = {name for path in themes.rglob("theme.properties")
+            for name in re.findall(r"\$\{env\.([A-Z0-9_]+)", path.read_text(encoding="utf-8"))}
+    assert read, "expected the themes to read at least SIDECAR_PUBLIC_URL"
+    missing = read - set(services["keycloak"]["environment"])
+    assert not missing, f"keycloak service lacks {sorted(missing)}"
