@@ -282,8 +282,10 @@ def test_dockerfile_builds_one_non_root_image_with_pinned_dependencies() -> None
 def test_c6_keycloak_gets_every_variable_the_themes_read(services: dict[str, Any]) -> None:
     """Themes build their sidecar links and contacts from ${env.NAME}; Keycloak must have NAME."""
     themes = COMPOSE.parent / "themes"
-    read = {name for path in themes.rglob("theme.properties")
-            for name in re.findall(r"\$\{env\.([A-Z0-9_]+)", path.read_text(encoding="utf-8"))}
+    lines = [line for path in themes.rglob("theme.properties")
+             for line in path.read_text(encoding="utf-8").splitlines()
+             if not line.lstrip().startswith("#")]
+    read = {name for line in lines for name in re.findall(r"\$\{env\.([A-Z0-9_]+)", line)}
     assert read, "expected the themes to read at least SIDECAR_PUBLIC_URL"
     missing = read - set(services["keycloak"]["environment"])
     assert not missing, f"keycloak service lacks {sorted(missing)}"
