@@ -1,0 +1,113 @@
+"""realm-config/ reading and validation, offline: every problem names file, JSON path, reason."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from gerbang_ops.paths import REALM_CONFIG, THEMES
+from gerbang_ops.provision import cli
+from gerbang_ops.provision.cli import load_and_check
+from gerbang_ops.provision.files import ConfigFileError, deep_merge, load_realms
+
+ENV = {name: "x" for name in (
+    "SMTP_HOST", "SMTP_PORT", "SMTP_FROM", "SIDECAR_CLIENT_SECRET", "SIDECAR_PUBLIC_URL",
+    "AKSES_PORTAL_CLIENT_SECRET", "EASY_CLIENT_SECRET", "OSS_PORTAL_CLIENT_SECRET",
+    "BSRE_PORTAL_CLIENT_SECRET", "INSW_PORTAL_CLIENT_SECRET")}
+
+
+@pytest.fixture
+def config(tmp_path: Path) -> Path:
+    copy = tmp_path / "realm-config"
+    shutil.copytree(REALM_CONFIG, copy)
+    return copy
+
+
+def problems(config: Path, env: dict[str, str] = ENV) -> list[str]:
+    with pytest.raises(ConfigFileError) as raised:
+        load_and_check(config, THEMES, None, env)
+    return [str(p) for p in raised.value.problems]
+
+
+def test_repository_realm_files_are_valid() -> None:
+    specs = load_and_check(REALM_CONFIG, THEMES, None, ENV)
+    assert [s.name for s in specs] == ["akses", "bsre", "insw", "oss"]
+
+
+def test_invalid_json_names_file_line_and_reason(config: Path) -> None:
+    (config / "akses" / "roles.json").write_text('{"roles": [}\n')
+    found = problems(config)
+    assert found == [f"{config}/akses/roles.json: line 1 column 12: not valid JSON: "
+                     "Expecting value"]
+
+
+def test_unset_placeholder_names_file_and_json_path(config: Path) -> None:
+    env = {k: v for k, v in ENV.items() if k != "EASY_CLIENT_SECRET"}
+    assert problems(config, env) == [
+        f"{config}/akses/clients/easy.json: $.secret: placeholder ${{EASY_CLIENT_SECRET}} "
+        "is not set in the environment"]
+
+
+def test_empty_placeholder_counts_as_unset(config: Path) -> None:
+    assert any("SMTP_HOST" in p for p in problems(config, {**ENV, "SMTP_HOST": ""}))
+
+
+def test_keycloak_message_keys_are_not_placeholders() -> None:
+    spec = next(s for s in load_realms(REALM_CONFIG, ENV) if s.name == "akses")
+    username = next(a for a in spec.user_profile["attributes"] if a["name"] == "username")
+    assert username["displayName"] == "${username}"
+
+
+def test_a8_unknown_flow_reference_is_refused(config: Path) -> None:
+    client = config / "akses" / "clients" / "easy.json"
+    data = json.loads(client.read_text())
+    data["authenticationFlowBindingOverrides"] = {"browser": "no such flow"}
+    client.write_text(json.dumps(data))
+    assert problems(config) == [f"{client}: $.authenticationFlowBindingOverrides.browser: "
+                                "flow 'no such flow' is not declared"]
+
+
+def test_service_account_may_not_hold_realm_admin(config: Path) -> None:
+    grants = config / "_common" / "service-accounts.json"
+    grants.write_text(json.dumps({"gerbang-sidecar": {
+        "clientRoles": {"realm-management": ["manage-users", "realm-admin"]}}}))
+    assert f"{grants}: $.gerbang-sidecar.clientRoles.realm-management: 'realm-admin' is more " \
+           "than a service account may hold" in problems(config)
+
+
+def test_missing_theme_is_refused(config: Path) -> None:
+    realm = config / "oss" / "realm.json"
+    realm.write_text(json.dumps({**json.loads(realm.read_text()), "loginTheme": "nope"}))
+    assert any("$.loginTheme: theme 'nope' has no login part" in p for p in problems(config))
+
+
+def test_common_files_merge_under_each_realm() -> None:
+    spec = next(s for s in load_realms(REALM_CONFIG, ENV) if s.name == "bsre")
+    assert spec.settings["passwordPolicy"].startswith("length(8)")  # from _common
+    assert spec.settings["smtpServer"]["fromDisplayName"] == "BSrE AMS"  # the realm's own
+    assert spec.settings["smtpServer"]["host"] == "x"  # _common's, kept beside it
+    names = [a["name"] for a in spec.user_profile["attributes"]]
+    assert names[:2] == ["username", "email"] and "nip" in names
+    assert [c["clientId"] for c in spec.clients] == ["bsre-portal", "gerbang-sidecar"]
+
+
+def test_named_lists_merge_by_name_and_others_are_replaced() -> None:
+    base = {"attributes": [{"name": "a", "x": 1}, {"name": "b"}], "locales": ["id", "en"]}
+    override = {"attributes": [{"name": "a", "y": 2}, {"name": "c"}], "locales": ["id"]}
+    assert deep_merge(base, override) == {
+        "attributes": [{"name": "b"}, {"name": "a", "x": 1, "y": 2}, {"name": "c"}],
+        "locales": ["id"]}
+
+
+def test_validate_cli_exit_codes(config: Path, monkeypatch: pytest.MonkeyPatch,
+                                 capsys: pytest.CaptureFixture[str]) -> None:
+    for name, value in ENV.items():
+        monkeypatch.setenv(name, value)
+    assert cli.main(["validate", "--config-dir", str(config)]) == cli.EXIT_OK
+    (config / "insw" / "realm.json").write_text("{")
+    assert cli.main(["validate", "--config-dir", str(config)]) == cli.EXIT_ERROR
+    err = capsys.readouterr().err
+    assert f"{config}/insw/realm.json: line 1 column 2" in err and "Traceback" not in err
