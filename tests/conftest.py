@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import socket
 import threading
 from collections.abc import Iterator
 
@@ -12,7 +13,7 @@ from flask import Flask
 from hypothesis import settings
 from werkzeug.serving import make_server
 
-from gerbang_ops.keycloak.server import KeycloakServer, free_port
+from gerbang_ops.keycloak.server import KeycloakServer
 from gerbang_ops.mailsink import MailSink, MailSinkClient
 from gerbang_ops.paths import REALM_CONFIG, THEMES
 from gerbang_ops.provision.cli import load_and_check, provision
@@ -28,9 +29,20 @@ settings.load_profile("ci" if os.environ.get("CI") else "default")
 
 
 @pytest.fixture(scope="session")
-def sidecar_url() -> str:
+def sidecar_socket() -> Iterator[socket.socket]:
+    """The sidecar's listening socket, bound now so no other server can take the port before
+    the sidecar starts (the realms' redirect URIs are built from it long before)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(("127.0.0.1", 0))
+        sock.listen(128)
+        yield sock
+
+
+@pytest.fixture(scope="session")
+def sidecar_url(sidecar_socket: socket.socket) -> str:
     """Where the session's sidecar listens (and what the realms' redirect URIs allow)."""
-    return f"http://127.0.0.1:{free_port()}"
+    return f"http://127.0.0.1:{sidecar_socket.getsockname()[1]}"
 
 
 @pytest.fixture(scope="session")
@@ -131,10 +143,12 @@ def sidecar_app(tmp_path_factory: pytest.TempPathFactory, keycloak: KeycloakServ
 
 
 @pytest.fixture(scope="session")
-def sidecar_server(sidecar_app: Flask, sidecar_url: str) -> Iterator[str]:
+def sidecar_server(sidecar_app: Flask, sidecar_url: str,
+                   sidecar_socket: socket.socket) -> Iterator[str]:
     """The sidecar served over real HTTP at ``sidecar_url`` for browsers and Keycloak."""
-    port = int(sidecar_url.rsplit(":", 1)[1])
-    server = make_server("127.0.0.1", port, sidecar_app, threaded=True)
+    port = sidecar_socket.getsockname()[1]
+    server = make_server("127.0.0.1", port, sidecar_app, threaded=True,
+                         fd=sidecar_socket.fileno())
     thread = threading.Thread(target=server.serve_forever, name="sidecar", daemon=True)
     thread.start()
     yield sidecar_url
