@@ -1,0 +1,82 @@
+"""``python -m bench`` (``make bench``): every benchmark against one fresh Keycloak.
+
+Prints one table per benchmark and writes them all to bench/RESULTS.md for the README.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import platform
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+from bench import logins, provisioning, registration
+from bench.environment import running_stack
+from bench.report import Table, render_document, render_text
+from bench.runner import Bounds
+from gerbang_ops.keycloak import KEYCLOAK_VERSION
+
+RESULTS = Path(__file__).with_name("RESULTS.md")
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
+    parser.add_argument("--count", type=int, default=80,
+                        help="timed operations per side (default 80)")
+    parser.add_argument("--warmup", type=int, default=5, help="untimed operations first")
+    parser.add_argument("--max-seconds", type=float, default=60.0,
+                        help="time limit per side and benchmark (default 60)")
+    parser.add_argument("--block", type=int, default=10,
+                        help="operations per turn before the other side runs (default 10)")
+    parser.add_argument("--output", type=Path, default=RESULTS,
+                        help="where to write the Markdown results (default bench/RESULTS.md)")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    bounds = Bounds(count=args.count, warmup=args.warmup, max_seconds=args.max_seconds,
+                    block=args.block)
+    started = time.monotonic()
+    load_before = os.getloadavg()[0]
+
+    def log(line: str) -> None:
+        print(line, flush=True)
+
+    # The fake registries' and the sidecar's request logs (a line per request) would bury the
+    # progress lines.
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    tables: list[Table] = []
+    with running_stack(log) as stack:
+        table, specs = provisioning.run(stack, log)
+        tables.append(table)
+        tables.append(registration.run(stack, specs, bounds, log))
+        tables.append(logins.run(stack, bounds, log))
+
+    for table in tables:
+        print()
+        print(render_text(table))
+    minutes = (time.monotonic() - started) / 60
+    preamble = [
+        f"Measured by `make bench` on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC: Keycloak "
+        f"{KEYCLOAK_VERSION} in dev mode (embedded H2) on loopback, {os.cpu_count()} CPU(s), "
+        f"Python {platform.python_version()}; whole run {minutes:.1f} min; 1-minute load "
+        f"average {load_before:.1f} at the start and {os.getloadavg()[0]:.1f} at the end "
+        "(other work on the machine shows here: both sides of a table ran interleaved, so "
+        "it weighs on both).",
+        "Each table compares Gerbang with a baseline measured on the same server in the same "
+        "run; a ratio is Gerbang / baseline (for latencies lower is better, for rates higher).",
+        "Absolute figures depend on the machine and on dev mode (theme caching off, H2); the "
+        "ratios are the figures to compare across machines.",
+    ]
+    args.output.write_text(render_document(tables, preamble), encoding="utf-8")
+    print(f"\nwritten to {args.output} in {minutes:.1f} min")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
