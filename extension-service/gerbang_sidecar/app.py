@@ -7,15 +7,19 @@ from typing import Any
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from gerbang_sidecar import outbox
 from gerbang_sidecar.adapters import keycloak, registries, storage
 from gerbang_sidecar.config import Settings, load_settings
 from gerbang_sidecar.logging_setup import configure_logging
 from gerbang_sidecar.web import (
+    account_recovery,
+    akses,
     errors,
     forms,
     health,
     i18n,
     layout,
+    legacy_members,
     pages,
     portal_login,
     rate_limit,
@@ -53,4 +57,8 @@ def create_app(config: Settings | dict[str, Any] | None = None) -> Flask:
     theme_assets.init_app(app)
     portal_login.init_app(app)
     pages.init_app(app)
+    akses.init_app(app)  # AKSes registration, Beranda, eASY
+    account_recovery.init_app(app)  # A7 forgot password
+    legacy_members.init_app(app)  # A6 legacy members' email
+    outbox.init_app(app)  # delivers mail/SMS (in-process outside production)
     return app

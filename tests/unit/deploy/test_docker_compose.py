@@ -19,8 +19,8 @@ README = ROOT / "README.md"
 DOCKERFILE = ROOT / "Dockerfile"
 REALM_CONFIG = ROOT / "realm-config"
 
-EXPECTED_SERVICES = {"postgres", "keycloak", "provision", "sidecar-migrate", "sidecar", "mailsink",
-                     "fake-registry"}
+EXPECTED_SERVICES = {"postgres", "keycloak", "provision", "sidecar-migrate", "sidecar",
+                     "sidecar-outbox", "mailsink", "fake-registry"}
 STAGING_SERVICES = {"mailsink", "fake-registry"}
 ONE_SHOT_SERVICES = {"provision", "sidecar-migrate"}
 THEMES = ("gerbang", "gerbang-akses", "gerbang-oss", "gerbang-bsre", "gerbang-insw")

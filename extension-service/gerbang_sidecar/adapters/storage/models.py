@@ -214,3 +214,46 @@ class AksesRegistration(Base):
     activated_at: Mapped[datetime | None]
     keycloak_user_id: Mapped[str | None] = mapped_column(String(64))
     activation_email_sent_at: Mapped[datetime | None]
+
+
+class PasswordResetRequest(Base):
+    """A forgot-password request (A7) between "Proses" and the worker that acts on it.
+
+    X1: the web request stores this row and an outbox job naming only its id, whatever was
+    typed; the worker looks the identifier up later. The typed identifier is encrypted (X3)
+    and the row is found from the thank-you page by the SHA-256 of an opaque token (never
+    stored). Rows are deleted a day after they were made.
+    """
+
+    __tablename__ = "password_reset_requests"
+    __table_args__ = (
+        CheckConstraint(_in("channel", ("email", "sms")), name="channel"),
+        Index("ix_password_reset_requests_created_at", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    token_hash: Mapped[bytes] = mapped_column(LargeBinary(32), unique=True)
+    realm: Mapped[str] = mapped_column(String(32))
+    identifier: Mapped[str] = mapped_column(
+        "identifier_encrypted", EncryptedString("password_reset_requests.identifier"))
+    channel: Mapped[str] = mapped_column(String(8))
+    locale: Mapped[str] = mapped_column(String(8))
+    created_at: Mapped[datetime]
+    last_sent_at: Mapped[datetime]
+    sends: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class PasswordResetLink(Base):
+    """A set-password link sent by SMS (A7): single use, 15 minutes, only its hash kept."""
+
+    __tablename__ = "password_reset_links"
+    __table_args__ = (Index("ix_password_reset_links_user", "realm", "user_id"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    token_hash: Mapped[bytes] = mapped_column(LargeBinary(32), unique=True)
+    realm: Mapped[str] = mapped_column(String(32))
+    user_id: Mapped[str] = mapped_column(String(64))
+    locale: Mapped[str] = mapped_column(String(8))
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]

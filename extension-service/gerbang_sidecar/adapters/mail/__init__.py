@@ -1,0 +1,78 @@
+"""Outgoing mail of the sidecar's own (one-time codes, notifications): a port, SMTP, a fake.
+
+Keycloak sends its own mails (action links, event notifications) through the realm's SMTP
+settings; these are the few the sidecar writes itself. Only the outbox worker sends, never a
+web request, so a slow mail server never slows a page.
+"""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+import threading
+from dataclasses import dataclass, field
+from email.message import EmailMessage
+from email.utils import formataddr, make_msgid
+from typing import Protocol
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Mail:
+    to: str
+    subject: str
+    text: str
+    # Message-ID derived from the outbox idempotency key, so a receiver can spot a redelivery.
+    message_id: str | None = None
+
+
+class MailRejected(Exception):
+    """The server refused the recipient or the message for good (no point retrying)."""
+
+
+class Mailer(Protocol):
+    def send(self, mail: Mail) -> None:
+        """Hand the mail to the server; MailRejected for a permanent refusal, any other
+        exception for a temporary one."""
+
+
+class SmtpMailer:
+    def __init__(self, host: str, port: int, mail_from: str, *, from_name: str = "",
+                 timeout: float = 10.0) -> None:
+        self._host = host
+        self._port = port
+        self._from = mail_from
+        self._from_name = from_name
+        self._timeout = timeout
+
+    def send(self, mail: Mail) -> None:
+        message = EmailMessage()
+        message["From"] = formataddr((self._from_name, self._from)) if self._from_name \
+            else self._from
+        message["To"] = mail.to
+        message["Subject"] = mail.subject
+        message["Message-ID"] = mail.message_id or make_msgid(domain="gerbang.local")
+        message.set_content(mail.text)
+        try:
+            with smtplib.SMTP(self._host, self._port, timeout=self._timeout) as smtp:
+                smtp.send_message(message)
+        except smtplib.SMTPRecipientsRefused as exc:
+            raise MailRejected("recipient refused") from exc
+        # Other SMTP and socket errors propagate: the outbox retries them with backoff.
+        log.info("mail sent via smtp")
+
+
+@dataclass
+class FakeMailer:
+    """Keeps mails in memory for unit tests."""
+
+    sent: list[Mail] = field(default_factory=list)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def send(self, mail: Mail) -> None:
+        with self._lock:
+            self.sent.append(mail)
+
+    def to(self, address: str) -> list[Mail]:
+        return [m for m in self.sent if m.to.lower() == address.lower()]

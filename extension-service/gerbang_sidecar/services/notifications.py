@@ -1,0 +1,84 @@
+"""Outbox handlers that deliver the sidecar's own messages: mail and SMS.
+
+Each reads what the payload holds, renders the text in the user's language from the
+``account_recovery`` catalogs and hands it to the mailer or the message gateway. A temporary
+failure raises (the worker retries with backoff); a permanent one raises PermanentFailure.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from gerbang_sidecar.adapters.keycloak.port import KeycloakUsers
+from gerbang_sidecar.adapters.mail import Mail, Mailer, MailRejected
+from gerbang_sidecar.adapters.registries.message_gateway import MessageGateway
+from gerbang_sidecar.domain.registry_results import Accepted
+from gerbang_sidecar.services.outbox_worker import Delivery, PermanentFailure
+from gerbang_sidecar.web.i18n import normalise, translate
+
+log = logging.getLogger(__name__)
+
+# Users are told the time of a change in Western Indonesian Time, as the portals show it.
+WIB = ZoneInfo("Asia/Jakarta")
+
+
+class DeliveryFailed(Exception):
+    """The gateway did not take the message now; the worker tries again later."""
+
+
+@dataclass
+class Notifications:
+    mailer: Mailer
+    gateway: MessageGateway
+    keycloak: KeycloakUsers
+    portal_names: Mapping[str, str]  # realm -> display name
+
+    def _portal(self, realm: str) -> str:
+        return self.portal_names.get(realm, "Gerbang")
+
+    def _mail(self, delivery: Delivery, to: str, subject: str, text: str) -> None:
+        try:
+            self.mailer.send(Mail(to=to, subject=subject, text=text,
+                                  message_id=f"<{delivery.idempotency_key}@gerbang.local>"))
+        except MailRejected as exc:
+            raise PermanentFailure("mail refused") from exc
+
+    def one_time_code_email(self, delivery: Delivery) -> None:
+        """``one_time_code.email`` (A6): the 5-digit code proving a new email."""
+        p = delivery.payload
+        lang = normalise(p.get("locale")) or "id"
+        portal = self._portal(p["realm"])
+        self._mail(delivery, p["destination"],
+                   translate("mail.otp.subject", lang, portal=portal),
+                   translate("mail.otp.body", lang, portal=portal, code=p["code"],
+                             minutes=p["ttl_minutes"]))
+
+    def password_reset_sms(self, delivery: Delivery) -> None:
+        """``password_reset.sms_link`` (A7): the set-password link by SMS."""
+        p = delivery.payload
+        lang = normalise(p.get("locale")) or "id"
+        text = translate("sms.reset_link", lang, portal=self._portal(p["realm"]),
+                         url=p["url"], minutes=p["ttl_minutes"])
+        result = self.gateway.send("sms", p["to"], text,
+                                   idempotency_key=delivery.idempotency_key)
+        if not isinstance(result, Accepted):
+            raise DeliveryFailed("message gateway unavailable")
+
+    def password_changed(self, delivery: Delivery) -> None:
+        """``password_changed.notice`` (C4) for changes Keycloak raises no event for."""
+        p = delivery.payload
+        user = self.keycloak.get_user(p["realm"], p["user_id"])
+        if user is None or not user.email:
+            log.info("password change notice %s: no address", delivery.message_id)
+            return
+        lang = normalise(p.get("locale")) or "id"
+        portal = self._portal(p["realm"])
+        when = datetime.fromisoformat(p["changed_at"]).astimezone(WIB)
+        self._mail(delivery, user.email,
+                   translate("mail.password_changed.subject", lang, portal=portal),
+                   translate("mail.password_changed.body", lang, portal=portal,
+                             time=when.strftime("%d-%m-%Y %H:%M WIB")))

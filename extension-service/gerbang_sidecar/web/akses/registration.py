@@ -1,0 +1,298 @@
+"""AKSes registration wizard (A1–A5, C2): thin views over ``AksesRegistrationService``.
+
+Pages: choose the type -> the type's form -> "Selanjutnya" shows the confirmation ->
+"Kembali" (the form again, every field kept) or "Aktivasi" -> thank-you page with "Kirim Ulang".
+
+The registration's token lives in the Flask session (a signed, HttpOnly cookie), not in URLs:
+URLs end up in browser history, proxy logs and Referer headers. One browser follows one
+registration at a time; a new "Selanjutnya" replaces the previous token.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import (
+    Blueprint,
+    Flask,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask.typing import ResponseReturnValue
+from flask_wtf import FlaskForm
+from wtforms import StringField
+
+from gerbang_sidecar.adapters.keycloak import get_keycloak_users
+from gerbang_sidecar.adapters.registries import get_registries
+from gerbang_sidecar.adapters.storage import get_storage
+from gerbang_sidecar.domain.akses_registration import FIELDS, RegistrationType
+from gerbang_sidecar.services.akses_registration import (
+    AccountAlreadyActive,
+    Activated,
+    ActivationInProgress,
+    AksesRegistrationService,
+    AksesRegistrationSettings,
+    AlreadyActivated,
+    AlreadyRegistered,
+    Confirmation,
+    FormData,
+    FormErrors,
+    Resent,
+    TemporaryProblem,
+    ThankYou,
+    TooEarly,
+)
+from gerbang_sidecar.web.errors import temporary_problem
+from gerbang_sidecar.web.forms import add_identifier_error, form_page
+from gerbang_sidecar.web.i18n import get_locale
+from gerbang_sidecar.web.layout import use_portal
+from gerbang_sidecar.web.rate_limit import rate_limited
+
+REALM = "akses"
+EXTENSION = "gerbang_akses_registration"
+CLOCK = "gerbang_akses_registration_clock"
+SESSION_KEY = "akses_registration"
+# Times on the thank-you page are for people in Indonesia; WIB is the capital's zone.
+DISPLAY_ZONE = ZoneInfo("Asia/Jakarta")
+
+# X2: generous for people correcting typos, tight for anyone probing registries in bulk.
+CHECK_LIMIT, ACTIVATE_LIMIT, RESEND_LIMIT, WINDOW_SECONDS = 20, 10, 5, 600
+
+bp = Blueprint("akses_registration", __name__, url_prefix="/akses/daftar")
+
+
+class RegistrationForm(FlaskForm):
+    """Every field of every type; the page shows only its type's four (FIELDS). Validation is
+    the service's (identifier rules and registries), so the fields carry no validators."""
+
+    name = StringField()
+    nik = StringField()
+    passport = StringField()
+    sid = StringField()
+    phone = StringField()
+    email = StringField()
+
+
+# Per type and field: (label key, help key or None), as the AKSes manual names them.
+LABELS: Mapping[RegistrationType, Mapping[str, tuple[str, str | None]]] = {
+    RegistrationType.INDIVIDU_LOKAL: {
+        "name": ("reg.field.name", "reg.help.name_ktp"),
+        "nik": ("reg.field.nik", "reg.help.nik"),
+        "phone": ("reg.field.phone", "reg.help.phone"),
+        "email": ("reg.field.email", "reg.help.email_local"),
+    },
+    RegistrationType.INDIVIDU_ASING: {
+        "name": ("reg.field.name", None),
+        "passport": ("reg.field.passport", None),
+        "phone": ("reg.field.phone", "reg.help.phone"),
+        "email": ("reg.field.email", "reg.help.email_broker"),
+    },
+    RegistrationType.INSTITUSI: {
+        "name": ("reg.field.company_name", "reg.help.company_name"),
+        "sid": ("reg.field.sid", "reg.help.sid"),
+        "phone": ("reg.field.company_phone", "reg.help.phone"),
+        "email": ("reg.field.company_email", "reg.help.email_broker"),
+    },
+}
+# Mobile keyboards: digits for NIK, a phone pad for numbers, the @ keyboard for email.
+INPUT_ATTRS: Mapping[str, dict[str, str]] = {
+    "name": {"autocomplete": "name"},
+    "nik": {"inputmode": "numeric", "autocomplete": "off", "maxlength": "16"},
+    "passport": {"autocomplete": "off", "autocapitalize": "characters"},
+    "sid": {"autocomplete": "off", "autocapitalize": "characters", "maxlength": "20"},
+    "phone": {"type": "tel", "autocomplete": "tel"},
+    "email": {"type": "email", "autocomplete": "email"},
+}
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _clock() -> datetime:
+    """The service's clock, so "available at" on the page agrees with the server's refusal."""
+    return current_app.extensions.get(CLOCK, _utc_now)()
+
+
+def get_registration_service(app: Flask | None = None) -> AksesRegistrationService:
+    """One service per app, built on first use (tests put their own, and a clock under
+    ``CLOCK``, in ``app.extensions``)."""
+    app = app or current_app
+    service = app.extensions.get(EXTENSION)
+    if service is None:
+        settings = app.config["GERBANG"]
+        service = AksesRegistrationService(
+            get_storage(app).session_factory, get_keycloak_users(app), get_registries(app),
+            lambda: app.extensions.get(CLOCK, _utc_now)(),
+            AksesRegistrationSettings(public_url=settings.public_url))
+        app.extensions[EXTENSION] = service
+    return service
+
+
+def _type_or_404(raw: str) -> RegistrationType:
+    try:
+        return RegistrationType(raw)
+    except ValueError:
+        abort(404)
+
+
+def _token() -> str | None:
+    token = session.get(SESSION_KEY)
+    return token if isinstance(token, str) else None
+
+
+def _start_again() -> ResponseReturnValue:
+    flash("reg.flash.not_found", "warning")
+    return redirect(url_for(".choose"))
+
+
+def _render_form(kind: RegistrationType, form: RegistrationForm, *, status: int | None = None,
+                 outage: bool = False, **context: Any) -> ResponseReturnValue:
+    page = {"kind": kind, "fields": FIELDS[kind], "labels": LABELS[kind],
+            "input_attrs": INPUT_ATTRS, **context}
+    if outage:  # 503, every typed value kept (X5)
+        return temporary_problem("akses/register_form.html", form=form, **page)
+    body, code = form_page("akses/register_form.html", form, **page)
+    return body, status or code
+
+
+# --- pages -------------------------------------------------------------------------------
+
+
+@bp.get("")
+def choose() -> ResponseReturnValue:
+    use_portal(REALM)
+    return render_template("akses/register_choose.html", types=list(RegistrationType))
+
+
+@bp.route("/<kind>", methods=["GET", "POST"])
+@rate_limited(CHECK_LIMIT, WINDOW_SECONDS)
+def form(kind: str) -> ResponseReturnValue:
+    use_portal(REALM)
+    registration_type = _type_or_404(kind)
+    if request.method == "GET":
+        return _show_form(registration_type)
+    reg_form = RegistrationForm()
+    if not reg_form.validate_on_submit():  # only CSRF can fail here; CSRFProtect answers first
+        return _render_form(registration_type, reg_form)
+    submitted = {"type": registration_type.value,
+                 **{name: reg_form[name].data or "" for name in FIELDS[registration_type]}}
+    result = get_registration_service().check(submitted, get_locale())
+    if isinstance(result, FormErrors):
+        for name, error in result.errors.items():
+            if name in FIELDS[registration_type]:
+                add_identifier_error(reg_form, error, name)
+        return _render_form(registration_type, reg_form)
+    if isinstance(result, AlreadyRegistered):
+        return _render_form(registration_type, reg_form, status=409,
+                            already_registered=result.message(get_locale()))
+    if isinstance(result, TemporaryProblem):
+        return _render_form(registration_type, reg_form, outage=True)
+    assert isinstance(result, Confirmation)
+    session[SESSION_KEY] = result.token
+    return render_template("akses/register_confirm.html", confirmation=result,
+                           type_label=result.type_label(get_locale()))
+
+
+def _show_form(kind: RegistrationType) -> ResponseReturnValue:
+    """A fresh form, or with ``?kembali=1`` the pending registration's form as typed (A5)."""
+    reg_form = RegistrationForm(formdata=None)
+    if request.args.get("kembali") and (token := _token()):
+        edited = get_registration_service().edit(token)
+        if isinstance(edited, AlreadyActivated | ActivationInProgress):
+            return redirect(url_for(".thank_you"))
+        if isinstance(edited, FormData):
+            if edited.type is not kind:
+                return redirect(url_for(".form", kind=edited.type.value, kembali=1))
+            for name in FIELDS[kind]:
+                reg_form[name].data = edited.fields.get(name, "")
+    return _render_form(kind, reg_form)
+
+
+@bp.post("/aktivasi")
+@rate_limited(ACTIVATE_LIMIT, WINDOW_SECONDS)
+def activate() -> ResponseReturnValue:
+    use_portal(REALM)
+    token = _token()
+    if token is None:
+        return _start_again()
+    result = get_registration_service().activate(token)
+    if isinstance(result, Activated | ActivationInProgress):
+        # A double click lands here twice: both go to the one account's thank-you page.
+        return redirect(url_for(".thank_you"))
+    if isinstance(result, AlreadyRegistered):
+        return render_template("akses/register_refused.html",
+                               message=result.message(get_locale())), 409
+    if isinstance(result, TemporaryProblem):
+        # The registration is pending again: the same data can be activated once it's back.
+        return render_template("akses/register_retry.html", temporary_problem=True), 503
+    return _start_again()
+
+
+@bp.get("/terima-kasih")
+def thank_you() -> ResponseReturnValue:
+    use_portal(REALM)
+    token = _token()
+    if token is None:
+        return _start_again()
+    result = get_registration_service().thank_you(token)
+    if isinstance(result, ActivationInProgress):
+        return render_template("akses/register_wait.html"), 202
+    if not isinstance(result, ThankYou):
+        return _start_again()
+    return _thank_you_page(result.name, result.email_sent, result.resend_available_at)
+
+
+def _thank_you_page(name: str, email_sent: bool, available_at: datetime, *,
+                    status: int = 200, **context: Any) -> ResponseReturnValue:
+    seconds_left = (available_at - _clock()).total_seconds()
+    return render_template(
+        "akses/register_thanks.html", name=name, email_sent=email_sent,
+        resend_at=available_at.astimezone(DISPLAY_ZONE).strftime("%H:%M"),
+        minutes_left=max(0, math.ceil(seconds_left / 60)), **context), status
+
+
+@bp.post("/kirim-ulang")
+@rate_limited(RESEND_LIMIT, WINDOW_SECONDS)
+def resend() -> ResponseReturnValue:
+    use_portal(REALM)
+    token = _token()
+    if token is None:
+        return _start_again()
+    service = get_registration_service()
+    result = service.resend(token)
+    if isinstance(result, Resent):
+        flash("reg.flash.resent", "success")
+        return redirect(url_for(".thank_you"))
+    if isinstance(result, AccountAlreadyActive):
+        flash("reg.flash.already_active", "success")
+        return redirect(url_for("akses_portal.beranda"))
+    current = service.thank_you(token)
+    if not isinstance(current, ThankYou):
+        return _start_again()
+    if isinstance(result, TooEarly):
+        # C2: the server refuses, whatever the page's button looked like.
+        body, status = _thank_you_page(current.name, current.email_sent,
+                                       current.resend_available_at, status=429,
+                                       too_early=True)
+        return body, status, {"Retry-After": str(result.seconds_left)}
+    assert isinstance(result, TemporaryProblem)
+    return _thank_you_page(current.name, current.email_sent, current.resend_available_at,
+                           status=503, temporary_problem=True)
+
+
+def init_app(app: Flask) -> None:
+    app.register_blueprint(bp)
+
+
+__all__ = ["bp", "get_registration_service", "init_app"]

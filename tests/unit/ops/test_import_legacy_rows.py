@@ -1,0 +1,47 @@
+"""A6 importer's row checks (no Keycloak): reasons name the column, never the value."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+
+import pytest
+
+from gerbang_ops.import_legacy_members import RowRejected, parse_row
+
+SALT = b"0123456789abcdef"
+GOOD_HASH = ("pbkdf2-sha256$27500$" + base64.b64encode(SALT).decode() + "$"
+             + base64.b64encode(hashlib.pbkdf2_hmac("sha256", b"pw", SALT, 27500, 32)).decode())
+
+
+def row(**changes: str) -> dict[str, str]:
+    return {"user_id": "budi77", "name": "Budi", "nik": "3171015203900001", "sid": "",
+            "password_hash": GOOD_HASH, **changes}
+
+
+def test_a6_valid_row_becomes_a_pbkdf2_credential() -> None:
+    member = parse_row(row(sid="idd120390482615"))
+    assert member.username == "budi77" and member.sid == "IDD120390482615"
+    credential = member.credential()
+    assert '"algorithm": "pbkdf2-sha256"' in credential["credentialData"]
+    assert '"hashIterations": 27500' in credential["credentialData"]
+    assert member.attributes()["legacyUserId"] == ["budi77"]
+
+
+@pytest.mark.parametrize(("changes", "reason"), [
+    ({"user_id": "a b"}, "user_id"),
+    ({"user_id": "x@y.z"}, "user_id"),
+    ({"name": ""}, "name"),
+    ({"nik": "", "sid": ""}, "NIK or a SID"),
+    ({"nik": "1234567890123456"}, "NIK"),
+    ({"nik": "", "sid": "IDX1"}, "SID"),
+    ({"password_hash": "md5$abc"}, "password_hash"),
+    ({"password_hash": "pbkdf2-sha256$10$AAAA$AAAA"}, "password_hash"),
+])
+def test_a6_invalid_rows_are_rejected_with_reason(changes: dict[str, str], reason: str) -> None:
+    with pytest.raises(RowRejected) as refused:
+        parse_row(row(**changes))
+    assert reason in str(refused.value)
+    for value in changes.values():
+        if len(value) > 5:
+            assert value not in str(refused.value)
