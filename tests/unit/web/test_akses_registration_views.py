@@ -195,3 +195,13 @@ def test_a5_beranda_and_easy_need_a_login(browser: FlaskClient) -> None:
         response = browser.get(path)
         assert response.status_code == 302
         assert "/realms/akses/protocol/openid-connect/auth" in response.headers["Location"]
+
+
+def test_x5_error_summary_names_fields_as_the_page_labels_them(browser: FlaskClient) -> None:
+    answer = _submit(browser, "institusi", {"name": "", "sid": "12", "phone": "", "email": "x@"})
+    assert answer.status_code == 422
+    html = answer.get_data(as_text=True)
+    summary = html.split('id="error-summary"', 1)[1].split("</div>", 1)[0]
+    assert "Nama Perusahaan" in summary or "Nama Institusi" in summary, summary
+    # WTForms' own labels (from the field names) must not leak into the page.
+    assert not any(f">{raw}<" in summary for raw in ("Name", "Sid", "Phone"))
