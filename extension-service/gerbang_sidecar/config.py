@@ -54,6 +54,10 @@ class Settings:
     registry_timeout_seconds: float = 5.0
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 1025
+    # The same variables the realms' SMTP settings use, so Keycloak and the sidecar share a relay.
+    smtp_starttls: bool = False
+    smtp_user: str = ""
+    smtp_password: str = ""
     mail_from: str = "no-reply@gerbang.local"
     log_level: str = "INFO"
     themes_dir: Path = DEFAULT_THEMES_DIR
@@ -86,6 +90,9 @@ _ENV_NAMES = {
     "registry_timeout_seconds": "REGISTRY_TIMEOUT_SECONDS",
     "smtp_host": "SMTP_HOST",
     "smtp_port": "SMTP_PORT",
+    "smtp_starttls": "SMTP_STARTTLS",
+    "smtp_user": "SMTP_USER",
+    "smtp_password": "SMTP_PASSWORD",
     "mail_from": "MAIL_FROM",
     "log_level": "LOG_LEVEL",
     "keycloak_public_url": "KEYCLOAK_PUBLIC_URL",

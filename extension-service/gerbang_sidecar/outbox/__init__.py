@@ -52,7 +52,9 @@ def get_mailer(app: Flask | None = None) -> Mailer:
     mailer = app.extensions.get(MAILER)
     if mailer is None:
         settings = app.config["GERBANG"]
-        mailer = SmtpMailer(settings.smtp_host, settings.smtp_port, settings.mail_from)
+        mailer = SmtpMailer(settings.smtp_host, settings.smtp_port, settings.mail_from,
+                            starttls=settings.smtp_starttls, user=settings.smtp_user,
+                            password=settings.smtp_password)
         app.extensions[MAILER] = mailer
     return mailer
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import smtplib
+import ssl
 import threading
 from dataclasses import dataclass, field
 from email.message import EmailMessage
@@ -38,13 +39,21 @@ class Mailer(Protocol):
 
 
 class SmtpMailer:
+    """SMTP, with STARTTLS and login when the relay wants them (a production relay does)."""
+
     def __init__(self, host: str, port: int, mail_from: str, *, from_name: str = "",
-                 timeout: float = 10.0) -> None:
+                 timeout: float = 10.0, starttls: bool = False, user: str = "",
+                 password: str = "", tls_context: ssl.SSLContext | None = None) -> None:
         self._host = host
         self._port = port
         self._from = mail_from
         self._from_name = from_name
         self._timeout = timeout
+        self._starttls = starttls
+        self._user = user
+        self._password = password
+        # None: the system's trusted CAs and hostname checks (tests pass their own CA).
+        self._tls_context = tls_context
 
     def send(self, mail: Mail) -> None:
         message = EmailMessage()
@@ -56,6 +65,10 @@ class SmtpMailer:
         message.set_content(mail.text)
         try:
             with smtplib.SMTP(self._host, self._port, timeout=self._timeout) as smtp:
+                if self._starttls:
+                    smtp.starttls(context=self._tls_context or ssl.create_default_context())
+                if self._user:
+                    smtp.login(self._user, self._password)
                 smtp.send_message(message)
         except smtplib.SMTPRecipientsRefused as exc:
             raise MailRejected("recipient refused") from exc
