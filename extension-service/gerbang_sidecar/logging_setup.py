@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+import sys
 from datetime import UTC, datetime
 
 # Longest first so a 16-digit NIK is not half-masked as a phone number.
@@ -47,11 +48,26 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, ensure_ascii=False)
 
 
+_HANDLER_NAME = "gerbang-json"
+
+
+class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever sys.stderr is now, not the one present when the app was created
+    (a test runner or a reloader swaps it; the old one may be closed by then)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.stream = sys.stderr
+        super().emit(record)
+
+
 def configure_logging(level: str) -> None:
-    handler = logging.StreamHandler()
-    handler.setFormatter(JsonFormatter())
-    handler.addFilter(RedactingFilter())
-    root = logging.getLogger("gerbang_sidecar")
-    root.handlers[:] = [handler]
-    root.setLevel(level)
-    root.propagate = False
+    """One redacting JSON handler on the root logger, so library logs (werkzeug's access log,
+    urllib3's retries) are redacted too; installed once however many apps are created."""
+    root = logging.getLogger()
+    if not any(h.get_name() == _HANDLER_NAME for h in root.handlers):
+        handler = _StderrHandler()
+        handler.set_name(_HANDLER_NAME)
+        handler.setFormatter(JsonFormatter())
+        handler.addFilter(RedactingFilter())
+        root.addHandler(handler)
+    logging.getLogger("gerbang_sidecar").setLevel(level)
