@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from gerbang_sidecar.domain.throttle import TooEarly, seconds_until, too_early
+
 
 class Channel(StrEnum):
     EMAIL = "email"
@@ -103,26 +105,18 @@ def code_matches(key: bytes, salt: bytes, submitted: str, stored_hash: bytes) ->
 
 
 def resend_wait(policy: CodePolicy, now: datetime,
-                issued_at: Sequence[datetime]) -> tuple[int, str] | None:
-    """Seconds to wait before a new code may be sent, with the reason, or None if allowed.
+                issued_at: Sequence[datetime]) -> TooEarly | None:
+    """How long to wait before a new code may be sent, and why, or None if allowed.
 
     `issued_at` holds the send times of this subject's codes within at least the cap window.
     """
-    waits: list[tuple[int, str]] = []
-    if issued_at:
-        last = max(issued_at)
-        until = last + policy.resend_after
-        if until > now:
-            waits.append((_ceil_seconds(until - now), "resend_after"))
+    waits: list[TooEarly] = []
+    if issued_at and (wait := too_early(max(issued_at) + policy.resend_after, now)):
+        waits.append(wait)
     window_start = now - policy.cap_window
     in_window = sorted(t for t in issued_at if t > window_start)
     if len(in_window) >= policy.daily_cap:
         # The oldest send that must leave the window before another one is allowed.
         frees_at = in_window[len(in_window) - policy.daily_cap] + policy.cap_window
-        waits.append((_ceil_seconds(frees_at - now), "daily_cap"))
-    return max(waits) if waits else None
-
-
-def _ceil_seconds(delta: timedelta) -> int:
-    micro = delta // timedelta(microseconds=1)
-    return max(1, -(-micro // 1_000_000))
+        waits.append(TooEarly(seconds_until(frees_at, now), "daily_cap"))
+    return max(waits, key=lambda w: w.retry_after_seconds) if waits else None

@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import math
 import secrets
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -77,6 +76,7 @@ from gerbang_sidecar.domain.akses_registration import (
 )
 from gerbang_sidecar.domain.identifiers import IdentifierError, parse_mobile_number
 from gerbang_sidecar.domain.registry_results import Match
+from gerbang_sidecar.domain.throttle import TooEarly, too_early
 
 if TYPE_CHECKING:  # the registry packages pull in Flask wiring; only their types are needed
     from gerbang_sidecar.adapters.registries.dukcapil import Dukcapil
@@ -227,11 +227,6 @@ class Activated:
 @dataclass(frozen=True)
 class Resent:
     resend_available_at: datetime
-
-
-@dataclass(frozen=True)
-class TooEarly:
-    seconds_left: int
 
 
 @dataclass(frozen=True)
@@ -459,11 +454,9 @@ class AksesRegistrationService:
         if row is None or row.status != ACTIVATED or row.keycloak_user_id is None:
             return RegistrationNotFound()
         now = self._clock()
-        if row.activation_email_sent_at is not None:
-            # Answer early without touching Keycloak; the UPDATE below still decides races.
-            left = self._seconds_left(row.activation_email_sent_at, now)
-            if left > 0:
-                return TooEarly(seconds_left=left)
+        # Answer early without touching Keycloak; the UPDATE below still decides races.
+        if wait := self._resend_wait(row.activation_email_sent_at, now):
+            return wait
         try:
             user = self._keycloak.get_user(self._settings.realm, row.keycloak_user_id)
         except KeycloakError:
@@ -486,7 +479,8 @@ class AksesRegistrationService:
                                          last_sent_before=now - settings.resend_after):
                 current = session.get(AksesRegistration, registration_id)
                 sent_at = current.activation_email_sent_at if current else None
-                return TooEarly(seconds_left=max(1, self._seconds_left(sent_at, now)))
+                # Another click won the send a moment ago, so some wait remains.
+                return self._resend_wait(sent_at, now) or TooEarly(1)
         try:
             self._keycloak.send_actions_email(
                 settings.realm, user_id, list(ACTIVATION_ACTIONS), client_id=settings.client_id,
@@ -578,10 +572,8 @@ class AksesRegistrationService:
     def _resend_available_at(self, sent_at: datetime | None) -> datetime:
         return self._clock() if sent_at is None else sent_at + self._settings.resend_after
 
-    def _seconds_left(self, sent_at: datetime | None, now: datetime) -> int:
-        if sent_at is None:
-            return 0
-        return max(0, math.ceil((sent_at + self._settings.resend_after - now).total_seconds()))
+    def _resend_wait(self, sent_at: datetime | None, now: datetime) -> TooEarly | None:
+        return None if sent_at is None else too_early(sent_at + self._settings.resend_after, now)
 
     @contextmanager
     def _transaction(self) -> Iterator[Session]:
@@ -642,5 +634,4 @@ __all__ = [
     "TemporaryProblem",
     "ThankYou",
     "ThankYouResult",
-    "TooEarly",
 ]

@@ -23,13 +23,13 @@ from gerbang_sidecar.adapters.storage.models import OneTimeCode
 from gerbang_sidecar.adapters.storage.repositories import AuditLog, OneTimeCodes
 from gerbang_sidecar.domain.account_recovery import mask_email
 from gerbang_sidecar.domain.one_time_code import policy_named
+from gerbang_sidecar.domain.throttle import TooEarly
 from gerbang_sidecar.services.one_time_codes import (
     Expired,
     Locked,
     NoActiveCode,
     OneTimeCodeService,
     Sent,
-    Throttled,
     Verified,
     Wrong,
 )
@@ -59,7 +59,7 @@ class PendingCode:
     resend_available_at: datetime
 
 
-SendResult = Sent | Throttled | EmailTaken
+SendResult = Sent | TooEarly | EmailTaken
 VerifyResult = Registered | Wrong | Expired | Locked | NoActiveCode | EmailTaken
 
 

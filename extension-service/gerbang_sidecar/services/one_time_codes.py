@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal, Protocol
+from typing import Protocol
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -29,6 +29,7 @@ from gerbang_sidecar.domain.one_time_code import (
     policy_named,
     resend_wait,
 )
+from gerbang_sidecar.domain.throttle import TooEarly
 
 Clock = Callable[[], datetime]
 
@@ -38,12 +39,6 @@ class Sent:
     code_id: int
     expires_at: datetime
     resend_available_at: datetime
-
-
-@dataclass(frozen=True)
-class Throttled:
-    retry_after_seconds: int
-    reason: Literal["resend_after", "daily_cap"]
 
 
 @dataclass(frozen=True)
@@ -74,7 +69,7 @@ class NoActiveCode:
     """Nothing to check against: never requested, already used, or superseded."""
 
 
-RequestResult = Sent | Throttled
+RequestResult = Sent | TooEarly
 VerifyResult = Verified | Wrong | Expired | Locked | NoActiveCode
 
 
@@ -106,7 +101,7 @@ class OneTimeCodeService:
                                         since=now - max(policy.cap_window, policy.resend_after))
             wait = resend_wait(policy, now, issued)
             if wait is not None:
-                return Throttled(retry_after_seconds=wait[0], reason=wait[1])  # type: ignore[arg-type]
+                return wait
             code = self._generate(policy)
             salt = new_salt()
             try:
@@ -122,10 +117,7 @@ class OneTimeCodeService:
                     ))
             except IntegrityError:
                 # A concurrent request issued a code for this subject a moment ago.
-                return Throttled(
-                    retry_after_seconds=int(policy.resend_after.total_seconds()) or 1,
-                    reason="resend_after",
-                )
+                return TooEarly(int(policy.resend_after.total_seconds()) or 1)
             Outbox(s).enqueue(
                 kind=policy.outbox_kind,
                 idempotency_key=f"one_time_code:{row.id}",

@@ -40,6 +40,7 @@ from gerbang_sidecar.adapters.keycloak.port import (
 from gerbang_sidecar.adapters.storage.models import PasswordResetLink, PasswordResetRequest
 from gerbang_sidecar.adapters.storage.repositories import AuditLog, Outbox
 from gerbang_sidecar.domain.account_recovery import lookups_for
+from gerbang_sidecar.domain.throttle import TooEarly, seconds_until
 
 log = logging.getLogger(__name__)
 
@@ -78,11 +79,6 @@ class PasswordResetSettings:
 @dataclass(frozen=True)
 class Resent:
     pass
-
-
-@dataclass(frozen=True)
-class TooEarly:
-    retry_after_seconds: int
 
 
 @dataclass(frozen=True)
@@ -176,8 +172,8 @@ class PasswordResetService:
                 .values(last_sent_at=now, sends=PasswordResetRequest.sends + 1)
                 .execution_options(synchronize_session=False))
             if not getattr(result, "rowcount", 0):
-                wait = row.last_sent_at + self.settings.resend_after - now
-                return TooEarly(max(1, int(wait.total_seconds() + 0.999)))
+                return TooEarly(seconds_until(row.last_sent_at + self.settings.resend_after,
+                                              now))
             self._enqueue(session, row.id, row.sends + 1, now)
         return Resent()
 

@@ -19,13 +19,13 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from gerbang_sidecar.domain.account_recovery import MAX_IDENTIFIER_LENGTH
+from gerbang_sidecar.domain.throttle import TooEarly
 from gerbang_sidecar.outbox import get_password_reset
 from gerbang_sidecar.services.password_reset import (
     LinkInvalid,
     PasswordChanged,
     PasswordRefused,
     Resent,
-    TooEarly,
     UnknownRequest,
 )
 from gerbang_sidecar.web.errors import error_page

@@ -29,6 +29,7 @@ from gerbang_sidecar.adapters.keycloak import get_keycloak_users
 from gerbang_sidecar.adapters.storage import get_storage
 from gerbang_sidecar.domain.account_recovery import mask_email
 from gerbang_sidecar.domain.identifiers import IdentifierError, parse_email
+from gerbang_sidecar.domain.throttle import TooEarly
 from gerbang_sidecar.outbox import get_one_time_codes, utc_now
 from gerbang_sidecar.services.legacy_members import (
     LEGACY_ROLE,
@@ -41,7 +42,6 @@ from gerbang_sidecar.services.one_time_codes import (
     Locked,
     NoActiveCode,
     Sent,
-    Throttled,
     Wrong,
 )
 from gerbang_sidecar.web.forms import INVALID_FORM_STATUS, add_field_error, add_identifier_error
@@ -136,7 +136,7 @@ def _send(service: LegacyEmailRegistration, user_id: str, form: EmailForm, *,
     if isinstance(result, EmailTaken):
         add_field_error(form, "email", "legacy.email_taken")
         return INVALID_FORM_STATUS
-    if isinstance(result, Throttled):
+    if isinstance(result, TooEarly):
         minutes = max(1, -(-result.retry_after_seconds // 60))
         add_field_error(form, "email", translate("legacy.resend_wait", minutes=minutes))
         return 429

@@ -6,11 +6,11 @@ import threading
 
 from gerbang_sidecar.adapters.storage import Outbox
 from gerbang_sidecar.domain.one_time_code import B2_WHATSAPP
+from gerbang_sidecar.domain.throttle import TooEarly
 from gerbang_sidecar.services.one_time_codes import (
     Locked,
     OneTimeCodeService,
     Sent,
-    Throttled,
     Verified,
     Wrong,
 )
@@ -51,7 +51,7 @@ def test_b2_limits_hold_on_this_database(storage, clock):
                                  generate)
     ask = {"policy": B2_WHATSAPP, "realm": "bsre", "subject": "kc-9"}
     assert isinstance(service.request(**ask, destination="+6281234567890"), Sent)
-    assert isinstance(service.request(**ask, destination="+6281234567890"), Throttled)
+    assert isinstance(service.request(**ask, destination="+6281234567890"), TooEarly)
     for left in (4, 3, 2, 1):
         assert service.verify(**ask, code="654321") == Wrong(attempts_left=left)
     assert service.verify(**ask, code="654321") == Locked()

@@ -16,6 +16,7 @@ from gerbang_sidecar.domain.one_time_code import (
     policy_named,
     resend_wait,
 )
+from gerbang_sidecar.domain.throttle import TooEarly
 
 NOW = datetime(2025, 3, 1, 8, 0, tzinfo=UTC)
 KEY = b"k" * 32
@@ -59,7 +60,7 @@ def test_x2_hash_depends_on_salt_and_key():
 
 def test_c2_resend_wait_counts_from_the_last_code():
     issued = [NOW - timedelta(minutes=20), NOW - timedelta(minutes=1)]
-    assert resend_wait(A6_EMAIL, NOW, issued) == (14 * 60, "resend_after")
+    assert resend_wait(A6_EMAIL, NOW, issued) == TooEarly(14 * 60, "resend_after")
     assert resend_wait(A6_EMAIL, NOW, []) is None
     assert resend_wait(A6_EMAIL, NOW, [NOW - timedelta(minutes=15)]) is None
 
@@ -67,5 +68,6 @@ def test_c2_resend_wait_counts_from_the_last_code():
 def test_x2_daily_cap_is_a_rolling_24_hours():
     issued = [NOW - timedelta(hours=23, minutes=m) for m in range(B2_WHATSAPP.daily_cap)]
     wait = resend_wait(B2_WHATSAPP, NOW, issued)
-    assert wait == (60 * 60 - 4 * 60, "daily_cap")
-    assert resend_wait(B2_WHATSAPP, NOW + timedelta(seconds=wait[0]), issued) is None
+    assert wait == TooEarly(60 * 60 - 4 * 60, "daily_cap")
+    assert resend_wait(B2_WHATSAPP, NOW + timedelta(seconds=wait.retry_after_seconds),
+                       issued) is None

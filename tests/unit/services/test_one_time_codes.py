@@ -11,13 +11,13 @@ from sqlalchemy import select
 from gerbang_sidecar.adapters.storage import Storage
 from gerbang_sidecar.adapters.storage.models import OneTimeCode, OutboxMessage
 from gerbang_sidecar.domain.one_time_code import A6_EMAIL, B2_WHATSAPP, CodePolicy
+from gerbang_sidecar.domain.throttle import TooEarly
 from gerbang_sidecar.services.one_time_codes import (
     Expired,
     Locked,
     NoActiveCode,
     OneTimeCodeService,
     Sent,
-    Throttled,
     Verified,
     Wrong,
 )
@@ -48,7 +48,7 @@ class Codes:
         return self.generated[-1]
 
     def request(self, policy: CodePolicy = A6_EMAIL, subject: str = SUBJECT,
-                realm: str = REALM, destination: str = EMAIL) -> Sent | Throttled:
+                realm: str = REALM, destination: str = EMAIL) -> Sent | TooEarly:
         return self.service.request(policy=policy, realm=realm, subject=subject,
                                     destination=destination)
 
@@ -107,7 +107,7 @@ def test_a6_resend_only_after_15_minutes(codes, clock):
     assert isinstance(codes.request(A6_EMAIL), Sent)
     clock.advance(minutes=14, seconds=59)
     result = codes.request(A6_EMAIL)
-    assert result == Throttled(retry_after_seconds=1, reason="resend_after")
+    assert result == TooEarly(retry_after_seconds=1, reason="resend_after")
     clock.advance(seconds=1)
     assert isinstance(codes.request(A6_EMAIL), Sent)
 
@@ -115,13 +115,13 @@ def test_a6_resend_only_after_15_minutes(codes, clock):
 def test_c2_throttled_answer_tells_seconds_to_wait(codes, clock):
     codes.request(A6_EMAIL)
     clock.advance(minutes=5)
-    assert codes.request(A6_EMAIL) == Throttled(retry_after_seconds=600, reason="resend_after")
+    assert codes.request(A6_EMAIL) == TooEarly(retry_after_seconds=600, reason="resend_after")
 
 
 def test_b2_resend_after_60_seconds(codes, clock):
     assert isinstance(codes.request(B2_WHATSAPP, destination=PHONE), Sent)
     clock.advance(seconds=30)
-    assert codes.request(B2_WHATSAPP, destination=PHONE) == Throttled(30, "resend_after")
+    assert codes.request(B2_WHATSAPP, destination=PHONE) == TooEarly(30, "resend_after")
     clock.advance(seconds=30)
     assert isinstance(codes.request(B2_WHATSAPP, destination=PHONE), Sent)
 
@@ -131,7 +131,7 @@ def test_x2_daily_cap_per_subject(codes, clock):
         assert isinstance(codes.request(B2_WHATSAPP, destination=PHONE), Sent)
         clock.advance(minutes=10)
     result = codes.request(B2_WHATSAPP, destination=PHONE)
-    assert isinstance(result, Throttled) and result.reason == "daily_cap"
+    assert isinstance(result, TooEarly) and result.reason == "daily_cap"
     # The first code of the window leaves it 24 hours after it was sent.
     assert result.retry_after_seconds == int(
         (timedelta(hours=24) - timedelta(minutes=10 * B2_WHATSAPP.daily_cap)).total_seconds())

@@ -36,6 +36,7 @@ from gerbang_sidecar.adapters.keycloak import get_keycloak_users
 from gerbang_sidecar.adapters.registries import get_registries
 from gerbang_sidecar.adapters.storage import get_storage
 from gerbang_sidecar.domain.akses_registration import FIELDS, RegistrationType
+from gerbang_sidecar.domain.throttle import TooEarly
 from gerbang_sidecar.services.akses_registration import (
     AccountAlreadyActive,
     Activated,
@@ -50,7 +51,6 @@ from gerbang_sidecar.services.akses_registration import (
     Resent,
     TemporaryProblem,
     ThankYou,
-    TooEarly,
 )
 from gerbang_sidecar.web.errors import temporary_problem
 from gerbang_sidecar.web.forms import add_identifier_error, form_page
@@ -285,7 +285,7 @@ def resend() -> ResponseReturnValue:
         body, status = _thank_you_page(current.name, current.email_sent,
                                        current.resend_available_at, status=429,
                                        too_early=True)
-        return body, status, {"Retry-After": str(result.seconds_left)}
+        return body, status, {"Retry-After": str(result.retry_after_seconds)}
     assert isinstance(result, TemporaryProblem)
     return _thank_you_page(current.name, current.email_sent, current.resend_available_at,
                            status=503, temporary_problem=True)

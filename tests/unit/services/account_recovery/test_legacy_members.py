@@ -6,6 +6,7 @@ import pytest
 
 from gerbang_sidecar.adapters.keycloak import FakeKeycloakUsers, NewUser
 from gerbang_sidecar.adapters.storage import Storage
+from gerbang_sidecar.domain.throttle import TooEarly
 from gerbang_sidecar.services.legacy_members import (
     LEGACY_ROLE,
     EmailTaken,
@@ -16,7 +17,6 @@ from gerbang_sidecar.services.one_time_codes import (
     Locked,
     OneTimeCodeService,
     Sent,
-    Throttled,
     Wrong,
 )
 
@@ -67,9 +67,9 @@ def test_a6_resend_after_15_minutes(service: LegacyEmailRegistration, member: st
                                     clock) -> None:
     service.send_code(member, "budi@example.com", "id")
     early = service.resend(member, "id")
-    assert isinstance(early, Throttled) and early.reason == "resend_after"
+    assert isinstance(early, TooEarly) and early.reason == "resend_after"
     clock.advance(minutes=14, seconds=59)
-    assert isinstance(service.resend(member, "id"), Throttled)
+    assert isinstance(service.resend(member, "id"), TooEarly)
     clock.advance(seconds=1)
     assert isinstance(service.resend(member, "id"), Sent)
 

@@ -12,6 +12,7 @@ from gerbang_sidecar.adapters.mail import FakeMailer
 from gerbang_sidecar.adapters.registries.message_gateway import FakeMessageGateway
 from gerbang_sidecar.adapters.storage import Storage
 from gerbang_sidecar.adapters.storage.models import OutboxMessage
+from gerbang_sidecar.domain.throttle import TooEarly
 from gerbang_sidecar.services.notifications import Notifications
 from gerbang_sidecar.services.outbox_worker import OutboxWorker
 from gerbang_sidecar.services.password_reset import (
@@ -24,7 +25,6 @@ from gerbang_sidecar.services.password_reset import (
     PasswordRefused,
     PasswordResetService,
     Resent,
-    TooEarly,
 )
 
 from .conftest import NIK, PHONE, SID, CountingKeycloak
