@@ -19,13 +19,14 @@ Routes, for each client ``path`` (``akses``, ``easy``, ``oss``, ``bsre``, ``insw
 from __future__ import annotations
 
 import logging
+import re
 import secrets
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from functools import wraps
 from typing import Any, ParamSpec, TypeVar
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 import keycloak.exceptions as kc_errors
 from flask import Blueprint, Flask, abort, current_app, g, redirect, request, session, url_for
@@ -141,9 +142,13 @@ def authorization_url(settings: Settings, client: PortalClient, *, redirect_to: 
             f"/protocol/openid-connect/auth?{query}")
 
 
+# A path on this site in plain printable ASCII. Browsers drop tabs and newlines, so "/\t/evil"
+# would become "//evil" (another site); control characters would also break the header.
+_LOCAL_PATH = re.compile(r"/(?![/\\])[\x21-\x7e]*")
+
+
 def _safe_next(next_url: str | None, client: PortalClient) -> str:
-    # Only paths on this site: an absolute or scheme-relative URL would be an open redirect.
-    if next_url and next_url.startswith("/") and not next_url.startswith(("//", "/\\")):
+    if next_url and _LOCAL_PATH.fullmatch(next_url) and not urlsplit(next_url).netloc:
         return next_url
     return f"/{client.path}/"
 
@@ -235,19 +240,22 @@ def _remember(client: PortalClient, tokens: dict[str, Any], id_claims: dict[str,
         name=id_claims.get("name") or id_claims.get("given_name") or "",
         email=id_claims.get("email"), roles=roles, id_token=tokens["id_token"],
         expires_at=int(time.time()) + min(idle, MAX_LOCAL_SESSION_SECONDS))
-    logins = dict(session.get(SESSION_KEY, {}))
+    # Another person's login must never survive beside this one (a shared computer).
+    logins = {cid: entry for cid, entry in session.get(SESSION_KEY, {}).items()
+              if entry.get("sub") == user.sub}
     logins[client.client_id] = {**asdict(user), "roles": list(user.roles)}
     session[SESSION_KEY] = logins
     # A fresh login gets a fresh session cookie lifetime; the cookie is HttpOnly and signed.
     session.permanent = True
 
 
-@bp.route(f"{_PREFIX}/keluar", methods=["GET", "POST"])
+@bp.post(f"{_PREFIX}/keluar")
 def logout(path: str) -> ResponseReturnValue:
-    """Forget the login here, then end Keycloak's session (RP-initiated logout)."""
+    """Forget every login of this browser here, then end Keycloak's session (RP-initiated
+    logout). POST only, with the CSRF token: a link on another site must not log users out."""
     client = _client_for_path(path)
     user = current_portal_user(client.client_id)
-    _forget(client.client_id)
+    session.pop(SESSION_KEY, None)
     settings = _settings()
     back = f"{settings.public_url.rstrip('/')}/{client.path}/"
     query = {"client_id": client.client_id, "post_logout_redirect_uri": back,

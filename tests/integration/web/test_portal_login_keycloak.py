@@ -103,7 +103,8 @@ def test_c3_portal_login_through_keycloak_and_logout(sidecar: FlaskClient, inves
     cookie = sidecar.get_cookie("gerbang_session")
     assert cookie is not None and len(cookie.value) < 3500  # room for a second client's login
 
-    logout = sidecar.get("/akses/keluar")
+    home = sidecar.get("/akses/").get_data(as_text=True)
+    logout = sidecar.post("/akses/keluar", data={"csrf_token": form(home).fields["csrf_token"]})
     ended = browser.get(logout.headers["Location"], allow_redirects=False)
     # With the id_token_hint Keycloak ends its session without a confirmation page.
     assert ended.is_redirect and ended.headers["Location"] == f"{sidecar_url}/akses/"

@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+from collections.abc import Callable
 from urllib.parse import parse_qs, urlparse
 
+import pytest
 from flask.testing import FlaskClient
 
 from gerbang_sidecar.config import documented_variables, load_settings
@@ -77,19 +79,40 @@ def test_expired_login_asks_again(client: FlaskClient) -> None:
     assert client.get("/akses/rahasia").status_code == 302
 
 
-def test_logout_forgets_the_login_and_ends_keycloak_session(client: FlaskClient) -> None:
+def test_logout_forgets_every_login_and_ends_keycloak_session(
+        client: FlaskClient, csrf_token: Callable[[], str]) -> None:
+    login = {"sub": "u1", "username": "b", "name": "B", "email": None, "roles": [],
+             "id_token": "the-id-token", "expires_at": 4_000_000_000}
+    token = csrf_token()
     with client.session_transaction() as session:
-        session[SESSION_KEY] = {"akses-portal": {
-            "sub": "u1", "username": "b", "name": "B", "email": None, "roles": [],
-            "id_token": "the-id-token", "expires_at": 4_000_000_000}}
-    response = client.get("/akses/keluar")
+        session[SESSION_KEY] = {"akses-portal": login, "easy": login}
+    response = client.post("/akses/keluar", data={"csrf_token": token})
     query = _query(response.headers["Location"])
     assert response.headers["Location"].startswith(
         "https://login.example.test/realms/akses/protocol/openid-connect/logout?")
     assert query["id_token_hint"] == "the-id-token"
     assert query["post_logout_redirect_uri"] == "https://sidecar.example.test/akses/"
     with client.session_transaction() as session:
-        assert "akses-portal" not in session.get(SESSION_KEY, {})
+        # eASY's login must not outlive Beranda's logout (a shared computer).
+        assert session.get(SESSION_KEY, {}) == {}
+
+
+def test_logout_by_get_is_refused(client: FlaskClient) -> None:
+    """A link on another site must not log users out."""
+    assert client.get("/akses/keluar").status_code == 405
+
+
+def test_logout_without_csrf_token_is_refused(client: FlaskClient) -> None:
+    assert client.post("/akses/keluar").status_code == 400
+
+
+@pytest.mark.parametrize("next_url", ["//evil.example", "/\\evil.example", "/\t/evil.example",
+                                      "https://evil.example/", "/\r\n/x"])
+def test_login_next_stays_on_this_site(client: FlaskClient, next_url: str) -> None:
+    answer = client.get("/akses/masuk", query_string={"next": next_url})
+    assert answer.status_code == 302
+    with client.session_transaction() as session:
+        assert session["gerbang_login_pending"]["akses-portal"]["next"] == "/akses/"
 
 
 def test_settings_read_portal_secrets_public_url_and_flags(tmp_path) -> None:  # type: ignore[no-untyped-def]
