@@ -33,6 +33,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from gerbang_sidecar.adapters.keycloak.port import (
+    KeycloakError,
     KeycloakUsers,
     PasswordRejected,
     UserRecord,
@@ -291,6 +292,11 @@ class PasswordResetService:
         except Exception:
             self._release(link.id)
             raise
+        try:
+            # Whoever knew the old password must not stay logged in with it.
+            self._keycloak.end_sessions(link.realm, link.user_id)
+        except KeycloakError:
+            log.warning("password reset link %s: sessions not ended", link.id)
         with self._sessions() as session, session.begin():
             # Any other link still out for this account dies with the old password.
             session.execute(update(PasswordResetLink)

@@ -237,3 +237,9 @@ def test_service_account_may_manage_users_but_not_the_realm(
 def test_health_probe_sees_the_realm(http_users: HttpKeycloakUsers) -> None:
     assert http_users.realm_answers(REALM)
     assert not http_users.realm_answers("no-such-realm")
+
+
+def test_a7_end_sessions_is_accepted_for_a_user_without_sessions(users: KeycloakUsers,
+                                                                 unique: str) -> None:
+    user_id = users.create_user(REALM, new_user(unique))
+    users.end_sessions(REALM, user_id)

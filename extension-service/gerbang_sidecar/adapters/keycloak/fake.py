@@ -37,6 +37,7 @@ class FakeKeycloakUsers:
     users: dict[tuple[str, str], UserRecord] = field(default_factory=dict)
     passwords: dict[tuple[str, str], str] = field(default_factory=dict)
     sent: list[SentActions] = field(default_factory=list)
+    sessions_ended: list[tuple[str, str]] = field(default_factory=list)
     # Set to make every call fail as if Keycloak were down.
     down: bool = False
 
@@ -116,6 +117,10 @@ class FakeKeycloakUsers:
             if not re.search(pattern, password):
                 raise PasswordRejected(reason)
         self.passwords[(realm, user_id)] = password
+
+    def end_sessions(self, realm: str, user_id: str) -> None:
+        self._check()
+        self.sessions_ended.append((realm, user_id))
 
     def delete_user(self, realm: str, user_id: str) -> None:
         self._check()

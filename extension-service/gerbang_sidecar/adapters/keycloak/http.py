@@ -58,6 +58,10 @@ class HttpKeycloakUsers:
                     server_url=self._server_url, realm_name=realm, client_id=self._client_id,
                     client_secret_key=self._client_secret, grant_type="client_credentials",
                     timeout=self._timeout,  # type: ignore[arg-type]  # requests takes floats
+                    # python-keycloak would resend a POST after a read timeout: Keycloak may
+                    # have created the user already, and the resend's 409 would strand it.
+                    # A failed call is reported as a temporary problem instead.
+                    max_retries=0,
                 )
                 self._connections[realm] = connection
             return connection
@@ -251,6 +255,12 @@ class HttpKeycloakUsers:
             raise PasswordRejected(_policy_reason(response))
         if response.status_code != 204:
             raise self._unexpected("set password", response)
+
+    def end_sessions(self, realm: str, user_id: str) -> None:
+        response = self._call(realm, "end sessions", lambda c: c.raw_post(
+            self._users_path(realm, user_id, "logout"), data=""))
+        if response.status_code not in (204, 404):
+            raise self._unexpected("end sessions", response)
 
     def delete_user(self, realm: str, user_id: str) -> None:
         response = self._call(realm, "delete user", lambda c: c.raw_delete(

@@ -85,5 +85,8 @@ class KeycloakUsers(Protocol):
     def set_password(self, realm: str, user_id: str, password: str) -> None:
         """Set a permanent password; PasswordRejected when the realm's policy refuses it."""
 
+    def end_sessions(self, realm: str, user_id: str) -> None:
+        """Log the user out everywhere (after a password reset the old sessions must end)."""
+
     def delete_user(self, realm: str, user_id: str) -> None:
         """Used only to undo a half-made registration."""

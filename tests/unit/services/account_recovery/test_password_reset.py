@@ -124,6 +124,8 @@ def test_a7_sms_link_is_single_use_and_notifies(reset: PasswordResetService,
         "invalidPasswordMinLengthMessage")
     assert reset.set_password(token, "Baru#Sandi2025") == PasswordChanged()
     assert fake_keycloak.passwords[("akses", siti)] == "Baru#Sandi2025"
+    # Whoever knew the old password is logged out everywhere.
+    assert fake_keycloak.sessions_ended == [("akses", siti)]
     assert isinstance(reset.set_password(token, "Lain#Sandi2025"), LinkInvalid)
     assert isinstance(reset.open_link(token), LinkInvalid)
     notice = [m for m in outbox(storage) if m.kind == OUTBOX_PASSWORD_CHANGED]
