@@ -73,7 +73,12 @@ class KeycloakServer:
             stdin=subprocess.DEVNULL, start_new_session=True,
         )
         log.close()
-        self._wait_until_ready()
+        try:
+            self._wait_until_ready()
+        except BaseException:
+            # Ctrl-C during the first minute must not leave Keycloak holding ports and H2.
+            self.stop()
+            raise
         return self
 
     def _options(self) -> list[str]:
@@ -104,7 +109,6 @@ class KeycloakServer:
             except requests.RequestException:
                 pass
             time.sleep(1)
-        self.stop()
         raise KeycloakStartError(
             f"Keycloak was not ready after {self.startup_timeout:.0f}s:\n{self.log_tail()}")
 

@@ -38,13 +38,17 @@ def plan(api: KeycloakApi, spec: RealmSpec, live: list[dict[str, Any]],
                 spec.name, "client", client_id, "create", source,
                 run=lambda c=client: api.post(base, _with_flow_ids(api, spec, c))))
             continue
-        as_aliases = {**current, OVERRIDES: {k: alias_of.get(v, v) for k, v in
-                                             (current.get(OVERRIDES) or {}).items() if v}}
-        if diffs := differences(client, as_aliases):
+        live_overrides = {k: alias_of.get(v, v)
+                          for k, v in (current.get(OVERRIDES) or {}).items() if v}
+        # An override added by hand (e.g. a login flow without OTP) is drift too.
+        extra = sorted(set(live_overrides) - set(client.get(OVERRIDES) or {}))
+        diffs = differences(client, {**current, OVERRIDES: live_overrides})
+        diffs += [f"{OVERRIDES}.{k}: {live_overrides[k]!r} -> (none)" for k in extra]
+        if diffs:
             changes.append(Change(
                 spec.name, "client", client_id, "update", source, details=diffs,
-                run=lambda c=client, cur=current: api.put(
-                    f"{base}/{cur['id']}", {**cur, **_with_flow_ids(api, spec, c)})))
+                run=lambda c=client, cur=current, x=extra: api.put(
+                    f"{base}/{cur['id']}", {**cur, **_with_flow_ids(api, spec, c, x)})))
     declared = {c["clientId"] for c in spec.clients}
     for client_id, current in sorted(by_client_id.items()):
         if client_id not in declared | BUILT_IN:
@@ -54,8 +58,12 @@ def plan(api: KeycloakApi, spec: RealmSpec, live: list[dict[str, Any]],
     return changes
 
 
-def _with_flow_ids(api: KeycloakApi, spec: RealmSpec, client: dict[str, Any]) -> dict[str, Any]:
+def _with_flow_ids(api: KeycloakApi, spec: RealmSpec, client: dict[str, Any],
+                   remove: list[str] | None = None) -> dict[str, Any]:
+    # Keycloak drops an override only when it is sent empty, not when it is left out.
+    cleared = dict.fromkeys(remove or [], "")
     if not client.get(OVERRIDES):
-        return client
+        return {**client, OVERRIDES: cleared} if cleared else client
     id_of = {f["alias"]: f["id"] for f in live_flows(api, spec.name)}
-    return {**client, OVERRIDES: {k: id_of[v] for k, v in client[OVERRIDES].items()}}
+    return {**client, OVERRIDES: {**cleared,
+                                  **{k: id_of[v] for k, v in client[OVERRIDES].items()}}}

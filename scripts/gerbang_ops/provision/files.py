@@ -19,26 +19,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from gerbang_ops.provision.problems import ConfigFileError, Problem
+from gerbang_ops.provision.shapes import shape_problems
+
 COMMON = "_common"
 PLACEHOLDER = re.compile(r"\$\{([A-Z][A-Z0-9_]*)(?::-([^}]*))?\}")
-
-
-@dataclass(frozen=True)
-class Problem:
-    """Something wrong in a file: where it is and why."""
-
-    file: Path
-    json_path: str
-    reason: str
-
-    def __str__(self) -> str:
-        return f"{self.file}: {self.json_path}: {self.reason}"
-
-
-class ConfigFileError(Exception):
-    def __init__(self, problems: list[Problem]):
-        super().__init__("\n".join(str(p) for p in problems))
-        self.problems = problems
 
 
 @dataclass
@@ -96,6 +81,9 @@ def _load_realm(config_dir: Path, name: str, environ: Mapping[str, str],
                 continue
             data = _read_json(path, problems)
             if data is None:
+                continue
+            if found := shape_problems(rel, data, path):
+                problems += found
                 continue
             data = _substitute(data, environ, path, "$", problems)
             merged = data if merged is None else deep_merge(merged, data)

@@ -131,3 +131,20 @@ def test_specs_load_from_repository(realm_env: dict[str, str],
     for name, value in realm_env.items():
         monkeypatch.setenv(name, value)
     assert [s.name for s in load_and_check(REALM_CONFIG, THEMES, None)] == REALMS
+
+
+def test_b8_flow_override_added_by_hand_is_drift_and_removed(
+        keycloak, admin_api: KeycloakApi, provisioned: list[RealmSpec]) -> None:
+    """A client bound by hand to a login without OTP would bypass B8."""
+    portal = admin_api.get("/bsre/clients", clientId="bsre-portal")[0]
+    browser_flow = next(f for f in admin_api.get("/bsre/authentication/flows")
+                        if f["alias"] == "browser")
+    admin_api.put(f"/bsre/clients/{portal['id']}", {
+        **portal, "authenticationFlowBindingOverrides": {"browser": browser_flow["id"]}})
+    api = KeycloakApi(keycloak.url, keycloak.admin_user, keycloak.admin_password)
+    bsre = [s for s in provisioned if s.name == "bsre"]
+    changes = provision(api, bsre, apply=True, out=lambda _line: None)
+    assert [(c.kind, c.name) for c in changes] == [("client", "bsre-portal")]
+    overrides = admin_api.get(f"/bsre/clients/{portal['id']}")["authenticationFlowBindingOverrides"]
+    assert not any(overrides.values())
+    assert provision(api, bsre, apply=False, out=lambda _line: None) == []

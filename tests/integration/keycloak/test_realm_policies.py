@@ -132,3 +132,22 @@ def test_sidecar_service_account_manages_users_but_not_the_realm(
                         timeout=10).status_code == 403
     assert requests.post(f"{base}/clients", headers=headers, json={"clientId": "rogue"},
                          timeout=10).status_code == 403
+
+
+def test_b8_bsre_refuses_password_grants(
+        keycloak, admin_api: KeycloakApi, provisioned: list[RealmSpec]) -> None:
+    user = make_user(admin_api, "bsre")
+    answer = requests.post(f"{keycloak.url}/realms/bsre/protocol/openid-connect/token", data={
+        "grant_type": "password", "client_id": "admin-cli", "username": user["username"],
+        "password": GOOD_PASSWORD}, timeout=10)
+    # Keycloak's deny-access answers with its error page, and no token.
+    assert answer.status_code == 401
+    assert "access_token" not in answer.text
+
+
+def test_b13_users_cannot_change_their_own_email(admin_api: KeycloakApi,
+                                                 provisioned: list[RealmSpec]) -> None:
+    for realm in ("akses", "bsre", "oss", "insw"):
+        email = next(a for a in admin_api.get(f"/{realm}/users/profile")["attributes"]
+                     if a["name"] == "email")
+        assert email["permissions"]["edit"] == ["admin"], realm

@@ -111,3 +111,31 @@ def test_validate_cli_exit_codes(config: Path, monkeypatch: pytest.MonkeyPatch,
     assert cli.main(["validate", "--config-dir", str(config)]) == cli.EXIT_ERROR
     err = capsys.readouterr().err
     assert f"{config}/insw/realm.json: line 1 column 2" in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize(("rel", "content", "expected"), [
+    ("akses/roles.json", {"roles": ["investor"]}, "$.roles[0]: must be a JSON object"),
+    ("akses/roles.json", {"roles": [{"description": "no name"}]},
+     "$.roles[0].name: must be a non-empty string"),
+    ("akses/clients/easy.json", [], "$: must be a JSON object"),
+    ("akses/clients/easy.json", {"name": "no clientId"}, "$.clientId: must be a non-empty string"),
+    ("akses/realm.json", ["akses"], "$: must be a JSON object"),
+    ("bsre/flows/bsre-browser.json",
+     {"alias": "bsre browser", "executions": [{"requirement": "REQUIRED"}]},
+     "$.executions[0]: needs exactly one of authenticator or subFlow"),
+    ("bsre/flows/bsre-browser.json",
+     {"alias": "bsre browser", "executions": [{"authenticator": "auth-otp-form",
+                                                "requirement": "REQUIRD"}]},
+     "$.executions[0].requirement: must be one of"),
+    ("bsre/flows/bsre-browser.json",
+     {"alias": "bsre browser", "executions": [{"authenticator": "auth-otp-form",
+                                                "requirement": "REQUIRED", "config": "x"}]},
+     "$.executions[0].config: must be"),
+    ("_common/service-accounts.json", {"gerbang-sidecar": ["manage-users"]},
+     "$.gerbang-sidecar: must be a JSON object"),
+])
+def test_malformed_files_are_one_line_each_never_a_traceback(
+        config: Path, rel: str, content: object, expected: str) -> None:
+    (config / rel).write_text(json.dumps(content))
+    found = problems(config)
+    assert any(p.startswith(f"{config}/{rel}: {expected}") for p in found), found
