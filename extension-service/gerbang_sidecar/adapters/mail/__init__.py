@@ -72,6 +72,12 @@ class SmtpMailer:
                 smtp.send_message(message)
         except smtplib.SMTPRecipientsRefused as exc:
             raise MailRejected("recipient refused") from exc
+        except smtplib.SMTPAuthenticationError:
+            raise  # our configuration, fixable: keep retrying rather than drop the mail
+        except smtplib.SMTPResponseException as exc:
+            if exc.smtp_code >= 500:  # a 5xx answer will not change on a retry
+                raise MailRejected(f"refused with {exc.smtp_code}") from exc
+            raise
         # Other SMTP and socket errors propagate: the outbox retries them with backoff.
         log.info("mail sent via smtp")
 

@@ -235,7 +235,14 @@ class RegistryClient:
                         self.registry, operation)
             return Unavailable(self.registry, "circuit_open")
         correlation = uuid.uuid4().hex
-        result, healthy = self._exchange(path, body, parse, correlation, headers or {})
+        try:
+            result, healthy = self._exchange(path, body, parse, correlation, headers or {})
+        except Exception:
+            # Whatever the answer did to the parser, the breaker must hear about it, or a
+            # half-open trial would stay "running" and the registry closed for good.
+            log.exception("registry=%s op=%s unexpected failure correlation=%s",
+                          self.registry, operation, correlation)
+            result, healthy = Unavailable(self.registry, "malformed_body"), False
         if healthy:
             self.breaker.record_success()
         elif self.breaker.record_failure():

@@ -185,3 +185,19 @@ def test_policy_from_timeout_keeps_connect_short() -> None:
     assert HttpPolicy.from_timeout(5.0).connect_timeout == 2.0
     assert HttpPolicy.from_timeout(0.5) == replace(HttpPolicy(), connect_timeout=0.5,
                                                    read_timeout=0.5)
+
+
+def test_b3_unexpected_parser_failure_counts_and_breaker_recovers(
+        make_client: ClientFactory, rsps: responses.RequestsMock, clock) -> None:
+    """A body that breaks the parser in an unforeseen way is an outage, not a stuck breaker."""
+    bkn = HttpBkn(make_client("bkn"))
+    deep = "[" * 100_000 + "]" * 100_000  # json.loads raises RecursionError on this
+    rsps.post(BKN_URL, body=deep, content_type="application/json")
+    for _ in range(3):
+        assert isinstance(bkn.verify_civil_servant(NIP, NIK), Unavailable)
+    clock.now += 30
+    rsps.replace(responses.POST, BKN_URL, body=deep, content_type="application/json")
+    assert isinstance(bkn.verify_civil_servant(NIP, NIK), Unavailable)  # the half-open trial
+    clock.now += 30
+    rsps.replace(responses.POST, BKN_URL, json=MATCH)
+    assert isinstance(bkn.verify_civil_servant(NIP, NIK), Match)
