@@ -9,10 +9,10 @@ STAMP := $(VENV)/.installed
 
 .PHONY: run test test-unit lint bench screenshots venv system-deps clean
 
-run: $(STAMP) system-deps
+run: $(STAMP)
 	$(PY) -m gerbang_ops.stack
 
-test: $(STAMP) system-deps
+test: $(STAMP)
 	$(PY) -m ruff check .
 	$(PY) -m pytest $(PYTEST_ARGS)
 
@@ -22,16 +22,17 @@ test-unit: $(STAMP)
 lint: $(STAMP)
 	$(PY) -m ruff check .
 
-bench: $(STAMP) system-deps
+bench: $(STAMP)
 	$(PY) -m bench
 
 # Refresh the committed screenshots of the happy paths (docs/screenshots/).
-screenshots: $(STAMP) system-deps
+screenshots: $(STAMP)
 	SCREENSHOT_DIR=docs/screenshots $(PY) -m pytest tests/e2e -q
 
 venv: $(STAMP)
 
-$(STAMP): pyproject.toml extension-service/pyproject.toml scripts/pyproject.toml constraints.txt
+# system-deps is order-only: it runs first every time, without forcing a reinstall.
+$(STAMP): pyproject.toml extension-service/pyproject.toml scripts/pyproject.toml constraints.txt | system-deps
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -c constraints.txt -e ./extension-service -e ./scripts -e .
@@ -39,8 +40,9 @@ $(STAMP): pyproject.toml extension-service/pyproject.toml scripts/pyproject.toml
 
 # Debian packages the suite and the local stack use: Chromium for browser tests,
 # PostgreSQL for the storage tests on a second database, Maven and a JDK for Keycloak.
+# Runs with the system's Python (standard library only): it comes before the virtualenv.
 system-deps:
-	@$(PY) -m gerbang_ops.system_deps
+	@$(PYTHON) scripts/gerbang_ops/system_deps.py
 
 clean:
 	rm -rf $(CACHE)

@@ -8,6 +8,7 @@ missing; otherwise we say what to install and let the run fail where it needs it
 from __future__ import annotations
 
 import glob
+import importlib.util
 import os
 import shutil
 import subprocess
@@ -15,6 +16,8 @@ import sys
 
 # Debian package -> how we know it is there.
 NEEDED = {
+    # A minimal Debian Python lacks ensurepip, and `python3 -m venv` then fails.
+    "python3-venv": lambda: importlib.util.find_spec("ensurepip") is not None,
     "chromium": lambda: shutil.which("chromium") is not None,
     "postgresql": lambda: bool(glob.glob("/usr/lib/postgresql/*/bin/initdb")),
     "default-jdk-headless": lambda: shutil.which("java") is not None,
