@@ -43,6 +43,9 @@ from gerbang_sidecar.adapters.storage.repositories import AuditLog, Outbox
 from gerbang_sidecar.domain.account_recovery import lookups_for
 from gerbang_sidecar.domain.throttle import TooEarly, seconds_until
 
+# Audit event of every reset link sent; also what the per-account resend throttle reads.
+AUDIT_LINK_SENT = "a7_reset_link_sent"
+
 log = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
@@ -201,19 +204,37 @@ class PasswordResetService:
         user = self._resolve(row.realm, row.identifier)
         if user is None or not user.enabled:
             outcome = "no_account"
+        elif self._sent_recently(row.realm, user.id):
+            # C2 per account, not per request: a stranger pressing "Proses" again and again
+            # must not flood the owner with mails or paid SMS. The page answered the same.
+            outcome = "throttled"
         elif row.channel == "sms" and _verified_phone(user):
             self._send_sms_link(row, user)
+            self._record_sent(row.realm, user.id, "sms")
             outcome = "sms_link"
         elif user.email:
             self._keycloak.send_actions_email(
                 row.realm, user.id, ["UPDATE_PASSWORD"], client_id=self.settings.client_id,
                 redirect_uri=self.settings.after_change_url,
                 lifespan_seconds=int(self.settings.link_lifetime.total_seconds()))
+            self._record_sent(row.realm, user.id, "email")
             outcome = "email_link"
         else:
             outcome = "no_address"
         log.info("password reset request %s: %s", request_id, outcome)
         return outcome
+
+    def _sent_recently(self, realm: str, user_id: str) -> bool:
+        with self._sessions() as session:
+            last = AuditLog(session).last_occurred(realm=realm, event_type=AUDIT_LINK_SENT,
+                                                   subject_id=user_id)
+        return last is not None and last > self._clock() - self.settings.resend_after
+
+    def _record_sent(self, realm: str, user_id: str, channel: str) -> None:
+        with self._sessions() as session, session.begin():
+            AuditLog(session).record(realm=realm, event_type=AUDIT_LINK_SENT,
+                                     occurred_at=self._clock(), subject_id=user_id,
+                                     details={"channel": channel})
 
     def _resolve(self, realm: str, identifier: str) -> UserRecord | None:
         for lookup in lookups_for(identifier):

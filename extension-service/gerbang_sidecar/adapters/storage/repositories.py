@@ -88,6 +88,14 @@ class AuditLog:
         self._session.flush()
         return event
 
+    def last_occurred(self, *, realm: str, event_type: str,
+                      subject_id: str) -> datetime | None:
+        return self._session.scalar(
+            select(AuditEvent.occurred_at)
+            .where(AuditEvent.realm == realm, AuditEvent.event_type == event_type,
+                   AuditEvent.subject_id == subject_id)
+            .order_by(AuditEvent.occurred_at.desc()).limit(1))
+
     def of_subject(self, subject_id: str) -> Sequence[AuditEvent]:
         return self._session.scalars(
             select(AuditEvent).where(AuditEvent.subject_id == subject_id)

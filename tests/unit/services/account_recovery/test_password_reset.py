@@ -180,3 +180,16 @@ def test_c4_sms_notification_and_sms_text(reset: PasswordResetService,
     [mail] = mailer.to("siti@example.com")
     assert mail.subject == "Your AKSes KSEI password has been changed"
     assert "WIB" in mail.text
+
+
+def test_c2_repeated_requests_reach_the_account_once_per_15_minutes(
+        reset: PasswordResetService, storage: Storage, siti: str, clock) -> None:
+    """Each "Proses" is its own request, but the owner gets one link per 15 minutes (X2)."""
+    for _ in range(3):
+        reset.request(NIK, "email", "id")
+    ids = [m.payload["request_id"] for m in outbox(storage) if m.kind == OUTBOX_REQUESTED]
+    assert [reset.process(i) for i in ids] == ["email_link", "throttled", "throttled"]
+    clock.advance(minutes=15, seconds=1)
+    reset.request(NIK, "email", "id")
+    latest = [m.payload["request_id"] for m in outbox(storage) if m.kind == OUTBOX_REQUESTED]
+    assert reset.process(latest[-1]) == "email_link"
