@@ -16,13 +16,13 @@ import tempfile
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from gerbang_sidecar.adapters.storage import Storage, StorageKeys
 from gerbang_sidecar.migrations import upgrade
+from support.clock import FakeClock
 
 PG_BIN = Path(os.environ.get("GERBANG_PG_BIN", "/usr/lib/postgresql/15/bin"))
 
@@ -143,17 +143,6 @@ def storage(database_url: str, keys: StorageKeys) -> Iterator[Storage]:
     upgrade(store.engine)
     yield store
     store.dispose()
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = datetime(2025, 3, 1, 8, 0, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> None:
-        self.now += timedelta(**delta)
 
 
 @pytest.fixture
