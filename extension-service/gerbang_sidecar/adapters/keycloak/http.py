@@ -21,6 +21,7 @@ from urllib.parse import quote
 import keycloak.exceptions as kc_errors
 from keycloak import KeycloakOpenIDConnection
 from requests import Response
+from urllib3.util.retry import Retry
 
 from gerbang_sidecar.adapters.keycloak.port import (
     KeycloakError,
@@ -35,6 +36,12 @@ log = logging.getLogger(__name__)
 
 # A search by an identifier concerns one person; more hits than this means something is wrong.
 _SEARCH_MAX = 50
+
+
+# Once: a request that never left (connect errors, any method), or the read of an idempotent
+# one (e.g. a pooled keep-alive connection Keycloak had just closed). Never a POST's read.
+SAFE_RETRY = Retry(total=1, connect=1, read=1, status=0, other=0,
+                   allowed_methods=frozenset({"GET", "PUT", "DELETE"}), raise_on_status=False)
 
 
 class HttpKeycloakUsers:
@@ -58,11 +65,12 @@ class HttpKeycloakUsers:
                     server_url=self._server_url, realm_name=realm, client_id=self._client_id,
                     client_secret_key=self._client_secret, grant_type="client_credentials",
                     timeout=self._timeout,  # type: ignore[arg-type]  # requests takes floats
-                    # python-keycloak would resend a POST after a read timeout: Keycloak may
-                    # have created the user already, and the resend's 409 would strand it.
-                    # A failed call is reported as a temporary problem instead.
-                    max_retries=0,
                 )
+                # python-keycloak retries POSTs after a read timeout too: Keycloak may have
+                # created the user already, and the resend's 409 would strand it. Retry only
+                # what is safe to repeat. Its session has no public handle, hence _s.
+                for adapter in connection._s.adapters.values():
+                    adapter.max_retries = SAFE_RETRY  # type: ignore[attr-defined]
                 self._connections[realm] = connection
             return connection
 
