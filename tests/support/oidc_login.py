@@ -16,6 +16,7 @@ from urllib.parse import parse_qs, urlencode, urlparse
 import requests
 
 from support.forms import form
+from support.loopback_session import LoopbackSession
 
 
 @dataclass
@@ -36,7 +37,7 @@ class Step:
 class BrowserLogin:
     def __init__(self, keycloak_url: str, realm: str, client_id: str, redirect_uri: str,
                  locale: str = "id"):
-        self.session = requests.Session()
+        self.session = LoopbackSession()
         self.realm_url = f"{keycloak_url}/realms/{realm}"
         self.client_id = client_id
         self.redirect_uri = redirect_uri
@@ -65,17 +66,9 @@ class BrowserLogin:
 
     def _follow(self, response: requests.Response) -> Step:
         """Follow redirects inside Keycloak; stop at the one that leaves for the client."""
-        self._trust_loopback_cookies()
         while response.is_redirect:
             location = response.headers["Location"]
             if location.startswith(self.redirect_uri.split("*")[0].rsplit("/", 1)[0]):
                 break
             response = self.session.get(location, allow_redirects=False)
-            self._trust_loopback_cookies()
         return Step(response)
-
-    def _trust_loopback_cookies(self) -> None:
-        # Keycloak marks its cookies Secure; browsers send those to http://127.0.0.1 (a secure
-        # context), requests does not. Behave like the browser for our loopback test server.
-        for cookie in self.session.cookies:
-            cookie.secure = False

@@ -19,6 +19,7 @@ from gerbang_sidecar.adapters.keycloak import HttpKeycloakUsers, NewUser
 from gerbang_sidecar.app import create_app
 from gerbang_sidecar.web.portal_login import SESSION_KEY
 from support.forms import form
+from support.loopback_session import LoopbackSession
 
 pytestmark = pytest.mark.keycloak
 
@@ -51,17 +52,6 @@ def investor(keycloak: KeycloakServer, provisioned: list[RealmSpec],
     return f"{name}@example.test"
 
 
-class _Browser(requests.Session):
-    """Keycloak 26 marks its cookies Secure on 127.0.0.1 (a "secure context" for browsers);
-    Python's cookie jar would then never send them back over plain HTTP, as browsers do."""
-
-    def send(self, request: requests.PreparedRequest, **kwargs: object) -> requests.Response:  # type: ignore[override]
-        response = super().send(request, **kwargs)
-        for cookie in self.cookies:
-            cookie.secure = False
-        return response
-
-
 def _keycloak_login(browser: requests.Session, auth_url: str, username: str,
                     sidecar_url: str) -> str:
     """Fill Keycloak's login form; return the redirect that leaves for the sidecar."""
@@ -84,7 +74,7 @@ def _local(url: str) -> str:
 
 def test_c3_portal_login_through_keycloak_and_logout(sidecar: FlaskClient, investor: str,
                                                      sidecar_url: str) -> None:
-    browser = _Browser()
+    browser = LoopbackSession()
     start = sidecar.get("/akses/masuk")
     assert start.status_code == 302
 
@@ -113,7 +103,7 @@ def test_c3_portal_login_through_keycloak_and_logout(sidecar: FlaskClient, inves
 
 def test_c3_a_used_code_cannot_log_in_again(sidecar: FlaskClient, investor: str,
                                             sidecar_url: str) -> None:
-    browser = _Browser()
+    browser = LoopbackSession()
     back = _keycloak_login(browser, sidecar.get("/akses/masuk").headers["Location"], investor,
                            sidecar_url)
     assert sidecar.get(_local(back)).status_code == 302
