@@ -7,20 +7,29 @@ VENV := $(CACHE)/venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-unit lint bench screenshots venv system-deps clean
+.PHONY: run test test-unit test-rest lint fuzz bench screenshots venv system-deps clean
 
 run: $(STAMP)
 	$(PY) -m gerbang_ops.stack
 
-test: $(STAMP)
-	$(PY) -m ruff check .
-	$(PY) -m pytest $(PYTEST_ARGS)
+test: lint test-unit test-rest
 
+# Unit tests are independent of each other: one worker per CPU.
 test-unit: $(STAMP)
-	$(PY) -m pytest tests/unit $(PYTEST_ARGS)
+	$(PY) -m pytest tests/unit -n auto $(PYTEST_ARGS)
 
+# Integration and browser tests share one Keycloak, mail sink and sidecar per session.
+test-rest: $(STAMP)
+	$(PY) -m pytest tests/integration tests/e2e $(PYTEST_ARGS)
+
+# ruff, and the import contracts of pyproject.toml (imports run one way, docs/architecture.md).
 lint: $(STAMP)
 	$(PY) -m ruff check .
+	$(VENV)/bin/lint-imports
+
+# The unit tests with twenty times the property examples `make test` draws (not part of it).
+fuzz: $(STAMP)
+	HYPOTHESIS_PROFILE=fuzz $(PY) -m pytest tests/unit -n auto $(PYTEST_ARGS)
 
 bench: $(STAMP)
 	$(PY) -m bench

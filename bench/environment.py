@@ -21,6 +21,7 @@ from werkzeug.serving import BaseWSGIServer, make_server
 from gerbang_ops.keycloak.server import KeycloakServer
 from gerbang_ops.mailsink import MailSink
 from gerbang_ops.provision.keycloak_api import KeycloakApi
+from gerbang_sidecar.portals import portal_clients
 
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
@@ -39,7 +40,8 @@ class SidecarServer:
         self._server: BaseWSGIServer = make_server("127.0.0.1", 0, self._dispatch,
                                                    threaded=True)
         self.url = f"http://127.0.0.1:{self._server.server_port}"
-        self._thread = threading.Thread(target=self._server.serve_forever,
+        # A short poll: stopping the server waits for the loop to look again.
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,),
                                         name="bench-sidecar", daemon=True)
         self._thread.start()
 
@@ -93,9 +95,8 @@ def realm_env(mail_sink: MailSink, sidecar_url: str) -> dict[str, str]:
     return {
         "SMTP_HOST": mail_sink.smtp_host, "SMTP_PORT": str(mail_sink.smtp_port),
         "SMTP_FROM": "no-reply@gerbang.test", "SIDECAR_PUBLIC_URL": sidecar_url,
-        "SIDECAR_CLIENT_SECRET": secret(), "AKSES_PORTAL_CLIENT_SECRET": secret(),
-        "EASY_CLIENT_SECRET": secret(), "OSS_PORTAL_CLIENT_SECRET": secret(),
-        "BSRE_PORTAL_CLIENT_SECRET": secret(), "INSW_PORTAL_CLIENT_SECRET": secret(),
+        "SIDECAR_CLIENT_SECRET": secret(),
+        **{client.secret_variable: secret() for client in portal_clients()},
     }
 
 

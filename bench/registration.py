@@ -38,9 +38,10 @@ from gerbang_ops.mailsink import MailSinkClient
 from gerbang_ops.provision.files import RealmSpec
 from gerbang_ops.provision.keycloak_api import KeycloakApi
 from gerbang_sidecar.app import create_app
+from gerbang_sidecar.cli import init_local
 from gerbang_sidecar.config import RegistryUrls
 from gerbang_sidecar.fake_registry import create_fake_registry_app, running_fake_registry
-from gerbang_sidecar.web.i18n import translate
+from gerbang_sidecar.texts import translate
 
 STOCK_REALM = "stock-register"
 STOCK_CLIENT = "bench-register"
@@ -75,6 +76,7 @@ def sidecar_served(stack: Stack, people: list[Person]) -> Iterator[str]:
     seed = write_seed(people, stack.work_dir / "registry-seed.json")
     with running_fake_registry(create_fake_registry_app(seed)) as registry_url:
         env = stack.realm_env
+        init_local(stack.work_dir / "sidecar")
         app = create_app({
             "instance_path": stack.work_dir / "sidecar",
             "public_url": stack.sidecar_url,

@@ -1,12 +1,17 @@
-"""Session-wide real servers: one Keycloak (own data folder, free ports) provisioned once."""
+"""Fixtures every suite shares: a migrated SQLite database and settings for a sidecar that
+needs no outside system; and the session-wide real servers: one Keycloak (own data folder,
+free ports) provisioned once, the mail sink, the fake registries and the sidecar."""
 
 from __future__ import annotations
 
 import os
 import secrets
+import shutil
 import socket
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -20,13 +25,59 @@ from gerbang_ops.provision.cli import load_and_check, provision
 from gerbang_ops.provision.files import RealmSpec
 from gerbang_ops.provision.keycloak_api import KeycloakApi
 from gerbang_sidecar.app import create_app
-from gerbang_sidecar.config import RegistryUrls
+from gerbang_sidecar.cli import init_local
+from gerbang_sidecar.config import RegistryUrls, Settings, load_settings
 from gerbang_sidecar.fake_registry import create_fake_registry_app, running_fake_registry
+from gerbang_sidecar.migrations import upgrade
+from gerbang_sidecar.portals import portal_clients
 
-# CI must be reproducible: the same examples on every run; locally Hypothesis explores.
+# Hypothesis: `make test` draws Hypothesis's default 100 examples per property (CI the same
+# ones every run, locally new ones); `make fuzz` draws many more (HYPOTHESIS_PROFILE=fuzz).
+# No deadline: a busy machine must not fail a correct rule.
+settings.register_profile("dev", deadline=None)
 settings.register_profile("ci", derandomize=True, deadline=None)
-settings.load_profile("ci" if os.environ.get("CI") else "default")
+settings.register_profile("fuzz", max_examples=2000, deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE")
+                      or ("ci" if os.environ.get("CI") else "dev"))
 
+
+# --- a sidecar database and settings that need no outside system --------------------------
+
+_TEMPLATE = "template.sqlite3"
+
+
+@pytest.fixture(scope="session")
+def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("database") / _TEMPLATE
+    upgrade(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture
+def sqlite_url(migrated_template: Path, tmp_path: Path) -> str:
+    """A fresh database at the migrations' head, for this test only."""
+    path = tmp_path / "gerbang.sqlite3"
+    shutil.copyfile(migrated_template, path)
+    return f"sqlite:///{path}"
+
+
+@pytest.fixture
+def make_settings(sqlite_url: str, tmp_path: Path) -> Callable[..., Settings]:
+    """Settings of a sidecar with its own database and keys and in-memory twins of every
+    outside system; keyword arguments override."""
+
+    def make(**overrides: Any) -> Settings:
+        values: dict[str, Any] = {
+            "instance_path": tmp_path / "instance", "database_url": sqlite_url,
+            "secret_key": secrets.token_urlsafe(32), "pii_key": secrets.token_urlsafe(32),
+            "blind_index_key": secrets.token_urlsafe(32), "keycloak_backend": "fake",
+            "registry_backend": "fake", "mail_backend": "memory", **overrides}
+        return load_settings({}, **values)
+
+    return make
+
+
+# --- the session's real servers ---------------------------------------------------------------
 
 @pytest.fixture(scope="session")
 def sidecar_socket() -> Iterator[socket.socket]:
@@ -78,9 +129,8 @@ def realm_env(mail_sink: MailSink, sidecar_url: str) -> dict[str, str]:
     return {
         "SMTP_HOST": mail_sink.smtp_host, "SMTP_PORT": str(mail_sink.smtp_port),
         "SMTP_FROM": "no-reply@gerbang.test", "SIDECAR_PUBLIC_URL": sidecar_url,
-        "SIDECAR_CLIENT_SECRET": secret(), "AKSES_PORTAL_CLIENT_SECRET": secret(),
-        "EASY_CLIENT_SECRET": secret(), "OSS_PORTAL_CLIENT_SECRET": secret(),
-        "BSRE_PORTAL_CLIENT_SECRET": secret(), "INSW_PORTAL_CLIENT_SECRET": secret(),
+        "SIDECAR_CLIENT_SECRET": secret(),
+        **{client.secret_variable: secret() for client in portal_clients()},
     }
 
 
@@ -118,18 +168,15 @@ def sidecar_app(tmp_path_factory: pytest.TempPathFactory, keycloak: KeycloakServ
                 provisioned: list[RealmSpec], realm_env: dict[str, str], mail_sink: MailSink,
                 fake_registry_url: str, sidecar_url: str) -> Flask:
     """The sidecar wired to the session's real Keycloak, fake registries and mail sink."""
+    instance = tmp_path_factory.mktemp("sidecar")
+    init_local(instance)
     return create_app({
-        "instance_path": tmp_path_factory.mktemp("sidecar"),
+        "instance_path": instance,
         "public_url": sidecar_url,
         "keycloak_url": keycloak.url,
         "keycloak_client_secret": realm_env["SIDECAR_CLIENT_SECRET"],
-        "portal_client_secrets": {
-            "akses-portal": realm_env["AKSES_PORTAL_CLIENT_SECRET"],
-            "easy": realm_env["EASY_CLIENT_SECRET"],
-            "oss-portal": realm_env["OSS_PORTAL_CLIENT_SECRET"],
-            "bsre-portal": realm_env["BSRE_PORTAL_CLIENT_SECRET"],
-            "insw-portal": realm_env["INSW_PORTAL_CLIENT_SECRET"],
-        },
+        "portal_client_secrets": {client.client_id: realm_env[client.secret_variable]
+                                  for client in portal_clients()},
         "registries": RegistryUrls(**{
             name: f"{fake_registry_url}/{path}" for name, path in (
                 ("dukcapil", "dukcapil"), ("oss", "oss"), ("ksei", "ksei"), ("bkn", "bkn"),
@@ -139,6 +186,8 @@ def sidecar_app(tmp_path_factory: pytest.TempPathFactory, keycloak: KeycloakServ
         "smtp_port": mail_sink.smtp_port,
         # Browser tests submit many forms from one address; limits have their own unit tests.
         "rate_limits_enabled": False,
+        # Mails and SMS leave from this process, as under make run.
+        "outbox_in_process": True,
     })
 
 

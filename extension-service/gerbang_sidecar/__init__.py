@@ -1,5 +1,5 @@
-"""Gerbang sidecar: the identity checks Keycloak cannot do without Java."""
+"""Gerbang sidecar: the identity checks Keycloak cannot do without Java.
 
-from gerbang_sidecar.app import create_app
-
-__all__ = ["create_app"]
+Start at ``app.create_app`` (the Flask app) and ``wiring.build_services`` (what it is made
+of); docs/architecture.md draws the layers.
+"""

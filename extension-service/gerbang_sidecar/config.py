@@ -1,7 +1,8 @@
 """Settings from environment variables, each with a default that suits a local run.
 
-Production (``GERBANG_ENV=production``) refuses to start without its secrets instead of
-inventing them; a local run generates them once into the instance folder, which git ignores.
+Loading settings writes nothing. Production (``GERBANG_ENV=production``) refuses to start
+without its secrets; a local run reads the ones ``python -m gerbang_sidecar init`` generated
+once into the instance folder (git-ignored), see :func:`write_local_secrets`.
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ import os
 import secrets
 from dataclasses import dataclass, field, fields
 from pathlib import Path
+
+from gerbang_sidecar.portals import portal_clients
 
 DEFAULT_INSTANCE = Path(__file__).resolve().parent.parent / "instance"
 # The repository's Keycloak themes: the sidecar serves their stylesheet and reads their
@@ -66,6 +69,14 @@ class Settings:
     # Reverse proxies in front of the sidecar whose X-Forwarded-For/-Proto to trust (the client
     # address is what rate limits count by). 0 = the sidecar is reached directly.
     proxy_fix_hops: int = 0
+    # Which implementation of each outside system the composition root builds (wiring.py):
+    # the real one, or the in-memory twin for tests and offline demos.
+    keycloak_backend: str = "http"  # http | fake
+    registry_backend: str = "http"  # http | fake
+    mail_backend: str = "smtp"  # smtp | memory | null
+    # Deliver the outbox from a thread of the web process (make run, test servers) instead of
+    # the separate ``python -m gerbang_sidecar outbox`` process production runs.
+    outbox_in_process: bool = False
 
     @property
     def is_production(self) -> bool:
@@ -100,15 +111,15 @@ _ENV_NAMES = {
     "themes_dir": "THEMES_DIR",
     "rate_limits_enabled": "RATE_LIMITS_ENABLED",
     "proxy_fix_hops": "PROXY_FIX_HOPS",
+    "keycloak_backend": "KEYCLOAK_BACKEND",
+    "registry_backend": "REGISTRY_BACKEND",
+    "mail_backend": "MAIL_BACKEND",
+    "outbox_in_process": "OUTBOX_IN_PROCESS",
 }
 # Portal clients (realm-config/<realm>/clients) whose secrets the sidecar needs for logins.
-_PORTAL_SECRET_ENV_NAMES = {
-    "akses-portal": "AKSES_PORTAL_CLIENT_SECRET",
-    "easy": "EASY_CLIENT_SECRET",
-    "oss-portal": "OSS_PORTAL_CLIENT_SECRET",
-    "bsre-portal": "BSRE_PORTAL_CLIENT_SECRET",
-    "insw-portal": "INSW_PORTAL_CLIENT_SECRET",
-}
+_PORTAL_SECRET_ENV_NAMES = {c.client_id: c.secret_variable for c in portal_clients()}
+_BACKENDS = {"keycloak_backend": ("http", "fake"), "registry_backend": ("http", "fake"),
+             "mail_backend": ("smtp", "memory", "null")}
 _REGISTRY_ENV_NAMES = {
     "dukcapil": "DUKCAPIL_URL",
     "oss": "OSS_URL",
@@ -117,7 +128,7 @@ _REGISTRY_ENV_NAMES = {
     "sipp": "SIPP_URL",
     "message_gateway": "MESSAGE_GATEWAY_URL",
 }
-_SECRET_FIELDS = ("secret_key", "pii_key", "blind_index_key")
+SECRET_FIELDS = ("secret_key", "pii_key", "blind_index_key")
 
 
 def documented_variables() -> dict[str, str]:
@@ -126,8 +137,12 @@ def documented_variables() -> dict[str, str]:
             **{f"portal_client_secrets.{k}": v for k, v in _PORTAL_SECRET_ENV_NAMES.items()}}
 
 
-def load_settings(environ: os._Environ[str] | dict[str, str] | None = None,
-                  **overrides: object) -> Settings:
+def load_settings(environ: os._Environ[str] | dict[str, str] | None = None, *,
+                  secrets_required: bool = True, **overrides: object) -> Settings:
+    """Settings from ``environ`` (default: the process environment) and ``overrides``.
+
+    ``secrets_required=False`` leaves missing local secrets empty instead of refusing (for
+    the command that generates them)."""
     env = dict(os.environ if environ is None else environ)
     values: dict[str, object] = {}
     types = {f.name: f.type for f in fields(Settings)}
@@ -153,7 +168,7 @@ def load_settings(environ: os._Environ[str] | dict[str, str] | None = None,
         values["portal_client_secrets"] = portal_secrets
     values.update(overrides)
     settings = Settings(**values)  # type: ignore[arg-type]
-    return _complete(settings)
+    return _complete(settings, secrets_required)
 
 
 def _as_number(var: str, raw: str, kind: type[int] | type[float]) -> int | float:
@@ -172,32 +187,55 @@ def _as_flag(var: str, raw: str) -> bool:
     raise ConfigError(f"{var} must be true or false, got {raw!r}")
 
 
-def _complete(settings: Settings) -> Settings:
-    """Fill the database URL and, outside production, the generated local secrets."""
+def _complete(settings: Settings, secrets_required: bool) -> Settings:
+    """Check the backends; fill the database URL and, outside production, the local secrets
+    that ``write_local_secrets`` generated. Reads files, never writes them."""
+    for name, allowed in _BACKENDS.items():
+        if getattr(settings, name) not in allowed:
+            raise ConfigError(f"{_ENV_NAMES[name]} must be one of {', '.join(allowed)}, "
+                              f"got {getattr(settings, name)!r}")
     changes: dict[str, object] = {}
     if not settings.database_url:
         if settings.is_production:
             raise ConfigError("DATABASE_URL must be set in production")
-        settings.instance_path.mkdir(parents=True, exist_ok=True)
-        changes["database_url"] = f"sqlite:///{settings.instance_path / 'gerbang.sqlite3'}"
-    for name in _SECRET_FIELDS:
-        if getattr(settings, name):
+        changes["database_url"] = f"sqlite:///{settings.instance_path / DATABASE_FILE}"
+    for name in SECRET_FIELDS:
+        path = _secret_path(settings.instance_path, name)
+        if getattr(settings, name) or not secrets_required:
             continue
         if settings.is_production:
             raise ConfigError(f"{_ENV_NAMES[name]} must be set in production")
-        changes[name] = _local_secret(settings.instance_path, name)
+        if not path.is_file():
+            raise ConfigError(f"{_ENV_NAMES[name]} is not set and {path} does not exist: run "
+                              "`python -m gerbang_sidecar init` once (make run does)")
+        changes[name] = path.read_text().strip()
     if not changes:
         return settings
     return Settings(**{**{f.name: getattr(settings, f.name) for f in fields(Settings)}, **changes})
 
 
-def _local_secret(instance_path: Path, name: str) -> str:
-    """A random secret kept in the instance folder so restarts can still decrypt old rows."""
+DATABASE_FILE = "gerbang.sqlite3"
+
+
+def _secret_path(instance_path: Path, name: str) -> Path:
+    return instance_path / f"{name}.secret"
+
+
+def write_local_secrets(instance_path: Path) -> list[str]:
+    """Generate the secrets a local run lacks into the instance folder (0600), once, so
+    restarts still decrypt old rows. Returns the names written; never used in production."""
     instance_path.mkdir(parents=True, exist_ok=True)
-    path = instance_path / f"{name}.secret"
-    if path.exists():
-        return path.read_text().strip()
-    value = secrets.token_urlsafe(32)
-    path.write_text(value)
-    path.chmod(0o600)
-    return value
+    written = []
+    for name in SECRET_FIELDS:
+        path = _secret_path(instance_path, name)
+        if path.exists():
+            continue
+        # O_EXCL: two processes starting at once must not overwrite each other's key.
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            continue
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_urlsafe(32))
+        written.append(name)
+    return written

@@ -9,23 +9,10 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 import sys
 from datetime import UTC, datetime
 
-# Longest first so a 16-digit NIK is not half-masked as a phone number.
-_PATTERNS = [
-    (re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+"), "[email]"),
-    (re.compile(r"\b[A-Z]{2}[DF]\d{12}\b"), "[sid]"),
-    (re.compile(r"\+?\d[\d .-]{7,}\d"), "[number]"),
-    (re.compile(r"\b[A-Z]{1,2}\d{6,8}\b"), "[passport]"),
-]
-
-
-def redact(text: str) -> str:
-    for pattern, label in _PATTERNS:
-        text = pattern.sub(label, text)
-    return text
+from gerbang_sidecar.domain.redaction import redact
 
 
 class RedactingFilter(logging.Filter):

@@ -49,6 +49,7 @@ from pathlib import Path
 from gerbang_ops.provision.changes import seg
 from gerbang_ops.provision.keycloak_api import ApiError, KeycloakApi
 from gerbang_sidecar.domain.identifiers import IdentifierError, parse_nik, parse_sid
+from gerbang_sidecar.texts import message
 
 LEGACY_ROLE = "legacy-member"
 COLUMNS = ("user_id", "name", "nik", "sid", "password_hash")
@@ -112,7 +113,7 @@ def parse_row(row: dict[str, str | None]) -> Member:
         nik = parse_nik(get["nik"]).value if get["nik"] else None
         sid = parse_sid(get["sid"]).value if get["sid"] else None
     except IdentifierError as error:
-        raise RowRejected(f"{error.field.upper()}: {error.message('en')}") from None
+        raise RowRejected(f"{error.field.upper()}: {message(error, 'en')}") from None
     iterations, salt, derived = _parse_hash(get["password_hash"])
     return Member(get["user_id"], get["name"], nik, sid, iterations, salt, derived)
 

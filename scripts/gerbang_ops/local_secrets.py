@@ -5,9 +5,10 @@ from __future__ import annotations
 import secrets
 from pathlib import Path
 
-NAMES = ("KEYCLOAK_ADMIN_PASSWORD", "SIDECAR_CLIENT_SECRET", "AKSES_PORTAL_CLIENT_SECRET",
-         "EASY_CLIENT_SECRET", "OSS_PORTAL_CLIENT_SECRET", "BSRE_PORTAL_CLIENT_SECRET",
-         "INSW_PORTAL_CLIENT_SECRET", "DEMO_PASSWORD")
+from gerbang_sidecar.portals import portal_clients
+
+NAMES = ("KEYCLOAK_ADMIN_PASSWORD", "SIDECAR_CLIENT_SECRET",
+         *(client.secret_variable for client in portal_clients()), "DEMO_PASSWORD")
 
 
 def _new(name: str) -> str:

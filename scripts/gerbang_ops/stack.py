@@ -25,6 +25,7 @@ from gerbang_ops.mailsink import MailSink
 from gerbang_ops.paths import REALM_CONFIG, THEMES, cache_dir
 from gerbang_ops.provision.cli import load_and_check, provision
 from gerbang_ops.provision.keycloak_api import KeycloakApi
+from gerbang_sidecar.portals import realms
 
 DEFAULT_PORTS = {"KEYCLOAK": 8080, "KEYCLOAK_MANAGEMENT": 9000, "SIDECAR": 5000,
                  "REGISTRY": 8090, "SMTP": 1025, "MAIL_HTTP": 8025}
@@ -94,6 +95,8 @@ def run() -> None:
             "SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(sink.smtp_port),
             "SMTP_FROM": "no-reply@gerbang.local", "MAIL_FROM": "no-reply@gerbang.local",
             "GERBANG_INSTANCE_PATH": str(run_dir / "sidecar"),
+            # No separate worker process locally: mails and SMS leave from the web process.
+            "OUTBOX_IN_PROCESS": "true",
             **{f"{n}_URL": f"{registry_url}/{n.lower()}"
                for n in ("DUKCAPIL", "OSS", "KSEI", "BKN", "SIPP")},
             "MESSAGE_GATEWAY_URL": f"{registry_url}/gateway",
@@ -120,9 +123,12 @@ def run() -> None:
         print(f"  {len(changes)} change(s) applied")
         ensure_demo_accounts(api, secrets["DEMO_PASSWORD"])
 
+        print("Preparing the sidecar's database ...")
+        subprocess.run([sys.executable, "-m", "gerbang_sidecar", "init"], env=env, check=True,
+                       stdout=subprocess.DEVNULL)
         print("Starting the sidecar ...")
         sidecar = ChildProcess("sidecar", [
-            sys.executable, "-m", "flask", "--app", "gerbang_sidecar:create_app()", "run",
+            sys.executable, "-m", "flask", "--app", "gerbang_sidecar.serve:wsgi_app()", "run",
             "--host", "127.0.0.1", "--port", str(ports["SIDECAR"])], env, logs / "sidecar.log")
         stack.callback(sidecar.stop)
         sidecar.wait_for(f"{sidecar_url}/health")
@@ -147,7 +153,7 @@ Gerbang is running. Press Ctrl-C to stop everything.
   Logs                     {logs}/ and {keycloak.log_path}
 
   Login pages and account consoles:""")
-    for realm in ("akses", "oss", "bsre", "insw"):
+    for realm in realms():
         print(f"    {realm:<6} {kc}/realms/{realm}/account/")
     print(f"\n  Demo accounts (password {secrets['DEMO_PASSWORD']}):")
     for account in DEMO_ACCOUNTS:

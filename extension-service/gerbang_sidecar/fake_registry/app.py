@@ -17,6 +17,7 @@ from typing import Any
 
 from flask import Blueprint, Flask, Response, abort, current_app, jsonify, request
 
+from gerbang_sidecar.adapters.registries.fakes import FakeRegistries, build_fake_registries
 from gerbang_sidecar.adapters.registries.message_gateway import CHANNELS, IDEMPOTENCY_HEADER
 from gerbang_sidecar.domain.registry_results import (
     FaceScore,
@@ -26,7 +27,6 @@ from gerbang_sidecar.domain.registry_results import (
     RegistryResult,
     Unavailable,
 )
-from gerbang_sidecar.fake_registry.seed import FakeRegistries, build_fake_registries
 
 # Longer than any sane client timeout, so a client that waits this long is the bug.
 DEFAULT_HANG_SECONDS = 30.0

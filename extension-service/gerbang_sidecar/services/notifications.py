@@ -1,24 +1,24 @@
 """Outbox handlers that deliver the sidecar's own messages: mail and SMS.
 
-Each reads what the payload holds, renders the text in the user's language from the
-``account_recovery`` catalogs and hands it to the mailer or the message gateway. A temporary
+Each reads what the payload holds, writes the text in the user's language from the catalogs
+(texts/) and hands it to the mailer or the message gateway. A temporary
 failure raises (the worker retries with backoff); a permanent one raises PermanentFailure.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from gerbang_sidecar.adapters.keycloak.port import KeycloakUsers
-from gerbang_sidecar.adapters.mail import Mail, Mailer, MailRejected
-from gerbang_sidecar.adapters.registries.message_gateway import MessageGateway
 from gerbang_sidecar.domain.registry_results import Accepted
+from gerbang_sidecar.portals import find_portal
+from gerbang_sidecar.ports.keycloak import KeycloakUsers
+from gerbang_sidecar.ports.mail import Mail, Mailer, MailRejected
+from gerbang_sidecar.ports.registries import MessageGateway
 from gerbang_sidecar.services.outbox_worker import Delivery, PermanentFailure
-from gerbang_sidecar.web.i18n import normalise, translate
+from gerbang_sidecar.texts import translate
 
 log = logging.getLogger(__name__)
 
@@ -35,10 +35,11 @@ class Notifications:
     mailer: Mailer
     gateway: MessageGateway
     keycloak: KeycloakUsers
-    portal_names: Mapping[str, str]  # realm -> display name
 
-    def _portal(self, realm: str) -> str:
-        return self.portal_names.get(realm, "Gerbang")
+    @staticmethod
+    def _portal(realm: str) -> str:
+        found = find_portal(realm)
+        return found.name if found else "Gerbang"
 
     def _mail(self, delivery: Delivery, to: str, subject: str, text: str) -> None:
         try:
@@ -50,7 +51,7 @@ class Notifications:
     def one_time_code_email(self, delivery: Delivery) -> None:
         """``one_time_code.email`` (A6): the 5-digit code proving a new email."""
         p = delivery.payload
-        lang = normalise(p.get("locale")) or "id"
+        lang = p.get("locale")
         portal = self._portal(p["realm"])
         self._mail(delivery, p["destination"],
                    translate("mail.otp.subject", lang, portal=portal),
@@ -60,7 +61,7 @@ class Notifications:
     def password_reset_sms(self, delivery: Delivery) -> None:
         """``password_reset.sms_link`` (A7): the set-password link by SMS."""
         p = delivery.payload
-        lang = normalise(p.get("locale")) or "id"
+        lang = p.get("locale")
         text = translate("sms.reset_link", lang, portal=self._portal(p["realm"]),
                          url=p["url"], minutes=p["ttl_minutes"])
         result = self.gateway.send("sms", p["to"], text,
@@ -75,7 +76,7 @@ class Notifications:
         if user is None or not user.email:
             log.info("password change notice %s: no address", delivery.message_id)
             return
-        lang = normalise(p.get("locale")) or "id"
+        lang = p.get("locale")
         portal = self._portal(p["realm"])
         when = datetime.fromisoformat(p["changed_at"]).astimezone(WIB)
         self._mail(delivery, user.email,

@@ -4,7 +4,7 @@ Codes leave through the outbox, in the same transaction that stores their hash, 
 is delivered if and only if it was stored. The outbox message kinds are
 ``one_time_code.email`` and ``one_time_code.whatsapp`` with the payload
 ``{"channel", "destination", "code", "purpose", "realm", "locale", "expires_at",
-"ttl_minutes"}``; the mail / WhatsApp adapters register handlers for them with the worker.
+"ttl_minutes"}``; the wiring registers their handlers with the worker.
 """
 
 from __future__ import annotations
@@ -13,13 +13,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
 
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
-
-from gerbang_sidecar.adapters.storage.models import OneTimeCode
-from gerbang_sidecar.adapters.storage.repositories import OneTimeCodes, Outbox
 from gerbang_sidecar.domain.one_time_code import (
     CodePolicy,
     code_matches,
@@ -30,8 +24,8 @@ from gerbang_sidecar.domain.one_time_code import (
     resend_wait,
 )
 from gerbang_sidecar.domain.throttle import TooEarly
-
-Clock = Callable[[], datetime]
+from gerbang_sidecar.ports.clock import Clock
+from gerbang_sidecar.ports.storage import Store, Transaction
 
 
 @dataclass(frozen=True)
@@ -69,56 +63,52 @@ class NoActiveCode:
     """Nothing to check against: never requested, already used, or superseded."""
 
 
+@dataclass(frozen=True)
+class LastCode:
+    """Where the subject's newest code went, and when: for pages that show it."""
+
+    destination: str
+    status: str
+    sent_at: datetime
+
+
 RequestResult = Sent | TooEarly
 VerifyResult = Verified | Wrong | Expired | Locked | NoActiveCode
 
 
-class SessionFactory(Protocol):
-    def __call__(self) -> Session: ...
-
-
 class OneTimeCodeService:
-    def __init__(self, session_factory: SessionFactory, code_key: bytes, clock: Clock,
+    def __init__(self, store: Store, code_key: bytes, clock: Clock,
                  generate: Callable[[CodePolicy], str] = generate_code) -> None:
-        self._session_factory = session_factory
+        self._store = store
         self._key = code_key
         self._clock = clock
         self._generate = generate
 
     def request(self, *, policy: CodePolicy | str, realm: str, subject: str,
                 destination: str, locale: str = "id",
-                session: Session | None = None) -> RequestResult:
+                tx: Transaction | None = None) -> RequestResult:
         """Issue a code unless throttled. A new code makes the previous one unusable.
 
-        Pass `session` to join the caller's transaction (the caller commits); otherwise the
-        service commits its own.
+        Pass ``tx`` to join the caller's transaction; otherwise the service opens its own.
         """
         policy = policy_named(policy) if isinstance(policy, str) else policy
         now = self._clock()
-        with self._unit_of_work(session) as s:
-            codes = OneTimeCodes(s)
-            issued = codes.issued_since(purpose=policy.name, realm=realm, subject=subject,
-                                        since=now - max(policy.cap_window, policy.resend_after))
+        with self._joined(tx) as t:
+            issued = t.codes.issued_since(purpose=policy.name, realm=realm, subject=subject,
+                                          since=now - max(policy.cap_window, policy.resend_after))
             wait = resend_wait(policy, now, issued)
             if wait is not None:
                 return wait
             code = self._generate(policy)
             salt = new_salt()
-            try:
-                with s.begin_nested():
-                    codes.supersede_active(purpose=policy.name, realm=realm, subject=subject,
-                                           now=now)
-                    row = codes.add(OneTimeCode(
-                        purpose=policy.name, realm=realm, subject=subject,
-                        channel=policy.channel.value, destination=destination,
-                        code_hash=hash_code(self._key, salt, code), salt=salt,
-                        status="active", attempts=0, max_attempts=policy.max_attempts,
-                        created_at=now, expires_at=now + policy.ttl,
-                    ))
-            except IntegrityError:
+            row = t.codes.replace_active(
+                purpose=policy.name, realm=realm, subject=subject, channel=policy.channel.value,
+                destination=destination, code_hash=hash_code(self._key, salt, code), salt=salt,
+                max_attempts=policy.max_attempts, now=now, expires_at=now + policy.ttl)
+            if row is None:
                 # A concurrent request issued a code for this subject a moment ago.
                 return TooEarly(int(policy.resend_after.total_seconds()) or 1)
-            Outbox(s).enqueue(
+            t.outbox.enqueue(
                 kind=policy.outbox_kind,
                 idempotency_key=f"one_time_code:{row.id}",
                 now=now,
@@ -133,39 +123,45 @@ class OneTimeCodeService:
                         resend_available_at=now + policy.resend_after)
 
     def verify(self, *, policy: CodePolicy | str, realm: str, subject: str, code: str,
-               session: Session | None = None) -> VerifyResult:
+               tx: Transaction | None = None) -> VerifyResult:
         policy = policy_named(policy) if isinstance(policy, str) else policy
         now = self._clock()
-        with self._unit_of_work(session) as s:
-            codes = OneTimeCodes(s)
-            row = codes.latest(purpose=policy.name, realm=realm, subject=subject)
+        with self._joined(tx) as t:
+            row = t.codes.latest(purpose=policy.name, realm=realm, subject=subject)
             if row is None:
                 return NoActiveCode()
             if row.status == "active" and row.expires_at <= now:
-                codes.resolve(row.id, "expired", now)
+                t.codes.resolve(row.id, "expired", now)
                 return Expired()
             if row.status != "active":
                 return _settled(row.status)
-            used = codes.take_attempt(row.id, now)
+            used = t.codes.take_attempt(row.id, now)
             if used is None:
                 # Another request used the last attempt or the code itself a moment ago.
-                s.refresh(row)
-                return _settled(row.status)
+                return _settled(t.codes.status_of(row.id) or "")
             if code_matches(self._key, row.salt, code, row.code_hash):
-                if not codes.resolve(row.id, "verified", now):
+                if not t.codes.resolve(row.id, "verified", now):
                     return NoActiveCode()  # a concurrent request used it first
                 return Verified(code_id=row.id, destination=row.destination)
             if used >= row.max_attempts:
-                codes.resolve(row.id, "locked", now)
+                t.codes.resolve(row.id, "locked", now)
                 return Locked()
             return Wrong(attempts_left=row.max_attempts - used)
 
+    def last_code(self, *, policy: CodePolicy | str, realm: str,
+                  subject: str) -> LastCode | None:
+        policy = policy_named(policy) if isinstance(policy, str) else policy
+        with self._store.transaction() as t:
+            row = t.codes.latest(purpose=policy.name, realm=realm, subject=subject)
+            return None if row is None else LastCode(row.destination, row.status,
+                                                     row.created_at)
+
     @contextmanager
-    def _unit_of_work(self, session: Session | None) -> Iterator[Session]:
-        if session is not None:
-            yield session
+    def _joined(self, tx: Transaction | None) -> Iterator[Transaction]:
+        if tx is not None:
+            yield tx
             return
-        with self._session_factory() as own, own.begin():
+        with self._store.transaction() as own:
             yield own
 
 

@@ -1,8 +1,8 @@
 """Delivers outbox messages: claim, dispatch by kind, retry with backoff, never twice.
 
-Sequence per message: (1) claim -- one committed UPDATE moves it from ``pending`` to
-``in_flight`` under a fresh claim token (``FOR UPDATE SKIP LOCKED`` on PostgreSQL, SQLite
-serialises writers), so two workers never hold the same message; (2) call the handler with
+Sequence per message: (1) claim -- one committed transaction moves it from ``pending`` to
+``in_flight`` under a fresh claim token, so two workers never hold the same message
+(``OutboxQueue.claim``); (2) call the handler with
 the payload and the idempotency key; (3) commit the outcome: ``sent`` (payload erased),
 ``pending`` again with a backoff, or ``dead``.
 
@@ -26,15 +26,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
-from sqlalchemy.orm import Session, sessionmaker
-
-from gerbang_sidecar.adapters.storage.models import OutboxMessage
-from gerbang_sidecar.logging_setup import redact
+from gerbang_sidecar.domain.redaction import redact
+from gerbang_sidecar.ports.clock import Clock
+from gerbang_sidecar.ports.storage import OutboxRecord, Store
 
 log = logging.getLogger(__name__)
-
-Clock = Callable[[], datetime]
 
 
 @dataclass(frozen=True)
@@ -87,7 +83,7 @@ class _Registration:
 
 @dataclass
 class OutboxWorker:
-    session_factory: sessionmaker[Session]
+    store: Store
     clock: Clock
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     batch_size: int = 20
@@ -122,38 +118,15 @@ class OutboxWorker:
             if report.handled == 0:
                 stop.wait(idle_seconds)
 
-    def _claim(self) -> tuple[str, list[OutboxMessage]]:
+    def _claim(self) -> tuple[str, list[OutboxRecord]]:
         token = secrets.token_hex(16)
         now = self.clock()
-        due = (
-            select(OutboxMessage.id)
-            .where(OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= now,
-                   OutboxMessage.kind.in_(sorted(self._handlers)))
-            .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
-            .limit(self.batch_size)
-            # Rendered on PostgreSQL only: concurrent workers skip each other's rows.
-            .with_for_update(skip_locked=True)
-            .scalar_subquery()
-        )
-        with self.session_factory() as session, session.begin():
-            session.execute(
-                update(OutboxMessage)
-                # Re-checking the status makes the claim safe even where the subquery
-                # could not lock (the UPDATE itself is atomic).
-                .where(OutboxMessage.id.in_(due), OutboxMessage.status == "pending")
-                .values(status="in_flight", claim_token=token, claimed_at=now,
-                        claim_expires_at=now + self.lease,
-                        attempts=OutboxMessage.attempts + 1)
-                .execution_options(synchronize_session=False)
-            )
-        with self.session_factory() as session:
-            claimed = list(session.scalars(
-                select(OutboxMessage).where(OutboxMessage.claim_token == token)
-                .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
-            ))
+        with self.store.transaction() as tx:
+            claimed = tx.outbox.claim(token=token, kinds=list(self._handlers), now=now,
+                                      lease_until=now + self.lease, limit=self.batch_size)
         return token, claimed
 
-    def _deliver(self, message: OutboxMessage, token: str, report: RunReport) -> None:
+    def _deliver(self, message: OutboxRecord, token: str, report: RunReport) -> None:
         registration = self._handlers[message.kind]
         delivery = Delivery(message_id=message.id, kind=message.kind,
                             payload=dict(message.payload or {}),
@@ -182,54 +155,32 @@ class OutboxWorker:
 
     def _finish(self, message_id: int, token: str, *, status: str, error: str | None,
                 next_attempt_at: datetime | None = None) -> None:
-        now = self.clock()
-        values: dict[str, Any] = {"status": status, "last_error": error,
-                                  "claim_token": None, "claim_expires_at": None}
-        if status == "sent":
-            # The payload may hold a code or an address; it has done its job.
-            values.update(sent_at=now, payload=None)
-        if next_attempt_at is not None:
-            values["next_attempt_at"] = next_attempt_at
-        with self.session_factory() as session, session.begin():
-            result = session.execute(
-                update(OutboxMessage)
-                # Only the holder of the claim may record the outcome.
-                .where(OutboxMessage.id == message_id, OutboxMessage.claim_token == token,
-                       OutboxMessage.status == "in_flight")
-                .values(**values)
-                .execution_options(synchronize_session=False)
-            )
-            if not getattr(result, "rowcount", 0):
-                log.error("outbox message %s: claim lost before its outcome was recorded",
-                          message_id)
+        with self.store.transaction() as tx:
+            recorded = tx.outbox.finish(message_id=message_id, token=token, status=status,
+                                        error=error, now=self.clock(),
+                                        next_attempt_at=next_attempt_at)
+        if not recorded:
+            log.error("outbox message %s: claim lost before its outcome was recorded",
+                      message_id)
 
     def _recover_expired_claims(self, report: RunReport) -> int:
         now = self.clock()
         recovered = 0
-        with self.session_factory() as session, session.begin():
-            stale = session.scalars(
-                select(OutboxMessage)
-                .where(OutboxMessage.status == "in_flight",
-                       OutboxMessage.claim_expires_at <= now,
-                       OutboxMessage.kind.in_(sorted(self._handlers)))
-                .with_for_update(skip_locked=True)
-            ).all()
-            for message in stale:
+        with self.store.transaction() as tx:
+            for message in tx.outbox.expired_claims(kinds=list(self._handlers), now=now):
                 registration = self._handlers[message.kind]
-                message.claim_token = None
-                message.claim_expires_at = None
                 if registration.redeliver_after_crash \
                         and message.attempts < self.retry.max_attempts:
-                    message.status = "pending"
-                    message.next_attempt_at = now
+                    status, error = "pending", None
                     recovered += 1
                 else:
-                    message.status = "dead"
-                    message.last_error = ("outcome unknown: the worker stopped while "
-                                          "delivering; check before resending")
+                    status = "dead"
+                    error = ("outcome unknown: the worker stopped while delivering; check "
+                             "before resending")
                     report.dead += 1
+                tx.outbox.release_expired(message.id, status=status, now=now, error=error)
                 log.warning("outbox message %s (%s): claim expired, now %s",
-                            message.id, message.kind, message.status)
+                            message.id, message.kind, status)
         return recovered
 
 

@@ -1,1 +1,45 @@
-"""HTTP entry points: thin blueprints that parse, call a service and render."""
+"""HTTP entry points: thin blueprints that parse, call a service and render.
+
+Shared machinery first (language, layout, errors, rate limits before CSRF), then the pages:
+the landing and portal start pages, the OIDC login of every portal client, and each portal's
+own package (``web.<portal.pages>``, named in the portal table).
+"""
+
+from __future__ import annotations
+
+import importlib
+
+from flask import Flask
+
+from gerbang_sidecar.portals import PORTALS
+from gerbang_sidecar.web import (
+    background,
+    context,
+    errors,
+    forms,
+    health,
+    layout,
+    locale,
+    pages,
+    portal_login,
+    rate_limit,
+    theme_assets,
+)
+from gerbang_sidecar.wiring import Services
+
+
+def init_app(app: Flask, services: Services) -> None:
+    context.install(app, services)
+    locale.init_app(app)
+    layout.init_app(app)
+    errors.init_app(app)
+    rate_limit.init_app(app)  # before forms: CSRF failures are counted too
+    forms.init_app(app)
+    health.init_app(app)
+    theme_assets.init_app(app)
+    portal_login.init_app(app)
+    pages.init_app(app)
+    for portal in PORTALS:
+        if portal.pages is not None:
+            importlib.import_module(f"gerbang_sidecar.web.{portal.pages}").init_app(app)
+    background.init_app(app, services)

@@ -1,7 +1,7 @@
 """Themed error pages (400/CSRF, 404, 429, 500, 503) naming the helpdesk (C6), and the
 "temporary problem" answer that keeps what the user typed.
 
-Two ways to meet an outage (Keycloak down, a registry ``Unavailable`` result):
+Two ways to meet an outage (Keycloak or the database down, a registry ``Unavailable``):
 
 * a view that has the form at hand re-renders it with :func:`temporary_problem` — the page
   keeps every typed value and shows a "try again in a few minutes" notice (status 503);
@@ -19,21 +19,12 @@ from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from gerbang_sidecar.adapters.keycloak.port import KeycloakUnavailable
+from gerbang_sidecar.ports.keycloak import KeycloakUnavailable
+from gerbang_sidecar.ports.storage import StorageError
 
 log = logging.getLogger(__name__)
 
-
-class TemporaryProblem(Exception):
-    """Raise from a service or view when an outside system (a registry, the message
-    gateway) cannot answer; ``system`` is for logs only and never an identifier."""
-
-    def __init__(self, system: str):
-        super().__init__(system)
-        self.system = system
-
-
-OUTAGE_ERRORS: tuple[type[Exception], ...] = (KeycloakUnavailable, TemporaryProblem)
+OUTAGE_ERRORS: tuple[type[Exception], ...] = (KeycloakUnavailable, StorageError)
 
 
 def temporary_problem(template: str, **context: Any) -> tuple[str, int]:
@@ -45,13 +36,13 @@ def error_page(status: int, *, title_key: str | None = None, text_key: str | Non
                **params: Any) -> tuple[str, int]:
     return render_template(
         "errors/error.html", status=status, show_helpdesk=True,
-        title_key=title_key or f"error.{status}.title",
-        text_key=text_key or f"error.{status}.text", params=params), status
+        title_key=title_key or f"http.{status}.title",
+        text_key=text_key or f"http.{status}.text", params=params), status
 
 
 def _csrf_failed(_error: CSRFError) -> ResponseReturnValue:
     # The token is gone or expired: the posted data cannot be trusted, so it is not re-shown.
-    return error_page(400, title_key="error.csrf.title", text_key="error.csrf.text")
+    return error_page(400, title_key="http.csrf.title", text_key="http.csrf.text")
 
 
 def _http_error(error: HTTPException) -> ResponseReturnValue:

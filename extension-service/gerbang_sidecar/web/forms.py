@@ -13,8 +13,9 @@ from flask import Flask, render_template
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import CSRFProtect
 
-from gerbang_sidecar.domain.identifiers.errors import IdentifierError
-from gerbang_sidecar.web.i18n import get_locale
+from gerbang_sidecar.domain.identifiers import IdentifierError
+from gerbang_sidecar.texts import message
+from gerbang_sidecar.web.locale import get_locale
 
 csrf = CSRFProtect()
 
@@ -26,7 +27,7 @@ def add_identifier_error(form: FlaskForm, error: IdentifierError,
                          field: str | None = None) -> None:
     """Show an identifier rule's refusal beside its field, in the page's language."""
     target = form[field or error.field]
-    target.errors = [*target.errors, error.message(get_locale())]
+    target.errors = [*target.errors, message(error, get_locale())]
 
 
 def add_field_error(form: FlaskForm, field: str, message: str) -> None:

@@ -8,14 +8,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, current_app, g, has_request_context, request
+from flask import Flask, g, has_request_context, request
 
-from gerbang_sidecar.web.i18n import get_locale
-from gerbang_sidecar.web.portals import PORTAL_CLIENTS, PORTALS, Portal, helpdesk
+from gerbang_sidecar.portals import Portal, find_portal, helpdesk, portal, portal_clients
+from gerbang_sidecar.web.context import services
+from gerbang_sidecar.web.locale import get_locale
 
 
 def use_portal(realm: str) -> Portal:
-    g.gerbang_portal = PORTALS[realm]
+    g.gerbang_portal = portal(realm)
     return g.gerbang_portal
 
 
@@ -26,19 +27,17 @@ def current_portal() -> Portal | None:
     if chosen is not None:
         return chosen
     first = request.path.strip("/").split("/", 1)[0]
-    if first in PORTALS:
-        return PORTALS[first]
-    client = next((c for c in PORTAL_CLIENTS.values() if c.path == first), None)
-    return PORTALS[client.realm] if client else None
+    client = next((c for c in portal_clients() if c.path == first), None)
+    return find_portal(client.realm if client else first)
 
 
 def _layout_context() -> dict[str, Any]:
-    portal = current_portal()
+    shown = current_portal()
     return {
-        "portal": portal,
-        "theme_key": portal.realm if portal else "gerbang",
-        "helpdesk": helpdesk(current_app.config["GERBANG"].themes_dir,
-                             portal.realm if portal else None, get_locale()),
+        "portal": shown,
+        "theme_key": shown.realm if shown else "gerbang",
+        "helpdesk": helpdesk(services().settings.themes_dir,
+                             shown.realm if shown else None, get_locale()),
     }
 
 

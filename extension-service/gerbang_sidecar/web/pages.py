@@ -10,21 +10,21 @@ from __future__ import annotations
 from flask import Blueprint, Flask, abort, render_template
 from flask.typing import ResponseReturnValue
 
+from gerbang_sidecar.portals import PORTALS, find_portal
 from gerbang_sidecar.web.layout import use_portal
 from gerbang_sidecar.web.portal_login import current_portal_user
-from gerbang_sidecar.web.portals import PORTALS
 
 bp = Blueprint("pages", __name__)
 
 
 @bp.get("/")
 def home() -> ResponseReturnValue:
-    return render_template("home.html", portals=list(PORTALS.values()))
+    return render_template("home.html", portals=PORTALS)
 
 
 @bp.get("/<realm>/")
 def portal_home(realm: str) -> ResponseReturnValue:
-    if realm not in PORTALS:
+    if find_portal(realm) is None:
         abort(404)
     portal = use_portal(realm)
     return render_template("portal_home.html",

@@ -29,16 +29,18 @@ from typing import Any, ParamSpec, TypeVar
 from urllib.parse import urlencode, urlsplit
 
 import keycloak.exceptions as kc_errors
-from flask import Blueprint, Flask, abort, current_app, g, redirect, request, session, url_for
+from flask import Blueprint, Flask, abort, g, redirect, request, session, url_for
 from flask.typing import ResponseReturnValue
 from keycloak import KeycloakOpenID
 from keycloak.pkce_utils import generate_code_challenge, generate_code_verifier
 from werkzeug.wrappers import Response
 
+from gerbang_sidecar import portals
 from gerbang_sidecar.config import Settings
+from gerbang_sidecar.portals import PortalClient, portal_clients
+from gerbang_sidecar.web.context import services
 from gerbang_sidecar.web.errors import error_page
-from gerbang_sidecar.web.i18n import get_locale
-from gerbang_sidecar.web.portals import PORTAL_CLIENTS, PortalClient
+from gerbang_sidecar.web.locale import get_locale
 
 log = logging.getLogger(__name__)
 
@@ -50,9 +52,6 @@ PENDING_KEY = "gerbang_login_pending"
 # Logged in for at most this long without asking Keycloak again, whatever its session says.
 MAX_LOCAL_SESSION_SECONDS = 8 * 3600
 
-bp = Blueprint("portal_login", __name__)
-# The clients' path prefixes (their redirect URIs); "any" leaves every other URL alone.
-_PREFIX = f"/<any({', '.join(sorted({c.path for c in PORTAL_CLIENTS.values()}))}):path>"
 
 
 @dataclass(frozen=True)
@@ -93,8 +92,8 @@ def portal_login_required(realm: str, client_id: str
                           ) -> Callable[[Callable[P, R]], Callable[P, R | Response]]:
     """Let the view run only for a user logged in through ``client_id`` of ``realm``
     (available as ``g.portal_user``); everyone else goes to Keycloak's login and back."""
-    client = PORTAL_CLIENTS[client_id]
-    if client.realm != realm:
+    login_client = portals.client(client_id)
+    if login_client.realm != realm:
         raise ValueError(f"client {client_id} is not a client of realm {realm}")
 
     def decorate(view: Callable[P, R]) -> Callable[P, R | Response]:
@@ -102,7 +101,7 @@ def portal_login_required(realm: str, client_id: str
         def guarded(*args: P.args, **kwargs: P.kwargs) -> R | Response:
             user = current_portal_user(client_id)
             if user is None:
-                return start_login(client, next_url=_this_page())
+                return start_login(login_client, next_url=_this_page())
             g.portal_user = user
             return view(*args, **kwargs)
 
@@ -122,7 +121,7 @@ def _first_segment() -> str:
 # ---- the flow ------------------------------------------------------------------------------
 
 def _settings() -> Settings:
-    return current_app.config["GERBANG"]
+    return services().settings
 
 
 def redirect_uri(client: PortalClient) -> str:
@@ -177,9 +176,9 @@ def _openid(client: PortalClient) -> KeycloakOpenID:
 
 
 def _client_for_path(path: str) -> PortalClient:
-    for client in PORTAL_CLIENTS.values():
-        if client.path == path:
-            return client
+    for candidate in portal_clients():
+        if candidate.path == path:
+            return candidate
     abort(404)
 
 
@@ -188,7 +187,6 @@ def _login_failed(reason: str) -> ResponseReturnValue:
     return error_page(400, title_key="login.failed.title", text_key="login.failed.text")
 
 
-@bp.get(f"{_PREFIX}/masuk")
 def login(path: str) -> ResponseReturnValue:
     client = _client_for_path(path)
     if current_portal_user(client.client_id) is not None:
@@ -196,7 +194,6 @@ def login(path: str) -> ResponseReturnValue:
     return start_login(client, request.args.get("next"))
 
 
-@bp.get(f"{_PREFIX}/oidc/callback")
 def callback(path: str) -> ResponseReturnValue:
     client = _client_for_path(path)
     pending_all = dict(session.get(PENDING_KEY, {}))
@@ -249,7 +246,6 @@ def _remember(client: PortalClient, tokens: dict[str, Any], id_claims: dict[str,
     session.permanent = True
 
 
-@bp.post(f"{_PREFIX}/keluar")
 def logout(path: str) -> ResponseReturnValue:
     """Forget every login of this browser here, then end Keycloak's session (RP-initiated
     logout). POST only, with the CSRF token: a link on another site must not log users out."""
@@ -267,7 +263,15 @@ def logout(path: str) -> ResponseReturnValue:
 
 
 def init_app(app: Flask) -> None:
+    """Routes under every portal client's path, from the portal table (made here, not at
+    import: the table decides which paths exist)."""
+    bp = Blueprint("portal_login", __name__)
+    # "any" matches the clients' path prefixes only and leaves every other URL alone.
+    prefix = f"/<any({', '.join(sorted({c.path for c in portal_clients()}))}):path>"
+    bp.add_url_rule(f"{prefix}/masuk", view_func=login, methods=["GET"])
+    bp.add_url_rule(f"{prefix}/oidc/callback", view_func=callback, methods=["GET"])
+    bp.add_url_rule(f"{prefix}/keluar", view_func=logout, methods=["POST"])
     app.register_blueprint(bp)
     app.jinja_env.globals["current_portal_user"] = current_portal_user
     app.jinja_env.globals["login_url"] = lambda client_id: url_for(
-        "portal_login.login", path=PORTAL_CLIENTS[client_id].path)
+        "portal_login.login", path=portals.client(client_id).path)

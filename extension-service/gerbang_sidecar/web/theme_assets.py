@@ -10,33 +10,34 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Blueprint, Flask, abort, current_app, send_from_directory
+from flask import Blueprint, Flask, abort, send_from_directory
 from flask.typing import ResponseReturnValue
 from werkzeug.security import safe_join
 
-from gerbang_sidecar.web.portals import PORTALS
+from gerbang_sidecar.portals import BASE_THEME, find_portal
+from gerbang_sidecar.web.context import services
 
 bp = Blueprint("theme", __name__)
 
 _SERVED_FOLDERS = ("css", "img")
-BASE_THEME = "gerbang"
 
 
 def _resource_dirs(themes_dir: Path, portal: str) -> list[Path]:
     """Child theme first, then the base theme, as Keycloak resolves a theme's resources."""
     dirs = [themes_dir / BASE_THEME / "login" / "resources"]
-    if portal in PORTALS:
-        dirs.insert(0, themes_dir / PORTALS[portal].theme / "login" / "resources")
+    found = find_portal(portal)
+    if found is not None:
+        dirs.insert(0, themes_dir / found.theme / "login" / "resources")
     return dirs
 
 
 @bp.get("/theme/<portal>/<path:filename>")
 def resource(portal: str, filename: str) -> ResponseReturnValue:
-    if portal != BASE_THEME and portal not in PORTALS:
+    if portal != BASE_THEME and find_portal(portal) is None:
         abort(404)
     if filename.split("/", 1)[0] not in _SERVED_FOLDERS:
         abort(404)
-    themes_dir: Path = current_app.config["GERBANG"].themes_dir
+    themes_dir: Path = services().settings.themes_dir
     for folder in _resource_dirs(themes_dir, portal):
         found = safe_join(str(folder), filename)
         if found is not None and Path(found).is_file():

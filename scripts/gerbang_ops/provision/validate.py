@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from gerbang_ops.provision.files import Problem, RealmSpec, iter_flow_nodes
+from gerbang_sidecar.portals import PORTALS, find_portal
 
 # Keycloak's own flows a realm may bind without declaring them.
 BUILT_IN_FLOWS = {"browser", "direct grant", "registration", "reset credentials", "clients",
@@ -73,4 +74,41 @@ def check_references(spec: RealmSpec, themes_dir: Path) -> list[Problem]:
             if role not in roles:
                 problems.append(Problem(sa_source, f"$.{client_id}.realmRoles",
                                         f"role {role!r} is not declared in roles.json"))
+    return problems
+
+
+def check_portal_table(specs: list[RealmSpec], config_dir: Path) -> list[Problem]:
+    """realm-config/ and the sidecar's portal table (gerbang_sidecar/portals.py) describe the
+    same portals: one realm folder per portal, and each portal's display name, login theme
+    and OIDC clients as the table declares them."""
+    problems: list[Problem] = []
+    folders = {spec.name for spec in specs}
+    for portal in PORTALS:
+        if portal.realm not in folders:
+            problems.append(Problem(config_dir / portal.realm, "$",
+                                    "the portal table names this realm; its folder is missing"))
+    for spec in specs:
+        portal = find_portal(spec.name)
+        realm_file = Path(spec.source("realm"))
+        if portal is None:
+            problems.append(Problem(realm_file, "$", f"realm {spec.name!r} is not in the "
+                                    "portal table (gerbang_sidecar/portals.py)"))
+            continue
+        for key, wanted in (("displayName", portal.name), ("loginTheme", portal.theme)):
+            if spec.settings.get(key) != wanted:
+                problems.append(Problem(realm_file, f"$.{key}",
+                                        f"the portal table says {wanted!r}"))
+        clients = {c.get("clientId"): c for c in spec.clients}
+        for client in portal.clients:
+            declared = clients.get(client.client_id)
+            if declared is None:
+                problems.append(Problem(realm_file, "$", f"client {client.client_id!r} of the "
+                                        "portal table is not declared in clients/"))
+                continue
+            if not any(uri.endswith(f"/{client.path}/*")
+                       for uri in declared.get("redirectUris", [])):
+                problems.append(Problem(Path(spec.source(f"client:{client.client_id}")),
+                                        "$.redirectUris",
+                                        f"no redirect URI under /{client.path}/ for the "
+                                        "sidecar's login"))
     return problems

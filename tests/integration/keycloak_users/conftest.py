@@ -8,7 +8,9 @@ import pytest
 
 from gerbang_ops.keycloak.server import KeycloakServer
 from gerbang_ops.provision.files import RealmSpec
-from gerbang_sidecar.adapters.keycloak import FakeKeycloakUsers, HttpKeycloakUsers, KeycloakUsers
+from gerbang_sidecar.adapters.keycloak.fake import FakeKeycloakUsers
+from gerbang_sidecar.adapters.keycloak.http import HttpKeycloakUsers
+from gerbang_sidecar.ports.keycloak import KeycloakUsers
 
 REALM = "akses"
 

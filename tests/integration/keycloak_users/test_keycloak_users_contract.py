@@ -10,9 +10,9 @@ import requests
 
 from gerbang_ops.keycloak.server import KeycloakServer
 from gerbang_ops.mailsink import MailSinkClient
-from gerbang_sidecar.adapters.keycloak import (
-    FakeKeycloakUsers,
-    HttpKeycloakUsers,
+from gerbang_sidecar.adapters.keycloak.fake import FakeKeycloakUsers
+from gerbang_sidecar.adapters.keycloak.http import HttpKeycloakUsers
+from gerbang_sidecar.ports.keycloak import (
     KeycloakUnavailable,
     KeycloakUsers,
     NewUser,

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
 import pytest
 import requests
-from flask import Flask
 
-from gerbang_sidecar.adapters.registries import Registries, build_registries, init_app
+from gerbang_sidecar.app import create_app
 from gerbang_sidecar.config import RegistryUrls, Settings
 from gerbang_sidecar.domain.registry_results import (
     Accepted,
@@ -23,7 +23,8 @@ from gerbang_sidecar.domain.registry_results import (
     Unavailable,
     compare_investor,
 )
-from gerbang_sidecar.web import health
+from gerbang_sidecar.ports.registries import Registries
+from gerbang_sidecar.wiring import build_services
 
 SITI = "3171015203900001"
 BUDI = "3273051707850002"
@@ -171,7 +172,7 @@ def test_broken_registry_is_unavailable(http_registries: Registries, nik: str,
 
 
 def test_b2_gateway_messages_can_be_read_back(http_registries: Registries,
-                                              fake_registry_url: str) -> None:
+                                              registry_server_url: str) -> None:
     to = "+6281399990001"
     key = "outbox-42"
     first = http_registries.message_gateway.send("whatsapp", to, "Kode OTP 654321",
@@ -179,7 +180,7 @@ def test_b2_gateway_messages_can_be_read_back(http_registries: Registries,
     again = http_registries.message_gateway.send("whatsapp", to, "Kode OTP 654321",
                                                  idempotency_key=key)
     assert isinstance(first, Accepted) and again == first
-    answer = requests.get(f"{fake_registry_url}/gateway/messages", params={"to": to}, timeout=2)
+    answer = requests.get(f"{registry_server_url}/gateway/messages", params={"to": to}, timeout=2)
     messages = answer.json()["messages"]
     assert [(m["channel"], m["text"]) for m in messages] == [("whatsapp", "Kode OTP 654321")]
 
@@ -189,16 +190,17 @@ def test_gateway_failure_is_unavailable(http_registries: Registries) -> None:
         Unavailable("message_gateway", "http_500")
 
 
-def test_health_probes_against_the_fake_server(fake_registry_url: str) -> None:
-    app = Flask(__name__)
-    app.config["GERBANG"] = Settings(registry_timeout_seconds=0.5, registries=RegistryUrls(
-        dukcapil=f"{fake_registry_url}/dukcapil", oss=f"{fake_registry_url}/oss",
-        ksei=f"{fake_registry_url}/ksei", bkn=f"{fake_registry_url}/bkn",
-        sipp="http://127.0.0.1:9/sipp", message_gateway=f"{fake_registry_url}/gateway"))
-    health.init_app(app)
-    init_app(app)
-    checks = app.test_client().get("/health").get_json()["checks"]
+def test_health_probes_against_the_fake_server(registry_server_url: str,
+                                               make_settings: Callable[..., Settings]) -> None:
+    urls = {name: f"{registry_server_url}/{path}" for name, path in (
+        ("dukcapil", "dukcapil"), ("oss", "oss"), ("ksei", "ksei"), ("bkn", "bkn"),
+        ("message_gateway", "gateway"))}
+    urls["sipp"] = "http://127.0.0.1:9/sipp"  # nothing listens there
+    services = build_services(make_settings(registry_backend="http",
+                                            registry_timeout_seconds=0.5,
+                                            registries=RegistryUrls(**urls)))
+    checks = create_app(services=services).test_client().get("/health").get_json()["checks"]
     assert checks == {"bkn": "up", "dukcapil": "up", "ksei": "up", "message_gateway": "up",
-                      "oss": "up", "sipp": "down"}
-    assert build_registries(app.config["GERBANG"]).sipp.verify_officer("92080457", ANDI) == \
+                      "oss": "up", "sipp": "down", "database": "up"}
+    assert services.registries.sipp.verify_officer("92080457", ANDI) == \
         Unavailable("sipp", "connection:ConnectionError")

@@ -9,18 +9,17 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select, text
 
-from gerbang_sidecar.adapters.storage import (
+from gerbang_sidecar.adapters.storage.crypto import (
     DecryptionError,
-    DuplicateIdentifier,
-    IdentityRecords,
     KeyConfigError,
     KeyRing,
-    Storage,
     StorageKeys,
+    key_material,
 )
-from gerbang_sidecar.adapters.storage.crypto import key_material
+from gerbang_sidecar.adapters.storage.engine import Storage
 from gerbang_sidecar.adapters.storage.models import IdentityRecord
 from gerbang_sidecar.migrations import upgrade
+from gerbang_sidecar.ports.storage import DuplicateIdentifier
 
 NIK = "3174054507900003"
 PASSPORT = "C4829173"
@@ -31,7 +30,7 @@ EMAIL = "Siti.Rahma@Example.co.id"
 def add(storage: Storage, clock, kind: str, value: str, realm: str = "akses",
         subject_id: str | None = None) -> int:
     with storage.transaction() as s:
-        return IdentityRecords(s).add(realm=realm, kind=kind, value=value,
+        return s.identities.add(realm=realm, kind=kind, value=value,
                                       created_at=clock(), subject_id=subject_id).id
 
 
@@ -79,16 +78,16 @@ def test_x3_passport_and_phone_not_readable_in_database_file(storage, clock,
 
 def test_x3_value_reads_back_decrypted(storage, clock):
     record_id = add(storage, clock, "nik", NIK, subject_id="kc-user-1")
-    with storage.session_factory() as s:
-        [record] = IdentityRecords(s).of_subject(realm="akses", subject_id="kc-user-1")
+    with storage.transaction() as s:
+        [record] = s.identities.of_subject(realm="akses", subject_id="kc-user-1")
     assert record.id == record_id and record.value == NIK
 
 
 def test_x3_blind_index_lookup(storage, clock):
     add(storage, clock, "nik", NIK, subject_id="kc-1")
     add(storage, clock, "email", EMAIL, subject_id="kc-1")
-    with storage.session_factory() as s:
-        records = IdentityRecords(s)
+    with storage.transaction() as s:
+        records = s.identities
         found = records.find(realm="akses", kind="nik", value=f" {NIK} ")
         assert found is not None and found.subject_id == "kc-1"
         # Emails match whatever their case; passports and SIDs likewise.
@@ -109,12 +108,12 @@ def test_x3_same_identifier_refused_twice_in_a_realm(storage, clock):
 def test_x3_duplicate_leaves_the_callers_transaction_usable(storage, clock):
     add(storage, clock, "nik", NIK)
     with storage.transaction() as s:
-        records = IdentityRecords(s)
+        records = s.identities
         with pytest.raises(DuplicateIdentifier):
             records.add(realm="akses", kind="nik", value=NIK, created_at=clock())
         records.add(realm="akses", kind="email", value=EMAIL, created_at=clock())
-    with storage.session_factory() as s:
-        assert IdentityRecords(s).exists(realm="akses", kind="email", value=EMAIL)
+    with storage.transaction() as s:
+        assert s.identities.exists(realm="akses", kind="email", value=EMAIL)
 
 
 def test_x3_blind_index_is_stable_across_restarts(database_url, keys, clock):
@@ -123,8 +122,8 @@ def test_x3_blind_index_is_stable_across_restarts(database_url, keys, clock):
     add(first, clock, "nik", NIK)
     first.dispose()
     again = Storage.create(database_url, keys)
-    with again.session_factory() as s:
-        assert IdentityRecords(s).exists(realm="akses", kind="nik", value=NIK)
+    with again.transaction() as s:
+        assert s.identities.exists(realm="akses", kind="nik", value=NIK)
     again.dispose()
 
 
@@ -148,8 +147,8 @@ def test_x3_pii_key_rotation_keeps_old_rows_readable(database_url, clock):
     after = Storage.create(database_url, StorageKeys.from_settings(f"{new},{old}", blind))
     try:
         add(after, clock, "phone", PHONE, subject_id="kc-1")
-        with after.session_factory() as s:
-            values = [r.value for r in IdentityRecords(s).of_subject(realm="akses",
+        with after.transaction() as s:
+            values = [r.value for r in s.identities.of_subject(realm="akses",
                                                                      subject_id="kc-1")]
         assert values == [NIK, PHONE]
         with after.engine.connect() as conn:

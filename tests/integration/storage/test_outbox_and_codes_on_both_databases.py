@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import threading
 
-from gerbang_sidecar.adapters.storage import Outbox
 from gerbang_sidecar.domain.one_time_code import B2_WHATSAPP
 from gerbang_sidecar.domain.throttle import TooEarly
 from gerbang_sidecar.services.one_time_codes import (
@@ -20,7 +19,7 @@ from gerbang_sidecar.services.outbox_worker import Delivery, OutboxWorker
 def test_outbox_concurrent_workers_claim_each_message_once(storage, clock):
     with storage.transaction() as s:
         for i in range(60):
-            Outbox(s).enqueue(kind="mail.test", payload={"n": i}, idempotency_key=f"k{i}",
+            s.outbox.enqueue(kind="mail.test", payload={"n": i}, idempotency_key=f"k{i}",
                               now=clock())
     calls: list[str] = []
     lock = threading.Lock()
@@ -30,7 +29,7 @@ def test_outbox_concurrent_workers_claim_each_message_once(storage, clock):
             calls.append(delivery.idempotency_key)
 
     def drain() -> None:
-        worker = OutboxWorker(storage.session_factory, clock, batch_size=4)
+        worker = OutboxWorker(storage, clock, batch_size=4)
         worker.register("mail.test", handler)
         while worker.run_once().handled:
             pass
@@ -47,7 +46,7 @@ def test_b2_limits_hold_on_this_database(storage, clock):
     def generate(policy) -> str:
         return "123456"
 
-    service = OneTimeCodeService(storage.session_factory, storage.keys.one_time_code, clock,
+    service = OneTimeCodeService(storage, storage.keys.one_time_code, clock,
                                  generate)
     ask = {"policy": B2_WHATSAPP, "realm": "bsre", "subject": "kc-9"}
     assert isinstance(service.request(**ask, destination="+6281234567890"), Sent)

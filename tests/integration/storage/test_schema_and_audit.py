@@ -12,7 +12,7 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import create_engine, delete, inspect, text, update
 from sqlalchemy.exc import DatabaseError
 
-from gerbang_sidecar.adapters.storage import AppendOnlyViolation, AuditLog, Storage
+from gerbang_sidecar.adapters.storage.engine import AppendOnlyViolation, Storage
 from gerbang_sidecar.adapters.storage.models import AuditEvent, Base
 from gerbang_sidecar.migrations import current_revision, head_revision, upgrade
 
@@ -49,7 +49,7 @@ def test_migrations_cli_upgrades_from_database_url(database_url):
 
 def record(storage: Storage, clock, event_type: str = "consent.privacy_policy") -> int:
     with storage.transaction() as s:
-        return AuditLog(s).record(realm="bsre", event_type=event_type, occurred_at=clock(),
+        return s.audit.record(realm="bsre", event_type=event_type, occurred_at=clock(),
                                   actor="kc-user-1", subject_id="kc-user-1",
                                   details={"version": "2025-01"}).id
 
@@ -71,8 +71,8 @@ def test_x4_audit_events_are_append_only(storage, clock):
             s.execute(update(AuditEvent).values(actor="someone-else"))
         with pytest.raises(AppendOnlyViolation):
             s.execute(delete(AuditEvent))
-    with storage.session_factory() as s:
-        assert [e.event_type for e in AuditLog(s).of_subject("kc-user-1")] == [
+    with storage.transaction() as s:
+        assert [e.event_type for e in s.audit.of_subject("kc-user-1")] == [
             "consent.privacy_policy"]
 
 
@@ -84,8 +84,8 @@ def test_x4_database_refuses_raw_changes_to_audit_events(storage, clock, stateme
     record(storage, clock)
     with pytest.raises(DatabaseError, match="append-only"), storage.engine.begin() as conn:
         conn.execute(text(statement))
-    with storage.session_factory() as s:
-        assert len(AuditLog(s).of_subject("kc-user-1")) == 1
+    with storage.transaction() as s:
+        assert len(s.audit.of_subject("kc-user-1")) == 1
 
 
 def test_x4_database_refuses_truncate_on_postgresql(storage, clock, database_url):
@@ -100,8 +100,8 @@ def test_x4_audit_events_keep_their_order(storage, clock):
     record(storage, clock, "verification.nik_matched")
     clock.advance(seconds=1)
     record(storage, clock, "otp_device.added")
-    with storage.session_factory() as s:
-        events = AuditLog(s).of_subject("kc-user-1")
+    with storage.transaction() as s:
+        events = s.audit.of_subject("kc-user-1")
     assert [e.event_type for e in events] == ["verification.nik_matched", "otp_device.added"]
     assert events[0].details == {"version": "2025-01"}
     assert events[1].occurred_at == clock.now

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from pathlib import Path
+from collections.abc import Callable
 from urllib.parse import urlparse
 
 import pytest
@@ -15,8 +15,10 @@ from flask.testing import FlaskClient
 
 from gerbang_ops.keycloak.server import KeycloakServer
 from gerbang_ops.provision.files import RealmSpec
-from gerbang_sidecar.adapters.keycloak import HttpKeycloakUsers, NewUser
+from gerbang_sidecar.adapters.keycloak.http import HttpKeycloakUsers
 from gerbang_sidecar.app import create_app
+from gerbang_sidecar.config import Settings
+from gerbang_sidecar.ports.keycloak import NewUser
 from gerbang_sidecar.web.portal_login import SESSION_KEY
 from support.forms import form
 from support.loopback_session import LoopbackSession
@@ -28,14 +30,12 @@ PASSWORD = "Sandi-Kuat-2025"
 
 @pytest.fixture
 def sidecar(keycloak: KeycloakServer, provisioned: list[RealmSpec], realm_env: dict[str, str],
-            sidecar_url: str,
-            tmp_path: Path) -> FlaskClient:
-    app = create_app({
-        "instance_path": tmp_path, "keycloak_url": keycloak.url, "public_url": sidecar_url,
-        "keycloak_client_secret": realm_env["SIDECAR_CLIENT_SECRET"],
-        "portal_client_secrets": {"akses-portal": realm_env["AKSES_PORTAL_CLIENT_SECRET"],
-                                  "easy": realm_env["EASY_CLIENT_SECRET"]},
-    })
+            sidecar_url: str, make_settings: Callable[..., Settings]) -> FlaskClient:
+    app = create_app(make_settings(
+        keycloak_backend="http", keycloak_url=keycloak.url, public_url=sidecar_url,
+        keycloak_client_secret=realm_env["SIDECAR_CLIENT_SECRET"],
+        portal_client_secrets={"akses-portal": realm_env["AKSES_PORTAL_CLIENT_SECRET"],
+                               "easy": realm_env["EASY_CLIENT_SECRET"]}))
     return app.test_client()
 
 

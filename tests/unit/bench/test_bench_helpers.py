@@ -16,8 +16,8 @@ from stdnum.id import nik as stdnum_nik
 from bench.report import Row, Table, fmt_ratio, render_markdown, render_text
 from bench.stats import Summary, percentile, ratio
 from bench.synthetic import registry_seed, synthetic_nik, synthetic_people
-from gerbang_sidecar.domain.akses_registration import RegistrationData, validate_form
-from gerbang_sidecar.fake_registry.seed import build_fake_registries
+from gerbang_sidecar.adapters.registries.fakes import build_fake_registries
+from gerbang_sidecar.domain.akses.registration_form import RegistrationData, validate_form
 
 
 def test_percentile_is_nearest_rank() -> None:

@@ -15,7 +15,7 @@ from bench.browser import PageError
 from bench.environment import SidecarServer
 from bench.registration import EMAIL_SENT, FORM_PATH, register_through_pages
 from bench.synthetic import synthetic_people
-from gerbang_sidecar.web.i18n import translate
+from gerbang_sidecar.texts import translate
 
 NOT_SENT = translate("reg.thanks.not_sent", "id")
 

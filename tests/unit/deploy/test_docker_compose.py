@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import re
 from pathlib import Path
 from typing import Any
@@ -134,8 +135,13 @@ def test_compose_runs_the_documented_commands(services: dict[str, Any]) -> None:
     assert services["provision"]["command"] == ["python", "-m", "gerbang_ops.provision", "apply"]
     assert services["sidecar-migrate"]["command"] == [
         "python", "-m", "gerbang_sidecar.migrations", "upgrade"]
-    assert services["sidecar"]["command"] == [
-        "gunicorn", "--bind", "0.0.0.0:5000", "gerbang_sidecar:create_app()"]
+    gunicorn = services["sidecar"]["command"]
+    assert gunicorn[0] == "gunicorn" and "0.0.0.0:5000" in gunicorn
+    # The app factory gunicorn calls exists (the entry point that sets up logging).
+    module, _, call = gunicorn[-1].partition(":")
+    assert callable(getattr(importlib.import_module(module), call.removesuffix("()")))
+    assert services["sidecar-outbox"]["command"][:4] == [
+        "python", "-m", "gerbang_sidecar", "outbox"]
     assert services["mailsink"]["command"][:3] == ["python", "-m", "gerbang_ops.mailsink"]
     assert services["fake-registry"]["command"][:3] == [
         "python", "-m", "gerbang_sidecar.fake_registry"]

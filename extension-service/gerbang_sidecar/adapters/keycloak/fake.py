@@ -6,7 +6,7 @@ import re
 import uuid
 from dataclasses import dataclass, field, replace
 
-from gerbang_sidecar.adapters.keycloak.port import (
+from gerbang_sidecar.ports.keycloak import (
     KeycloakUnavailable,
     NewUser,
     PasswordRejected,

@@ -23,7 +23,7 @@ from keycloak import KeycloakOpenIDConnection
 from requests import Response
 from urllib3.util.retry import Retry
 
-from gerbang_sidecar.adapters.keycloak.port import (
+from gerbang_sidecar.ports.keycloak import (
     KeycloakError,
     KeycloakUnavailable,
     NewUser,

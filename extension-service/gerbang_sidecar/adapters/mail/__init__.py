@@ -1,9 +1,4 @@
-"""Outgoing mail of the sidecar's own (one-time codes, notifications): a port, SMTP, a fake.
-
-Keycloak sends its own mails (action links, event notifications) through the realm's SMTP
-settings; these are the few the sidecar writes itself. Only the outbox worker sends, never a
-web request, so a slow mail server never slows a page.
-"""
+"""The mail port's implementations: SMTP, an in-memory twin for tests, and a null mailer."""
 
 from __future__ import annotations
 
@@ -14,28 +9,10 @@ import threading
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.utils import formataddr, make_msgid
-from typing import Protocol
+
+from gerbang_sidecar.ports.mail import Mail, MailRejected
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class Mail:
-    to: str
-    subject: str
-    text: str
-    # Message-ID derived from the outbox idempotency key, so a receiver can spot a redelivery.
-    message_id: str | None = None
-
-
-class MailRejected(Exception):
-    """The server refused the recipient or the message for good (no point retrying)."""
-
-
-class Mailer(Protocol):
-    def send(self, mail: Mail) -> None:
-        """Hand the mail to the server; MailRejected for a permanent refusal, any other
-        exception for a temporary one."""
 
 
 class SmtpMailer:
@@ -84,7 +61,7 @@ class SmtpMailer:
 
 @dataclass
 class FakeMailer:
-    """Keeps mails in memory for unit tests."""
+    """Keeps mails in memory for unit tests (``MAIL_BACKEND=memory``)."""
 
     sent: list[Mail] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
@@ -95,3 +72,10 @@ class FakeMailer:
 
     def to(self, address: str) -> list[Mail]:
         return [m for m in self.sent if m.to.lower() == address.lower()]
+
+
+class NullMailer:
+    """Drops every mail (``MAIL_BACKEND=null``): for a sidecar that must not send at all."""
+
+    def send(self, mail: Mail) -> None:
+        log.info("mail dropped (null mailer)")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 from gerbang_sidecar.adapters.registries.fake_base import FakeRegistry
 from gerbang_sidecar.adapters.registries.transport import RegistryClient, field, lookup_parser
@@ -15,12 +15,6 @@ from gerbang_sidecar.domain.registry_results import (
     NotFound,
     RegistryResult,
 )
-
-
-class Bkn(Protocol):
-    def verify_civil_servant(self, nip: str, nik: str) -> RegistryResult[CivilServant]: ...
-
-    def is_reachable(self) -> bool: ...
 
 
 def _civil_servant(data: Mapping[str, Any]) -> CivilServant:

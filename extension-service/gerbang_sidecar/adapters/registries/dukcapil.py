@@ -6,7 +6,7 @@ import base64
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Protocol
+from typing import Any
 
 from gerbang_sidecar.adapters.registries.fake_base import FakeRegistry, fold
 from gerbang_sidecar.adapters.registries.transport import (
@@ -28,19 +28,6 @@ from gerbang_sidecar.domain.registry_results import (
     Unavailable,
     judge_face_score,
 )
-
-
-class Dukcapil(Protocol):
-    def verify_identity(self, nik: str, *, name: str | None = None,
-                        birth_date: date | None = None) -> RegistryResult[PopulationMatch]:
-        """Does the population record of ``nik`` carry this name and/or birth date (B2, O2)?"""
-        ...
-
-    def compare_face(self, nik: str, selfie: bytes) -> RegistryResult[FaceScore]:
-        """Compare a selfie with the registered photo; the verdict uses the face threshold."""
-        ...
-
-    def is_reachable(self) -> bool: ...
 
 
 def _identity_body(nik: str, name: str | None, birth_date: date | None) -> dict[str, str]:

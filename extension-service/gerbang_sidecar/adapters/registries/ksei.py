@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, Literal, Protocol
+from typing import Any
 
 from gerbang_sidecar.adapters.registries.fake_base import FakeRegistry
 from gerbang_sidecar.adapters.registries.transport import RegistryClient, field, lookup_parser
@@ -18,17 +18,7 @@ from gerbang_sidecar.domain.registry_results import (
     NotFound,
     RegistryResult,
 )
-
-InvestorKey = Literal["nik", "passport", "sid"]
-INVESTOR_KEYS: tuple[InvestorKey, ...] = ("nik", "passport", "sid")
-
-
-class Ksei(Protocol):
-    def find_investor(self, by: InvestorKey, value: str) -> RegistryResult[Investor]:
-        """The investor holding this NIK, passport number or SID."""
-        ...
-
-    def is_reachable(self) -> bool: ...
+from gerbang_sidecar.ports.registries import INVESTOR_KEYS, InvestorKey
 
 
 def _investor(data: Mapping[str, Any]) -> Investor:

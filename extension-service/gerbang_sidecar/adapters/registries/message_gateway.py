@@ -12,24 +12,14 @@ import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Literal, Protocol
+from typing import Any
 
 from gerbang_sidecar.adapters.registries.fake_base import FakeRegistry
 from gerbang_sidecar.adapters.registries.transport import MalformedReply, RegistryClient, field
 from gerbang_sidecar.domain.registry_results import Accepted, SendResult
+from gerbang_sidecar.ports.registries import CHANNELS, Channel
 
-Channel = Literal["whatsapp", "sms"]
-CHANNELS: tuple[Channel, ...] = ("whatsapp", "sms")
 IDEMPOTENCY_HEADER = "Idempotency-Key"
-
-
-class MessageGateway(Protocol):
-    def send(self, channel: Channel, to: str, text: str, *,
-             idempotency_key: str | None = None) -> SendResult:
-        """Hand a message for ``to`` (E.164) to the gateway; Accepted is not delivered."""
-        ...
-
-    def is_reachable(self) -> bool: ...
 
 
 def _check_channel(channel: str) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 from gerbang_sidecar.adapters.registries.fake_base import FakeRegistry
 from gerbang_sidecar.adapters.registries.transport import RegistryClient, field, lookup_parser
@@ -15,15 +15,6 @@ from gerbang_sidecar.domain.registry_results import (
     NotFound,
     RegistryResult,
 )
-
-
-class Oss(Protocol):
-    def verify_business(self, nib: str, npwp: str,
-                        responsible_nik: str) -> RegistryResult[Business]:
-        """Match when NIB, NPWP and the Penanggung Jawab's NIK agree with OSS (I1)."""
-        ...
-
-    def is_reachable(self) -> bool: ...
 
 
 def _business(data: Mapping[str, Any]) -> Business:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 from gerbang_sidecar.adapters.registries.fake_base import FakeRegistry
 from gerbang_sidecar.adapters.registries.transport import RegistryClient, field, lookup_parser
@@ -15,12 +15,6 @@ from gerbang_sidecar.domain.registry_results import (
     PoliceOfficer,
     RegistryResult,
 )
-
-
-class Sipp(Protocol):
-    def verify_officer(self, nrp: str, nik: str) -> RegistryResult[PoliceOfficer]: ...
-
-    def is_reachable(self) -> bool: ...
 
 
 def _officer(data: Mapping[str, Any]) -> PoliceOfficer:

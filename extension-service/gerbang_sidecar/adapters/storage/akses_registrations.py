@@ -1,4 +1,4 @@
-"""Repository of pending AKSes registrations (A5). Flushes, never commits (see repositories).
+"""Pending AKSes registrations (A5). Flushes, never commits (the transaction decides).
 
 Status changes are single conditional UPDATEs, so concurrent requests for one registration
 (a double click on "Aktivasi" or "Kirim Ulang") are decided by the database, not by a read
@@ -20,7 +20,7 @@ ACTIVATING = "activating"
 ACTIVATED = "activated"
 
 
-class AksesRegistrations:
+class SqlAksesRegistrations:
     def __init__(self, session: Session) -> None:
         self._session = session
 
@@ -36,6 +36,9 @@ class AksesRegistrations:
         return self._session.scalars(
             select(AksesRegistration).where(AksesRegistration.token_hash == token_hash)
         ).one_or_none()
+
+    def get(self, registration_id: int) -> AksesRegistration | None:
+        return self._session.get(AksesRegistration, registration_id)
 
     def claim_for_activation(self, token_hash: bytes, *, now: datetime,
                              pending_since: datetime, stale_before: datetime) -> bool:

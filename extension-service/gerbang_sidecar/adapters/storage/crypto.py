@@ -32,6 +32,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from sqlalchemy.orm import Session
 
 FORMAT_VERSION = 1
 _KEY_ID_LEN = 4
@@ -169,3 +170,15 @@ class StorageKeys:
             blind_index=BlindIndex(blind_index_key),
             one_time_code=derive_key(key_material(blind_index_key), "one-time-code/v1"),
         )
+
+
+# The session factory carries the keys, so a repository made on any of its sessions can
+# compute blind indexes without a key passed around.
+SESSION_KEYS = "gerbang_storage_keys"
+
+
+def keys_of(session: Session) -> StorageKeys:
+    keys = session.info.get(SESSION_KEYS)
+    if keys is None:
+        raise RuntimeError("session was not made by Storage.session_factory")
+    return keys

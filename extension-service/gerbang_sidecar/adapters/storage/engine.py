@@ -1,4 +1,7 @@
-"""Engine and session factory, built from settings (never at import time)."""
+"""Engine, session factory and transactions of the sidecar's database (the ``Store`` port).
+
+Built by the composition root from the database URL and keys, never at import time.
+"""
 
 from __future__ import annotations
 
@@ -8,14 +11,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker
 
-from gerbang_sidecar.adapters.storage.crypto import StorageKeys
+from gerbang_sidecar.adapters.storage.crypto import SESSION_KEYS, StorageKeys
 from gerbang_sidecar.adapters.storage.models import AuditEvent
+from gerbang_sidecar.adapters.storage.transaction import SqlTransaction
 from gerbang_sidecar.adapters.storage.types import attach_key_ring
-from gerbang_sidecar.config import Settings
-
-SESSION_KEYS = "gerbang_storage_keys"
+from gerbang_sidecar.ports.storage import StorageError
 
 
 class AppendOnlyViolation(RuntimeError):
@@ -87,16 +90,15 @@ class Storage:
         event.listen(factory, "do_orm_execute", _refuse_audit_bulk_changes)
         return cls(engine=engine, session_factory=factory, keys=keys)
 
-    @classmethod
-    def from_settings(cls, settings: Settings, **engine_options: Any) -> Storage:
-        keys = StorageKeys.from_settings(settings.pii_key, settings.blind_index_key)
-        return cls.create(settings.database_url, keys, **engine_options)
-
     @contextmanager
-    def transaction(self) -> Iterator[Session]:
-        """A session in a transaction: committed on success, rolled back on error."""
-        with self.session_factory() as session, session.begin():
-            yield session
+    def transaction(self) -> Iterator[SqlTransaction]:
+        """One transaction's repositories: committed on success, rolled back on error; any
+        database failure comes out as StorageError."""
+        try:
+            with self.session_factory() as session, session.begin():
+                yield SqlTransaction(session)
+        except SQLAlchemyError as exc:
+            raise StorageError(type(exc).__name__) from exc
 
     def ping(self) -> bool:
         with self.engine.connect() as connection:
@@ -104,10 +106,3 @@ class Storage:
 
     def dispose(self) -> None:
         self.engine.dispose()
-
-
-def keys_of(session: Session) -> StorageKeys:
-    keys = session.info.get(SESSION_KEYS)
-    if keys is None:
-        raise RuntimeError("session was not made by Storage.session_factory")
-    return keys

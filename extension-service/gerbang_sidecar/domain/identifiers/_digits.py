@@ -14,23 +14,13 @@ def parse_digits(raw: str | None, field: Field, length: int) -> str:
     """Return exactly ``length`` ASCII digits, with the field's own messages otherwise."""
     digits = strip_separators(prepare(raw, field, length))
     if not is_ascii_digits(digits):
-        raise field.error(
-            "format",
-            f"{field.label_id} hanya boleh berisi angka.",
-            f"{field.label_en} may contain digits only.",
-        )
+        raise field.error("format", key="field.digits_only")
     if len(digits) != length:
-        raise field.error(
-            "length",
-            f"{field.label_id} harus {length} digit.",
-            f"{field.label_en} must be {length} digits.",
-        )
+        raise field.error("length", key="field.digit_count", length=length)
     return digits
 
 
 def reject_all_zeros(digits: str, field: Field) -> None:
     """A number of only zeros is a placeholder some systems use for "none", never a real one."""
     if set(digits) == {"0"}:
-        raise field.error(
-            "invalid", f"{field.label_id} tidak valid.", f"The {field.label_en} is not valid."
-        )
+        raise field.error("invalid", key="field.not_valid")

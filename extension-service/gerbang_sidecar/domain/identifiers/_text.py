@@ -16,14 +16,17 @@ _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "`": 
 
 @dataclass(frozen=True, slots=True)
 class Field:
-    """A form field's code and its labels, so every message names the field the user sees."""
+    """A form field's code; its label is ``label.<code>`` in the catalogs, so every message
+    names the field the user sees."""
 
     code: str
-    label_id: str
-    label_en: str
 
-    def error(self, reason: str, message_id: str, message_en: str) -> IdentifierError:
-        return IdentifierError(f"{self.code}.{reason}", message_id, message_en)
+    def error(self, reason: str, *, key: str | None = None, **params: object) -> IdentifierError:
+        """``<code>.<reason>``; with ``key``, a sentence several fields share, which names
+        this field by its label."""
+        if key is not None:
+            params = {"label": self.code, **params}
+        return IdentifierError(f"{self.code}.{reason}", key=key, **params)
 
 
 def prepare(raw: str | None, field: Field, max_length: int) -> str:
@@ -32,9 +35,7 @@ def prepare(raw: str | None, field: Field, max_length: int) -> str:
     Every field in the portals is mandatory (O2, O3), hence a missing value is an error here.
     """
     if raw is None or not isinstance(raw, str) or not raw.strip():
-        raise field.error(
-            "required", f"{field.label_id} wajib diisi.", f"{field.label_en} is required."
-        )
+        raise field.error("required", key="field.required")
     if len(raw) > max_length * _EXPANSION_ALLOWANCE:
         raise too_long(field, max_length)
     text = unicodedata.normalize("NFKC", raw).strip()
@@ -44,11 +45,7 @@ def prepare(raw: str | None, field: Field, max_length: int) -> str:
 
 
 def too_long(field: Field, max_length: int) -> IdentifierError:
-    return field.error(
-        "too_long",
-        f"{field.label_id} paling banyak {max_length} karakter.",
-        f"{field.label_en} must be at most {max_length} characters.",
-    )
+    return field.error("too_long", key="field.too_long", max_length=max_length)
 
 
 def collapse_spaces(text: str) -> str:
@@ -82,9 +79,3 @@ def is_latin_letter(ch: str) -> bool:
     latin_block = 0x00C0 <= code <= 0x024F or 0x1E00 <= code <= 0x1EFF
     return latin_block and ch not in "\u00d7\u00f7" and ch.isalpha()
 
-
-def mask(value: str, visible: int = 4) -> str:
-    """Hide all but the last characters, so a value object in a log or traceback leaks nothing."""
-    if len(value) <= visible:
-        return "*" * len(value)
-    return "*" * (len(value) - visible) + value[-visible:]

@@ -17,12 +17,10 @@ _DMY_RE = re.compile(r"([0-9]{1,2})[-/.]([0-9]{1,2})[-/.]([0-9]{4})")
 class DateField(Enum):
     """The date fields of the forms, so each error names the field it belongs to."""
 
-    DATE = Field("date", "Tanggal", "Date")
-    BIRTH_DATE = Field("birth_date", "Tanggal Lahir", "Date of birth")
-    PASSPORT_ISSUE_DATE = Field("passport_issue_date", "Tanggal Pengeluaran", "Date of issue")
-    PASSPORT_EXPIRY_DATE = Field(
-        "passport_expiry_date", "Tanggal Expired Paspor", "Passport expiry date"
-    )
+    DATE = Field("date")
+    BIRTH_DATE = Field("birth_date")
+    PASSPORT_ISSUE_DATE = Field("passport_issue_date")
+    PASSPORT_EXPIRY_DATE = Field("passport_expiry_date")
 
 
 def parse_date_dmy(raw: str | None, *, field: DateField = DateField.DATE) -> dt.date:
@@ -30,35 +28,19 @@ def parse_date_dmy(raw: str | None, *, field: DateField = DateField.DATE) -> dt.
     spec = field.value
     match = _DMY_RE.fullmatch(prepare(raw, spec, 10).replace(" ", ""))
     if not match:
-        raise spec.error(
-            "format",
-            f"{spec.label_id} harus berformat dd-mm-yyyy, mis. 17-08-1990.",
-            f"{spec.label_en} must be in the format dd-mm-yyyy, e.g. 17-08-1990.",
-        )
+        raise spec.error("format", key="field.date_format")
     day, month, year = (int(part) for part in match.groups())
     try:
         return dt.date(year, month, day)
     except ValueError:
-        raise spec.error(
-            "invalid",
-            f"{spec.label_id} tidak ada di kalender.",
-            f"{spec.label_en} is not a real calendar date.",
-        ) from None
+        raise spec.error("invalid", key="field.not_a_date") from None
 
 
 def parse_birth_date(raw: str | None, *, today: dt.date | None = None) -> dt.date:
     """A birth date as typed (O2, O3): a real date, not in the future, not before 1900."""
     birth_date = parse_date_dmy(raw, field=DateField.BIRTH_DATE)
     if birth_date > (today or dt.date.today()):
-        raise IdentifierError(
-            "birth_date.future",
-            "Tanggal Lahir tidak boleh di masa depan.",
-            "The date of birth cannot be in the future.",
-        )
+        raise IdentifierError("birth_date.future")
     if birth_date.year < EARLIEST_BIRTH_YEAR:
-        raise IdentifierError(
-            "birth_date.too_old",
-            f"Tanggal Lahir tidak boleh sebelum tahun {EARLIEST_BIRTH_YEAR}.",
-            f"The date of birth cannot be before {EARLIEST_BIRTH_YEAR}.",
-        )
+        raise IdentifierError("birth_date.too_old", year=EARLIEST_BIRTH_YEAR)
     return birth_date

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from gerbang_sidecar.domain.identifiers._text import Field, prepare, too_long
 
-FIELD = Field("email", "Alamat e-mail", "Email address")
+FIELD = Field("email")
 MAX_LENGTH = 254  # RFC 5321 path limit minus the angle brackets
 MAX_LOCAL_LENGTH = 64
 _ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
@@ -42,11 +42,7 @@ def parse_email(raw: str | None) -> EmailAddress:
         and _LOCAL_RE.fullmatch(local)
         and _valid_domain(domain)
     ):
-        raise FIELD.error(
-            "format",
-            "Alamat e-mail tidak valid. Contoh: nama@contoh.co.id",
-            "The email address is not valid. Example: name@example.com",
-        )
+        raise FIELD.error("format")
     return EmailAddress(value=f"{local}@{domain}", local_part=local, domain=domain)
 
 

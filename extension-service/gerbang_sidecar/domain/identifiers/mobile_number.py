@@ -13,10 +13,11 @@ from dataclasses import dataclass
 import phonenumbers
 from phonenumbers import NumberParseException, PhoneNumberFormat, PhoneNumberType
 
-from gerbang_sidecar.domain.identifiers._text import Field, mask, prepare
+from gerbang_sidecar.domain.identifiers._text import Field, prepare
 from gerbang_sidecar.domain.identifiers.errors import IdentifierError
+from gerbang_sidecar.domain.masking import mask
 
-FIELD = Field("phone", "Nomor HP", "Mobile number")
+FIELD = Field("phone")
 INDONESIA_DIAL_CODE = 62
 MIN_DIGITS = 10  # B2
 MAX_DIGITS = 15  # B2; also the E.164 maximum
@@ -69,11 +70,7 @@ def parse_mobile_number(
     region = _region_for_dial_code(dial_code)
     text = prepare(raw, FIELD, MAX_DIGITS + 10)
     if not _ALLOWED_RE.fullmatch(text):
-        raise FIELD.error(
-            "format",
-            "Nomor HP hanya boleh berisi angka, boleh diawali +.",
-            "A mobile number may contain digits only, optionally starting with +.",
-        )
+        raise FIELD.error("format")
     if sum(ch.isdigit() for ch in text) > MAX_DIGITS:
         raise _length_error()
     try:
@@ -96,17 +93,9 @@ def parse_mobile_number(
         raise _length_error()
     country_code = number.country_code
     if country_code != INDONESIA_DIAL_CODE and not allow_foreign:
-        raise FIELD.error(
-            "foreign_not_allowed",
-            "Gunakan nomor HP Indonesia (+62).",
-            "Please use an Indonesian mobile number (+62).",
-        )
+        raise FIELD.error("foreign_not_allowed")
     if phonenumbers.number_type(number) not in _MOBILE_TYPES:
-        raise FIELD.error(
-            "not_mobile",
-            "Nomor ini bukan nomor HP. Gunakan nomor ponsel yang dapat menerima kode OTP.",
-            "This is not a mobile number. Please use a mobile that can receive one-time codes.",
-        )
+        raise FIELD.error("not_mobile")
     return MobileNumber(
         e164=e164,
         country_code=country_code,
@@ -118,25 +107,13 @@ def _region_for_dial_code(dial_code: int | str) -> str:
     match = _DIAL_CODE_RE.fullmatch(str(dial_code).strip())
     region = phonenumbers.region_code_for_country_code(int(match.group(1))) if match else None
     if region in (None, phonenumbers.UNKNOWN_REGION, _NON_GEOGRAPHIC):
-        raise IdentifierError(
-            "dial_code.invalid",
-            "Kode negara nomor HP tidak dikenal.",
-            "The country dialling code is not recognised.",
-        )
+        raise IdentifierError("dial_code.invalid")
     return region
 
 
 def _length_error() -> IdentifierError:
-    return FIELD.error(
-        "length",
-        f"Nomor HP harus {MIN_DIGITS}–{MAX_DIGITS} digit.",
-        f"A mobile number must have {MIN_DIGITS}–{MAX_DIGITS} digits.",
-    )
+    return FIELD.error("length", min=MIN_DIGITS, max=MAX_DIGITS)
 
 
 def _invalid() -> IdentifierError:
-    return FIELD.error(
-        "invalid",
-        "Nomor HP tidak valid. Periksa kembali kode negara dan nomornya.",
-        "The mobile number is not valid. Please check the country code and the number.",
-    )
+    return FIELD.error("invalid")

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from gerbang_sidecar.domain.identifiers._digits import parse_digits, reject_all_zeros
 from gerbang_sidecar.domain.identifiers._text import Field
 
-FIELD = Field("nib", "NIB", "NIB")
+FIELD = Field("nib")
 NIB_LENGTH = 13
 
 

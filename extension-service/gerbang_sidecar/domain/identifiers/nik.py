@@ -14,11 +14,12 @@ from dataclasses import dataclass
 from stdnum.exceptions import InvalidComponent, InvalidFormat, InvalidLength, ValidationError
 from stdnum.id import nik as stdnum_nik
 
-from gerbang_sidecar.domain.identifiers._text import Field, mask, prepare, strip_separators
+from gerbang_sidecar.domain.identifiers._text import Field, prepare, strip_separators
 from gerbang_sidecar.domain.identifiers.errors import IdentifierError
 from gerbang_sidecar.domain.identifiers.sex import Sex
+from gerbang_sidecar.domain.masking import mask
 
-FIELD = Field("nik", "NIK", "NIK")
+FIELD = Field("nik")
 NIK_LENGTH = 16
 _FEMALE_DAY_OFFSET = 40
 # python-stdnum 2.2's id/loc table lacks Kalimantan Utara (65, since 2012) and the Papua codes
@@ -58,15 +59,13 @@ def parse_nik(raw: str | None, *, today: dt.date | None = None) -> Nik:
     except InvalidLength:
         raise _length_error() from None
     except InvalidFormat:
-        raise FIELD.error(
-            "format", "NIK hanya boleh berisi angka.", "NIK may contain digits only."
-        ) from None
+        raise FIELD.error("format") from None
     except InvalidComponent:
         _raise_birth_date_error_if_bad(digits)
         if digits[:2] not in _PROVINCES_MISSING_FROM_STDNUM:
             raise _region_error() from None
     except ValidationError:
-        raise FIELD.error("invalid", "NIK tidak valid.", "The NIK is not valid.") from None
+        raise FIELD.error("invalid") from None
 
     if digits[2:4] == "00" or digits[4:6] == "00":
         raise _region_error()
@@ -96,23 +95,15 @@ def _raise_birth_date_error_if_bad(digits: str) -> None:
 
 
 def _region_error() -> IdentifierError:
-    return FIELD.error(
-        "region",
-        "Kode wilayah pada NIK tidak dikenal. Periksa kembali 6 digit pertama NIK.",
-        "The region code in the NIK is unknown. Please check the first 6 digits.",
-    )
+    return FIELD.error("region")
 
 
 def _length_error() -> IdentifierError:
-    return FIELD.error("length", "NIK harus 16 digit.", "NIK must be 16 digits.")
+    return FIELD.error("length")
 
 
 def _birth_date_error() -> IdentifierError:
-    return FIELD.error(
-        "birth_date",
-        "Tanggal lahir pada NIK tidak valid (digit ke-7 sampai ke-12).",
-        "The birth date in the NIK is not valid (digits 7 to 12).",
-    )
+    return FIELD.error("birth_date")
 
 
 def check_birth_date_matches_nik(birth_date: dt.date, nik: Nik) -> IdentifierError | None:
@@ -128,8 +119,4 @@ def check_birth_date_matches_nik(birth_date: dt.date, nik: Nik) -> IdentifierErr
         nik.birth_date.year % 100,
     ):
         return None
-    return IdentifierError(
-        "birth_date.nik_mismatch",
-        "Tanggal Lahir tidak sesuai dengan NIK.",
-        "The date of birth does not match the NIK.",
-    )
+    return IdentifierError("birth_date.nik_mismatch")

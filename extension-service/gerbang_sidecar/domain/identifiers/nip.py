@@ -11,12 +11,13 @@ import datetime as dt
 from dataclasses import dataclass
 
 from gerbang_sidecar.domain.identifiers._digits import parse_digits
-from gerbang_sidecar.domain.identifiers._text import Field, mask
+from gerbang_sidecar.domain.identifiers._text import Field
 from gerbang_sidecar.domain.identifiers.errors import IdentifierError
 from gerbang_sidecar.domain.identifiers.nik import Nik
 from gerbang_sidecar.domain.identifiers.sex import Sex
+from gerbang_sidecar.domain.masking import mask
 
-FIELD = Field("nip", "NIP", "NIP")
+FIELD = Field("nip")
 NIP_LENGTH = 18
 _EARLIEST_BIRTH_YEAR = 1900
 _SEX_DIGITS = {"1": Sex.MALE, "2": Sex.FEMALE}
@@ -47,11 +48,7 @@ def parse_nip(raw: str | None, *, today: dt.date | None = None) -> Nip:
     except ValueError:
         birth_date = None
     if birth_date is None or birth_date.year < _EARLIEST_BIRTH_YEAR or birth_date > today:
-        raise FIELD.error(
-            "birth_date",
-            "Tanggal lahir pada NIP tidak valid (digit ke-1 sampai ke-8, format yyyymmdd).",
-            "The birth date in the NIP is not valid (digits 1 to 8, format yyyymmdd).",
-        )
+        raise FIELD.error("birth_date")
 
     year, month = int(digits[8:12]), int(digits[12:14])
     appointed = (year, month)
@@ -59,19 +56,11 @@ def parse_nip(raw: str | None, *, today: dt.date | None = None) -> Nip:
         1 <= month <= 12
         and (birth_date.year, birth_date.month) < appointed <= (today.year, today.month)
     ):
-        raise FIELD.error(
-            "appointment_date",
-            "Bulan pengangkatan pada NIP tidak valid (digit ke-9 sampai ke-14, format yyyymm).",
-            "The appointment month in the NIP is not valid (digits 9 to 14, format yyyymm).",
-        )
+        raise FIELD.error("appointment_date")
 
     sex = _SEX_DIGITS.get(digits[14])
     if sex is None:
-        raise FIELD.error(
-            "sex",
-            "Digit jenis kelamin pada NIP (digit ke-15) harus 1 atau 2.",
-            "The sex digit of the NIP (digit 15) must be 1 or 2.",
-        )
+        raise FIELD.error("sex")
     return Nip(
         value=digits,
         birth_date=birth_date,
@@ -94,15 +83,7 @@ def check_nip_matches_nik(nip: Nip, nik: Nik) -> IdentifierError | None:
         nik_date.month,
         nik_date.year % 100,
     ):
-        return FIELD.error(
-            "nik_birth_date_mismatch",
-            "Tanggal lahir pada NIP tidak sesuai dengan NIK.",
-            "The birth date in the NIP does not match the NIK.",
-        )
+        return FIELD.error("nik_birth_date_mismatch")
     if nip.sex is not nik.sex:
-        return FIELD.error(
-            "nik_sex_mismatch",
-            "Jenis kelamin pada NIP tidak sesuai dengan NIK.",
-            "The sex in the NIP does not match the NIK.",
-        )
+        return FIELD.error("nik_sex_mismatch")
     return None

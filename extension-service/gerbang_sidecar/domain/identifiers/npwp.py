@@ -21,14 +21,14 @@ from gerbang_sidecar.domain.identifiers._digits import reject_all_zeros
 from gerbang_sidecar.domain.identifiers._text import (
     Field,
     is_ascii_digits,
-    mask,
     prepare,
     strip_separators,
 )
 from gerbang_sidecar.domain.identifiers.errors import IdentifierError
 from gerbang_sidecar.domain.identifiers.nik import parse_nik
+from gerbang_sidecar.domain.masking import mask
 
-FIELD = Field("npwp", "NPWP", "NPWP")
+FIELD = Field("npwp")
 _LEGACY_LENGTH = 15
 _CURRENT_LENGTH = 16
 
@@ -79,30 +79,18 @@ def parse_npwp(raw: str | None) -> Npwp:
     try:
         value = stdnum_npwp.validate(digits)
     except InvalidLength:
-        raise FIELD.error(
-            "length", "NPWP harus 15 atau 16 digit.", "NPWP must be 15 or 16 digits."
-        ) from None
+        raise FIELD.error("length") from None
     except InvalidFormat:
-        raise FIELD.error(
-            "format", "NPWP hanya boleh berisi angka.", "NPWP may contain digits only."
-        ) from None
+        raise FIELD.error("format") from None
     except InvalidChecksum:
-        raise FIELD.error(
-            "checksum",
-            "NPWP tidak valid: digit pemeriksanya tidak sesuai. Periksa kembali nomor Anda.",
-            "The NPWP is not valid: its check digit does not match. Please check the number.",
-        ) from None
+        raise FIELD.error("checksum") from None
     except InvalidComponent:
         raise _nik_error() from None
     except ValidationError:
-        raise FIELD.error("invalid", "NPWP tidak valid.", "The NPWP is not valid.") from None
+        raise FIELD.error("invalid") from None
     reject_all_zeros(value, FIELD)
     return Npwp(value=value)
 
 
 def _nik_error() -> IdentifierError:
-    return FIELD.error(
-        "nik",
-        "NPWP 16 digit ini berupa NIK yang tidak valid.",
-        "This 16-digit NPWP is a NIK that is not valid.",
-    )
+    return FIELD.error("nik")

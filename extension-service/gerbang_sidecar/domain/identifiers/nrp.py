@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from gerbang_sidecar.domain.identifiers._digits import parse_digits, reject_all_zeros
-from gerbang_sidecar.domain.identifiers._text import Field, mask
+from gerbang_sidecar.domain.identifiers._text import Field
+from gerbang_sidecar.domain.masking import mask
 
-FIELD = Field("nrp", "NRP", "NRP")
+FIELD = Field("nrp")
 NRP_LENGTH = 8
 
 

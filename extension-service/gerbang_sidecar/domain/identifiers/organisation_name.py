@@ -17,7 +17,7 @@ from gerbang_sidecar.domain.identifiers._text import (
     too_long,
 )
 
-FIELD = Field("organisation_name", "Nama Perusahaan", "Company name")
+FIELD = Field("organisation_name")
 MIN_LENGTH = 2
 MAX_LENGTH = 200
 _PUNCTUATION = " .,&'()-/"
@@ -34,15 +34,7 @@ def parse_organisation_name(raw: str | None) -> OrganisationName:
     if len(text) > MAX_LENGTH:
         raise too_long(FIELD, MAX_LENGTH)
     if not all(ch in _PUNCTUATION or "0" <= ch <= "9" or is_latin_letter(ch) for ch in text):
-        raise FIELD.error(
-            "chars",
-            "Nama Perusahaan hanya boleh berisi huruf, angka, spasi dan tanda . , & ' ( ) - /",
-            "The company name may contain only letters, digits, spaces and . , & ' ( ) - /",
-        )
+        raise FIELD.error("chars")
     if len(text) < MIN_LENGTH or not any(is_latin_letter(ch) for ch in text):
-        raise FIELD.error(
-            "too_short",
-            f"Nama Perusahaan minimal {MIN_LENGTH} karakter dan harus berisi huruf.",
-            f"The company name must have at least {MIN_LENGTH} characters, including letters.",
-        )
+        raise FIELD.error("too_short", min=MIN_LENGTH)
     return OrganisationName(value=text)

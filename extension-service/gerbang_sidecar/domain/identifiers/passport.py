@@ -5,10 +5,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from gerbang_sidecar.domain.identifiers._text import Field, mask, prepare, strip_separators
+from gerbang_sidecar.domain.identifiers._text import Field, prepare, strip_separators
 from gerbang_sidecar.domain.identifiers.errors import IdentifierError
+from gerbang_sidecar.domain.masking import mask
 
-FIELD = Field("passport", "Nomor Paspor", "Passport number")
+FIELD = Field("passport")
 INDONESIA = "ID"
 _MAX_LENGTH = 9
 _INDONESIAN_RE = re.compile(r"[A-Z]{1,2}[0-9]{6,7}")
@@ -37,25 +38,12 @@ def parse_passport(raw: str | None, *, issuing_country: str = INDONESIA) -> Pass
     """Indonesian passports have 1-2 letters and 6-7 digits; others 6-9 letters or digits."""
     country = (issuing_country or "").strip().upper()
     if not _COUNTRY_RE.fullmatch(country):
-        raise IdentifierError(
-            "passport_country.invalid",
-            "Negara Penerbit Paspor tidak valid.",
-            "The passport's issuing country is not valid.",
-        )
+        raise IdentifierError("passport_country.invalid")
     compact = strip_separators(prepare(raw, FIELD, _MAX_LENGTH))
     number = compact.upper() if compact.isascii() else compact
     if country == INDONESIA:
         if not _INDONESIAN_RE.fullmatch(number):
-            raise FIELD.error(
-                "format",
-                "Nomor Paspor Indonesia terdiri dari 1–2 huruf diikuti 6–7 angka, mis. X1234567.",
-                "An Indonesian passport number is 1–2 letters followed by 6–7 digits, "
-                "e.g. X1234567.",
-            )
+            raise FIELD.error("format", key="passport.format_indonesian")
     elif not _FOREIGN_RE.fullmatch(number):
-        raise FIELD.error(
-            "format",
-            "Nomor Paspor terdiri dari 6–9 huruf atau angka.",
-            "A passport number is 6–9 letters or digits.",
-        )
+        raise FIELD.error("format")
     return Passport(number=number, issuing_country=country)

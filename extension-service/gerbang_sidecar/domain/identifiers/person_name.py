@@ -18,7 +18,7 @@ from gerbang_sidecar.domain.identifiers._text import (
     too_long,
 )
 
-FIELD = Field("person_name", "Nama Lengkap", "Full name")
+FIELD = Field("person_name")
 MIN_LETTERS = 2
 MAX_LENGTH = 100
 
@@ -51,35 +51,15 @@ def parse_person_name(raw: str | None) -> PersonName:
     if len(text) > MAX_LENGTH:
         raise too_long(FIELD, MAX_LENGTH)
     if _has_title(text):
-        raise FIELD.error(
-            "title",
-            "Tulis Nama Lengkap tanpa gelar (mis. Dr, Ir, S.H., H., Hj., Prof).",
-            "Write the full name without titles or degrees (e.g. Dr, Ir, S.H., H., Hj., Prof).",
-        )
+        raise FIELD.error("title")
     if any("0" <= ch <= "9" or ch.isdigit() for ch in text):
-        raise FIELD.error(
-            "digits",
-            "Nama Lengkap tidak boleh berisi angka.",
-            "The full name must not contain digits.",
-        )
+        raise FIELD.error("digits")
     if "." in text or "," in text:
-        raise FIELD.error(
-            "punctuation",
-            "Nama Lengkap tidak boleh berisi tanda titik (.) atau koma (,).",
-            "The full name must not contain a full stop (.) or a comma (,).",
-        )
+        raise FIELD.error("punctuation")
     if not all(ch in " '" or is_latin_letter(ch) for ch in text):
-        raise FIELD.error(
-            "chars",
-            "Nama Lengkap hanya boleh berisi huruf, spasi dan tanda petik (').",
-            "The full name may contain only letters, spaces and apostrophes (').",
-        )
+        raise FIELD.error("chars")
     if sum(1 for ch in text if ch != " " and ch != "'") < MIN_LETTERS:
-        raise FIELD.error(
-            "too_short",
-            f"Nama Lengkap minimal {MIN_LETTERS} huruf.",
-            f"The full name must have at least {MIN_LETTERS} letters.",
-        )
+        raise FIELD.error("too_short", min=MIN_LETTERS)
     return PersonName(value=text)
 
 

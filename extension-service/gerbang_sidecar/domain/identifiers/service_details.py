@@ -13,9 +13,9 @@ from gerbang_sidecar.domain.identifiers._text import (
     too_long,
 )
 
-UNIT_ORGANISASI = Field("unit_organisasi", "Unit Organisasi", "Organisational unit")
-JABATAN = Field("jabatan", "Jabatan", "Position")
-PROVINSI = Field("provinsi", "Provinsi", "Province")
+UNIT_ORGANISASI = Field("unit_organisasi")
+JABATAN = Field("jabatan")
+PROVINSI = Field("provinsi")
 MAX_LENGTH = 100
 
 
@@ -36,9 +36,5 @@ def _parse_letters_digits_spaces(raw: str | None, field: Field) -> str:
     if len(text) > MAX_LENGTH:
         raise too_long(field, MAX_LENGTH)
     if not all(ch == " " or "0" <= ch <= "9" or is_latin_letter(ch) for ch in text):
-        raise field.error(
-            "chars",
-            f"{field.label_id} hanya boleh berisi huruf, angka dan spasi.",
-            f"{field.label_en} may contain only letters, digits and spaces.",
-        )
+        raise field.error("chars", key="field.letters_digits_spaces")
     return text

@@ -9,10 +9,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from gerbang_sidecar.domain.identifiers._text import Field, mask, prepare, strip_separators
+from gerbang_sidecar.domain.identifiers._text import Field, prepare, strip_separators
 from gerbang_sidecar.domain.identifiers.errors import IdentifierError
+from gerbang_sidecar.domain.masking import mask
 
-FIELD = Field("sid", "SID", "SID")
+FIELD = Field("sid")
 SID_LENGTH = 15
 INDIVIDUAL_INVESTOR_TYPE = "ID"
 _SID_RE = re.compile(r"([A-Z]{2})([DF])([0-9]{12})")
@@ -53,15 +54,11 @@ def parse_sid(raw: str | None) -> Sid:
         raise _format_error()
     value = compact.upper()
     if len(value) != SID_LENGTH:
-        raise FIELD.error("length", "SID harus 15 karakter.", "SID must be 15 characters.")
+        raise FIELD.error("length")
     if not _SID_RE.fullmatch(value):
         raise _format_error()
     return Sid(value=value)
 
 
 def _format_error() -> IdentifierError:
-    return FIELD.error(
-        "format",
-        "Format SID tidak valid: 2 huruf jenis investor, D atau F, lalu 12 angka.",
-        "The SID format is not valid: 2 letters for the investor type, D or F, then 12 digits.",
-    )
+    return FIELD.error("format")

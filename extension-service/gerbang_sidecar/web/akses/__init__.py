@@ -1,13 +1,13 @@
-"""AKSes portal pages owned by the sidecar: registration wizard (A1–A5, C2), Beranda and the
-eASY page (A8). One ``init_app`` so the app factory wires the whole portal with one line."""
+"""AKSes portal pages owned by the sidecar: registration (A1–A5, C2), Beranda and eASY (A8),
+forgot password (A7) and the legacy members' email (A6)."""
 
 from __future__ import annotations
 
 from flask import Flask
 
-from gerbang_sidecar.web.akses import portal, registration
+from gerbang_sidecar.web.akses import beranda, forgot_password, legacy_members, registration
 
 
 def init_app(app: Flask) -> None:
-    registration.init_app(app)
-    portal.init_app(app)
+    for pages in (registration, beranda, forgot_password, legacy_members):
+        pages.init_app(app)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -20,7 +20,6 @@ from flask import (
     Blueprint,
     Flask,
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -32,35 +31,30 @@ from flask.typing import ResponseReturnValue
 from flask_wtf import FlaskForm
 from wtforms import StringField
 
-from gerbang_sidecar.adapters.keycloak import get_keycloak_users
-from gerbang_sidecar.adapters.registries import get_registries
-from gerbang_sidecar.adapters.storage import get_storage
-from gerbang_sidecar.domain.akses_registration import FIELDS, RegistrationType
+from gerbang_sidecar.domain.akses.registration_form import FIELDS, RegistrationType
 from gerbang_sidecar.domain.throttle import TooEarly
-from gerbang_sidecar.services.akses_registration import (
+from gerbang_sidecar.services.akses.registration import AksesRegistration
+from gerbang_sidecar.services.akses.registration.results import (
     AccountAlreadyActive,
     Activated,
     ActivationInProgress,
-    AksesRegistrationService,
-    AksesRegistrationSettings,
     AlreadyActivated,
     AlreadyRegistered,
     Confirmation,
     FormData,
     FormErrors,
     Resent,
-    TemporaryProblem,
     ThankYou,
 )
+from gerbang_sidecar.services.results import TemporaryProblem
+from gerbang_sidecar.web.context import services
 from gerbang_sidecar.web.errors import temporary_problem
 from gerbang_sidecar.web.forms import add_identifier_error, form_page
-from gerbang_sidecar.web.i18n import get_locale
 from gerbang_sidecar.web.layout import use_portal
+from gerbang_sidecar.web.locale import get_locale
 from gerbang_sidecar.web.rate_limit import rate_limited
 
 REALM = "akses"
-EXTENSION = "gerbang_akses_registration"
-CLOCK = "gerbang_akses_registration_clock"
 SESSION_KEY = "akses_registration"
 # Times on the thank-you page are for people in Indonesia; WIB is the capital's zone.
 DISPLAY_ZONE = ZoneInfo("Asia/Jakarta")
@@ -115,28 +109,13 @@ INPUT_ATTRS: Mapping[str, dict[str, str]] = {
 }
 
 
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
+def _service() -> AksesRegistration:
+    return services().akses_registration
 
 
-def _clock() -> datetime:
-    """The service's clock, so "available at" on the page agrees with the server's refusal."""
-    return current_app.extensions.get(CLOCK, _utc_now)()
-
-
-def get_registration_service(app: Flask | None = None) -> AksesRegistrationService:
-    """One service per app, built on first use (tests put their own, and a clock under
-    ``CLOCK``, in ``app.extensions``)."""
-    app = app or current_app
-    service = app.extensions.get(EXTENSION)
-    if service is None:
-        settings = app.config["GERBANG"]
-        service = AksesRegistrationService(
-            get_storage(app).session_factory, get_keycloak_users(app), get_registries(app),
-            lambda: app.extensions.get(CLOCK, _utc_now)(),
-            AksesRegistrationSettings(public_url=settings.public_url))
-        app.extensions[EXTENSION] = service
-    return service
+def _now() -> datetime:
+    """The services' clock, so "available at" on the page agrees with the server's refusal."""
+    return services().clock()
 
 
 def _type_or_404(raw: str) -> RegistrationType:
@@ -161,8 +140,8 @@ def _render_form(kind: RegistrationType, form: RegistrationForm, *, status: int 
     page = {"kind": kind, "fields": FIELDS[kind], "labels": LABELS[kind],
             "input_attrs": INPUT_ATTRS, **context}
     if outage:  # 503, every typed value kept (X5)
-        return temporary_problem("akses/register_form.html", form=form, **page)
-    body, code = form_page("akses/register_form.html", form, **page)
+        return temporary_problem("akses/registration/form.html", form=form, **page)
+    body, code = form_page("akses/registration/form.html", form, **page)
     return body, status or code
 
 
@@ -172,7 +151,7 @@ def _render_form(kind: RegistrationType, form: RegistrationForm, *, status: int 
 @bp.get("")
 def choose() -> ResponseReturnValue:
     use_portal(REALM)
-    return render_template("akses/register_choose.html", types=list(RegistrationType))
+    return render_template("akses/registration/choose.html", types=list(RegistrationType))
 
 
 @bp.route("/<kind>", methods=["GET", "POST"])
@@ -187,28 +166,26 @@ def form(kind: str) -> ResponseReturnValue:
         return _render_form(registration_type, reg_form)
     submitted = {"type": registration_type.value,
                  **{name: reg_form[name].data or "" for name in FIELDS[registration_type]}}
-    result = get_registration_service().check(submitted, get_locale())
+    result = _service().check(submitted, get_locale())
     if isinstance(result, FormErrors):
         for name, error in result.errors.items():
             if name in FIELDS[registration_type]:
                 add_identifier_error(reg_form, error, name)
         return _render_form(registration_type, reg_form)
     if isinstance(result, AlreadyRegistered):
-        return _render_form(registration_type, reg_form, status=409,
-                            already_registered=result.message(get_locale()))
+        return _render_form(registration_type, reg_form, status=409, already_registered=True)
     if isinstance(result, TemporaryProblem):
         return _render_form(registration_type, reg_form, outage=True)
     assert isinstance(result, Confirmation)
     session[SESSION_KEY] = result.token
-    return render_template("akses/register_confirm.html", confirmation=result,
-                           type_label=result.type_label(get_locale()))
+    return render_template("akses/registration/confirm.html", confirmation=result)
 
 
 def _show_form(kind: RegistrationType) -> ResponseReturnValue:
     """A fresh form, or with ``?kembali=1`` the pending registration's form as typed (A5)."""
     reg_form = RegistrationForm(formdata=None)
     if request.args.get("kembali") and (token := _token()):
-        edited = get_registration_service().edit(token)
+        edited = _service().edit(token)
         if isinstance(edited, AlreadyActivated | ActivationInProgress):
             return redirect(url_for(".thank_you"))
         if isinstance(edited, FormData):
@@ -226,16 +203,15 @@ def activate() -> ResponseReturnValue:
     token = _token()
     if token is None:
         return _start_again()
-    result = get_registration_service().activate(token)
+    result = _service().activate(token)
     if isinstance(result, Activated | ActivationInProgress):
         # A double click lands here twice: both go to the one account's thank-you page.
         return redirect(url_for(".thank_you"))
     if isinstance(result, AlreadyRegistered):
-        return render_template("akses/register_refused.html",
-                               message=result.message(get_locale())), 409
+        return render_template("akses/registration/refused.html"), 409
     if isinstance(result, TemporaryProblem):
         # The registration is pending again: the same data can be activated once it's back.
-        return render_template("akses/register_retry.html", temporary_problem=True), 503
+        return render_template("akses/registration/retry.html", temporary_problem=True), 503
     return _start_again()
 
 
@@ -245,9 +221,9 @@ def thank_you() -> ResponseReturnValue:
     token = _token()
     if token is None:
         return _start_again()
-    result = get_registration_service().thank_you(token)
+    result = _service().thank_you(token)
     if isinstance(result, ActivationInProgress):
-        return render_template("akses/register_wait.html"), 202
+        return render_template("akses/registration/wait.html"), 202
     if not isinstance(result, ThankYou):
         return _start_again()
     return _thank_you_page(result.name, result.email_sent, result.resend_available_at)
@@ -255,9 +231,9 @@ def thank_you() -> ResponseReturnValue:
 
 def _thank_you_page(name: str, email_sent: bool, available_at: datetime, *,
                     status: int = 200, **context: Any) -> ResponseReturnValue:
-    seconds_left = (available_at - _clock()).total_seconds()
+    seconds_left = (available_at - _now()).total_seconds()
     return render_template(
-        "akses/register_thanks.html", name=name, email_sent=email_sent,
+        "akses/registration/thanks.html", name=name, email_sent=email_sent,
         resend_at=available_at.astimezone(DISPLAY_ZONE).strftime("%H:%M"),
         minutes_left=max(0, math.ceil(seconds_left / 60)), **context), status
 
@@ -269,7 +245,7 @@ def resend() -> ResponseReturnValue:
     token = _token()
     if token is None:
         return _start_again()
-    service = get_registration_service()
+    service = _service()
     result = service.resend(token)
     if isinstance(result, Resent):
         flash("reg.flash.resent", "success")
@@ -294,5 +270,3 @@ def resend() -> ResponseReturnValue:
 def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
 
-
-__all__ = ["bp", "get_registration_service", "init_app"]

@@ -1,0 +1,3 @@
+from gerbang_sidecar.cli import main
+
+raise SystemExit(main())

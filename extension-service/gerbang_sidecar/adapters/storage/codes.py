@@ -1,0 +1,83 @@
+"""One-time codes (A6, B2): only their HMAC is stored; attempts are counted atomically."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from gerbang_sidecar.adapters.storage.models import OneTimeCode
+
+
+class SqlOneTimeCodes:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def latest(self, *, purpose: str, realm: str, subject: str) -> OneTimeCode | None:
+        return self._session.scalars(
+            select(OneTimeCode)
+            .where(OneTimeCode.purpose == purpose, OneTimeCode.realm == realm,
+                   OneTimeCode.subject == subject)
+            .order_by(OneTimeCode.created_at.desc(), OneTimeCode.id.desc())
+            .limit(1)
+        ).first()
+
+    def issued_since(self, *, purpose: str, realm: str, subject: str,
+                     since: datetime) -> list[datetime]:
+        return list(self._session.scalars(
+            select(OneTimeCode.created_at).where(
+                OneTimeCode.purpose == purpose, OneTimeCode.realm == realm,
+                OneTimeCode.subject == subject, OneTimeCode.created_at > since,
+            )
+        ))
+
+    def replace_active(self, *, purpose: str, realm: str, subject: str, channel: str,
+                       destination: str, code_hash: bytes, salt: bytes, max_attempts: int,
+                       now: datetime, expires_at: datetime) -> OneTimeCode | None:
+        row = OneTimeCode(purpose=purpose, realm=realm, subject=subject, channel=channel,
+                          destination=destination, code_hash=code_hash, salt=salt,
+                          status="active", attempts=0, max_attempts=max_attempts,
+                          created_at=now, expires_at=expires_at)
+        try:
+            # The unique "one active code" index decides between racing requests; the
+            # savepoint keeps the caller's transaction usable when this one loses.
+            with self._session.begin_nested():
+                self._session.execute(
+                    update(OneTimeCode)
+                    .where(OneTimeCode.purpose == purpose, OneTimeCode.realm == realm,
+                           OneTimeCode.subject == subject, OneTimeCode.status == "active")
+                    .values(status="superseded", resolved_at=now)
+                    .execution_options(synchronize_session=False)
+                )
+                self._session.add(row)
+                self._session.flush()
+        except IntegrityError:
+            return None
+        return row
+
+    def take_attempt(self, code_id: int, now: datetime) -> int | None:
+        result = self._session.execute(
+            update(OneTimeCode)
+            .where(OneTimeCode.id == code_id, OneTimeCode.status == "active",
+                   OneTimeCode.attempts < OneTimeCode.max_attempts,
+                   OneTimeCode.expires_at > now)
+            .values(attempts=OneTimeCode.attempts + 1)
+            .execution_options(synchronize_session=False)
+        )
+        if not getattr(result, "rowcount", 0):
+            return None
+        return self._session.scalar(select(OneTimeCode.attempts).where(OneTimeCode.id == code_id))
+
+    def resolve(self, code_id: int, status: str, now: datetime) -> bool:
+        result = self._session.execute(
+            update(OneTimeCode)
+            .where(OneTimeCode.id == code_id, OneTimeCode.status == "active")
+            .values(status=status, resolved_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        return bool(getattr(result, "rowcount", 0))
+
+    def status_of(self, code_id: int) -> str | None:
+        return self._session.scalar(select(OneTimeCode.status).where(OneTimeCode.id == code_id))

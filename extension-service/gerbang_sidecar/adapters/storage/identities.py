@@ -1,0 +1,69 @@
+"""Identity records: personal identifiers claimed in a realm, encrypted, blind-indexed (X3).
+
+The unique (realm, kind, blind_index) lets registration refuse a second account with the same
+NIK / SID / passport / email / phone without ever decrypting a row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import and_, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from gerbang_sidecar.adapters.storage.crypto import keys_of
+from gerbang_sidecar.adapters.storage.models import IDENTIFIER_KINDS, IdentityRecord
+from gerbang_sidecar.ports.storage import DuplicateIdentifier
+
+
+class SqlIdentityRecords:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+        self._index = keys_of(session).blind_index
+
+    def add(self, *, realm: str, kind: str, value: str, created_at: datetime,
+            subject_id: str | None = None) -> IdentityRecord:
+        if kind not in IDENTIFIER_KINDS:
+            raise ValueError(f"unknown identifier kind {kind!r}")
+        record = IdentityRecord(
+            realm=realm, kind=kind, value=value, subject_id=subject_id, created_at=created_at,
+            blind_index=self._index.compute(kind, value),
+        )
+        # A savepoint keeps the caller's transaction usable after a duplicate.
+        try:
+            with self._session.begin_nested():
+                self._session.add(record)
+        except IntegrityError:
+            raise DuplicateIdentifier(kind) from None
+        return record
+
+    def find(self, *, realm: str, kind: str, value: str) -> IdentityRecord | None:
+        return self._session.scalars(
+            select(IdentityRecord).where(
+                IdentityRecord.realm == realm,
+                IdentityRecord.kind == kind,
+                IdentityRecord.blind_index == self._index.compute(kind, value),
+            )
+        ).one_or_none()
+
+    def exists(self, *, realm: str, kind: str, value: str) -> bool:
+        return self.find(realm=realm, kind=kind, value=value) is not None
+
+    def any_exists(self, *, realm: str, pairs: Sequence[tuple[str, str]]) -> bool:
+        if not pairs:
+            return False
+        wanted = or_(*(and_(IdentityRecord.kind == kind,
+                            IdentityRecord.blind_index == self._index.compute(kind, value))
+                       for kind, value in pairs))
+        return self._session.scalar(
+            select(IdentityRecord.id).where(IdentityRecord.realm == realm, wanted).limit(1)
+        ) is not None
+
+    def of_subject(self, *, realm: str, subject_id: str) -> Sequence[IdentityRecord]:
+        return self._session.scalars(
+            select(IdentityRecord)
+            .where(IdentityRecord.realm == realm, IdentityRecord.subject_id == subject_id)
+            .order_by(IdentityRecord.id)
+        ).all()

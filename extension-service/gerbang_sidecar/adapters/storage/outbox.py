@@ -1,0 +1,114 @@
+"""The outbox table: side effects queued in the business transaction, claimed by workers.
+
+A claim is one committed UPDATE that moves due messages from ``pending`` to ``in_flight``
+under a fresh token: ``FOR UPDATE SKIP LOCKED`` on PostgreSQL (concurrent workers skip each
+other's rows), while SQLite serialises writers; the UPDATE re-checks the status either way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from gerbang_sidecar.adapters.storage.models import OutboxMessage
+
+
+class SqlOutbox:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def enqueue(self, *, kind: str, payload: dict[str, Any], idempotency_key: str,
+                now: datetime, not_before: datetime | None = None) -> bool:
+        values = {
+            "kind": kind, "idempotency_key": idempotency_key, "payload": payload,
+            "status": "pending", "attempts": 0, "created_at": now,
+            "next_attempt_at": not_before or now,
+        }
+        dialect = self._session.get_bind().dialect.name
+        insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}.get(dialect)
+        if insert is None:
+            raise NotImplementedError(f"outbox does not support {dialect}")
+        statement = insert(OutboxMessage).values(**values).on_conflict_do_nothing(
+            index_elements=["idempotency_key"]
+        )
+        result = self._session.execute(statement)
+        return bool(getattr(result, "rowcount", 0))
+
+    def get(self, idempotency_key: str) -> OutboxMessage | None:
+        return self._session.scalars(
+            select(OutboxMessage).where(OutboxMessage.idempotency_key == idempotency_key)
+        ).one_or_none()
+
+    def claim(self, *, token: str, kinds: Sequence[str], now: datetime, lease_until: datetime,
+              limit: int) -> list[OutboxMessage]:
+        due = (
+            select(OutboxMessage.id)
+            .where(OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= now,
+                   OutboxMessage.kind.in_(sorted(kinds)))
+            .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+            .limit(limit)
+            # Rendered on PostgreSQL only: concurrent workers skip each other's rows.
+            .with_for_update(skip_locked=True)
+            .scalar_subquery()
+        )
+        self._session.execute(
+            update(OutboxMessage)
+            # Re-checking the status makes the claim safe even where the subquery could not
+            # lock (the UPDATE itself is atomic).
+            .where(OutboxMessage.id.in_(due), OutboxMessage.status == "pending")
+            .values(status="in_flight", claim_token=token, claimed_at=now,
+                    claim_expires_at=lease_until, attempts=OutboxMessage.attempts + 1)
+            .execution_options(synchronize_session=False)
+        )
+        return list(self._session.scalars(
+            select(OutboxMessage).where(OutboxMessage.claim_token == token)
+            .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+        ))
+
+    def finish(self, *, message_id: int, token: str, status: str, error: str | None,
+               now: datetime, next_attempt_at: datetime | None = None) -> bool:
+        values: dict[str, Any] = {"status": status, "last_error": error,
+                                  "claim_token": None, "claim_expires_at": None}
+        if status == "sent":
+            # The payload may hold a code or an address; it has done its job.
+            values.update(sent_at=now, payload=None)
+        if next_attempt_at is not None:
+            values["next_attempt_at"] = next_attempt_at
+        result = self._session.execute(
+            update(OutboxMessage)
+            # Only the holder of the claim may record the outcome.
+            .where(OutboxMessage.id == message_id, OutboxMessage.claim_token == token,
+                   OutboxMessage.status == "in_flight")
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        )
+        return bool(getattr(result, "rowcount", 0))
+
+    def expired_claims(self, *, kinds: Sequence[str], now: datetime) -> list[OutboxMessage]:
+        return list(self._session.scalars(
+            select(OutboxMessage)
+            .where(OutboxMessage.status == "in_flight",
+                   OutboxMessage.claim_expires_at <= now,
+                   OutboxMessage.kind.in_(sorted(kinds)))
+            .with_for_update(skip_locked=True)
+        ))
+
+    def release_expired(self, message_id: int, *, status: str, now: datetime,
+                        error: str | None) -> None:
+        values: dict[str, Any] = {"status": status, "claim_token": None,
+                                  "claim_expires_at": None}
+        if status == "pending":
+            values["next_attempt_at"] = now
+        else:
+            values["last_error"] = error
+        self._session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id == message_id, OutboxMessage.status == "in_flight")
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        )

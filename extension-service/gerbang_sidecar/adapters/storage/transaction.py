@@ -1,0 +1,50 @@
+"""The repositories of one database transaction (the ``Transaction`` port)."""
+
+from __future__ import annotations
+
+from functools import cached_property
+
+from sqlalchemy.orm import Session
+
+from gerbang_sidecar.adapters.storage.akses_registrations import SqlAksesRegistrations
+from gerbang_sidecar.adapters.storage.audit import SqlAuditTrail
+from gerbang_sidecar.adapters.storage.codes import SqlOneTimeCodes
+from gerbang_sidecar.adapters.storage.identities import SqlIdentityRecords
+from gerbang_sidecar.adapters.storage.outbox import SqlOutbox
+from gerbang_sidecar.adapters.storage.password_resets import SqlPasswordResets
+from gerbang_sidecar.adapters.storage.rate_limits import SqlRateLimits
+
+
+class SqlTransaction:
+    """Repositories are made on first use, all on the one session."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    @cached_property
+    def identities(self) -> SqlIdentityRecords:
+        return SqlIdentityRecords(self.session)
+
+    @cached_property
+    def audit(self) -> SqlAuditTrail:
+        return SqlAuditTrail(self.session)
+
+    @cached_property
+    def outbox(self) -> SqlOutbox:
+        return SqlOutbox(self.session)
+
+    @cached_property
+    def codes(self) -> SqlOneTimeCodes:
+        return SqlOneTimeCodes(self.session)
+
+    @cached_property
+    def akses_registrations(self) -> SqlAksesRegistrations:
+        return SqlAksesRegistrations(self.session)
+
+    @cached_property
+    def password_resets(self) -> SqlPasswordResets:
+        return SqlPasswordResets(self.session)
+
+    @cached_property
+    def rate_limits(self) -> SqlRateLimits:
+        return SqlRateLimits(self.session)

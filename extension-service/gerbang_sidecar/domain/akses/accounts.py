@@ -1,0 +1,51 @@
+"""What an eligible AKSes registration becomes in Keycloak (A1, A8), pure: its roles, its
+profile attributes and the identifiers recorded against duplicates."""
+
+from __future__ import annotations
+
+from gerbang_sidecar.domain.akses.registration_form import RegistrationData, RegistrationType
+
+ROLE_INVESTOR = "investor"
+ROLE_REGISTERED_USER = "registered-user"
+ROLE_EASY_SHAREHOLDER = "easy-shareholder"
+
+
+def roles_for(data: RegistrationData) -> tuple[str, ...]:
+    """A1 and A8: investors by SID; eASY only for local individuals holding a SID."""
+    if data.type is RegistrationType.INDIVIDU_LOKAL:
+        if data.sid is None:
+            return (ROLE_REGISTERED_USER,)
+        return (ROLE_INVESTOR, ROLE_EASY_SHAREHOLDER)
+    if data.sid is None:
+        raise ValueError("foreign individuals and institutions register only with a SID")
+    return (ROLE_INVESTOR,)
+
+
+def keycloak_attributes(data: RegistrationData) -> dict[str, str]:
+    """The realm's user-profile attributes (realm-config/akses/user-profile.json)."""
+    attributes = {"investorType": data.type.value, "phoneNumber": data.phone,
+                  "phoneNumberVerified": "false"}
+    for name in ("nik", "passport", "sid"):
+        value = getattr(data, name)
+        if value is not None:
+            attributes[name] = value
+    return attributes
+
+
+def identifiers_of(data: RegistrationData) -> list[tuple[str, str]]:
+    """(kind, canonical value) pairs recorded as identity records and checked for duplicates.
+
+    Emails compare case-insensitively (A2: an email is a username), so the lower-cased
+    address is the key; the others are already canonical (digits, upper case, E.164).
+    """
+    pairs = [("nik", data.nik), ("passport", data.passport), ("sid", data.sid),
+             ("email", data.email.lower()), ("phone", data.phone)]
+    return [(kind, value) for kind, value in pairs if value is not None]
+
+
+def checks_made(data: RegistrationData) -> tuple[str, ...]:
+    """Which registry verifications an eligible registration passed (for the audit, X4)."""
+    if data.type is RegistrationType.INDIVIDU_LOKAL:
+        return ("dukcapil.nik_name", "ksei.broker_email") if data.is_investor \
+            else ("dukcapil.nik_name", "ksei.no_sid")
+    return ("ksei.name", "ksei.broker_email")

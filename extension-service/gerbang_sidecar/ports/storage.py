@@ -1,0 +1,295 @@
+"""The sidecar's own database, as services use it: transactions over repositories.
+
+``Store.transaction()`` opens one transaction and hands out the repositories bound to it;
+leaving the block commits, an exception rolls back. Whatever the database raises comes out as
+:class:`StorageError`, so services never import the SQL layer. Repositories flush and never
+commit: the transaction decides, so a business change and its outbox message commit together.
+
+Rows come back as read-only records (the protocols below); change them through repository
+methods, which are single conditional statements where concurrent requests could race.
+Implementation: adapters/storage (SQLAlchemy on SQLite or PostgreSQL, identifiers encrypted).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from contextlib import AbstractContextManager
+from datetime import datetime
+from typing import Any, Protocol
+
+
+class StorageError(Exception):
+    """The database failed (unreachable, locked, constraint we did not expect)."""
+
+
+class DuplicateIdentifier(Exception):
+    """The realm already has this identifier (same kind and value)."""
+
+
+# --- records --------------------------------------------------------------------------------
+
+
+class CodeRecord(Protocol):
+    @property
+    def id(self) -> int: ...
+    @property
+    def destination(self) -> str: ...
+    @property
+    def code_hash(self) -> bytes: ...
+    @property
+    def salt(self) -> bytes: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def max_attempts(self) -> int: ...
+    @property
+    def created_at(self) -> datetime: ...
+    @property
+    def expires_at(self) -> datetime: ...
+
+
+class OutboxRecord(Protocol):
+    @property
+    def id(self) -> int: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def payload(self) -> Any: ...
+    @property
+    def idempotency_key(self) -> str: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def attempts(self) -> int: ...
+    @property
+    def next_attempt_at(self) -> datetime: ...
+    @property
+    def last_error(self) -> str | None: ...
+    @property
+    def sent_at(self) -> datetime | None: ...
+
+
+class AuditRecord(Protocol):
+    @property
+    def event_type(self) -> str: ...
+    @property
+    def occurred_at(self) -> datetime: ...
+    @property
+    def realm(self) -> str: ...
+    @property
+    def actor(self) -> str | None: ...
+    @property
+    def subject_id(self) -> str | None: ...
+    @property
+    def details(self) -> dict[str, Any]: ...
+
+
+class AksesRegistrationRecord(Protocol):
+    @property
+    def id(self) -> int: ...
+    @property
+    def registration_type(self) -> str: ...
+    @property
+    def data(self) -> Any: ...
+    @property
+    def locale(self) -> str: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def created_at(self) -> datetime: ...
+    @property
+    def keycloak_user_id(self) -> str | None: ...
+    @property
+    def activation_email_sent_at(self) -> datetime | None: ...
+
+
+class ResetRequestRecord(Protocol):
+    @property
+    def id(self) -> int: ...
+    @property
+    def realm(self) -> str: ...
+    @property
+    def identifier(self) -> str: ...
+    @property
+    def channel(self) -> str: ...
+    @property
+    def locale(self) -> str: ...
+    @property
+    def last_sent_at(self) -> datetime: ...
+    @property
+    def sends(self) -> int: ...
+
+
+class ResetLinkRecord(Protocol):
+    @property
+    def id(self) -> int: ...
+    @property
+    def realm(self) -> str: ...
+    @property
+    def user_id(self) -> str: ...
+    @property
+    def locale(self) -> str: ...
+
+
+# --- repositories ---------------------------------------------------------------------------
+
+
+class IdentityRecords(Protocol):
+    """Personal identifiers claimed in a realm, findable by blind index (X3)."""
+
+    def add(self, *, realm: str, kind: str, value: str, created_at: datetime,
+            subject_id: str | None = None) -> None:
+        """DuplicateIdentifier when the realm has it already (the transaction stays usable)."""
+
+    def exists(self, *, realm: str, kind: str, value: str) -> bool: ...
+
+    def any_exists(self, *, realm: str, pairs: Sequence[tuple[str, str]]) -> bool:
+        """Whether any (kind, value) of ``pairs`` is claimed: one query for all of them."""
+
+
+class AuditTrail(Protocol):
+    """Append-only (X4): there is no way to change or remove an event."""
+
+    def record(self, *, realm: str, event_type: str, occurred_at: datetime,
+               actor: str | None = None, subject_id: str | None = None,
+               details: dict[str, Any] | None = None) -> None: ...
+
+    def last_occurred(self, *, realm: str, event_type: str,
+                      subject_id: str) -> datetime | None: ...
+
+    def of_subject(self, subject_id: str) -> Sequence[AuditRecord]: ...
+
+
+class OutboxQueue(Protocol):
+    def enqueue(self, *, kind: str, payload: dict[str, Any], idempotency_key: str,
+                now: datetime, not_before: datetime | None = None) -> bool:
+        """Add a message unless one with this idempotency key exists. True when added."""
+
+    def get(self, idempotency_key: str) -> OutboxRecord | None: ...
+
+    def claim(self, *, token: str, kinds: Sequence[str], now: datetime, lease_until: datetime,
+              limit: int) -> list[OutboxRecord]:
+        """Move up to ``limit`` due messages of ``kinds`` to in_flight under ``token``; two
+        workers never claim the same message."""
+
+    def finish(self, *, message_id: int, token: str, status: str, error: str | None,
+               now: datetime, next_attempt_at: datetime | None = None) -> bool:
+        """Record the outcome of a claimed message; False when the claim was lost."""
+
+    def expired_claims(self, *, kinds: Sequence[str], now: datetime) -> list[OutboxRecord]:
+        """In-flight messages whose lease ran out (their worker died), locked for this
+        transaction."""
+
+    def release_expired(self, message_id: int, *, status: str, now: datetime,
+                        error: str | None) -> None:
+        """Settle an expired claim: back to pending, or dead with ``error``."""
+
+
+class OneTimeCodes(Protocol):
+    def latest(self, *, purpose: str, realm: str, subject: str) -> CodeRecord | None:
+        """The newest code of the subject, whatever its status (it tells why none is usable)."""
+
+    def issued_since(self, *, purpose: str, realm: str, subject: str,
+                     since: datetime) -> list[datetime]: ...
+
+    def replace_active(self, *, purpose: str, realm: str, subject: str, channel: str,
+                       destination: str, code_hash: bytes, salt: bytes, max_attempts: int,
+                       now: datetime, expires_at: datetime) -> CodeRecord | None:
+        """Supersede the subject's active code and add this one; None when a concurrent
+        request added one a moment ago."""
+
+    def take_attempt(self, code_id: int, now: datetime) -> int | None:
+        """Atomically spend one attempt on a usable code; the attempts used so far, or None
+        when the code is no longer usable."""
+
+    def resolve(self, code_id: int, status: str, now: datetime) -> bool:
+        """Move an active code to a final status; False if something else did first."""
+
+    def status_of(self, code_id: int) -> str | None: ...
+
+
+class AksesRegistrations(Protocol):
+    """Pending AKSes registrations (A5); status changes are single conditional updates."""
+
+    def add(self, *, token_hash: bytes, registration_type: str, data: dict[str, Any],
+            locale: str, now: datetime) -> AksesRegistrationRecord: ...
+
+    def by_token_hash(self, token_hash: bytes) -> AksesRegistrationRecord | None: ...
+
+    def get(self, registration_id: int) -> AksesRegistrationRecord | None: ...
+
+    def claim_for_activation(self, token_hash: bytes, *, now: datetime,
+                             pending_since: datetime, stale_before: datetime) -> bool: ...
+
+    def release(self, registration_id: int, *, orphan_user_id: str | None = None) -> None: ...
+
+    def mark_activated(self, registration_id: int, *, keycloak_user_id: str, now: datetime,
+                       data: dict[str, Any]) -> bool: ...
+
+    def claim_email_send(self, registration_id: int, *, now: datetime,
+                         last_sent_before: datetime) -> bool: ...
+
+    def undo_email_send(self, registration_id: int, *, claimed_at: datetime,
+                        previous: datetime | None) -> None: ...
+
+    def purge_pending(self, *, created_before: datetime) -> int: ...
+
+
+class PasswordResets(Protocol):
+    """Forgot-password requests (A7) and the single-use links sent by SMS."""
+
+    def purge_requests(self, *, created_before: datetime) -> None: ...
+
+    def add_request(self, *, token_hash: bytes, realm: str, identifier: str, channel: str,
+                    locale: str, now: datetime) -> int: ...
+
+    def request(self, request_id: int) -> ResetRequestRecord | None: ...
+
+    def live_request(self, token_hash: bytes, *,
+                     created_after: datetime) -> ResetRequestRecord | None: ...
+
+    def count_send(self, request_id: int, *, now: datetime, last_sent_before: datetime) -> bool:
+        """Record one more send unless the last one is newer than ``last_sent_before``."""
+
+    def add_link(self, *, token_hash: bytes, realm: str, user_id: str, locale: str,
+                 now: datetime, expires_at: datetime) -> int: ...
+
+    def usable_link(self, token_hash: bytes, *, now: datetime) -> ResetLinkRecord | None: ...
+
+    def use_link(self, link_id: int, *, now: datetime) -> bool:
+        """Mark the link used; False when it already was (one of two submissions wins)."""
+
+    def give_back_link(self, link_id: int) -> None: ...
+
+    def use_all_links(self, *, realm: str, user_id: str, now: datetime) -> None: ...
+
+
+class RateLimitCounters(Protocol):
+    def hit(self, *, bucket: str, window_start: int, forget_before: int) -> int:
+        """Count one hit in the window; the window's hits so far. Windows that started
+        before ``forget_before`` are deleted as new ones open."""
+
+
+class Transaction(Protocol):
+    @property
+    def identities(self) -> IdentityRecords: ...
+    @property
+    def audit(self) -> AuditTrail: ...
+    @property
+    def outbox(self) -> OutboxQueue: ...
+    @property
+    def codes(self) -> OneTimeCodes: ...
+    @property
+    def akses_registrations(self) -> AksesRegistrations: ...
+    @property
+    def password_resets(self) -> PasswordResets: ...
+    @property
+    def rate_limits(self) -> RateLimitCounters: ...
+
+
+class Store(Protocol):
+    def transaction(self) -> AbstractContextManager[Transaction]:
+        """One transaction: committed when the block ends, rolled back on an exception."""
+        ...
+
+    def ping(self) -> bool: ...

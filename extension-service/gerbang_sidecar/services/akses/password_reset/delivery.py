@@ -1,0 +1,114 @@
+"""The outbox worker's part of forgot password (A7, C2, C4): look the identifier up and send.
+
+For a stored request the worker either does nothing (unknown, disabled, ambiguous, no address
+to send to, or a link went to the account less than 15 minutes ago) or sends:
+
+* by email: Keycloak's ``UPDATE_PASSWORD`` execute-actions email; the user sets the password
+  on Keycloak's themed page (C1 enforced there) and Keycloak's ``email`` event listener sends
+  the change notification (C4);
+* by SMS, only when the account has a verified mobile number (otherwise silently by email):
+  a link to the sidecar's set-password page (sms_link.py), signed, single use and valid 15
+  minutes, of which only the SHA-256 is stored.
+
+Logs carry our row ids and outcomes, never the identifier or the user's addresses (X3).
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+
+from gerbang_sidecar.domain.akses.account_recovery import lookups_for
+from gerbang_sidecar.domain.tokens import token_hash
+from gerbang_sidecar.ports.keycloak import UserRecord
+from gerbang_sidecar.ports.storage import ResetRequestRecord
+from gerbang_sidecar.services.akses.password_reset.context import (
+    AUDIT_LINK_SENT,
+    OUTBOX_SMS_LINK,
+    Context,
+)
+
+log = logging.getLogger(__name__)
+
+
+def process(ctx: Context, request_id: int) -> str:
+    """Act on a stored request; returns the outcome (for logs and tests, no identifier)."""
+    with ctx.store.transaction() as tx:
+        row = tx.password_resets.request(request_id)
+    if row is None:
+        return "expired"
+    user = _resolve(ctx, row.realm, row.identifier)
+    if user is None or not user.enabled:
+        outcome = "no_account"
+    elif _sent_recently(ctx, row.realm, user.id):
+        # C2 per account, not per request: a stranger pressing "Proses" again and again must
+        # not flood the owner with mails or paid SMS. The page answered the same.
+        outcome = "throttled"
+    elif row.channel == "sms" and _verified_phone(user):
+        _send_sms_link(ctx, row, user)
+        _record_sent(ctx, row.realm, user.id, "sms")
+        outcome = "sms_link"
+    elif user.email:
+        settings = ctx.settings
+        ctx.keycloak.send_actions_email(
+            row.realm, user.id, ["UPDATE_PASSWORD"], client_id=settings.client_id,
+            redirect_uri=settings.after_change_url,
+            lifespan_seconds=int(settings.link_lifetime.total_seconds()))
+        _record_sent(ctx, row.realm, user.id, "email")
+        outcome = "email_link"
+    else:
+        outcome = "no_address"
+    log.info("password reset request %s: %s", request_id, outcome)
+    return outcome
+
+
+def _sent_recently(ctx: Context, realm: str, user_id: str) -> bool:
+    with ctx.store.transaction() as tx:
+        last = tx.audit.last_occurred(realm=realm, event_type=AUDIT_LINK_SENT,
+                                      subject_id=user_id)
+    return last is not None and last > ctx.clock() - ctx.settings.resend_after
+
+
+def _record_sent(ctx: Context, realm: str, user_id: str, channel: str) -> None:
+    with ctx.store.transaction() as tx:
+        tx.audit.record(realm=realm, event_type=AUDIT_LINK_SENT, occurred_at=ctx.clock(),
+                        subject_id=user_id, details={"channel": channel})
+
+
+def _resolve(ctx: Context, realm: str, identifier: str) -> UserRecord | None:
+    for lookup in lookups_for(identifier):
+        if lookup.attribute is None:
+            user = ctx.keycloak.find_by_username(realm, lookup.value)
+            if user is not None:
+                return user
+            continue
+        hits = ctx.keycloak.find_by_attribute(realm, lookup.attribute, lookup.value)
+        if len(hits) == 1:
+            return hits[0]
+        if len(hits) > 1:
+            # Identifiers are unique per realm; two accounts means data to fix, not guess.
+            log.warning("password reset: %s names %s accounts; nothing sent",
+                        lookup.kind, len(hits))
+            return None
+    return None
+
+
+def _send_sms_link(ctx: Context, row: ResetRequestRecord, user: UserRecord) -> None:
+    raw = secrets.token_urlsafe(32)
+    token = ctx.signer.dumps(raw)
+    now = ctx.clock()
+    lifetime = ctx.settings.link_lifetime
+    with ctx.store.transaction() as tx:
+        link_id = tx.password_resets.add_link(
+            token_hash=token_hash(raw), realm=row.realm, user_id=user.id, locale=row.locale,
+            now=now, expires_at=now + lifetime)
+        tx.outbox.enqueue(
+            kind=OUTBOX_SMS_LINK, now=now, idempotency_key=f"password_reset_link:{link_id}",
+            payload={"to": user.attributes["phoneNumber"], "url": ctx.settings.link_url(token),
+                     "locale": row.locale, "realm": row.realm,
+                     "ttl_minutes": int(lifetime.total_seconds() // 60)})
+
+
+def _verified_phone(user: UserRecord) -> bool:
+    return bool(user.attributes.get("phoneNumber")) \
+        and user.attributes.get("phoneNumberVerified") == "true"

@@ -1,0 +1,89 @@
+"""AKSes registration (A1–A5, C2), one module per step of the pages:
+
+* ``check``            "Selanjutnya": form rules, registries, duplicates, pending row
+* ``activation``       "Aktivasi": the Keycloak account, exactly once
+* ``activation_email`` the verification email and "Kirim Ulang"
+* this module          "Kembali" (the form as typed), the thank-you page, housekeeping
+
+:class:`AksesRegistration` is what the pages call; ``wiring.py`` builds it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from gerbang_sidecar.domain.akses.lifecycle import ACTIVATED, ACTIVATING
+from gerbang_sidecar.domain.akses.registration_form import RegistrationType
+from gerbang_sidecar.ports.clock import Clock
+from gerbang_sidecar.ports.keycloak import KeycloakUsers
+from gerbang_sidecar.ports.storage import Store
+from gerbang_sidecar.services.akses.registration import activation, activation_email, check
+from gerbang_sidecar.services.akses.registration.context import (
+    Context,
+    InvestorRegistries,
+    RegistrationSettings,
+)
+from gerbang_sidecar.services.akses.registration.results import (
+    ActivateResult,
+    ActivationInProgress,
+    AlreadyActivated,
+    CheckResult,
+    EditResult,
+    FormData,
+    RegistrationNotFound,
+    ResendResult,
+    ThankYou,
+    ThankYouResult,
+)
+
+
+class AksesRegistration:
+    def __init__(self, store: Store, keycloak: KeycloakUsers, registries: InvestorRegistries,
+                 clock: Clock, settings: RegistrationSettings) -> None:
+        self._ctx = Context(store, keycloak, registries, clock, settings)
+
+    @property
+    def settings(self) -> RegistrationSettings:
+        return self._ctx.settings
+
+    def check(self, form: Mapping[str, str | None], lang: str = "id") -> CheckResult:
+        """"Selanjutnya": validate, ask the registries, refuse duplicates, keep it pending."""
+        return check.check(self._ctx, form, lang)
+
+    def edit(self, token: str) -> EditResult:
+        """"Kembali": the pending registration's form as typed."""
+        row = self._ctx.find(token)
+        if row is None:
+            return RegistrationNotFound()
+        if row.status == ACTIVATED:
+            return AlreadyActivated(name=row.data["name"])
+        if row.status == ACTIVATING:
+            return ActivationInProgress()
+        return FormData(type=RegistrationType(row.registration_type),
+                        fields=dict(row.data["form"]))
+
+    def activate(self, token: str) -> ActivateResult:
+        return activation.activate(self._ctx, token)
+
+    def resend(self, token: str) -> ResendResult:
+        """"Kirim Ulang", not before 15 minutes after the last email (C2)."""
+        return activation_email.resend(self._ctx, token)
+
+    def thank_you(self, token: str) -> ThankYouResult:
+        row = self._ctx.find(token)
+        if row is None:
+            return RegistrationNotFound()
+        if row.status == ACTIVATING:
+            return ActivationInProgress()
+        if row.status != ACTIVATED:
+            return RegistrationNotFound()
+        sent_at = row.activation_email_sent_at
+        return ThankYou(name=row.data["name"], email_sent=sent_at is not None,
+                        resend_available_at=self._ctx.resend_available_at(sent_at))
+
+    def purge_expired(self) -> int:
+        """Delete unconfirmed registrations past their lifetime (their data is personal)."""
+        now = self._ctx.clock()
+        with self._ctx.store.transaction() as tx:
+            return tx.akses_registrations.purge_pending(
+                created_before=now - self._ctx.settings.pending_lifetime)

@@ -1,0 +1,50 @@
+"""Rate limits for public forms (X2): per client address and scope, fixed windows.
+
+Counted in the sidecar's database (``RateLimitCounters``) so every gunicorn worker and every
+host shares one count; an in-memory counter would let each worker allow the full limit. The
+bucket is an HMAC of scope and address under the app's secret, so the table holds no IP
+address.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from gerbang_sidecar.ports.storage import Store
+
+# Windows older than this are deleted as new ones open; no limit may use a longer window.
+MAX_WINDOW_SECONDS = 24 * 3600
+
+
+@dataclass(frozen=True)
+class Decision:
+    allowed: bool
+    hits: int
+    retry_after: int  # seconds until the window resets (0 when allowed)
+
+
+class RateLimiter:
+    def __init__(self, store: Store, secret: str, clock: Callable[[], float] = time.time):
+        self._store = store
+        self._secret = secret.encode()
+        self._clock = clock
+
+    def bucket(self, scope: str, client: str) -> str:
+        return hmac.new(self._secret, f"{scope}\0{client}".encode(), hashlib.sha256).hexdigest()
+
+    def hit(self, scope: str, client: str, limit: int, window_seconds: int) -> Decision:
+        """Count one request of ``client`` on ``scope``; refused beyond ``limit`` per window."""
+        if not 0 < window_seconds <= MAX_WINDOW_SECONDS:
+            raise ValueError("window must be between 1 second and a day")
+        now = int(self._clock())
+        window_start = now - now % window_seconds
+        with self._store.transaction() as tx:
+            hits = tx.rate_limits.hit(bucket=self.bucket(scope, client),
+                                      window_start=window_start,
+                                      forget_before=now - MAX_WINDOW_SECONDS)
+        allowed = hits <= limit
+        return Decision(allowed, hits, 0 if allowed else window_start + window_seconds - now)

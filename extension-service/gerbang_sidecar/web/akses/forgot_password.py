@@ -1,0 +1,139 @@
+"""Forgot password pages of AKSes (A7, C1, C2, X1, X2): thin views over PasswordResetService.
+
+``/akses/lupa-kata-sandi``              step 1: identifier; step 2: email or SMS, "Proses"
+``/akses/lupa-kata-sandi/terkirim/<t>`` the same answer for every identifier; "Kirim Ulang"
+``/akses/lupa-kata-sandi/atur/<t>``     the SMS link's set-password page
+
+X1: step 2 always offers both channels (choosing SMS without a verified number falls back
+to email in the worker), and "Proses" only stores the request and enqueues a job -- no
+Keycloak lookup on the request path, so nothing in the answer depends on the account.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, Flask, abort, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_wtf import FlaskForm
+from wtforms import PasswordField, RadioField, StringField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, EqualTo, Length
+
+from gerbang_sidecar.domain.akses.account_recovery import MAX_IDENTIFIER_LENGTH
+from gerbang_sidecar.domain.throttle import TooEarly
+from gerbang_sidecar.services.akses.password_reset import PasswordReset
+from gerbang_sidecar.services.akses.password_reset.results import (
+    LinkInvalid,
+    PasswordChanged,
+    PasswordRefused,
+    Resent,
+    UnknownRequest,
+)
+from gerbang_sidecar.texts import has_key
+from gerbang_sidecar.web.context import services
+from gerbang_sidecar.web.errors import error_page
+from gerbang_sidecar.web.forms import add_field_error, form_page
+from gerbang_sidecar.web.layout import use_portal
+from gerbang_sidecar.web.locale import get_locale, t
+from gerbang_sidecar.web.rate_limit import rate_limited
+
+bp = Blueprint("account_recovery", __name__, url_prefix="/akses/lupa-kata-sandi")
+REALM = "akses"
+_TEMPLATES = "akses/forgot_password"
+# X2: generous for a person (two steps, a typo or two), tight for a script.
+FORM_LIMIT, FORM_WINDOW = 20, 3600
+SET_PASSWORD_LIMIT, SET_PASSWORD_WINDOW = 10, 900
+
+
+class IdentifierForm(FlaskForm):
+    identifier = StringField("recovery.identifier", validators=[
+        DataRequired(message="form.required"),
+        Length(max=MAX_IDENTIFIER_LENGTH, message="form.too_long")])
+    channel = RadioField("recovery.channel", default="email",
+                         choices=[SelectChoice("email", "recovery.channel.email"),
+                                  SelectChoice("sms", "recovery.channel.sms")],
+                         validate_choice=False)
+
+
+class NewPasswordForm(FlaskForm):
+    password = PasswordField("recovery.new_password", validators=[
+        DataRequired(message="form.required"), Length(max=128, message="form.too_long")])
+    password_confirm = PasswordField("recovery.new_password_confirm", validators=[
+        DataRequired(message="form.required"),
+        EqualTo("password", message="recovery.password_mismatch")])
+
+
+def _service() -> PasswordReset:
+    return services().password_reset
+
+
+@bp.route("", methods=["GET", "POST"])
+@rate_limited(FORM_LIMIT, FORM_WINDOW)
+def forgot_password() -> ResponseReturnValue:
+    use_portal(REALM)
+    form = IdentifierForm()
+    action = request.form.get("action", "next")
+    if request.method == "GET" or action == "back":
+        return form_page(f"{_TEMPLATES}/identify.html", form=form)
+    if not form.validate_on_submit():
+        return form_page(f"{_TEMPLATES}/identify.html", form=form)
+    if action != "process":
+        return form_page(f"{_TEMPLATES}/choose_channel.html", form=form)
+    channel = form.channel.data if form.channel.data in ("email", "sms") else "email"
+    token = _service().request(form.identifier.data or "", channel, get_locale())
+    return redirect(url_for(".sent", token=token), code=303)
+
+
+@bp.route("/terkirim/<token>", methods=["GET", "POST"])
+@rate_limited(FORM_LIMIT, FORM_WINDOW, scope="account_recovery.sent")
+def sent(token: str) -> ResponseReturnValue:
+    use_portal(REALM)
+    service = _service()
+    form = FlaskForm()
+    message, status = None, 200
+    if request.method == "POST" and form.validate_on_submit():
+        outcome = service.resend(token)
+        if isinstance(outcome, UnknownRequest):
+            abort(404)
+        if isinstance(outcome, TooEarly):
+            minutes = max(1, -(-outcome.retry_after_seconds // 60))
+            message, status = t("recovery.resend_too_early", minutes=minutes), 429
+        elif isinstance(outcome, Resent):
+            message = t("recovery.resent")
+    if service.status(token) is None:
+        abort(404)
+    return render_template(f"{_TEMPLATES}/sent.html", form=form, message=message,
+                           status_is_error=status != 200), status
+
+
+@bp.route("/atur/<token>", methods=["GET", "POST"])
+@rate_limited(SET_PASSWORD_LIMIT, SET_PASSWORD_WINDOW)
+def set_password(token: str) -> ResponseReturnValue:
+    use_portal(REALM)
+    service = _service()
+    if isinstance(service.open_link(token), LinkInvalid):
+        return _link_invalid()
+    form = NewPasswordForm()
+    if form.validate_on_submit():
+        outcome = service.set_password(token, form.password.data or "")
+        if isinstance(outcome, PasswordChanged):
+            return render_template(f"{_TEMPLATES}/changed.html")
+        if isinstance(outcome, LinkInvalid):
+            return _link_invalid()
+        if isinstance(outcome, PasswordRefused):
+            add_field_error(form, "password", _policy_message(outcome.reason))
+    return form_page(f"{_TEMPLATES}/set_password.html", form=form)
+
+
+def _policy_message(reason: str) -> str:
+    key = f"recovery.policy.{reason}"
+    return key if has_key(key) else "recovery.policy.other"
+
+
+def _link_invalid() -> ResponseReturnValue:
+    body, _status = error_page(410, title_key="recovery.link_invalid.title",
+                               text_key="recovery.link_invalid.text")
+    return body, 410
+
+
+def init_app(app: Flask) -> None:
+    app.register_blueprint(bp)

@@ -1,0 +1,48 @@
+"""The outbox worker in a thread of the web process (``OUTBOX_IN_PROCESS=true``).
+
+Production runs the worker as its own process (``python -m gerbang_sidecar outbox``, the
+``sidecar-outbox`` service in docker-compose.yml) and gunicorn workers only enqueue. ``make
+run`` and the test servers set ``OUTBOX_IN_PROCESS`` so mails and SMS leave without a second
+process; the thread starts with the first request, not when the app is built.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from flask import Flask
+
+from gerbang_sidecar.wiring import Services
+
+log = logging.getLogger(__name__)
+
+
+class OutboxThread:
+    def __init__(self, services: Services) -> None:
+        self._services = services
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self.thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        """Start once (later calls do nothing)."""
+        with self._lock:
+            if self.thread is not None:
+                return
+            worker = self._services.outbox_worker()
+            self.thread = threading.Thread(target=worker.run_forever, args=(self._stop,),
+                                           kwargs={"idle_seconds": 0.5}, name="gerbang-outbox",
+                                           daemon=True)
+            self.thread.start()
+        log.info("outbox worker started in the web process")
+
+    def stop(self) -> None:
+        self._stop.set()
+
+
+def init_app(app: Flask, services: Services) -> None:
+    if not services.settings.outbox_in_process:
+        return
+    background = OutboxThread(services)
+    app.before_request(lambda: background.start())

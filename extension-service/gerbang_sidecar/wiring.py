@@ -1,0 +1,161 @@
+"""The composition root: every adapter and service of the sidecar is built here, once.
+
+``build_services(settings)`` reads the settings and chooses each outside system's
+implementation by name (``KEYCLOAK_BACKEND=http|fake``, ``REGISTRY_BACKEND=http|fake``,
+``MAIL_BACKEND=smtp|memory|null``), then builds the services on them. ``create_app`` takes the
+result, and so does the outbox worker's process; nothing else constructs a service.
+
+Tests pass settings, or build their own container with some parts replaced::
+
+    services = build_services(settings, keycloak=FakeKeycloakUsers(), clock=FakeClock())
+    app = create_app(services=services)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from gerbang_sidecar.adapters.keycloak.fake import FakeKeycloakUsers
+from gerbang_sidecar.adapters.keycloak.http import HttpKeycloakUsers
+from gerbang_sidecar.adapters.mail import FakeMailer, NullMailer, SmtpMailer
+from gerbang_sidecar.adapters.registries import build_http_registries
+from gerbang_sidecar.adapters.registries.fakes import build_fake_registries
+from gerbang_sidecar.adapters.registries.transport import HttpPolicy
+from gerbang_sidecar.adapters.storage.crypto import StorageKeys
+from gerbang_sidecar.adapters.storage.engine import Storage
+from gerbang_sidecar.config import Settings
+from gerbang_sidecar.portals import portal, realms, registries_in_use
+from gerbang_sidecar.ports.clock import Clock, utc_now
+from gerbang_sidecar.ports.keycloak import KeycloakUsers
+from gerbang_sidecar.ports.mail import Mailer
+from gerbang_sidecar.ports.registries import Registries
+from gerbang_sidecar.services.akses.legacy_members import LegacyEmailRegistration
+from gerbang_sidecar.services.akses.password_reset import PasswordReset
+from gerbang_sidecar.services.akses.password_reset.context import (
+    OUTBOX_PASSWORD_CHANGED,
+    OUTBOX_REQUESTED,
+    OUTBOX_SMS_LINK,
+    PasswordResetSettings,
+)
+from gerbang_sidecar.services.akses.registration import AksesRegistration
+from gerbang_sidecar.services.akses.registration.context import RegistrationSettings
+from gerbang_sidecar.services.notifications import Notifications
+from gerbang_sidecar.services.one_time_codes import OneTimeCodeService
+from gerbang_sidecar.services.outbox_worker import Delivery, OutboxWorker
+from gerbang_sidecar.services.rate_limits import RateLimiter
+
+Probe = Callable[[], bool]
+
+
+@dataclass
+class Services:
+    """Everything the pages and the outbox worker use, built for one process."""
+
+    settings: Settings
+    clock: Clock
+    storage: Storage
+    keycloak: KeycloakUsers
+    registries: Registries
+    mailer: Mailer
+    rate_limiter: RateLimiter
+    one_time_codes: OneTimeCodeService
+    akses_registration: AksesRegistration
+    password_reset: PasswordReset
+    legacy_members: LegacyEmailRegistration
+    # name -> True when reachable, for the health page.
+    probes: Mapping[str, Probe] = field(default_factory=dict)
+
+    def outbox_worker(self, **options: Any) -> OutboxWorker:
+        """A worker with a handler for every kind of message the sidecar queues."""
+        worker = OutboxWorker(self.storage, self.clock, **options)
+        notifications = Notifications(mailer=self.mailer,
+                                      gateway=self.registries.message_gateway,
+                                      keycloak=self.keycloak)
+        reset = self.password_reset
+
+        def password_reset_requested(delivery: Delivery) -> None:
+            reset.process(int(delivery.payload["request_id"]))
+
+        worker.register("one_time_code.email", notifications.one_time_code_email)
+        worker.register(OUTBOX_REQUESTED, password_reset_requested)
+        # The gateway drops duplicates by idempotency key: safe to send again after a crash.
+        worker.register(OUTBOX_SMS_LINK, notifications.password_reset_sms,
+                        redeliver_after_crash=True)
+        worker.register(OUTBOX_PASSWORD_CHANGED, notifications.password_changed)
+        return worker
+
+    def close(self) -> None:
+        self.storage.dispose()
+
+
+def build_services(settings: Settings, *, clock: Clock | None = None,
+                   storage: Storage | None = None, keycloak: KeycloakUsers | None = None,
+                   registries: Registries | None = None,
+                   mailer: Mailer | None = None) -> Services:
+    """The container for ``settings``; any part passed in is used instead of building it."""
+    clock = clock or utc_now
+    storage = storage or Storage.create(
+        settings.database_url,
+        StorageKeys.from_settings(settings.pii_key, settings.blind_index_key))
+    keycloak = keycloak or _keycloak(settings)
+    registries = registries or _registries(settings)
+    mailer = mailer or _mailer(settings)
+    codes = OneTimeCodeService(storage, storage.keys.one_time_code, clock)
+    akses = portal("akses")
+    return Services(
+        settings=settings, clock=clock, storage=storage, keycloak=keycloak,
+        registries=registries, mailer=mailer,
+        rate_limiter=RateLimiter(storage, settings.secret_key),
+        one_time_codes=codes,
+        akses_registration=AksesRegistration(
+            storage, keycloak, registries, clock,
+            RegistrationSettings(public_url=settings.public_url, realm=akses.realm,
+                                 client_id=akses.client_id)),
+        password_reset=PasswordReset(
+            storage, keycloak, clock,
+            PasswordResetSettings(public_url=settings.public_url, realm=akses.realm,
+                                  client_id=akses.client_id, portal_path=akses.client.path),
+            settings.secret_key),
+        legacy_members=LegacyEmailRegistration(codes, keycloak, storage, clock,
+                                               realm=akses.realm),
+        probes=_probes(storage, keycloak, registries),
+    )
+
+
+def _keycloak(settings: Settings) -> KeycloakUsers:
+    if settings.keycloak_backend == "fake":
+        return FakeKeycloakUsers()
+    return HttpKeycloakUsers(settings.keycloak_url, settings.keycloak_client_id,
+                             settings.keycloak_client_secret,
+                             timeout=settings.keycloak_timeout_seconds)
+
+
+def _registries(settings: Settings) -> Registries:
+    if settings.registry_backend == "fake":
+        return build_fake_registries().registries()
+    return build_http_registries(asdict(settings.registries),
+                                 HttpPolicy.from_timeout(settings.registry_timeout_seconds))
+
+
+def _mailer(settings: Settings) -> Mailer:
+    if settings.mail_backend == "memory":
+        return FakeMailer()
+    if settings.mail_backend == "null":
+        return NullMailer()
+    return SmtpMailer(settings.smtp_host, settings.smtp_port, settings.mail_from,
+                      starttls=settings.smtp_starttls, user=settings.smtp_user,
+                      password=settings.smtp_password)
+
+
+def _probes(storage: Storage, keycloak: KeycloakUsers,
+            registries: Registries) -> dict[str, Probe]:
+    probes: dict[str, Probe] = {"database": storage.ping}
+    if isinstance(keycloak, HttpKeycloakUsers):
+        http_users = keycloak
+        probes["keycloak"] = lambda: all(http_users.realm_answers(r) for r in realms())
+    adapters = registries.by_name()
+    for name in registries_in_use():
+        probes[name] = adapters[name].is_reachable
+    return probes

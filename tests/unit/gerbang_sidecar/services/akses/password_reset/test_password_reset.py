@@ -1,0 +1,199 @@
+"""A7 / X1 / C2 / C4: the forgot-password service, its worker step and the SMS link."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlalchemy import select
+
+from gerbang_sidecar.adapters.keycloak.fake import FakeKeycloakUsers
+from gerbang_sidecar.adapters.mail import FakeMailer
+from gerbang_sidecar.adapters.registries.message_gateway import FakeMessageGateway
+from gerbang_sidecar.adapters.storage.engine import Storage
+from gerbang_sidecar.adapters.storage.models import OutboxMessage
+from gerbang_sidecar.domain.throttle import TooEarly
+from gerbang_sidecar.services.akses.password_reset import PasswordReset
+from gerbang_sidecar.services.akses.password_reset.context import (
+    OUTBOX_PASSWORD_CHANGED,
+    OUTBOX_REQUESTED,
+    OUTBOX_SMS_LINK,
+)
+from gerbang_sidecar.services.akses.password_reset.results import (
+    LinkInvalid,
+    LinkValid,
+    PasswordChanged,
+    PasswordRefused,
+    Resent,
+)
+from gerbang_sidecar.services.notifications import Notifications
+from gerbang_sidecar.services.outbox_worker import OutboxWorker
+from support.keycloak_fakes import CountingKeycloak
+from support.seed_people import SITI_NIK as NIK
+from support.seed_people import SITI_PHONE as PHONE
+from support.seed_people import SITI_SID as SID
+
+
+def outbox(storage: Storage) -> list[OutboxMessage]:
+    with storage.session_factory() as session:
+        return list(session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)))
+
+
+def process_all(storage: Storage, reset: PasswordReset) -> list[str]:
+    outcomes = []
+    for message in outbox(storage):
+        if message.kind == OUTBOX_REQUESTED and message.status == "pending":
+            outcomes.append(reset.process(message.payload["request_id"]))
+    return outcomes
+
+
+def test_x1_request_path_does_no_keycloak_lookup(reset: PasswordReset,
+                                                 counting_keycloak: CountingKeycloak, siti: str,
+                                                 storage: Storage) -> None:
+    reset.request(NIK, "email", "id")
+    reset.request("3273051707859999", "email", "id")
+    reset.request("nobody@example.com", "sms", "en")
+    assert counting_keycloak.calls == []
+    messages = outbox(storage)
+    # The same job, with only an opaque reference, whatever was typed.
+    assert [m.kind for m in messages] == [OUTBOX_REQUESTED] * 3
+    assert all(set(m.payload) == {"request_id"} for m in messages)
+
+
+@pytest.mark.parametrize("identifier", [NIK, SID, SID.lower(), "siti@example.com",
+                                        "SITI@example.com"])
+def test_a7_each_identifier_kind_gets_the_update_password_email(
+        identifier: str, reset: PasswordReset, fake_keycloak: FakeKeycloakUsers,
+        siti: str, storage: Storage) -> None:
+    reset.request(identifier, "email", "id")
+    assert process_all(storage, reset) == ["email_link"]
+    sent = fake_keycloak.sent[-1]
+    assert (sent.user_id, sent.actions, sent.client_id) == (siti, ["UPDATE_PASSWORD"],
+                                                            "akses-portal")
+    assert sent.redirect_uri == "https://sidecar.test/akses/beranda"
+    assert sent.lifespan_seconds == 15 * 60
+
+
+def test_a7_passport_and_legacy_user_id(reset: PasswordReset,
+                                        fake_keycloak: FakeKeycloakUsers,
+                                        storage: Storage) -> None:
+    from gerbang_sidecar.ports.keycloak import NewUser
+
+    fake_keycloak.create_user("akses", NewUser("yosye@example.com", "yosye@example.com",
+                                               "Yosye", attributes={"passport": "A36637471"}))
+    fake_keycloak.create_user("akses", NewUser("budi77", "budi@example.com", "Budi",
+                                               attributes={"legacyUserId": "budi77"}))
+    reset.request("a3663 7471", "email", "id")
+    reset.request("Budi77", "email", "id")
+    assert process_all(storage, reset) == ["email_link", "email_link"]
+
+
+def test_x1_unknown_identifier_does_nothing(reset: PasswordReset,
+                                           fake_keycloak: FakeKeycloakUsers, siti: str,
+                                           storage: Storage) -> None:
+    reset.request("3273051707859999", "email", "id")
+    reset.request("IDD999999999999", "sms", "id")
+    assert process_all(storage, reset) == ["no_account", "no_account"]
+    assert fake_keycloak.sent == []
+
+
+def test_a7_sms_without_verified_phone_falls_back_to_email(
+        reset: PasswordReset, fake_keycloak: FakeKeycloakUsers, siti: str,
+        storage: Storage) -> None:
+    reset.request(NIK, "sms", "id")
+    assert process_all(storage, reset) == ["email_link"]
+    assert OUTBOX_SMS_LINK not in [m.kind for m in outbox(storage)]
+
+
+def _verify_phone(fake_keycloak: FakeKeycloakUsers, user_id: str) -> None:
+    fake_keycloak.update_user("akses", user_id, attributes={"phoneNumberVerified": "true"})
+
+
+def _sms_token(storage: Storage) -> str:
+    message = next(m for m in outbox(storage) if m.kind == OUTBOX_SMS_LINK)
+    assert message.payload["to"] == PHONE
+    return message.payload["url"].rsplit("/", 1)[1]
+
+
+def test_a7_sms_link_is_single_use_and_notifies(reset: PasswordReset,
+                                                fake_keycloak: FakeKeycloakUsers, siti: str,
+                                                storage: Storage) -> None:
+    _verify_phone(fake_keycloak, siti)
+    reset.request(SID, "sms", "id")
+    assert process_all(storage, reset) == ["sms_link"]
+    token = _sms_token(storage)
+    assert isinstance(reset.open_link(token), LinkValid)
+    # Keycloak's policy refuses: the link stays usable, with the policy's reason.
+    assert reset.set_password(token, "pendek") == PasswordRefused(
+        "invalidPasswordMinLengthMessage")
+    assert reset.set_password(token, "Baru#Sandi2025") == PasswordChanged()
+    assert fake_keycloak.passwords[("akses", siti)] == "Baru#Sandi2025"
+    # Whoever knew the old password is logged out everywhere.
+    assert fake_keycloak.sessions_ended == [("akses", siti)]
+    assert isinstance(reset.set_password(token, "Lain#Sandi2025"), LinkInvalid)
+    assert isinstance(reset.open_link(token), LinkInvalid)
+    notice = [m for m in outbox(storage) if m.kind == OUTBOX_PASSWORD_CHANGED]
+    assert [m.payload["user_id"] for m in notice] == [siti]
+
+
+def test_a7_sms_link_expires_after_15_minutes(reset: PasswordReset,
+                                              fake_keycloak: FakeKeycloakUsers, siti: str,
+                                              storage: Storage, clock) -> None:
+    _verify_phone(fake_keycloak, siti)
+    reset.request(NIK, "sms", "id")
+    process_all(storage, reset)
+    token = _sms_token(storage)
+    clock.advance(minutes=15, seconds=1)
+    assert isinstance(reset.open_link(token), LinkInvalid)
+    assert isinstance(reset.set_password(token, "Baru#Sandi2025"), LinkInvalid)
+
+
+def test_a7_tampered_link_is_invalid(reset: PasswordReset) -> None:
+    assert isinstance(reset.open_link("forged.token.value"), LinkInvalid)
+
+
+def test_c2_resend_only_after_15_minutes(reset: PasswordReset, storage: Storage,
+                                         clock) -> None:
+    token = reset.request(NIK, "email", "id")
+    early = reset.resend(token)
+    assert isinstance(early, TooEarly) and 14 * 60 < early.retry_after_seconds <= 15 * 60
+    clock.advance(minutes=15)
+    assert reset.resend(token) == Resent()
+    assert len([m for m in outbox(storage) if m.kind == OUTBOX_REQUESTED]) == 2
+
+
+def test_c4_sms_notification_and_sms_text(reset: PasswordReset,
+                                          fake_keycloak: FakeKeycloakUsers, siti: str,
+                                          storage: Storage, clock) -> None:
+    _verify_phone(fake_keycloak, siti)
+    mailer, gateway = FakeMailer(), FakeMessageGateway()
+    worker = OutboxWorker(storage, clock)
+    notifications = Notifications(mailer, gateway, fake_keycloak)
+    worker.register(OUTBOX_REQUESTED,
+                    lambda d: reset.process(d.payload["request_id"]) and None)
+    worker.register(OUTBOX_SMS_LINK, notifications.password_reset_sms)
+    worker.register(OUTBOX_PASSWORD_CHANGED, notifications.password_changed)
+    reset.request(NIK, "sms", "en")
+    worker.run_once()
+    worker.run_once()
+    [sms] = gateway.messages_to(PHONE)
+    assert sms.channel == "sms" and "15 minutes" in sms.text
+    token = re.search(r"/atur/(\S+)", sms.text).group(1)
+    assert reset.set_password(token, "Baru#Sandi2025") == PasswordChanged()
+    worker.run_once()
+    [mail] = mailer.to("siti@example.com")
+    assert mail.subject == "Your AKSes KSEI password has been changed"
+    assert "WIB" in mail.text
+
+
+def test_c2_repeated_requests_reach_the_account_once_per_15_minutes(
+        reset: PasswordReset, storage: Storage, siti: str, clock) -> None:
+    """Each "Proses" is its own request, but the owner gets one link per 15 minutes (X2)."""
+    for _ in range(3):
+        reset.request(NIK, "email", "id")
+    ids = [m.payload["request_id"] for m in outbox(storage) if m.kind == OUTBOX_REQUESTED]
+    assert [reset.process(i) for i in ids] == ["email_link", "throttled", "throttled"]
+    clock.advance(minutes=15, seconds=1)
+    reset.request(NIK, "email", "id")
+    latest = [m.payload["request_id"] for m in outbox(storage) if m.kind == OUTBOX_REQUESTED]
+    assert reset.process(latest[-1]) == "email_link"

@@ -1,0 +1,254 @@
+"""SqlOutbox: enqueue with the business change, deliver once, retry with backoff, then dead."""
+
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from gerbang_sidecar.adapters.storage.engine import Storage
+from gerbang_sidecar.adapters.storage.models import AuditEvent, OutboxMessage
+from gerbang_sidecar.services.outbox_worker import (
+    Delivery,
+    OutboxWorker,
+    PermanentFailure,
+    RetryPolicy,
+)
+
+KIND = "mail.test"
+
+
+class Recorder:
+    def __init__(self, failures: int = 0, error: type[Exception] = ConnectionError) -> None:
+        self.calls: list[Delivery] = []
+        self.failures = failures
+        self.error = error
+        self._lock = threading.Lock()
+
+    def __call__(self, delivery: Delivery) -> None:
+        with self._lock:
+            self.calls.append(delivery)
+            if len(self.calls) <= self.failures:
+                raise self.error("gateway said no to budi@example.com")
+
+
+def enqueue(storage: Storage, clock: Any, key: str = "k1", kind: str = KIND,
+            payload: dict[str, Any] | None = None) -> bool:
+    with storage.transaction() as s:
+        return s.outbox.enqueue(kind=kind, payload=payload or {"to": "budi@example.com"},
+                                 idempotency_key=key, now=clock())
+
+
+def message(storage: Storage, key: str = "k1") -> OutboxMessage:
+    with storage.transaction() as s:
+        found = s.outbox.get(key)
+        assert found is not None
+        return found
+
+
+def make_worker(storage: Storage, clock: Any, **kwargs: Any) -> OutboxWorker:
+    return OutboxWorker(storage, clock, **kwargs)
+
+
+def test_outbox_enqueue_is_idempotent_by_key(storage, clock):
+    assert enqueue(storage, clock) is True
+    assert enqueue(storage, clock) is False
+    with storage.session_factory() as s:
+        assert len(s.scalars(select(OutboxMessage)).all()) == 1
+
+
+def test_outbox_message_commits_or_rolls_back_with_the_business_change(storage, clock):
+    with pytest.raises(RuntimeError), storage.transaction() as s:
+        s.audit.record(realm="bsre", event_type="consent.privacy_policy",
+                           occurred_at=clock())
+        s.outbox.enqueue(kind=KIND, payload={}, idempotency_key="k1", now=clock())
+        raise RuntimeError("business rule failed after enqueue")
+    with storage.session_factory() as s:
+        assert s.scalars(select(OutboxMessage)).all() == []
+        assert s.scalars(select(AuditEvent)).all() == []
+
+
+def test_outbox_delivers_with_idempotency_key_and_erases_payload(storage, clock):
+    enqueue(storage, clock, payload={"to": "budi@example.com", "code": "12345"})
+    handler = Recorder()
+    worker = make_worker(storage, clock)
+    worker.register(KIND, handler)
+    report = worker.run_once()
+    assert report.sent == 1
+    [delivery] = handler.calls
+    assert delivery.idempotency_key == "k1"
+    assert delivery.payload == {"to": "budi@example.com", "code": "12345"}
+    assert delivery.attempt == 1
+    sent = message(storage)
+    assert sent.status == "sent" and sent.sent_at == clock.now
+    assert sent.payload is None
+
+
+def test_outbox_never_sends_twice(storage, clock):
+    enqueue(storage, clock)
+    handler = Recorder()
+    worker = make_worker(storage, clock)
+    worker.register(KIND, handler)
+    worker.run_once()
+    clock.advance(days=1)
+    worker.run_once()
+    assert len(handler.calls) == 1
+
+
+def test_outbox_concurrent_workers_never_send_twice(storage, clock):
+    for i in range(40):
+        enqueue(storage, clock, key=f"k{i}")
+    handler = Recorder()
+    workers = [make_worker(storage, clock, batch_size=3) for _ in range(4)]
+    for worker in workers:
+        worker.register(KIND, handler)
+
+    def drain(worker: OutboxWorker) -> None:
+        while worker.run_once().handled:
+            pass
+
+    threads = [threading.Thread(target=drain, args=(w,)) for w in workers]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=20)
+    keys = [d.idempotency_key for d in handler.calls]
+    assert sorted(keys) == sorted(f"k{i}" for i in range(40))
+
+
+def test_outbox_retries_with_exponential_backoff_up_to_a_cap(storage, clock):
+    enqueue(storage, clock)
+    handler = Recorder(failures=100)
+    retry = RetryPolicy(max_attempts=10, base_delay=timedelta(seconds=30),
+                        max_delay=timedelta(minutes=4))
+    worker = make_worker(storage, clock, retry=retry)
+    worker.register(KIND, handler)
+    waits = []
+    for _ in range(6):
+        assert worker.run_once().retried == 1
+        pending = message(storage)
+        waits.append(pending.next_attempt_at - clock.now)
+        # Not due yet: nothing happens a second before the backoff ends.
+        clock.now = pending.next_attempt_at - timedelta(seconds=1)
+        assert worker.run_once().handled == 0
+        clock.now = pending.next_attempt_at
+    assert [w.total_seconds() for w in waits] == [30, 60, 120, 240, 240, 240]
+    assert len(handler.calls) == 6
+
+
+def test_outbox_dead_after_max_attempts(storage, clock):
+    enqueue(storage, clock)
+    handler = Recorder(failures=100)
+    worker = make_worker(storage, clock, retry=RetryPolicy(max_attempts=3))
+    worker.register(KIND, handler)
+    for _ in range(5):
+        worker.run_once()
+        clock.advance(hours=2)
+    dead = message(storage)
+    assert dead.status == "dead" and dead.attempts == 3
+    assert len(handler.calls) == 3
+
+
+def test_outbox_retry_then_success(storage, clock):
+    enqueue(storage, clock)
+    handler = Recorder(failures=2)
+    worker = make_worker(storage, clock)
+    worker.register(KIND, handler)
+    for _ in range(3):
+        worker.run_once()
+        clock.advance(hours=1)
+    assert message(storage).status == "sent"
+    assert [d.attempt for d in handler.calls] == [1, 2, 3]
+
+
+def test_outbox_permanent_failure_is_dead_at_once(storage, clock):
+    enqueue(storage, clock)
+    handler = Recorder(failures=1, error=PermanentFailure)
+    worker = make_worker(storage, clock)
+    worker.register(KIND, handler)
+    assert worker.run_once().dead == 1
+    assert message(storage).status == "dead"
+
+
+def test_x3_outbox_error_text_is_redacted(storage, clock):
+    enqueue(storage, clock)
+    worker = make_worker(storage, clock)
+    worker.register(KIND, Recorder(failures=1))
+    worker.run_once()
+    error = message(storage).last_error
+    assert error is not None and "budi@example.com" not in error
+    assert error.startswith("ConnectionError")
+
+
+def test_outbox_only_claims_kinds_it_handles(storage, clock):
+    enqueue(storage, clock, key="a", kind="whatsapp.code")
+    enqueue(storage, clock, key="b", kind=KIND)
+    worker = make_worker(storage, clock)
+    worker.register(KIND, Recorder())
+    assert worker.run_once().sent == 1
+    assert message(storage, "a").status == "pending"
+
+
+def test_outbox_crash_after_claim_is_not_resent_by_default(storage, clock):
+    enqueue(storage, clock)
+    handler = Recorder()
+    crashed = make_worker(storage, clock)
+    crashed.register(KIND, handler)
+    crashed._claim()  # the process dies here, whether or not the message went out
+    survivor = make_worker(storage, clock)
+    survivor.register(KIND, handler)
+    assert survivor.run_once().handled == 0  # still leased to the crashed worker
+    clock.advance(minutes=6)
+    assert survivor.run_once().dead == 1
+    assert handler.calls == []
+    dead = message(storage)
+    assert dead.status == "dead" and "outcome unknown" in (dead.last_error or "")
+
+
+def test_outbox_crash_after_claim_redelivers_idempotent_handlers(storage, clock):
+    enqueue(storage, clock)
+    handler = Recorder()
+    crashed = make_worker(storage, clock)
+    crashed.register(KIND, handler, redeliver_after_crash=True)
+    crashed._claim()
+    clock.advance(minutes=6)
+    survivor = make_worker(storage, clock)
+    survivor.register(KIND, handler, redeliver_after_crash=True)
+    report = survivor.run_once()
+    assert report.recovered == 1 and report.sent == 1
+    assert [d.idempotency_key for d in handler.calls] == ["k1"]
+    assert handler.calls[0].attempt == 2
+
+
+def test_outbox_late_outcome_from_a_lost_claim_is_ignored(storage, clock):
+    enqueue(storage, clock)
+    worker = make_worker(storage, clock)
+    worker.register(KIND, Recorder())
+    token, [claimed] = worker._claim()
+    clock.advance(minutes=6)
+    worker._recover_expired_claims(report=type("R", (), {"dead": 0})())
+    worker._finish(claimed.id, token, status="sent", error=None)
+    assert message(storage).status == "dead"
+
+
+def test_outbox_run_forever_stops_on_event(storage, clock):
+    enqueue(storage, clock)
+    handler = Recorder()
+    worker = make_worker(storage, clock)
+    worker.register(KIND, handler)
+    stop = threading.Event()
+    thread = threading.Thread(target=worker.run_forever, args=(stop, 0.01))
+    thread.start()
+    try:
+        for _ in range(200):
+            if handler.calls:
+                break
+            stop.wait(0.01)
+    finally:
+        stop.set()
+        thread.join(timeout=5)
+    assert not thread.is_alive()
+    assert len(handler.calls) == 1

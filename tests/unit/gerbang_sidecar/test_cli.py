@@ -1,0 +1,62 @@
+"""``python -m gerbang_sidecar init | outbox``: the explicit steps that create_app no longer
+takes as side effects (local secrets, migrations), and the outbox worker's process."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from gerbang_sidecar.app import create_app
+from gerbang_sidecar.cli import main
+from gerbang_sidecar.config import Settings
+from gerbang_sidecar.migrations import current_revision, head_revision
+from gerbang_sidecar.wiring import build_services
+
+
+def test_init_writes_local_secrets_and_migrates_once(tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch,
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("GERBANG_INSTANCE_PATH", str(tmp_path))
+    assert main(["init"]) == 0
+    assert sorted(p.name for p in tmp_path.glob("*.secret")) == [
+        "blind_index_key.secret", "pii_key.secret", "secret_key.secret"]
+    assert current_revision(f"sqlite:///{tmp_path / 'gerbang.sqlite3'}") == head_revision()
+    secret = (tmp_path / "secret_key.secret").read_text()
+    assert main(["init"]) == 0  # again: nothing changes
+    assert (tmp_path / "secret_key.secret").read_text() == secret
+    assert "database at" in capsys.readouterr().out
+
+
+def test_init_refuses_production(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GERBANG_ENV", "production")
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'db.sqlite3'}")
+    with pytest.raises(Exception, match="init is for local runs"):
+        main(["init"])
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_outbox_entry_delivers_one_batch(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                         capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("GERBANG_INSTANCE_PATH", str(tmp_path))
+    main(["init"])
+    assert main(["outbox", "--once"]) == 0
+    assert "sent=0 retried=0 dead=0" in capsys.readouterr().out
+
+
+def test_worker_knows_every_kind(make_settings: Callable[..., Settings]) -> None:
+    kinds = set(build_services(make_settings()).outbox_worker()._handlers)
+    assert {"one_time_code.email", "password_reset.requested", "password_reset.sms_link",
+            "password_changed.notice"} <= kinds
+
+
+def test_creating_an_app_starts_no_thread_and_writes_nothing(
+        make_settings: Callable[..., Settings], tmp_path: Path) -> None:
+    import threading
+
+    before = {t.name for t in threading.enumerate()}
+    app = create_app(make_settings(outbox_in_process=False))
+    app.test_client().get("/health")
+    assert "gerbang-outbox" not in {t.name for t in threading.enumerate()} - before
+    assert not (tmp_path / "instance").exists()

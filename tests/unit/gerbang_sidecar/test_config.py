@@ -1,0 +1,70 @@
+"""Settings: read from the environment, validated, and loaded without writing anything (the
+local secrets come from ``python -m gerbang_sidecar init``)."""
+
+from __future__ import annotations
+
+import stat
+from pathlib import Path
+
+import pytest
+
+from gerbang_sidecar.config import (
+    SECRET_FIELDS,
+    ConfigError,
+    documented_variables,
+    load_settings,
+    write_local_secrets,
+)
+from gerbang_sidecar.portals import portal_clients
+
+KEYS = {"GERBANG_SECRET_KEY": "s" * 32, "GERBANG_PII_KEY": "p" * 32,
+        "GERBANG_BLIND_INDEX_KEY": "b" * 32}
+
+
+def test_settings_read_portal_secrets_public_url_and_flags(tmp_path: Path) -> None:
+    settings = load_settings({
+        **KEYS, "GERBANG_INSTANCE_PATH": str(tmp_path), "AKSES_PORTAL_CLIENT_SECRET": "a",
+        "EASY_CLIENT_SECRET": "e", "KEYCLOAK_URL": "http://kc:8080",
+        "RATE_LIMITS_ENABLED": "false", "PROXY_FIX_HOPS": "1", "OUTBOX_IN_PROCESS": "yes",
+        "MAIL_BACKEND": "null"})
+    assert settings.portal_client_secrets == {"akses-portal": "a", "easy": "e"}
+    assert settings.keycloak_browser_url == "http://kc:8080"
+    assert settings.rate_limits_enabled is False and settings.proxy_fix_hops == 1
+    assert settings.outbox_in_process is True and settings.mail_backend == "null"
+    names = set(documented_variables().values())
+    assert {"KEYCLOAK_PUBLIC_URL", "THEMES_DIR", "EASY_CLIENT_SECRET", "RATE_LIMITS_ENABLED",
+            "KEYCLOAK_BACKEND", "OUTBOX_IN_PROCESS"} <= names
+    assert {c.secret_variable for c in portal_clients()} <= names
+
+
+def test_loading_settings_writes_nothing(tmp_path: Path) -> None:
+    instance = tmp_path / "instance"
+    with pytest.raises(ConfigError, match="python -m gerbang_sidecar init"):
+        load_settings({"GERBANG_INSTANCE_PATH": str(instance)})
+    assert not instance.exists()
+
+
+def test_local_secrets_are_written_once_and_private(tmp_path: Path) -> None:
+    assert sorted(write_local_secrets(tmp_path)) == sorted(SECRET_FIELDS)
+    first = load_settings({"GERBANG_INSTANCE_PATH": str(tmp_path)})
+    assert write_local_secrets(tmp_path) == []
+    again = load_settings({"GERBANG_INSTANCE_PATH": str(tmp_path)})
+    assert (first.secret_key, first.pii_key) == (again.secret_key, again.pii_key)
+    for name in SECRET_FIELDS:
+        assert stat.S_IMODE((tmp_path / f"{name}.secret").stat().st_mode) == 0o600
+
+
+def test_production_takes_no_local_secret(tmp_path: Path) -> None:
+    write_local_secrets(tmp_path)
+    with pytest.raises(ConfigError, match="GERBANG_SECRET_KEY must be set in production"):
+        load_settings({"GERBANG_ENV": "production", "GERBANG_INSTANCE_PATH": str(tmp_path),
+                       "DATABASE_URL": "postgresql+psycopg://db/gerbang"})
+
+
+@pytest.mark.parametrize(("variable", "value"), [("KEYCLOAK_BACKEND", "ldap"),
+                                                  ("MAIL_BACKEND", "carrier-pigeon"),
+                                                  ("SMTP_PORT", "twenty-five"),
+                                                  ("RATE_LIMITS_ENABLED", "maybe")])
+def test_malformed_settings_are_refused_by_name(variable: str, value: str) -> None:
+    with pytest.raises(ConfigError, match=variable):
+        load_settings({**KEYS, variable: value})

@@ -1,0 +1,81 @@
+"""The composition root: implementations chosen by name from the settings, built once, and
+the health probes of what the portals use."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import responses
+
+from gerbang_sidecar.adapters.keycloak.fake import FakeKeycloakUsers
+from gerbang_sidecar.adapters.keycloak.http import HttpKeycloakUsers
+from gerbang_sidecar.adapters.mail import FakeMailer, NullMailer, SmtpMailer
+from gerbang_sidecar.adapters.registries.dukcapil import FakeDukcapil, HttpDukcapil
+from gerbang_sidecar.app import create_app
+from gerbang_sidecar.config import RegistryUrls, Settings
+from gerbang_sidecar.portals import registries_in_use
+from gerbang_sidecar.wiring import build_services
+
+URLS = RegistryUrls(**{name: f"http://{name}.test/api" for name in
+                       ("dukcapil", "oss", "ksei", "bkn", "sipp", "message_gateway")})
+
+
+def test_backends_are_chosen_by_name(make_settings: Callable[..., Settings]) -> None:
+    fakes = build_services(make_settings())
+    assert isinstance(fakes.keycloak, FakeKeycloakUsers)
+    assert isinstance(fakes.registries.dukcapil, FakeDukcapil)
+    assert isinstance(fakes.mailer, FakeMailer)
+    real = build_services(make_settings(keycloak_backend="http", registry_backend="http",
+                                        mail_backend="smtp"))
+    assert isinstance(real.keycloak, HttpKeycloakUsers)
+    assert isinstance(real.registries.dukcapil, HttpDukcapil)
+    assert isinstance(real.mailer, SmtpMailer)
+    assert isinstance(build_services(make_settings(mail_backend="null")).mailer, NullMailer)
+
+
+def test_the_services_share_one_keycloak_and_one_store(
+        make_settings: Callable[..., Settings]) -> None:
+    services = build_services(make_settings())
+    worker = services.outbox_worker()
+    assert worker.store is services.storage
+    assert services.akses_registration._ctx.keycloak is services.keycloak
+    assert services.password_reset._ctx.keycloak is services.keycloak
+
+
+def test_a_part_passed_in_replaces_the_built_one(make_settings: Callable[..., Settings]) -> None:
+    mine = FakeKeycloakUsers()
+    services = build_services(make_settings(), keycloak=mine)
+    assert services.keycloak is mine and services.legacy_members._keycloak is mine
+
+
+@responses.activate
+def test_probes_cover_the_database_and_each_registry_in_use(
+        make_settings: Callable[..., Settings]) -> None:
+    services = build_services(make_settings(registry_backend="http", registries=URLS,
+                                            registry_timeout_seconds=0.5))
+    assert set(services.probes) == {"database", *registries_in_use()}
+    for name in registries_in_use():
+        responses.get(f"http://{name}.test/api/health",
+                      status=503 if name == "message_gateway" else 200)
+    body = create_app(services=services).test_client().get("/health").get_json()
+    assert body["status"] == "degraded"
+    assert body["checks"]["message_gateway"] == "down"
+    assert body["checks"]["dukcapil"] == "up" and body["checks"]["database"] == "up"
+
+
+@responses.activate
+def test_build_http_registries_uses_each_url(make_settings: Callable[..., Settings]) -> None:
+    services = build_services(make_settings(registry_backend="http", registries=URLS))
+    responses.get("http://ksei.test/api/health", status=200)
+    assert services.registries.ksei.is_reachable()
+    assert set(services.registries.by_name()) == {"dukcapil", "oss", "ksei", "bkn", "sipp",
+                                                  "message_gateway"}
+
+
+def test_health_reports_the_database_down_as_503(make_settings: Callable[..., Settings],
+                                                 tmp_path: Path) -> None:
+    settings = make_settings(database_url=f"sqlite:///{tmp_path / 'missing' / 'db.sqlite3'}")
+    response = create_app(settings).test_client().get("/health")
+    assert response.status_code == 503
+    assert response.get_json()["checks"]["database"] == "down"

@@ -1,0 +1,151 @@
+"""A7 / A6 pages with the fake Keycloak: X1 same answer, X2 limits, CSRF, the legacy gate."""
+
+from __future__ import annotations
+
+import re
+import time
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from gerbang_sidecar.adapters.keycloak.fake import FakeKeycloakUsers
+from gerbang_sidecar.ports.keycloak import NewUser
+from gerbang_sidecar.web.akses.forgot_password import FORM_LIMIT
+from gerbang_sidecar.web.portal_login import SESSION_KEY
+from gerbang_sidecar.wiring import Services
+
+NIK = "3171015203900001"
+
+
+class CountingFake(FakeKeycloakUsers):
+    calls: int = 0
+
+    def _check(self) -> None:
+        self.calls += 1
+        super()._check()
+
+
+@pytest.fixture
+def fake_keycloak() -> CountingFake:
+    users = CountingFake()
+    users.create_user("akses", NewUser("siti@example.com", "siti@example.com", "Siti",
+                                       email_verified=True, attributes={"nik": NIK}))
+    users.calls = 0
+    return users
+
+
+@pytest.fixture
+def fake(fake_keycloak: CountingFake) -> CountingFake:
+    return fake_keycloak
+
+
+def _token(client: FlaskClient, path: str) -> str:
+    html = client.get(path).get_data(as_text=True)
+    return re.search(r'name="[a-z-]*csrf_token" type="hidden" value="([^"]+)"', html).group(1)
+
+
+def _process(client: FlaskClient, identifier: str):
+    token = _token(client, "/akses/lupa-kata-sandi")
+    return client.post("/akses/lupa-kata-sandi", data={
+        "csrf_token": token, "identifier": identifier, "channel": "email",
+        "action": "process"}, follow_redirects=True)
+
+
+def test_x1_unknown_identifier_same_answer(app: Flask, fake: CountingFake,
+                                          services: Services) -> None:
+    known = _process(app.test_client(), NIK)
+    unknown = _process(app.test_client(), "3171015203909999")
+    assert known.status_code == unknown.status_code == 200
+    # Only the random tokens differ: the CSRF value and the page's own opaque URL.
+    strip = lambda html: re.sub(r'value="[^"]+"|/terkirim/[\w-]+', "", html)  # noqa: E731
+    assert strip(known.get_data(as_text=True)) == strip(unknown.get_data(as_text=True))
+    # The request path asked Keycloak nothing: the lookups happen in the worker.
+    assert fake.calls == 0
+    services.outbox_worker().run_once()
+    assert fake.calls > 0 and len(fake.sent) == 1
+
+
+def test_a7_two_steps_keep_the_identifier(client: FlaskClient, fake: CountingFake) -> None:
+    token = _token(client, "/akses/lupa-kata-sandi")
+    step2 = client.post("/akses/lupa-kata-sandi", data={
+        "csrf_token": token, "identifier": NIK, "action": "next"})
+    html = step2.get_data(as_text=True)
+    assert step2.status_code == 200 and 'id="choose-channel"' in html
+    assert 'value="sms"' in html and 'value="email"' in html  # both, always (X1)
+    empty = client.post("/akses/lupa-kata-sandi", data={"csrf_token": token, "identifier": "",
+                                                        "action": "next"})
+    assert empty.status_code == 422 and "Wajib diisi." in empty.get_data(as_text=True)
+
+
+def test_x2_forgot_password_requires_csrf_and_is_rate_limited(client: FlaskClient,
+                                                              fake: CountingFake) -> None:
+    assert client.post("/akses/lupa-kata-sandi", data={"identifier": NIK}).status_code == 400
+    statuses = [client.post("/akses/lupa-kata-sandi", data={"identifier": NIK}).status_code
+                for _ in range(FORM_LIMIT)]
+    assert statuses[-1] == 429
+
+
+def test_a7_sent_page_refuses_resend_before_15_minutes(client: FlaskClient,
+                                                       fake: CountingFake) -> None:
+    answer = _process(client, NIK)
+    path = answer.request.path
+    token = _token(client, path)
+    again = client.post(path, data={"csrf_token": token})
+    assert again.status_code == 429 and "15 menit" in again.get_data(as_text=True)
+    assert client.get("/akses/lupa-kata-sandi/terkirim/unknown").status_code == 404
+
+
+def test_a7_invalid_link_page(client: FlaskClient, fake: CountingFake) -> None:
+    answer = client.get("/akses/lupa-kata-sandi/atur/not-a-token")
+    assert answer.status_code == 410
+    assert "Tautan tidak berlaku" in answer.get_data(as_text=True)
+
+
+def _log_in(client: FlaskClient, sub: str, roles: list[str]) -> None:
+    with client.session_transaction() as session:
+        session[SESSION_KEY] = {"akses-portal": {
+            "sub": sub, "username": "budi77", "name": "Budi", "email": None,
+            "roles": roles, "id_token": "x", "expires_at": int(time.time()) + 600}}
+
+
+def test_a6_legacy_member_must_register_email(app: Flask, client: FlaskClient,
+                                              fake: CountingFake, services: Services) -> None:
+    from gerbang_sidecar.web.akses.legacy_members import require_registered_email
+    from gerbang_sidecar.web.portal_login import portal_login_required
+
+    @app.get("/akses/beranda-contoh")
+    @portal_login_required("akses", "akses-portal")
+    @require_registered_email
+    def beranda_sample() -> str:
+        return "beranda"
+
+    user_id = fake.create_user("akses", NewUser("budi77", None, "Budi", email_verified=True))
+    fake.assign_realm_roles("akses", user_id, ["legacy-member"])
+    _log_in(client, user_id, ["legacy-member"])
+    gated = client.get("/akses/beranda-contoh")
+    assert gated.status_code == 302 and gated.location.endswith("/akses/daftarkan-email")
+
+    token = _token(client, "/akses/daftarkan-email")
+    sent = client.post("/akses/daftarkan-email", data={
+        "e-csrf_token": token, "e-email": "budi@example.com", "action": "send"})
+    assert sent.status_code == 200 and 'id="code-form"' in sent.get_data(as_text=True)
+    services.outbox_worker().run_once()
+    [mail] = services.mailer.to("budi@example.com")  # type: ignore[attr-defined]
+    code = re.search(r"\b(\d{5})\b", mail.text).group(1)
+    assert mail.subject == "Kode OTP AKSes KSEI"
+
+    wrong = client.post("/akses/daftarkan-email", data={
+        "c-csrf_token": token, "c-code": "0000" if code != "0000" else "1111",
+        "action": "verify"})
+    assert wrong.status_code == 422 and "Sisa percobaan: 4" in wrong.get_data(as_text=True)
+    done = client.post("/akses/daftarkan-email", data={
+        "c-csrf_token": token, "c-code": code, "action": "verify"})
+    assert done.status_code == 302 and done.location.endswith("/akses/beranda")
+    assert client.get("/akses/beranda-contoh").get_data(as_text=True) == "beranda"
+    assert fake.get_user("akses", user_id).email == "budi@example.com"
+
+
+def test_a6_page_needs_login(client: FlaskClient, fake: CountingFake) -> None:
+    answer = client.get("/akses/daftarkan-email")
+    assert answer.status_code == 302 and "/protocol/openid-connect/auth" in answer.location

@@ -1,0 +1,174 @@
+"""AKSes registration pages over the real service, the Keycloak fake and the registry twins:
+status codes, messages beside fields, "Kembali" keeping every field, C2 resend timing."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from gerbang_sidecar.adapters.keycloak.fake import FakeKeycloakUsers
+from gerbang_sidecar.wiring import Services
+from support.clock import FakeClock
+
+SITI = {"name": "Siti Rahmawati", "nik": "3171015203900001", "phone": "081234567801",
+        "email": "siti.rahmawati@example.com"}
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock(datetime(2025, 3, 1, 1, 0, tzinfo=UTC))  # 08:00 WIB
+
+
+@pytest.fixture
+def browser(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+def _csrf(html: str) -> str:
+    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html)
+    assert match, html[:1500]
+    return match.group(1)
+
+
+def _submit(client: FlaskClient, kind: str, data: dict[str, str]):  # type: ignore[no-untyped-def]
+    token = _csrf(client.get(f"/akses/daftar/{kind}").get_data(as_text=True))
+    return client.post(f"/akses/daftar/{kind}", data={"csrf_token": token, **data})
+
+
+def _activate(client: FlaskClient, confirmation_html: str):  # type: ignore[no-untyped-def]
+    return client.post("/akses/daftar/aktivasi", data={"csrf_token": _csrf(confirmation_html)})
+
+
+def test_a1_choose_page_offers_the_three_types(browser: FlaskClient) -> None:
+    html = browser.get("/akses/daftar").get_data(as_text=True)
+    for label in ("Individu Lokal", "Investor Individu Asing", "Investor Institusi"):
+        assert label in html
+    assert browser.get("/akses/daftar/bukan-tipe").status_code == 404
+
+
+def test_a2_form_has_the_manual_fields(browser: FlaskClient) -> None:
+    html = browser.get("/akses/daftar/individu-lokal").get_data(as_text=True)
+    for label in ("Nama Lengkap", "NIK", "Nomor Mobile", "Email", "Selanjutnya"):
+        assert label in html
+    assert 'name="passport"' not in html and 'name="sid"' not in html
+
+
+def test_x5_bad_fields_get_messages_beside_them_and_keep_values(browser: FlaskClient) -> None:
+    response = _submit(browser, "individu-lokal", {**SITI, "nik": "12345", "email": "bukan"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert 'id="nik-error"' in html and 'id="email-error"' in html
+    assert 'value="Siti Rahmawati"' in html and 'value="12345"' in html
+
+
+def test_x5_english_messages(browser: FlaskClient) -> None:
+    browser.get("/akses/daftar?lang=en")
+    response = _submit(browser, "individu-lokal", {**SITI, "email": "bukan"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "Next" in html and "Full name" in html
+
+
+def test_a2_wrong_broker_email_is_refused_beside_email(browser: FlaskClient) -> None:
+    response = _submit(browser, "individu-lokal", {
+        "name": "Rudi Hartono", "nik": "3578032501780004", "phone": "081234567802",
+        "email": "rudi.hartono@example.com"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert 'id="email-error"' in html and "Perusahaan Efek (broker)" in html
+
+
+def test_x5_csrf_is_required(browser: FlaskClient) -> None:
+    response = browser.post("/akses/daftar/individu-lokal", data=SITI)
+    assert response.status_code == 400
+
+
+def test_a5_confirm_back_keeps_fields_then_activate_and_thank(
+        browser: FlaskClient, fake_keycloak: FakeKeycloakUsers) -> None:
+    confirmation = _submit(browser, "individu-lokal", SITI)
+    html = confirmation.get_data(as_text=True)
+    assert confirmation.status_code == 200
+    assert "IDD120390482615" in html and "Aktivasi" in html and "Kembali" in html
+    assert SITI["nik"] not in html  # masked on the page
+
+    back = browser.get("/akses/daftar/individu-lokal?kembali=1").get_data(as_text=True)
+    for value in SITI.values():
+        assert f'value="{value}"' in back
+
+    activated = _activate(browser, html)
+    assert activated.status_code == 302
+    assert activated.headers["Location"].endswith("/akses/daftar/terima-kasih")
+    thanks = browser.get("/akses/daftar/terima-kasih").get_data(as_text=True)
+    assert "Terima kasih sudah melakukan pendaftaran, Siti Rahmawati" in thanks
+    assert "08:15 WIB" in thanks
+    assert len([u for (realm, _), u in fake_keycloak.users.items() if realm == "akses"]) == 1
+
+
+def test_a5_double_activation_creates_one_account(browser: FlaskClient,
+                                                  fake_keycloak: FakeKeycloakUsers) -> None:
+    html = _submit(browser, "individu-lokal", SITI).get_data(as_text=True)
+    first, second = _activate(browser, html), _activate(browser, html)
+    assert first.status_code == second.status_code == 302
+    assert len([u for (realm, _), u in fake_keycloak.users.items() if realm == "akses"]) == 1
+
+
+def test_a5_duplicate_registration_gets_clear_message(app: Flask,
+                                                      fake_keycloak: FakeKeycloakUsers) -> None:
+    first = app.test_client()
+    _activate(first, _submit(first, "individu-lokal", SITI).get_data(as_text=True))
+    second = app.test_client()
+    response = _submit(second, "individu-lokal", {**SITI, "phone": "081234567899"})
+    assert response.status_code == 409
+    assert "sudah terdaftar" in response.get_data(as_text=True)
+    assert len([u for (realm, _), u in fake_keycloak.users.items() if realm == "akses"]) == 1
+
+
+def test_c2_resend_refused_before_15_minutes_then_allowed(browser: FlaskClient,
+                                                          clock: FakeClock) -> None:
+    html = _submit(browser, "individu-lokal", SITI).get_data(as_text=True)
+    _activate(browser, html)
+    thanks = browser.get("/akses/daftar/terima-kasih").get_data(as_text=True)
+    early = browser.post("/akses/daftar/kirim-ulang", data={"csrf_token": _csrf(thanks)})
+    assert early.status_code == 429 and early.headers["Retry-After"] == "900"
+    assert "08:15 WIB" in early.get_data(as_text=True)
+
+    clock.now += timedelta(minutes=15)
+    later = browser.post("/akses/daftar/kirim-ulang", data={"csrf_token": _csrf(thanks)})
+    assert later.status_code == 302
+    page = browser.get("/akses/daftar/terima-kasih").get_data(as_text=True)
+    assert "Email verifikasi telah dikirim ulang." in page and "08:30 WIB" in page
+
+
+def test_x5_registry_down_keeps_input_with_503(browser: FlaskClient,
+                                               services: Services) -> None:
+    services.registries.dukcapil.outage = "timeout"  # type: ignore[attr-defined]
+    response = _submit(browser, "individu-lokal", SITI)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 503
+    assert 'id="temporary-problem"' in html and 'value="Siti Rahmawati"' in html
+
+
+def test_a5_pages_without_a_registration_start_again(browser: FlaskClient) -> None:
+    response = browser.get("/akses/daftar/terima-kasih")
+    assert response.status_code == 302 and response.headers["Location"].endswith("/akses/daftar")
+
+
+def test_a5_beranda_and_easy_need_a_login(browser: FlaskClient) -> None:
+    for path in ("/akses/beranda", "/easy/"):
+        response = browser.get(path)
+        assert response.status_code == 302
+        assert "/realms/akses/protocol/openid-connect/auth" in response.headers["Location"]
+
+
+def test_x5_error_summary_names_fields_as_the_page_labels_them(browser: FlaskClient) -> None:
+    answer = _submit(browser, "institusi", {"name": "", "sid": "12", "phone": "", "email": "x@"})
+    assert answer.status_code == 422
+    html = answer.get_data(as_text=True)
+    summary = html.split('id="error-summary"', 1)[1].split("</div>", 1)[0]
+    assert "Nama Perusahaan" in summary or "Nama Institusi" in summary, summary
+    # WTForms' own labels (from the field names) must not leak into the page.
+    assert not any(f">{raw}<" in summary for raw in ("Name", "Sid", "Phone"))
