@@ -32,6 +32,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="time limit per side and benchmark (default 60)")
     parser.add_argument("--block", type=int, default=10,
                         help="operations per turn before the other side runs (default 10)")
+    parser.add_argument("--only", choices=["registration", "logins"], action="append",
+                        help="run only this benchmark after provisioning (repeatable)")
     parser.add_argument("--output", type=Path, default=RESULTS,
                         help="where to write the Markdown results (default bench/RESULTS.md)")
     return parser.parse_args(argv)
@@ -54,8 +56,10 @@ def main(argv: list[str] | None = None) -> int:
     with running_stack(log) as stack:
         table, specs = provisioning.run(stack, log)
         tables.append(table)
-        tables.append(registration.run(stack, specs, bounds, log))
-        tables.append(logins.run(stack, bounds, log))
+        if not args.only or "registration" in args.only:
+            tables.append(registration.run(stack, specs, bounds, log))
+        if not args.only or "logins" in args.only:
+            tables.append(logins.run(stack, bounds, log))
 
     for table in tables:
         print()

@@ -1,14 +1,15 @@
-"""Issue 4 item 8a: registrations through the sidecar against Keycloak's own registration form.
+"""Registrations through the sidecar against Keycloak's own registration form, at 1, 8 and
+32 concurrent clients, both sides in the same run.
 
 Gerbang side: the sidecar's AKSes registration pages over HTTP, as a user's browser goes
 through them (one fresh cookie jar per registration): GET the "Individu Lokal" form, POST it
-("Selanjutnya": form rules, Dukcapil, KSEI for investors, duplicate search in Keycloak, the
-pending row; the confirmation page), POST "Aktivasi" (the Keycloak user, roles, identity
-records, the action email) and follow the redirect to the thank-you page. The app is the
-sidecar's own (``create_app``) served by werkzeug's threaded server on loopback, with the real
-Keycloak, the fake registries over loopback (seeded with the benchmark's synthetic people,
-answering at once) and the mail sink; rate limits are off, every request comes from one
-address.
+("Selanjutnya": form rules, Dukcapil, KSEI for investors, duplicate search, the pending row;
+the confirmation page), POST "Aktivasi" (the Keycloak user, roles, identity records, the
+action email) and follow the redirect to the thank-you page. The sidecar runs as production
+runs it: under gunicorn with the command line of docker-compose.yml (workers, threads), on
+PostgreSQL, with the real Keycloak, the fake registries in their own process (seeded with the
+benchmark's synthetic people, answering at once) and the mail sink; rate limits are off,
+every request comes from one address.
 
 Baseline: a stock realm with ``registrationAllowed`` and the same user-profile attributes,
 driven through Keycloak's registration page over HTTP (GET the page, POST the form). With
@@ -20,6 +21,12 @@ from __future__ import annotations
 
 import copy
 import html
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -29,18 +36,16 @@ from urllib.parse import urljoin
 import requests
 
 from bench.browser import Browser, Form, PageError, find_form
-from bench.environment import Stack
+from bench.environment import Stack, compose_gunicorn_arguments
 from bench.report import Row, Table, fmt_ratio, fmt_seconds
-from bench.runner import Bounds, timed_pair
+from bench.runner import Bounds, timed_concurrently
 from bench.stats import Summary, ratio
 from bench.synthetic import Person, synthetic_people, write_seed
+from gerbang_ops.keycloak.server import free_port
 from gerbang_ops.mailsink import MailSinkClient
 from gerbang_ops.provision.files import RealmSpec
 from gerbang_ops.provision.keycloak_api import KeycloakApi
-from gerbang_sidecar.app import create_app
-from gerbang_sidecar.cli import init_local
-from gerbang_sidecar.config import RegistryUrls
-from gerbang_sidecar.fake_registry import create_fake_registry_app, running_fake_registry
+from gerbang_sidecar.portals import portal
 from gerbang_sidecar.texts import translate
 
 STOCK_REALM = "stock-register"
@@ -49,13 +54,6 @@ STOCK_CLIENT = "bench-register"
 PROFILE_ATTRIBUTES = ("nik", "passport", "sid", "investorType", "phoneNumber")
 REQUIRED_ON_FORM = ("nik", "phoneNumber")
 PASSWORD = "Daftar#Bench2025"
-
-
-@dataclass(frozen=True)
-class Outcome:
-    summary: Summary
-    users_created: int
-    mails_sent: int
 
 
 # --- Gerbang: the sidecar's registration pages ---------------------------------------------
@@ -70,31 +68,68 @@ EMAIL_SENT = tuple(translate("reg.thanks.sent", lang) for lang in ("id", "en"))
 
 
 @contextmanager
-def sidecar_served(stack: Stack, people: list[Person]) -> Iterator[str]:
-    """The sidecar app at ``stack.sidecar_url`` (the realms' SIDECAR_PUBLIC_URL, so the
-    action email's redirect to the portal is one ``akses-portal`` allows)."""
+def fake_registries_process(stack: Stack, people: list[Person]) -> Iterator[str]:
+    """The fake registries, seeded with ``people``, in a process of their own (their answers
+    must not compete with the load generator for one interpreter)."""
     seed = write_seed(people, stack.work_dir / "registry-seed.json")
-    with running_fake_registry(create_fake_registry_app(seed)) as registry_url:
-        env = stack.realm_env
-        init_local(stack.work_dir / "sidecar")
-        app = create_app({
-            "instance_path": stack.work_dir / "sidecar",
-            "public_url": stack.sidecar_url,
-            "keycloak_url": stack.keycloak.url,
-            "keycloak_client_secret": env["SIDECAR_CLIENT_SECRET"],
-            "portal_client_secrets": {"akses-portal": env["AKSES_PORTAL_CLIENT_SECRET"],
-                                      "easy": env["EASY_CLIENT_SECRET"]},
-            "registries": RegistryUrls(**{
-                name: f"{registry_url}/{path}" for name, path in (
-                    ("dukcapil", "dukcapil"), ("oss", "oss"), ("ksei", "ksei"), ("bkn", "bkn"),
-                    ("sipp", "sipp"), ("message_gateway", "gateway"))}),
-            "smtp_host": stack.mail_sink.smtp_host,
-            "smtp_port": stack.mail_sink.smtp_port,
-            "log_level": "WARNING",  # one INFO line per step would be timed too
-            # X2 would refuse the benchmark after 10 activations from one address.
-            "rate_limits_enabled": False,
-        })
-        with stack.sidecar.serving(app) as url:
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    with (stack.work_dir / "fake-registry.log").open("ab") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "gerbang_sidecar.fake_registry", "--port", str(port),
+             "--seed", str(seed)], stdout=log, stderr=subprocess.STDOUT,
+            start_new_session=True)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                requests.get(f"{url}/dukcapil/health", timeout=2)
+                break
+            except requests.RequestException:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError("the fake registries did not start") from None
+                time.sleep(0.2)
+        yield url
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=30)
+
+
+def sidecar_environment(stack: Stack, registry_url: str, database_url: str) -> dict[str, str]:
+    """The sidecar's environment as docker-compose.yml gives it, pointed at this stack."""
+    env = stack.realm_env
+    return {
+        "PATH": os.environ.get("PATH", ""), "GERBANG_ENV": "production",
+        "GERBANG_INSTANCE_PATH": str(stack.work_dir / "sidecar"),
+        "DATABASE_URL": database_url,
+        **{name: secrets.token_urlsafe(32) for name in
+           ("GERBANG_SECRET_KEY", "GERBANG_PII_KEY", "GERBANG_BLIND_INDEX_KEY")},
+        "KEYCLOAK_URL": stack.keycloak.url, "SIDECAR_CLIENT_SECRET": env["SIDECAR_CLIENT_SECRET"],
+        "SIDECAR_PUBLIC_URL": stack.sidecar_url,
+        **{client.secret_variable: env[client.secret_variable]
+           for client in portal("akses").clients},
+        **{f"{name.upper()}_URL": f"{registry_url}/{name}"
+           for name in ("dukcapil", "oss", "ksei", "bkn", "sipp")},
+        "MESSAGE_GATEWAY_URL": f"{registry_url}/gateway",
+        "SMTP_HOST": stack.mail_sink.smtp_host, "SMTP_PORT": str(stack.mail_sink.smtp_port),
+        "MAIL_FROM": "no-reply@gerbang.test",
+        "LOG_LEVEL": "WARNING",  # one INFO line per step would be timed too
+        # X2 would refuse the benchmark after 10 activations from one address.
+        "RATE_LIMITS_ENABLED": "false",
+    }
+
+
+@contextmanager
+def sidecar_served(stack: Stack, people: list[Person]) -> Iterator[str]:
+    """The sidecar at ``stack.sidecar_url`` (the realms' SIDECAR_PUBLIC_URL, so the action
+    email's redirect to the portal is one ``akses-portal`` allows), under gunicorn."""
+    with fake_registries_process(stack, people) as registry_url:
+        database = stack.postgres.create_database()
+        env = sidecar_environment(stack, registry_url, stack.postgres.url(database))
+        subprocess.run([sys.executable, "-m", "gerbang_sidecar.migrations", "upgrade"],
+                       env=env, check=True, stdout=subprocess.DEVNULL)
+        with stack.sidecar.serving_gunicorn(compose_gunicorn_arguments(), env,
+                                            stack.work_dir / "sidecar.log") as url:
             yield url
 
 
@@ -203,61 +238,103 @@ def _mails_to(mailbox: MailSinkClient, tag: str) -> int:
                if any(to.startswith(f"{tag}.") for to in m.get("to", [])))
 
 
+CONCURRENCY = (1, 8, 32)
+
+
+@dataclass(frozen=True)
+class Level:
+    clients: int
+    gerbang: Summary
+    baseline: Summary
+
+
+def _count_at(bounds: Bounds, clients: int) -> int:
+    """Timed registrations per side at a concurrency: enough for every client to finish
+    several, so the figure is the server's steady rate rather than its ramp."""
+    return max(bounds.count, 6 * clients)
+
+
+def _merge(first: Summary, second: Summary) -> Summary:
+    return Summary(count=first.count + second.count, elapsed=first.elapsed + second.elapsed,
+                   latencies=first.latencies + second.latencies,
+                   failures=first.failures + second.failures)
+
+
 def run(stack: Stack, specs: list[RealmSpec], bounds: Bounds,
         log: Callable[[str], None] = print) -> Table:
     akses = next(s for s in specs if s.name == "akses")
     api = stack.admin_api()
     create_stock_realm(api, stack, akses)
-    # Enough people for every operation either side may run, warm-up included.
-    total = bounds.warmup + bounds.count
+    # Enough people for every operation either side may run, warm-ups included.
+    total = sum(clients + _count_at(bounds, clients) for clients in CONCURRENCY)
     people = synthetic_people(total, tag="sidecar")
     stock_people = synthetic_people(total, tag="stock")
     users_before = _count_users(api, "akses")
-
-    log(f"registrations: sidecar against Keycloak's form, {bounds.count} each after "
-        f"{bounds.warmup} warm-up, in turns of {bounds.block} ...")
+    levels: list[Level] = []
     with sidecar_served(stack, people) as sidecar_url:
-        sidecar, stock = timed_pair(_sidecar_registration(sidecar_url, people),
-                                    _stock_registration(stack, stock_people), bounds,
-                                    ("sidecar registration", "stock registration"), log)
+        sides = {"sidecar": _sidecar_registration(sidecar_url, people),
+                 "stock": _stock_registration(stack, stock_people)}
+        next_index = 0
+        for clients in CONCURRENCY:
+            count = _count_at(bounds, clients)
+            log(f"registrations at {clients} client(s): {count} per side after {clients} "
+                "warm-up, in two halves, the sides taking turns ...")
+            for operation in sides.values():  # warm-up: connections, JIT, caches
+                for index in range(next_index, next_index + clients):
+                    operation(index)
+            next_index += clients
+            halves: dict[str, list[Summary]] = {"sidecar": [], "stock": []}
+            # Two halves in opposite order, so neither side always runs right after the other.
+            for order in (("sidecar", "stock"), ("stock", "sidecar")):
+                half = count // 2 if order[0] == "sidecar" else count - count // 2
+                for name in order:
+                    halves[name].append(timed_concurrently(
+                        sides[name], clients=clients, count=half, first_index=next_index,
+                        max_seconds=bounds.max_seconds, label=f"{name}@{clients}", log=log))
+                next_index += half
+            levels.append(Level(clients, _merge(*halves["sidecar"]), _merge(*halves["stock"])))
     mailbox = MailSinkClient(stack.mail_sink.http_url)
-    gerbang = Outcome(sidecar, _count_users(api, "akses") - users_before,
-                      _mails_to(mailbox, "sidecar"))
-    baseline = Outcome(stock, _count_users(api, STOCK_REALM), _mails_to(mailbox, "stock"))
-    return _table(gerbang, baseline, bounds)
+    created = (_count_users(api, "akses") - users_before, _count_users(api, STOCK_REALM))
+    mails = (_mails_to(mailbox, "sidecar"), _mails_to(mailbox, "stock"))
+    return _table(levels, created, mails)
 
 
-def _table(gerbang: Outcome, baseline: Outcome, bounds: Bounds) -> Table:
-    g, b = gerbang.summary, baseline.summary
-    table = Table(title="Registrations (AKSes Individu Lokal)",
-                  gerbang_label="sidecar pages",
+def _table(levels: list[Level], created: tuple[int, int], mails: tuple[int, int]) -> Table:
+    table = Table(title="Registrations (AKSes Individu Lokal), concurrent clients",
+                  gerbang_label="sidecar pages (gunicorn)",
                   baseline_label="Keycloak registration form")
+    for level in levels:
+        g, b = level.gerbang, level.baseline
+        n = f"{level.clients} client{'s' if level.clients > 1 else ''}"
+        table.rows += [
+            Row(f"{n}: registrations per second", f"{g.per_second:.2f}", f"{b.per_second:.2f}",
+                fmt_ratio(ratio(g.per_second, b.per_second))),
+            Row(f"{n}: p50 latency", fmt_seconds(g.p50), fmt_seconds(b.p50),
+                fmt_ratio(ratio(g.p50, b.p50))),
+            Row(f"{n}: p95 latency", fmt_seconds(g.p95), fmt_seconds(b.p95),
+                fmt_ratio(ratio(g.p95, b.p95))),
+            Row(f"{n}: timed registrations (failed)", f"{g.count} ({g.failures})",
+                f"{b.count} ({b.failures})"),
+        ]
     table.rows += [
-        Row("registrations per second", f"{g.per_second:.2f}", f"{b.per_second:.2f}",
-            fmt_ratio(ratio(g.per_second, b.per_second))),
-        Row("p50 latency", fmt_seconds(g.p50), fmt_seconds(b.p50),
-            fmt_ratio(ratio(g.p50, b.p50))),
-        Row("p95 latency", fmt_seconds(g.p95), fmt_seconds(b.p95),
-            fmt_ratio(ratio(g.p95, b.p95))),
-        Row("timed registrations (failed)", f"{g.count} ({g.failures})",
-            f"{b.count} ({b.failures})"),
-        Row("users created incl. warm-up", str(gerbang.users_created),
-            str(baseline.users_created)),
-        Row("emails sent incl. warm-up", str(gerbang.mails_sent), str(baseline.mails_sent)),
+        Row("users created incl. warm-ups", str(created[0]), str(created[1])),
+        Row("emails sent incl. warm-ups", str(mails[0]), str(mails[1])),
     ]
+    arguments = " ".join(compose_gunicorn_arguments()[:-1])
     table.notes += [
-        f"sequential, {bounds.warmup} warm-up then up to {bounds.count} registrations or "
-        f"{bounds.max_seconds:.0f} s per side, the sides taking turns every {bounds.block}; "
-        "every second synthetic person is a KSEI investor "
-        "(two registry calls and two roles), the others Registered Users (one registry call).",
+        "at each concurrency: one untimed registration per client, then the timed ones in "
+        "two halves, sidecar then Keycloak, Keycloak then sidecar; a rate is the registrations "
+        "completed over the wall time of the batch. Every second synthetic person is a KSEI "
+        "investor (two registry calls and two roles), the others Registered Users.",
         "sidecar: one registration is the whole page sequence with a fresh cookie jar: GET the "
-        "form, POST it with its CSRF token (Selanjutnya: rules, registries, duplicate search "
-        "in Keycloak by email, NIK, SID and phone; the confirmation page), POST Aktivasi "
-        "(create user, roles, execute-actions email) and the redirect to the thank-you page; "
-        "the sidecar app served by werkzeug's threaded server on loopback, SQLite storage, "
-        "fake registries over loopback HTTP, rate limits off.",
+        "form, POST it with its CSRF token (Selanjutnya: rules, registries, duplicate search; "
+        "the confirmation page), POST Aktivasi (create user, roles, execute-actions email) and "
+        f"the redirect to the thank-you page; gunicorn {arguments} as in docker-compose.yml, "
+        "PostgreSQL, fake registries over loopback HTTP in their own process, rate limits off.",
         "baseline: GET the registration page, POST the form (email as username, password, "
         "nik, phoneNumber, investorType with the AKSes validators); Keycloak hashes the "
         "password and sends its verify-email mail. Keycloak's form checks no registry.",
+        "both sides share the machine with Keycloak and the load generator's threads: at 32 "
+        "clients a 2-core machine is saturated, and the figure is how each side shares it.",
     ]
     return table

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -81,3 +82,46 @@ def timed_pair(gerbang: Operation, baseline: Operation, bounds: Bounds,
             if not side.done(bounds):
                 side.run_block(bounds, log)
     return sides[0].summary(), sides[1].summary()
+
+
+def timed_concurrently(operation: Operation, *, clients: int, count: int, first_index: int,
+                       max_seconds: float, label: str, log: Log = print) -> Summary:
+    """``count`` operations by ``clients`` threads at once, each taking the next index from
+    ``first_index`` on; ``elapsed`` is the wall time of the whole batch, so ``per_second`` is
+    the throughput the server sustained at that concurrency. Stops early at ``max_seconds``.
+    """
+    lock = threading.Lock()
+    state = {"next": first_index, "failures": 0}
+    latencies: list[float] = []
+    end = first_index + count
+    started = time.perf_counter()
+
+    def client() -> None:
+        while time.perf_counter() - started < max_seconds:
+            with lock:
+                index = state["next"]
+                if index >= end:
+                    return
+                state["next"] += 1
+            began = time.perf_counter()
+            try:
+                operation(index)
+            except Exception as exc:  # counted and reported, the run goes on
+                with lock:
+                    state["failures"] += 1
+                    if state["failures"] <= 3:
+                        log(f"  {label} #{index} failed: {type(exc).__name__}: {exc}")
+                continue
+            with lock:
+                latencies.append(time.perf_counter() - began)
+
+    threads = [threading.Thread(target=client, name=f"{label}-{n}") for n in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - started
+    if not latencies:
+        raise RuntimeError(f"{label}: every timed operation failed")
+    return Summary(count=len(latencies), elapsed=elapsed, latencies=tuple(latencies),
+                   failures=int(state["failures"]))

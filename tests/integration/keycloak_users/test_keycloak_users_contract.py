@@ -10,6 +10,7 @@ import requests
 
 from gerbang_ops.keycloak.server import KeycloakServer
 from gerbang_ops.mailsink import MailSinkClient
+from gerbang_ops.provision.keycloak_api import KeycloakApi
 from gerbang_sidecar.adapters.keycloak.fake import FakeKeycloakUsers
 from gerbang_sidecar.adapters.keycloak.http import HttpKeycloakUsers
 from gerbang_sidecar.ports.keycloak import (
@@ -243,3 +244,28 @@ def test_a7_end_sessions_is_accepted_for_a_user_without_sessions(users: Keycloak
                                                                  unique: str) -> None:
     user_id = users.create_user(REALM, new_user(unique))
     users.end_sessions(REALM, user_id)
+
+
+@pytest.mark.keycloak
+def test_a1_roles_of_a_second_user_take_one_request_and_survive_a_recreated_role(
+        keycloak: KeycloakServer, admin_api: KeycloakApi, realm_env: dict[str, str],
+        unique: str) -> None:
+    users = HttpKeycloakUsers(keycloak.url, "gerbang-sidecar", realm_env["SIDECAR_CLIENT_SECRET"],
+                              timeout=10)
+    role = f"r-{unique}"
+    admin_api.post(f"/{REALM}/roles", {"name": role})
+    try:
+        first = users.create_user(REALM, new_user(f"a{unique}"))
+        users.assign_realm_roles(REALM, first, [role, "investor"])
+        # The role is replaced (as provisioning replaces a changed one): a new id, same name.
+        admin_api.delete(f"/{REALM}/roles/{role}")
+        admin_api.post(f"/{REALM}/roles", {"name": role})
+        second = users.create_user(REALM, new_user(f"b{unique}"))
+        users.assign_realm_roles(REALM, second, [role, "investor"])
+        assert users.get_user(REALM, second).realm_roles == {role, "investor"}  # type: ignore[union-attr]
+        third = users.create_user(REALM, new_user(f"c{unique}"))
+        before = users.requests_made
+        users.assign_realm_roles(REALM, third, [role])
+        assert users.requests_made - before == 1
+    finally:
+        admin_api.delete(f"/{REALM}/roles/{role}")

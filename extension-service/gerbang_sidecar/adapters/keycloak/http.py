@@ -54,6 +54,10 @@ class HttpKeycloakUsers:
         self._timeout = timeout
         self._connections: dict[str, KeycloakOpenIDConnection] = {}
         self._lock = threading.Lock()
+        # realm -> role name -> {"id", "name"}, as Keycloak's role-mapping calls take them.
+        self._realm_roles: dict[str, dict[str, dict[str, str]]] = {}
+        # Requests sent to Keycloak (every one costs Keycloak a request's work: keep it low).
+        self.requests_made = 0
 
     # ---- plumbing ------------------------------------------------------------------------
 
@@ -77,6 +81,7 @@ class HttpKeycloakUsers:
     def _call(self, realm: str, operation: str,
               send: Callable[[KeycloakOpenIDConnection], Response]) -> Response:
         """Send one request; 5xx and transport failures become KeycloakUnavailable."""
+        self.requests_made += 1
         try:
             response = send(self._connection(realm))
         except kc_errors.KeycloakConnectionError as exc:
@@ -200,16 +205,32 @@ class HttpKeycloakUsers:
         return [by_name[n] for n in names if n in by_name]
 
     def assign_realm_roles(self, realm: str, user_id: str, roles: list[str]) -> None:
+        # A role's representation (its id) is the same for every user: once seen, a mapping is
+        # one POST. Granting a role the user holds already changes nothing in Keycloak.
+        known = self._realm_roles.get(realm, {})
+        if all(name in known for name in roles):
+            response = self._post_role_mappings(realm, user_id, [known[n] for n in roles])
+            if response.status_code == 204:
+                return
+            if response.status_code != 404:  # 404: a role was re-created; look it up again
+                raise self._unexpected("assign roles", response)
+            self._realm_roles.pop(realm, None)
         wanted = self._role_representations(realm, user_id, roles, assigned=False)
         missing = set(roles) - {r["name"] for r in wanted}
-        if missing - set(self._direct_realm_roles(realm, user_id)):
+        if missing and missing - set(self._direct_realm_roles(realm, user_id)):
             raise KeycloakError(f"unknown realm roles {sorted(missing)}")
+        self._realm_roles[realm] = {**self._realm_roles.get(realm, {}),
+                                    **{r["name"]: {"id": r["id"], "name": r["name"]}
+                                       for r in wanted}}
         if not wanted:
             return
-        response = self._call(realm, "assign roles", lambda c: c.raw_post(
-            self._users_path(realm, user_id, "role-mappings", "realm"), data=_json(wanted)))
+        response = self._post_role_mappings(realm, user_id, wanted)
         if response.status_code != 204:
             raise self._unexpected("assign roles", response)
+
+    def _post_role_mappings(self, realm: str, user_id: str, roles: list[dict]) -> Response:
+        return self._call(realm, "assign roles", lambda c: c.raw_post(
+            self._users_path(realm, user_id, "role-mappings", "realm"), data=_json(roles)))
 
     def remove_realm_roles(self, realm: str, user_id: str, roles: list[str]) -> None:
         held = self._role_representations(realm, user_id, roles, assigned=True)
