@@ -30,6 +30,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin
 
@@ -68,18 +69,28 @@ EMAIL_SENT = tuple(translate("reg.thanks.sent", lang) for lang in ("id", "en"))
 
 
 @contextmanager
+def child_process(argv: list[str], log_path: Path,
+                  env: dict[str, str] | None = None) -> Iterator[subprocess.Popen[bytes]]:
+    """A Python child of the benchmark's, stopped with SIGTERM at the end of the block."""
+    with log_path.open("ab") as log:
+        process = subprocess.Popen([sys.executable, *argv], env=env, stdout=log,
+                                   stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        yield process
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=30)
+
+
+@contextmanager
 def fake_registries_process(stack: Stack, people: list[Person]) -> Iterator[str]:
     """The fake registries, seeded with ``people``, in a process of their own (their answers
     must not compete with the load generator for one interpreter)."""
     seed = write_seed(people, stack.work_dir / "registry-seed.json")
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    with (stack.work_dir / "fake-registry.log").open("ab") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "gerbang_sidecar.fake_registry", "--port", str(port),
-             "--seed", str(seed)], stdout=log, stderr=subprocess.STDOUT,
-            start_new_session=True)
-    try:
+    with child_process(["-m", "gerbang_sidecar.fake_registry", "--port", str(port), "--seed",
+                        str(seed)], stack.work_dir / "fake-registry.log") as process:
         deadline = time.monotonic() + 60
         while True:
             try:
@@ -90,9 +101,6 @@ def fake_registries_process(stack: Stack, people: list[Person]) -> Iterator[str]
                     raise RuntimeError("the fake registries did not start") from None
                 time.sleep(0.2)
         yield url
-    finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout=30)
 
 
 def sidecar_environment(stack: Stack, registry_url: str, database_url: str) -> dict[str, str]:
@@ -122,14 +130,17 @@ def sidecar_environment(stack: Stack, registry_url: str, database_url: str) -> d
 @contextmanager
 def sidecar_served(stack: Stack, people: list[Person]) -> Iterator[str]:
     """The sidecar at ``stack.sidecar_url`` (the realms' SIDECAR_PUBLIC_URL, so the action
-    email's redirect to the portal is one ``akses-portal`` allows), under gunicorn."""
+    email's redirect to the portal is one ``akses-portal`` allows), under gunicorn, with its
+    outbox worker in a process of its own, as docker-compose.yml runs them."""
     with fake_registries_process(stack, people) as registry_url:
         database = stack.postgres.create_database()
         env = sidecar_environment(stack, registry_url, stack.postgres.url(database))
         subprocess.run([sys.executable, "-m", "gerbang_sidecar.migrations", "upgrade"],
                        env=env, check=True, stdout=subprocess.DEVNULL)
-        with stack.sidecar.serving_gunicorn(compose_gunicorn_arguments(), env,
-                                            stack.work_dir / "sidecar.log") as url:
+        with child_process(["-m", "gerbang_sidecar", "outbox", "--idle-seconds", "0.2"],
+                           stack.work_dir / "outbox.log", env), \
+                stack.sidecar.serving_gunicorn(compose_gunicorn_arguments(), env,
+                                               stack.work_dir / "sidecar.log") as url:
             yield url
 
 
@@ -254,6 +265,12 @@ def _count_at(bounds: Bounds, clients: int) -> int:
     return max(bounds.count, 6 * clients)
 
 
+def _warmup_at(bounds: Bounds, clients: int) -> int:
+    """Untimed registrations per side first: enough to reach every gunicorn worker and
+    thread (their first request connects and compiles) and to warm Keycloak's JIT."""
+    return max(bounds.warmup, clients)
+
+
 def _merge(first: Summary, second: Summary) -> Summary:
     return Summary(count=first.count + second.count, elapsed=first.elapsed + second.elapsed,
                    latencies=first.latencies + second.latencies,
@@ -266,7 +283,8 @@ def run(stack: Stack, specs: list[RealmSpec], bounds: Bounds,
     api = stack.admin_api()
     create_stock_realm(api, stack, akses)
     # Enough people for every operation either side may run, warm-ups included.
-    total = sum(clients + _count_at(bounds, clients) for clients in CONCURRENCY)
+    total = sum(_warmup_at(bounds, clients) + _count_at(bounds, clients)
+                for clients in CONCURRENCY)
     people = synthetic_people(total, tag="sidecar")
     stock_people = synthetic_people(total, tag="stock")
     users_before = _count_users(api, "akses")
@@ -277,12 +295,14 @@ def run(stack: Stack, specs: list[RealmSpec], bounds: Bounds,
         next_index = 0
         for clients in CONCURRENCY:
             count = _count_at(bounds, clients)
-            log(f"registrations at {clients} client(s): {count} per side after {clients} "
+            warmup = _warmup_at(bounds, clients)
+            log(f"registrations at {clients} client(s): {count} per side after {warmup} "
                 "warm-up, in two halves, the sides taking turns ...")
-            for operation in sides.values():  # warm-up: connections, JIT, caches
-                for index in range(next_index, next_index + clients):
-                    operation(index)
-            next_index += clients
+            for operation in sides.values():  # warm-up: connections, JIT, caches, workers
+                timed_concurrently(operation, clients=clients, count=warmup,
+                                   first_index=next_index, max_seconds=bounds.max_seconds,
+                                   label="warm-up", log=log)
+            next_index += warmup
             halves: dict[str, list[Summary]] = {"sidecar": [], "stock": []}
             # Two halves in opposite order, so neither side always runs right after the other.
             for order in (("sidecar", "stock"), ("stock", "sidecar")):
@@ -293,13 +313,26 @@ def run(stack: Stack, specs: list[RealmSpec], bounds: Bounds,
                         max_seconds=bounds.max_seconds, label=f"{name}@{clients}", log=log))
                 next_index += half
             levels.append(Level(clients, _merge(*halves["sidecar"]), _merge(*halves["stock"])))
-    mailbox = MailSinkClient(stack.mail_sink.http_url)
-    created = (_count_users(api, "akses") - users_before, _count_users(api, STOCK_REALM))
-    mails = (_mails_to(mailbox, "sidecar"), _mails_to(mailbox, "stock"))
-    return _table(levels, created, mails)
+        mailbox = MailSinkClient(stack.mail_sink.http_url)
+        created = (_count_users(api, "akses") - users_before, _count_users(api, STOCK_REALM))
+        # The sidecar's activation emails leave through its outbox: let it drain.
+        mails = (_settled(lambda: _mails_to(mailbox, "sidecar"), created[0]),
+                 _mails_to(mailbox, "stock"))
+    return _table(levels, created, mails, bounds)
 
 
-def _table(levels: list[Level], created: tuple[int, int], mails: tuple[int, int]) -> Table:
+def _settled(count: Callable[[], int], expected: int, patience: float = 120.0) -> int:
+    """``count()`` once it reaches ``expected`` or stops growing for a while."""
+    deadline, last, seen = time.monotonic() + patience, -1, count()
+    while seen < expected and time.monotonic() < deadline:
+        if seen == last:
+            time.sleep(2)
+        last, seen = seen, count()
+    return seen
+
+
+def _table(levels: list[Level], created: tuple[int, int], mails: tuple[int, int],
+           bounds: Bounds) -> Table:
     table = Table(title="Registrations (AKSes Individu Lokal), concurrent clients",
                   gerbang_label="sidecar pages (gunicorn)",
                   baseline_label="Keycloak registration form")
@@ -322,7 +355,8 @@ def _table(levels: list[Level], created: tuple[int, int], mails: tuple[int, int]
     ]
     arguments = " ".join(compose_gunicorn_arguments()[:-1])
     table.notes += [
-        "at each concurrency: one untimed registration per client, then the timed ones in "
+        f"at each concurrency: {bounds.warmup} untimed registrations (or one per client, if "
+        "more), then the timed ones in "
         "two halves, sidecar then Keycloak, Keycloak then sidecar; a rate is the registrations "
         "completed over the wall time of the batch. Every second synthetic person is a KSEI "
         "investor (two registry calls and two roles), the others Registered Users.",

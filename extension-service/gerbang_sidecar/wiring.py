@@ -40,6 +40,9 @@ from gerbang_sidecar.services.akses.password_reset.context import (
     PasswordResetSettings,
 )
 from gerbang_sidecar.services.akses.registration import AksesRegistration
+from gerbang_sidecar.services.akses.registration.activation_email import (
+    OUTBOX_ACTIVATION_EMAIL,
+)
 from gerbang_sidecar.services.akses.registration.context import RegistrationSettings
 from gerbang_sidecar.services.notifications import Notifications
 from gerbang_sidecar.services.one_time_codes import OneTimeCodeService
@@ -79,6 +82,7 @@ class Services:
             reset.process(int(delivery.payload["request_id"]))
 
         worker.register("one_time_code.email", notifications.one_time_code_email)
+        worker.register(OUTBOX_ACTIVATION_EMAIL, self.akses_registration.send_activation_email)
         worker.register(OUTBOX_REQUESTED, password_reset_requested)
         # The gateway drops duplicates by idempotency key: safe to send again after a crash.
         worker.register(OUTBOX_SMS_LINK, notifications.password_reset_sms,

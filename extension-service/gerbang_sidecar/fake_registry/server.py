@@ -14,7 +14,10 @@ from gerbang_sidecar.fake_registry.app import create_fake_registry_app
 
 
 class QuietRequestHandler(WSGIRequestHandler):
-    """Logs method, path and status only: the gateway's query string holds phone numbers."""
+    """Logs method, path and status only: the gateway's query string holds phone numbers.
+    Speaks HTTP/1.1, so clients keep their connections as they would with a real registry."""
+
+    protocol_version = "HTTP/1.1"
 
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
         self.log("info", '"%s %s" %s', self.command, urlsplit(self.path).path, code)

@@ -40,6 +40,8 @@ class NewUser:
     email_verified: bool = False
     enabled: bool = True
     required_actions: tuple[str, ...] = ()
+    # Top-level groups to join at creation (their realm roles come with them).
+    groups: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -51,12 +53,14 @@ class UserRecord:
     email_verified: bool
     enabled: bool
     attributes: dict[str, str]
+    # Held directly or through groups; the realm's defaults for everyone left out.
     realm_roles: frozenset[str] = frozenset()
 
 
 class KeycloakUsers(Protocol):
     def create_user(self, realm: str, user: NewUser) -> str:
-        """Create the user and return its id; UserAlreadyExists on a taken username/email."""
+        """Create the user in its groups and return its id; UserAlreadyExists on a taken
+        username/email."""
 
     def get_user(self, realm: str, user_id: str) -> UserRecord | None: ...
 

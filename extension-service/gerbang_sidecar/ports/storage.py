@@ -141,6 +141,11 @@ class IdentityRecords(Protocol):
             subject_id: str | None = None) -> None:
         """DuplicateIdentifier when the realm has it already (the transaction stays usable)."""
 
+    def add_all(self, *, realm: str, pairs: Sequence[tuple[str, str]], created_at: datetime,
+                subject_id: str) -> None:
+        """Claim every (kind, value) for one account at once; DuplicateIdentifier (and
+        nothing claimed) when the realm has any of them."""
+
     def exists(self, *, realm: str, kind: str, value: str) -> bool: ...
 
     def any_exists(self, *, realm: str, pairs: Sequence[tuple[str, str]]) -> bool:

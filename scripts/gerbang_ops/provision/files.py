@@ -1,6 +1,7 @@
 """Read realm-config/ into one desired state per realm.
 
-Layout: ``realm-config/<realm>/`` holds ``realm.json``, ``roles.json``, ``user-profile.json``,
+Layout: ``realm-config/<realm>/`` holds ``realm.json``, ``roles.json``, ``groups.json``,
+``user-profile.json``,
 ``service-accounts.json``, ``clients/*.json`` and ``flows/*.json``. Files in ``_common/``
 apply to every realm: each is deep-merged under the realm's file at the same relative path
 (objects merge key by key, lists of objects with a ``name`` merge by name, other lists and
@@ -33,6 +34,7 @@ class RealmSpec:
     name: str
     settings: dict[str, Any]
     roles: list[dict[str, Any]] = field(default_factory=list)
+    groups: list[dict[str, Any]] = field(default_factory=list)
     clients: list[dict[str, Any]] = field(default_factory=list)
     flows: list[dict[str, Any]] = field(default_factory=list)
     service_accounts: dict[str, Any] = field(default_factory=dict)
@@ -104,6 +106,9 @@ def _load_realm(config_dir: Path, name: str, environ: Mapping[str, str],
         if rel == "roles.json":
             spec.roles = _expect_list(data, "roles", source, problems)
             spec.sources.update({f"role:{r.get('name')}": source for r in spec.roles})
+        elif rel == "groups.json":
+            spec.groups = _expect_list(data, "groups", source, problems)
+            spec.sources.update({f"group:{g.get('name')}": source for g in spec.groups})
         elif rel == "user-profile.json":
             spec.user_profile = data
             spec.sources["user-profile"] = source

@@ -5,6 +5,7 @@ from __future__ import annotations
 from gerbang_ops.provision import (
     clients,
     flows,
+    groups,
     realm_settings,
     roles,
     service_accounts,
@@ -23,6 +24,7 @@ def plan_realm(api: KeycloakApi, spec: RealmSpec) -> list[Change]:
     live_clients = clients.live_clients(api, spec.name) if exists else []
     changes = [] if exists else [realm_settings.plan_create(api, spec)]
     changes += roles.plan(api, spec, exists)
+    changes += groups.plan(api, spec, exists)
     changes += flows.plan(api, spec, live_flows)
     changes += clients.plan(api, spec, live_clients, live_flows)
     changes += service_accounts.plan(api, spec, live_clients)

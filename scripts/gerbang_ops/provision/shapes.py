@@ -16,6 +16,8 @@ def shape_problems(rel: str, data: Any, path: Path) -> list[Problem]:
         return _object(data, path, "$")
     if rel == "roles.json":
         return _named_objects(data, path, "roles", "name")
+    if rel == "groups.json":
+        return _named_objects(data, path, "groups", "name") or _group_roles(data, path)
     if rel == "user-profile.json":
         return _named_objects(data, path, "attributes", "name")
     if rel == "service-accounts.json":
@@ -49,6 +51,13 @@ def _named_objects(data: Any, path: Path, key: str, name: str) -> list[Problem]:
         where = f"$.{key}[{i}]"
         problems += _object(item, path, where) or _text(item, name, path, where)
     return problems
+
+
+def _group_roles(data: dict[str, Any], path: Path) -> list[Problem]:
+    return [Problem(path, f"$.groups[{i}].realmRoles", "must be a list of role names")
+            for i, group in enumerate(data["groups"])
+            if not (isinstance(roles := group.get("realmRoles", []), list)
+                    and all(isinstance(r, str) for r in roles))]
 
 
 def _client(data: dict[str, Any], path: Path) -> list[Problem]:

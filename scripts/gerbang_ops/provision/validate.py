@@ -57,6 +57,13 @@ def check_references(spec: RealmSpec, themes_dir: Path) -> list[Problem]:
                 problems.append(Problem(source, f"$..{node.get('authenticator')}.config",
                                         f"role {role!r} is not declared in roles.json"))
 
+    for group in spec.groups:
+        for role in group.get("realmRoles", []):
+            if role not in roles:
+                problems.append(Problem(Path(spec.source(f"group:{group.get('name')}")),
+                                        f"$..{group.get('name')}.realmRoles",
+                                        f"role {role!r} is not declared in roles.json"))
+
     sa_source = Path(spec.source("service-accounts"))
     for client_id, grants in spec.service_accounts.items():
         client = clients.get(client_id)

@@ -43,6 +43,10 @@ def test_a1_akses_roles_and_clients(admin_api: KeycloakApi, provisioned: list[Re
     assert {"investor", "registered-user", "easy-shareholder"} <= roles
     clients = {c["clientId"] for c in admin_api.get("/akses/clients")}
     assert {"akses-portal", "easy", "gerbang-sidecar"} <= clients
+    groups = {g["name"]: set(g.get("realmRoles") or [])
+              for g in admin_api.get("/akses/groups", briefRepresentation="false")}
+    assert groups == {"investor-wni": {"investor", "easy-shareholder"},
+                      "investor": {"investor"}, "registered-user": {"registered-user"}}
 
 
 def test_user_profile_keeps_verified_identifiers_admin_only(
@@ -72,12 +76,18 @@ def test_drift_shows_in_plan_and_apply_undoes_it(keycloak, admin_api: KeycloakAp
     admin_api.post("/akses/roles", {"name": "made-by-hand"})
     easy = admin_api.get("/akses/clients", clientId="easy")[0]
     admin_api.put(f"/akses/clients/{easy['id']}", {**easy, "redirectUris": ["https://evil.test/*"]})
+    admin_api.post("/akses/groups", {"name": "made-by-hand-too"})
+    registered = admin_api.get("/akses/groups", search="registered-user", exact="true")[0]
+    admin_api.post(f"/akses/groups/{registered['id']}/role-mappings/realm",
+                   [admin_api.get("/akses/roles/investor")])
 
     assert cli.main(["plan", "--realm", "akses"]) == cli.EXIT_PENDING
     plan = capsys.readouterr().out
     assert "passwordPolicy" in plan
     assert "made-by-hand" in plan and "(delete)" in plan
     assert "https://evil.test/*" in plan
+    assert "made-by-hand-too" in plan
+    assert "realmRoles: ['investor', 'registered-user'] -> ['registered-user']" in plan
 
     assert cli.main(["apply", "--realm", "akses"]) == cli.EXIT_OK
     capsys.readouterr()

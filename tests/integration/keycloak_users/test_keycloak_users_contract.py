@@ -14,6 +14,7 @@ from gerbang_ops.provision.keycloak_api import KeycloakApi
 from gerbang_sidecar.adapters.keycloak.fake import FakeKeycloakUsers
 from gerbang_sidecar.adapters.keycloak.http import HttpKeycloakUsers
 from gerbang_sidecar.ports.keycloak import (
+    KeycloakError,
     KeycloakUnavailable,
     KeycloakUsers,
     NewUser,
@@ -269,3 +270,22 @@ def test_a1_roles_of_a_second_user_take_one_request_and_survive_a_recreated_role
         assert users.requests_made - before == 1
     finally:
         admin_api.delete(f"/{REALM}/roles/{role}")
+
+
+def test_a5_actions_email_to_an_unknown_user_is_refused_not_unavailable(
+        users: KeycloakUsers) -> None:
+    with pytest.raises(KeycloakError) as refused:
+        users.send_actions_email(REALM, "00000000-0000-0000-0000-000000000000", ["VERIFY_EMAIL"])
+    assert not isinstance(refused.value, KeycloakUnavailable)
+
+
+def test_a1_a_user_created_in_a_group_holds_its_roles(users: KeycloakUsers,
+                                                      unique: str) -> None:
+    user_id = users.create_user(REALM, NewUser(
+        username=f"{unique}@example.test", email=f"{unique}@example.test",
+        first_name="Siti", groups=("investor-wni",)))
+    assert users.get_user(REALM, user_id).realm_roles == {  # type: ignore[union-attr]
+        "investor", "easy-shareholder"}
+    with pytest.raises(KeycloakError):
+        users.create_user(REALM, NewUser(username=f"x{unique}", email=None, first_name="X",
+                                         groups=("no-such-group",)))

@@ -6,7 +6,9 @@ import re
 import uuid
 from dataclasses import dataclass, field, replace
 
+from gerbang_sidecar.domain.akses.accounts import GROUP_ROLES as AKSES_GROUP_ROLES
 from gerbang_sidecar.ports.keycloak import (
+    KeycloakError,
     KeycloakUnavailable,
     NewUser,
     PasswordRejected,
@@ -32,9 +34,16 @@ class SentActions:
     lifespan_seconds: int | None
 
 
+def _provisioned_groups() -> dict[str, dict[str, frozenset[str]]]:
+    # The groups realm-config declares, with their realm roles.
+    return {"akses": {name: frozenset(roles) for name, roles in AKSES_GROUP_ROLES.items()}}
+
+
 @dataclass
 class FakeKeycloakUsers:
     users: dict[tuple[str, str], UserRecord] = field(default_factory=dict)
+    # realm -> group -> realm roles, as provisioning makes them.
+    groups: dict[str, dict[str, frozenset[str]]] = field(default_factory=_provisioned_groups)
     passwords: dict[tuple[str, str], str] = field(default_factory=dict)
     sent: list[SentActions] = field(default_factory=list)
     sessions_ended: list[tuple[str, str]] = field(default_factory=list)
@@ -51,11 +60,15 @@ class FakeKeycloakUsers:
             user.email and self.find_by_email(realm, user.email))
         if taken:
             raise UserAlreadyExists(user.username)
+        known = self.groups.get(realm, {})
+        if unknown := [g for g in user.groups if g not in known]:
+            raise KeycloakError(f"create user: unknown groups {unknown}")
         user_id = str(uuid.uuid4())
         self.users[(realm, user_id)] = UserRecord(
             id=user_id, username=user.username.lower(), email=user.email,
             first_name=user.first_name, email_verified=user.email_verified,
-            enabled=user.enabled, attributes=dict(user.attributes))
+            enabled=user.enabled, attributes=dict(user.attributes),
+            realm_roles=frozenset().union(*(known[g] for g in user.groups)))
         return user_id
 
     def get_user(self, realm: str, user_id: str) -> UserRecord | None:
@@ -108,6 +121,8 @@ class FakeKeycloakUsers:
                            client_id: str | None = None, redirect_uri: str | None = None,
                            lifespan_seconds: int | None = None) -> None:
         self._check()
+        if (realm, user_id) not in self.users:
+            raise KeycloakError("execute actions email: Keycloak answered 404")
         self.sent.append(SentActions(realm, user_id, list(actions), client_id, redirect_uri,
                                      lifespan_seconds))
 

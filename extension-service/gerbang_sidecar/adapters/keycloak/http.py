@@ -23,6 +23,7 @@ from keycloak import KeycloakOpenIDConnection
 from requests import Response
 from urllib3.util.retry import Retry
 
+from gerbang_sidecar.adapters.http_environment import read_environment_once
 from gerbang_sidecar.ports.keycloak import (
     KeycloakError,
     KeycloakUnavailable,
@@ -34,6 +35,8 @@ from gerbang_sidecar.ports.keycloak import (
 
 log = logging.getLogger(__name__)
 
+# Keycloak's default composite gives every user these; they tell nothing about an account.
+_EVERYONES_ROLES = frozenset({"offline_access", "uma_authorization"})
 # A search by an identifier concerns one person; more hits than this means something is wrong.
 _SEARCH_MAX = 50
 
@@ -75,6 +78,7 @@ class HttpKeycloakUsers:
                 # what is safe to repeat. Its session has no public handle, hence _s.
                 for adapter in connection._s.adapters.values():
                     adapter.max_retries = SAFE_RETRY  # type: ignore[attr-defined]
+                read_environment_once(connection._s, self._server_url)
                 self._connections[realm] = connection
             return connection
 
@@ -125,17 +129,21 @@ class HttpKeycloakUsers:
             email_verified=bool(data.get("emailVerified")),
             enabled=bool(data.get("enabled")),
             attributes={k: v[0] for k, v in (data.get("attributes") or {}).items() if v},
-            realm_roles=frozenset(self._direct_realm_roles(realm, data["id"])),
+            realm_roles=frozenset(self._realm_roles_of(realm, data["id"], held=True)),
         )
 
-    def _direct_realm_roles(self, realm: str, user_id: str) -> list[dict]:
+    def _realm_roles_of(self, realm: str, user_id: str, *, held: bool = False) -> list[str]:
+        """Realm roles mapped to the user directly, or (``held``) also through its groups.
+        Everyone's defaults (the realm's default composite) are left out: the port speaks of
+        the roles that make one account differ from another."""
+        kind = ("realm", "composite") if held else ("realm",)
         response = self._call(realm, "realm roles", lambda c: c.raw_get(
-            self._users_path(realm, user_id, "role-mappings", "realm")))
+            self._users_path(realm, user_id, "role-mappings", *kind)))
         if response.status_code != 200:
             raise self._unexpected("realm roles", response)
-        # The realm's default composite is given to everyone; the port speaks of assigned roles.
         return [r["name"] for r in response.json()
-                if not r["name"].startswith("default-roles-")]
+                if not r["name"].startswith("default-roles-")
+                and r["name"] not in _EVERYONES_ROLES]
 
     # ---- the port --------------------------------------------------------------------------
 
@@ -145,6 +153,7 @@ class HttpKeycloakUsers:
             "emailVerified": user.email_verified, "enabled": user.enabled,
             "attributes": {k: [v] for k, v in user.attributes.items()},
             "requiredActions": list(user.required_actions),
+            "groups": [f"/{group}" for group in user.groups],
         }
         response = self._call(realm, "create user", lambda c: c.raw_post(
             self._users_path(realm), data=_json(payload)))
@@ -217,7 +226,7 @@ class HttpKeycloakUsers:
             self._realm_roles.pop(realm, None)
         wanted = self._role_representations(realm, user_id, roles, assigned=False)
         missing = set(roles) - {r["name"] for r in wanted}
-        if missing and missing - set(self._direct_realm_roles(realm, user_id)):
+        if missing and missing - set(self._realm_roles_of(realm, user_id)):
             raise KeycloakError(f"unknown realm roles {sorted(missing)}")
         self._realm_roles[realm] = {**self._realm_roles.get(realm, {}),
                                     **{r["name"]: {"id": r["id"], "name": r["name"]}

@@ -28,6 +28,7 @@ import requests
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
+from gerbang_sidecar.adapters.http_environment import read_environment_once
 from gerbang_sidecar.domain.registry_results import (
     Match,
     NoMatch,
@@ -70,7 +71,7 @@ class HttpPolicy:
         return cls(connect_timeout=min(seconds, cls.connect_timeout), read_timeout=seconds)
 
 
-def build_session(policy: HttpPolicy, *, retry_posts: bool) -> requests.Session:
+def build_session(policy: HttpPolicy, base_url: str, *, retry_posts: bool) -> requests.Session:
     """A session whose retries apply only to calls without side effects.
 
     Registry lookups are read-only queries sent as POST (to keep identifiers out of URLs),
@@ -96,7 +97,7 @@ def build_session(policy: HttpPolicy, *, retry_posts: bool) -> requests.Session:
     adapter = HTTPAdapter(max_retries=retry)
     session.mount("http://", adapter)
     session.mount("https://", adapter)
-    return session
+    return read_environment_once(session, base_url)
 
 
 class CircuitBreaker:
@@ -211,7 +212,7 @@ class RegistryClient:
               clock: Clock = time.monotonic) -> RegistryClient:
         return cls(
             registry, base_url,
-            session or build_session(policy, retry_posts=retry_posts),
+            session or build_session(policy, base_url, retry_posts=retry_posts),
             policy,
             breaker=CircuitBreaker(policy.breaker_failures, policy.breaker_cooldown, clock),
             cache=TtlCache(policy.cache_ttl, policy.cache_size, clock),

@@ -39,6 +39,22 @@ class SqlIdentityRecords:
             raise DuplicateIdentifier(kind) from None
         return record
 
+    def add_all(self, *, realm: str, pairs: Sequence[tuple[str, str]], created_at: datetime,
+                subject_id: str) -> None:
+        records = []
+        for kind, value in pairs:
+            if kind not in IDENTIFIER_KINDS:
+                raise ValueError(f"unknown identifier kind {kind!r}")
+            records.append(IdentityRecord(
+                realm=realm, kind=kind, value=value, subject_id=subject_id,
+                created_at=created_at, blind_index=self._index.compute(kind, value)))
+        # One statement for all of them; a duplicate anywhere refuses the whole set.
+        try:
+            with self._session.begin_nested():
+                self._session.add_all(records)
+        except IntegrityError:
+            raise DuplicateIdentifier("one of the identifiers") from None
+
     def find(self, *, realm: str, kind: str, value: str) -> IdentityRecord | None:
         return self._session.scalars(
             select(IdentityRecord).where(

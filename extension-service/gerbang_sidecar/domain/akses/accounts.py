@@ -1,5 +1,5 @@
-"""What an eligible AKSes registration becomes in Keycloak (A1, A8), pure: its roles, its
-profile attributes and the identifiers recorded against duplicates."""
+"""What an eligible AKSes registration becomes in Keycloak (A1, A8), pure: its group (and so
+its roles), its profile attributes and the identifiers recorded against duplicates."""
 
 from __future__ import annotations
 
@@ -9,16 +9,27 @@ ROLE_INVESTOR = "investor"
 ROLE_REGISTERED_USER = "registered-user"
 ROLE_EASY_SHAREHOLDER = "easy-shareholder"
 
+# The group each kind of new account joins, and the realm roles it gives (the realm declares
+# the same in realm-config/akses/groups.json; a test holds the two together). An account is
+# created in its group with one request to Keycloak.
+GROUP_ROLES: dict[str, tuple[str, ...]] = {
+    "investor-wni": (ROLE_INVESTOR, ROLE_EASY_SHAREHOLDER),
+    "investor": (ROLE_INVESTOR,),
+    "registered-user": (ROLE_REGISTERED_USER,),
+}
 
-def roles_for(data: RegistrationData) -> tuple[str, ...]:
+
+def group_for(data: RegistrationData) -> str:
     """A1 and A8: investors by SID; eASY only for local individuals holding a SID."""
     if data.type is RegistrationType.INDIVIDU_LOKAL:
-        if data.sid is None:
-            return (ROLE_REGISTERED_USER,)
-        return (ROLE_INVESTOR, ROLE_EASY_SHAREHOLDER)
+        return "registered-user" if data.sid is None else "investor-wni"
     if data.sid is None:
         raise ValueError("foreign individuals and institutions register only with a SID")
-    return (ROLE_INVESTOR,)
+    return "investor"
+
+
+def roles_for(data: RegistrationData) -> tuple[str, ...]:
+    return GROUP_ROLES[group_for(data)]
 
 
 def keycloak_attributes(data: RegistrationData) -> dict[str, str]:

@@ -226,14 +226,14 @@ def thank_you() -> ResponseReturnValue:
         return render_template("akses/registration/wait.html"), 202
     if not isinstance(result, ThankYou):
         return _start_again()
-    return _thank_you_page(result.name, result.email_sent, result.resend_available_at)
+    return _thank_you_page(result.name, result.resend_available_at)
 
 
-def _thank_you_page(name: str, email_sent: bool, available_at: datetime, *,
+def _thank_you_page(name: str, available_at: datetime, *,
                     status: int = 200, **context: Any) -> ResponseReturnValue:
     seconds_left = (available_at - _now()).total_seconds()
     return render_template(
-        "akses/registration/thanks.html", name=name, email_sent=email_sent,
+        "akses/registration/thanks.html", name=name,
         resend_at=available_at.astimezone(DISPLAY_ZONE).strftime("%H:%M"),
         minutes_left=max(0, math.ceil(seconds_left / 60)), **context), status
 
@@ -258,12 +258,11 @@ def resend() -> ResponseReturnValue:
         return _start_again()
     if isinstance(result, TooEarly):
         # C2: the server refuses, whatever the page's button looked like.
-        body, status = _thank_you_page(current.name, current.email_sent,
-                                       current.resend_available_at, status=429,
+        body, status = _thank_you_page(current.name, current.resend_available_at, status=429,
                                        too_early=True)
         return body, status, {"Retry-After": str(result.retry_after_seconds)}
     assert isinstance(result, TemporaryProblem)
-    return _thank_you_page(current.name, current.email_sent, current.resend_available_at,
+    return _thank_you_page(current.name, current.resend_available_at,
                            status=503, temporary_problem=True)
 
 

@@ -2,7 +2,7 @@
 
 * ``check``            "Selanjutnya": form rules, registries, duplicates, pending row
 * ``activation``       "Aktivasi": the Keycloak account, exactly once
-* ``activation_email`` the verification email and "Kirim Ulang"
+* ``activation_email`` the verification email (queued, sent by the outbox) and "Kirim Ulang"
 * this module          "Kembali" (the form as typed), the thank-you page, housekeeping
 
 :class:`AksesRegistration` is what the pages call; ``wiring.py`` builds it.
@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 
 from gerbang_sidecar.domain.akses.lifecycle import ACTIVATED, ACTIVATING
 from gerbang_sidecar.domain.akses.registration_form import RegistrationType
@@ -35,12 +36,15 @@ from gerbang_sidecar.services.akses.registration.results import (
     ThankYou,
     ThankYouResult,
 )
+from gerbang_sidecar.services.outbox_worker import Delivery
 
 
 class AksesRegistration:
     def __init__(self, store: Store, keycloak: KeycloakUsers, registries: InvestorRegistries,
                  clock: Clock, settings: RegistrationSettings) -> None:
-        self._ctx = Context(store, keycloak, registries, clock, settings)
+        self._ctx = Context(store, keycloak, registries, clock, settings,
+                            ThreadPoolExecutor(max_workers=8,
+                                               thread_name_prefix="akses-registration"))
 
     @property
     def settings(self) -> RegistrationSettings:
@@ -69,6 +73,10 @@ class AksesRegistration:
         """"Kirim Ulang", not before 15 minutes after the last email (C2)."""
         return activation_email.resend(self._ctx, token)
 
+    def send_activation_email(self, delivery: Delivery) -> None:
+        """The outbox worker's handler of ``OUTBOX_ACTIVATION_EMAIL``."""
+        activation_email.deliver(self._ctx, delivery)
+
     def thank_you(self, token: str) -> ThankYouResult:
         row = self._ctx.find(token)
         if row is None:
@@ -77,9 +85,9 @@ class AksesRegistration:
             return ActivationInProgress()
         if row.status != ACTIVATED:
             return RegistrationNotFound()
-        sent_at = row.activation_email_sent_at
-        return ThankYou(name=row.data["name"], email_sent=sent_at is not None,
-                        resend_available_at=self._ctx.resend_available_at(sent_at))
+        return ThankYou(name=row.data["name"],
+                        resend_available_at=self._ctx.resend_available_at(
+                            row.activation_email_sent_at))
 
     def purge_expired(self) -> int:
         """Delete unconfirmed registrations past their lifetime (their data is personal)."""

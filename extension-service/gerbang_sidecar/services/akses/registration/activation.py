@@ -7,12 +7,14 @@ Two systems are written (our database and Keycloak) without a shared transaction
   wins; the other is told the activation is in progress, or -- once done -- gets the same
   ``Activated`` answer. The unique identity records (same NIK / passport / SID / email / phone
   in the realm) are the second guard, against two *different* registrations of one person.
-* Keycloak steps run outside any database transaction. When a step after ``create_user`` fails
-  (roles, identity records, the final commit), the user is deleted again and the claim
-  released: nothing half-written stays behind, and the same confirmation page can be activated
+* The account is created in its group (which carries its roles) in one Keycloak request,
+  outside any database transaction. When a step after it fails (the identity records, the
+  final commit), the user is deleted again and the claim released: nothing half-written
+  stays behind, and the same confirmation page can be activated
   again. If even the delete fails, the orphan's id is kept on the registration and removed
   before the next attempt.
-* The activation email goes out after the account is committed (activation_email.py).
+* The activation email is queued in the transaction that completes the account, so it
+  leaves if and only if the account exists (activation_email.py).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from datetime import datetime
 
 from gerbang_sidecar.domain.akses.accounts import (
     checks_made,
+    group_for,
     identifiers_of,
     keycloak_attributes,
     roles_for,
@@ -31,7 +34,7 @@ from gerbang_sidecar.domain.akses.registration_form import RegistrationData
 from gerbang_sidecar.domain.tokens import plausible, token_hash
 from gerbang_sidecar.ports.keycloak import KeycloakError, NewUser, UserAlreadyExists
 from gerbang_sidecar.ports.storage import AksesRegistrationRecord, DuplicateIdentifier, StorageError
-from gerbang_sidecar.services.akses.registration.activation_email import send_activation_email
+from gerbang_sidecar.services.akses.registration import activation_email
 from gerbang_sidecar.services.akses.registration.context import Context
 from gerbang_sidecar.services.akses.registration.results import (
     Activated,
@@ -39,7 +42,6 @@ from gerbang_sidecar.services.akses.registration.results import (
     ActivationInProgress,
     AlreadyRegistered,
     RegistrationNotFound,
-    Resent,
 )
 from gerbang_sidecar.services.results import TemporaryProblem
 
@@ -86,10 +88,11 @@ def activate(ctx: Context, token: str) -> ActivateResult:
 def _create_account(ctx: Context, registration_id: int, data: RegistrationData, locale: str,
                     now: datetime) -> ActivateResult:
     realm = ctx.settings.realm
-    roles = list(roles_for(data))
+    group = group_for(data)
     new_user = NewUser(
         username=data.email.lower(), email=data.email, first_name=data.name,
-        attributes={**keycloak_attributes(data), "locale": locale}, email_verified=False)
+        attributes={**keycloak_attributes(data), "locale": locale}, email_verified=False,
+        groups=(group,))
     try:
         user_id = ctx.keycloak.create_user(realm, new_user)
     except UserAlreadyExists:
@@ -102,22 +105,22 @@ def _create_account(ctx: Context, registration_id: int, data: RegistrationData, 
         return TemporaryProblem()
 
     try:
-        ctx.keycloak.assign_realm_roles(realm, user_id, roles)
         with ctx.store.transaction() as tx:
-            for kind, value in identifiers_of(data):
-                tx.identities.add(realm=realm, kind=kind, value=value, created_at=now,
+            tx.identities.add_all(realm=realm, pairs=identifiers_of(data), created_at=now,
                                   subject_id=user_id)
             tx.audit.record(
                 realm=realm, event_type="akses.registration.activated", occurred_at=now,
                 actor=user_id, subject_id=user_id,
                 details={"registration_id": registration_id, "type": data.type.value,
-                         "roles": roles, "checks": list(checks_made(data))})
+                         "group": group, "roles": list(roles_for(data)),
+                         "checks": list(checks_made(data))})
             # Only the name stays: the thank-you page needs it, the identifiers now live in
             # the identity records and in Keycloak.
             if not tx.akses_registrations.mark_activated(
                     registration_id, keycloak_user_id=user_id, now=now,
                     data={"name": data.name}):
                 raise _ClaimLost
+            activation_email.queue(ctx, tx, registration_id, user_id, now=now, resend=False)
     except Exception as exc:
         _undo_account(ctx, registration_id, user_id, exc)
         if isinstance(exc, DuplicateIdentifier):
@@ -127,11 +130,8 @@ def _create_account(ctx: Context, registration_id: int, data: RegistrationData, 
         raise
 
     log.info("akses registration %s activated", registration_id)
-    sent = send_activation_email(ctx, registration_id, user_id, previous=None, now=now,
-                                 resend=False)
-    return Activated(
-        name=data.name, keycloak_user_id=user_id, email_sent=isinstance(sent, Resent),
-        resend_available_at=sent.resend_available_at if isinstance(sent, Resent) else now)
+    return Activated(name=data.name, keycloak_user_id=user_id,
+                     resend_available_at=now + ctx.settings.resend_after)
 
 
 def _undo_account(ctx: Context, registration_id: int, user_id: str,
@@ -173,7 +173,5 @@ def _release(ctx: Context, registration_id: int, *, failure: str | None = None,
 
 
 def _activated(ctx: Context, row: AksesRegistrationRecord) -> Activated:
-    sent_at = row.activation_email_sent_at
-    return Activated(
-        name=row.data["name"], keycloak_user_id=row.keycloak_user_id or "",
-        email_sent=sent_at is not None, resend_available_at=ctx.resend_available_at(sent_at))
+    return Activated(name=row.data["name"], keycloak_user_id=row.keycloak_user_id or "",
+                     resend_available_at=ctx.resend_available_at(row.activation_email_sent_at))

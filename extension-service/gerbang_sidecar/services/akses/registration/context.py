@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from concurrent.futures import Executor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
@@ -50,6 +51,8 @@ class Context:
     registries: InvestorRegistries
     clock: Clock
     settings: RegistrationSettings
+    # Lookups that run while another one is answered (the duplicate search of "Selanjutnya").
+    lookups: Executor
 
     def find(self, token: str) -> AksesRegistrationRecord | None:
         """The registration behind a page's token; a pending one only within its lifetime."""

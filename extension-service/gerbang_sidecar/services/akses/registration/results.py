@@ -72,10 +72,10 @@ class ActivationInProgress:
 
 @dataclass(frozen=True)
 class Activated:
+    """The account exists and its activation email is on its way (queued with it)."""
+
     name: str
     keycloak_user_id: str
-    # False when Keycloak could not send the email: the account exists, "Kirim Ulang" retries.
-    email_sent: bool
     resend_available_at: datetime
 
 
@@ -92,7 +92,6 @@ class AccountAlreadyActive:
 @dataclass(frozen=True)
 class ThankYou:
     name: str
-    email_sent: bool
     resend_available_at: datetime
 
 

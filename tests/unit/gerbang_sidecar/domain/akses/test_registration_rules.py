@@ -199,3 +199,13 @@ def test_keycloak_attributes_and_identifiers_per_type():
 def test_x3_registration_data_repr_shows_no_identifier():
     text = repr(local(sid="IDD120390482615"))
     assert "3171015203900001" not in text and "example.com" not in text
+
+
+def test_a1_each_kind_of_account_joins_a_group_the_realm_declares_with_these_roles() -> None:
+    import json
+
+    from gerbang_ops.paths import REALM_CONFIG
+    from gerbang_sidecar.domain.akses.accounts import GROUP_ROLES
+
+    declared = json.loads((REALM_CONFIG / "akses" / "groups.json").read_text())["groups"]
+    assert {g["name"]: tuple(g["realmRoles"]) for g in declared} == GROUP_ROLES

@@ -8,7 +8,9 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from gerbang_sidecar.adapters.storage.identities import SqlIdentityRecords
 from gerbang_sidecar.adapters.storage.models import AksesRegistration, AuditEvent
+from gerbang_sidecar.ports.storage import StorageError
 from gerbang_sidecar.services.akses.registration.results import (
     Activated,
     AlreadyRegistered,
@@ -26,10 +28,11 @@ from support.akses_registrations import (
 )
 
 
-def test_a5_double_activation_creates_one_account(registration, flaky_keycloak):
+def test_a5_double_activation_creates_one_account(registration, flaky_keycloak, deliver):
     confirmation = confirm(registration, SITI)
     first = registration.activate(confirmation.token)
     again = registration.activate(confirmation.token)
+    deliver()
     assert isinstance(first, Activated) and isinstance(again, Activated)
     assert again.keycloak_user_id == first.keycloak_user_id
     assert len(flaky_keycloak.in_realm()) == 1
@@ -59,13 +62,25 @@ def test_a5_double_activation_concurrent_clicks_create_one_account(registration,
     assert len(identity_records(storage)) == 3  # sid, email, phone
 
 
-@pytest.mark.parametrize("failing", ["create_user", "assign_realm_roles"])
-def test_x5_keycloak_failure_leaves_nothing_half_written(registration, flaky_keycloak, storage,
-                                                         failing):
-    confirmation = confirm(registration, SITI)
-    flaky_keycloak.failing = {failing}
+def _database_fails_after_keycloak(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The identity records cannot be written (the database went away) right after Keycloak
+    created the account."""
+    def refuse(*_args: Any, **_kwargs: Any) -> None:
+        raise StorageError("OperationalError")
 
-    assert isinstance(registration.activate(confirmation.token), TemporaryProblem)
+    monkeypatch.setattr(SqlIdentityRecords, "add_all", refuse)
+
+
+@pytest.mark.parametrize("failing", ["keycloak", "database"])
+def test_x5_keycloak_failure_leaves_nothing_half_written(registration, flaky_keycloak, storage,
+                                                         failing, monkeypatch):
+    confirmation = confirm(registration, SITI)
+    with monkeypatch.context() as patch:
+        if failing == "keycloak":
+            flaky_keycloak.failing = {"create_user"}
+        else:
+            _database_fails_after_keycloak(patch)
+        assert isinstance(registration.activate(confirmation.token), TemporaryProblem)
 
     assert flaky_keycloak.in_realm() == []
     assert identity_records(storage) == []
@@ -78,10 +93,13 @@ def test_x5_keycloak_failure_leaves_nothing_half_written(registration, flaky_key
     assert len(flaky_keycloak.in_realm()) == 1 and len(identity_records(storage)) == 4
 
 
-def test_x5_failed_undo_is_finished_before_the_next_attempt(registration, flaky_keycloak, storage):
+def test_x5_failed_undo_is_finished_before_the_next_attempt(registration, flaky_keycloak, storage,
+                                                            monkeypatch):
     confirmation = confirm(registration, BUDI)
-    flaky_keycloak.failing = {"assign_realm_roles", "delete_user"}
-    assert isinstance(registration.activate(confirmation.token), TemporaryProblem)
+    flaky_keycloak.failing = {"delete_user"}
+    with monkeypatch.context() as patch:
+        _database_fails_after_keycloak(patch)
+        assert isinstance(registration.activate(confirmation.token), TemporaryProblem)
     assert len(flaky_keycloak.in_realm()) == 1  # an orphan Keycloak could not delete
     flaky_keycloak.failing = set()
     assert isinstance(registration.activate(confirmation.token), Activated)

@@ -35,14 +35,15 @@ from support.akses_registrations import (
 
 
 def test_a2_local_with_sid_becomes_investor_and_easy_shareholder(registration, flaky_keycloak,
-                                                                 storage):
+                                                                 storage, deliver):
     confirmation = confirm(registration, SITI)
     assert (confirmation.name, confirmation.sid) == ("Siti Rahmawati", "IDD120390482615")
     assert confirmation.type is RegistrationType.INDIVIDU_LOKAL
 
     activated = registration.activate(confirmation.token)
+    assert deliver().sent == 1
 
-    assert isinstance(activated, Activated) and activated.email_sent
+    assert isinstance(activated, Activated)
     [user] = flaky_keycloak.in_realm()
     assert user.id == activated.keycloak_user_id
     assert (user.username, user.email, user.first_name, user.email_verified) == (
@@ -181,6 +182,20 @@ def test_duplicate_in_keycloak_only_is_refused(registration, flaky_keycloak):
     flaky_keycloak.create_user(REALM, NewUser(username="siti1987", email=None, first_name="Siti",
                                         attributes={"nik": "3171015203900001"}))
     assert isinstance(registration.check(SITI), AlreadyRegistered)
+
+
+def test_x1_email_of_an_account_made_elsewhere_is_refused_at_activation(registration,
+                                                                        flaky_keycloak, storage):
+    # An account an admin made with this email: no record of ours, and no search for it at
+    # "Selanjutnya"; Keycloak refuses the second account with that email at "Aktivasi".
+    flaky_keycloak.create_user(REALM, NewUser(username="admin-made", email=BUDI["email"],
+                                              first_name="Budi"))
+    flaky_keycloak.calls.clear()
+    confirmation = confirm(registration, BUDI)
+    assert flaky_keycloak.calls == ["find_by_attribute"]  # the NIK; nothing else is asked
+    assert isinstance(registration.activate(confirmation.token), AlreadyRegistered)
+    assert len(flaky_keycloak.in_realm()) == 1
+    assert identity_records(storage) == []
 
 
 @pytest.mark.parametrize("down, form", [("dukcapil", SITI), ("ksei", SITI), ("ksei", KENJI),
