@@ -4,7 +4,7 @@
 "create this realm as described" (partial import cannot carry flows or the user profile). The
 representation is built from the same ``RealmSpec`` the provisioner applies:
 
-* settings as they are; roles under ``roles.realm``;
+* settings as they are; roles under ``roles.realm``; groups with their realm roles;
 * our flows flattened into Keycloak's export shape (a sub-flow is a separate non-top-level
   flow referenced by alias), with ids we choose so client flow overrides can point at them;
 * Keycloak's built-in flows and their configs copied from a throw-away realm's export --
@@ -61,6 +61,8 @@ def realm_representation(spec: RealmSpec, defaults: Defaults) -> dict[str, Any]:
     rep: dict[str, Any] = copy.deepcopy(spec.settings)
     rep["realm"] = spec.name
     rep["roles"] = {"realm": copy.deepcopy(spec.roles)}
+    rep["groups"] = [{"name": g["name"], "description": g.get("description", ""),
+                      "realmRoles": list(g.get("realmRoles", []))} for g in spec.groups]
     rep["authenticationFlows"] = flows
     rep["authenticatorConfig"] = configs
     rep["clients"] = [_client(c, flow_ids) for c in spec.clients]
