@@ -9,7 +9,7 @@ import re
 # Longest first so a 16-digit NIK is not half-masked as a phone number.
 _PATTERNS = [
     (re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+"), "[email]"),
-    (re.compile(r"\b[A-Z]{2}[DF]\d{12}\b"), "[sid]"),
+    (re.compile(r"\b[A-Z]{2}[DF][A-Z0-9]{12}\b"), "[sid]"),
     (re.compile(r"\+?\d[\d .-]{7,}\d"), "[number]"),
     (re.compile(r"\b[A-Z]{1,2}\d{6,8}\b"), "[passport]"),
 ]

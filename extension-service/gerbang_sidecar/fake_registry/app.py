@@ -37,7 +37,7 @@ _NIB = re.compile(r"\d{13}")
 _NPWP = re.compile(r"\d{15,16}")
 _NIP = re.compile(r"\d{18}")
 _NRP = re.compile(r"\d{8}")
-_SID = re.compile(r"[A-Z]{2}[DF]\d{12}")
+_SID = re.compile(r"[A-Z]{2}[DF][A-Z0-9]{12}")
 _PASSPORT = re.compile(r"[A-Z0-9]{6,12}")
 _E164 = re.compile(r"\+[1-9]\d{7,14}")
 

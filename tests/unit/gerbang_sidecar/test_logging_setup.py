@@ -32,6 +32,8 @@ def test_x3_sid_and_email_are_masked_in_our_logs(capsys: pytest.CaptureFixture[s
     entry = _logged(capsys, "gerbang_sidecar.test", "found %s for %s", "IDD120390482615",
                     "siti@example.com")
     assert entry["message"] == "found [sid] for [email]"
+    assert _logged(capsys, "gerbang_sidecar.test", "sid %s", "IDF1502N4661537")[
+        "message"] == "sid [sid]"
 
 
 def test_handler_is_installed_once() -> None:

@@ -1,7 +1,8 @@
 """SID (Single Investor Identification) issued by KSEI, used by AKSes (A4, A7).
 
-Fifteen characters: a two-letter investor type (``ID`` for individuals), ``D`` or ``F`` for
-domestic or foreign, and twelve digits.
+Fifteen characters: a two-letter investor type (``ID`` for individuals, ``CP`` for companies…),
+``D`` or ``F`` for domestic or foreign, and twelve letters or digits -- the AKSes manual's own
+example is ``IDF1502N4661537`` (SPEC A4).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from gerbang_sidecar.domain.masking import mask
 FIELD = Field("sid")
 SID_LENGTH = 15
 INDIVIDUAL_INVESTOR_TYPE = "ID"
-_SID_RE = re.compile(r"([A-Z]{2})([DF])([0-9]{12})")
+_SID_RE = re.compile(r"([A-Z]{2})([DF])([A-Z0-9]{12})")
 
 
 @dataclass(frozen=True, slots=True, repr=False)

@@ -44,7 +44,7 @@ def test_i1_seeded_businesses_have_valid_npwp_and_known_responsible(business: di
 @pytest.mark.parametrize("investor", SEED["investors"], ids=lambda i: i["name"])
 def test_a1_seeded_sids_carry_type_and_residency(investor: dict) -> None:
     sid = investor["sid"]
-    assert re.fullmatch(r"[A-Z]{2}[DF]\d{12}", sid)
+    assert re.fullmatch(r"[A-Z]{2}[DF][A-Z0-9]{12}", sid)
     assert sid[:2] == investor["investor_type"]
     assert (sid[2] == "D") == investor["domestic"]
     assert investor.get("nik") is None or investor["nik"] in RESIDENTS

@@ -13,6 +13,13 @@ def test_a4_sid_institution_domestic() -> None:
     assert not sid.is_individual
 
 
+def test_a4_the_manuals_own_sid_example_is_valid() -> None:
+    # AKSes manual: letters may follow the domestic/foreign letter.
+    sid = parse_sid("IDF1502N4661537")
+    assert sid.value == "IDF1502N4661537" and sid.is_individual and sid.is_foreign
+    assert parse_sid("idd15084512345a").value == "IDD15084512345A"
+
+
 def test_a4_sid_individual_foreign() -> None:
     sid = parse_sid("IDF150845123456")
     assert sid.is_individual
@@ -26,7 +33,6 @@ def test_a4_sid_individual_foreign() -> None:
         ("IDD15084512345", "sid.length"),
         ("IDX150845123456", "sid.format"),  # neither D nor F
         ("1DD150845123456", "sid.format"),
-        ("IDD15084512345A", "sid.format"),
         ("ІDD150845123456", "sid.format"),  # Cyrillic І
     ],
 )

@@ -75,7 +75,7 @@ ANY_INPUT = st.one_of(
     st.text(),
     st.text(alphabet=_RELEVANT, max_size=30),
     st.from_regex(r"\+?[0-9 ]{0,20}", fullmatch=True),
-    st.from_regex(r"[A-Za-z]{2}[DF][0-9]{12}", fullmatch=True),
+    st.from_regex(r"[A-Za-z]{2}[DF][0-9A-Z]{12}", fullmatch=True),
     st.emails(),
 )
 
