@@ -26,8 +26,8 @@ def create_app(config: Settings | Mapping[str, Any] | None = None, *,
         settings = config if isinstance(config, Settings) else load_settings(**(config or {}))
         services = build_services(settings)
     settings = services.settings
-    app = Flask(__name__, instance_path=str(settings.instance_path), static_folder=None,
-                template_folder="web/templates")
+    app = Flask(__name__, instance_path=str(settings.instance_path),
+                static_folder="web/static", template_folder="web/templates")
     app.config.update(
         SECRET_KEY=settings.secret_key,
         # Lax: the OIDC callback is a top-level GET from Keycloak and must carry the cookie.

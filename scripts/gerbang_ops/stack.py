@@ -95,8 +95,6 @@ def run() -> None:
             "SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(sink.smtp_port),
             "SMTP_FROM": "no-reply@gerbang.local", "MAIL_FROM": "no-reply@gerbang.local",
             "GERBANG_INSTANCE_PATH": str(run_dir / "sidecar"),
-            # No separate worker process locally: mails and SMS leave from the web process.
-            "OUTBOX_IN_PROCESS": "true",
             **{f"{n}_URL": f"{registry_url}/{n.lower()}"
                for n in ("DUKCAPIL", "OSS", "KSEI", "BKN", "SIPP")},
             "MESSAGE_GATEWAY_URL": f"{registry_url}/gateway",
@@ -126,15 +124,21 @@ def run() -> None:
         print("Preparing the sidecar's database ...")
         subprocess.run([sys.executable, "-m", "gerbang_sidecar", "init"], env=env, check=True,
                        stdout=subprocess.DEVNULL)
-        print("Starting the sidecar ...")
+        print("Starting the sidecar and its outbox worker ...")
+        # As docker-compose.yml runs them: gunicorn, and the worker that sends mail and SMS.
         sidecar = ChildProcess("sidecar", [
-            sys.executable, "-m", "flask", "--app", "gerbang_sidecar.serve:wsgi_app()", "run",
-            "--host", "127.0.0.1", "--port", str(ports["SIDECAR"])], env, logs / "sidecar.log")
+            sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{ports['SIDECAR']}",
+            "--worker-class", "gthread", "--workers", "2", "--threads", "8",
+            "gerbang_sidecar.serve:wsgi_app()"], env, logs / "sidecar.log")
         stack.callback(sidecar.stop)
+        outbox = ChildProcess("outbox worker", [
+            sys.executable, "-m", "gerbang_sidecar", "outbox", "--idle-seconds", "0.5"],
+            env, logs / "outbox.log")
+        stack.callback(outbox.stop)
         sidecar.wait_for(f"{sidecar_url}/health")
 
         print_welcome(keycloak, sidecar_url, sink.http_url, registry_url, secrets, logs)
-        wait_for_interrupt([registry, sidecar])
+        wait_for_interrupt([registry, sidecar, outbox])
         print("\nStopping everything ...")
 
 

@@ -23,6 +23,7 @@ from gerbang_sidecar.web import (
     pages,
     portal_login,
     rate_limit,
+    security_headers,
     theme_assets,
 )
 from gerbang_sidecar.wiring import Services
@@ -30,6 +31,7 @@ from gerbang_sidecar.wiring import Services
 
 def init_app(app: Flask, services: Services) -> None:
     context.install(app, services)
+    security_headers.init_app(app, services.settings)
     locale.init_app(app)
     layout.init_app(app)
     errors.init_app(app)

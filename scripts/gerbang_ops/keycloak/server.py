@@ -32,6 +32,24 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+# Half a second of CPU counts as progress; less is a process idling in a loop.
+_TICKS_OF_PROGRESS = max(1, os.sysconf("SC_CLK_TCK") // 2)
+
+
+def _group_cpu_ticks(group: int) -> int:
+    """CPU ticks (user + system) of every process in a process group (Linux /proc): kc.sh
+    starts the JVM as its child, in the group the server was started in."""
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue  # the process ended meanwhile
+        if int(fields[2]) == group:
+            total += int(fields[11]) + int(fields[12])
+    return total
+
+
 @dataclass
 class KeycloakServer:
     """One Keycloak process. Use as a context manager or call start()/stop()."""
@@ -43,7 +61,11 @@ class KeycloakServer:
     management_port: int = 0
     themes_dir: Path = THEMES
     environment: dict[str, str] = field(default_factory=dict)
-    startup_timeout: float = 240.0
+    # How long a start may take in all (its first start builds Keycloak: minutes on a busy
+    # machine), and how long it may show no sign of work (no CPU used, no log written).
+    startup_timeout: float = field(default_factory=lambda: float(
+        os.environ.get("GERBANG_KEYCLOAK_START_SECONDS", "900")))
+    stall_timeout: float = 180.0
     _process: subprocess.Popen[bytes] | None = field(default=None, init=False, repr=False)
 
     @property
@@ -97,10 +119,14 @@ class KeycloakServer:
         ]
 
     def _wait_until_ready(self) -> None:
-        deadline = time.monotonic() + self.startup_timeout
+        """Wait while Keycloak makes progress (uses CPU or writes its log), up to the overall
+        ceiling; a dead process or one idle for ``stall_timeout`` fails at once."""
+        assert self._process is not None
+        started = time.monotonic()
         ready_url = f"http://127.0.0.1:{self.management_port}/health/ready"
-        while time.monotonic() < deadline:
-            if self._process is not None and self._process.poll() is not None:
+        progress, last_progress = self._progress(), started
+        while True:
+            if self._process.poll() is not None:
                 raise KeycloakStartError(
                     f"Keycloak exited with code {self._process.returncode}:\n{self.log_tail()}")
             try:
@@ -108,9 +134,25 @@ class KeycloakServer:
                     return
             except requests.RequestException:
                 pass
+            now = time.monotonic()
+            if (current := self._progress()) != progress:
+                progress, last_progress = current, now
+            if now - started > self.startup_timeout:
+                raise KeycloakStartError(
+                    f"Keycloak was not ready after {self.startup_timeout:.0f}s (a slow machine "
+                    f"may raise GERBANG_KEYCLOAK_START_SECONDS):\n{self.log_tail()}")
+            if now - last_progress > self.stall_timeout:
+                raise KeycloakStartError(
+                    f"Keycloak did nothing for {self.stall_timeout:.0f}s while starting:\n"
+                    f"{self.log_tail()}")
             time.sleep(1)
-        raise KeycloakStartError(
-            f"Keycloak was not ready after {self.startup_timeout:.0f}s:\n{self.log_tail()}")
+
+    def _progress(self) -> tuple[int, int]:
+        """(CPU ticks used by Keycloak's processes, bytes in its log): either growing means
+        it is still working."""
+        assert self._process is not None
+        size = self.log_path.stat().st_size if self.log_path.exists() else 0
+        return _group_cpu_ticks(self._process.pid) // _TICKS_OF_PROGRESS, size
 
     def log_tail(self, lines: int = 30) -> str:
         if not self.log_path.exists():

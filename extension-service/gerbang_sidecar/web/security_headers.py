@@ -1,0 +1,64 @@
+"""Security headers on every response of the sidecar, error pages and /health included (X8).
+
+No page runs a script or an inline style, so the Content-Security-Policy allows neither;
+forms post to the sidecar itself, and their redirects go on to Keycloak's login and logout,
+which ``form-action`` therefore names too. Nothing may frame a page (clickjacking), browsers
+must not guess content types, and no URL (some carry a one-time token) is sent on as a
+Referer. HSTS only when the sidecar is served over HTTPS: a local run on http would
+otherwise pin the browser to https for the loopback address. Pages may show personal data,
+so they are not stored by browsers or proxies; the theme's files may be.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Flask, Response, request
+
+from gerbang_sidecar.config import Settings
+
+_CACHEABLE_PREFIXES = ("/theme/", "/static/")
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def content_security_policy(settings: Settings) -> str:
+    return "; ".join([
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "object-src 'none'",
+        "base-uri 'none'",
+        f"form-action 'self' {_origin(settings.keycloak_browser_url)}",
+        "frame-ancestors 'none'",
+    ])
+
+
+def headers_for(settings: Settings) -> dict[str, str]:
+    headers = {
+        "Content-Security-Policy": content_security_policy(settings),
+        "X-Frame-Options": "DENY",
+        "X-Content-Type-Options": "nosniff",
+        "Referrer-Policy": "no-referrer",
+        "Cross-Origin-Opener-Policy": "same-origin",
+        "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=()",
+    }
+    if settings.public_url.startswith("https://"):
+        headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
+    return headers
+
+
+def init_app(app: Flask, settings: Settings) -> None:
+    fixed = headers_for(settings)
+
+    def add_headers(response: Response) -> Response:
+        response.headers.update(fixed)
+        if not request.path.startswith(_CACHEABLE_PREFIXES):
+            response.headers["Cache-Control"] = "no-store"
+        return response
+
+    app.after_request(add_headers)
