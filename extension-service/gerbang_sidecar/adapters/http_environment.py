@@ -14,10 +14,15 @@ import requests
 from requests.utils import get_environ_proxies
 
 
+def ca_bundle() -> str | bool:
+    """requests' ``verify``: the CA bundle the environment names, else the default store."""
+    return os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
+
+
 def read_environment_once(session: requests.Session, base_url: str) -> requests.Session:
+    """Callers that pass ``verify`` on each request (python-keycloak does) must pass
+    :func:`ca_bundle` themselves: a per-request value wins over the session's."""
     session.proxies.update(get_environ_proxies(base_url))
-    bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
-    if bundle:
-        session.verify = bundle
+    session.verify = ca_bundle()
     session.trust_env = False
     return session

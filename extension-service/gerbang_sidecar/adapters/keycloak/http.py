@@ -23,7 +23,7 @@ from keycloak import KeycloakOpenIDConnection
 from requests import Response
 from urllib3.util.retry import Retry
 
-from gerbang_sidecar.adapters.http_environment import read_environment_once
+from gerbang_sidecar.adapters.http_environment import ca_bundle, read_environment_once
 from gerbang_sidecar.ports.keycloak import (
     KeycloakError,
     KeycloakUnavailable,
@@ -72,6 +72,7 @@ class HttpKeycloakUsers:
                     server_url=self._server_url, realm_name=realm, client_id=self._client_id,
                     client_secret_key=self._client_secret, grant_type="client_credentials",
                     timeout=self._timeout,  # type: ignore[arg-type]  # requests takes floats
+                    verify=ca_bundle(),
                 )
                 # python-keycloak retries POSTs after a read timeout too: Keycloak may have
                 # created the user already, and the resend's 409 would strand it. Retry only

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import ClassVar
 
+import certifi
 import pytest
 
 from gerbang_sidecar.adapters.keycloak.http import HttpKeycloakUsers
@@ -54,3 +55,13 @@ def test_a5_create_user_is_not_resent_after_a_read_timeout(slow_keycloak: str) -
                                            email="budi@example.test", first_name="Budi"))
     time.sleep(0.2)
     assert _SlowKeycloak.posts == ["/admin/realms/akses/users"]
+
+
+def test_a5_accounts_reach_an_https_keycloak_behind_a_private_ca(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # python-keycloak passes its own ``verify`` on every request, which wins over the
+    # session's: a private CA for an https Keycloak must reach that value.
+    bundle = certifi.where()  # any real bundle file stands in for the private CA
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", bundle)
+    users = HttpKeycloakUsers("https://keycloak.internal", "gerbang-sidecar", "secret")
+    assert users._connection("akses").verify == bundle
