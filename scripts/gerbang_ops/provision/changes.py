@@ -6,7 +6,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import quote
 
-SYMBOLS = {"create": "+", "update": "~", "replace": "±", "delete": "-"}
+# "keep": drift that provisioning reports but will not remove (it would take something away
+# from accounts); an operator resolves it by hand.
+SYMBOLS = {"create": "+", "update": "~", "replace": "±", "delete": "-", "keep": "!"}
 
 
 @dataclass
@@ -21,7 +23,8 @@ class Change:
 
     def describe(self) -> str:
         head = f"{SYMBOLS[self.action]} {self.realm}: {self.kind} {self.name!r} ({self.action})"
-        lines = [head, f"    declared in {self.source}"] if self.action != "delete" else [head]
+        lines = [head, f"    declared in {self.source}"] if self.action not in ("delete", "keep") \
+            else [head]
         lines += [f"    {d}" for d in self.details]
         return "\n".join(lines)
 

@@ -1,5 +1,7 @@
 """Top-level groups: the declared ones are owned (description and realm role mappings); any
-other top-level group is removed.
+other top-level group is removed while it is empty. A group that still has members is kept
+and reported: its members hold their roles through it, and a renamed group in groups.json
+must not strip every account of its portal roles.
 
 A group bundles the realm roles one kind of account gets, so the sidecar creates an account
 and its roles in one request (Keycloak takes ``groups`` when it creates a user, not roles).
@@ -34,9 +36,17 @@ def plan(api: KeycloakApi, spec: RealmSpec, exists: bool) -> list[Change]:
                                   run=lambda g=group, c=current: _update(api, spec.name, g, c)))
     declared = {g["name"] for g in spec.groups}
     for name in sorted(set(live) - declared):
+        group_id = live[name]["id"]
+        if api.get(f"{base}/{seg(group_id)}/members", first="0", max="1",
+                   briefRepresentation="true"):
+            changes.append(Change(
+                spec.name, "group", name, "keep", "", run=lambda: None,
+                details=["not in realm-config, but accounts are members and hold their roles "
+                         "through it: move them to a declared group, then delete it by hand"]))
+            continue
         changes.append(Change(spec.name, "group", name, "delete", "",
                               details=["not in realm-config"],
-                              run=lambda i=live[name]["id"]: api.delete(f"{base}/{seg(i)}")))
+                              run=lambda i=group_id: api.delete(f"{base}/{seg(i)}")))
     return changes
 
 

@@ -96,6 +96,30 @@ def test_drift_shows_in_plan_and_apply_undoes_it(keycloak, admin_api: KeycloakAp
     assert admin_api.get("/akses")["passwordPolicy"].startswith("length(8)")
 
 
+def test_a1_a_group_with_members_is_never_deleted_by_provisioning(
+        keycloak, admin_api: KeycloakApi, provisioned: list[RealmSpec]) -> None:
+    """Accounts hold their portal roles through their group: a group dropped from
+    realm-config (a rename, say) must not take the roles of every member away."""
+    admin_api.post("/oss/groups", {"name": "renamed-by-hand"})
+    group = admin_api.get("/oss/groups", search="renamed-by-hand", exact="true")[0]
+    admin_api.post("/oss/users", {"username": "anggota-grup", "enabled": True,
+                                  "firstName": "Anggota", "groups": ["renamed-by-hand"]})
+    api = KeycloakApi(keycloak.url, keycloak.admin_user, keycloak.admin_password)
+    oss = [s for s in provisioned if s.name == "oss"]
+    try:
+        changes = provision(api, oss, apply=True, out=lambda _line: None)
+        assert [(c.kind, c.name, c.action) for c in changes] == [
+            ("group", "renamed-by-hand", "keep")]
+        assert admin_api.get(f"/oss/groups/{group['id']}/members")
+    finally:
+        user = admin_api.get("/oss/users", username="anggota-grup", exact="true")[0]
+        admin_api.delete(f"/oss/users/{user['id']}")
+    # Once empty it is removed like any other group made by hand.
+    changes = provision(api, oss, apply=True, out=lambda _line: None)
+    assert [(c.kind, c.name, c.action) for c in changes] == [
+        ("group", "renamed-by-hand", "delete")]
+
+
 def test_changed_flow_is_replaced_and_stays_bound(keycloak, admin_api: KeycloakApi,
                                                   provisioned: list[RealmSpec]) -> None:
     executions = admin_api.get("/bsre/authentication/flows/bsre%20browser/executions")
