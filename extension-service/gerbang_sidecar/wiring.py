@@ -40,6 +40,8 @@ from gerbang_sidecar.services.akses.password_reset.context import (
     PasswordResetSettings,
 )
 from gerbang_sidecar.services.akses.registration import AksesRegistration
+from gerbang_sidecar.services.akses.registration.account import OUTBOX_REGISTRATION_ATTEMPT
+from gerbang_sidecar.services.akses.registration.activation import OUTBOX_MAKE_ACCOUNT
 from gerbang_sidecar.services.akses.registration.activation_email import (
     OUTBOX_ACTIVATION_EMAIL,
 )
@@ -82,7 +84,11 @@ class Services:
             reset.process(int(delivery.payload["request_id"]))
 
         worker.register("one_time_code.email", notifications.one_time_code_email)
+        # Idempotent by design (account.py): safe to run again after a crash.
+        worker.register(OUTBOX_MAKE_ACCOUNT, self.akses_registration.make_account,
+                        redeliver_after_crash=True)
         worker.register(OUTBOX_ACTIVATION_EMAIL, self.akses_registration.send_activation_email)
+        worker.register(OUTBOX_REGISTRATION_ATTEMPT, notifications.registration_attempt)
         worker.register(OUTBOX_REQUESTED, password_reset_requested)
         # The gateway drops duplicates by idempotency key: safe to send again after a crash.
         worker.register(OUTBOX_SMS_LINK, notifications.password_reset_sms,
@@ -116,7 +122,7 @@ def build_services(settings: Settings, *, clock: Clock | None = None,
         akses_registration=AksesRegistration(
             storage, keycloak, registries, clock,
             RegistrationSettings(public_url=settings.public_url, realm=akses.realm,
-                                 client_id=akses.client_id)),
+                                 client_id=akses.client_id, portal_path=akses.client.path)),
         password_reset=PasswordReset(
             storage, keycloak, clock,
             PasswordResetSettings(public_url=settings.public_url, realm=akses.realm,

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import select
 
 from gerbang_sidecar.adapters.storage.engine import Storage
 from gerbang_sidecar.adapters.storage.models import AuditEvent, IdentityRecord
-from gerbang_sidecar.services.akses.registration.results import Activated, Confirmation
+from gerbang_sidecar.services.akses.registration.results import (
+    ActivationAccepted,
+    Confirmation,
+)
 
 REALM = "akses"
 BERANDA = "https://gerbang.example.id/akses/beranda"
@@ -38,11 +42,14 @@ def confirm(service: Any, form: dict[str, str], lang: str = "id") -> Confirmatio
     return result
 
 
-def register(service: Any, form: dict[str, str]) -> tuple[Confirmation, Activated]:
+def register(service: Any, form: dict[str, str],
+             deliver: Callable[[], Any]) -> Confirmation:
+    """"Selanjutnya", "Aktivasi", then the outbox worker: the account is made (or declined)."""
     confirmation = confirm(service, form)
-    activated = service.activate(confirmation.token)
-    assert isinstance(activated, Activated), activated
-    return confirmation, activated
+    accepted = service.activate(confirmation.token)
+    assert isinstance(accepted, ActivationAccepted), accepted
+    deliver()
+    return confirmation
 
 
 def identity_records(storage: Storage) -> list[tuple[str, str, str | None]]:

@@ -1,7 +1,7 @@
 """Alembic migrations of the sidecar database, configured in code (no alembic.ini).
 
 Production: ``python -m gerbang_sidecar.migrations upgrade`` (reads ``DATABASE_URL``).
-A local run migrates on start (see ``adapters.storage.init_app``).
+A local run: ``python -m gerbang_sidecar init`` (``make run`` and the tests call it).
 """
 
 from __future__ import annotations

@@ -101,6 +101,8 @@ class AksesRegistrationRecord(Protocol):
     def keycloak_user_id(self) -> str | None: ...
     @property
     def activation_email_sent_at(self) -> datetime | None: ...
+    @property
+    def claimed_at(self) -> datetime | None: ...
 
 
 class ResetRequestRecord(Protocol):
@@ -148,8 +150,8 @@ class IdentityRecords(Protocol):
 
     def exists(self, *, realm: str, kind: str, value: str) -> bool: ...
 
-    def any_exists(self, *, realm: str, pairs: Sequence[tuple[str, str]]) -> bool:
-        """Whether any (kind, value) of ``pairs`` is claimed: one query for all of them."""
+    def owners(self, *, realm: str, pairs: Sequence[tuple[str, str]]) -> set[str]:
+        """The accounts (subject ids) that claimed any (kind, value) of ``pairs``."""
 
 
 class AuditTrail(Protocol):
@@ -223,19 +225,16 @@ class AksesRegistrations(Protocol):
 
     def get(self, registration_id: int) -> AksesRegistrationRecord | None: ...
 
-    def claim_for_activation(self, token_hash: bytes, *, now: datetime,
-                             pending_since: datetime, stale_before: datetime) -> bool: ...
-
-    def release(self, registration_id: int, *, orphan_user_id: str | None = None) -> None: ...
+    def accept(self, token_hash: bytes, *, now: datetime, pending_since: datetime) -> bool:
+        """pending -> activating; True for exactly one of concurrent callers."""
 
     def mark_activated(self, registration_id: int, *, keycloak_user_id: str, now: datetime,
                        data: dict[str, Any]) -> bool: ...
 
+    def mark_declined(self, registration_id: int, *, data: dict[str, Any]) -> bool: ...
+
     def claim_email_send(self, registration_id: int, *, now: datetime,
                          last_sent_before: datetime) -> bool: ...
-
-    def undo_email_send(self, registration_id: int, *, claimed_at: datetime,
-                        previous: datetime | None) -> None: ...
 
     def purge_pending(self, *, created_before: datetime) -> int: ...
 

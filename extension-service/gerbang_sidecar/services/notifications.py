@@ -83,3 +83,18 @@ class Notifications:
                    translate("mail.password_changed.subject", lang, portal=portal),
                    translate("mail.password_changed.body", lang, portal=portal,
                              time=when.strftime("%d-%m-%Y %H:%M WIB")))
+
+    def registration_attempt(self, delivery: Delivery) -> None:
+        """``registration_attempt.notice`` (X1): someone registered with an identifier of this
+        account; nothing was made. Told only to the owner's own mailbox."""
+        p = delivery.payload
+        user = self.keycloak.get_user(p["realm"], p["user_id"])
+        if user is None or not user.email:
+            log.info("registration attempt notice %s: no address", delivery.message_id)
+            return
+        lang = user.attributes.get("locale") or p.get("locale")
+        portal = self._portal(p["realm"])
+        self._mail(delivery, user.email,
+                   translate("mail.registration_attempt.subject", lang, portal=portal),
+                   translate("mail.registration_attempt.body", lang, portal=portal,
+                             url=p["portal_url"]))

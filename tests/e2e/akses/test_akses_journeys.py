@@ -121,14 +121,18 @@ def test_a4_unknown_sid_is_refused(page: Page, sidecar_server: str) -> None:
     expect(page.locator("#sid")).to_have_value(unknown.identifier)
 
 
-def test_a5_duplicate_nik_is_refused_and_no_second_account(
-        page: Page, sidecar_server: str, admin_api) -> None:  # type: ignore[no-untyped-def]
+def test_x1_taken_nik_gets_the_same_pages_and_its_owner_a_mail(
+        page: Page, sidecar_server: str, admin_api, mailbox: MailSinkClient) -> None:  # type: ignore[no-untyped-def]
     register(page, sidecar_server, RINA, Shots(None), expected_sid=None)
-    # The same NIK again, with another email and phone (a second account would be new).
+    activation_link(mailbox, RINA.email)
+    # The same NIK again, with another email and phone: the registrant sees every page a new
+    # registrant sees; only the owner of the NIK's account hears of it, in her own mailbox.
     again = Applicant(RINA.kind, RINA.name, RINA.identifier, "081355500023",
                       "rina.lain@example.com")
-    _submit(page, sidecar_server, again)
-    expect(page.locator("#already-registered")).to_contain_text("sudah terdaftar di AKSes")
+    register(page, sidecar_server, again, Shots(None), expected_sid=None)
+    notice = mailbox.wait_for(RINA.email, subject_contains="Percobaan pendaftaran", timeout=20)
+    assert "Akun baru tidak dibuat" in notice["text"]
+    assert mailbox.messages(to=again.email) == []
     users = admin_api.get("/akses/users", q=f"nik:{RINA.identifier}")
     assert len(users) == 1
 

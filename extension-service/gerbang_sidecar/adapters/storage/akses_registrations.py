@@ -14,10 +14,13 @@ from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from gerbang_sidecar.adapters.storage.models import AksesRegistration
-
-PENDING = "pending_confirmation"
-ACTIVATING = "activating"
-ACTIVATED = "activated"
+from gerbang_sidecar.domain.akses.lifecycle import (
+    ACCEPTED,
+    ACTIVATED,
+    ACTIVATING,
+    DECLINED,
+    PENDING,
+)
 
 
 class SqlAksesRegistrations:
@@ -40,40 +43,18 @@ class SqlAksesRegistrations:
     def get(self, registration_id: int) -> AksesRegistration | None:
         return self._session.get(AksesRegistration, registration_id)
 
-    def claim_for_activation(self, token_hash: bytes, *, now: datetime,
-                             pending_since: datetime, stale_before: datetime) -> bool:
-        """pending -> activating, atomically; True for exactly one of concurrent callers.
-
-        A claim older than ``stale_before`` is taken over: its process died mid-way, and
-        without this the registration could never be activated.
-        """
+    def accept(self, token_hash: bytes, *, now: datetime, pending_since: datetime) -> bool:
+        """pending -> activating ("Aktivasi" accepted), atomically: True for exactly one of
+        concurrent callers, and only within the pending lifetime."""
         result = self._session.execute(
             update(AksesRegistration)
-            .where(
-                AksesRegistration.token_hash == token_hash,
-                AksesRegistration.created_at > pending_since,
-                or_(AksesRegistration.status == PENDING,
-                    (AksesRegistration.status == ACTIVATING)
-                    & (AksesRegistration.claimed_at < stale_before)),
-            )
+            .where(AksesRegistration.token_hash == token_hash,
+                   AksesRegistration.created_at > pending_since,
+                   AksesRegistration.status == PENDING)
             .values(status=ACTIVATING, claimed_at=now)
             .execution_options(synchronize_session=False)
         )
         return bool(getattr(result, "rowcount", 0))
-
-    def release(self, registration_id: int, *, orphan_user_id: str | None = None) -> None:
-        """activating -> pending: the activation was undone and may be tried again.
-
-        ``orphan_user_id`` is a Keycloak user the undo could not delete; the next attempt
-        deletes it first.
-        """
-        self._session.execute(
-            update(AksesRegistration)
-            .where(AksesRegistration.id == registration_id,
-                   AksesRegistration.status == ACTIVATING)
-            .values(status=PENDING, claimed_at=None, keycloak_user_id=orphan_user_id)
-            .execution_options(synchronize_session=False)
-        )
 
     def mark_activated(self, registration_id: int, *, keycloak_user_id: str, now: datetime,
                        data: dict[str, Any]) -> bool:
@@ -81,8 +62,20 @@ class SqlAksesRegistrations:
             update(AksesRegistration)
             .where(AksesRegistration.id == registration_id,
                    AksesRegistration.status == ACTIVATING)
+            # The activation email is queued in the same transaction: its send slot (C2).
             .values(status=ACTIVATED, keycloak_user_id=keycloak_user_id, activated_at=now,
-                    data=data)
+                    activation_email_sent_at=now, data=data)
+            .execution_options(synchronize_session=False)
+        )
+        return bool(getattr(result, "rowcount", 0))
+
+    def mark_declined(self, registration_id: int, *, data: dict[str, Any]) -> bool:
+        """activating -> declined: an identifier already had an account; nothing was made."""
+        result = self._session.execute(
+            update(AksesRegistration)
+            .where(AksesRegistration.id == registration_id,
+                   AksesRegistration.status == ACTIVATING)
+            .values(status=DECLINED, data=data)
             .execution_options(synchronize_session=False)
         )
         return bool(getattr(result, "rowcount", 0))
@@ -90,28 +83,18 @@ class SqlAksesRegistrations:
     def claim_email_send(self, registration_id: int, *, now: datetime,
                          last_sent_before: datetime) -> bool:
         """Take the activation-email slot (C2): only when nothing was sent yet or the last
-        send is older than ``last_sent_before``. One of concurrent "Kirim Ulang" wins."""
+        send is older than ``last_sent_before``. One of concurrent "Kirim Ulang" wins. Every
+        accepted registration has the slot, declined ones too (X1: the same answers)."""
         result = self._session.execute(
             update(AksesRegistration)
             .where(AksesRegistration.id == registration_id,
-                   AksesRegistration.status == ACTIVATED,
+                   AksesRegistration.status.in_(ACCEPTED),
                    or_(AksesRegistration.activation_email_sent_at.is_(None),
                        AksesRegistration.activation_email_sent_at <= last_sent_before))
             .values(activation_email_sent_at=now)
             .execution_options(synchronize_session=False)
         )
         return bool(getattr(result, "rowcount", 0))
-
-    def undo_email_send(self, registration_id: int, *, claimed_at: datetime,
-                        previous: datetime | None) -> None:
-        """Give the slot back after a failed send, so the user may retry at once."""
-        self._session.execute(
-            update(AksesRegistration)
-            .where(AksesRegistration.id == registration_id,
-                   AksesRegistration.activation_email_sent_at == claimed_at)
-            .values(activation_email_sent_at=previous)
-            .execution_options(synchronize_session=False)
-        )
 
     def purge_pending(self, *, created_before: datetime) -> int:
         """Delete unconfirmed registrations (and their encrypted data) past their lifetime."""

@@ -67,15 +67,16 @@ class SqlIdentityRecords:
     def exists(self, *, realm: str, kind: str, value: str) -> bool:
         return self.find(realm=realm, kind=kind, value=value) is not None
 
-    def any_exists(self, *, realm: str, pairs: Sequence[tuple[str, str]]) -> bool:
+    def owners(self, *, realm: str, pairs: Sequence[tuple[str, str]]) -> set[str]:
+        """One query for every pair: the subjects holding any of them."""
         if not pairs:
-            return False
+            return set()
         wanted = or_(*(and_(IdentityRecord.kind == kind,
                             IdentityRecord.blind_index == self._index.compute(kind, value))
                        for kind, value in pairs))
-        return self._session.scalar(
-            select(IdentityRecord.id).where(IdentityRecord.realm == realm, wanted).limit(1)
-        ) is not None
+        return {subject for subject in self._session.scalars(
+            select(IdentityRecord.subject_id).where(IdentityRecord.realm == realm, wanted))
+            if subject is not None}
 
     def of_subject(self, *, realm: str, subject_id: str) -> Sequence[IdentityRecord]:
         return self._session.scalars(

@@ -181,7 +181,7 @@ class RateLimitWindow(Base):
 
 
 AKSES_REGISTRATION_TYPES = ("individu-lokal", "individu-asing", "institusi")
-AKSES_REGISTRATION_STATUSES = ("pending_confirmation", "activating", "activated")
+AKSES_REGISTRATION_STATUSES = ("pending_confirmation", "activating", "activated", "declined")
 
 
 class AksesRegistration(Base):
@@ -190,7 +190,8 @@ class AksesRegistration(Base):
     Found by the SHA-256 of an opaque random token that travels in the confirmation and
     thank-you URLs; the token itself is never stored, so a database leak does not hand out
     the pages (or the data behind them). The typed and normalised data are encrypted (X3).
-    ``activating`` is a short claim that makes a double "Aktivasi" create one account.
+    Its states are domain/akses/lifecycle.py's; ``claimed_at`` is when "Aktivasi" was
+    accepted.
     """
 
     __tablename__ = "akses_registrations"

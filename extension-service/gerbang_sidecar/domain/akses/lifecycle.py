@@ -1,10 +1,16 @@
-"""Where an AKSes registration stands between "Selanjutnya" and the account (A5).
+"""Where an AKSes registration stands between "Selanjutnya" and the account (A5, X1).
 
-``pending_confirmation`` after the form passed the registries; ``activating`` while one
-"Aktivasi" creates the account (a short claim, so a double click makes one account);
-``activated`` once the account exists.
+``pending_confirmation`` after the form passed the registries; ``activating`` once "Aktivasi"
+was accepted and the outbox worker makes the account; then ``activated`` (the account exists,
+its activation email is queued) or ``declined`` (an identifier already belongs to an account:
+nothing is made and that account's owner is told by mail).
+
+The person at the browser sees one and the same page for the last three (X1): whether an
+email, phone or NIK already has an account is told only to its owner's mailbox.
 """
 
 PENDING = "pending_confirmation"
 ACTIVATING = "activating"
 ACTIVATED = "activated"
+DECLINED = "declined"
+ACCEPTED = (ACTIVATING, ACTIVATED, DECLINED)

@@ -1,7 +1,8 @@
-"""AKSes registration wizard (A1–A5, C2): thin views over ``AksesRegistrationService``.
+"""AKSes registration wizard (A1–A5, C2, X1): thin views over ``AksesRegistration``.
 
 Pages: choose the type -> the type's form -> "Selanjutnya" shows the confirmation ->
 "Kembali" (the form again, every field kept) or "Aktivasi" -> thank-you page with "Kirim Ulang".
+Whether an identifier already has an account changes none of these pages (X1).
 
 The registration's token lives in the Flask session (a signed, HttpOnly cookie), not in URLs:
 URLs end up in browser history, proxy logs and Referer headers. One browser follows one
@@ -35,11 +36,8 @@ from gerbang_sidecar.domain.akses.registration_form import FIELDS, RegistrationT
 from gerbang_sidecar.domain.throttle import TooEarly
 from gerbang_sidecar.services.akses.registration import AksesRegistration
 from gerbang_sidecar.services.akses.registration.results import (
-    AccountAlreadyActive,
-    Activated,
-    ActivationInProgress,
+    ActivationAccepted,
     AlreadyActivated,
-    AlreadyRegistered,
     Confirmation,
     FormData,
     FormErrors,
@@ -172,8 +170,6 @@ def form(kind: str) -> ResponseReturnValue:
             if name in FIELDS[registration_type]:
                 add_identifier_error(reg_form, error, name)
         return _render_form(registration_type, reg_form)
-    if isinstance(result, AlreadyRegistered):
-        return _render_form(registration_type, reg_form, status=409, already_registered=True)
     if isinstance(result, TemporaryProblem):
         return _render_form(registration_type, reg_form, outage=True)
     assert isinstance(result, Confirmation)
@@ -186,7 +182,7 @@ def _show_form(kind: RegistrationType) -> ResponseReturnValue:
     reg_form = RegistrationForm(formdata=None)
     if request.args.get("kembali") and (token := _token()):
         edited = _service().edit(token)
-        if isinstance(edited, AlreadyActivated | ActivationInProgress):
+        if isinstance(edited, AlreadyActivated):
             return redirect(url_for(".thank_you"))
         if isinstance(edited, FormData):
             if edited.type is not kind:
@@ -204,13 +200,11 @@ def activate() -> ResponseReturnValue:
     if token is None:
         return _start_again()
     result = _service().activate(token)
-    if isinstance(result, Activated | ActivationInProgress):
-        # A double click lands here twice: both go to the one account's thank-you page.
+    if isinstance(result, ActivationAccepted):
+        # A double click lands here twice: both go to the one thank-you page.
         return redirect(url_for(".thank_you"))
-    if isinstance(result, AlreadyRegistered):
-        return render_template("akses/registration/refused.html"), 409
     if isinstance(result, TemporaryProblem):
-        # The registration is pending again: the same data can be activated once it's back.
+        # Nothing was accepted: the same data can be activated once the database is back.
         return render_template("akses/registration/retry.html", temporary_problem=True), 503
     return _start_again()
 
@@ -222,8 +216,6 @@ def thank_you() -> ResponseReturnValue:
     if token is None:
         return _start_again()
     result = _service().thank_you(token)
-    if isinstance(result, ActivationInProgress):
-        return render_template("akses/registration/wait.html"), 202
     if not isinstance(result, ThankYou):
         return _start_again()
     return _thank_you_page(result.name, result.resend_available_at)
@@ -250,9 +242,6 @@ def resend() -> ResponseReturnValue:
     if isinstance(result, Resent):
         flash("reg.flash.resent", "success")
         return redirect(url_for(".thank_you"))
-    if isinstance(result, AccountAlreadyActive):
-        flash("reg.flash.already_active", "success")
-        return redirect(url_for("akses_portal.beranda"))
     current = service.thank_you(token)
     if not isinstance(current, ThankYou):
         return _start_again()

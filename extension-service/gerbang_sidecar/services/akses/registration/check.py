@@ -1,9 +1,9 @@
-""""Selanjutnya" (A1–A5): validate the form, ask the registries, refuse duplicates, and keep
-the registration pending for the confirmation page.
+""""Selanjutnya" (A1–A5): validate the form, ask the registries and keep the registration
+pending for the confirmation page.
 
-Duplicates are refused with one answer that names neither the identifier nor the account
-(X1), and only after the registries confirmed the identity, so it is no free oracle on emails
-or NIKs. Every request to Keycloak costs it real work, so this step sends one or two.
+Nothing here looks at existing accounts (X1): whether an email, phone, NIK, passport or SID
+already has one is decided after "Aktivasi", out of the page's sight (account.py), so this
+step answers the same, in the same time, for a taken identifier and a free one.
 
 Logs carry registration ids, outcomes and registry names, never an identifier (X3).
 """
@@ -12,9 +12,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from concurrent.futures import Future
 
-from gerbang_sidecar.domain.akses.accounts import checks_made, identifiers_of, roles_for
+from gerbang_sidecar.domain.akses.accounts import checks_made, roles_for
 from gerbang_sidecar.domain.akses.registration_form import (
     FieldErrors,
     RegistrationData,
@@ -33,11 +32,9 @@ from gerbang_sidecar.domain.identifiers import parse_mobile_number
 from gerbang_sidecar.domain.masking import mask
 from gerbang_sidecar.domain.registry_results import Match
 from gerbang_sidecar.domain.tokens import new_token, token_hash
-from gerbang_sidecar.ports.keycloak import KeycloakError, UserRecord
 from gerbang_sidecar.ports.storage import StorageError
 from gerbang_sidecar.services.akses.registration.context import Context
 from gerbang_sidecar.services.akses.registration.results import (
-    AlreadyRegistered,
     CheckResult,
     Confirmation,
     FormErrors,
@@ -55,10 +52,6 @@ def check(ctx: Context, form: Mapping[str, str | None], lang: str = "id") -> Che
     if isinstance(validated, FieldErrors):
         return FormErrors(validated.errors, kept)
 
-    # The search for an account made elsewhere with the identifier typed runs while the
-    # registries answer: it is the same request whatever they say, and the page waits less.
-    made_elsewhere = ctx.lookups.submit(ctx.keycloak.find_by_attribute, ctx.settings.realm,
-                                        *_typed_identifier(validated))
     decision = _ask_registries(ctx, validated)
     if isinstance(decision, RegistryDown):
         log.warning("akses registration check: registry %s unavailable (%s)",
@@ -69,9 +62,6 @@ def check(ctx: Context, form: Mapping[str, str | None], lang: str = "id") -> Che
     data = decision.data
 
     try:
-        if _already_registered(ctx, data, made_elsewhere):
-            log.info("akses registration check: refused as already registered")
-            return AlreadyRegistered()
         token = new_token()
         with ctx.store.transaction() as tx:
             row = tx.akses_registrations.add(
@@ -83,7 +73,7 @@ def check(ctx: Context, form: Mapping[str, str | None], lang: str = "id") -> Che
                 occurred_at=now,
                 details={"registration_id": row.id, "type": data.type.value,
                          "checks": list(checks_made(data)), "investor": data.is_investor})
-    except (KeycloakError, StorageError) as exc:
+    except StorageError as exc:
         log.warning("akses registration check: %s", type(exc).__name__)
         return TemporaryProblem()
     log.info("akses registration %s pending confirmation", row.id)
@@ -103,30 +93,6 @@ def _ask_registries(ctx: Context, data: RegistrationData) -> Decision:
         return decide_by_investor(data, ksei.find_investor("passport", data.passport))
     assert data.sid is not None
     return decide_by_investor(data, ksei.find_investor("sid", data.sid))
-
-
-def _typed_identifier(data: RegistrationData) -> tuple[str, str]:
-    """The identifier the registration type is made with (A2–A4), as a profile attribute."""
-    name = {RegistrationType.INDIVIDU_LOKAL: "nik", RegistrationType.INDIVIDU_ASING: "passport",
-            RegistrationType.INSTITUSI: "sid"}[data.type]
-    return name, str(getattr(data, name))
-
-
-def _already_registered(ctx: Context, data: RegistrationData,
-                        made_elsewhere: Future[list[UserRecord]]) -> bool:
-    """Our identity records first (blind index, one query for every identifier), then
-    Keycloak for the registry-proven identifiers an account made elsewhere carries (legacy
-    imports have a NIK or SID, admins fill them in). A taken email needs no search: Keycloak
-    refuses a second account with it at "Aktivasi" (its emails are unique per realm)."""
-    realm = ctx.settings.realm
-    with ctx.store.transaction() as tx:
-        if tx.identities.any_exists(realm=realm, pairs=identifiers_of(data)):
-            return True
-    if made_elsewhere.result():
-        return True
-    # The SID KSEI found for a local individual: a legacy account may carry only that.
-    found_sid = data.sid is not None and _typed_identifier(data)[0] != "sid"
-    return found_sid and bool(ctx.keycloak.find_by_attribute(realm, "sid", str(data.sid)))
 
 
 def _confirmation(token: str, data: RegistrationData) -> Confirmation:

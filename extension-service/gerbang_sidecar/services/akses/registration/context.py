@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from concurrent.futures import Executor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
@@ -31,17 +30,20 @@ class RegistrationSettings:
     public_url: str  # SIDECAR_PUBLIC_URL: Beranda lives under it
     realm: str = "akses"
     client_id: str = "akses-portal"
-    beranda_path: str = "/akses/beranda"
+    portal_path: str = "akses"  # the portal client's path (portals.py)
     resend_after: timedelta = timedelta(minutes=15)  # C2
     # Unconfirmed registrations hold personal data; a day is plenty to click "Aktivasi".
     pending_lifetime: timedelta = timedelta(hours=24)
-    # A claim older than this belongs to a process that died mid-activation.
-    activation_claim_timeout: timedelta = timedelta(minutes=5)
     action_link_lifespan: timedelta = timedelta(hours=12)
 
     @property
+    def portal_url(self) -> str:
+        """The portal's home page: login, registration, forgot password."""
+        return f"{self.public_url.rstrip('/')}/{self.portal_path}"
+
+    @property
     def beranda_url(self) -> str:
-        return self.public_url.rstrip("/") + self.beranda_path
+        return f"{self.portal_url}/beranda"
 
 
 @dataclass(frozen=True)
@@ -51,8 +53,6 @@ class Context:
     registries: InvestorRegistries
     clock: Clock
     settings: RegistrationSettings
-    # Lookups that run while another one is answered (the duplicate search of "Selanjutnya").
-    lookups: Executor
 
     def find(self, token: str) -> AksesRegistrationRecord | None:
         """The registration behind a page's token; a pending one only within its lifetime."""
@@ -67,8 +67,18 @@ class Context:
             return None
         return row
 
-    def resend_available_at(self, sent_at: datetime | None) -> datetime:
-        return self.clock() if sent_at is None else sent_at + self.settings.resend_after
+    def resend_available_at(self, row: AksesRegistrationRecord) -> datetime:
+        """C2: 15 minutes after the last activation email, or after "Aktivasi" until the
+        first one is queued."""
+        last = row.activation_email_sent_at or row.claimed_at
+        return self.clock() if last is None else last + self.settings.resend_after
 
-    def resend_wait(self, sent_at: datetime | None, now: datetime) -> TooEarly | None:
-        return None if sent_at is None else too_early(sent_at + self.settings.resend_after, now)
+    def resend_wait(self, row: AksesRegistrationRecord, now: datetime) -> TooEarly | None:
+        last = row.activation_email_sent_at or row.claimed_at
+        return None if last is None else too_early(last + self.settings.resend_after, now)
+
+
+def name_of(row: AksesRegistrationRecord) -> str:
+    """The name the thank-you page greets: kept alone once the identifiers are gone."""
+    data = row.data
+    return str(data["name"] if "name" in data else data["data"]["name"])

@@ -40,12 +40,6 @@ class FormErrors:
 
 
 @dataclass(frozen=True)
-class AlreadyRegistered:
-    """Some identifier of this registration already has an account. Deliberately unspecific
-    (X1): it names neither the identifier nor the account (text: ``reg.already_registered``)."""
-
-
-@dataclass(frozen=True)
 class RegistrationNotFound:
     """Unknown or expired token, or a step that does not fit the registration's state."""
 
@@ -60,22 +54,18 @@ class FormData:
 
 @dataclass(frozen=True)
 class AlreadyActivated:
-    """The registration became an account; the form can no longer be changed."""
+    """"Aktivasi" was accepted; the form can no longer be changed."""
 
     name: str
 
 
 @dataclass(frozen=True)
-class ActivationInProgress:
-    """Another request (the first of a double click) is creating the account right now."""
-
-
-@dataclass(frozen=True)
-class Activated:
-    """The account exists and its activation email is on its way (queued with it)."""
+class ActivationAccepted:
+    """"Aktivasi" is accepted: the outbox worker makes the account and queues its email, or
+    -- when an identifier already has an account -- makes nothing and tells that account's
+    owner. The page is the same either way (X1)."""
 
     name: str
-    keycloak_user_id: str
     resend_available_at: datetime
 
 
@@ -85,19 +75,13 @@ class Resent:
 
 
 @dataclass(frozen=True)
-class AccountAlreadyActive:
-    """The email was verified already; nothing to resend, the user can log in."""
-
-
-@dataclass(frozen=True)
 class ThankYou:
     name: str
     resend_available_at: datetime
 
 
-CheckResult = Confirmation | FormErrors | AlreadyRegistered | TemporaryProblem
-EditResult = FormData | AlreadyActivated | ActivationInProgress | RegistrationNotFound
-ActivateResult = (Activated | ActivationInProgress | AlreadyRegistered | TemporaryProblem
-                  | RegistrationNotFound)
-ResendResult = Resent | TooEarly | AccountAlreadyActive | TemporaryProblem | RegistrationNotFound
-ThankYouResult = ThankYou | ActivationInProgress | RegistrationNotFound
+CheckResult = Confirmation | FormErrors | TemporaryProblem
+EditResult = FormData | AlreadyActivated | RegistrationNotFound
+ActivateResult = ActivationAccepted | TemporaryProblem | RegistrationNotFound
+ResendResult = Resent | TooEarly | TemporaryProblem | RegistrationNotFound
+ThankYouResult = ThankYou | RegistrationNotFound

@@ -1,5 +1,6 @@
 """AKSes registration pages over the real service, the Keycloak fake and the registry twins:
-status codes, messages beside fields, "Kembali" keeping every field, C2 resend timing."""
+status codes, messages beside fields, "Kembali" keeping every field, C2 resend timing, and the
+same pages whether an identifier already has an account or not (X1)."""
 
 from __future__ import annotations
 
@@ -41,6 +42,17 @@ def _submit(client: FlaskClient, kind: str, data: dict[str, str]):  # type: igno
 
 def _activate(client: FlaskClient, confirmation_html: str):  # type: ignore[no-untyped-def]
     return client.post("/akses/daftar/aktivasi", data={"csrf_token": _csrf(confirmation_html)})
+
+
+def _work_outbox(services: Services) -> None:
+    """What the outbox worker process does after "Aktivasi": the account, the mails."""
+    worker = services.outbox_worker()
+    while worker.run_once().handled:
+        pass
+
+
+def _accounts(fake_keycloak: FakeKeycloakUsers) -> int:
+    return len([u for (realm, _), u in fake_keycloak.users.items() if realm == "akses"])
 
 
 def test_a1_choose_page_offers_the_three_types(browser: FlaskClient) -> None:
@@ -88,7 +100,7 @@ def test_x5_csrf_is_required(browser: FlaskClient) -> None:
 
 
 def test_a5_confirm_back_keeps_fields_then_activate_and_thank(
-        browser: FlaskClient, fake_keycloak: FakeKeycloakUsers) -> None:
+        browser: FlaskClient, fake_keycloak: FakeKeycloakUsers, services: Services) -> None:
     confirmation = _submit(browser, "individu-lokal", SITI)
     html = confirmation.get_data(as_text=True)
     assert confirmation.status_code == 200
@@ -105,26 +117,45 @@ def test_a5_confirm_back_keeps_fields_then_activate_and_thank(
     thanks = browser.get("/akses/daftar/terima-kasih").get_data(as_text=True)
     assert "Terima kasih sudah melakukan pendaftaran, Siti Rahmawati" in thanks
     assert "08:15 WIB" in thanks
-    assert len([u for (realm, _), u in fake_keycloak.users.items() if realm == "akses"]) == 1
+    assert _accounts(fake_keycloak) == 0  # made by the outbox worker, not by the page
+    _work_outbox(services)
+    assert _accounts(fake_keycloak) == 1
 
 
-def test_a5_double_activation_creates_one_account(browser: FlaskClient,
+def test_a5_double_activation_creates_one_account(browser: FlaskClient, services: Services,
                                                   fake_keycloak: FakeKeycloakUsers) -> None:
     html = _submit(browser, "individu-lokal", SITI).get_data(as_text=True)
     first, second = _activate(browser, html), _activate(browser, html)
     assert first.status_code == second.status_code == 302
-    assert len([u for (realm, _), u in fake_keycloak.users.items() if realm == "akses"]) == 1
+    _work_outbox(services)
+    assert _accounts(fake_keycloak) == 1
 
 
-def test_a5_duplicate_registration_gets_clear_message(app: Flask,
-                                                      fake_keycloak: FakeKeycloakUsers) -> None:
-    first = app.test_client()
-    _activate(first, _submit(first, "individu-lokal", SITI).get_data(as_text=True))
-    second = app.test_client()
-    response = _submit(second, "individu-lokal", {**SITI, "phone": "081234567899"})
-    assert response.status_code == 409
-    assert "sudah terdaftar" in response.get_data(as_text=True)
-    assert len([u for (realm, _), u in fake_keycloak.users.items() if realm == "akses"]) == 1
+def _journey(app: Flask, form: dict[str, str]) -> list[tuple[int, str]]:
+    """Status and page (tokens removed) of each step a registrant sees."""
+    client = app.test_client()
+    pages = [_submit(client, "individu-lokal", form)]
+    pages.append(_activate(client, pages[0].get_data(as_text=True)))
+    pages.append(client.get("/akses/daftar/terima-kasih"))
+    return [(p.status_code, re.sub(r'value="[^"]{20,}"', "", p.get_data(as_text=True)))
+            for p in pages]
+
+
+def test_x1_taken_email_or_phone_gets_the_same_pages_and_the_owner_a_mail(
+        app: Flask, services: Services, fake_keycloak: FakeKeycloakUsers) -> None:
+    # A free identity first, on a fresh realm: what every page looks like.
+    free = _journey(app, SITI)
+    _work_outbox(services)
+    mailer = services.mailer
+    assert mailer.to(SITI["email"]) == []  # Keycloak sends her activation email
+    # Her email and phone again, with the name and NIK typed the same: every page identical.
+    taken = _journey(app, {**SITI})
+    _work_outbox(services)
+    assert [status for status, _ in taken] == [status for status, _ in free] == [200, 302, 200]
+    assert taken == free
+    assert _accounts(fake_keycloak) == 1
+    [notice] = mailer.to(SITI["email"])  # type: ignore[attr-defined]
+    assert "Percobaan pendaftaran" in notice.subject
 
 
 def test_c2_resend_refused_before_15_minutes_then_allowed(browser: FlaskClient,

@@ -1,4 +1,5 @@
-"""A5, X4, X5: "Aktivasi" creates one account, and nothing half-written on any failure."""
+"""A5, X1, X5: "Aktivasi" is accepted once and handed to the worker; nothing else happens in
+the page's request."""
 
 from __future__ import annotations
 
@@ -8,41 +9,50 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from gerbang_sidecar.adapters.storage.identities import SqlIdentityRecords
-from gerbang_sidecar.adapters.storage.models import AksesRegistration, AuditEvent
+from gerbang_sidecar.adapters.storage.akses_registrations import SqlAksesRegistrations
+from gerbang_sidecar.adapters.storage.models import AksesRegistration, OutboxMessage
 from gerbang_sidecar.ports.storage import StorageError
 from gerbang_sidecar.services.akses.registration.results import (
-    Activated,
-    AlreadyRegistered,
+    ActivationAccepted,
+    RegistrationNotFound,
 )
 from gerbang_sidecar.services.results import TemporaryProblem
-from support.akses_registrations import (
-    BUDI,
-    DANA,
-    REALM,
-    SITI,
-    audit_types,
-    confirm,
-    identity_records,
-    register,
-)
+from support.akses_registrations import BUDI, DANA, SITI, audit_types, confirm
 
 
-def test_a5_double_activation_creates_one_account(registration, flaky_keycloak, deliver):
+def _outbox_kinds(storage) -> list[str]:
+    with storage.session_factory() as s:
+        return [m.kind for m in s.scalars(select(OutboxMessage).order_by(OutboxMessage.id))]
+
+
+def test_a5_aktivasi_asks_keycloak_nothing_and_queues_the_account(registration, flaky_keycloak,
+                                                                   storage):
+    confirmation = confirm(registration, SITI)
+    flaky_keycloak.calls.clear()
+    flaky_keycloak.down = True  # not even asked: the page answers without it
+    accepted = registration.activate(confirmation.token)
+    assert isinstance(accepted, ActivationAccepted)
+    assert accepted.name == "Siti Rahmawati"
+    assert flaky_keycloak.calls == []
+    assert _outbox_kinds(storage) == ["akses.make_account"]
+    assert audit_types(storage)[-1] == "akses.registration.accepted"
+
+
+def test_a5_double_activation_accepts_once(registration, flaky_keycloak, storage, deliver):
     confirmation = confirm(registration, SITI)
     first = registration.activate(confirmation.token)
     again = registration.activate(confirmation.token)
+    assert first == again and isinstance(first, ActivationAccepted)
+    assert _outbox_kinds(storage) == ["akses.make_account"]
     deliver()
-    assert isinstance(first, Activated) and isinstance(again, Activated)
-    assert again.keycloak_user_id == first.keycloak_user_id
     assert len(flaky_keycloak.in_realm()) == 1
     assert len(flaky_keycloak.sent) == 1
+    # After the account exists the same click still lands on the same page.
+    assert isinstance(registration.activate(confirmation.token), ActivationAccepted)
 
 
-def test_a5_double_activation_concurrent_clicks_create_one_account(registration, flaky_keycloak,
-                                                                   storage):
+def test_a5_concurrent_clicks_accept_once(registration, flaky_keycloak, storage, deliver):
     confirmation = confirm(registration, DANA)
-    flaky_keycloak.create_delay = 0.2  # keep the first click inside Keycloak while the second lands
     start = threading.Barrier(2)
     results: list[Any] = []
 
@@ -56,85 +66,38 @@ def test_a5_double_activation_concurrent_clicks_create_one_account(registration,
     for thread in threads:
         thread.join(10)
 
-    assert sorted(type(r).__name__ for r in results) == ["Activated", "ActivationInProgress"]
-    assert len(flaky_keycloak.in_realm()) == 1
+    assert [type(r).__name__ for r in results] == ["ActivationAccepted"] * 2
+    assert _outbox_kinds(storage) == ["akses.make_account"]
+    deliver()
     assert flaky_keycloak.calls.count("create_user") == 1
-    assert len(identity_records(storage)) == 3  # sid, email, phone
 
 
-def _database_fails_after_keycloak(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The identity records cannot be written (the database went away) right after Keycloak
-    created the account."""
-    def refuse(*_args: Any, **_kwargs: Any) -> None:
+def test_x5_database_down_at_aktivasi_accepts_nothing(registration, storage, monkeypatch):
+    confirmation = confirm(registration, BUDI)
+
+    def refuse(*_args: Any, **_kwargs: Any) -> bool:
         raise StorageError("OperationalError")
 
-    monkeypatch.setattr(SqlIdentityRecords, "add_all", refuse)
+    with monkeypatch.context() as patch:
+        patch.setattr(SqlAksesRegistrations, "accept", refuse)
+        assert isinstance(registration.activate(confirmation.token), TemporaryProblem)
+    assert _outbox_kinds(storage) == []
+    # The same confirmation page works once the database is back.
+    assert isinstance(registration.activate(confirmation.token), ActivationAccepted)
 
 
-@pytest.mark.parametrize("failing", ["keycloak", "database"])
-def test_x5_keycloak_failure_leaves_nothing_half_written(registration, flaky_keycloak, storage,
-                                                         failing, monkeypatch):
+@pytest.mark.parametrize("token", ["", "x" * 500, "not-a-token"])
+def test_a5_unknown_tokens_are_not_found(registration, token):
+    assert registration.activate(token) == RegistrationNotFound()
+
+
+def test_x4_activated_registration_keeps_only_the_name(registration, storage, flaky_keycloak,
+                                                       deliver):
     confirmation = confirm(registration, SITI)
-    with monkeypatch.context() as patch:
-        if failing == "keycloak":
-            flaky_keycloak.failing = {"create_user"}
-        else:
-            _database_fails_after_keycloak(patch)
-        assert isinstance(registration.activate(confirmation.token), TemporaryProblem)
-
-    assert flaky_keycloak.in_realm() == []
-    assert identity_records(storage) == []
-    assert flaky_keycloak.sent == []
-    assert "akses.registration.activated" not in audit_types(storage)
-    # The same confirmation page works once Keycloak is back.
-    flaky_keycloak.failing = set()
-    activated = registration.activate(confirmation.token)
-    assert isinstance(activated, Activated)
-    assert len(flaky_keycloak.in_realm()) == 1 and len(identity_records(storage)) == 4
-
-
-def test_x5_failed_undo_is_finished_before_the_next_attempt(registration, flaky_keycloak, storage,
-                                                            monkeypatch):
-    confirmation = confirm(registration, BUDI)
-    flaky_keycloak.failing = {"delete_user"}
-    with monkeypatch.context() as patch:
-        _database_fails_after_keycloak(patch)
-        assert isinstance(registration.activate(confirmation.token), TemporaryProblem)
-    assert len(flaky_keycloak.in_realm()) == 1  # an orphan Keycloak could not delete
-    flaky_keycloak.failing = set()
-    assert isinstance(registration.activate(confirmation.token), Activated)
+    registration.activate(confirmation.token)
+    deliver()
     [user] = flaky_keycloak.in_realm()
-    assert user.realm_roles == {"registered-user"}
-
-
-def test_x5_database_failure_after_keycloak_undoes_the_user(registration, flaky_keycloak, storage,
-                                                            clock):
-    confirmation = confirm(registration, BUDI)
-    # Another registration took the same phone at the very last moment: the unique identity
-    # records refuse this one, and its Keycloak user is removed again.
-    with storage.transaction() as s:
-        s.identities.add(realm=REALM, kind="phone", value="+6281298765432",
-                               created_at=clock.now, subject_id="someone")
-    assert isinstance(registration.activate(confirmation.token), AlreadyRegistered)
-    assert flaky_keycloak.in_realm() == []
-    assert [r[0] for r in identity_records(storage)] == ["phone"]
-
-
-def test_second_pending_registration_of_one_person_cannot_activate(registration, flaky_keycloak):
-    first = confirm(registration, BUDI)
-    second = confirm(registration, {**BUDI, "email": "budi.lain@example.co.id"})
-    assert isinstance(registration.activate(first.token), Activated)
-    assert isinstance(registration.activate(second.token), AlreadyRegistered)
-    assert len(flaky_keycloak.in_realm()) == 1
-
-
-def test_x4_activated_registration_keeps_only_the_name(registration, storage):
-    _, activated = register(registration, SITI)
     with storage.session_factory() as s:
         row = s.scalars(select(AksesRegistration)).one()
         assert row.data == {"name": "Siti Rahmawati"}
-        assert row.keycloak_user_id == activated.keycloak_user_id
-        [event] = [e for e in s.scalars(select(AuditEvent))
-                   if e.event_type == "akses.registration.activated"]
-        assert event.subject_id == activated.keycloak_user_id
-        assert event.details["roles"] == ["investor", "easy-shareholder"]
+        assert row.keycloak_user_id == user.id

@@ -4,11 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import text
-
 from gerbang_sidecar.services.akses.registration.results import (
-    Activated,
-    ActivationInProgress,
     AlreadyActivated,
     FormData,
     RegistrationNotFound,
@@ -35,13 +31,13 @@ def test_a5_back_keeps_every_field(registration):
                 "email": "Siti.Rahmawati@Example.COM"})
 
 
-def test_a5_back_after_activation_is_refused(registration):
-    confirmation, _ = register(registration, BUDI)
+def test_a5_back_after_activation_is_refused(registration, deliver):
+    confirmation = register(registration, BUDI, deliver)
     assert registration.edit(confirmation.token) == AlreadyActivated(name="Budi Santoso")
 
 
-def test_a5_thank_you_names_the_user(registration, clock):
-    confirmation, _ = register(registration, KENJI)
+def test_a5_thank_you_names_the_user(registration, clock, deliver):
+    confirmation = register(registration, KENJI, deliver)
     assert registration.thank_you(confirmation.token) == ThankYou(
         name="Kenji Watanabe",
         resend_available_at=clock.now + timedelta(minutes=15))
@@ -58,15 +54,9 @@ def test_a5_unknown_or_expired_tokens_are_not_found(registration, clock):
     assert registration.purge_expired() == 1
 
 
-def test_a5_in_progress_thank_you_page_waits_for_the_account(registration, storage, clock):
+def test_a5_thank_you_page_shows_while_the_account_is_being_made(registration, clock):
     confirmation = confirm(registration, BUDI)
-    with storage.transaction() as s:
-        s.session.execute(text("UPDATE akses_registrations SET status = 'activating'"))
-    assert registration.thank_you(confirmation.token) == ActivationInProgress()
-    assert registration.activate(confirmation.token) == ActivationInProgress()
-    # A claim whose process died is taken over after the claim timeout.
-    with storage.transaction() as s:
-        s.session.execute(text("UPDATE akses_registrations SET claimed_at = :t"),
-                  {"t": clock.now.replace(tzinfo=None)})
-    clock.advance(minutes=6)
-    assert isinstance(registration.activate(confirmation.token), Activated)
+    registration.activate(confirmation.token)
+    assert registration.thank_you(confirmation.token) == ThankYou(
+        name="Budi Santoso", resend_available_at=clock.now + timedelta(minutes=15))
+    assert registration.edit(confirmation.token) == AlreadyActivated(name="Budi Santoso")
