@@ -147,6 +147,21 @@ def compose_gunicorn_arguments(compose_file: Path = REPO_ROOT / "docker-compose.
     return arguments
 
 
+def compose_outbox_arguments(compose_file: Path = REPO_ROOT / "docker-compose.yml"
+                             ) -> list[str]:
+    """The outbox worker's command line in docker-compose.yml after ``-m gerbang_sidecar``,
+    without its ``--heartbeat`` (threads and idle pause stay as production has them)."""
+    services = yaml.safe_load(compose_file.read_text(encoding="utf-8"))["services"]
+    command = list(services["sidecar-outbox"]["command"])
+    if command[:3] != ["python", "-m", "gerbang_sidecar"]:
+        raise ValueError("docker-compose.yml's sidecar-outbox does not run gerbang_sidecar")
+    arguments = command[3:]
+    if "--heartbeat" in arguments:
+        at = arguments.index("--heartbeat")
+        del arguments[at:at + 2]
+    return arguments
+
+
 @dataclass(frozen=True)
 class Stack:
     keycloak: KeycloakServer

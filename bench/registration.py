@@ -40,7 +40,7 @@ from urllib.parse import urljoin
 import requests
 
 from bench.browser import Browser, Form, PageError, find_form
-from bench.environment import Stack, compose_gunicorn_arguments
+from bench.environment import Stack, compose_gunicorn_arguments, compose_outbox_arguments
 from bench.report import Row, Table, fmt_ratio, fmt_seconds
 from bench.runner import Bounds, timed_concurrently
 from bench.stats import Summary, ratio
@@ -140,7 +140,7 @@ def sidecar_served(stack: Stack, people: list[Person]) -> Iterator[str]:
         env = sidecar_environment(stack, registry_url, stack.postgres.url(database))
         subprocess.run([sys.executable, "-m", "gerbang_sidecar.migrations", "upgrade"],
                        env=env, check=True, stdout=subprocess.DEVNULL)
-        with child_process(["-m", "gerbang_sidecar", "outbox", "--idle-seconds", "0.2"],
+        with child_process(["-m", "gerbang_sidecar", *compose_outbox_arguments()],
                            stack.work_dir / "outbox.log", env), \
                 stack.sidecar.serving_gunicorn(compose_gunicorn_arguments(), env,
                                                stack.work_dir / "sidecar.log") as url:
@@ -386,8 +386,9 @@ def _table(levels: list[Level], created: tuple[int, int], mails: tuple[int, int]
         "sidecar: one registration is the whole page sequence with a fresh cookie jar: GET the "
         "form, POST it with its CSRF token (Selanjutnya: rules, registries; the confirmation "
         "page), POST Aktivasi (accepted and queued) and the redirect to the thank-you page; "
-        "the outbox worker (one process) then searches for existing accounts, creates the user "
-        "in its group and has Keycloak send the action email. Latencies are the pages; a "
+        f"the outbox worker ({' '.join(compose_outbox_arguments())}) then searches for "
+        "existing accounts, creates the user in its group and has Keycloak send the action "
+        "email. Latencies are the pages; a "
         "batch's wall time runs until its last activation email is in the mail sink. "
         f"gunicorn {arguments} as in docker-compose.yml, PostgreSQL, fake registries over "
         "loopback HTTP in their own process, rate limits off.",

@@ -3,8 +3,9 @@
 * ``init`` -- once per machine for a local run (``make run`` and the tests call it): generate
   the instance folder's secrets (never in production) and migrate the database to head.
   Production migrates with ``python -m gerbang_sidecar.migrations upgrade`` instead.
-* ``outbox`` -- deliver outbox messages until SIGTERM/SIGINT. Several copies may run: claims
-  are atomic (``FOR UPDATE SKIP LOCKED`` on PostgreSQL).
+* ``outbox`` -- deliver outbox messages until SIGTERM/SIGINT, ``--threads`` at once, and every
+  ten minutes the housekeeping (expired pending registrations and logins). Several copies may
+  run: claims are atomic (``FOR UPDATE SKIP LOCKED`` on PostgreSQL).
 
 Both read the same environment as the sidecar (docs/configuration.md).
 """
@@ -16,12 +17,15 @@ import logging
 import os
 import signal
 import threading
+import time
 from pathlib import Path
+
+from sqlalchemy.engine import make_url
 
 from gerbang_sidecar.config import ConfigError, load_settings, write_local_secrets
 from gerbang_sidecar.logging_setup import configure_logging
 from gerbang_sidecar.migrations import current_revision, upgrade
-from gerbang_sidecar.wiring import build_services
+from gerbang_sidecar.wiring import Services, build_services
 
 log = logging.getLogger("gerbang_sidecar.outbox")
 
@@ -36,34 +40,67 @@ def init_local(instance_path: Path | None = None) -> str:
     write_local_secrets(unset.instance_path)
     settings = load_settings(**overrides)
     upgrade(settings.database_url)
+    _owner_only(settings.database_url)
     return settings.database_url
 
 
-def run_outbox(*, idle_seconds: float, once: bool, heartbeat: Path | None) -> int:
+def _owner_only(database_url: str) -> None:
+    """A local SQLite file holds the same encrypted data as its keys: 0600 like them (SQLite
+    gives its journal files the database file's mode)."""
+    url = make_url(database_url)
+    if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
+        Path(url.database).chmod(0o600)
+
+
+def run_outbox(*, idle_seconds: float, once: bool, heartbeat: Path | None,
+               threads: int) -> int:
     services = build_services(load_settings())
-    worker = services.outbox_worker()
+    worker = services.outbox_worker(concurrency=threads)
     if once:
         report = worker.run_once()
+        worker.close()
         print(f"sent={report.sent} retried={report.retried} dead={report.dead}")
         return 0
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
-    log.info("outbox worker running")
-    while not stop.is_set():
-        # One run at a time (OutboxWorker.run_forever's loop, plus the heartbeat).
-        try:
-            report = worker.run_once()
-        except Exception:
-            log.exception("outbox run failed")
-            report = None
+    chores = Housekeeping(services, every_seconds=HOUSEKEEPING_SECONDS)
+
+    def after_each_run() -> None:
+        chores.run_when_due()
         if heartbeat is not None:
             heartbeat.touch()
-        if report is None or report.handled == 0:
-            stop.wait(idle_seconds)
+
+    log.info("outbox worker running with %s thread(s)", threads)
+    worker.run_forever(stop, idle_seconds, after_each_run)
     log.info("outbox worker stopped")
+    worker.close()
     services.close()
     return 0
+
+
+# Personal data past its promise (pending registrations: 24 hours) goes within this long.
+HOUSEKEEPING_SECONDS = 600.0
+
+
+class Housekeeping:
+    """Deletes what the sidecar promised to keep only for a while, every ``every_seconds``."""
+
+    def __init__(self, services: Services, every_seconds: float) -> None:
+        self._services = services
+        self._every = every_seconds
+        self._next = 0.0
+
+    def run_when_due(self) -> None:
+        if time.monotonic() < self._next:
+            return
+        self._next = time.monotonic() + self._every
+        try:
+            done = self._services.housekeeping()
+        except Exception:
+            log.exception("housekeeping failed")
+            return
+        log.info("housekeeping: %s", ", ".join(f"{k}={v}" for k, v in done.items()))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -74,6 +111,8 @@ def main(argv: list[str] | None = None) -> int:
     outbox = commands.add_parser("outbox", help="deliver outbox messages until stopped")
     outbox.add_argument("--idle-seconds", type=float, default=1.0,
                         help="pause when nothing is due (default 1)")
+    outbox.add_argument("--threads", type=int, default=8,
+                        help="messages of a batch delivered at once (default 8)")
     outbox.add_argument("--once", action="store_true", help="deliver one batch, then exit")
     outbox.add_argument("--heartbeat", type=Path, default=None,
                         help="file touched after every run (the container's healthcheck "
@@ -84,4 +123,5 @@ def main(argv: list[str] | None = None) -> int:
         url = init_local()
         print(f"sidecar ready: database at {current_revision(url)}")
         return 0
-    return run_outbox(idle_seconds=args.idle_seconds, once=args.once, heartbeat=args.heartbeat)
+    return run_outbox(idle_seconds=args.idle_seconds, once=args.once, heartbeat=args.heartbeat,
+                      threads=max(1, args.threads))

@@ -50,6 +50,9 @@ class Settings:
     # Empty means the same as keycloak_url.
     keycloak_public_url: str = ""
     keycloak_timeout_seconds: float = 5.0
+    # X9: how long a portal login is trusted before Keycloak is asked again whether its
+    # session still lives (a logout elsewhere, a reset, a disabled account end it there).
+    portal_session_recheck_seconds: float = 30.0
     # Secrets of the portal clients the sidecar logs users in through, by client id.
     portal_client_secrets: dict[str, str] = field(default_factory=dict)
     public_url: str = "http://127.0.0.1:5000"
@@ -108,6 +111,7 @@ _ENV_NAMES = {
     "log_level": "LOG_LEVEL",
     "keycloak_public_url": "KEYCLOAK_PUBLIC_URL",
     "keycloak_timeout_seconds": "KEYCLOAK_TIMEOUT_SECONDS",
+    "portal_session_recheck_seconds": "PORTAL_SESSION_RECHECK_SECONDS",
     "themes_dir": "THEMES_DIR",
     "rate_limits_enabled": "RATE_LIMITS_ENABLED",
     "proxy_fix_hops": "PROXY_FIX_HOPS",

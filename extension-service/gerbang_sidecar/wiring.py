@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from gerbang_sidecar.adapters.keycloak.fake import FakeKeycloakUsers
@@ -49,6 +50,7 @@ from gerbang_sidecar.services.akses.registration.context import RegistrationSett
 from gerbang_sidecar.services.notifications import Notifications
 from gerbang_sidecar.services.one_time_codes import OneTimeCodeService
 from gerbang_sidecar.services.outbox_worker import Delivery, OutboxWorker
+from gerbang_sidecar.services.portal_sessions import PortalSessions
 from gerbang_sidecar.services.rate_limits import RateLimiter
 
 Probe = Callable[[], bool]
@@ -69,6 +71,7 @@ class Services:
     akses_registration: AksesRegistration
     password_reset: PasswordReset
     legacy_members: LegacyEmailRegistration
+    portal_sessions: PortalSessions
     # name -> True when reachable, for the health page.
     probes: Mapping[str, Probe] = field(default_factory=dict)
 
@@ -95,6 +98,11 @@ class Services:
                         redeliver_after_crash=True)
         worker.register(OUTBOX_PASSWORD_CHANGED, notifications.password_changed)
         return worker
+
+    def housekeeping(self) -> dict[str, int]:
+        """Delete personal data past what the portals promise (the outbox worker runs it)."""
+        return {"pending_registrations": self.akses_registration.purge_expired(),
+                "portal_logins": self.portal_sessions.purge_expired()}
 
     def close(self) -> None:
         self.storage.dispose()
@@ -130,6 +138,9 @@ def build_services(settings: Settings, *, clock: Clock | None = None,
             settings.secret_key),
         legacy_members=LegacyEmailRegistration(codes, keycloak, storage, clock,
                                                realm=akses.realm),
+        portal_sessions=PortalSessions(
+            storage, keycloak, clock,
+            recheck=timedelta(seconds=settings.portal_session_recheck_seconds)),
         probes=_probes(storage, keycloak, registries),
     )
 

@@ -132,7 +132,8 @@ def run() -> None:
             "gerbang_sidecar.serve:wsgi_app()"], env, logs / "sidecar.log")
         stack.callback(sidecar.stop)
         outbox = ChildProcess("outbox worker", [
-            sys.executable, "-m", "gerbang_sidecar", "outbox", "--idle-seconds", "0.5"],
+            sys.executable, "-m", "gerbang_sidecar", "outbox", "--threads", "4",
+            "--idle-seconds", "0.5"],
             env, logs / "outbox.log")
         stack.callback(outbox.stop)
         sidecar.wait_for(f"{sidecar_url}/health")

@@ -29,10 +29,6 @@ class FlakyKeycloak(FakeKeycloakUsers):
             time.sleep(self.create_delay)
         return super().create_user(realm, user)
 
-    def assign_realm_roles(self, realm: str, user_id: str, roles: list[str]) -> None:
-        self._maybe_fail("assign_realm_roles")
-        super().assign_realm_roles(realm, user_id, roles)
-
     def send_actions_email(self, realm: str, user_id: str, actions: list[str],
                            **options: Any) -> None:
         self._maybe_fail("send_actions_email")

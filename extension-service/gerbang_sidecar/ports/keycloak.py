@@ -53,8 +53,6 @@ class UserRecord:
     email_verified: bool
     enabled: bool
     attributes: dict[str, str]
-    # Held directly or through groups; the realm's defaults for everyone left out.
-    realm_roles: frozenset[str] = frozenset()
 
 
 class KeycloakUsers(Protocol):
@@ -72,9 +70,9 @@ class KeycloakUsers(Protocol):
     def find_by_attribute(self, realm: str, name: str, value: str) -> list[UserRecord]:
         """Exact match on one attribute value."""
 
-    def assign_realm_roles(self, realm: str, user_id: str, roles: list[str]) -> None: ...
-
-    def remove_realm_roles(self, realm: str, user_id: str, roles: list[str]) -> None: ...
+    def remove_realm_roles(self, realm: str, user_id: str, roles: list[str]) -> None:
+        """Take roles mapped to the user directly (the legacy import's ``legacy-member``);
+        roles held through a group stay."""
 
     def update_user(self, realm: str, user_id: str, *, email: str | None = None,
                     email_verified: bool | None = None,
@@ -88,6 +86,11 @@ class KeycloakUsers(Protocol):
 
     def set_password(self, realm: str, user_id: str, password: str) -> None:
         """Set a permanent password; PasswordRejected when the realm's policy refuses it."""
+
+    def session_alive(self, realm: str, user_id: str, session_id: str) -> bool:
+        """Whether the user exists, is enabled and still has Keycloak session ``session_id``
+        (gone after a logout anywhere, a password reset that signs out, an admin's sign-out,
+        expiry)."""
 
     def end_sessions(self, realm: str, user_id: str) -> None:
         """Log the user out everywhere (after a password reset the old sessions must end)."""

@@ -22,6 +22,11 @@ class StorageError(Exception):
     """The database failed (unreachable, locked, constraint we did not expect)."""
 
 
+class UnreadablePayload(Exception):
+    """An outbox message's payload cannot be decrypted or parsed (a rotated-out key, a
+    damaged row): that message is parked, the others go on."""
+
+
 class DuplicateIdentifier(Exception):
     """The realm already has this identifier (same kind and value)."""
 
@@ -53,8 +58,6 @@ class OutboxRecord(Protocol):
     def id(self) -> int: ...
     @property
     def kind(self) -> str: ...
-    @property
-    def payload(self) -> Any: ...
     @property
     def idempotency_key(self) -> str: ...
     @property
@@ -177,7 +180,10 @@ class OutboxQueue(Protocol):
     def claim(self, *, token: str, kinds: Sequence[str], now: datetime, lease_until: datetime,
               limit: int) -> list[OutboxRecord]:
         """Move up to ``limit`` due messages of ``kinds`` to in_flight under ``token``; two
-        workers never claim the same message."""
+        workers never claim the same message. Payloads are not read here (``payload``)."""
+
+    def payload(self, message_id: int) -> dict[str, Any]:
+        """One message's payload; UnreadablePayload when it cannot be decrypted or parsed."""
 
     def finish(self, *, message_id: int, token: str, status: str, error: str | None,
                now: datetime, next_attempt_at: datetime | None = None) -> bool:
@@ -274,6 +280,48 @@ class RateLimitCounters(Protocol):
         before ``forget_before`` are deleted as new ones open."""
 
 
+class PortalSessionRecord(Protocol):
+    @property
+    def id(self) -> int: ...
+    @property
+    def realm(self) -> str: ...
+    @property
+    def client_id(self) -> str: ...
+    @property
+    def subject(self) -> str: ...
+    @property
+    def keycloak_session(self) -> str | None: ...
+    @property
+    def data(self) -> Any: ...
+    @property
+    def expires_at(self) -> datetime: ...
+    @property
+    def checked_at(self) -> datetime: ...
+
+
+class PortalSessions(Protocol):
+    """Logins to the sidecar's portal pages (X9), found by the hash of the cookie's key."""
+
+    def add(self, *, key_hash: bytes, realm: str, client_id: str, subject: str,
+            keycloak_session: str | None, data: dict[str, Any], now: datetime,
+            expires_at: datetime) -> None: ...
+
+    def by_key_hash(self, key_hash: bytes) -> PortalSessionRecord | None: ...
+
+    def of_subject(self, *, realm: str, subject: str) -> Sequence[PortalSessionRecord]: ...
+
+    def set_data(self, session_id: int, data: dict[str, Any]) -> None: ...
+
+    def mark_checked(self, session_id: int, *, now: datetime) -> None: ...
+
+    def end(self, session_id: int) -> None: ...
+
+    def end_all(self, *, realm: str, subject: str) -> int:
+        """Every login of one account, wherever its cookies are."""
+
+    def purge_expired(self, *, now: datetime) -> int: ...
+
+
 class Transaction(Protocol):
     @property
     def identities(self) -> IdentityRecords: ...
@@ -289,6 +337,8 @@ class Transaction(Protocol):
     def password_resets(self) -> PasswordResets: ...
     @property
     def rate_limits(self) -> RateLimitCounters: ...
+    @property
+    def portal_sessions(self) -> PortalSessions: ...
 
 
 class Store(Protocol):

@@ -21,16 +21,20 @@ from __future__ import annotations
 import logging
 import secrets
 import threading
+import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 from gerbang_sidecar.domain.redaction import redact
 from gerbang_sidecar.ports.clock import Clock
-from gerbang_sidecar.ports.storage import OutboxRecord, Store
+from gerbang_sidecar.ports.storage import OutboxRecord, StorageError, Store, UnreadablePayload
 
 log = logging.getLogger(__name__)
+
+FINISH_ATTEMPTS = 3
 
 
 @dataclass(frozen=True)
@@ -89,7 +93,13 @@ class OutboxWorker:
     batch_size: int = 20
     # How long a claim may stay unresolved before it counts as crashed.
     lease: timedelta = timedelta(minutes=5)
+    # Messages of one batch delivered at once: handlers wait on Keycloak, SMTP and gateways,
+    # so a single thread would leave the accounts behind "Aktivasi" queueing under load.
+    concurrency: int = 1
     _handlers: dict[str, _Registration] = field(default_factory=dict, init=False)
+    _pool: ThreadPoolExecutor | None = field(default=None, init=False, repr=False)
+    _report_lock: threading.Lock = field(default_factory=threading.Lock, init=False,
+                                         repr=False)
 
     def register(self, kind: str, handler: Handler, *,
                  redeliver_after_crash: bool = False) -> None:
@@ -102,12 +112,25 @@ class OutboxWorker:
             return report
         report.recovered = self._recover_expired_claims(report)
         token, claimed = self._claim()
-        for message in claimed:
-            self._deliver(message, token, report)
+        if self.concurrency > 1 and len(claimed) > 1:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(self.concurrency,
+                                                thread_name_prefix="outbox-delivery")
+            list(self._pool.map(lambda m: self._deliver(m, token, report), claimed))
+        else:
+            for message in claimed:
+                self._deliver(message, token, report)
         return report
 
-    def run_forever(self, stop: threading.Event, idle_seconds: float = 1.0) -> None:
-        """Loop until `stop` is set; sleeps only when a run found nothing to do."""
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+            self._pool = None
+
+    def run_forever(self, stop: threading.Event, idle_seconds: float = 1.0,
+                    after_each_run: Callable[[], None] | None = None) -> None:
+        """Loop until `stop` is set; sleeps only when a run found nothing to do.
+        ``after_each_run`` (a heartbeat, housekeeping) runs after every run, failed or not."""
         while not stop.is_set():
             try:
                 report = self.run_once()
@@ -115,6 +138,8 @@ class OutboxWorker:
                 # A database hiccup must not end the worker; the next run retries.
                 log.exception("outbox run failed")
                 report = RunReport()
+            if after_each_run is not None:
+                after_each_run()
             if report.handled == 0:
                 stop.wait(idle_seconds)
 
@@ -128,37 +153,63 @@ class OutboxWorker:
 
     def _deliver(self, message: OutboxRecord, token: str, report: RunReport) -> None:
         registration = self._handlers[message.kind]
-        delivery = Delivery(message_id=message.id, kind=message.kind,
-                            payload=dict(message.payload or {}),
+        try:
+            with self.store.transaction() as tx:
+                payload = tx.outbox.payload(message.id)
+        except UnreadablePayload as exc:
+            # Parked with the reason for a person to look at; the rest of the batch goes on.
+            self._finish(message.id, token, status="dead",
+                         error=f"payload unreadable ({exc}): parked")
+            self._count(report, "dead")
+            log.error("outbox message %s (%s): payload unreadable, parked",
+                      message.id, message.kind)
+            return
+        delivery = Delivery(message_id=message.id, kind=message.kind, payload=payload,
                             idempotency_key=message.idempotency_key, attempt=message.attempts)
         try:
             registration.handler(delivery)
         except PermanentFailure as exc:
             self._finish(message.id, token, status="dead", error=_describe(exc))
-            report.dead += 1
+            self._count(report, "dead")
             log.warning("outbox message %s (%s) failed permanently", message.id, message.kind)
             return
         except Exception as exc:
             if message.attempts >= self.retry.max_attempts:
                 self._finish(message.id, token, status="dead", error=_describe(exc))
-                report.dead += 1
+                self._count(report, "dead")
                 log.warning("outbox message %s (%s) dead after %s attempts",
                             message.id, message.kind, message.attempts)
             else:
                 self._finish(message.id, token, status="pending", error=_describe(exc),
                              next_attempt_at=self.clock() + self.retry.delay(message.attempts))
-                report.retried += 1
+                self._count(report, "retried")
                 log.info("outbox message %s (%s) will be retried", message.id, message.kind)
             return
         self._finish(message.id, token, status="sent", error=None)
-        report.sent += 1
+        self._count(report, "sent")
+
+    def _count(self, report: RunReport, outcome: str) -> None:
+        with self._report_lock:
+            setattr(report, outcome, getattr(report, outcome) + 1)
 
     def _finish(self, message_id: int, token: str, *, status: str, error: str | None,
                 next_attempt_at: datetime | None = None) -> None:
-        with self.store.transaction() as tx:
-            recorded = tx.outbox.finish(message_id=message_id, token=token, status=status,
-                                        error=error, now=self.clock(),
-                                        next_attempt_at=next_attempt_at)
+        """Record the outcome, trying a few times. If the database stays away the message is
+        left in flight: when its lease runs out it goes dead (or, for handlers safe to
+        repeat, pending), so a send that happened is never repeated by default."""
+        for attempt in range(FINISH_ATTEMPTS):
+            try:
+                with self.store.transaction() as tx:
+                    recorded = tx.outbox.finish(message_id=message_id, token=token,
+                                                status=status, error=error, now=self.clock(),
+                                                next_attempt_at=next_attempt_at)
+                break
+            except StorageError:
+                if attempt == FINISH_ATTEMPTS - 1:
+                    log.error("outbox message %s: outcome %s not recorded; left to its lease",
+                              message_id, status)
+                    return
+                time.sleep(0.2 * (attempt + 1))
         if not recorded:
             log.error("outbox message %s: claim lost before its outcome was recorded",
                       message_id)

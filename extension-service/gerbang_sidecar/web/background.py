@@ -1,9 +1,10 @@
 """The outbox worker in a thread of the web process (``OUTBOX_IN_PROCESS=true``).
 
-Production runs the worker as its own process (``python -m gerbang_sidecar outbox``, the
-``sidecar-outbox`` service in docker-compose.yml) and gunicorn workers only enqueue. ``make
-run`` and the test servers set ``OUTBOX_IN_PROCESS`` so mails and SMS leave without a second
-process; the thread starts with the first request, not when the app is built.
+Production and ``make run`` run the worker as its own process (``python -m gerbang_sidecar
+outbox``, the ``sidecar-outbox`` service in docker-compose.yml) and gunicorn workers only
+enqueue. The test servers set ``OUTBOX_IN_PROCESS`` so accounts, mails and SMS go out without
+a second process; the thread starts with the first request, not when the app is built, and
+ends with the process (a daemon).
 """
 
 from __future__ import annotations
@@ -22,7 +23,6 @@ class OutboxThread:
     def __init__(self, services: Services) -> None:
         self._services = services
         self._lock = threading.Lock()
-        self._stop = threading.Event()
         self.thread: threading.Thread | None = None
 
     def start(self) -> None:
@@ -30,15 +30,12 @@ class OutboxThread:
         with self._lock:
             if self.thread is not None:
                 return
-            worker = self._services.outbox_worker()
-            self.thread = threading.Thread(target=worker.run_forever, args=(self._stop,),
+            worker = self._services.outbox_worker(concurrency=4)
+            self.thread = threading.Thread(target=worker.run_forever, args=(threading.Event(),),
                                            kwargs={"idle_seconds": 0.5}, name="gerbang-outbox",
                                            daemon=True)
             self.thread.start()
         log.info("outbox worker started in the web process")
-
-    def stop(self) -> None:
-        self._stop.set()
 
 
 def init_app(app: Flask, services: Services) -> None:

@@ -2,15 +2,14 @@
 
 Authorization-code flow with PKCE (S256), state and nonce, as the portal clients in
 realm-config require. The browser goes to Keycloak's *public* URL; the code is exchanged and
-the keys fetched over the back-channel URL. After the callback the Flask session (a signed
-cookie, so small: < 4 KB) keeps per client only what pages need, under
-``session["gerbang_login"][client_id]``:
-
-``sub``, ``username``, ``name``, ``email``, ``roles`` (realm roles), ``id_token`` (for
-RP-initiated logout without a confirmation page) and ``expires_at`` (the Keycloak session's
-idle limit; after it the next page runs the login again, silently while Keycloak's own session
-lives). Access and refresh tokens are not kept: the sidecar calls Keycloak as its service
-account, never as the user.
+the keys fetched over the back-channel URL; the ID token's issuer, audience and nonce are
+checked. After the callback the login lives in the database (services/portal_sessions.py,
+X9); the Flask session (a signed cookie) holds only a random key per client, under
+``session["gerbang_login"][client_id]``. The row keeps ``username``, ``name``, ``email``,
+``roles`` (realm roles) and ``id_token`` (for RP-initiated logout without a confirmation page)
+until the Keycloak session's idle limit; after it the next page runs the login again,
+silently while Keycloak's own session lives. Access and refresh tokens are not kept: the
+sidecar calls Keycloak as its service account, never as the user.
 
 Routes, for each client ``path`` (``akses``, ``easy``, ``oss``, ``bsre``, ``insw``):
 ``/<path>/masuk`` (start), ``/<path>/oidc/callback``, ``/<path>/keluar`` (logout).
@@ -21,9 +20,9 @@ from __future__ import annotations
 import logging
 import re
 import secrets
-import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
+from datetime import timedelta
 from functools import wraps
 from typing import Any, ParamSpec, TypeVar
 from urllib.parse import urlencode, urlsplit
@@ -38,6 +37,7 @@ from werkzeug.wrappers import Response
 from gerbang_sidecar import portals
 from gerbang_sidecar.config import Settings
 from gerbang_sidecar.portals import PortalClient, portal_clients
+from gerbang_sidecar.services.portal_sessions import PortalLogin
 from gerbang_sidecar.web.context import services
 from gerbang_sidecar.web.errors import error_page
 from gerbang_sidecar.web.locale import get_locale
@@ -62,24 +62,32 @@ class PortalUser:
     email: str | None
     roles: tuple[str, ...]
     id_token: str
-    expires_at: int
 
     def has_role(self, role: str) -> bool:
         return role in self.roles
+
+    @classmethod
+    def of(cls, login: PortalLogin) -> PortalUser:
+        d = login.data
+        return cls(sub=login.subject, username=d.get("username", ""), name=d.get("name", ""),
+                   email=d.get("email"), roles=tuple(d.get("roles", ())),
+                   id_token=d.get("id_token", ""))
 
 
 # ---- reading the session ----------------------------------------------------------------
 
 def current_portal_user(client_id: str) -> PortalUser | None:
-    """The user logged in through ``client_id`` in this browser, if the login still holds."""
-    stored = session.get(SESSION_KEY, {}).get(client_id)
-    if not stored:
-        return None
-    user = PortalUser(**{**stored, "roles": tuple(stored["roles"])})
-    if user.expires_at <= time.time():
+    """The user logged in through ``client_id`` in this browser, if the login still holds
+    here and at Keycloak (asked once per request at most)."""
+    cache: dict[str, PortalUser | None] = g.setdefault("portal_users", {})
+    if client_id in cache:
+        return cache[client_id]
+    key = session.get(SESSION_KEY, {}).get(client_id)
+    login = services().portal_sessions.current(key) if key else None
+    if key and login is None:
         _forget(client_id)
-        return None
-    return user
+    cache[client_id] = PortalUser.of(login) if login and login.client_id == client_id else None
+    return cache[client_id]
 
 
 def _forget(client_id: str) -> None:
@@ -222,26 +230,45 @@ def callback(path: str) -> ResponseReturnValue:
         return _login_failed("token validation failed")
     if id_claims.get("nonce") != pending["nonce"] or id_claims.get("azp") != client.client_id:
         return _login_failed("nonce or azp mismatch")
+    if not _issued_for(id_claims, client):
+        return _login_failed("issuer or audience mismatch")
     _remember(client, tokens, id_claims, access_claims)
     return redirect(pending["next"])
+
+
+def _issued_for(claims: dict[str, Any], client: PortalClient) -> bool:
+    """The ID token comes from this realm of our Keycloak and names this client (OIDC Core
+    3.1.3.7): its issuer is the realm on the public or the back-channel URL (Keycloak names
+    itself after the URL it was reached at unless its hostname is fixed)."""
+    settings = _settings()
+    issuers = {f"{base.rstrip('/')}/realms/{client.realm}"
+               for base in (settings.keycloak_browser_url, settings.keycloak_url)}
+    audience = claims.get("aud")
+    audiences = audience if isinstance(audience, list) else [audience]
+    return claims.get("iss") in issuers and client.client_id in audiences
 
 
 def _remember(client: PortalClient, tokens: dict[str, Any], id_claims: dict[str, Any],
               access_claims: dict[str, Any]) -> None:
     idle = int(tokens.get("refresh_expires_in") or 0) or MAX_LOCAL_SESSION_SECONDS
-    roles = tuple(r for r in (access_claims.get("realm_access") or {}).get("roles", [])
-                  if not r.startswith("default-roles-")
-                  and r not in ("offline_access", "uma_authorization"))
-    user = PortalUser(
-        sub=id_claims["sub"], username=id_claims.get("preferred_username", ""),
-        name=id_claims.get("name") or id_claims.get("given_name") or "",
-        email=id_claims.get("email"), roles=roles, id_token=tokens["id_token"],
-        expires_at=int(time.time()) + min(idle, MAX_LOCAL_SESSION_SECONDS))
-    # Another person's login must never survive beside this one (a shared computer).
-    logins = {cid: entry for cid, entry in session.get(SESSION_KEY, {}).items()
-              if entry.get("sub") == user.sub}
-    logins[client.client_id] = {**asdict(user), "roles": list(user.roles)}
+    roles = [r for r in (access_claims.get("realm_access") or {}).get("roles", [])
+             if not r.startswith("default-roles-")
+             and r not in ("offline_access", "uma_authorization")]
+    key = services().portal_sessions.start(
+        realm=client.realm, client_id=client.client_id, subject=id_claims["sub"],
+        keycloak_session=id_claims.get("sid"),
+        data={"username": id_claims.get("preferred_username", ""),
+              "name": id_claims.get("name") or id_claims.get("given_name") or "",
+              "email": id_claims.get("email"), "roles": roles,
+              "id_token": tokens["id_token"]},
+        lifetime=timedelta(seconds=min(idle, MAX_LOCAL_SESSION_SECONDS)))
+    # Another person's login must never survive beside this one (a shared computer): the
+    # keys of other clients stay only when they belong to the same account.
+    logins = {cid: other for cid, other in session.get(SESSION_KEY, {}).items()
+              if (user := current_portal_user(cid)) is not None and user.sub == id_claims["sub"]}
+    logins[client.client_id] = key
     session[SESSION_KEY] = logins
+    g.pop("portal_users", None)
     # A fresh login gets a fresh session cookie lifetime; the cookie is HttpOnly and signed.
     session.permanent = True
 
@@ -251,7 +278,10 @@ def logout(path: str) -> ResponseReturnValue:
     logout). POST only, with the CSRF token: a link on another site must not log users out."""
     client = _client_for_path(path)
     user = current_portal_user(client.client_id)
-    session.pop(SESSION_KEY, None)
+    # X9: every sidecar login of this account ends, wherever a copy of the cookie is.
+    for key in session.pop(SESSION_KEY, {}).values():
+        services().portal_sessions.end(key)
+    g.pop("portal_users", None)
     settings = _settings()
     back = f"{settings.public_url.rstrip('/')}/{client.path}/"
     query = {"client_id": client.client_id, "post_logout_redirect_uri": back,

@@ -10,7 +10,6 @@ import requests
 
 from gerbang_ops.keycloak.server import KeycloakServer
 from gerbang_ops.mailsink import MailSinkClient
-from gerbang_ops.provision.keycloak_api import KeycloakApi
 from gerbang_sidecar.adapters.keycloak.fake import FakeKeycloakUsers
 from gerbang_sidecar.adapters.keycloak.http import HttpKeycloakUsers
 from gerbang_sidecar.ports.keycloak import (
@@ -47,7 +46,6 @@ def test_create_then_get_returns_what_was_stored(users: KeycloakUsers, unique: s
     assert record.first_name == "Budi Santoso"
     assert record.attributes["nik"] == nik
     assert record.enabled and not record.email_verified
-    assert record.realm_roles == frozenset()
 
 
 def test_get_unknown_user_is_none(users: KeycloakUsers) -> None:
@@ -104,16 +102,16 @@ def test_x1_attribute_search_returns_exact_matches_only(users: KeycloakUsers,
     assert users.find_by_attribute(REALM, "nik", nik[1:]) == []
 
 
-def test_a1_realm_roles_are_assigned_and_removed_by_name(users: KeycloakUsers,
-                                                         unique: str) -> None:
-    user_id = users.create_user(REALM, new_user(unique))
-
-    users.assign_realm_roles(REALM, user_id, ["investor", "easy-shareholder"])
-    assert users.get_user(REALM, user_id).realm_roles == {"investor", "easy-shareholder"}  # type: ignore[union-attr]
-
-    users.assign_realm_roles(REALM, user_id, ["investor"])  # again: no error, no change
-    users.remove_realm_roles(REALM, user_id, ["easy-shareholder"])
-    assert users.get_user(REALM, user_id).realm_roles == {"investor"}  # type: ignore[union-attr]
+def test_a6_direct_roles_are_removed_by_name_and_group_roles_stay(
+        users: KeycloakUsers, unique: str, roles) -> None:  # type: ignore[no-untyped-def]
+    user_id = users.create_user(REALM, NewUser(
+        username=f"{unique}@example.test", email=f"{unique}@example.test",
+        first_name="Budi", groups=("investor",)))
+    roles.grant(user_id, ["legacy-member"])
+    assert roles.of(user_id) == {"investor", "legacy-member"}
+    users.remove_realm_roles(REALM, user_id, ["legacy-member", "investor"])
+    users.remove_realm_roles(REALM, user_id, ["legacy-member"])  # again: no error, no change
+    assert roles.of(user_id) == {"investor"}
 
 
 def test_update_user_merges_attributes_and_changes_email(users: KeycloakUsers,
@@ -219,8 +217,10 @@ def test_service_account_may_manage_users_but_not_the_realm(
         keycloak: KeycloakServer, http_users: HttpKeycloakUsers, realm_env: dict[str, str],
         unique: str) -> None:
     # It can do its job...
-    user_id = http_users.create_user(REALM, new_user(unique))
-    http_users.assign_realm_roles(REALM, user_id, ["registered-user"])
+    user_id = http_users.create_user(REALM, NewUser(
+        username=f"{unique}@example.test", email=f"{unique}@example.test",
+        first_name="Budi", groups=("registered-user",)))
+    http_users.remove_realm_roles(REALM, user_id, ["registered-user"])
     # ...and nothing more: realm settings, clients and roles are out of reach.
     token = _service_account_token(keycloak, realm_env["SIDECAR_CLIENT_SECRET"])
     headers = {"Authorization": f"Bearer {token}"}
@@ -247,31 +247,6 @@ def test_a7_end_sessions_is_accepted_for_a_user_without_sessions(users: Keycloak
     users.end_sessions(REALM, user_id)
 
 
-@pytest.mark.keycloak
-def test_a1_roles_of_a_second_user_take_one_request_and_survive_a_recreated_role(
-        keycloak: KeycloakServer, admin_api: KeycloakApi, realm_env: dict[str, str],
-        unique: str) -> None:
-    users = HttpKeycloakUsers(keycloak.url, "gerbang-sidecar", realm_env["SIDECAR_CLIENT_SECRET"],
-                              timeout=10)
-    role = f"r-{unique}"
-    admin_api.post(f"/{REALM}/roles", {"name": role})
-    try:
-        first = users.create_user(REALM, new_user(f"a{unique}"))
-        users.assign_realm_roles(REALM, first, [role, "investor"])
-        # The role is replaced (as provisioning replaces a changed one): a new id, same name.
-        admin_api.delete(f"/{REALM}/roles/{role}")
-        admin_api.post(f"/{REALM}/roles", {"name": role})
-        second = users.create_user(REALM, new_user(f"b{unique}"))
-        users.assign_realm_roles(REALM, second, [role, "investor"])
-        assert users.get_user(REALM, second).realm_roles == {role, "investor"}  # type: ignore[union-attr]
-        third = users.create_user(REALM, new_user(f"c{unique}"))
-        before = users.requests_made
-        users.assign_realm_roles(REALM, third, [role])
-        assert users.requests_made - before == 1
-    finally:
-        admin_api.delete(f"/{REALM}/roles/{role}")
-
-
 def test_a5_actions_email_to_an_unknown_user_is_refused_not_unavailable(
         users: KeycloakUsers) -> None:
     with pytest.raises(KeycloakError) as refused:
@@ -280,12 +255,11 @@ def test_a5_actions_email_to_an_unknown_user_is_refused_not_unavailable(
 
 
 def test_a1_a_user_created_in_a_group_holds_its_roles(users: KeycloakUsers,
-                                                      unique: str) -> None:
+                                                      unique: str, roles) -> None:  # type: ignore[no-untyped-def]
     user_id = users.create_user(REALM, NewUser(
         username=f"{unique}@example.test", email=f"{unique}@example.test",
         first_name="Siti", groups=("investor-wni",)))
-    assert users.get_user(REALM, user_id).realm_roles == {  # type: ignore[union-attr]
-        "investor", "easy-shareholder"}
+    assert roles.of(user_id) == {"investor", "easy-shareholder"}
     with pytest.raises(KeycloakError):
         users.create_user(REALM, NewUser(username=f"x{unique}", email=None, first_name="X",
                                          groups=("no-such-group",)))

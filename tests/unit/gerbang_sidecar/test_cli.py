@@ -29,6 +29,30 @@ def test_init_writes_local_secrets_and_migrates_once(tmp_path: Path,
     assert "database at" in capsys.readouterr().out
 
 
+def test_x3_the_local_database_file_is_owner_only_like_its_keys(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GERBANG_INSTANCE_PATH", str(tmp_path))
+    assert main(["init"]) == 0
+    for path in (tmp_path / "gerbang.sqlite3", tmp_path / "pii_key.secret"):
+        assert path.stat().st_mode & 0o777 == 0o600, path
+
+
+def test_housekeeping_forgets_pending_registrations_after_their_day(
+        make_settings: Callable[..., Settings]) -> None:
+    from support.akses_registrations import SITI, confirm
+    from support.clock import FakeClock
+
+    clock = FakeClock()
+    services = build_services(make_settings(keycloak_backend="fake", registry_backend="fake",
+                                            mail_backend="memory"), clock=clock)
+    confirm(services.akses_registration, SITI)
+    assert services.housekeeping()["pending_registrations"] == 0
+    clock.advance(hours=24, seconds=1)
+    assert services.housekeeping() == {"pending_registrations": 1, "portal_logins": 0}
+    assert services.housekeeping()["pending_registrations"] == 0
+    services.close()
+
+
 def test_init_refuses_production(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("GERBANG_ENV", "production")
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'db.sqlite3'}")

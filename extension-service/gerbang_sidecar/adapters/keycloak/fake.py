@@ -45,8 +45,13 @@ class FakeKeycloakUsers:
     # realm -> group -> realm roles, as provisioning makes them.
     groups: dict[str, dict[str, frozenset[str]]] = field(default_factory=_provisioned_groups)
     passwords: dict[tuple[str, str], str] = field(default_factory=dict)
+    # (realm, user id) -> realm roles mapped directly; group roles come from ``groups``.
+    direct_roles: dict[tuple[str, str], frozenset[str]] = field(default_factory=dict)
+    memberships: dict[tuple[str, str], tuple[str, ...]] = field(default_factory=dict)
     sent: list[SentActions] = field(default_factory=list)
     sessions_ended: list[tuple[str, str]] = field(default_factory=list)
+    # (realm, user id) -> Keycloak session ids alive; tests open them with start_session.
+    live_sessions: dict[tuple[str, str], set[str]] = field(default_factory=dict)
     # Set to make every call fail as if Keycloak were down.
     down: bool = False
 
@@ -67,8 +72,8 @@ class FakeKeycloakUsers:
         self.users[(realm, user_id)] = UserRecord(
             id=user_id, username=user.username.lower(), email=user.email,
             first_name=user.first_name, email_verified=user.email_verified,
-            enabled=user.enabled, attributes=dict(user.attributes),
-            realm_roles=frozenset().union(*(known[g] for g in user.groups)))
+            enabled=user.enabled, attributes=dict(user.attributes))
+        self.memberships[(realm, user_id)] = tuple(user.groups)
         return user_id
 
     def get_user(self, realm: str, user_id: str) -> UserRecord | None:
@@ -93,15 +98,23 @@ class FakeKeycloakUsers:
         self._check()
         return [u for u in self._in(realm) if u.attributes.get(name) == value]
 
-    def assign_realm_roles(self, realm: str, user_id: str, roles: list[str]) -> None:
-        self._check()
-        user = self.users[(realm, user_id)]
-        self.users[(realm, user_id)] = replace(user, realm_roles=user.realm_roles | set(roles))
+    def grant(self, realm: str, user_id: str, roles: list[str]) -> None:
+        """What an admin or the legacy import does (not part of the port)."""
+        key = (realm, user_id)
+        self.direct_roles[key] = self.direct_roles.get(key, frozenset()) | set(roles)
+
+    def realm_roles_of(self, realm: str, user_id: str) -> frozenset[str]:
+        """Held directly or through the user's groups (not part of the port)."""
+        known = self.groups.get(realm, {})
+        through_groups = [known[g] for g in self.memberships.get((realm, user_id), ())]
+        return self.direct_roles.get((realm, user_id), frozenset()).union(*through_groups)
 
     def remove_realm_roles(self, realm: str, user_id: str, roles: list[str]) -> None:
         self._check()
-        user = self.users[(realm, user_id)]
-        self.users[(realm, user_id)] = replace(user, realm_roles=user.realm_roles - set(roles))
+        if (realm, user_id) not in self.users:
+            raise KeycloakError("user not found")
+        key = (realm, user_id)
+        self.direct_roles[key] = self.direct_roles.get(key, frozenset()) - set(roles)
 
     def update_user(self, realm: str, user_id: str, *, email: str | None = None,
                     email_verified: bool | None = None,
@@ -133,9 +146,22 @@ class FakeKeycloakUsers:
                 raise PasswordRejected(reason)
         self.passwords[(realm, user_id)] = password
 
+    def start_session(self, realm: str, user_id: str) -> str:
+        """A login at Keycloak (what its login pages do): the new session's id."""
+        session_id = str(uuid.uuid4())
+        self.live_sessions.setdefault((realm, user_id), set()).add(session_id)
+        return session_id
+
+    def session_alive(self, realm: str, user_id: str, session_id: str) -> bool:
+        self._check()
+        user = self.users.get((realm, user_id))
+        return bool(user and user.enabled
+                    and session_id in self.live_sessions.get((realm, user_id), set()))
+
     def end_sessions(self, realm: str, user_id: str) -> None:
         self._check()
         self.sessions_ended.append((realm, user_id))
+        self.live_sessions.pop((realm, user_id), None)
 
     def delete_user(self, realm: str, user_id: str) -> None:
         self._check()

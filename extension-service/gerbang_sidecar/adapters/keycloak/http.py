@@ -36,7 +36,6 @@ from gerbang_sidecar.ports.keycloak import (
 log = logging.getLogger(__name__)
 
 # Keycloak's default composite gives every user these; they tell nothing about an account.
-_EVERYONES_ROLES = frozenset({"offline_access", "uma_authorization"})
 # A search by an identifier concerns one person; more hits than this means something is wrong.
 _SEARCH_MAX = 50
 
@@ -57,8 +56,6 @@ class HttpKeycloakUsers:
         self._timeout = timeout
         self._connections: dict[str, KeycloakOpenIDConnection] = {}
         self._lock = threading.Lock()
-        # realm -> role name -> {"id", "name"}, as Keycloak's role-mapping calls take them.
-        self._realm_roles: dict[str, dict[str, dict[str, str]]] = {}
         # Requests sent to Keycloak (every one costs Keycloak a request's work: keep it low).
         self.requests_made = 0
 
@@ -123,28 +120,15 @@ class HttpKeycloakUsers:
             raise self._unexpected(operation, response)
         return response.json()
 
-    def _record(self, realm: str, data: dict[str, Any]) -> UserRecord:
+    @staticmethod
+    def _record(data: dict[str, Any]) -> UserRecord:
         return UserRecord(
             id=data["id"], username=data["username"], email=data.get("email"),
             first_name=data.get("firstName") or "",
             email_verified=bool(data.get("emailVerified")),
             enabled=bool(data.get("enabled")),
             attributes={k: v[0] for k, v in (data.get("attributes") or {}).items() if v},
-            realm_roles=frozenset(self._realm_roles_of(realm, data["id"], held=True)),
         )
-
-    def _realm_roles_of(self, realm: str, user_id: str, *, held: bool = False) -> list[str]:
-        """Realm roles mapped to the user directly, or (``held``) also through its groups.
-        Everyone's defaults (the realm's default composite) are left out: the port speaks of
-        the roles that make one account differ from another."""
-        kind = ("realm", "composite") if held else ("realm",)
-        response = self._call(realm, "realm roles", lambda c: c.raw_get(
-            self._users_path(realm, user_id, "role-mappings", *kind)))
-        if response.status_code != 200:
-            raise self._unexpected("realm roles", response)
-        return [r["name"] for r in response.json()
-                if not r["name"].startswith("default-roles-")
-                and r["name"] not in _EVERYONES_ROLES]
 
     # ---- the port --------------------------------------------------------------------------
 
@@ -173,7 +157,7 @@ class HttpKeycloakUsers:
             return None
         if response.status_code != 200:
             raise self._unexpected("get user", response)
-        return self._record(realm, response.json())
+        return self._record(response.json())
 
     def find_by_username(self, realm: str, username: str) -> UserRecord | None:
         wanted = username.strip().lower()
@@ -181,7 +165,7 @@ class HttpKeycloakUsers:
                                          exact="true")
                  if u["username"].lower() == wanted]
         if found:
-            return self._record(realm, found[0])
+            return self._record(found[0])
         # Realms allow login by email (C3), so an email typed as "username" names the user too.
         return self.find_by_email(realm, wanted) if "@" in wanted else None
 
@@ -189,7 +173,7 @@ class HttpKeycloakUsers:
         wanted = email.strip().lower()
         found = [u for u in self._search(realm, "find by email", email=wanted, exact="true")
                  if (u.get("email") or "").lower() == wanted]
-        return self._record(realm, found[0]) if found else None
+        return self._record(found[0]) if found else None
 
     def find_by_attribute(self, realm: str, name: str, value: str) -> list[UserRecord]:
         if not value or any(ch.isspace() for ch in f"{name}{value}") or ":" in name:
@@ -197,16 +181,13 @@ class HttpKeycloakUsers:
             raise ValueError("attribute search takes a name and value without spaces")
         hits = self._search(realm, "find by attribute", q=f"{name}:{value}")
         # Filter again here: exactness must not depend on the server's matching rules (X1).
-        return [self._record(realm, u) for u in hits
+        return [self._record(u) for u in hits
                 if value in (u.get("attributes") or {}).get(name, [])]
 
-    def _role_representations(self, realm: str, user_id: str, names: list[str], *,
-                               assigned: bool) -> list[dict]:
-        # "available" needs only view-users, unlike GET /roles/{name} (view-realm), so the
-        # service account keeps least privilege.
-        kind = ("realm",) if assigned else ("realm", "available")
+    def _mapped_roles(self, realm: str, user_id: str, names: list[str]) -> list[dict]:
+        """The representations of those of ``names`` mapped to the user directly."""
         response = self._call(realm, "role lookup", lambda c: c.raw_get(
-            self._users_path(realm, user_id, "role-mappings", *kind)))
+            self._users_path(realm, user_id, "role-mappings", "realm")))
         if response.status_code == 404:
             raise KeycloakError("user not found")
         if response.status_code != 200:
@@ -214,36 +195,8 @@ class HttpKeycloakUsers:
         by_name = {r["name"]: r for r in response.json()}
         return [by_name[n] for n in names if n in by_name]
 
-    def assign_realm_roles(self, realm: str, user_id: str, roles: list[str]) -> None:
-        # A role's representation (its id) is the same for every user: once seen, a mapping is
-        # one POST. Granting a role the user holds already changes nothing in Keycloak.
-        known = self._realm_roles.get(realm, {})
-        if all(name in known for name in roles):
-            response = self._post_role_mappings(realm, user_id, [known[n] for n in roles])
-            if response.status_code == 204:
-                return
-            if response.status_code != 404:  # 404: a role was re-created; look it up again
-                raise self._unexpected("assign roles", response)
-            self._realm_roles.pop(realm, None)
-        wanted = self._role_representations(realm, user_id, roles, assigned=False)
-        missing = set(roles) - {r["name"] for r in wanted}
-        if missing and missing - set(self._realm_roles_of(realm, user_id)):
-            raise KeycloakError(f"unknown realm roles {sorted(missing)}")
-        self._realm_roles[realm] = {**self._realm_roles.get(realm, {}),
-                                    **{r["name"]: {"id": r["id"], "name": r["name"]}
-                                       for r in wanted}}
-        if not wanted:
-            return
-        response = self._post_role_mappings(realm, user_id, wanted)
-        if response.status_code != 204:
-            raise self._unexpected("assign roles", response)
-
-    def _post_role_mappings(self, realm: str, user_id: str, roles: list[dict]) -> Response:
-        return self._call(realm, "assign roles", lambda c: c.raw_post(
-            self._users_path(realm, user_id, "role-mappings", "realm"), data=_json(roles)))
-
     def remove_realm_roles(self, realm: str, user_id: str, roles: list[str]) -> None:
-        held = self._role_representations(realm, user_id, roles, assigned=True)
+        held = self._mapped_roles(realm, user_id, roles)
         if not held:
             return
         response = self._call(realm, "remove roles", lambda c: c.raw_delete(
@@ -294,6 +247,21 @@ class HttpKeycloakUsers:
             raise PasswordRejected(_policy_reason(response))
         if response.status_code != 204:
             raise self._unexpected("set password", response)
+
+    def session_alive(self, realm: str, user_id: str, session_id: str) -> bool:
+        user = self._call(realm, "get user", lambda c: c.raw_get(
+            self._users_path(realm, user_id)))
+        if user.status_code == 404:
+            return False
+        if user.status_code != 200:
+            raise self._unexpected("get user", user)
+        if not user.json().get("enabled"):
+            return False
+        sessions = self._call(realm, "user sessions", lambda c: c.raw_get(
+            self._users_path(realm, user_id, "sessions")))
+        if sessions.status_code != 200:
+            raise self._unexpected("user sessions", sessions)
+        return any(s.get("id") == session_id for s in sessions.json())
 
     def end_sessions(self, realm: str, user_id: str) -> None:
         response = self._call(realm, "end sessions", lambda c: c.raw_post(

@@ -258,3 +258,32 @@ class PasswordResetLink(Base):
     created_at: Mapped[datetime]
     expires_at: Mapped[datetime]
     used_at: Mapped[datetime | None]
+
+
+class PortalSession(Base):
+    """A login to a portal's sidecar pages (X9), held here rather than in the cookie.
+
+    The browser's signed cookie carries only a random key; its SHA-256 finds the row. Ending
+    the row (logout, a password reset, Keycloak's session gone, the account disabled) ends
+    the login for every copy of that cookie. Name, email and the ID token are encrypted (X3).
+    """
+
+    __tablename__ = "portal_sessions"
+    __table_args__ = (
+        Index("ix_portal_sessions_subject", "realm", "subject"),
+        Index("ix_portal_sessions_expires_at", "expires_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    key_hash: Mapped[bytes] = mapped_column(LargeBinary(32), unique=True)
+    realm: Mapped[str] = mapped_column(String(32))
+    client_id: Mapped[str] = mapped_column(String(64))
+    subject: Mapped[str] = mapped_column(String(64))
+    # Keycloak's session id (the ID token's "sid"): checked against Keycloak's live sessions.
+    keycloak_session: Mapped[str | None] = mapped_column(String(64))
+    data: Mapped[Any] = mapped_column(
+        "data_encrypted", EncryptedJSON("portal_sessions.data"), nullable=False
+    )
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    checked_at: Mapped[datetime]

@@ -13,9 +13,11 @@ from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session, defer
 
 from gerbang_sidecar.adapters.storage.models import OutboxMessage
+from gerbang_sidecar.ports.storage import UnreadablePayload
 
 
 class SqlOutbox:
@@ -65,10 +67,24 @@ class SqlOutbox:
                     claim_expires_at=lease_until, attempts=OutboxMessage.attempts + 1)
             .execution_options(synchronize_session=False)
         )
+        # Payloads stay unread: one that cannot be decrypted must not take the batch down.
         return list(self._session.scalars(
-            select(OutboxMessage).where(OutboxMessage.claim_token == token)
+            select(OutboxMessage).options(defer(OutboxMessage.payload))
+            .where(OutboxMessage.claim_token == token)
             .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
         ))
+
+    def payload(self, message_id: int) -> dict[str, Any]:
+        try:
+            value = self._session.scalar(
+                select(OutboxMessage.payload).where(OutboxMessage.id == message_id))
+        except SQLAlchemyError:
+            raise
+        except Exception as exc:  # the key ring or the JSON parser refused the stored bytes
+            raise UnreadablePayload(type(exc).__name__) from None
+        if value is not None and not isinstance(value, dict):
+            raise UnreadablePayload(f"payload is a {type(value).__name__}")
+        return dict(value or {})
 
     def finish(self, *, message_id: int, token: str, status: str, error: str | None,
                now: datetime, next_attempt_at: datetime | None = None) -> bool:
@@ -91,7 +107,7 @@ class SqlOutbox:
 
     def expired_claims(self, *, kinds: Sequence[str], now: datetime) -> list[OutboxMessage]:
         return list(self._session.scalars(
-            select(OutboxMessage)
+            select(OutboxMessage).options(defer(OutboxMessage.payload))
             .where(OutboxMessage.status == "in_flight",
                    OutboxMessage.claim_expires_at <= now,
                    OutboxMessage.kind.in_(sorted(kinds)))

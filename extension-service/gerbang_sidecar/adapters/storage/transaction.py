@@ -12,6 +12,7 @@ from gerbang_sidecar.adapters.storage.codes import SqlOneTimeCodes
 from gerbang_sidecar.adapters.storage.identities import SqlIdentityRecords
 from gerbang_sidecar.adapters.storage.outbox import SqlOutbox
 from gerbang_sidecar.adapters.storage.password_resets import SqlPasswordResets
+from gerbang_sidecar.adapters.storage.portal_sessions import SqlPortalSessions
 from gerbang_sidecar.adapters.storage.rate_limits import SqlRateLimits
 
 
@@ -48,3 +49,7 @@ class SqlTransaction:
     @cached_property
     def rate_limits(self) -> SqlRateLimits:
         return SqlRateLimits(self.session)
+
+    @cached_property
+    def portal_sessions(self) -> SqlPortalSessions:
+        return SqlPortalSessions(self.session)

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import ParamSpec, TypeVar
 
-from flask import Blueprint, Flask, flash, g, redirect, render_template, request, session
+from flask import Blueprint, Flask, flash, g, redirect, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
@@ -45,7 +45,7 @@ from gerbang_sidecar.web.context import services
 from gerbang_sidecar.web.forms import INVALID_FORM_STATUS, add_field_error, add_identifier_error
 from gerbang_sidecar.web.layout import use_portal
 from gerbang_sidecar.web.locale import get_locale, t
-from gerbang_sidecar.web.portal_login import SESSION_KEY, portal_login_required
+from gerbang_sidecar.web.portal_login import portal_login_required
 from gerbang_sidecar.web.rate_limit import rate_limited
 
 P = ParamSpec("P")
@@ -156,13 +156,12 @@ def _verify_message(result: object) -> str:
 
 
 def _forget_legacy_role(email: str) -> None:
-    """The login kept in the session predates the change: drop the role there too, so the
+    """The logins kept for this account predate the change: drop the role there too, so the
     gate opens now rather than at the next login."""
-    logins = dict(session.get(SESSION_KEY, {}))
-    for client_id, stored in logins.items():
-        logins[client_id] = {**stored, "email": email,
-                             "roles": [r for r in stored.get("roles", []) if r != LEGACY_ROLE]}
-    session[SESSION_KEY] = logins
+    user = g.portal_user
+    services().portal_sessions.amend(REALM, user.sub, lambda data: {
+        **data, "email": email, "roles": [r for r in data.get("roles", []) if r != LEGACY_ROLE]})
+    g.pop("portal_users", None)
 
 
 def init_app(app: Flask) -> None:

@@ -7,7 +7,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from gerbang_sidecar.adapters.storage.engine import Storage
 from gerbang_sidecar.adapters.storage.models import AuditEvent, OutboxMessage
@@ -252,3 +252,70 @@ def test_outbox_run_forever_stops_on_event(storage, clock):
         thread.join(timeout=5)
     assert not thread.is_alive()
     assert len(handler.calls) == 1
+
+
+def test_x5_a_poisoned_payload_is_parked_and_the_others_are_delivered(storage, clock):
+    # Issue 8 item 10: one payload that cannot be decrypted stopped every run.
+    for key in ("good-1", "poison", "good-2"):
+        enqueue(storage, clock, key=key)
+    with storage.engine.begin() as conn:
+        conn.execute(text("UPDATE outbox_messages SET payload_encrypted = :junk "
+                          "WHERE idempotency_key = 'poison'"), {"junk": b"not a ciphertext"})
+    handler = Recorder()
+    worker = make_worker(storage, clock)
+    worker.register(KIND, handler)
+    report = worker.run_once()
+    assert (report.sent, report.dead) == (2, 1)
+    assert sorted(d.idempotency_key for d in handler.calls) == ["good-1", "good-2"]
+    with storage.session_factory() as session:
+        status, error = session.execute(
+            select(OutboxMessage.status, OutboxMessage.last_error)
+            .where(OutboxMessage.idempotency_key == "poison")).one()
+    assert status == "dead" and "payload unreadable" in (error or "")
+    assert worker.run_once().handled == 0
+
+
+def test_x5_an_outcome_that_cannot_be_recorded_never_sends_twice(storage, clock, monkeypatch):
+    # The mail left, then the database refused to record it: the message must not be sent
+    # again by this worker nor, after its lease, by another one.
+    from gerbang_sidecar.adapters.storage.outbox import SqlOutbox
+    from gerbang_sidecar.ports.storage import StorageError
+
+    enqueue(storage, clock)
+    handler = Recorder()
+    worker = make_worker(storage, clock, lease=timedelta(minutes=5))
+    worker.register(KIND, handler)
+
+    def refuse(*_args: Any, **_kwargs: Any) -> bool:
+        raise StorageError("database went away")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(SqlOutbox, "finish", refuse)
+        patch.setattr("gerbang_sidecar.services.outbox_worker.time.sleep", lambda _s: None)
+        worker.run_once()
+    assert len(handler.calls) == 1
+    clock.advance(minutes=6)
+    survivor = make_worker(storage, clock)
+    survivor.register(KIND, handler)
+    survivor.run_once()
+    assert len(handler.calls) == 1
+    assert message(storage).status == "dead"
+
+
+def test_a5_a_batch_is_delivered_by_several_threads(storage, clock):
+    for index in range(6):
+        enqueue(storage, clock, key=f"k{index}")
+    seen: set[str] = set()
+    lock = threading.Lock()
+    gate = threading.Barrier(3, timeout=5)
+
+    def slow_handler(delivery: Delivery) -> None:
+        with lock:
+            seen.add(threading.current_thread().name)
+        gate.wait()  # three deliveries at the same moment, or the barrier breaks
+
+    worker = make_worker(storage, clock, concurrency=3)
+    worker.register(KIND, slow_handler)
+    report = worker.run_once()
+    worker.close()
+    assert report.sent == 6 and len(seen) == 3

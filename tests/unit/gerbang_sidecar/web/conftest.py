@@ -127,3 +127,30 @@ def csrf_token(client: FlaskClient) -> Callable[[], str]:
 @pytest.fixture
 def form_limit() -> int:
     return FORM_LIMIT
+
+
+@pytest.fixture
+def log_in(services: Services) -> Callable[..., str]:
+    """Log a browser in as the OIDC callback does: a server-side login (X9) and its key in the
+    signed cookie. Returns the key."""
+
+    def log_in_as(client: FlaskClient, *, sub: str = "u1", client_id: str = "akses-portal",
+                  roles: tuple[str, ...] = (), name: str = "Budi",
+                  username: str = "budi@example.test", id_token: str = "t",
+                  keycloak_session: str | None = None, minutes: float = 30) -> str:
+        from datetime import timedelta
+
+        from gerbang_sidecar.portals import client as portal_client
+        from gerbang_sidecar.web.portal_login import SESSION_KEY
+
+        key = services.portal_sessions.start(
+            realm=portal_client(client_id).realm, client_id=client_id, subject=sub,
+            keycloak_session=keycloak_session,
+            data={"username": username, "name": name, "email": None, "roles": list(roles),
+                  "id_token": id_token},
+            lifetime=timedelta(minutes=minutes))
+        with client.session_transaction() as session:
+            session[SESSION_KEY] = {**session.get(SESSION_KEY, {}), client_id: key}
+        return key
+
+    return log_in_as

@@ -1,11 +1,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from urllib.parse import parse_qs, urlparse
 
 import pytest
 from flask.testing import FlaskClient
 
+from gerbang_sidecar.ports.keycloak import NewUser
 from gerbang_sidecar.web.portal_login import PENDING_KEY, SESSION_KEY
 
 
@@ -61,30 +63,39 @@ def test_callback_without_a_pending_login_is_refused(client: FlaskClient) -> Non
     assert client.get("/oss/oidc/callback?state=x&code=y").status_code == 400
 
 
-def test_logged_in_user_reaches_the_page(client: FlaskClient) -> None:
-    with client.session_transaction() as session:
-        session[SESSION_KEY] = {"akses-portal": {
-            "sub": "u1", "username": "budi@example.test", "name": "Budi", "email": None,
-            "roles": ["investor"], "id_token": "t", "expires_at": 4_000_000_000}}
+def test_logged_in_user_reaches_the_page(client: FlaskClient, log_in) -> None:
+    log_in(client, roles=("investor",))
     assert client.get("/akses/rahasia").get_data(as_text=True) == "secret"
     assert "Budi" in client.get("/akses/").get_data(as_text=True)
 
 
-def test_expired_login_asks_again(client: FlaskClient) -> None:
-    with client.session_transaction() as session:
-        session[SESSION_KEY] = {"akses-portal": {
-            "sub": "u1", "username": "b", "name": "B", "email": None, "roles": [],
-            "id_token": "t", "expires_at": 1}}
+def test_expired_login_asks_again(client: FlaskClient, log_in, clock) -> None:
+    log_in(client, minutes=5)
+    clock.advance(minutes=5)
     assert client.get("/akses/rahasia").status_code == 302
 
 
-def test_logout_forgets_every_login_and_ends_keycloak_session(
-        client: FlaskClient, csrf_token: Callable[[], str]) -> None:
-    login = {"sub": "u1", "username": "b", "name": "B", "email": None, "roles": [],
-             "id_token": "the-id-token", "expires_at": 4_000_000_000}
-    token = csrf_token()
+def test_x9_the_cookie_holds_a_key_not_the_login(client: FlaskClient, log_in) -> None:
+    key = log_in(client, name="Budi Rahasia")
     with client.session_transaction() as session:
-        session[SESSION_KEY] = {"akses-portal": login, "easy": login}
+        assert session[SESSION_KEY] == {"akses-portal": key}
+    assert client.get("/akses/rahasia").status_code == 200
+    # A forged entry (the old cookie shape) is no login at all.
+    with client.session_transaction() as session:
+        session[SESSION_KEY] = {"akses-portal": {"sub": "u1", "roles": ["investor"]}}
+    assert client.get("/akses/rahasia").status_code == 302
+
+
+def test_x9_logout_ends_every_login_of_the_account_and_keycloak_session(
+        app, client: FlaskClient, csrf_token: Callable[[], str], log_in) -> None:
+    token = csrf_token()
+    log_in(client, id_token="the-id-token")
+    log_in(client, client_id="easy")
+    copied = app.test_client()  # a copy of the cookie (another device, a stolen cookie)
+    with client.session_transaction() as original, copied.session_transaction() as copy:
+        copy.update(original)
+    other_device = app.test_client()
+    log_in(other_device)
     response = client.post("/akses/keluar", data={"csrf_token": token})
     query = _query(response.headers["Location"])
     assert response.headers["Location"].startswith(
@@ -94,6 +105,53 @@ def test_logout_forgets_every_login_and_ends_keycloak_session(
     with client.session_transaction() as session:
         # eASY's login must not outlive Beranda's logout (a shared computer).
         assert session.get(SESSION_KEY, {}) == {}
+    for browser in (copied, other_device):
+        assert browser.get("/akses/rahasia").status_code == 302
+
+
+def test_x9_keycloak_session_gone_ends_the_login(client: FlaskClient, log_in, clock,
+                                                services) -> None:
+    keycloak = services.keycloak
+    user_id = keycloak.create_user("akses", NewUser(username="siti@example.test",
+                                                    email="siti@example.test",
+                                                    first_name="Siti"))
+    sid = keycloak.start_session("akses", user_id)
+    log_in(client, sub=user_id, keycloak_session=sid)
+    assert client.get("/akses/rahasia").status_code == 200
+    # A password reset on Keycloak's pages signed the other sessions out.
+    keycloak.end_sessions("akses", user_id)
+    assert client.get("/akses/rahasia").status_code == 200  # trusted until the recheck
+    clock.advance(seconds=31)
+    assert client.get("/akses/rahasia").status_code == 302
+    clock.advance(seconds=31)
+    assert client.get("/akses/rahasia").status_code == 302  # and the login is gone for good
+
+
+def test_x9_disabled_account_ends_the_login(client: FlaskClient, log_in, clock,
+                                           services) -> None:
+    keycloak = services.keycloak
+    user_id = keycloak.create_user("akses", NewUser(username="rudi@example.test",
+                                                    email="rudi@example.test",
+                                                    first_name="Rudi"))
+    log_in(client, sub=user_id, keycloak_session=keycloak.start_session("akses", user_id))
+    keycloak.users[("akses", user_id)] = replace(keycloak.users[("akses", user_id)],
+                                                 enabled=False)
+    clock.advance(seconds=31)
+    assert client.get("/akses/rahasia").status_code == 302
+
+
+def test_x9_keycloak_down_keeps_the_login_for_a_grace_period_only(
+        client: FlaskClient, log_in, clock, services) -> None:
+    keycloak = services.keycloak
+    user_id = keycloak.create_user("akses", NewUser(username="dewi@example.test",
+                                                    email="dewi@example.test",
+                                                    first_name="Dewi"))
+    log_in(client, sub=user_id, keycloak_session=keycloak.start_session("akses", user_id))
+    keycloak.down = True
+    clock.advance(minutes=2)
+    assert client.get("/akses/rahasia").status_code == 200
+    clock.advance(minutes=4)
+    assert client.get("/akses/rahasia").status_code == 302
 
 
 def test_logout_by_get_is_refused(client: FlaskClient) -> None:

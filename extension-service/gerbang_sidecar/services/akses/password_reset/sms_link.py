@@ -62,8 +62,10 @@ def set_password(ctx: Context, token: str, password: str) -> SetPasswordResult:
     except KeycloakError:
         log.warning("password reset link %s: sessions not ended", link.id)
     with ctx.store.transaction() as tx:
-        # Any other link still out for this account dies with the old password.
+        # Any other link still out for this account dies with the old password, and so does
+        # every sidecar login of it, wherever its cookie was copied to (X9).
         tx.password_resets.use_all_links(realm=link.realm, user_id=link.user_id, now=now)
+        tx.portal_sessions.end_all(realm=link.realm, subject=link.user_id)
         tx.outbox.enqueue(
             kind=OUTBOX_PASSWORD_CHANGED, now=now,
             idempotency_key=f"password_changed:link:{link.id}",

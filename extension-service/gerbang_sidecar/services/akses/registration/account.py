@@ -3,10 +3,11 @@
 First: does any identifier of the registration already belong to an account? Our identity
 records answer for accounts made here; Keycloak answers for the rest (legacy imports, demo and
 admin-made accounts): the typed NIK / passport / SID, the SID KSEI found, the mobile number
-(every realm keeps it in E.164, so one exact search finds it) and the email (as username or
-address). If so nothing is made; the registration ends ``declined`` and the owner of each such
-account gets a mail that someone tried to register with their data (the person at the
-browser saw the same page as everyone else).
+(every realm keeps it in E.164, so one exact search finds it) and the email address (a
+username equal to it shows as Keycloak's refusal to create the user). If so nothing is made;
+the registration ends ``declined`` and the owner of each such account gets a mail that
+someone tried to register with their data (the person at the browser saw the same page as
+everyone else).
 
 Otherwise the account is created in its group (one request), and its identity records, the
 audit event, the ``activated`` state and the activation email are written in one transaction.
@@ -35,6 +36,7 @@ from gerbang_sidecar.ports.keycloak import (
     KeycloakError,
     KeycloakUnavailable,
     NewUser,
+    UserAlreadyExists,
     UserRecord,
 )
 from gerbang_sidecar.services.akses.registration import activation_email
@@ -65,8 +67,14 @@ def make_account(ctx: Context, delivery: Delivery) -> None:
         owners, own = _accounts_with_these_identifiers(ctx, data)
         if owners:
             _decline(ctx, registration_id, data, owners, own, locale=row.locale)
-        else:
+            return
+        try:
             _activate(ctx, registration_id, data, own, locale=row.locale)
+        except UserAlreadyExists:
+            holder = ctx.keycloak.find_by_username(ctx.settings.realm, data.email)
+            if holder is None:
+                raise AccountNotReady("the username was taken and freed again") from None
+            _decline(ctx, registration_id, data, {holder.id}, None, locale=row.locale)
     except KeycloakUnavailable:
         raise
     except KeycloakError as exc:  # refused, not down: a retry would be refused again
@@ -87,8 +95,10 @@ def _accounts_with_these_identifiers(
             found.update((u.id, u) for u in ctx.keycloak.find_by_attribute(realm, name, value))
     found.update((u.id, u) for u in ctx.keycloak.find_by_attribute(realm, "phoneNumber",
                                                                     data.phone))
-    if (by_login := ctx.keycloak.find_by_username(realm, data.email)) is not None:
-        found[by_login.id] = by_login
+    # The address; an account whose *username* is this address but whose email differs is
+    # rare enough to be found by Keycloak's refusal at creation instead (one request less).
+    if (by_email := ctx.keycloak.find_by_email(realm, data.email)) is not None:
+        found[by_email.id] = by_email
     own = next((u for u in found.values()
                 if u.id not in owners and _is_unfinished_account_of(u, data)), None)
     owners |= {user_id for user_id in found if own is None or user_id != own.id}

@@ -72,10 +72,13 @@ def deliver(ctx: Context, delivery: Delivery) -> None:
     if row is None or row.status != ACTIVATED or row.keycloak_user_id is None:
         return  # declined, or the account is not made yet (its own email follows)
     user_id = row.keycloak_user_id
+    resend = bool(delivery.payload.get("resend"))
     try:
-        user = ctx.keycloak.get_user(settings.realm, user_id)
-        if user is None or user.email_verified:
-            return  # gone, or the owner finished already: nothing to send
+        # The first email follows the account's creation; a resend may come after the owner
+        # finished, or after the account was removed.
+        if resend and ((user := ctx.keycloak.get_user(settings.realm, user_id)) is None
+                       or user.email_verified):
+            return
         ctx.keycloak.send_actions_email(
             settings.realm, user_id, list(ACTIVATION_ACTIONS), client_id=settings.client_id,
             redirect_uri=settings.beranda_url,
@@ -89,8 +92,7 @@ def deliver(ctx: Context, delivery: Delivery) -> None:
             tx.audit.record(
                 realm=settings.realm, event_type="akses.registration.activation_email_sent",
                 occurred_at=ctx.clock(), actor=user_id, subject_id=user_id,
-                details={"registration_id": registration_id,
-                         "resend": bool(delivery.payload.get("resend"))})
+                details={"registration_id": registration_id, "resend": resend})
     except StorageError as exc:
         # The mail has left: failing now would make the worker send it a second time.
         log.error("activation email for registration %s sent, audit not written (%s)",

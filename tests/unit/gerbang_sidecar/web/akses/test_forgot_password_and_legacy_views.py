@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import time
 
 import pytest
 from flask import Flask
@@ -12,7 +11,6 @@ from flask.testing import FlaskClient
 from gerbang_sidecar.adapters.keycloak.fake import FakeKeycloakUsers
 from gerbang_sidecar.ports.keycloak import NewUser
 from gerbang_sidecar.web.akses.forgot_password import FORM_LIMIT
-from gerbang_sidecar.web.portal_login import SESSION_KEY
 from gerbang_sidecar.wiring import Services
 
 NIK = "3171015203900001"
@@ -102,15 +100,9 @@ def test_a7_invalid_link_page(client: FlaskClient, fake: CountingFake) -> None:
     assert "Tautan tidak berlaku" in answer.get_data(as_text=True)
 
 
-def _log_in(client: FlaskClient, sub: str, roles: list[str]) -> None:
-    with client.session_transaction() as session:
-        session[SESSION_KEY] = {"akses-portal": {
-            "sub": sub, "username": "budi77", "name": "Budi", "email": None,
-            "roles": roles, "id_token": "x", "expires_at": int(time.time()) + 600}}
-
-
 def test_a6_legacy_member_must_register_email(app: Flask, client: FlaskClient,
-                                              fake: CountingFake, services: Services) -> None:
+                                              fake: CountingFake, services: Services,
+                                              log_in) -> None:
     from gerbang_sidecar.web.akses.legacy_members import require_registered_email
     from gerbang_sidecar.web.portal_login import portal_login_required
 
@@ -121,8 +113,8 @@ def test_a6_legacy_member_must_register_email(app: Flask, client: FlaskClient,
         return "beranda"
 
     user_id = fake.create_user("akses", NewUser("budi77", None, "Budi", email_verified=True))
-    fake.assign_realm_roles("akses", user_id, ["legacy-member"])
-    _log_in(client, user_id, ["legacy-member"])
+    fake.grant("akses", user_id, ["legacy-member"])
+    log_in(client, sub=user_id, roles=("legacy-member",), username="budi77")
     gated = client.get("/akses/beranda-contoh")
     assert gated.status_code == 302 and gated.location.endswith("/akses/daftarkan-email")
 

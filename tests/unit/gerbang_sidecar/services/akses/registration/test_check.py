@@ -21,6 +21,7 @@ from support.akses_registrations import (
     DANA,
     HARBOUR,
     KENJI,
+    REALM,
     RIZKY,
     RUDI,
     SITI,
@@ -49,7 +50,7 @@ def test_a2_local_with_sid_becomes_investor_and_easy_shareholder(registration, f
         "investorType": "individu-lokal", "nik": "3171015203900001",
         "sid": "IDD120390482615", "phoneNumber": "+6281234567890",
         "phoneNumberVerified": "false", "locale": "id"}
-    assert user.realm_roles == {"investor", "easy-shareholder"}
+    assert flaky_keycloak.realm_roles_of(REALM, user.id) == {"investor", "easy-shareholder"}
     [sent] = flaky_keycloak.sent
     assert sent.user_id == user.id
     assert sent.actions == ["VERIFY_EMAIL", "UPDATE_PASSWORD"]
@@ -67,7 +68,7 @@ def test_a1_local_without_sid_is_registered_user(registration, flaky_keycloak, d
     confirmation = register(registration, BUDI, deliver)
     assert confirmation.sid is None and not confirmation.is_investor
     [user] = flaky_keycloak.in_realm()
-    assert user.realm_roles == {"registered-user"}
+    assert flaky_keycloak.realm_roles_of(REALM, user.id) == {"registered-user"}
     assert "sid" not in user.attributes
 
 
@@ -90,7 +91,7 @@ def test_a3_foreign_passport_shows_sid(registration, flaky_keycloak, deliver):
     registration.activate(confirmation.token)
     deliver()
     [user] = flaky_keycloak.in_realm()
-    assert user.realm_roles == {"investor"}
+    assert flaky_keycloak.realm_roles_of(REALM, user.id) == {"investor"}
     assert user.attributes["passport"] == "TR5839201"
     assert user.attributes["investorType"] == "individu-asing"
     assert user.attributes["locale"] == "en"
@@ -107,7 +108,7 @@ def test_a4_institution_by_sid(registration, flaky_keycloak, deliver):
     confirmation = register(registration, DANA, deliver)
     assert confirmation.sid == "CPD010315774201"
     [user] = flaky_keycloak.in_realm()
-    assert user.realm_roles == {"investor"}
+    assert flaky_keycloak.realm_roles_of(REALM, user.id) == {"investor"}
     assert user.attributes["investorType"] == "institusi"
     assert user.attributes["sid"] == "CPD010315774201"
 

@@ -1,0 +1,125 @@
+"""Logins to the sidecar's portal pages, held in the database (X9).
+
+The browser's cookie carries a random key and nothing else of the login; the row behind it is
+what the pages trust. So a cookie copied before stops working as soon as the row is gone:
+
+* logging out ends every sidecar login of that account (all its rows);
+* the sidecar's own password reset ends them too (``end_all``);
+* Keycloak's side -- a logout elsewhere, a password reset on Keycloak's pages that signs the
+  other sessions out, an admin's sign-out or disabling the account -- is seen by asking
+  Keycloak whether the login's session still lives, at most ``recheck`` after the last
+  answer (``PORTAL_SESSION_RECHECK_SECONDS``). Keycloak unreachable: the login holds for
+  one more ``grace``, then the user must log in again (fail closed).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from gerbang_sidecar.domain.tokens import new_token, plausible, token_hash
+from gerbang_sidecar.ports.clock import Clock
+from gerbang_sidecar.ports.keycloak import KeycloakUnavailable, KeycloakUsers
+from gerbang_sidecar.ports.storage import Store
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class PortalLogin:
+    """What a page knows of the user logged in through one client."""
+
+    realm: str
+    client_id: str
+    subject: str
+    data: dict[str, Any]  # username, name, email, roles, id_token: what the pages show
+    expires_at: datetime
+
+
+@dataclass
+class PortalSessions:
+    store: Store
+    keycloak: KeycloakUsers
+    clock: Clock
+    recheck: timedelta = timedelta(seconds=30)
+    grace: timedelta = timedelta(minutes=5)
+
+    def start(self, *, realm: str, client_id: str, subject: str,
+              keycloak_session: str | None, data: dict[str, Any],
+              lifetime: timedelta) -> str:
+        """A new login; the key goes into the browser's cookie, only its hash is stored."""
+        key = new_token()
+        now = self.clock()
+        with self.store.transaction() as tx:
+            tx.portal_sessions.purge_expired(now=now)
+            tx.portal_sessions.add(key_hash=token_hash(key), realm=realm, client_id=client_id,
+                                   subject=subject, keycloak_session=keycloak_session,
+                                   data=data, now=now, expires_at=now + lifetime)
+        return key
+
+    def current(self, key: object) -> PortalLogin | None:
+        """The login behind a cookie's key, while it holds here and at Keycloak."""
+        if not isinstance(key, str) or not plausible(key):
+            return None
+        now = self.clock()
+        with self.store.transaction() as tx:
+            row = tx.portal_sessions.by_key_hash(token_hash(key))
+            if row is None:
+                return None
+            if row.expires_at <= now:
+                tx.portal_sessions.end(row.id)
+                return None
+            login = PortalLogin(row.realm, row.client_id, row.subject, dict(row.data),
+                                row.expires_at)
+            session_id, row_id, checked_at = row.keycloak_session, row.id, row.checked_at
+        if now - checked_at < self.recheck:
+            return login
+        try:
+            alive = session_id is not None and self.keycloak.session_alive(
+                login.realm, login.subject, session_id)
+        except KeycloakUnavailable:
+            if now - checked_at < self.recheck + self.grace:
+                return login
+            log.warning("portal login %s: keycloak unreachable past the grace period", row_id)
+            return None
+        with self.store.transaction() as tx:
+            if alive:
+                tx.portal_sessions.mark_checked(row_id, now=now)
+            else:
+                tx.portal_sessions.end(row_id)
+        if not alive:
+            log.info("portal login %s ended: its keycloak session is gone", row_id)
+            return None
+        return login
+
+    def end(self, key: object) -> PortalLogin | None:
+        """Logout: every sidecar login of the account behind ``key`` ends (X9)."""
+        if not isinstance(key, str) or not plausible(key):
+            return None
+        with self.store.transaction() as tx:
+            row = tx.portal_sessions.by_key_hash(token_hash(key))
+            if row is None:
+                return None
+            login = PortalLogin(row.realm, row.client_id, row.subject, dict(row.data),
+                                row.expires_at)
+            tx.portal_sessions.end_all(realm=row.realm, subject=row.subject)
+        return login
+
+    def amend(self, realm: str, subject: str,
+              change: Callable[[dict[str, Any]], dict[str, Any]]) -> None:
+        """Change what every login of one account shows (its email was registered, a role
+        went), so the pages follow at once rather than at the next login."""
+        with self.store.transaction() as tx:
+            for row in tx.portal_sessions.of_subject(realm=realm, subject=subject):
+                tx.portal_sessions.set_data(row.id, change(dict(row.data)))
+
+    def end_all(self, realm: str, subject: str) -> int:
+        with self.store.transaction() as tx:
+            return tx.portal_sessions.end_all(realm=realm, subject=subject)
+
+    def purge_expired(self) -> int:
+        with self.store.transaction() as tx:
+            return tx.portal_sessions.purge_expired(now=self.clock())
