@@ -31,6 +31,11 @@ def test_each_realm_provisions_with_common_settings(admin_api: KeycloakApi,
                 live["otpPolicyAlgorithm"]) == ("totp", 6, 30, "HmacSHA1")
         assert live["eventsEnabled"] and live["adminEventsEnabled"]
         assert "UPDATE_PASSWORD" in live["enabledEventTypes"]
+        # Issue 8 items 6 and 7: no username in Keycloak's log, no user representation (NIK)
+        # in admin events, which expire like user events.
+        assert live["eventsListeners"] == ["email"]
+        assert live["adminEventsDetailsEnabled"] is False
+        assert live["attributes"]["adminEventsExpiration"] == "7776000"
 
 
 def test_b6_bsre_admin_action_links_expire_in_one_hour(admin_api: KeycloakApi,

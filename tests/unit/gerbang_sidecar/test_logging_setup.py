@@ -41,3 +41,27 @@ def test_handler_is_installed_once() -> None:
     configure_logging("DEBUG")
     ours = [h for h in logging.getLogger().handlers if h.get_name() == _HANDLER_NAME]
     assert len(ours) == 1
+
+
+@pytest.mark.parametrize("line", [
+    # What urllib3 printed when it retried a Keycloak search (issue 8 item 6).
+    "Retrying (Retry(total=0)) after connection broken by 'RemoteDisconnected': "
+    "/admin/realms/akses/users?email=victim.person%40example.com&exact=true",
+    "GET /admin/realms/akses/users?q=passport%3AC01X00T47 HTTP/1.1",
+    "GET /admin/realms/akses/users?q=nik:3171015203900001 HTTP/1.1",
+    # The same identifiers outside a query string, encoded.
+    'refused: {"email": "victim.person\\u0040example.com", "passport": "C01X00T47"}',
+    "body email=victim.person%40example.com&phone=%2B6281234567801",
+    "passport C7K4P2961 or TR5839201 and NIK 3171015203900001",
+])
+def test_x3_encoded_identifiers_and_query_strings_never_reach_a_log(
+        capsys: pytest.CaptureFixture[str], line: str) -> None:
+    message = _logged(capsys, "urllib3.connectionpool", "%s", line)["message"]
+    for secret in ("victim.person", "C01X00T47", "C7K4P2961", "TR5839201",
+                   "3171015203900001", "6281234567801"):
+        assert secret not in message, message
+
+
+def test_x3_row_ids_and_user_ids_stay_readable(capsys: pytest.CaptureFixture[str]) -> None:
+    line = "akses registration 42 activated user 6f1c2a9e-4b1d-4c57-9a57-0c2bd7a6e1f0"
+    assert _logged(capsys, "gerbang_sidecar.test", "%s", line)["message"] == line
