@@ -13,9 +13,10 @@ Tests pass settings, or build their own container with some parts replaced::
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import timedelta
+from functools import cached_property
 from typing import Any
 
 from gerbang_sidecar.adapters.keycloak.fake import FakeKeycloakUsers
@@ -52,8 +53,7 @@ from gerbang_sidecar.services.one_time_codes import OneTimeCodeService
 from gerbang_sidecar.services.outbox_worker import Delivery, OutboxWorker
 from gerbang_sidecar.services.portal_sessions import PortalSessions
 from gerbang_sidecar.services.rate_limits import RateLimiter
-
-Probe = Callable[[], bool]
+from gerbang_sidecar.services.readiness import Probe, ReadinessChecks
 
 
 @dataclass
@@ -72,8 +72,13 @@ class Services:
     password_reset: PasswordReset
     legacy_members: LegacyEmailRegistration
     portal_sessions: PortalSessions
-    # name -> True when reachable, for the health page.
+    # name -> True when reachable, for the readiness page.
     probes: Mapping[str, Probe] = field(default_factory=dict)
+
+    @cached_property
+    def readiness(self) -> ReadinessChecks:
+        """Made on first use: the readiness page's probes, cached and time-bounded."""
+        return ReadinessChecks(self.probes)
 
     def outbox_worker(self, **options: Any) -> OutboxWorker:
         """A worker with a handler for every kind of message the sidecar queues."""
@@ -105,6 +110,8 @@ class Services:
                 "portal_logins": self.portal_sessions.purge_expired()}
 
     def close(self) -> None:
+        if "readiness" in self.__dict__:
+            self.readiness.close()
         self.storage.dispose()
 
 

@@ -154,7 +154,7 @@ Gerbang is running. Press Ctrl-C to stop everything.
                            user {keycloak.admin_user}, password {keycloak.admin_password}
   Mails sent (sink)        {mail_url}/
   Fake registries          {registry_url}/   (seeded people: docs/registries.md)
-  Sidecar health           {sidecar_url}/health
+  Sidecar readiness        {sidecar_url}/internal/ready   (liveness: /health)
   Logs                     {logs}/ and {keycloak.log_path}
 
   Login pages and account consoles:""")

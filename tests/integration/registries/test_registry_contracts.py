@@ -199,7 +199,8 @@ def test_health_probes_against_the_fake_server(registry_server_url: str,
     services = build_services(make_settings(registry_backend="http",
                                             registry_timeout_seconds=0.5,
                                             registries=RegistryUrls(**urls)))
-    checks = create_app(services=services).test_client().get("/health").get_json()["checks"]
+    checks = create_app(services=services).test_client().get(
+        "/internal/ready").get_json()["checks"]
     assert checks == {"bkn": "up", "dukcapil": "up", "ksei": "up", "message_gateway": "up",
                       "oss": "up", "sipp": "down", "database": "up"}
     assert services.registries.sipp.verify_officer("92080457", ANDI) == \

@@ -8,7 +8,8 @@ import requests
 pytestmark = pytest.mark.keycloak
 
 
-def test_sidecar_health_reports_every_dependency_up(sidecar_server: str) -> None:
-    answer = requests.get(f"{sidecar_server}/health", timeout=10)
+def test_sidecar_readiness_reports_every_dependency_up(sidecar_server: str) -> None:
+    answer = requests.get(f"{sidecar_server}/internal/ready", timeout=10)
     assert answer.status_code == 200
     assert answer.json()["status"] == "up", answer.json()
+    assert requests.get(f"{sidecar_server}/health", timeout=10).json() == {"status": "up"}

@@ -58,7 +58,7 @@ def test_probes_cover_the_database_and_each_registry_in_use(
     for name in registries_in_use():
         responses.get(f"http://{name}.test/api/health",
                       status=503 if name == "message_gateway" else 200)
-    body = create_app(services=services).test_client().get("/health").get_json()
+    body = create_app(services=services).test_client().get("/internal/ready").get_json()
     assert body["status"] == "degraded"
     assert body["checks"]["message_gateway"] == "down"
     assert body["checks"]["dukcapil"] == "up" and body["checks"]["database"] == "up"
@@ -73,9 +73,9 @@ def test_build_http_registries_uses_each_url(make_settings: Callable[..., Settin
                                                   "message_gateway"}
 
 
-def test_health_reports_the_database_down_as_503(make_settings: Callable[..., Settings],
-                                                 tmp_path: Path) -> None:
+def test_readiness_reports_the_database_down_as_503(make_settings: Callable[..., Settings],
+                                                    tmp_path: Path) -> None:
     settings = make_settings(database_url=f"sqlite:///{tmp_path / 'missing' / 'db.sqlite3'}")
-    response = create_app(settings).test_client().get("/health")
+    response = create_app(settings).test_client().get("/internal/ready")
     assert response.status_code == 503
     assert response.get_json()["checks"]["database"] == "down"
