@@ -13,10 +13,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask import Flask
-from werkzeug.middleware.proxy_fix import ProxyFix
 
 from gerbang_sidecar import web
-from gerbang_sidecar.config import Settings, load_settings
+from gerbang_sidecar.config import ConfigError, Settings, load_settings
+from gerbang_sidecar.web.client_address import TrustedProxies, parse_networks
 from gerbang_sidecar.wiring import Services, build_services
 
 
@@ -35,9 +35,11 @@ def create_app(config: Settings | Mapping[str, Any] | None = None, *,
         SESSION_COOKIE_SECURE=settings.public_url.startswith("https://"),
         SESSION_COOKIE_NAME="gerbang_session",
     )
-    if settings.proxy_fix_hops:
-        hops = settings.proxy_fix_hops
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops,  # type: ignore[method-assign]
-                                x_host=hops)
+    try:
+        proxies = parse_networks(settings.trusted_proxies)
+    except ValueError as exc:
+        raise ConfigError(f"TRUSTED_PROXIES: {exc}") from None
+    if proxies:
+        app.wsgi_app = TrustedProxies(app.wsgi_app, proxies)  # type: ignore[method-assign]
     web.init_app(app, services)
     return app

@@ -69,9 +69,9 @@ class Settings:
     themes_dir: Path = DEFAULT_THEMES_DIR
     # X2 limits on public forms; tests of other concerns may switch them off.
     rate_limits_enabled: bool = True
-    # Reverse proxies in front of the sidecar whose X-Forwarded-For/-Proto to trust (the client
-    # address is what rate limits count by). 0 = the sidecar is reached directly.
-    proxy_fix_hops: int = 0
+    # Networks of the reverse proxies in front of the sidecar whose X-Forwarded-For/-Proto/-Host
+    # to trust (rate limits count by the client address this yields); empty = reached directly.
+    trusted_proxies: str = ""
     # Which implementation of each outside system the composition root builds (wiring.py):
     # the real one, or the in-memory twin for tests and offline demos.
     keycloak_backend: str = "http"  # http | fake
@@ -114,7 +114,7 @@ _ENV_NAMES = {
     "portal_session_recheck_seconds": "PORTAL_SESSION_RECHECK_SECONDS",
     "themes_dir": "THEMES_DIR",
     "rate_limits_enabled": "RATE_LIMITS_ENABLED",
-    "proxy_fix_hops": "PROXY_FIX_HOPS",
+    "trusted_proxies": "TRUSTED_PROXIES",
     "keycloak_backend": "KEYCLOAK_BACKEND",
     "registry_backend": "REGISTRY_BACKEND",
     "mail_backend": "MAIL_BACKEND",

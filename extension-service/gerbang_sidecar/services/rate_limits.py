@@ -1,4 +1,10 @@
-"""Rate limits for public forms (X2): per client address and scope, fixed windows.
+"""Rate limits for public forms (X2): fixed windows, per client, per identifier and overall.
+
+Three kinds of bucket share one mechanism: per client (an IPv4 address, or an IPv6 /64 --
+one subscriber's whole prefix, since a device picks new addresses inside it at will), per
+identifier typed (a NIK, SID or email, normalised, whoever sends it: carrier-grade NAT users
+share addresses, an attacker rotates them), and per form overall (a ceiling that keeps a
+distributed probe from flooding the registries).
 
 Counted in the sidecar's database (``RateLimitCounters``) so every gunicorn worker and every
 host shares one count; an in-memory counter would let each worker allow the full limit. The
@@ -10,6 +16,8 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -18,6 +26,27 @@ from gerbang_sidecar.ports.storage import Store
 
 # Windows older than this are deleted as new ones open; no limit may use a longer window.
 MAX_WINDOW_SECONDS = 24 * 3600
+
+
+EVERYONE = "*"
+
+
+def client_key(address: str) -> str:
+    """The client a limit counts: the IPv4 address, the IPv6 /64 network."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address or "-"
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
+    return str(ip)
+
+
+def identifier_key(value: str) -> str:
+    """One identifier however it is typed: case, spaces, dots and dashes do not count."""
+    return "id:" + re.sub(r"[\s.\-]", "", value).lower()
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@
 ``/internal/ready`` (the database and the outside systems, cached and time-bounded; only
 for callers on loopback or a private network, i.e. the orchestrator, never the internet).
 
-Behind a reverse proxy the caller's address is the forwarded one (PROXY_FIX_HOPS), so a
+Behind a reverse proxy the caller's address is the forwarded one (TRUSTED_PROXIES), so a
 public client reaching ``/internal/ready`` through the proxy gets 404 like any unknown page.
 """
 

@@ -1,8 +1,9 @@
-"""Rate limits for public forms (X2): a decorator marks a view, a hook counts its requests.
+"""Rate limits for public forms (X2): a decorator marks a view, a hook counts its requests;
+views add a limit per identifier once they have read it from the form.
 
-The counting itself is ``services.rate_limits.RateLimiter`` (per client address and scope,
-in the database, shared by every worker). Behind a reverse proxy set ``PROXY_FIX_HOPS`` so
-``request.remote_addr`` is the client's.
+The counting itself is ``services.rate_limits.RateLimiter`` (in the database, shared by every
+worker). The client is ``request.remote_addr``: behind a reverse proxy, the address
+``TRUSTED_PROXIES`` lets through (web/client_address.py).
 """
 
 from __future__ import annotations
@@ -14,7 +15,12 @@ from typing import ParamSpec, TypeVar
 from flask import Flask, current_app, request
 from werkzeug.exceptions import TooManyRequests
 
-from gerbang_sidecar.services.rate_limits import MAX_WINDOW_SECONDS
+from gerbang_sidecar.services.rate_limits import (
+    EVERYONE,
+    MAX_WINDOW_SECONDS,
+    client_key,
+    identifier_key,
+)
 from gerbang_sidecar.web.context import services
 
 P = ParamSpec("P")
@@ -27,25 +33,28 @@ class Limit:
     per_seconds: int
     methods: tuple[str, ...]
     scope: str | None
+    ceiling: int | None
 
 
 _MARK = "_gerbang_rate_limit"
 
 
 def rate_limited(limit: int, per_seconds: int, *, methods: tuple[str, ...] = ("POST",),
-                 scope: str | None = None) -> Callable[[Callable[P, R]], Callable[P, R]]:
-    """Refuse with the themed 429 page beyond ``limit`` requests per ``per_seconds``.
+                 scope: str | None = None, ceiling: int | None = None
+                 ) -> Callable[[Callable[P, R]], Callable[P, R]]:
+    """Refuse with the themed 429 page beyond ``limit`` requests per ``per_seconds`` from
+    one client, or beyond ``ceiling`` from everyone together.
 
-    Counted per client address and ``scope`` (default: the endpoint), only for ``methods``
-    — showing a form is free, sending it is counted. The decorator only marks the view; the
-    check runs in a ``before_request`` hook placed before the CSRF check, so requests with a
-    missing or forged token are counted too.
+    Counted per ``scope`` (default: the endpoint), only for ``methods`` — showing a form is
+    free, sending it is counted. The decorator only marks the view; the check runs in a
+    ``before_request`` hook placed before the CSRF check, so requests with a missing or
+    forged token are counted too.
     """
     if not 0 < per_seconds <= MAX_WINDOW_SECONDS:
         raise ValueError("window must be between 1 second and a day")
 
     def decorate(view: Callable[P, R]) -> Callable[P, R]:
-        setattr(view, _MARK, Limit(limit, per_seconds, tuple(methods), scope))
+        setattr(view, _MARK, Limit(limit, per_seconds, tuple(methods), scope, ceiling))
         return view
 
     return decorate
@@ -59,9 +68,24 @@ def _enforce() -> None:
     container = services()
     if not container.settings.rate_limits_enabled:
         return
-    decision = container.rate_limiter.hit(rule.scope or request.endpoint or request.path,
-                                          request.remote_addr or "-", rule.limit,
-                                          rule.per_seconds)
+    scope = rule.scope or request.endpoint or request.path
+    limiter = container.rate_limiter
+    decision = limiter.hit(scope, client_key(request.remote_addr or ""), rule.limit,
+                           rule.per_seconds)
+    if decision.allowed and rule.ceiling is not None:
+        decision = limiter.hit(scope, EVERYONE, rule.ceiling, rule.per_seconds)
+    if not decision.allowed:
+        raise TooManyRequests(retry_after=decision.retry_after)
+
+
+def limit_identifier(scope: str, value: str, limit: int, per_seconds: int) -> None:
+    """Count one use of an identifier typed into a form (a NIK, SID, email), whoever sends
+    it; the themed 429 page beyond ``limit`` per ``per_seconds``. Every value counts alike,
+    whether an account has it or not (X1)."""
+    container = services()
+    if not container.settings.rate_limits_enabled or not value.strip():
+        return
+    decision = container.rate_limiter.hit(scope, identifier_key(value), limit, per_seconds)
     if not decision.allowed:
         raise TooManyRequests(retry_after=decision.retry_after)
 

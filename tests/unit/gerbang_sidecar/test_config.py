@@ -25,11 +25,11 @@ def test_settings_read_portal_secrets_public_url_and_flags(tmp_path: Path) -> No
     settings = load_settings({
         **KEYS, "GERBANG_INSTANCE_PATH": str(tmp_path), "AKSES_PORTAL_CLIENT_SECRET": "a",
         "EASY_CLIENT_SECRET": "e", "KEYCLOAK_URL": "http://kc:8080",
-        "RATE_LIMITS_ENABLED": "false", "PROXY_FIX_HOPS": "1", "OUTBOX_IN_PROCESS": "yes",
+        "RATE_LIMITS_ENABLED": "false", "TRUSTED_PROXIES": "10.0.0.0/8", "OUTBOX_IN_PROCESS": "yes",
         "MAIL_BACKEND": "null"})
     assert settings.portal_client_secrets == {"akses-portal": "a", "easy": "e"}
     assert settings.keycloak_browser_url == "http://kc:8080"
-    assert settings.rate_limits_enabled is False and settings.proxy_fix_hops == 1
+    assert settings.rate_limits_enabled is False and settings.trusted_proxies == "10.0.0.0/8"
     assert settings.outbox_in_process is True and settings.mail_backend == "null"
     names = set(documented_variables().values())
     assert {"KEYCLOAK_PUBLIC_URL", "THEMES_DIR", "EASY_CLIENT_SECRET", "RATE_LIMITS_ENABLED",

@@ -34,13 +34,16 @@ from gerbang_sidecar.web.errors import error_page
 from gerbang_sidecar.web.forms import add_field_error, form_page
 from gerbang_sidecar.web.layout import use_portal
 from gerbang_sidecar.web.locale import get_locale, t
-from gerbang_sidecar.web.rate_limit import rate_limited
+from gerbang_sidecar.web.rate_limit import limit_identifier, rate_limited
 
 bp = Blueprint("account_recovery", __name__, url_prefix="/akses/lupa-kata-sandi")
 REALM = "akses"
 _TEMPLATES = "akses/forgot_password"
-# X2: generous for a person (two steps, a typo or two), tight for a script.
-FORM_LIMIT, FORM_WINDOW = 20, 3600
+# X2: per address generous enough for a carrier-grade NAT (one address, many people); the
+# per-identifier limit and the ceiling hold back a script.
+FORM_LIMIT, FORM_WINDOW = 60, 3600
+# Per identifier typed (NIK, SID, email, username), from any address; every client together.
+IDENTIFIER_LIMIT, FORM_CEILING = 5, 2000
 SET_PASSWORD_LIMIT, SET_PASSWORD_WINDOW = 10, 900
 
 
@@ -67,7 +70,7 @@ def _service() -> PasswordReset:
 
 
 @bp.route("", methods=["GET", "POST"])
-@rate_limited(FORM_LIMIT, FORM_WINDOW)
+@rate_limited(FORM_LIMIT, FORM_WINDOW, ceiling=FORM_CEILING)
 def forgot_password() -> ResponseReturnValue:
     use_portal(REALM)
     form = IdentifierForm()
@@ -79,6 +82,8 @@ def forgot_password() -> ResponseReturnValue:
     if action != "process":
         return form_page(f"{_TEMPLATES}/choose_channel.html", form=form)
     channel = form.channel.data if form.channel.data in ("email", "sms") else "email"
+    limit_identifier("account_recovery.identifier", form.identifier.data or "",
+                     IDENTIFIER_LIMIT, FORM_WINDOW)
     token = _service().request(form.identifier.data or "", channel, get_locale())
     return redirect(url_for(".sent", token=token), code=303)
 

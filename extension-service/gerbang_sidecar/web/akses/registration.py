@@ -50,7 +50,7 @@ from gerbang_sidecar.web.errors import temporary_problem
 from gerbang_sidecar.web.forms import add_identifier_error, form_page
 from gerbang_sidecar.web.layout import use_portal
 from gerbang_sidecar.web.locale import get_locale
-from gerbang_sidecar.web.rate_limit import rate_limited
+from gerbang_sidecar.web.rate_limit import limit_identifier, rate_limited
 
 REALM = "akses"
 SESSION_KEY = "akses_registration"
@@ -58,7 +58,10 @@ SESSION_KEY = "akses_registration"
 DISPLAY_ZONE = ZoneInfo("Asia/Jakarta")
 
 # X2: generous for people correcting typos, tight for anyone probing registries in bulk.
-CHECK_LIMIT, ACTIVATE_LIMIT, RESEND_LIMIT, WINDOW_SECONDS = 20, 10, 5, 600
+CHECK_LIMIT, ACTIVATE_LIMIT, RESEND_LIMIT, WINDOW_SECONDS = 30, 10, 5, 600
+# Per NIK / passport / SID and per email typed, from any address; and every client together.
+IDENTIFIER_LIMIT, IDENTIFIER_WINDOW = 10, 3600
+CHECK_CEILING = 600
 
 bp = Blueprint("akses_registration", __name__, url_prefix="/akses/daftar")
 
@@ -153,7 +156,7 @@ def choose() -> ResponseReturnValue:
 
 
 @bp.route("/<kind>", methods=["GET", "POST"])
-@rate_limited(CHECK_LIMIT, WINDOW_SECONDS)
+@rate_limited(CHECK_LIMIT, WINDOW_SECONDS, ceiling=CHECK_CEILING)
 def form(kind: str) -> ResponseReturnValue:
     use_portal(REALM)
     registration_type = _type_or_404(kind)
@@ -164,6 +167,10 @@ def form(kind: str) -> ResponseReturnValue:
         return _render_form(registration_type, reg_form)
     submitted = {"type": registration_type.value,
                  **{name: reg_form[name].data or "" for name in FIELDS[registration_type]}}
+    for name in ("nik", "passport", "sid", "email"):
+        if name in FIELDS[registration_type]:
+            limit_identifier(f"akses_registration.{name}", submitted[name], IDENTIFIER_LIMIT,
+                             IDENTIFIER_WINDOW)
     result = _service().check(submitted, get_locale())
     if isinstance(result, FormErrors):
         for name, error in result.errors.items():

@@ -33,3 +33,79 @@ def test_x2_other_clients_and_page_views_are_not_limited(client: FlaskClient,
 @pytest.mark.parametrize("settings_overrides", [{"rate_limits_enabled": False}])
 def test_x2_limits_can_be_switched_off(client: FlaskClient, form_limit: int) -> None:
     assert all(_post(client) == 400 for _ in range(form_limit + 2))
+
+
+def test_x2_an_ipv6_client_counts_by_its_64_prefix(client: FlaskClient, form_limit: int) -> None:
+    # A device picks new addresses inside its /64 at will (issue 8 item 9).
+    for host in range(form_limit):
+        assert _post(client, f"2001:db8:1:2::{host + 1:x}") == 400
+    assert _post(client, "2001:db8:1:2:ffff::9") == 429
+    assert _post(client, "2001:db8:1:3::1") == 400  # the next /64 is someone else
+
+
+def _registration_check(client: FlaskClient, ip: str, **fields: str) -> int:
+    import re
+
+    page = client.get("/akses/daftar/individu-lokal").get_data(as_text=True)
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
+    # Budi is no KSEI investor: any email passes the registries.
+    data = {"csrf_token": token, "name": "Budi Santoso", "nik": "3273051707850002",
+            "phone": "081298765432", "email": "budi@example.co.id", **fields}
+    return client.post("/akses/daftar/individu-lokal", data=data,
+                       environ_base={"REMOTE_ADDR": ip}).status_code
+
+
+def test_x2_one_nik_from_many_addresses_is_limited(client: FlaskClient) -> None:
+    from gerbang_sidecar.web.akses.registration import IDENTIFIER_LIMIT
+
+    statuses = [_registration_check(client, f"198.51.100.{n}", email=f"a{n}@example.com")
+                for n in range(IDENTIFIER_LIMIT + 1)]
+    assert statuses[:IDENTIFIER_LIMIT] == [200] * IDENTIFIER_LIMIT
+    assert statuses[-1] == 429
+    # Typed differently, it is still the same NIK; another NIK is not limited.
+    assert _registration_check(client, "198.51.100.99", nik="3273 0517 0785 0002",
+                               email="lain@example.com") == 429
+    assert _registration_check(client, "198.51.100.99", name="Siti Rahmawati",
+                               nik="3171015203900001", phone="081234567890",
+                               email="siti.rahmawati@example.com") == 200
+
+
+def test_x2_one_email_from_many_addresses_is_limited(client: FlaskClient) -> None:
+    from gerbang_sidecar.web.akses.registration import IDENTIFIER_LIMIT
+
+    for n in range(IDENTIFIER_LIMIT):
+        _registration_check(client, f"198.51.100.{n}", nik=f"31710152039{n:05d}")
+    assert _registration_check(client, "192.0.2.1", nik="3171015203999999",
+                               email="BUDI@example.co.id") == 429
+
+
+def test_x2_every_form_has_a_ceiling_for_everyone_together(client: FlaskClient,
+                                                           monkeypatch: pytest.MonkeyPatch
+                                                           ) -> None:
+    from gerbang_sidecar.web.rate_limit import Limit
+
+    view = client.application.view_functions["akses_registration.form"]
+    monkeypatch.setattr(view, "_gerbang_rate_limit", Limit(30, 600, ("POST",), None, 3))
+    statuses = [_registration_check(client, f"198.51.100.{n}", nik=f"31710152039{n:05d}",
+                                    email=f"c{n}@example.com") for n in range(4)]
+    assert statuses[-1] == 429
+
+
+@pytest.mark.parametrize("settings_overrides", [{"trusted_proxies": "10.1.0.0/16"}])
+def test_x2_forwarded_for_counts_only_from_a_trusted_proxy(client: FlaskClient,
+                                                           form_limit: int) -> None:
+    def post(peer: str, forwarded: str) -> int:
+        return client.post("/akses/contoh", data={"name": "x"},
+                           environ_base={"REMOTE_ADDR": peer},
+                           headers={"X-Forwarded-For": forwarded}).status_code
+
+    # Through the proxy: the client's own address counts, whatever it claims before it.
+    for n in range(form_limit):
+        post("10.1.0.5", f"192.0.2.{n}, 203.0.113.7")
+    assert post("10.1.0.5", "203.0.113.7") == 429
+    assert post("10.1.0.5", "203.0.113.8") == 400
+    # Straight from the internet: the header is ignored, the peer counts.
+    for _ in range(form_limit):
+        post("198.51.100.20", "203.0.113.99")
+    assert post("198.51.100.20", "203.0.113.100") == 429
+    assert post("10.1.0.5", "203.0.113.99") == 400

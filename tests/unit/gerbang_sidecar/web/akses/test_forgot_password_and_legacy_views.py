@@ -84,6 +84,20 @@ def test_x2_forgot_password_requires_csrf_and_is_rate_limited(client: FlaskClien
     assert statuses[-1] == 429
 
 
+def test_x2_one_identifier_from_many_addresses_is_limited(app: Flask,
+                                                          fake: CountingFake) -> None:
+    from gerbang_sidecar.web.akses.forgot_password import IDENTIFIER_LIMIT
+
+    def process_from(address: str, identifier: str) -> int:
+        client = app.test_client()
+        client.environ_base["REMOTE_ADDR"] = address
+        return _process(client, identifier).status_code
+
+    statuses = [process_from(f"198.51.100.{n}", NIK) for n in range(IDENTIFIER_LIMIT + 1)]
+    assert statuses == [200] * IDENTIFIER_LIMIT + [429]
+    assert process_from("192.0.2.1", "3171015203909999") == 200  # any other, known or not
+
+
 def test_a7_sent_page_refuses_resend_before_15_minutes(client: FlaskClient,
                                                        fake: CountingFake) -> None:
     answer = _process(client, NIK)
