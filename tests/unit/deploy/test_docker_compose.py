@@ -295,3 +295,42 @@ def test_c6_keycloak_gets_every_variable_the_themes_read(services: dict[str, Any
     assert read, "expected the themes to read at least SIDECAR_PUBLIC_URL"
     missing = read - set(services["keycloak"]["environment"])
     assert not missing, f"keycloak service lacks {sorted(missing)}"
+
+
+# ---- issue 8 item 12: the production shape's security rules ---------------------------------
+
+def test_compose_migrations_own_the_schema_and_the_app_only_changes_rows(
+        compose: dict[str, Any], services: dict[str, Any]) -> None:
+    assert "://gerbang_owner:" in environment(services["sidecar-migrate"])["DATABASE_URL"]
+    for name in ("sidecar", "sidecar-outbox"):
+        assert "://gerbang:" in environment(services[name])["DATABASE_URL"], name
+    init = compose["configs"]["postgres-init"]
+    script = (ROOT / init["file"]).read_text(encoding="utf-8")
+    assert "CREATE DATABASE gerbang OWNER gerbang_owner" in script
+    assert "GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO gerbang" in script
+    assert "REVOKE ALL ON SCHEMA public FROM PUBLIC" in script
+
+
+def test_compose_forwarded_headers_count_only_from_the_proxy(services: dict[str, Any]) -> None:
+    assert environment(services["keycloak"])["KC_PROXY_TRUSTED_ADDRESSES"]
+    assert environment(services["sidecar"])["TRUSTED_PROXIES"]
+    assert "PROXY_FIX_HOPS" not in environment(services["sidecar"])
+
+
+def test_compose_keycloak_admin_console_has_its_own_host(services: dict[str, Any]) -> None:
+    assert ":?" in environment(services["keycloak"])["KC_HOSTNAME_ADMIN"]
+
+
+def test_compose_gunicorn_and_the_outbox_are_sized_not_defaults(services: dict[str, Any]) -> None:
+    gunicorn = services["sidecar"]["command"]
+    for option in ("--worker-class", "--workers", "--threads", "--timeout"):
+        assert option in gunicorn, option
+    assert "--threads" in services["sidecar-outbox"]["command"]
+
+
+def test_sidecar_service_account_holds_no_unused_roles() -> None:
+    import json
+
+    granted = json.loads((REALM_CONFIG / "_common" / "service-accounts.json").read_text())
+    assert granted["gerbang-sidecar"]["clientRoles"]["realm-management"] == [
+        "manage-users", "view-users", "query-users"]
