@@ -3,9 +3,10 @@
 * ``init`` -- once per machine for a local run (``make run`` and the tests call it): generate
   the instance folder's secrets (never in production) and migrate the database to head.
   Production migrates with ``python -m gerbang_sidecar.migrations upgrade`` instead.
-* ``outbox`` -- deliver outbox messages until SIGTERM/SIGINT, ``--threads`` at once, and every
-  ten minutes the housekeeping (expired pending registrations and logins). Several copies may
-  run: claims are atomic (``FOR UPDATE SKIP LOCKED`` on PostgreSQL).
+* ``outbox`` -- deliver outbox messages until SIGTERM/SIGINT, ``--threads`` at once; every ten
+  minutes the housekeeping (expired pending registrations and logins), every 30 seconds the
+  failed-login notices. Several copies may run: claims are atomic (``FOR UPDATE SKIP LOCKED``
+  on PostgreSQL).
 
 Both read the same environment as the sidecar (docs/configuration.md).
 """
@@ -18,6 +19,7 @@ import os
 import signal
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from sqlalchemy.engine import make_url
@@ -25,7 +27,7 @@ from sqlalchemy.engine import make_url
 from gerbang_sidecar.config import ConfigError, load_settings, write_local_secrets
 from gerbang_sidecar.logging_setup import configure_logging
 from gerbang_sidecar.migrations import current_revision, upgrade
-from gerbang_sidecar.wiring import Services, build_services
+from gerbang_sidecar.wiring import build_services
 
 log = logging.getLogger("gerbang_sidecar.outbox")
 
@@ -64,10 +66,13 @@ def run_outbox(*, idle_seconds: float, once: bool, heartbeat: Path | None,
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
-    chores = Housekeeping(services, every_seconds=HOUSEKEEPING_SECONDS)
+    chores = [Chore("housekeeping", HOUSEKEEPING_SECONDS, services.housekeeping),
+              Chore("login failure notices", LOGIN_FAILURES_SECONDS,
+                    services.login_failure_notices().run)]
 
     def after_each_run() -> None:
-        chores.run_when_due()
+        for chore in chores:
+            chore.run_when_due()
         if heartbeat is not None:
             heartbeat.touch()
 
@@ -81,14 +86,18 @@ def run_outbox(*, idle_seconds: float, once: bool, heartbeat: Path | None,
 
 # Personal data past its promise (pending registrations: 24 hours) goes within this long.
 HOUSEKEEPING_SECONDS = 600.0
+# Failed logins are read this often; the notice says "just now".
+LOGIN_FAILURES_SECONDS = 30.0
 
 
-class Housekeeping:
-    """Deletes what the sidecar promised to keep only for a while, every ``every_seconds``."""
+class Chore:
+    """Work the outbox process does besides delivering, every ``every_seconds``; a failure is
+    logged and tried again next time."""
 
-    def __init__(self, services: Services, every_seconds: float) -> None:
-        self._services = services
+    def __init__(self, name: str, every_seconds: float, work: Callable[[], object]) -> None:
+        self._name = name
         self._every = every_seconds
+        self._work = work
         self._next = 0.0
 
     def run_when_due(self) -> None:
@@ -96,11 +105,12 @@ class Housekeeping:
             return
         self._next = time.monotonic() + self._every
         try:
-            done = self._services.housekeeping()
+            done = self._work()
         except Exception:
-            log.exception("housekeeping failed")
+            log.exception("%s failed", self._name)
             return
-        log.info("housekeeping: %s", ", ".join(f"{k}={v}" for k, v in done.items()))
+        if done:
+            log.info("%s: %s", self._name, done)
 
 
 def main(argv: list[str] | None = None) -> int:

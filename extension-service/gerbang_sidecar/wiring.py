@@ -48,6 +48,10 @@ from gerbang_sidecar.services.akses.registration.activation_email import (
     OUTBOX_ACTIVATION_EMAIL,
 )
 from gerbang_sidecar.services.akses.registration.context import RegistrationSettings
+from gerbang_sidecar.services.login_failure_notices import (
+    OUTBOX_LOGIN_FAILURE_NOTICE,
+    LoginFailureNotices,
+)
 from gerbang_sidecar.services.notifications import Notifications
 from gerbang_sidecar.services.one_time_codes import OneTimeCodeService
 from gerbang_sidecar.services.outbox_worker import Delivery, OutboxWorker
@@ -97,12 +101,17 @@ class Services:
                         redeliver_after_crash=True)
         worker.register(OUTBOX_ACTIVATION_EMAIL, self.akses_registration.send_activation_email)
         worker.register(OUTBOX_REGISTRATION_ATTEMPT, notifications.registration_attempt)
+        worker.register(OUTBOX_LOGIN_FAILURE_NOTICE, notifications.login_failure_notice)
         worker.register(OUTBOX_REQUESTED, password_reset_requested)
         # The gateway drops duplicates by idempotency key: safe to send again after a crash.
         worker.register(OUTBOX_SMS_LINK, notifications.password_reset_sms,
                         redeliver_after_crash=True)
         worker.register(OUTBOX_PASSWORD_CHANGED, notifications.password_changed)
         return worker
+
+    def login_failure_notices(self) -> LoginFailureNotices:
+        """A poller of Keycloak's failed logins, for the outbox process (one per process)."""
+        return LoginFailureNotices(self.storage, self.keycloak, self.clock, realms())
 
     def housekeeping(self) -> dict[str, int]:
         """Delete personal data past what the portals promise (the outbox worker runs it)."""

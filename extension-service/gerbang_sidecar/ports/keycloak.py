@@ -55,6 +55,15 @@ class UserRecord:
     attributes: dict[str, str]
 
 
+@dataclass(frozen=True)
+class LoginFailure:
+    """A failed login Keycloak recorded (a LOGIN_ERROR event) for a known user."""
+
+    user_id: str
+    time_ms: int  # Keycloak's event time, milliseconds since the epoch
+    error: str  # invalid_user_credentials, user_temporarily_disabled, ...
+
+
 class KeycloakUsers(Protocol):
     def create_user(self, realm: str, user: NewUser) -> str:
         """Create the user in its groups and return its id; UserAlreadyExists on a taken
@@ -91,6 +100,12 @@ class KeycloakUsers(Protocol):
         """Whether the user exists, is enabled and still has Keycloak session ``session_id``
         (gone after a logout anywhere, a password reset that signs out, an admin's sign-out,
         expiry)."""
+
+    def login_failures(self, realm: str, *, since_ms: int) -> list[LoginFailure]:
+        """Failed logins of known users recorded after ``since_ms`` (needs view-events)."""
+
+    def is_locked(self, realm: str, user_id: str) -> bool:
+        """Whether brute-force protection holds the account locked now."""
 
     def end_sessions(self, realm: str, user_id: str) -> None:
         """Log the user out everywhere (after a password reset the old sessions must end)."""

@@ -98,3 +98,19 @@ class Notifications:
                    translate("mail.registration_attempt.subject", lang, portal=portal),
                    translate("mail.registration_attempt.body", lang, portal=portal,
                              url=p["portal_url"]))
+
+    def login_failure_notice(self, delivery: Delivery) -> None:
+        """``login_failure.notice`` (issue 8 item 8): failed logins to this account, at most
+        one mail a quarter hour (LoginFailureNotices decides)."""
+        p = delivery.payload
+        user = self.keycloak.get_user(p["realm"], p["user_id"])
+        if user is None or not user.email:
+            log.info("login failure notice %s: no address", delivery.message_id)
+            return
+        lang = user.attributes.get("locale")
+        portal = self._portal(p["realm"])
+        when = datetime.fromisoformat(p["at"]).astimezone(WIB)
+        self._mail(delivery, user.email,
+                   translate("mail.login_failure.subject", lang, portal=portal),
+                   translate("mail.login_failure.body", lang, portal=portal,
+                             count=p["failures"], time=when.strftime("%d-%m-%Y %H:%M WIB")))

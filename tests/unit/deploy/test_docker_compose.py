@@ -332,5 +332,13 @@ def test_sidecar_service_account_holds_no_unused_roles() -> None:
     import json
 
     granted = json.loads((REALM_CONFIG / "_common" / "service-accounts.json").read_text())
+    # view-events: the outbox reads failed logins to send one notice, not one per failure.
     assert granted["gerbang-sidecar"]["clientRoles"]["realm-management"] == [
-        "manage-users", "view-users", "query-users"]
+        "manage-users", "view-users", "query-users", "view-events"]
+
+
+def test_compose_keycloak_mails_no_failed_login_itself(services: dict[str, Any]) -> None:
+    from gerbang_ops.keycloak.server import EMAIL_LISTENER_EXCLUDES
+
+    assert environment(services["keycloak"])[
+        "KC_SPI_EVENTS_LISTENER__EMAIL__EXCLUDE_EVENTS"] == EMAIL_LISTENER_EXCLUDES

@@ -10,6 +10,7 @@ from gerbang_sidecar.domain.akses.accounts import GROUP_ROLES as AKSES_GROUP_ROL
 from gerbang_sidecar.ports.keycloak import (
     KeycloakError,
     KeycloakUnavailable,
+    LoginFailure,
     NewUser,
     PasswordRejected,
     UserAlreadyExists,
@@ -52,6 +53,9 @@ class FakeKeycloakUsers:
     sessions_ended: list[tuple[str, str]] = field(default_factory=list)
     # (realm, user id) -> Keycloak session ids alive; tests open them with start_session.
     live_sessions: dict[tuple[str, str], set[str]] = field(default_factory=dict)
+    # LOGIN_ERROR events and locked accounts, as tests make them.
+    failures: list[LoginFailure] = field(default_factory=list)
+    locked: set[tuple[str, str]] = field(default_factory=set)
     # Set to make every call fail as if Keycloak were down.
     down: bool = False
 
@@ -157,6 +161,15 @@ class FakeKeycloakUsers:
         user = self.users.get((realm, user_id))
         return bool(user and user.enabled
                     and session_id in self.live_sessions.get((realm, user_id), set()))
+
+    def login_failures(self, realm: str, *, since_ms: int) -> list[LoginFailure]:
+        self._check()
+        return [f for f in self.failures if f.time_ms > since_ms
+                and (realm, f.user_id) in self.users]
+
+    def is_locked(self, realm: str, user_id: str) -> bool:
+        self._check()
+        return (realm, user_id) in self.locked
 
     def end_sessions(self, realm: str, user_id: str) -> None:
         self._check()

@@ -15,6 +15,7 @@ import json
 import logging
 import threading
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 
@@ -27,6 +28,7 @@ from gerbang_sidecar.adapters.http_environment import ca_bundle, read_environmen
 from gerbang_sidecar.ports.keycloak import (
     KeycloakError,
     KeycloakUnavailable,
+    LoginFailure,
     NewUser,
     PasswordRejected,
     UserAlreadyExists,
@@ -35,9 +37,11 @@ from gerbang_sidecar.ports.keycloak import (
 
 log = logging.getLogger(__name__)
 
-# Keycloak's default composite gives every user these; they tell nothing about an account.
 # A search by an identifier concerns one person; more hits than this means something is wrong.
 _SEARCH_MAX = 50
+# Failed logins read per poll (newest first); more in one poll interval is an attack that the
+# lockout, not a mail per failure, answers.
+EVENT_PAGE = 500
 
 
 # Once: a request that never left (connect errors, any method), or the read of an idempotent
@@ -107,6 +111,10 @@ class HttpKeycloakUsers:
     def _unexpected(operation: str, response: Response) -> KeycloakError:
         # The body may echo what we sent (an email, an attribute): keep it out of the message.
         return KeycloakError(f"{operation}: Keycloak answered {response.status_code}")
+
+    @staticmethod
+    def _admin_url(realm: str) -> str:
+        return f"admin/realms/{quote(realm, safe='')}"
 
     def _users_path(self, realm: str, *parts: str) -> str:
         tail = "/".join(quote(p, safe="") for p in parts)
@@ -262,6 +270,24 @@ class HttpKeycloakUsers:
         if sessions.status_code != 200:
             raise self._unexpected("user sessions", sessions)
         return any(s.get("id") == session_id for s in sessions.json())
+
+    def login_failures(self, realm: str, *, since_ms: int) -> list[LoginFailure]:
+        day = datetime.fromtimestamp(since_ms / 1000, UTC).strftime("%Y-%m-%d")
+        response = self._call(realm, "login errors", lambda c: c.raw_get(
+            f"{self._admin_url(realm)}/events", type="LOGIN_ERROR", dateFrom=day, first=0,
+            max=EVENT_PAGE))
+        if response.status_code != 200:
+            raise self._unexpected("login errors", response)
+        return [LoginFailure(str(e["userId"]), int(e["time"]), str(e.get("error") or ""))
+                for e in response.json() if e.get("userId") and int(e["time"]) > since_ms]
+
+    def is_locked(self, realm: str, user_id: str) -> bool:
+        response = self._call(realm, "brute force status", lambda c: c.raw_get(
+            f"{self._admin_url(realm)}/attack-detection/brute-force/users/"
+            f"{quote(user_id, safe='')}"))
+        if response.status_code != 200:
+            raise self._unexpected("brute force status", response)
+        return bool(response.json().get("disabled"))
 
     def end_sessions(self, realm: str, user_id: str) -> None:
         response = self._call(realm, "end sessions", lambda c: c.raw_post(
