@@ -14,7 +14,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import logins, provisioning, registration
+from bench import enumeration, logins, provisioning, registration
 from bench.environment import running_stack
 from bench.report import Table, render_document, render_text
 from bench.runner import Bounds
@@ -32,7 +32,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="time limit per side and benchmark (default 60)")
     parser.add_argument("--block", type=int, default=10,
                         help="operations per turn before the other side runs (default 10)")
-    parser.add_argument("--only", choices=["registration", "logins"], action="append",
+    parser.add_argument("--only", choices=["registration", "logins", "enumeration"],
+                        action="append",
                         help="run only this benchmark after provisioning (repeatable)")
     parser.add_argument("--output", type=Path, default=RESULTS,
                         help="where to write the Markdown results (default bench/RESULTS.md)")
@@ -60,6 +61,8 @@ def main(argv: list[str] | None = None) -> int:
             tables.append(registration.run(stack, specs, bounds, log))
         if not args.only or "logins" in args.only:
             tables.append(logins.run(stack, bounds, log))
+        if not args.only or "enumeration" in args.only:
+            tables.append(enumeration.run(stack, bounds, log))
 
     for table in tables:
         print()

@@ -154,8 +154,14 @@ def authorization_url(settings: Settings, client: PortalClient, *, redirect_to: 
 _LOCAL_PATH = re.compile(r"/(?![/\\])[\x21-\x7e]*")
 
 
+# Kept in the session cookie until the callback; a longer one would push the cookie past what
+# browsers keep (4 KB), and no page of ours has such a URL (R1 found it).
+MAX_NEXT_LENGTH = 512
+
+
 def _safe_next(next_url: str | None, client: PortalClient) -> str:
-    if next_url and _LOCAL_PATH.fullmatch(next_url) and not urlsplit(next_url).netloc:
+    if next_url and len(next_url) <= MAX_NEXT_LENGTH and _LOCAL_PATH.fullmatch(next_url) \
+            and not urlsplit(next_url).netloc:
         return next_url
     return f"/{client.path}/"
 
@@ -207,8 +213,9 @@ def callback(path: str) -> ResponseReturnValue:
     pending_all = dict(session.get(PENDING_KEY, {}))
     pending = pending_all.pop(client.client_id, None)
     session[PENDING_KEY] = pending_all
-    if pending is None or not secrets.compare_digest(request.args.get("state", ""),
-                                                     pending["state"]):
+    # As bytes: compare_digest refuses str with non-ASCII characters (R1 found a 500).
+    if pending is None or not secrets.compare_digest(
+            request.args.get("state", "").encode(), str(pending["state"]).encode()):
         return _login_failed("state missing or different")
     if "error" in request.args or "code" not in request.args:
         return _login_failed(f"keycloak error {request.args.get('error', 'no code')[:40]}")

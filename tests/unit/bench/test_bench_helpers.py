@@ -92,3 +92,20 @@ def test_tables_render_as_text_and_markdown() -> None:
     assert "| logins per second | 9.50 | 10.00 | 0.95× |" in markdown
     assert "p95 \\| latency" in markdown  # a pipe in a cell does not break the row
     assert markdown.endswith("- sequential")
+
+
+def test_x1_enumeration_probe_blanks_the_person_and_flags_differences() -> None:
+    from bench.enumeration import Probe, _blank, _table
+
+    [siti, budi] = [p for p in synthetic_people(4) if p.sid is None][:2]
+    page = '<p>{name} {nik4} {email}</p><input name="csrf_token" value="{token}">'
+    one = _blank(page.format(name=siti.name, nik4=siti.nik[-4:], email=siti.email,
+                             token="a" * 40), siti)
+    two = _blank(page.format(name=budi.name, nik4=budi.nik[-4:], email=budi.email,
+                             token="b" * 40), budi)
+    assert one == two
+    same = Probe("Selanjutnya", [1.0, 1.02], [1.0, 1.01], {(200, 200)}, 0)
+    slow = Probe("Aktivasi", [1.5, 1.5], [1.0, 1.0], {(302, 302)}, 0)
+    told = Probe("Lupa", [1.0], [1.0], {(409, 200)}, 1)
+    verdicts = [r.ratio for r in _table([same, slow, told]).rows if "statuses" in r.figure]
+    assert verdicts == ["same", "DIFFERS", "DIFFERS"]

@@ -170,3 +170,10 @@ def test_login_next_stays_on_this_site(client: FlaskClient, next_url: str) -> No
     assert answer.status_code == 302
     with client.session_transaction() as session:
         assert session["gerbang_login_pending"]["akses-portal"]["next"] == "/akses/"
+
+
+def test_r1_a_callback_state_with_non_ascii_characters_is_refused_not_a_500(
+        client: FlaskClient) -> None:
+    client.get("/akses/masuk")
+    assert client.get("/akses/oidc/callback", query_string={"state": "\x80é", "code": "c"}
+                      ).status_code == 400
