@@ -24,12 +24,12 @@ from gerbang_ops.paths import REALM_CONFIG, THEMES
 from gerbang_ops.provision.cli import load_and_check, provision
 from gerbang_ops.provision.files import RealmSpec
 from gerbang_ops.provision.keycloak_api import KeycloakApi
-from gerbang_sidecar.app import create_app
 from gerbang_sidecar.cli import init_local
 from gerbang_sidecar.config import RegistryUrls, Settings, load_settings
 from gerbang_sidecar.fake_registry import create_fake_registry_app, running_fake_registry
 from gerbang_sidecar.migrations import upgrade
 from gerbang_sidecar.portals import portal_clients
+from support.restartable_sidecar import RestartableSidecar
 
 # Hypothesis: `make test` draws Hypothesis's default 100 examples per property (CI the same
 # ones every run, locally new ones); `make fuzz` draws many more (HYPOTHESIS_PROFILE=fuzz).
@@ -164,13 +164,14 @@ def fake_registry_url() -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def sidecar_app(tmp_path_factory: pytest.TempPathFactory, keycloak: KeycloakServer,
-                provisioned: list[RealmSpec], realm_env: dict[str, str], mail_sink: MailSink,
-                fake_registry_url: str, sidecar_url: str) -> Flask:
-    """The sidecar wired to the session's real Keycloak, fake registries and mail sink."""
+def sidecar(tmp_path_factory: pytest.TempPathFactory, keycloak: KeycloakServer,
+            provisioned: list[RealmSpec], realm_env: dict[str, str], mail_sink: MailSink,
+            fake_registry_url: str, sidecar_url: str) -> RestartableSidecar:
+    """The sidecar wired to the session's real Keycloak, fake registries and mail sink; a
+    test may restart it (R9)."""
     instance = tmp_path_factory.mktemp("sidecar")
     init_local(instance)
-    return create_app({
+    return RestartableSidecar({
         "instance_path": instance,
         "public_url": sidecar_url,
         "keycloak_url": keycloak.url,
@@ -186,17 +187,24 @@ def sidecar_app(tmp_path_factory: pytest.TempPathFactory, keycloak: KeycloakServ
         "smtp_port": mail_sink.smtp_port,
         # Browser tests submit many forms from one address; limits have their own unit tests.
         "rate_limits_enabled": False,
-        # Mails and SMS leave from this process, as under make run.
+        # Accounts, mails and SMS leave from a thread of this process; a failed delivery is
+        # tried again after a second, so a test need not wait for production's 30.
         "outbox_in_process": True,
+        "outbox_retry_seconds": 1.0,
     })
 
 
 @pytest.fixture(scope="session")
-def sidecar_server(sidecar_app: Flask, sidecar_url: str,
+def sidecar_app(sidecar: RestartableSidecar) -> Flask:
+    return sidecar.app
+
+
+@pytest.fixture(scope="session")
+def sidecar_server(sidecar: RestartableSidecar, sidecar_url: str,
                    sidecar_socket: socket.socket) -> Iterator[str]:
     """The sidecar served over real HTTP at ``sidecar_url`` for browsers and Keycloak."""
     port = sidecar_socket.getsockname()[1]
-    server = make_server("127.0.0.1", port, sidecar_app, threaded=True,
+    server = make_server("127.0.0.1", port, sidecar, threaded=True,  # type: ignore[arg-type]
                          fd=sidecar_socket.fileno())
     thread = threading.Thread(target=server.serve_forever, name="sidecar", daemon=True)
     thread.start()

@@ -67,6 +67,8 @@ class Settings:
     mail_from: str = "no-reply@gerbang.local"
     log_level: str = "INFO"
     themes_dir: Path = DEFAULT_THEMES_DIR
+    # The outbox's first retry after a failure; each later one waits twice as long (to 1 hour).
+    outbox_retry_seconds: float = 30.0
     # X2 limits on public forms; tests of other concerns may switch them off.
     rate_limits_enabled: bool = True
     # Networks of the reverse proxies in front of the sidecar whose X-Forwarded-For/-Proto/-Host
@@ -119,6 +121,7 @@ _ENV_NAMES = {
     "registry_backend": "REGISTRY_BACKEND",
     "mail_backend": "MAIL_BACKEND",
     "outbox_in_process": "OUTBOX_IN_PROCESS",
+    "outbox_retry_seconds": "OUTBOX_RETRY_SECONDS",
 }
 # Portal clients (realm-config/<realm>/clients) whose secrets the sidecar needs for logins.
 _PORTAL_SECRET_ENV_NAMES = {c.client_id: c.secret_variable for c in portal_clients()}

@@ -54,7 +54,7 @@ from gerbang_sidecar.services.login_failure_notices import (
 )
 from gerbang_sidecar.services.notifications import Notifications
 from gerbang_sidecar.services.one_time_codes import OneTimeCodeService
-from gerbang_sidecar.services.outbox_worker import Delivery, OutboxWorker
+from gerbang_sidecar.services.outbox_worker import Delivery, OutboxWorker, RetryPolicy
 from gerbang_sidecar.services.portal_sessions import PortalSessions
 from gerbang_sidecar.services.rate_limits import RateLimiter
 from gerbang_sidecar.services.readiness import Probe, ReadinessChecks
@@ -86,6 +86,8 @@ class Services:
 
     def outbox_worker(self, **options: Any) -> OutboxWorker:
         """A worker with a handler for every kind of message the sidecar queues."""
+        options.setdefault("retry", RetryPolicy(
+            base_delay=timedelta(seconds=self.settings.outbox_retry_seconds)))
         worker = OutboxWorker(self.storage, self.clock, **options)
         notifications = Notifications(mailer=self.mailer,
                                       gateway=self.registries.message_gateway,

@@ -4,7 +4,7 @@ Production and ``make run`` run the worker as its own process (``python -m gerba
 outbox``, the ``sidecar-outbox`` service in docker-compose.yml) and gunicorn workers only
 enqueue. The test servers set ``OUTBOX_IN_PROCESS`` so accounts, mails and SMS go out without
 a second process; the thread starts with the first request, not when the app is built, and
-ends with the process (a daemon).
+ends with the process (a daemon) or with :func:`stop`.
 """
 
 from __future__ import annotations
@@ -17,12 +17,14 @@ from flask import Flask
 from gerbang_sidecar.wiring import Services
 
 log = logging.getLogger(__name__)
+_EXTENSION = "gerbang_outbox"
 
 
 class OutboxThread:
     def __init__(self, services: Services) -> None:
         self._services = services
         self._lock = threading.Lock()
+        self._stop = threading.Event()
         self.thread: threading.Thread | None = None
 
     def start(self) -> None:
@@ -31,15 +33,28 @@ class OutboxThread:
             if self.thread is not None:
                 return
             worker = self._services.outbox_worker(concurrency=4)
-            self.thread = threading.Thread(target=worker.run_forever, args=(threading.Event(),),
+            self.thread = threading.Thread(target=worker.run_forever, args=(self._stop,),
                                            kwargs={"idle_seconds": 0.5}, name="gerbang-outbox",
                                            daemon=True)
             self.thread.start()
         log.info("outbox worker started in the web process")
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self.thread is not None:
+            self.thread.join(timeout=30)
 
 
 def init_app(app: Flask, services: Services) -> None:
     if not services.settings.outbox_in_process:
         return
     background = OutboxThread(services)
+    app.extensions[_EXTENSION] = background
     app.before_request(lambda: background.start())
+
+
+def stop(app: Flask) -> None:
+    """End the app's outbox thread, if it has one (what stopping its process would do)."""
+    background = app.extensions.get(_EXTENSION)
+    if isinstance(background, OutboxThread):
+        background.stop()

@@ -57,6 +57,20 @@ class MailSink:
             self._http_thread.join()
             self._http_thread = None
 
+    def pause_smtp(self) -> None:
+        """Stop accepting mail (a relay outage); the page keeps answering."""
+        if self._smtp is not None:
+            self._requested = (int(self._smtp.port), self._requested[1])
+            self._smtp.stop()
+            self._smtp = None
+
+    def resume_smtp(self) -> None:
+        """Accept mail again on the same port."""
+        if self._smtp is None:
+            self._smtp = make_controller(self.store, self.host, self._requested[0],
+                                         accept_any_auth=self._accept_any_auth)
+            self._smtp.start()
+
     def __enter__(self) -> MailSink:
         return self.start()
 

@@ -85,7 +85,8 @@ class HttpKeycloakUsers:
             return connection
 
     def _call(self, realm: str, operation: str,
-              send: Callable[[KeycloakOpenIDConnection], Response]) -> Response:
+              send: Callable[[KeycloakOpenIDConnection], Response], *,
+              retried: bool = False) -> Response:
         """Send one request; 5xx and transport failures become KeycloakUnavailable."""
         self.requests_made += 1
         try:
@@ -101,6 +102,12 @@ class HttpKeycloakUsers:
             log.error("sidecar service account refused realm=%s op=%s status=%s",
                       realm, operation, code)
             raise KeycloakError(f"service account token refused ({code})") from exc
+        if response.status_code == 401 and not retried:
+            # The token outlived what issued it (a Keycloak restart without its sessions, a
+            # key rotation): a fresh token, once.
+            with self._lock:
+                self._connections.pop(realm, None)
+            return self._call(realm, operation, send, retried=True)
         if response.status_code >= 500:
             log.warning("keycloak error realm=%s op=%s status=%s", realm, operation,
                         response.status_code)
