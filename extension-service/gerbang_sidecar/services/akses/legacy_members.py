@@ -39,7 +39,7 @@ POLICY = "a6_email"
 
 @dataclass(frozen=True)
 class EmailTaken:
-    """Another account already uses the address."""
+    """Another account already uses the address (told only after its code was proven)."""
 
 
 @dataclass(frozen=True)
@@ -55,7 +55,7 @@ class PendingCode:
     resend_available_at: datetime
 
 
-SendResult = Sent | TooEarly | EmailTaken
+SendResult = Sent | TooEarly
 VerifyResult = Registered | Wrong | Expired | Locked | NoActiveCode | EmailTaken
 
 
@@ -69,11 +69,12 @@ class LegacyEmailRegistration:
         self.realm = realm
 
     def send_code(self, user_id: str, email: str, locale: str) -> SendResult:
-        """"Kirim OTP" / "Kirim ulang OTP". ``email`` must already be a valid address."""
-        other = self._keycloak.find_by_email(self.realm, email)
-        if other is not None and other.id != user_id:
-            # The member is logged in, so saying so reveals nothing to a stranger (X1).
-            return EmailTaken()
+        """"Kirim OTP" / "Kirim ulang OTP". ``email`` must already be a valid address.
+
+        X1: whether another account uses the address is not looked at here -- any logged-in
+        legacy member could otherwise probe addresses. The code goes to the address; only
+        someone who reads that mailbox learns, at "Verifikasi", that it is taken.
+        """
         result = self._codes.request(policy=POLICY, realm=self.realm, subject=user_id,
                                      destination=email, locale=locale)
         log.info("a6 code request for %s: %s", user_id, type(result).__name__)

@@ -130,9 +130,6 @@ def _send(service: LegacyEmailRegistration, user_id: str, form: EmailForm, *,
             add_identifier_error(form, error, "email")
             return INVALID_FORM_STATUS
         result = service.send_code(user_id, email, get_locale())
-    if isinstance(result, EmailTaken):
-        add_field_error(form, "email", "legacy.email_taken")
-        return INVALID_FORM_STATUS
     if isinstance(result, TooEarly):
         minutes = max(1, -(-result.retry_after_seconds // 60))
         add_field_error(form, "email", t("legacy.resend_wait", minutes=minutes))
