@@ -132,34 +132,37 @@ class SidecarServer:
         self._socket.close()
 
 
+def _compose_command(service: str, compose_file: Path) -> list[str]:
+    services = yaml.safe_load(compose_file.read_text(encoding="utf-8"))["services"]
+    return list(services[service]["command"])
+
+
+def _without(arguments: list[str], option: str) -> list[str]:
+    """The arguments less ``option`` and its value."""
+    if option not in arguments:
+        return arguments
+    at = arguments.index(option)
+    return arguments[:at] + arguments[at + 2:]
+
+
 def compose_gunicorn_arguments(compose_file: Path = REPO_ROOT / "docker-compose.yml"
                                ) -> list[str]:
     """The sidecar's gunicorn command line in docker-compose.yml, without its ``--bind``
     (workers, threads, worker class and timeout stay exactly as production has them)."""
-    services = yaml.safe_load(compose_file.read_text(encoding="utf-8"))["services"]
-    command = list(services["sidecar"]["command"])
+    command = _compose_command("sidecar", compose_file)
     if command[0] != "gunicorn":
         raise ValueError("docker-compose.yml's sidecar does not run gunicorn")
-    arguments = command[1:]
-    if "--bind" in arguments:
-        at = arguments.index("--bind")
-        del arguments[at:at + 2]
-    return arguments
+    return _without(command[1:], "--bind")
 
 
 def compose_outbox_arguments(compose_file: Path = REPO_ROOT / "docker-compose.yml"
                              ) -> list[str]:
     """The outbox worker's command line in docker-compose.yml after ``-m gerbang_sidecar``,
     without its ``--heartbeat`` (threads and idle pause stay as production has them)."""
-    services = yaml.safe_load(compose_file.read_text(encoding="utf-8"))["services"]
-    command = list(services["sidecar-outbox"]["command"])
+    command = _compose_command("sidecar-outbox", compose_file)
     if command[:3] != ["python", "-m", "gerbang_sidecar"]:
         raise ValueError("docker-compose.yml's sidecar-outbox does not run gerbang_sidecar")
-    arguments = command[3:]
-    if "--heartbeat" in arguments:
-        at = arguments.index("--heartbeat")
-        del arguments[at:at + 2]
-    return arguments
+    return _without(command[3:], "--heartbeat")
 
 
 @dataclass(frozen=True)

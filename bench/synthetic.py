@@ -58,10 +58,12 @@ def synthetic_nik(index: int) -> tuple[str, dt.date, bool]:
     return nik, birth, female
 
 
-def synthetic_people(count: int, tag: str = "bench") -> list[Person]:
-    """``count`` distinct people; ``tag`` keeps emails of different runs apart."""
+def synthetic_people(count: int, tag: str = "bench", first: int = 0) -> list[Person]:
+    """``count`` distinct people from the ``first``-th on; ``tag`` keeps emails of different
+    runs apart, ``first`` keeps NIKs apart when several benchmarks register people in one
+    Keycloak (the same index is the same NIK, and a second account for it is declined)."""
     people = []
-    for i in range(count):
+    for i in range(first, first + count):
         nik, birth, female = synthetic_nik(i)
         name = f"{_GIVEN[i % len(_GIVEN)]} {_FAMILY[(i // len(_GIVEN)) % len(_FAMILY)]}"
         people.append(Person(
