@@ -1,5 +1,11 @@
 # One image, "gerbang", for the sidecar (default command), the provisioning job and the mail sink.
 # docker-compose.yml chooses the command; Keycloak itself runs from the stock Keycloak image.
+# The browser widgets (the captcha) come from npm, pinned by their package-lock.json.
+FROM node:22-slim AS widgets
+WORKDIR /widgets
+COPY extension-service/widgets/package.json extension-service/widgets/package-lock.json ./
+RUN npm ci --ignore-scripts --no-audit --no-fund
+
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -16,6 +22,7 @@ COPY extension-service/ extension-service/
 COPY scripts/ scripts/
 COPY realm-config/ realm-config/
 COPY themes/ themes/
+COPY --from=widgets /widgets/node_modules extension-service/widgets/node_modules
 
 # Editable installs on purpose: gerbang_ops finds realm-config/ and themes/ relative to its own
 # source (gerbang_ops/paths.py), so the packages must stay in /app rather than site-packages.

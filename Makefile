@@ -6,6 +6,8 @@ CACHE := .cache
 VENV := $(CACHE)/venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+WIDGETS := extension-service/widgets
+WIDGETS_STAMP := $(WIDGETS)/node_modules/.installed
 
 .PHONY: run test test-unit test-rest lint fuzz bench screenshots venv system-deps clean
 
@@ -41,10 +43,15 @@ screenshots: $(STAMP)
 venv: $(STAMP)
 
 # system-deps is order-only: it runs first every time, without forcing a reinstall.
-$(STAMP): pyproject.toml extension-service/pyproject.toml scripts/pyproject.toml constraints.txt | system-deps
+$(STAMP): pyproject.toml extension-service/pyproject.toml scripts/pyproject.toml constraints.txt $(WIDGETS_STAMP) | system-deps
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -c constraints.txt -e ./extension-service -e ./scripts -e .
+	touch $@
+
+# The browser widgets the sidecar serves (the captcha), exactly as package-lock.json pins them.
+$(WIDGETS_STAMP): $(WIDGETS)/package.json $(WIDGETS)/package-lock.json
+	npm ci --prefix $(WIDGETS) --ignore-scripts --no-audit --no-fund --loglevel=error
 	touch $@
 
 # Debian packages the suite and the local stack use: Chromium for browser tests,
@@ -54,4 +61,4 @@ system-deps:
 	@$(PYTHON) scripts/gerbang_ops/system_deps.py
 
 clean:
-	rm -rf $(CACHE)
+	rm -rf $(CACHE) $(WIDGETS)/node_modules

@@ -18,6 +18,8 @@ DEFAULT_INSTANCE = Path(__file__).resolve().parent.parent / "instance"
 # The repository's Keycloak themes: the sidecar serves their stylesheet and reads their
 # helpdesk contacts from here, so there is one source for both (the image keeps /app/themes).
 DEFAULT_THEMES_DIR = Path(__file__).resolve().parent.parent.parent / "themes"
+# npm packages the pages use (extension-service/widgets/package.json), installed by `make`.
+DEFAULT_WIDGETS_DIR = Path(__file__).resolve().parent.parent / "widgets" / "node_modules"
 
 
 class ConfigError(RuntimeError):
@@ -67,6 +69,10 @@ class Settings:
     mail_from: str = "no-reply@gerbang.local"
     log_level: str = "INFO"
     themes_dir: Path = DEFAULT_THEMES_DIR
+    widgets_dir: Path = DEFAULT_WIDGETS_DIR
+    # O2/O3 captcha difficulty: PBKDF2 iterations per attempt (bench/captcha.py measures the
+    # solve time on a throttled phone-class CPU).
+    captcha_cost: int = 5000
     # The outbox's first retry after a failure; each later one waits twice as long (to 1 hour).
     outbox_retry_seconds: float = 30.0
     # X2 limits on public forms; tests of other concerns may switch them off.
@@ -115,6 +121,8 @@ _ENV_NAMES = {
     "keycloak_timeout_seconds": "KEYCLOAK_TIMEOUT_SECONDS",
     "portal_session_recheck_seconds": "PORTAL_SESSION_RECHECK_SECONDS",
     "themes_dir": "THEMES_DIR",
+    "widgets_dir": "WIDGETS_DIR",
+    "captcha_cost": "CAPTCHA_COST",
     "rate_limits_enabled": "RATE_LIMITS_ENABLED",
     "trusted_proxies": "TRUSTED_PROXIES",
     "keycloak_backend": "KEYCLOAK_BACKEND",

@@ -19,13 +19,14 @@ from datetime import timedelta
 from functools import cached_property
 from typing import Any
 
+from gerbang_sidecar.adapters.captcha.altcha import AltchaProofOfWork
 from gerbang_sidecar.adapters.keycloak.fake import FakeKeycloakUsers
 from gerbang_sidecar.adapters.keycloak.http import HttpKeycloakUsers
 from gerbang_sidecar.adapters.mail import FakeMailer, NullMailer, SmtpMailer
 from gerbang_sidecar.adapters.registries import build_http_registries
 from gerbang_sidecar.adapters.registries.fakes import build_fake_registries
 from gerbang_sidecar.adapters.registries.transport import HttpPolicy
-from gerbang_sidecar.adapters.storage.crypto import StorageKeys
+from gerbang_sidecar.adapters.storage.crypto import StorageKeys, derive_key, key_material
 from gerbang_sidecar.adapters.storage.engine import Storage
 from gerbang_sidecar.config import Settings
 from gerbang_sidecar.portals import portal, realms, registries_in_use
@@ -48,6 +49,7 @@ from gerbang_sidecar.services.akses.registration.activation_email import (
     OUTBOX_ACTIVATION_EMAIL,
 )
 from gerbang_sidecar.services.akses.registration.context import RegistrationSettings
+from gerbang_sidecar.services.captcha import Captcha
 from gerbang_sidecar.services.login_failure_notices import (
     OUTBOX_LOGIN_FAILURE_NOTICE,
     LoginFailureNotices,
@@ -76,6 +78,7 @@ class Services:
     password_reset: PasswordReset
     legacy_members: LegacyEmailRegistration
     portal_sessions: PortalSessions
+    captcha: Captcha
     # name -> True when reachable, for the readiness page.
     probes: Mapping[str, Probe] = field(default_factory=dict)
 
@@ -118,7 +121,8 @@ class Services:
     def housekeeping(self) -> dict[str, int]:
         """Delete personal data past what the portals promise (the outbox worker runs it)."""
         return {"pending_registrations": self.akses_registration.purge_expired(),
-                "portal_logins": self.portal_sessions.purge_expired()}
+                "portal_logins": self.portal_sessions.purge_expired(),
+                "spent_captcha_puzzles": self.captcha.purge_spent()}
 
     def close(self) -> None:
         if "readiness" in self.__dict__:
@@ -159,6 +163,10 @@ def build_services(settings: Settings, *, clock: Clock | None = None,
         portal_sessions=PortalSessions(
             storage, keycloak, clock,
             recheck=timedelta(seconds=settings.portal_session_recheck_seconds)),
+        captcha=Captcha(
+            AltchaProofOfWork(derive_key(key_material(settings.secret_key), "captcha/v1"),
+                              cost=settings.captcha_cost),
+            storage, clock),
         probes=_probes(storage, keycloak, registries),
     )
 

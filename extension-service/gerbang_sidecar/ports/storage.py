@@ -280,6 +280,13 @@ class RateLimitCounters(Protocol):
         before ``forget_before`` are deleted as new ones open."""
 
 
+class SpentPuzzles(Protocol):
+    def spend(self, *, puzzle_id: str, expires_at: datetime) -> bool:
+        """True the first time a puzzle is spent, False ever after (until purged)."""
+
+    def purge(self, *, before: datetime) -> int: ...
+
+
 class PortalSessionRecord(Protocol):
     @property
     def id(self) -> int: ...
@@ -339,6 +346,8 @@ class Transaction(Protocol):
     def rate_limits(self) -> RateLimitCounters: ...
     @property
     def portal_sessions(self) -> PortalSessions: ...
+    @property
+    def spent_puzzles(self) -> SpentPuzzles: ...
 
 
 class Store(Protocol):

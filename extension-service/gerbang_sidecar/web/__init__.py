@@ -14,6 +14,7 @@ from flask import Flask
 from gerbang_sidecar.portals import PORTALS
 from gerbang_sidecar.web import (
     background,
+    captcha,
     context,
     errors,
     forms,
@@ -39,6 +40,7 @@ def init_app(app: Flask, services: Services) -> None:
     forms.init_app(app)
     health.init_app(app)
     theme_assets.init_app(app)
+    captcha.init_app(app)
     portal_login.init_app(app)
     pages.init_app(app)
     for portal in PORTALS:

@@ -1,7 +1,8 @@
 """Security headers on every response of the sidecar, error pages and /health included (X8).
 
-No page runs a script or an inline style, so the Content-Security-Policy allows neither;
-forms post to the sidecar itself, and their redirects go on to Keycloak's login and logout,
+Pages run only files the sidecar serves itself (the captcha widget and its worker, O2) and no
+inline script or style, so the Content-Security-Policy allows 'self' and nothing inline; forms
+post to the sidecar itself, and their redirects go on to Keycloak's login and logout,
 which ``form-action`` therefore names too. Nothing may frame a page (clickjacking), browsers
 must not guess content types, and no URL (some carry a one-time token) is sent on as a
 Referer. HSTS only when the sidecar is served over HTTPS: a local run on http would

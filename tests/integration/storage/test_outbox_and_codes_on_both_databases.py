@@ -1,11 +1,17 @@
-"""The outbox claim and the one-time code limits on SQLite and PostgreSQL alike."""
+"""The outbox claim, the one-time code limits and the captcha's spent puzzles on SQLite and
+PostgreSQL alike."""
 
 from __future__ import annotations
 
 import threading
+from datetime import UTC, datetime
 
+import altcha
+
+from gerbang_sidecar.adapters.captcha.altcha import AltchaProofOfWork
 from gerbang_sidecar.domain.one_time_code import B2_WHATSAPP
 from gerbang_sidecar.domain.throttle import TooEarly
+from gerbang_sidecar.services.captcha import Captcha, CaptchaVerdict
 from gerbang_sidecar.services.one_time_codes import (
     Locked,
     OneTimeCodeService,
@@ -59,3 +65,19 @@ def test_b2_limits_hold_on_this_database(storage, clock):
     clock.advance(minutes=14)
     assert service.verify(**ask, code="123456") == Verified(
         code_id=2, destination="+6281234567890")
+
+
+def test_o2_a_captcha_solution_is_spent_once_under_concurrency(storage):
+    """O2/O3: concurrent submissions of one solution (a double submit, a replay) pass once."""
+    captcha = Captcha(AltchaProofOfWork(b"k" * 32, cost=50), storage, lambda: datetime.now(UTC))
+    challenge = altcha.Challenge.from_dict(captcha.puzzle())
+    solution = altcha.Payload(challenge, altcha.solve_challenge(challenge)).to_base64()
+    verdicts: list[CaptchaVerdict] = []
+    threads = [threading.Thread(target=lambda: verdicts.append(captcha.check(solution)))
+               for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert verdicts.count(CaptchaVerdict.PASSED) == 1
+    assert verdicts.count(CaptchaVerdict.REFUSED) == 5

@@ -287,3 +287,16 @@ class PortalSession(Base):
     created_at: Mapped[datetime]
     expires_at: Mapped[datetime]
     checked_at: Mapped[datetime]
+
+
+class SpentPuzzle(Base):
+    """A captcha puzzle already solved once (O2, O3): a second use of it is a replay.
+
+    Kept until the puzzle would have expired anyway, then purged by the housekeeping.
+    """
+
+    __tablename__ = "spent_puzzles"
+    __table_args__ = (Index("ix_spent_puzzles_expires_at", "expires_at"),)
+
+    puzzle_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    expires_at: Mapped[datetime]

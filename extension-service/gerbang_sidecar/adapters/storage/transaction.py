@@ -14,6 +14,7 @@ from gerbang_sidecar.adapters.storage.outbox import SqlOutbox
 from gerbang_sidecar.adapters.storage.password_resets import SqlPasswordResets
 from gerbang_sidecar.adapters.storage.portal_sessions import SqlPortalSessions
 from gerbang_sidecar.adapters.storage.rate_limits import SqlRateLimits
+from gerbang_sidecar.adapters.storage.spent_puzzles import SqlSpentPuzzles
 
 
 class SqlTransaction:
@@ -53,3 +54,7 @@ class SqlTransaction:
     @cached_property
     def portal_sessions(self) -> SqlPortalSessions:
         return SqlPortalSessions(self.session)
+
+    @cached_property
+    def spent_puzzles(self) -> SqlSpentPuzzles:
+        return SqlSpentPuzzles(self.session)

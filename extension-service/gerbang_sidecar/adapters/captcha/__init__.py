@@ -1,0 +1,1 @@
+"""The captcha's proof of work: ALTCHA (altcha.py)."""
