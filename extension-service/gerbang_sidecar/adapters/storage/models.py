@@ -180,31 +180,36 @@ class RateLimitWindow(Base):
     hits: Mapped[int] = mapped_column(Integer, default=0)
 
 
-AKSES_REGISTRATION_TYPES = ("individu-lokal", "individu-asing", "institusi")
-AKSES_REGISTRATION_STATUSES = ("pending_confirmation", "activating", "activated", "declined")
+# AKSes (A1) and OSS (O1) registration types; a portal's types are its own domain's.
+REGISTRATION_TYPES = ("individu-lokal", "individu-asing", "institusi", "ktp", "paspor")
+REGISTRATION_STATUSES = ("pending_confirmation", "activating", "activated", "declined")
 
 
-class AksesRegistration(Base):
-    """An AKSes registration between "Selanjutnya" and the account (A5).
+class Registration(Base):
+    """A self-registration on a portal's sidecar pages (AKSes A5, OSS O1-O5) between the
+    form and the account.
 
     Found by the SHA-256 of an opaque random token that travels in the confirmation and
     thank-you URLs; the token itself is never stored, so a database leak does not hand out
     the pages (or the data behind them). The typed and normalised data are encrypted (X3).
-    Its states are domain/akses/lifecycle.py's; ``claimed_at`` is when "Aktivasi" was
-    accepted.
+    Its states are domain/registration_lifecycle.py's; ``claimed_at`` is when the
+    registration was accepted (AKSes "Aktivasi", OSS "Submit").
     """
 
-    __tablename__ = "akses_registrations"
+    __tablename__ = "registrations"
     __table_args__ = (
-        CheckConstraint(_in("registration_type", AKSES_REGISTRATION_TYPES),
+        CheckConstraint(_in("registration_type", REGISTRATION_TYPES),
                         name="registration_type"),
-        CheckConstraint(_in("status", AKSES_REGISTRATION_STATUSES), name="status"),
-        Index("ix_akses_registrations_status_created_at", "status", "created_at"),
+        CheckConstraint(_in("status", REGISTRATION_STATUSES), name="status"),
+        Index("ix_registrations_status_created_at", "status", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     token_hash: Mapped[bytes] = mapped_column(LargeBinary(32), unique=True)
+    realm: Mapped[str] = mapped_column(String(32))
     registration_type: Mapped[str] = mapped_column(String(16))
+    # The encryption's associated data keeps the table's first name: rows written before
+    # the rename stay readable without re-encrypting them.
     data: Mapped[Any] = mapped_column(
         "data_encrypted", EncryptedJSON("akses_registrations.data"), nullable=False
     )

@@ -6,7 +6,6 @@ from functools import cached_property
 
 from sqlalchemy.orm import Session
 
-from gerbang_sidecar.adapters.storage.akses_registrations import SqlAksesRegistrations
 from gerbang_sidecar.adapters.storage.audit import SqlAuditTrail
 from gerbang_sidecar.adapters.storage.codes import SqlOneTimeCodes
 from gerbang_sidecar.adapters.storage.identities import SqlIdentityRecords
@@ -14,6 +13,7 @@ from gerbang_sidecar.adapters.storage.outbox import SqlOutbox
 from gerbang_sidecar.adapters.storage.password_resets import SqlPasswordResets
 from gerbang_sidecar.adapters.storage.portal_sessions import SqlPortalSessions
 from gerbang_sidecar.adapters.storage.rate_limits import SqlRateLimits
+from gerbang_sidecar.adapters.storage.registrations import SqlRegistrations
 from gerbang_sidecar.adapters.storage.spent_puzzles import SqlSpentPuzzles
 
 
@@ -40,8 +40,8 @@ class SqlTransaction:
         return SqlOneTimeCodes(self.session)
 
     @cached_property
-    def akses_registrations(self) -> SqlAksesRegistrations:
-        return SqlAksesRegistrations(self.session)
+    def registrations(self) -> SqlRegistrations:
+        return SqlRegistrations(self.session)
 
     @cached_property
     def password_resets(self) -> SqlPasswordResets:

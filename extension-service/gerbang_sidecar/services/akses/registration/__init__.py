@@ -14,8 +14,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from gerbang_sidecar.domain.akses.lifecycle import ACCEPTED, PENDING
 from gerbang_sidecar.domain.akses.registration_form import RegistrationType
+from gerbang_sidecar.domain.registration_lifecycle import ACCEPTED, PENDING
 from gerbang_sidecar.ports.clock import Clock
 from gerbang_sidecar.ports.keycloak import KeycloakUsers
 from gerbang_sidecar.ports.storage import Store
@@ -93,5 +93,5 @@ class AksesRegistration:
         """Delete unconfirmed registrations past their lifetime (their data is personal)."""
         now = self._ctx.clock()
         with self._ctx.store.transaction() as tx:
-            return tx.akses_registrations.purge_pending(
+            return tx.registrations.purge_pending(
                 created_before=now - self._ctx.settings.pending_lifetime)

@@ -30,8 +30,8 @@ from gerbang_sidecar.domain.akses.accounts import (
     keycloak_attributes,
     roles_for,
 )
-from gerbang_sidecar.domain.akses.lifecycle import ACTIVATING
 from gerbang_sidecar.domain.akses.registration_form import RegistrationData
+from gerbang_sidecar.domain.registration_lifecycle import ACTIVATING
 from gerbang_sidecar.ports.keycloak import (
     KeycloakError,
     KeycloakUnavailable,
@@ -59,7 +59,7 @@ def make_account(ctx: Context, delivery: Delivery) -> None:
     """The outbox handler of ``OUTBOX_MAKE_ACCOUNT``."""
     registration_id = int(delivery.payload["registration_id"])
     with ctx.store.transaction() as tx:
-        row = tx.akses_registrations.get(registration_id)
+        row = tx.registrations.get(registration_id)
     if row is None or row.status != ACTIVATING:
         return  # decided by an earlier run
     data = RegistrationData.from_dict(row.data["data"])
@@ -120,7 +120,7 @@ def _decline(ctx: Context, registration_id: int, data: RegistrationData, owners:
         ctx.keycloak.delete_user(realm, own.id)
     now = ctx.clock()
     with ctx.store.transaction() as tx:
-        if not tx.akses_registrations.mark_declined(registration_id,
+        if not tx.registrations.mark_declined(registration_id,
                                                     data={"name": data.name}):
             return
         for owner in sorted(owners):
@@ -159,7 +159,7 @@ def _activate(ctx: Context, registration_id: int, data: RegistrationData,
                      "checks": list(checks_made(data)), "taken_over": own is not None})
         # Only the name stays: the thank-you page needs it, the identifiers now live in
         # the identity records and in Keycloak.
-        if not tx.akses_registrations.mark_activated(
+        if not tx.registrations.mark_activated(
                 registration_id, keycloak_user_id=user_id, now=now, data={"name": data.name}):
             raise AccountNotReady("registration left the activating state")
         activation_email.queue(tx, registration_id, now=now)

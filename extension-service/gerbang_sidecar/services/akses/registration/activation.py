@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 
-from gerbang_sidecar.domain.akses.lifecycle import ACCEPTED
+from gerbang_sidecar.domain.registration_lifecycle import ACCEPTED
 from gerbang_sidecar.domain.tokens import plausible, token_hash
 from gerbang_sidecar.ports.storage import StorageError
 from gerbang_sidecar.services.akses.registration.context import Context, name_of
@@ -36,9 +36,9 @@ def activate(ctx: Context, token: str) -> ActivateResult:
         with ctx.store.transaction() as tx:
             # The conditional update is the transaction's first statement: on SQLite it takes
             # the write lock straight away, so concurrent clicks queue instead of deadlocking.
-            accepted = tx.akses_registrations.accept(
+            accepted = tx.registrations.accept(
                 hashed, now=now, pending_since=now - ctx.settings.pending_lifetime)
-            row = tx.akses_registrations.by_token_hash(hashed)
+            row = tx.registrations.by_token_hash(hashed)
             if accepted and row is not None:
                 tx.outbox.enqueue(
                     kind=OUTBOX_MAKE_ACCOUNT, now=now,

@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from gerbang_sidecar.domain.akses.lifecycle import ACCEPTED, ACTIVATED
+from gerbang_sidecar.domain.registration_lifecycle import ACCEPTED, ACTIVATED
 from gerbang_sidecar.domain.throttle import TooEarly
 from gerbang_sidecar.ports.keycloak import KeycloakError, KeycloakUnavailable
 from gerbang_sidecar.ports.storage import StorageError, Transaction
@@ -51,9 +51,9 @@ def resend(ctx: Context, token: str) -> ResendResult:
         return wait
     try:
         with ctx.store.transaction() as tx:
-            if not tx.akses_registrations.claim_email_send(
+            if not tx.registrations.claim_email_send(
                     row.id, now=now, last_sent_before=now - ctx.settings.resend_after):
-                current = tx.akses_registrations.get(row.id)
+                current = tx.registrations.get(row.id)
                 return (ctx.resend_wait(current, now) if current else None) or TooEarly(1)
             queue(tx, row.id, now=now, resend=True)
     except StorageError:
@@ -68,7 +68,7 @@ def deliver(ctx: Context, delivery: Delivery) -> None:
     settings = ctx.settings
     registration_id = int(delivery.payload["registration_id"])
     with ctx.store.transaction() as tx:
-        row = tx.akses_registrations.get(registration_id)
+        row = tx.registrations.get(registration_id)
     if row is None or row.status != ACTIVATED or row.keycloak_user_id is None:
         return  # declined, or the account is not made yet (its own email follows)
     user_id = row.keycloak_user_id

@@ -64,8 +64,9 @@ def check(ctx: Context, form: Mapping[str, str | None], lang: str = "id") -> Che
     try:
         token = new_token()
         with ctx.store.transaction() as tx:
-            row = tx.akses_registrations.add(
-                token_hash=token_hash(token), registration_type=data.type.value,
+            row = tx.registrations.add(
+                token_hash=token_hash(token), realm=ctx.settings.realm,
+                registration_type=data.type.value,
                 data={"data": data.to_dict(), "form": kept}, locale=normalise(lang) or "id",
                 now=now)
             tx.audit.record(

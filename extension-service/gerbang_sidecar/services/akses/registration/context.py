@@ -6,13 +6,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from gerbang_sidecar.domain.akses.lifecycle import PENDING
+from gerbang_sidecar.domain.registration_lifecycle import PENDING
 from gerbang_sidecar.domain.throttle import TooEarly, too_early
 from gerbang_sidecar.domain.tokens import plausible, token_hash
 from gerbang_sidecar.ports.clock import Clock
 from gerbang_sidecar.ports.keycloak import KeycloakUsers
 from gerbang_sidecar.ports.registries import Dukcapil, Ksei
-from gerbang_sidecar.ports.storage import AksesRegistrationRecord, Store
+from gerbang_sidecar.ports.storage import RegistrationRecord, Store
 
 
 class InvestorRegistries(Protocol):
@@ -54,31 +54,31 @@ class Context:
     clock: Clock
     settings: RegistrationSettings
 
-    def find(self, token: str) -> AksesRegistrationRecord | None:
+    def find(self, token: str) -> RegistrationRecord | None:
         """The registration behind a page's token; a pending one only within its lifetime."""
         if not plausible(token):
             return None
         with self.store.transaction() as tx:
-            row = tx.akses_registrations.by_token_hash(token_hash(token))
-        if row is None:
+            row = tx.registrations.by_token_hash(token_hash(token))
+        if row is None or row.realm != self.settings.realm:
             return None
         if row.status == PENDING and \
                 row.created_at <= self.clock() - self.settings.pending_lifetime:
             return None
         return row
 
-    def resend_available_at(self, row: AksesRegistrationRecord) -> datetime:
+    def resend_available_at(self, row: RegistrationRecord) -> datetime:
         """C2: 15 minutes after the last activation email, or after "Aktivasi" until the
         first one is queued."""
         last = row.activation_email_sent_at or row.claimed_at
         return self.clock() if last is None else last + self.settings.resend_after
 
-    def resend_wait(self, row: AksesRegistrationRecord, now: datetime) -> TooEarly | None:
+    def resend_wait(self, row: RegistrationRecord, now: datetime) -> TooEarly | None:
         last = row.activation_email_sent_at or row.claimed_at
         return None if last is None else too_early(last + self.settings.resend_after, now)
 
 
-def name_of(row: AksesRegistrationRecord) -> str:
+def name_of(row: RegistrationRecord) -> str:
     """The name the thank-you page greets: kept alone once the identifiers are gone."""
     data = row.data
     return str(data["name"] if "name" in data else data["data"]["name"])

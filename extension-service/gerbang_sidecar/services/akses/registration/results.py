@@ -1,15 +1,17 @@
-"""What the AKSes registration use cases answer; the pages render each one."""
+"""What the AKSes registration use cases answer; the pages render each one.
+
+``FormErrors`` and ``TemporaryProblem`` are every portal's (services/results.py).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
 from gerbang_sidecar.domain.akses.registration_form import RegistrationType
-from gerbang_sidecar.domain.identifiers import IdentifierError
 from gerbang_sidecar.domain.throttle import TooEarly
-from gerbang_sidecar.services.results import TemporaryProblem
+from gerbang_sidecar.services.results import FormErrors, TemporaryProblem
 
 
 @dataclass(frozen=True)
@@ -30,13 +32,6 @@ class Confirmation:
     def is_investor(self) -> bool:
         return self.sid is not None
 
-
-@dataclass(frozen=True)
-class FormErrors:
-    """Field -> error for every rejected field (X5), and the typed values to refill the form."""
-
-    errors: Mapping[str, IdentifierError]
-    fields: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

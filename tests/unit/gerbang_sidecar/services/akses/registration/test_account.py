@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from gerbang_sidecar.adapters.storage.identities import SqlIdentityRecords
-from gerbang_sidecar.adapters.storage.models import AksesRegistration
+from gerbang_sidecar.adapters.storage.models import Registration
 from gerbang_sidecar.ports.keycloak import NewUser
 from gerbang_sidecar.ports.storage import StorageError
 from gerbang_sidecar.services.akses.registration.results import ActivationAccepted, ThankYou
@@ -28,8 +28,8 @@ from support.akses_registrations import (
 
 def _status(storage) -> list[str]:
     with storage.session_factory() as s:
-        return [r.status for r in s.scalars(select(AksesRegistration).order_by(
-            AksesRegistration.id))]
+        return [r.status for r in s.scalars(select(Registration).order_by(
+            Registration.id))]
 
 
 def _admin_made(keycloak, email: str, **attributes: str) -> str:

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from gerbang_sidecar.adapters.storage.akses_registrations import SqlAksesRegistrations
-from gerbang_sidecar.adapters.storage.models import AksesRegistration, OutboxMessage
+from gerbang_sidecar.adapters.storage.models import OutboxMessage, Registration
+from gerbang_sidecar.adapters.storage.registrations import SqlRegistrations
 from gerbang_sidecar.ports.storage import StorageError
 from gerbang_sidecar.services.akses.registration.results import (
     ActivationAccepted,
@@ -79,7 +79,7 @@ def test_x5_database_down_at_aktivasi_accepts_nothing(registration, storage, mon
         raise StorageError("OperationalError")
 
     with monkeypatch.context() as patch:
-        patch.setattr(SqlAksesRegistrations, "accept", refuse)
+        patch.setattr(SqlRegistrations, "accept", refuse)
         assert isinstance(registration.activate(confirmation.token), TemporaryProblem)
     assert _outbox_kinds(storage) == []
     # The same confirmation page works once the database is back.
@@ -98,6 +98,6 @@ def test_x4_activated_registration_keeps_only_the_name(registration, storage, fl
     deliver()
     [user] = flaky_keycloak.in_realm()
     with storage.session_factory() as s:
-        row = s.scalars(select(AksesRegistration)).one()
+        row = s.scalars(select(Registration)).one()
         assert row.data == {"name": "Siti Rahmawati"}
         assert row.keycloak_user_id == user.id

@@ -7,7 +7,7 @@ import logging
 import pytest
 from sqlalchemy import select, text
 
-from gerbang_sidecar.adapters.storage.models import AksesRegistration
+from gerbang_sidecar.adapters.storage.models import Registration
 from gerbang_sidecar.domain.akses.registration_form import RegistrationType
 from gerbang_sidecar.services.akses.registration.results import (
     ActivationAccepted,
@@ -139,7 +139,7 @@ def test_x5_all_field_errors_at_once(registration, storage):
     assert set(result.errors) == {"name", "nik", "phone", "email"}
     assert all(message(error, lang) for error in result.errors.values() for lang in ("id", "en"))
     with storage.session_factory() as s:
-        assert s.scalars(select(AksesRegistration)).all() == []
+        assert s.scalars(select(Registration)).all() == []
 
 
 def test_a5_confirmation_masks_the_nik_and_shows_the_phone(registration):
@@ -158,7 +158,7 @@ def test_registry_unavailable_is_a_temporary_problem(registration, fake_registri
     result = registration.check(form)
     assert isinstance(result, TemporaryProblem)
     with storage.session_factory() as s:
-        assert s.scalars(select(AksesRegistration)).all() == []
+        assert s.scalars(select(Registration)).all() == []
     assert flaky_keycloak.in_realm() == []
 
 
@@ -178,7 +178,7 @@ def test_x3_pending_data_encrypted_and_identifiers_never_logged(registration, st
     caplog.set_level(logging.DEBUG)
     confirmation = confirm(registration, SITI)
     with storage.engine.connect() as conn:
-        raw = conn.execute(text("SELECT data_encrypted, token_hash FROM akses_registrations")
+        raw = conn.execute(text("SELECT data_encrypted, token_hash FROM registrations")
                            ).one()
     assert b"3171015203900001" not in raw[0] and b"Rahmawati" not in raw[0]
     assert confirmation.token.encode() not in raw[1]

@@ -1,4 +1,5 @@
-"""Pending AKSes registrations (A5). Flushes, never commits (the transaction decides).
+"""Self-registrations of every portal (AKSes A5, OSS O1-O5). Flushes, never commits (the
+transaction decides).
 
 Status changes are single conditional UPDATEs, so concurrent requests for one registration
 (a double click on "Aktivasi" or "Kirim Ulang") are decided by the database, not by a read
@@ -13,8 +14,8 @@ from typing import Any
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
-from gerbang_sidecar.adapters.storage.models import AksesRegistration
-from gerbang_sidecar.domain.akses.lifecycle import (
+from gerbang_sidecar.adapters.storage.models import Registration
+from gerbang_sidecar.domain.registration_lifecycle import (
     ACCEPTED,
     ACTIVATED,
     ACTIVATING,
@@ -23,34 +24,35 @@ from gerbang_sidecar.domain.akses.lifecycle import (
 )
 
 
-class SqlAksesRegistrations:
+class SqlRegistrations:
     def __init__(self, session: Session) -> None:
         self._session = session
 
-    def add(self, *, token_hash: bytes, registration_type: str, data: dict[str, Any],
-            locale: str, now: datetime) -> AksesRegistration:
-        row = AksesRegistration(token_hash=token_hash, registration_type=registration_type,
-                                data=data, locale=locale, status=PENDING, created_at=now)
+    def add(self, *, token_hash: bytes, realm: str, registration_type: str,
+            data: dict[str, Any], locale: str, now: datetime) -> Registration:
+        row = Registration(token_hash=token_hash, realm=realm,
+                           registration_type=registration_type, data=data, locale=locale,
+                           status=PENDING, created_at=now)
         self._session.add(row)
         self._session.flush()
         return row
 
-    def by_token_hash(self, token_hash: bytes) -> AksesRegistration | None:
+    def by_token_hash(self, token_hash: bytes) -> Registration | None:
         return self._session.scalars(
-            select(AksesRegistration).where(AksesRegistration.token_hash == token_hash)
+            select(Registration).where(Registration.token_hash == token_hash)
         ).one_or_none()
 
-    def get(self, registration_id: int) -> AksesRegistration | None:
-        return self._session.get(AksesRegistration, registration_id)
+    def get(self, registration_id: int) -> Registration | None:
+        return self._session.get(Registration, registration_id)
 
     def accept(self, token_hash: bytes, *, now: datetime, pending_since: datetime) -> bool:
         """pending -> activating ("Aktivasi" accepted), atomically: True for exactly one of
         concurrent callers, and only within the pending lifetime."""
         result = self._session.execute(
-            update(AksesRegistration)
-            .where(AksesRegistration.token_hash == token_hash,
-                   AksesRegistration.created_at > pending_since,
-                   AksesRegistration.status == PENDING)
+            update(Registration)
+            .where(Registration.token_hash == token_hash,
+                   Registration.created_at > pending_since,
+                   Registration.status == PENDING)
             .values(status=ACTIVATING, claimed_at=now)
             .execution_options(synchronize_session=False)
         )
@@ -59,9 +61,9 @@ class SqlAksesRegistrations:
     def mark_activated(self, registration_id: int, *, keycloak_user_id: str, now: datetime,
                        data: dict[str, Any]) -> bool:
         result = self._session.execute(
-            update(AksesRegistration)
-            .where(AksesRegistration.id == registration_id,
-                   AksesRegistration.status == ACTIVATING)
+            update(Registration)
+            .where(Registration.id == registration_id,
+                   Registration.status == ACTIVATING)
             # The activation email is queued in the same transaction: its send slot (C2).
             .values(status=ACTIVATED, keycloak_user_id=keycloak_user_id, activated_at=now,
                     activation_email_sent_at=now, data=data)
@@ -72,9 +74,9 @@ class SqlAksesRegistrations:
     def mark_declined(self, registration_id: int, *, data: dict[str, Any]) -> bool:
         """activating -> declined: an identifier already had an account; nothing was made."""
         result = self._session.execute(
-            update(AksesRegistration)
-            .where(AksesRegistration.id == registration_id,
-                   AksesRegistration.status == ACTIVATING)
+            update(Registration)
+            .where(Registration.id == registration_id,
+                   Registration.status == ACTIVATING)
             .values(status=DECLINED, data=data)
             .execution_options(synchronize_session=False)
         )
@@ -86,11 +88,11 @@ class SqlAksesRegistrations:
         send is older than ``last_sent_before``. One of concurrent "Kirim Ulang" wins. Every
         accepted registration has the slot, declined ones too (X1: the same answers)."""
         result = self._session.execute(
-            update(AksesRegistration)
-            .where(AksesRegistration.id == registration_id,
-                   AksesRegistration.status.in_(ACCEPTED),
-                   or_(AksesRegistration.activation_email_sent_at.is_(None),
-                       AksesRegistration.activation_email_sent_at <= last_sent_before))
+            update(Registration)
+            .where(Registration.id == registration_id,
+                   Registration.status.in_(ACCEPTED),
+                   or_(Registration.activation_email_sent_at.is_(None),
+                       Registration.activation_email_sent_at <= last_sent_before))
             .values(activation_email_sent_at=now)
             .execution_options(synchronize_session=False)
         )
@@ -99,9 +101,9 @@ class SqlAksesRegistrations:
     def purge_pending(self, *, created_before: datetime) -> int:
         """Delete unconfirmed registrations (and their encrypted data) past their lifetime."""
         result = self._session.execute(
-            delete(AksesRegistration)
-            .where(AksesRegistration.status == PENDING,
-                   AksesRegistration.created_at <= created_before)
+            delete(Registration)
+            .where(Registration.status == PENDING,
+                   Registration.created_at <= created_before)
             .execution_options(synchronize_session=False)
         )
         return int(getattr(result, "rowcount", 0))
