@@ -71,7 +71,7 @@ PORTALS: tuple[Portal, ...] = (
                     ("easy", "easy", "EASY_CLIENT_SECRET")),
            registries=("dukcapil", "ksei", "message_gateway"), pages="akses"),
     Portal("oss", "OSS", _clients("oss", ("oss-portal", "oss", "OSS_PORTAL_CLIENT_SECRET")),
-           registries=("dukcapil",)),
+           registries=("dukcapil",), pages="oss"),
     Portal("bsre", "BSrE AMS",
            _clients("bsre", ("bsre-portal", "bsre", "BSRE_PORTAL_CLIENT_SECRET")),
            registries=("dukcapil", "bkn", "sipp", "message_gateway")),

@@ -56,6 +56,7 @@ from gerbang_sidecar.services.login_failure_notices import (
 )
 from gerbang_sidecar.services.notifications import Notifications
 from gerbang_sidecar.services.one_time_codes import OneTimeCodeService
+from gerbang_sidecar.services.oss.registration import OssRegistrations, OssRegistrationSettings
 from gerbang_sidecar.services.outbox_worker import Delivery, OutboxWorker, RetryPolicy
 from gerbang_sidecar.services.portal_sessions import PortalSessions
 from gerbang_sidecar.services.rate_limits import RateLimiter
@@ -77,6 +78,7 @@ class Services:
     akses_registration: AksesRegistration
     password_reset: PasswordReset
     legacy_members: LegacyEmailRegistration
+    oss_registrations: OssRegistrations
     portal_sessions: PortalSessions
     captcha: Captcha
     # name -> True when reachable, for the readiness page.
@@ -160,6 +162,9 @@ def build_services(settings: Settings, *, clock: Clock | None = None,
             settings.secret_key),
         legacy_members=LegacyEmailRegistration(codes, keycloak, storage, clock,
                                                realm=akses.realm),
+        oss_registrations=OssRegistrations(
+            storage, registries.dukcapil, clock,
+            OssRegistrationSettings(realm=portal("oss").realm)),
         portal_sessions=PortalSessions(
             storage, keycloak, clock,
             recheck=timedelta(seconds=settings.portal_session_recheck_seconds)),

@@ -18,6 +18,7 @@ PACKAGE = Path(gerbang_sidecar.__file__).resolve().parent
 COMPOSED = {
     "reg.type.": ("individu-lokal", "individu-asing", "institusi"),
     "lang.": SUPPORTED,
+    "oss.reg.type.": ("ktp", "paspor"),
 }
 
 

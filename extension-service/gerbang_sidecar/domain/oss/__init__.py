@@ -1,0 +1,1 @@
+"""OSS rules (O1–O6), pure."""

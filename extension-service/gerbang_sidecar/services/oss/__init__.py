@@ -1,0 +1,1 @@
+"""OSS use cases (O1–O6): registration (registration.py)."""

@@ -1,0 +1,11 @@
+"""OSS portal pages owned by the sidecar: registration (O1–O5)."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from gerbang_sidecar.web.oss import registration
+
+
+def init_app(app: Flask) -> None:
+    registration.init_app(app)
