@@ -36,6 +36,8 @@ class PortalClient:
     client_id: str
     path: str
     secret_variable: str
+    # Where a login that names no page lands, under ``/<path>/`` (OSS O6: "Home").
+    landing: str = ""
 
 
 @dataclass(frozen=True)
@@ -60,9 +62,8 @@ class Portal:
         return f"gerbang-{self.realm}"
 
 
-def _clients(realm: str, *entries: tuple[str, str, str]) -> tuple[PortalClient, ...]:
-    return tuple(PortalClient(realm, client_id, path, variable)
-                 for client_id, path, variable in entries)
+def _clients(realm: str, *entries: tuple[str, ...]) -> tuple[PortalClient, ...]:
+    return tuple(PortalClient(realm, *entry) for entry in entries)
 
 
 PORTALS: tuple[Portal, ...] = (
@@ -70,7 +71,7 @@ PORTALS: tuple[Portal, ...] = (
            _clients("akses", ("akses-portal", "akses", "AKSES_PORTAL_CLIENT_SECRET"),
                     ("easy", "easy", "EASY_CLIENT_SECRET")),
            registries=("dukcapil", "ksei", "message_gateway"), pages="akses"),
-    Portal("oss", "OSS", _clients("oss", ("oss-portal", "oss", "OSS_PORTAL_CLIENT_SECRET")),
+    Portal("oss", "OSS", _clients("oss", ("oss-portal", "oss", "OSS_PORTAL_CLIENT_SECRET", "home")),
            registries=("dukcapil",), pages="oss"),
     Portal("bsre", "BSrE AMS",
            _clients("bsre", ("bsre-portal", "bsre", "BSRE_PORTAL_CLIENT_SECRET")),

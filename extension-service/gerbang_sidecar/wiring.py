@@ -43,7 +43,6 @@ from gerbang_sidecar.services.akses.password_reset.context import (
     PasswordResetSettings,
 )
 from gerbang_sidecar.services.akses.registration import AksesRegistration
-from gerbang_sidecar.services.akses.registration.account import OUTBOX_REGISTRATION_ATTEMPT
 from gerbang_sidecar.services.akses.registration.activation import OUTBOX_MAKE_ACCOUNT
 from gerbang_sidecar.services.akses.registration.activation_email import (
     OUTBOX_ACTIVATION_EMAIL,
@@ -56,11 +55,16 @@ from gerbang_sidecar.services.login_failure_notices import (
 )
 from gerbang_sidecar.services.notifications import Notifications
 from gerbang_sidecar.services.one_time_codes import OneTimeCodeService
+from gerbang_sidecar.services.oss.registration import (
+    OUTBOX_ACTIVATION_EMAIL as OSS_ACTIVATION_EMAIL,
+)
+from gerbang_sidecar.services.oss.registration import OUTBOX_MAKE_ACCOUNT as OSS_MAKE_ACCOUNT
 from gerbang_sidecar.services.oss.registration import OssRegistrations, OssRegistrationSettings
 from gerbang_sidecar.services.outbox_worker import Delivery, OutboxWorker, RetryPolicy
 from gerbang_sidecar.services.portal_sessions import PortalSessions
 from gerbang_sidecar.services.rate_limits import RateLimiter
 from gerbang_sidecar.services.readiness import Probe, ReadinessChecks
+from gerbang_sidecar.services.registrations.accounts import OUTBOX_REGISTRATION_ATTEMPT
 
 
 @dataclass
@@ -108,6 +112,9 @@ class Services:
                         redeliver_after_crash=True)
         worker.register(OUTBOX_ACTIVATION_EMAIL, self.akses_registration.send_activation_email)
         worker.register(OUTBOX_REGISTRATION_ATTEMPT, notifications.registration_attempt)
+        worker.register(OSS_MAKE_ACCOUNT, self.oss_registrations.make_account,
+                        redeliver_after_crash=True)
+        worker.register(OSS_ACTIVATION_EMAIL, self.oss_registrations.send_activation_email)
         worker.register(OUTBOX_LOGIN_FAILURE_NOTICE, notifications.login_failure_notice)
         worker.register(OUTBOX_REQUESTED, password_reset_requested)
         # The gateway drops duplicates by idempotency key: safe to send again after a crash.
@@ -146,6 +153,7 @@ def build_services(settings: Settings, *, clock: Clock | None = None,
     mailer = mailer or _mailer(settings)
     codes = OneTimeCodeService(storage, storage.keys.one_time_code, clock)
     akses = portal("akses")
+    oss = portal("oss")
     return Services(
         settings=settings, clock=clock, storage=storage, keycloak=keycloak,
         registries=registries, mailer=mailer,
@@ -163,8 +171,9 @@ def build_services(settings: Settings, *, clock: Clock | None = None,
         legacy_members=LegacyEmailRegistration(codes, keycloak, storage, clock,
                                                realm=akses.realm),
         oss_registrations=OssRegistrations(
-            storage, registries.dukcapil, clock,
-            OssRegistrationSettings(realm=portal("oss").realm)),
+            storage, keycloak, registries.dukcapil, clock,
+            OssRegistrationSettings(public_url=settings.public_url, realm=oss.realm,
+                                    client_id=oss.client_id, portal_path=oss.client.path)),
         portal_sessions=PortalSessions(
             storage, keycloak, clock,
             recheck=timedelta(seconds=settings.portal_session_recheck_seconds)),

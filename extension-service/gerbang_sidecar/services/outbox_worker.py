@@ -169,9 +169,11 @@ class OutboxWorker:
         try:
             registration.handler(delivery)
         except PermanentFailure as exc:
-            self._finish(message.id, token, status="dead", error=_describe(exc))
+            reason = _describe(exc)
+            self._finish(message.id, token, status="dead", error=reason)
             self._count(report, "dead")
-            log.warning("outbox message %s (%s) failed permanently", message.id, message.kind)
+            log.warning("outbox message %s (%s) failed permanently: %s", message.id,
+                        message.kind, reason)
             return
         except Exception as exc:
             if message.attempts >= self.retry.max_attempts:

@@ -19,6 +19,7 @@ COMPOSED = {
     "reg.type.": ("individu-lokal", "individu-asing", "institusi"),
     "lang.": SUPPORTED,
     "oss.reg.type.": ("ktp", "paspor"),
+    "oss.home.identifier.": ("ktp", "paspor"),
 }
 
 

@@ -7,6 +7,7 @@ import uuid
 from dataclasses import dataclass, field, replace
 
 from gerbang_sidecar.domain.akses.accounts import GROUP_ROLES as AKSES_GROUP_ROLES
+from gerbang_sidecar.domain.oss.accounts import GROUP_ROLES as OSS_GROUP_ROLES
 from gerbang_sidecar.ports.keycloak import (
     KeycloakError,
     KeycloakUnavailable,
@@ -37,7 +38,8 @@ class SentActions:
 
 def _provisioned_groups() -> dict[str, dict[str, frozenset[str]]]:
     # The groups realm-config declares, with their realm roles.
-    return {"akses": {name: frozenset(roles) for name, roles in AKSES_GROUP_ROLES.items()}}
+    return {realm: {name: frozenset(roles) for name, roles in declared.items()}
+            for realm, declared in (("akses", AKSES_GROUP_ROLES), ("oss", OSS_GROUP_ROLES))}
 
 
 @dataclass

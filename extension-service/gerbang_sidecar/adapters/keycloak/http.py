@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -36,6 +37,8 @@ from gerbang_sidecar.ports.keycloak import (
 )
 
 log = logging.getLogger(__name__)
+# Keycloak's error keys and user-profile field names; anything else may be a typed value.
+_ERROR_WORD = re.compile(r"[A-Za-z][\w.-]{0,63}")
 
 # A search by an identifier concerns one person; more hits than this means something is wrong.
 _SEARCH_MAX = 50
@@ -116,8 +119,18 @@ class HttpKeycloakUsers:
 
     @staticmethod
     def _unexpected(operation: str, response: Response) -> KeycloakError:
-        # The body may echo what we sent (an email, an attribute): keep it out of the message.
-        return KeycloakError(f"{operation}: Keycloak answered {response.status_code}")
+        # The body may echo what we sent (an email, an attribute): only Keycloak's own error
+        # key and the field it names (user-profile validation) go into the message.
+        try:
+            body = response.json()
+        except ValueError:
+            body = None
+        reason = ""
+        if isinstance(body, dict):
+            words = [str(body.get(k, "")) for k in ("field", "errorMessage", "error")]
+            reason = " ".join(w for w in words if _ERROR_WORD.fullmatch(w))
+        return KeycloakError(f"{operation}: Keycloak answered {response.status_code}"
+                             + (f" ({reason})" if reason else ""))
 
     @staticmethod
     def _admin_url(realm: str) -> str:

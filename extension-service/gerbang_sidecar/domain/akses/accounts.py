@@ -3,6 +3,7 @@ its roles), its profile attributes and the identifiers recorded against duplicat
 
 from __future__ import annotations
 
+from gerbang_sidecar.domain.account_plan import AccountPlan
 from gerbang_sidecar.domain.akses.registration_form import RegistrationData, RegistrationType
 
 ROLE_INVESTOR = "investor"
@@ -60,3 +61,17 @@ def checks_made(data: RegistrationData) -> tuple[str, ...]:
         return ("dukcapil.nik_name", "ksei.broker_email") if data.is_investor \
             else ("dukcapil.nik_name", "ksei.no_sid")
     return ("ksei.name", "ksei.broker_email")
+
+
+# Profile attributes that prove who an account belongs to, searched in Keycloak.
+PROVEN = ("nik", "passport", "sid")
+
+
+def account_plan(data: RegistrationData) -> AccountPlan:
+    """A2-A5: the email is the username (C3 logs in with either)."""
+    return AccountPlan(
+        username=data.email.lower(), email=data.email, name=data.name, phone=data.phone,
+        group=group_for(data), attributes=keycloak_attributes(data), proven=PROVEN,
+        identifiers=tuple(identifiers_of(data)),
+        audit={"type": data.type.value, "roles": list(roles_for(data)),
+               "checks": list(checks_made(data))})

@@ -11,12 +11,12 @@ from gerbang_sidecar.adapters.mail import FakeMailer
 from gerbang_sidecar.adapters.registries.fakes import FakeRegistries, build_fake_registries
 from gerbang_sidecar.adapters.storage.engine import Storage
 from gerbang_sidecar.services.akses.registration import AksesRegistration
-from gerbang_sidecar.services.akses.registration.account import OUTBOX_REGISTRATION_ATTEMPT
 from gerbang_sidecar.services.akses.registration.activation import OUTBOX_MAKE_ACCOUNT
 from gerbang_sidecar.services.akses.registration.activation_email import OUTBOX_ACTIVATION_EMAIL
 from gerbang_sidecar.services.akses.registration.context import RegistrationSettings
 from gerbang_sidecar.services.notifications import Notifications
 from gerbang_sidecar.services.outbox_worker import OutboxWorker, RunReport
+from gerbang_sidecar.services.registrations.accounts import OUTBOX_REGISTRATION_ATTEMPT
 from support.clock import FakeClock
 from support.keycloak_fakes import FlakyKeycloak
 

@@ -1,0 +1,1 @@
+"""What every portal's self-registration shares: making the account (accounts.py)."""

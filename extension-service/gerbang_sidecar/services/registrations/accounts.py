@@ -1,0 +1,171 @@
+"""The account behind an accepted self-registration (AKSes A5, OSS O5, X1), made by the outbox
+worker for every portal from the portal's :class:`AccountPlan`.
+
+First: does any identifier of the registration already belong to an account? Our identity
+records answer for accounts made here; Keycloak answers for the rest (legacy imports, demo and
+admin-made accounts): the proven attributes (NIK, passport, SID), the mobile number (every
+realm keeps it in E.164, so one exact search finds it) and the email address (a username
+equal to it shows as Keycloak's refusal to create the user). If so nothing is made; the
+registration ends ``declined`` and the owner of each such account gets a mail that someone
+tried to register with their data (the person at the browser saw the same page as everyone
+else).
+
+Otherwise the account is created in its group (one request), and its identity records, the
+audit event, the ``activated`` state and the activation email are written in one transaction.
+The handler may run again after any failure (the worker retries with backoff, and after a
+crash): a Keycloak user it made on an earlier run that never got its records -- same
+username, unverified, same proven attributes, owned by no identity record -- is this
+registration's own and is taken over instead of counted as someone else's account.
+
+Logs carry registration ids and outcomes, never an identifier (X3).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from gerbang_sidecar.domain.account_plan import AccountPlan
+from gerbang_sidecar.domain.registration_lifecycle import ACTIVATING
+from gerbang_sidecar.ports.clock import Clock
+from gerbang_sidecar.ports.keycloak import (
+    KeycloakError,
+    KeycloakUnavailable,
+    KeycloakUsers,
+    NewUser,
+    UserAlreadyExists,
+    UserRecord,
+)
+from gerbang_sidecar.ports.storage import RegistrationRecord, Store, Transaction
+from gerbang_sidecar.services.outbox_worker import PermanentFailure
+
+log = logging.getLogger(__name__)
+
+OUTBOX_REGISTRATION_ATTEMPT = "registration_attempt.notice"
+
+
+class AccountNotReady(Exception):
+    """Something changed under this run (a concurrent registration, a lost write): the
+    worker tries again, and the next run decides afresh."""
+
+
+@dataclass(frozen=True)
+class AccountMaker:
+    """One portal's account making: its realm, where its owners are sent, how its
+    registrations become plans, and what follows a new account (its activation email)."""
+
+    store: Store
+    keycloak: KeycloakUsers
+    clock: Clock
+    realm: str
+    portal_url: str
+    plan_of: Callable[[RegistrationRecord], AccountPlan]
+    after_activation: Callable[[Transaction, int, datetime], None]
+
+    def make(self, registration_id: int) -> None:
+        """The outbox handler's work for one accepted registration."""
+        with self.store.transaction() as tx:
+            row = tx.registrations.get(registration_id)
+        if row is None or row.status != ACTIVATING:
+            return  # decided by an earlier run
+        plan = self.plan_of(row)
+        try:
+            owners, own = self._accounts_with_these_identifiers(plan)
+            if owners:
+                self._decline(registration_id, plan, owners, own, locale=row.locale)
+                return
+            try:
+                self._activate(registration_id, plan, own, locale=row.locale)
+            except UserAlreadyExists:
+                holder = self.keycloak.find_by_username(self.realm, plan.username)
+                if holder is None:
+                    raise AccountNotReady("the username was taken and freed again") from None
+                self._decline(registration_id, plan, {holder.id}, None, locale=row.locale)
+        except KeycloakUnavailable:
+            raise
+        except KeycloakError as exc:  # refused, not down: a retry would be refused again
+            raise PermanentFailure(
+                f"keycloak refused the account ({exc})") from exc
+
+    def _accounts_with_these_identifiers(
+            self, plan: AccountPlan) -> tuple[set[str], UserRecord | None]:
+        """(ids of other accounts holding an identifier, this registration's own unfinished
+        Keycloak user from an earlier run or None)."""
+        realm = self.realm
+        with self.store.transaction() as tx:
+            owners = tx.identities.owners(realm=realm, pairs=list(plan.identifiers))
+        found: dict[str, UserRecord] = {}
+        for name in plan.proven:
+            value = plan.attributes.get(name)
+            if value is not None:
+                found.update((u.id, u) for u in self.keycloak.find_by_attribute(realm, name,
+                                                                                value))
+        found.update((u.id, u) for u in self.keycloak.find_by_attribute(realm, "phoneNumber",
+                                                                        plan.phone))
+        # The address; an account whose *username* is this address but whose email differs
+        # is rare enough to be found by Keycloak's refusal at creation (one request less).
+        if (by_email := self.keycloak.find_by_email(realm, plan.email)) is not None:
+            found[by_email.id] = by_email
+        own = next((u for u in found.values()
+                    if u.id not in owners and _is_unfinished_account_of(u, plan)), None)
+        owners |= {user_id for user_id in found if own is None or user_id != own.id}
+        return owners, own
+
+    def _decline(self, registration_id: int, plan: AccountPlan, owners: set[str],
+                 own: UserRecord | None, *, locale: str) -> None:
+        realm = self.realm
+        if own is not None:
+            # An earlier run made it before another account took an identifier: remove it
+            # first, so nothing of this registration stays behind.
+            self.keycloak.delete_user(realm, own.id)
+        now = self.clock()
+        with self.store.transaction() as tx:
+            if not tx.registrations.mark_declined(registration_id, data={"name": plan.name}):
+                return
+            for owner in sorted(owners):
+                tx.outbox.enqueue(
+                    kind=OUTBOX_REGISTRATION_ATTEMPT, now=now,
+                    idempotency_key=f"{realm}_registration_attempt:{registration_id}:{owner}",
+                    payload={"realm": realm, "user_id": owner, "locale": locale,
+                             "portal_url": self.portal_url})
+            tx.audit.record(realm=realm, event_type=f"{realm}.registration.declined",
+                            occurred_at=now,
+                            details={"registration_id": registration_id,
+                                     "accounts_told": len(owners)})
+        log.info("%s registration %s declined: identifiers already have an account",
+                 realm, registration_id)
+
+    def _activate(self, registration_id: int, plan: AccountPlan, own: UserRecord | None, *,
+                  locale: str) -> None:
+        realm = self.realm
+        user_id = own.id if own is not None else self.keycloak.create_user(realm, NewUser(
+            username=plan.username, email=plan.email, first_name=plan.name,
+            attributes={**plan.attributes, "locale": locale}, email_verified=False,
+            groups=(plan.group,)))
+        now = self.clock()
+        # A failure here (another registration claimed an identifier a moment ago, the
+        # database went away) leaves the user for the next run, which takes it over or
+        # removes it.
+        with self.store.transaction() as tx:
+            tx.identities.add_all(realm=realm, pairs=list(plan.identifiers), created_at=now,
+                                  subject_id=user_id)
+            tx.audit.record(
+                realm=realm, event_type=f"{realm}.registration.activated", occurred_at=now,
+                actor=user_id, subject_id=user_id,
+                details={"registration_id": registration_id, "group": plan.group,
+                         **plan.audit, "taken_over": own is not None})
+            # Only the name stays: the thank-you page needs it, the identifiers now live in
+            # the identity records and in Keycloak.
+            if not tx.registrations.mark_activated(
+                    registration_id, keycloak_user_id=user_id, now=now,
+                    data={"name": plan.name}):
+                raise AccountNotReady("registration left the activating state")
+            self.after_activation(tx, registration_id, now)
+        log.info("%s registration %s activated", realm, registration_id)
+
+
+def _is_unfinished_account_of(user: UserRecord, plan: AccountPlan) -> bool:
+    return (user.username == plan.username and not user.email_verified
+            and all(user.attributes.get(n) == plan.attributes.get(n) for n in plan.proven))

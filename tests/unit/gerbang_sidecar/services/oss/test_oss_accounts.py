@@ -1,0 +1,124 @@
+"""O1, O4, O5, X1: what the outbox worker makes of an accepted OSS registration -- the account
+in its group with the profile the realm declares and the terms' time, its activation email
+back to Home; or, when an identifier already has an account, nothing but a notice."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from gerbang_sidecar.adapters.keycloak.fake import FakeKeycloakUsers
+from gerbang_sidecar.adapters.mail import FakeMailer
+from gerbang_sidecar.adapters.registries.fakes import build_fake_registries
+from gerbang_sidecar.adapters.storage.engine import Storage
+from gerbang_sidecar.domain.oss.accounts import GROUP_ROLES
+from gerbang_sidecar.ports.keycloak import NewUser
+from gerbang_sidecar.services.notifications import Notifications
+from gerbang_sidecar.services.oss.registration import (
+    OUTBOX_ACTIVATION_EMAIL,
+    OUTBOX_MAKE_ACCOUNT,
+    OssRegistrations,
+    OssRegistrationSettings,
+    Submitted,
+)
+from gerbang_sidecar.services.outbox_worker import OutboxWorker
+from gerbang_sidecar.services.registrations.accounts import OUTBOX_REGISTRATION_ATTEMPT
+from support.clock import FakeClock
+
+REALM_CONFIG = Path(__file__).resolve().parents[5] / "realm-config"
+SRI = {"identity_type": "ktp", "nik": "3171014407960019", "name": "Sri Handayani",
+       "country": "ID", "birth_date": "04-07-1996", "phone": "81355500041",
+       "email": "Sri.Handayani@example.com", "terms": "y"}
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock(datetime(2026, 12, 2, 1, 0, tzinfo=UTC))
+
+
+@pytest.fixture
+def keycloak() -> FakeKeycloakUsers:
+    return FakeKeycloakUsers()
+
+
+@pytest.fixture
+def mailer() -> FakeMailer:
+    return FakeMailer()
+
+
+@pytest.fixture
+def oss(storage: Storage, keycloak: FakeKeycloakUsers, clock: FakeClock) -> OssRegistrations:
+    return OssRegistrations(storage, keycloak, build_fake_registries().registries().dukcapil,
+                            clock, OssRegistrationSettings(public_url="https://g.example.id"))
+
+
+@pytest.fixture
+def worker(oss: OssRegistrations, storage: Storage, clock: FakeClock,
+           keycloak: FakeKeycloakUsers, mailer: FakeMailer) -> OutboxWorker:
+    worker = OutboxWorker(storage, clock)
+    notifications = Notifications(mailer=mailer, gateway=None, keycloak=keycloak)  # type: ignore[arg-type]
+    worker.register(OUTBOX_MAKE_ACCOUNT, oss.make_account, redeliver_after_crash=True)
+    worker.register(OUTBOX_ACTIVATION_EMAIL, oss.send_activation_email)
+    worker.register(OUTBOX_REGISTRATION_ATTEMPT, notifications.registration_attempt)
+    return worker
+
+
+def _drain(worker: OutboxWorker) -> None:
+    while worker.run_once().handled:
+        pass
+
+
+def test_o5_the_account_is_made_in_its_group_and_its_email_leads_home(
+        oss: OssRegistrations, worker: OutboxWorker, keycloak: FakeKeycloakUsers) -> None:
+    assert isinstance(oss.submit(SRI), Submitted)
+    _drain(worker)
+    user = keycloak.find_by_username("oss", "sri.handayani@example.com")
+    assert user is not None and not user.email_verified
+    assert user.attributes["nik"] == "3171014407960019"
+    assert user.attributes["identityType"] == "ktp"
+    assert user.attributes["birthDate"] == "1996-07-04"
+    assert user.attributes["termsAcceptedAt"] == "2026-12-02T01:00:00+00:00"  # O4
+    assert keycloak.realm_roles_of("oss", user.id) == frozenset({"pelaku-usaha"})
+    [sent] = keycloak.sent
+    assert (sent.realm, sent.actions, sent.client_id, sent.redirect_uri) == (
+        "oss", ["VERIFY_EMAIL", "UPDATE_PASSWORD"], "oss-portal",
+        "https://g.example.id/oss/home")
+
+
+def test_x1_a_taken_nik_makes_nothing_and_tells_the_owner(
+        oss: OssRegistrations, worker: OutboxWorker, keycloak: FakeKeycloakUsers,
+        mailer: FakeMailer) -> None:
+    owner = keycloak.create_user("oss", NewUser(
+        "pemilik@example.com", "pemilik@example.com", "Pemilik",
+        attributes={"nik": "3171014407960019"}, email_verified=True))
+    assert isinstance(oss.submit(SRI), Submitted)  # the same page as anyone's
+    _drain(worker)
+    assert keycloak.find_by_username("oss", "sri.handayani@example.com") is None
+    assert keycloak.sent == []
+    assert [m.to for m in mailer.sent] == ["pemilik@example.com"]
+    assert owner
+
+
+def test_o3_a_passport_holder_joins_the_foreigners_group(
+        oss: OssRegistrations, worker: OutboxWorker, keycloak: FakeKeycloakUsers) -> None:
+    passport = {"identity_type": "paspor", "passport": "TR1234567", "passport_country": "JP",
+                "passport_issue_date": "01-04-2021", "passport_expiry_date": "31-03-2031",
+                "passport_office": "Tokyo", "name": "Hiroshi Tanaka", "sex": "L",
+                "citizenship": "JP", "birth_place": "Osaka", "birth_date": "22-08-1979",
+                "phone": "+81 90 1234 5678", "email": "hiroshi@example.com", "terms": "y"}
+    assert isinstance(oss.submit(passport), Submitted)
+    _drain(worker)
+    user = keycloak.find_by_username("oss", "hiroshi@example.com")
+    assert user is not None
+    assert keycloak.realm_roles_of("oss", user.id) == frozenset(
+        {"pelaku-usaha", "pelaku-usaha-wna"})
+    assert (user.attributes["passportCountry"], user.attributes["gender"],
+            user.attributes["passportExpiryDate"]) == ("JP", "L", "2031-03-31")
+
+
+def test_o1_groups_and_their_roles_match_the_realm_config() -> None:
+    declared = json.loads((REALM_CONFIG / "oss" / "groups.json").read_text())["groups"]
+    assert {g["name"]: tuple(g["realmRoles"]) for g in declared} == GROUP_ROLES
