@@ -72,7 +72,7 @@ class Settings:
     widgets_dir: Path = DEFAULT_WIDGETS_DIR
     # O2/O3 captcha difficulty: PBKDF2 iterations per attempt (bench/captcha.py measures the
     # solve time on a throttled phone-class CPU).
-    captcha_cost: int = 5000
+    captcha_cost: int = 2000
     # The outbox's first retry after a failure; each later one waits twice as long (to 1 hour).
     outbox_retry_seconds: float = 30.0
     # X2 limits on public forms; tests of other concerns may switch them off.
