@@ -41,6 +41,16 @@ class PortalClient:
 
 
 @dataclass(frozen=True)
+class ForgotPassword:
+    """A portal's forgot-password pages (``/<path>/lupa-kata-sandi``): what the typed
+    identifier may name, the channels offered, the page after the new password."""
+
+    lookups: tuple[str, ...]  # username (also matches the email), nik, passport, sid
+    channels: tuple[str, ...] = ("email",)
+    landing: str = ""  # under the portal client's path
+
+
+@dataclass(frozen=True)
 class Portal:
     realm: str
     name: str  # the realm's displayName, and the brand on sidecar pages and mails
@@ -48,6 +58,7 @@ class Portal:
     registries: tuple[str, ...]  # what its pages consult: health probes, docs
     # Its package under web/ (``gerbang_sidecar.web.<pages>``), or None while it has none.
     pages: str | None = None
+    forgot_password: ForgotPassword | None = None
 
     @property
     def client(self) -> PortalClient:
@@ -70,9 +81,12 @@ PORTALS: tuple[Portal, ...] = (
     Portal("akses", "AKSes KSEI",
            _clients("akses", ("akses-portal", "akses", "AKSES_PORTAL_CLIENT_SECRET"),
                     ("easy", "easy", "EASY_CLIENT_SECRET")),
-           registries=("dukcapil", "ksei", "message_gateway"), pages="akses"),
+           registries=("dukcapil", "ksei", "message_gateway"), pages="akses",
+           forgot_password=ForgotPassword(lookups=("username", "nik", "passport", "sid"),
+                                          channels=("email", "sms"), landing="beranda")),
     Portal("oss", "OSS", _clients("oss", ("oss-portal", "oss", "OSS_PORTAL_CLIENT_SECRET", "home")),
-           registries=("dukcapil",), pages="oss"),
+           registries=("dukcapil",), pages="oss",
+           forgot_password=ForgotPassword(lookups=("username",), landing="home")),
     Portal("bsre", "BSrE AMS",
            _clients("bsre", ("bsre-portal", "bsre", "BSRE_PORTAL_CLIENT_SECRET")),
            registries=("dukcapil", "bkn", "sipp", "message_gateway")),

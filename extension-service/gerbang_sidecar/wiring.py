@@ -29,19 +29,12 @@ from gerbang_sidecar.adapters.registries.transport import HttpPolicy
 from gerbang_sidecar.adapters.storage.crypto import StorageKeys, derive_key, key_material
 from gerbang_sidecar.adapters.storage.engine import Storage
 from gerbang_sidecar.config import Settings
-from gerbang_sidecar.portals import portal, realms, registries_in_use
+from gerbang_sidecar.portals import PORTALS, portal, realms, registries_in_use
 from gerbang_sidecar.ports.clock import Clock, utc_now
 from gerbang_sidecar.ports.keycloak import KeycloakUsers
 from gerbang_sidecar.ports.mail import Mailer
 from gerbang_sidecar.ports.registries import Registries
 from gerbang_sidecar.services.akses.legacy_members import LegacyEmailRegistration
-from gerbang_sidecar.services.akses.password_reset import PasswordReset
-from gerbang_sidecar.services.akses.password_reset.context import (
-    OUTBOX_PASSWORD_CHANGED,
-    OUTBOX_REQUESTED,
-    OUTBOX_SMS_LINK,
-    PasswordResetSettings,
-)
 from gerbang_sidecar.services.akses.registration import AksesRegistration
 from gerbang_sidecar.services.akses.registration.activation import OUTBOX_MAKE_ACCOUNT
 from gerbang_sidecar.services.akses.registration.activation_email import (
@@ -61,6 +54,13 @@ from gerbang_sidecar.services.oss.registration import (
 from gerbang_sidecar.services.oss.registration import OUTBOX_MAKE_ACCOUNT as OSS_MAKE_ACCOUNT
 from gerbang_sidecar.services.oss.registration import OssRegistrations, OssRegistrationSettings
 from gerbang_sidecar.services.outbox_worker import Delivery, OutboxWorker, RetryPolicy
+from gerbang_sidecar.services.password_reset import PasswordReset
+from gerbang_sidecar.services.password_reset.context import (
+    OUTBOX_PASSWORD_CHANGED,
+    OUTBOX_REQUESTED,
+    OUTBOX_SMS_LINK,
+    PasswordResetSettings,
+)
 from gerbang_sidecar.services.portal_sessions import PortalSessions
 from gerbang_sidecar.services.rate_limits import RateLimiter
 from gerbang_sidecar.services.readiness import Probe, ReadinessChecks
@@ -165,8 +165,11 @@ def build_services(settings: Settings, *, clock: Clock | None = None,
                                  client_id=akses.client_id, portal_path=akses.client.path)),
         password_reset=PasswordReset(
             storage, keycloak, clock,
-            PasswordResetSettings(public_url=settings.public_url, realm=akses.realm,
-                                  client_id=akses.client_id, portal_path=akses.client.path),
+            [PasswordResetSettings(public_url=settings.public_url, realm=p.realm,
+                                   client_id=p.client_id, portal_path=p.client.path,
+                                   landing=p.forgot_password.landing,
+                                   lookups=p.forgot_password.lookups)  # type: ignore[arg-type]
+             for p in PORTALS if p.forgot_password is not None],
             settings.secret_key),
         legacy_members=LegacyEmailRegistration(codes, keycloak, storage, clock,
                                                realm=akses.realm),

@@ -17,6 +17,7 @@ from gerbang_sidecar.web import (
     captcha,
     context,
     errors,
+    forgot_password,
     forms,
     health,
     layout,
@@ -43,6 +44,7 @@ def init_app(app: Flask, services: Services) -> None:
     captcha.init_app(app)
     portal_login.init_app(app)
     pages.init_app(app)
+    forgot_password.init_app(app)
     for portal in PORTALS:
         if portal.pages is not None:
             importlib.import_module(f"gerbang_sidecar.web.{portal.pages}").init_app(app)

@@ -119,3 +119,31 @@ def test_o2_o4_refusals_keep_what_was_typed(page: Page, sidecar_server: str) -> 
     page.locator("#terms").check()
     page.locator("#submit").click()
     expect(page.locator("#nik-error")).to_contain_text("tidak sesuai dengan data kependudukan")
+
+
+def test_oss_forgot_password_from_the_login_page_to_home(
+        page: Page, sidecar_server: str, mailbox: MailSinkClient, admin_api) -> None:  # type: ignore[no-untyped-def]
+    """Issue 9, item 5: "Lupa Password?" on the OSS login page -> username or email -> the
+    Keycloak set-password page from the mail -> Home."""
+    email = "lupa.oss@example.com"
+    admin_api.post("/oss/users", {
+        "username": email, "email": email, "emailVerified": True, "enabled": True,
+        "firstName": "Pelupa OSS", "attributes": {"identityType": ["ktp"]},
+        "credentials": [{"type": "password", "value": "Lama#Sandi2024", "temporary": False}]})
+    page.goto(f"{sidecar_server}/oss/masuk")
+    page.get_by_role("link", name="Lupa Password?").click()
+    expect(page.get_by_label("Username atau email")).to_be_visible()
+    page.fill("#identifier", email.upper())
+    page.click("#process")
+    expect(page.locator("#sent-text")).to_be_visible()
+    link = mailbox.links(mailbox.wait_for(email, subject_contains="Tindakan diperlukan",
+                                          timeout=60), containing="action-token")[0]
+    finish_on_keycloak(page, link, Shots(None))
+    page.get_by_role("link", name="Kembali ke Aplikasi").click()
+    page.locator("#kc-form-login, #welcome").first.wait_for()
+    if page.locator("#kc-form-login").count():
+        page.fill("#username", email)
+        page.fill("#password", STRONG_PASSWORD)
+        page.locator("#kc-login").click()
+    expect(page.locator("#welcome")).to_contain_text("Pelupa OSS")
+    assert page.url.startswith(f"{sidecar_server}/oss/home")

@@ -20,6 +20,7 @@ COMPOSED = {
     "lang.": SUPPORTED,
     "oss.reg.type.": ("ktp", "paspor"),
     "oss.home.identifier.": ("ktp", "paspor"),
+    "recovery.identifier.": ("akses", "oss", "akses.help", "oss.help"),
 }
 
 

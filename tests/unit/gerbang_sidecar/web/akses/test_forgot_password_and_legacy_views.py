@@ -10,7 +10,7 @@ from flask.testing import FlaskClient
 
 from gerbang_sidecar.adapters.keycloak.fake import FakeKeycloakUsers
 from gerbang_sidecar.ports.keycloak import NewUser
-from gerbang_sidecar.web.akses.forgot_password import FORM_LIMIT
+from gerbang_sidecar.web.forgot_password import FORM_LIMIT
 from gerbang_sidecar.wiring import Services
 
 NIK = "3171015203900001"
@@ -86,7 +86,7 @@ def test_x2_forgot_password_requires_csrf_and_is_rate_limited(client: FlaskClien
 
 def test_x2_one_identifier_from_many_addresses_is_limited(app: Flask,
                                                           fake: CountingFake) -> None:
-    from gerbang_sidecar.web.akses.forgot_password import IDENTIFIER_LIMIT
+    from gerbang_sidecar.web.forgot_password import IDENTIFIER_LIMIT
 
     def process_from(address: str, identifier: str) -> int:
         client = app.test_client()

@@ -10,11 +10,11 @@ import logging
 
 from gerbang_sidecar.domain.tokens import token_hash
 from gerbang_sidecar.ports.keycloak import KeycloakError, PasswordRejected
-from gerbang_sidecar.services.akses.password_reset.context import (
+from gerbang_sidecar.services.password_reset.context import (
     OUTBOX_PASSWORD_CHANGED,
     Context,
 )
-from gerbang_sidecar.services.akses.password_reset.results import (
+from gerbang_sidecar.services.password_reset.results import (
     LinkInvalid,
     LinkValid,
     PasswordChanged,

@@ -18,13 +18,15 @@ from __future__ import annotations
 import logging
 import secrets
 
-from gerbang_sidecar.domain.akses.account_recovery import lookups_for
+from gerbang_sidecar.domain.account_recovery import lookups_for
 from gerbang_sidecar.domain.tokens import token_hash
 from gerbang_sidecar.ports.keycloak import UserRecord
 from gerbang_sidecar.ports.storage import ResetRequestRecord
-from gerbang_sidecar.services.akses.password_reset.context import (
+from gerbang_sidecar.services.password_reset.context import (
     AUDIT_LINK_SENT,
+    LINK_LIFETIME,
     OUTBOX_SMS_LINK,
+    RESEND_AFTER,
     Context,
 )
 
@@ -49,11 +51,11 @@ def process(ctx: Context, request_id: int) -> str:
         _record_sent(ctx, row.realm, user.id, "sms")
         outcome = "sms_link"
     elif user.email:
-        settings = ctx.settings
+        settings = ctx.settings_of(row.realm)
         ctx.keycloak.send_actions_email(
             row.realm, user.id, ["UPDATE_PASSWORD"], client_id=settings.client_id,
             redirect_uri=settings.after_change_url,
-            lifespan_seconds=int(settings.link_lifetime.total_seconds()))
+            lifespan_seconds=int(LINK_LIFETIME.total_seconds()))
         _record_sent(ctx, row.realm, user.id, "email")
         outcome = "email_link"
     else:
@@ -66,7 +68,7 @@ def _sent_recently(ctx: Context, realm: str, user_id: str) -> bool:
     with ctx.store.transaction() as tx:
         last = tx.audit.last_occurred(realm=realm, event_type=AUDIT_LINK_SENT,
                                       subject_id=user_id)
-    return last is not None and last > ctx.clock() - ctx.settings.resend_after
+    return last is not None and last > ctx.clock() - RESEND_AFTER
 
 
 def _record_sent(ctx: Context, realm: str, user_id: str, channel: str) -> None:
@@ -76,7 +78,8 @@ def _record_sent(ctx: Context, realm: str, user_id: str, channel: str) -> None:
 
 
 def _resolve(ctx: Context, realm: str, identifier: str) -> UserRecord | None:
-    for lookup in lookups_for(identifier):
+    allowed = ctx.settings_of(realm).lookups
+    for lookup in (found for found in lookups_for(identifier) if found.kind in allowed):
         if lookup.attribute is None:
             user = ctx.keycloak.find_by_username(realm, lookup.value)
             if user is not None:
@@ -97,14 +100,15 @@ def _send_sms_link(ctx: Context, row: ResetRequestRecord, user: UserRecord) -> N
     raw = secrets.token_urlsafe(32)
     token = ctx.signer.dumps(raw)
     now = ctx.clock()
-    lifetime = ctx.settings.link_lifetime
+    lifetime = LINK_LIFETIME
     with ctx.store.transaction() as tx:
         link_id = tx.password_resets.add_link(
             token_hash=token_hash(raw), realm=row.realm, user_id=user.id, locale=row.locale,
             now=now, expires_at=now + lifetime)
         tx.outbox.enqueue(
             kind=OUTBOX_SMS_LINK, now=now, idempotency_key=f"password_reset_link:{link_id}",
-            payload={"to": user.attributes["phoneNumber"], "url": ctx.settings.link_url(token),
+            payload={"to": user.attributes["phoneNumber"],
+                     "url": ctx.settings_of(row.realm).link_url(token),
                      "locale": row.locale, "realm": row.realm,
                      "ttl_minutes": int(lifetime.total_seconds() // 60)})
 

@@ -1,27 +1,32 @@
-"""Forgot password pages of AKSes (A7, C1, C2, X1, X2): thin views over PasswordResetService.
+"""Forgot password pages of every portal that has them (AKSes A7, OSS; C1, C2, X1, X2): thin
+views over PasswordReset. What differs by portal is the portal table's ``ForgotPassword``.
 
-``/akses/lupa-kata-sandi``              step 1: identifier; step 2: email or SMS, "Proses"
-``/akses/lupa-kata-sandi/terkirim/<t>`` the same answer for every identifier; "Kirim Ulang"
-``/akses/lupa-kata-sandi/atur/<t>``     the SMS link's set-password page
+``/<path>/lupa-kata-sandi``              step 1: identifier; step 2: the channel, "Proses"
+                                         (a portal with one channel goes straight on)
+``/<path>/lupa-kata-sandi/terkirim/<t>`` the same answer for every identifier; "Kirim Ulang"
+``/<path>/lupa-kata-sandi/atur/<t>``     the SMS link's set-password page
 
-X1: step 2 always offers both channels (choosing SMS without a verified number falls back
-to email in the worker), and "Proses" only stores the request and enqueues a job -- no
-Keycloak lookup on the request path, so nothing in the answer depends on the account.
+X1: step 2 always offers every channel of the portal (choosing SMS without a verified number
+falls back to email in the worker), and "Proses" only stores the request and enqueues a job --
+no Keycloak lookup on the request path, so nothing in the answer depends on the account.
 """
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask, abort, redirect, render_template, request, url_for
+from typing import Any
+
+from flask import Blueprint, Flask, abort, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, RadioField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length
 
-from gerbang_sidecar.domain.akses.account_recovery import MAX_IDENTIFIER_LENGTH
+from gerbang_sidecar.domain.account_recovery import MAX_IDENTIFIER_LENGTH
 from gerbang_sidecar.domain.throttle import TooEarly
-from gerbang_sidecar.services.akses.password_reset import PasswordReset
-from gerbang_sidecar.services.akses.password_reset.results import (
+from gerbang_sidecar.portals import PORTALS
+from gerbang_sidecar.services.password_reset import PasswordReset
+from gerbang_sidecar.services.password_reset.results import (
     LinkInvalid,
     PasswordChanged,
     PasswordRefused,
@@ -36,9 +41,7 @@ from gerbang_sidecar.web.layout import use_portal
 from gerbang_sidecar.web.locale import get_locale, t
 from gerbang_sidecar.web.rate_limit import limit_identifier, rate_limited
 
-bp = Blueprint("account_recovery", __name__, url_prefix="/akses/lupa-kata-sandi")
-REALM = "akses"
-_TEMPLATES = "akses/forgot_password"
+_TEMPLATES = "forgot_password"
 # X2: per address generous enough for a carrier-grade NAT (one address, many people); the
 # per-identifier limit and the ceiling hold back a script.
 FORM_LIMIT, FORM_WINDOW = 60, 3600
@@ -48,7 +51,8 @@ SET_PASSWORD_LIMIT, SET_PASSWORD_WINDOW = 10, 900
 
 
 class IdentifierForm(FlaskForm):
-    identifier = StringField("recovery.identifier", validators=[
+    # The label is the portal's (recovery.identifier.<realm>), set per page.
+    identifier = StringField(validators=[
         DataRequired(message="form.required"),
         Length(max=MAX_IDENTIFIER_LENGTH, message="form.too_long")])
     channel = RadioField("recovery.channel", default="email",
@@ -65,33 +69,59 @@ class NewPasswordForm(FlaskForm):
         EqualTo("password", message="recovery.password_mismatch")])
 
 
+_PORTAL_PATHS = {p.client.path: p for p in PORTALS if p.forgot_password is not None}
+bp = Blueprint("account_recovery", __name__,
+               url_prefix=f"/<any({', '.join(sorted(_PORTAL_PATHS))}):portal>/lupa-kata-sandi")
+
+
+@bp.url_value_preprocessor
+def _take_portal(_endpoint: str | None, values: dict[str, Any] | None) -> None:
+    g.recovery_portal = _PORTAL_PATHS[(values or {}).pop("portal")]
+    use_portal(g.recovery_portal.realm)
+
+
+@bp.url_defaults
+def _keep_portal(_endpoint: str, values: dict[str, Any]) -> None:
+    if "portal" not in values and "recovery_portal" in g:
+        values["portal"] = g.recovery_portal.client.path
+
+
 def _service() -> PasswordReset:
     return services().password_reset
+
+
+def _page(template: str, form: IdentifierForm) -> ResponseReturnValue:
+    portal = g.recovery_portal
+    form.identifier.label.text = f"recovery.identifier.{portal.realm}"
+    return form_page(f"{_TEMPLATES}/{template}", form=form,
+                     identifier_label=f"recovery.identifier.{portal.realm}",
+                     identifier_help=f"recovery.identifier.{portal.realm}.help",
+                     channels=portal.forgot_password.channels)
 
 
 @bp.route("", methods=["GET", "POST"])
 @rate_limited(FORM_LIMIT, FORM_WINDOW, ceiling=FORM_CEILING)
 def forgot_password() -> ResponseReturnValue:
-    use_portal(REALM)
+    portal = g.recovery_portal
+    channels = portal.forgot_password.channels
     form = IdentifierForm()
     action = request.form.get("action", "next")
     if request.method == "GET" or action == "back":
-        return form_page(f"{_TEMPLATES}/identify.html", form=form)
+        return _page("identify.html", form)
     if not form.validate_on_submit():
-        return form_page(f"{_TEMPLATES}/identify.html", form=form)
-    if action != "process":
-        return form_page(f"{_TEMPLATES}/choose_channel.html", form=form)
-    channel = form.channel.data if form.channel.data in ("email", "sms") else "email"
-    limit_identifier("account_recovery.identifier", form.identifier.data or "",
+        return _page("identify.html", form)
+    if action != "process" and len(channels) > 1:
+        return _page("choose_channel.html", form)
+    channel = form.channel.data if form.channel.data in channels else channels[0]
+    limit_identifier(f"account_recovery.{portal.realm}.identifier", form.identifier.data or "",
                      IDENTIFIER_LIMIT, FORM_WINDOW)
-    token = _service().request(form.identifier.data or "", channel, get_locale())
+    token = _service().request(portal.realm, form.identifier.data or "", channel, get_locale())
     return redirect(url_for(".sent", token=token), code=303)
 
 
 @bp.route("/terkirim/<token>", methods=["GET", "POST"])
 @rate_limited(FORM_LIMIT, FORM_WINDOW, scope="account_recovery.sent")
 def sent(token: str) -> ResponseReturnValue:
-    use_portal(REALM)
     service = _service()
     form = FlaskForm()
     message, status = None, 200
@@ -113,7 +143,6 @@ def sent(token: str) -> ResponseReturnValue:
 @bp.route("/atur/<token>", methods=["GET", "POST"])
 @rate_limited(SET_PASSWORD_LIMIT, SET_PASSWORD_WINDOW)
 def set_password(token: str) -> ResponseReturnValue:
-    use_portal(REALM)
     service = _service()
     if isinstance(service.open_link(token), LinkInvalid):
         return _link_invalid()

@@ -1,4 +1,4 @@
-"""Which accounts a forgot-password identifier may name (A7), pure.
+"""Which accounts a forgot-password identifier may name (A7; OSS: username or email), pure.
 
 A7 accepts one free-text field: a username/email, a NIK, a passport number or a SID. The
 shape of the text decides which Keycloak lookups the worker tries, in order; the first that
@@ -15,7 +15,7 @@ from typing import Literal
 
 from gerbang_sidecar.domain.identifiers import IdentifierError, parse_nik, parse_sid
 
-LookupKind = Literal["username", "nik", "passport", "sid"]
+LookupKind = Literal["username", "nik", "passport", "sid"]  # as services/password_reset names them
 # Usernames of the previous AKSes version and emails; longer input is no identifier of ours.
 MAX_IDENTIFIER_LENGTH = 254
 _PASSPORT_RE = re.compile(r"[A-Z0-9]{6,9}")

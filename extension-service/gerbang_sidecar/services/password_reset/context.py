@@ -1,7 +1,9 @@
-"""What the forgot-password use cases share: settings, ports, and the SMS link's signer."""
+"""What the forgot-password use cases share: each portal's settings, ports, and the SMS link's
+signer. The times are the rules' (A7, C2), the same for every portal."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Literal
@@ -22,23 +24,29 @@ OUTBOX_PASSWORD_CHANGED = "password_changed.notice"  # noqa: S105 (an outbox kin
 # Audit event of every reset link sent; also what the per-account resend throttle reads.
 AUDIT_LINK_SENT = "a7_reset_link_sent"
 _LINK_SALT = "gerbang.password-reset-link"
+# A7 links live 15 minutes, the time after which "Kirim Ulang" becomes available (C2).
+LINK_LIFETIME = timedelta(minutes=15)
+RESEND_AFTER = timedelta(minutes=15)
+# The typed identifier is personal data: the request row is deleted after a day.
+REQUEST_LIFETIME = timedelta(hours=24)
+LookupKind = Literal["username", "nik", "passport", "sid"]
 
 
 @dataclass(frozen=True)
 class PasswordResetSettings:
+    """One portal's forgot password."""
+
     public_url: str  # SIDECAR_PUBLIC_URL: the SMS link and Keycloak's "back" link point here
     realm: str = "akses"
     client_id: str = "akses-portal"
     portal_path: str = "akses"
-    # A7 links live 15 minutes, the time after which "Kirim Ulang" becomes available (C2).
-    link_lifetime: timedelta = timedelta(minutes=15)
-    resend_after: timedelta = timedelta(minutes=15)
-    # The typed identifier is personal data: the request row is deleted after a day.
-    request_lifetime: timedelta = timedelta(hours=24)
+    landing: str = "beranda"  # the page after the new password, under the portal's path
+    # What the typed identifier may be (A7: all four; OSS: username or email).
+    lookups: tuple[LookupKind, ...] = ("username", "nik", "passport", "sid")
 
     @property
     def after_change_url(self) -> str:
-        return f"{self.public_url.rstrip('/')}/{self.portal_path}/beranda"
+        return f"{self.public_url.rstrip('/')}/{self.portal_path}/{self.landing}"
 
     def link_url(self, token: str) -> str:
         return f"{self.public_url.rstrip('/')}/{self.portal_path}/lupa-kata-sandi/atur/{token}"
@@ -49,8 +57,11 @@ class Context:
     store: Store
     keycloak: KeycloakUsers
     clock: Clock
-    settings: PasswordResetSettings
+    portals: Mapping[str, PasswordResetSettings]  # by realm
     link_secret: str = field(repr=False)
+
+    def settings_of(self, realm: str) -> PasswordResetSettings:
+        return self.portals[realm]
 
     @property
     def signer(self) -> URLSafeTimedSerializer:
@@ -60,6 +71,6 @@ class Context:
         """The link's random part, if the signature holds and the link is young enough."""
         try:
             return str(self.signer.loads(
-                token, max_age=int(self.settings.link_lifetime.total_seconds())))
+                token, max_age=int(LINK_LIFETIME.total_seconds())))
         except BadSignature:  # also SignatureExpired
             return None

@@ -7,12 +7,16 @@ import pytest
 from gerbang_sidecar.adapters.keycloak.fake import FakeKeycloakUsers
 from gerbang_sidecar.adapters.storage.engine import Storage
 from gerbang_sidecar.ports.keycloak import NewUser
-from gerbang_sidecar.services.akses.password_reset import PasswordReset
-from gerbang_sidecar.services.akses.password_reset.context import PasswordResetSettings
+from gerbang_sidecar.services.password_reset import PasswordReset
+from gerbang_sidecar.services.password_reset.context import PasswordResetSettings
 from support.clock import FakeClock
 from support.keycloak_fakes import CountingKeycloak
 from support.seed_people import SITI_NIK, SITI_PHONE, SITI_SID
 
+
+@pytest.fixture
+def fake_keycloak() -> FakeKeycloakUsers:
+    return FakeKeycloakUsers()
 
 @pytest.fixture
 def counting_keycloak(fake_keycloak: FakeKeycloakUsers) -> CountingKeycloak:
@@ -32,5 +36,9 @@ def siti(fake_keycloak: FakeKeycloakUsers) -> str:
 def reset(storage: Storage, counting_keycloak: CountingKeycloak,
           clock: FakeClock) -> PasswordReset:
     return PasswordReset(storage, counting_keycloak, clock,  # type: ignore[arg-type]
-                         PasswordResetSettings(public_url="https://sidecar.test"),
+                         [PasswordResetSettings(public_url="https://sidecar.test"),
+                          PasswordResetSettings(public_url="https://sidecar.test",
+                                                realm="oss", client_id="oss-portal",
+                                                portal_path="oss", landing="home",
+                                                lookups=("username",))],
                          "unit-test-secret")

@@ -1,4 +1,5 @@
-"""Forgot password of AKSes (A7, C1, C2, C4, X1), one module per part:
+"""Forgot password of every portal that has one (AKSes A7, OSS; C1, C2, C4, X1), one module
+per part:
 
 * ``request``   the web request: store, enqueue, "Kirim Ulang" (no lookup: X1)
 * ``delivery``  the outbox worker: look the identifier up, send by email or SMS
@@ -9,16 +10,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from gerbang_sidecar.ports.clock import Clock
 from gerbang_sidecar.ports.keycloak import KeycloakUsers
 from gerbang_sidecar.ports.storage import Store
-from gerbang_sidecar.services.akses.password_reset import delivery, request, sms_link
-from gerbang_sidecar.services.akses.password_reset.context import (
+from gerbang_sidecar.services.password_reset import delivery, request, sms_link
+from gerbang_sidecar.services.password_reset.context import (
     Channel,
     Context,
     PasswordResetSettings,
 )
-from gerbang_sidecar.services.akses.password_reset.results import (
+from gerbang_sidecar.services.password_reset.results import (
     LinkInvalid,
     LinkValid,
     RequestStatus,
@@ -29,15 +32,14 @@ from gerbang_sidecar.services.akses.password_reset.results import (
 
 class PasswordReset:
     def __init__(self, store: Store, keycloak: KeycloakUsers, clock: Clock,
-                 settings: PasswordResetSettings, link_secret: str) -> None:
-        self._ctx = Context(store, keycloak, clock, settings, link_secret)
+                 portals: Sequence[PasswordResetSettings], link_secret: str) -> None:
+        self._ctx = Context(store, keycloak, clock, {p.realm: p for p in portals}, link_secret)
 
-    @property
-    def settings(self) -> PasswordResetSettings:
-        return self._ctx.settings
+    def settings_of(self, realm: str) -> PasswordResetSettings:
+        return self._ctx.settings_of(realm)
 
-    def request(self, identifier: str, channel: Channel, locale: str) -> str:
-        return request.request(self._ctx, identifier, channel, locale)
+    def request(self, realm: str, identifier: str, channel: Channel, locale: str) -> str:
+        return request.request(self._ctx, realm, identifier, channel, locale)
 
     def status(self, token: str) -> RequestStatus | None:
         return request.status(self._ctx, token)

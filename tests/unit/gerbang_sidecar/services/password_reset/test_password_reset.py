@@ -13,21 +13,22 @@ from gerbang_sidecar.adapters.registries.message_gateway import FakeMessageGatew
 from gerbang_sidecar.adapters.storage.engine import Storage
 from gerbang_sidecar.adapters.storage.models import OutboxMessage
 from gerbang_sidecar.domain.throttle import TooEarly
-from gerbang_sidecar.services.akses.password_reset import PasswordReset
-from gerbang_sidecar.services.akses.password_reset.context import (
+from gerbang_sidecar.ports.keycloak import NewUser
+from gerbang_sidecar.services.notifications import Notifications
+from gerbang_sidecar.services.outbox_worker import OutboxWorker
+from gerbang_sidecar.services.password_reset import PasswordReset
+from gerbang_sidecar.services.password_reset.context import (
     OUTBOX_PASSWORD_CHANGED,
     OUTBOX_REQUESTED,
     OUTBOX_SMS_LINK,
 )
-from gerbang_sidecar.services.akses.password_reset.results import (
+from gerbang_sidecar.services.password_reset.results import (
     LinkInvalid,
     LinkValid,
     PasswordChanged,
     PasswordRefused,
     Resent,
 )
-from gerbang_sidecar.services.notifications import Notifications
-from gerbang_sidecar.services.outbox_worker import OutboxWorker
 from support.keycloak_fakes import CountingKeycloak
 from support.seed_people import SITI_NIK as NIK
 from support.seed_people import SITI_PHONE as PHONE
@@ -50,9 +51,9 @@ def process_all(storage: Storage, reset: PasswordReset) -> list[str]:
 def test_x1_request_path_does_no_keycloak_lookup(reset: PasswordReset,
                                                  counting_keycloak: CountingKeycloak, siti: str,
                                                  storage: Storage) -> None:
-    reset.request(NIK, "email", "id")
-    reset.request("3273051707859999", "email", "id")
-    reset.request("nobody@example.com", "sms", "en")
+    reset.request("akses", NIK, "email", "id")
+    reset.request("akses", "3273051707859999", "email", "id")
+    reset.request("akses", "nobody@example.com", "sms", "en")
     assert counting_keycloak.calls == []
     messages = outbox(storage)
     # The same job, with only an opaque reference, whatever was typed.
@@ -65,7 +66,7 @@ def test_x1_request_path_does_no_keycloak_lookup(reset: PasswordReset,
 def test_a7_each_identifier_kind_gets_the_update_password_email(
         identifier: str, reset: PasswordReset, fake_keycloak: FakeKeycloakUsers,
         siti: str, storage: Storage) -> None:
-    reset.request(identifier, "email", "id")
+    reset.request("akses", identifier, "email", "id")
     assert process_all(storage, reset) == ["email_link"]
     sent = fake_keycloak.sent[-1]
     assert (sent.user_id, sent.actions, sent.client_id) == (siti, ["UPDATE_PASSWORD"],
@@ -83,16 +84,16 @@ def test_a7_passport_and_legacy_user_id(reset: PasswordReset,
                                                "Yosye", attributes={"passport": "A36637471"}))
     fake_keycloak.create_user("akses", NewUser("budi77", "budi@example.com", "Budi",
                                                attributes={"legacyUserId": "budi77"}))
-    reset.request("a3663 7471", "email", "id")
-    reset.request("Budi77", "email", "id")
+    reset.request("akses", "a3663 7471", "email", "id")
+    reset.request("akses", "Budi77", "email", "id")
     assert process_all(storage, reset) == ["email_link", "email_link"]
 
 
 def test_x1_unknown_identifier_does_nothing(reset: PasswordReset,
                                            fake_keycloak: FakeKeycloakUsers, siti: str,
                                            storage: Storage) -> None:
-    reset.request("3273051707859999", "email", "id")
-    reset.request("IDD999999999999", "sms", "id")
+    reset.request("akses", "3273051707859999", "email", "id")
+    reset.request("akses", "IDD999999999999", "sms", "id")
     assert process_all(storage, reset) == ["no_account", "no_account"]
     assert fake_keycloak.sent == []
 
@@ -100,7 +101,7 @@ def test_x1_unknown_identifier_does_nothing(reset: PasswordReset,
 def test_a7_sms_without_verified_phone_falls_back_to_email(
         reset: PasswordReset, fake_keycloak: FakeKeycloakUsers, siti: str,
         storage: Storage) -> None:
-    reset.request(NIK, "sms", "id")
+    reset.request("akses", NIK, "sms", "id")
     assert process_all(storage, reset) == ["email_link"]
     assert OUTBOX_SMS_LINK not in [m.kind for m in outbox(storage)]
 
@@ -119,7 +120,7 @@ def test_a7_sms_link_is_single_use_and_notifies(reset: PasswordReset,
                                                 fake_keycloak: FakeKeycloakUsers, siti: str,
                                                 storage: Storage) -> None:
     _verify_phone(fake_keycloak, siti)
-    reset.request(SID, "sms", "id")
+    reset.request("akses", SID, "sms", "id")
     assert process_all(storage, reset) == ["sms_link"]
     token = _sms_token(storage)
     assert isinstance(reset.open_link(token), LinkValid)
@@ -140,7 +141,7 @@ def test_a7_sms_link_expires_after_15_minutes(reset: PasswordReset,
                                               fake_keycloak: FakeKeycloakUsers, siti: str,
                                               storage: Storage, clock) -> None:
     _verify_phone(fake_keycloak, siti)
-    reset.request(NIK, "sms", "id")
+    reset.request("akses", NIK, "sms", "id")
     process_all(storage, reset)
     token = _sms_token(storage)
     clock.advance(minutes=15, seconds=1)
@@ -154,7 +155,7 @@ def test_a7_tampered_link_is_invalid(reset: PasswordReset) -> None:
 
 def test_c2_resend_only_after_15_minutes(reset: PasswordReset, storage: Storage,
                                          clock) -> None:
-    token = reset.request(NIK, "email", "id")
+    token = reset.request("akses", NIK, "email", "id")
     early = reset.resend(token)
     assert isinstance(early, TooEarly) and 14 * 60 < early.retry_after_seconds <= 15 * 60
     clock.advance(minutes=15)
@@ -173,7 +174,7 @@ def test_c4_sms_notification_and_sms_text(reset: PasswordReset,
                     lambda d: reset.process(d.payload["request_id"]) and None)
     worker.register(OUTBOX_SMS_LINK, notifications.password_reset_sms)
     worker.register(OUTBOX_PASSWORD_CHANGED, notifications.password_changed)
-    reset.request(NIK, "sms", "en")
+    reset.request("akses", NIK, "sms", "en")
     worker.run_once()
     worker.run_once()
     [sms] = gateway.messages_to(PHONE)
@@ -190,10 +191,24 @@ def test_c2_repeated_requests_reach_the_account_once_per_15_minutes(
         reset: PasswordReset, storage: Storage, siti: str, clock) -> None:
     """Each "Proses" is its own request, but the owner gets one link per 15 minutes (X2)."""
     for _ in range(3):
-        reset.request(NIK, "email", "id")
+        reset.request("akses", NIK, "email", "id")
     ids = [m.payload["request_id"] for m in outbox(storage) if m.kind == OUTBOX_REQUESTED]
     assert [reset.process(i) for i in ids] == ["email_link", "throttled", "throttled"]
     clock.advance(minutes=15, seconds=1)
-    reset.request(NIK, "email", "id")
+    reset.request("akses", NIK, "email", "id")
     latest = [m.payload["request_id"] for m in outbox(storage) if m.kind == OUTBOX_REQUESTED]
     assert reset.process(latest[-1]) == "email_link"
+
+
+def test_oss_forgot_password_by_username_or_email_leads_home(
+        reset: PasswordReset, fake_keycloak: FakeKeycloakUsers, storage: Storage) -> None:
+    """OSS (issue 9, item 5): username or email only; the link goes back to the OSS Home."""
+    user_id = fake_keycloak.create_user("oss", NewUser(
+        "dewi@example.com", "dewi@example.com", "Dewi", email_verified=True,
+        attributes={"nik": "3171015203910023"}))
+    reset.request("oss", "DEWI@example.com", "email", "id")
+    reset.request("oss", "3171015203910023", "email", "id")  # a NIK names no OSS account here
+    assert process_all(storage, reset) == ["email_link", "no_account"]
+    sent = fake_keycloak.sent[-1]
+    assert (sent.realm, sent.user_id, sent.client_id, sent.redirect_uri) == (
+        "oss", user_id, "oss-portal", "https://sidecar.test/oss/home")
