@@ -90,8 +90,10 @@ PORTALS: tuple[Portal, ...] = (
     Portal("bsre", "BSrE AMS",
            _clients("bsre", ("bsre-portal", "bsre", "BSRE_PORTAL_CLIENT_SECRET")),
            registries=("dukcapil", "bkn", "sipp", "message_gateway")),
-    Portal("insw", "INSW", _clients("insw", ("insw-portal", "insw", "INSW_PORTAL_CLIENT_SECRET")),
-           registries=("oss",)),
+    Portal("insw", "INSW",
+           _clients("insw", ("insw-portal", "insw", "INSW_PORTAL_CLIENT_SECRET", "home")),
+           registries=("oss",), pages="insw",
+           forgot_password=ForgotPassword(lookups=("username",), landing="home")),
 )
 
 

@@ -20,6 +20,7 @@ from functools import cached_property
 from typing import Any
 
 from gerbang_sidecar.adapters.captcha.altcha import AltchaProofOfWork
+from gerbang_sidecar.adapters.documents.pdf import PypdfInspector
 from gerbang_sidecar.adapters.keycloak.fake import FakeKeycloakUsers
 from gerbang_sidecar.adapters.keycloak.http import HttpKeycloakUsers
 from gerbang_sidecar.adapters.mail import FakeMailer, NullMailer, SmtpMailer
@@ -42,6 +43,14 @@ from gerbang_sidecar.services.akses.registration.activation_email import (
 )
 from gerbang_sidecar.services.akses.registration.context import RegistrationSettings
 from gerbang_sidecar.services.captcha import Captcha
+from gerbang_sidecar.services.insw.registration import (
+    InswRegistrations,
+    InswRegistrationSettings,
+)
+from gerbang_sidecar.services.insw.review import OUTBOX_ACTIVATION_EMAIL as INSW_ACTIVATION_EMAIL
+from gerbang_sidecar.services.insw.review import OUTBOX_MAKE_ACCOUNT as INSW_MAKE_ACCOUNT
+from gerbang_sidecar.services.insw.review import OUTBOX_REJECTED as INSW_REJECTED
+from gerbang_sidecar.services.insw.review import InswReview, InswReviewSettings
 from gerbang_sidecar.services.login_failure_notices import (
     OUTBOX_LOGIN_FAILURE_NOTICE,
     LoginFailureNotices,
@@ -83,6 +92,8 @@ class Services:
     password_reset: PasswordReset
     legacy_members: LegacyEmailRegistration
     oss_registrations: OssRegistrations
+    insw_registrations: InswRegistrations
+    insw_review: InswReview
     portal_sessions: PortalSessions
     captcha: Captcha
     # name -> True when reachable, for the readiness page.
@@ -115,6 +126,10 @@ class Services:
         worker.register(OSS_MAKE_ACCOUNT, self.oss_registrations.make_account,
                         redeliver_after_crash=True)
         worker.register(OSS_ACTIVATION_EMAIL, self.oss_registrations.send_activation_email)
+        worker.register(INSW_MAKE_ACCOUNT, self.insw_review.make_account,
+                        redeliver_after_crash=True)
+        worker.register(INSW_ACTIVATION_EMAIL, self.insw_review.send_activation_email)
+        worker.register(INSW_REJECTED, notifications.registration_rejected)
         worker.register(OUTBOX_LOGIN_FAILURE_NOTICE, notifications.login_failure_notice)
         worker.register(OUTBOX_REQUESTED, password_reset_requested)
         # The gateway drops duplicates by idempotency key: safe to send again after a crash.
@@ -154,6 +169,7 @@ def build_services(settings: Settings, *, clock: Clock | None = None,
     codes = OneTimeCodeService(storage, storage.keys.one_time_code, clock)
     akses = portal("akses")
     oss = portal("oss")
+    insw = portal("insw")
     return Services(
         settings=settings, clock=clock, storage=storage, keycloak=keycloak,
         registries=registries, mailer=mailer,
@@ -177,6 +193,13 @@ def build_services(settings: Settings, *, clock: Clock | None = None,
             storage, keycloak, registries.dukcapil, clock,
             OssRegistrationSettings(public_url=settings.public_url, realm=oss.realm,
                                     client_id=oss.client_id, portal_path=oss.client.path)),
+        insw_registrations=InswRegistrations(
+            storage, registries.oss, PypdfInspector(), clock,
+            InswRegistrationSettings(realm=insw.realm)),
+        insw_review=InswReview(
+            storage, keycloak, clock,
+            InswReviewSettings(public_url=settings.public_url, realm=insw.realm,
+                               client_id=insw.client_id, portal_path=insw.client.path)),
         portal_sessions=PortalSessions(
             storage, keycloak, clock,
             recheck=timedelta(seconds=settings.portal_session_recheck_seconds)),

@@ -12,7 +12,7 @@ Implementation: adapters/storage (SQLAlchemy on SQLite or PostgreSQL, identifier
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Any, Protocol
@@ -223,6 +223,19 @@ class OneTimeCodes(Protocol):
     def status_of(self, code_id: int) -> str | None: ...
 
 
+class DocumentRecord(Protocol):
+    @property
+    def kind(self) -> str: ...
+    @property
+    def media_type(self) -> str: ...
+    @property
+    def size(self) -> int: ...
+    @property
+    def content(self) -> bytes: ...
+    @property
+    def created_at(self) -> datetime: ...
+
+
 class Registrations(Protocol):
     """Self-registrations of every portal (AKSes A5, OSS O1-O5); status changes are single
     conditional updates."""
@@ -246,6 +259,20 @@ class Registrations(Protocol):
                          last_sent_before: datetime) -> bool: ...
 
     def purge_pending(self, *, created_before: datetime) -> int: ...
+
+    def set_pending_data(self, registration_id: int, *, data: dict[str, Any]) -> bool: ...
+
+    def submit_for_review(self, registration_id: int, *, now: datetime) -> bool: ...
+
+    def put_document(self, registration_id: int, *, kind: str, media_type: str,
+                     content: bytes, now: datetime) -> None: ...
+
+    def document(self, registration_id: int, kind: str) -> DocumentRecord | None: ...
+
+    def waiting_for_review(self, realm: str) -> Sequence[RegistrationRecord]: ...
+
+    def decide_review(self, registration_id: int, *, approved: bool,
+                      data: dict[str, Any]) -> bool: ...
 
 
 class PasswordResets(Protocol):
@@ -288,6 +315,13 @@ class SpentPuzzles(Protocol):
         """True the first time a puzzle is spent, False ever after (until purged)."""
 
     def purge(self, *, before: datetime) -> int: ...
+
+
+class IssuedUsernames(Protocol):
+    def issue(self, *, realm: str, registration_id: int, now: datetime,
+              name_for: Callable[[int], str]) -> str:
+        """A never reused sequence number, made a username by ``name_for``; the same name
+        again for the same registration."""
 
 
 class PortalSessionRecord(Protocol):
@@ -351,6 +385,8 @@ class Transaction(Protocol):
     def portal_sessions(self) -> PortalSessions: ...
     @property
     def spent_puzzles(self) -> SpentPuzzles: ...
+    @property
+    def issued_usernames(self) -> IssuedUsernames: ...
 
 
 class Store(Protocol):

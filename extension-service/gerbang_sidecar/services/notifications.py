@@ -84,6 +84,18 @@ class Notifications:
                    translate("mail.password_changed.body", lang, portal=portal,
                              time=when.strftime("%d-%m-%Y %H:%M WIB")))
 
+    def registration_rejected(self, delivery: Delivery) -> None:
+        """``insw.registration_rejected`` (I4): the reviewer's reason, to the address the
+        registration gave (no account exists)."""
+        p = delivery.payload
+        lang = p.get("locale")
+        portal = self._portal(p["realm"])
+        self._mail(delivery, p["to"],
+                   translate("mail.registration_rejected.subject", lang, portal=portal),
+                   translate("mail.registration_rejected.body", lang, portal=portal,
+                             name=p["name"], organisation=p["organisation"],
+                             reason=p["reason"], portal_url=p["portal_url"]))
+
     def registration_attempt(self, delivery: Delivery) -> None:
         """``registration_attempt.notice`` (X1): someone registered with an identifier of this
         account; nothing was made. Told only to the owner's own mailbox."""

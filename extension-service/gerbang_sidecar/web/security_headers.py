@@ -57,7 +57,9 @@ def init_app(app: Flask, settings: Settings) -> None:
     fixed = headers_for(settings)
 
     def add_headers(response: Response) -> Response:
-        response.headers.update(fixed)
+        # A view may set a stricter policy of its own (the reviewer's PDF: a sandbox).
+        for name, value in fixed.items():
+            response.headers.setdefault(name, value)
         if not request.path.startswith(_CACHEABLE_PREFIXES):
             response.headers["Cache-Control"] = "no-store"
         return response

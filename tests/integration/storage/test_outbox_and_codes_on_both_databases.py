@@ -1,5 +1,5 @@
-"""The outbox claim, the one-time code limits and the captcha's spent puzzles on SQLite and
-PostgreSQL alike."""
+"""The outbox claim, the one-time code limits, the captcha's spent puzzles and the INSW
+usernames on SQLite and PostgreSQL alike."""
 
 from __future__ import annotations
 
@@ -81,3 +81,24 @@ def test_o2_a_captcha_solution_is_spent_once_under_concurrency(storage):
         thread.join()
     assert verdicts.count(CaptchaVerdict.PASSED) == 1
     assert verdicts.count(CaptchaVerdict.REFUSED) == 5
+
+
+def test_i4_concurrent_approvals_get_different_usernames_never_reused(storage, clock):
+    """I4: the username's sequence comes from the database; racing approvals cannot collide
+    and the same registration always gets the same name."""
+    names: dict[int, str] = {}
+
+    def approve(registration_id: int) -> None:
+        with storage.transaction() as tx:
+            names[registration_id] = tx.issued_usernames.issue(
+                realm="insw", registration_id=registration_id, now=clock(),
+                name_for=lambda n: f"USER.20261202.00.{n:05d}")
+
+    threads = [threading.Thread(target=approve, args=(i,)) for i in range(1, 9)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(set(names.values())) == 8
+    approve(3)
+    assert len(set(names.values())) == 8  # the same name again for registration 3

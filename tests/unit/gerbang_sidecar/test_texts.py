@@ -20,7 +20,8 @@ COMPOSED = {
     "lang.": SUPPORTED,
     "oss.reg.type.": ("ktp", "paspor"),
     "oss.home.identifier.": ("ktp", "paspor"),
-    "recovery.identifier.": ("akses", "oss", "akses.help", "oss.help"),
+    "recovery.identifier.": ("akses", "oss", "insw", "akses.help", "oss.help", "insw.help"),
+    "insw.reg.step.": ("1", "2", "3"),
 }
 
 

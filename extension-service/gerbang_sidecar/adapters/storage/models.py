@@ -10,6 +10,7 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     CheckConstraint,
+    ForeignKey,
     Index,
     Integer,
     LargeBinary,
@@ -20,7 +21,12 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from gerbang_sidecar.adapters.storage.types import EncryptedJSON, EncryptedString, UTCDateTime
+from gerbang_sidecar.adapters.storage.types import (
+    EncryptedBytes,
+    EncryptedJSON,
+    EncryptedString,
+    UTCDateTime,
+)
 
 # SQLite only auto-increments an INTEGER PRIMARY KEY; PostgreSQL gets 64-bit ids.
 Id = BigInteger().with_variant(Integer(), "sqlite")
@@ -181,8 +187,10 @@ class RateLimitWindow(Base):
 
 
 # AKSes (A1) and OSS (O1) registration types; a portal's types are its own domain's.
-REGISTRATION_TYPES = ("individu-lokal", "individu-asing", "institusi", "ktp", "paspor")
-REGISTRATION_STATUSES = ("pending_confirmation", "activating", "activated", "declined")
+REGISTRATION_TYPES = ("individu-lokal", "individu-asing", "institusi", "ktp", "paspor",
+                      "organisasi")
+REGISTRATION_STATUSES = ("pending_confirmation", "activating", "activated", "declined",
+                         "in_review", "rejected")
 
 
 class Registration(Base):
@@ -305,3 +313,37 @@ class SpentPuzzle(Base):
 
     puzzle_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     expires_at: Mapped[datetime]
+
+
+class RegistrationDocument(Base):
+    """A document uploaded with a registration (INSW's Surat Kuasa, I3), encrypted (X3).
+
+    Deleted with its registration; one per registration and kind (a new upload replaces it).
+    """
+
+    __tablename__ = "registration_documents"
+    __table_args__ = (UniqueConstraint("registration_id", "kind"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    registration_id: Mapped[int] = mapped_column(
+        Id, ForeignKey("registrations.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(32))
+    media_type: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(Integer)
+    content: Mapped[bytes] = mapped_column(
+        "content_encrypted", EncryptedBytes("registration_documents.content"), nullable=False)
+    created_at: Mapped[datetime]
+
+
+class IssuedUsername(Base):
+    """A username the sidecar gave out (INSW, I4): its id is the sequence number inside the
+    username, so numbers are never reused and concurrent approvals cannot collide."""
+
+    __tablename__ = "issued_usernames"
+    __table_args__: ClassVar[dict[str, Any]] = {"sqlite_autoincrement": True}
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    realm: Mapped[str] = mapped_column(String(32))
+    registration_id: Mapped[int] = mapped_column(Id, unique=True)
+    username: Mapped[str | None] = mapped_column(String(64), unique=True)
+    issued_at: Mapped[datetime]

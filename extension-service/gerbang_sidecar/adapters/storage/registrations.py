@@ -14,13 +14,15 @@ from typing import Any
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
-from gerbang_sidecar.adapters.storage.models import Registration
+from gerbang_sidecar.adapters.storage.models import Registration, RegistrationDocument
 from gerbang_sidecar.domain.registration_lifecycle import (
     ACCEPTED,
     ACTIVATED,
     ACTIVATING,
     DECLINED,
+    IN_REVIEW,
     PENDING,
+    REJECTED,
 )
 
 
@@ -107,3 +109,55 @@ class SqlRegistrations:
             .execution_options(synchronize_session=False)
         )
         return int(getattr(result, "rowcount", 0))
+
+    def set_pending_data(self, registration_id: int, *, data: dict[str, Any]) -> bool:
+        """A step of a multi-step registration (INSW) changes what a pending row holds."""
+        result = self._session.execute(
+            update(Registration)
+            .where(Registration.id == registration_id, Registration.status == PENDING)
+            .values(data=data).execution_options(synchronize_session=False))
+        return bool(getattr(result, "rowcount", 0))
+
+    def submit_for_review(self, registration_id: int, *, now: datetime) -> bool:
+        """pending -> in_review (INSW "Daftar", I3): one of concurrent submissions wins."""
+        result = self._session.execute(
+            update(Registration)
+            .where(Registration.id == registration_id, Registration.status == PENDING)
+            .values(status=IN_REVIEW, claimed_at=now)
+            .execution_options(synchronize_session=False))
+        return bool(getattr(result, "rowcount", 0))
+
+    def put_document(self, registration_id: int, *, kind: str, media_type: str,
+                     content: bytes, now: datetime) -> None:
+        """The registration's document of this kind; a new upload replaces the old."""
+        self._session.execute(
+            delete(RegistrationDocument)
+            .where(RegistrationDocument.registration_id == registration_id,
+                   RegistrationDocument.kind == kind)
+            .execution_options(synchronize_session=False))
+        self._session.add(RegistrationDocument(
+            registration_id=registration_id, kind=kind, media_type=media_type,
+            size=len(content), content=content, created_at=now))
+        self._session.flush()
+
+    def document(self, registration_id: int, kind: str) -> RegistrationDocument | None:
+        return self._session.scalars(select(RegistrationDocument).where(
+            RegistrationDocument.registration_id == registration_id,
+            RegistrationDocument.kind == kind)).one_or_none()
+
+    def waiting_for_review(self, realm: str) -> list[Registration]:
+        """I4: the reviewer's queue, oldest first."""
+        return list(self._session.scalars(
+            select(Registration)
+            .where(Registration.realm == realm, Registration.status == IN_REVIEW)
+            .order_by(Registration.claimed_at, Registration.id)))
+
+    def decide_review(self, registration_id: int, *, approved: bool,
+                      data: dict[str, Any]) -> bool:
+        """in_review -> activating (approved) or rejected: one of concurrent reviewers wins."""
+        result = self._session.execute(
+            update(Registration)
+            .where(Registration.id == registration_id, Registration.status == IN_REVIEW)
+            .values(status=ACTIVATING if approved else REJECTED, data=data)
+            .execution_options(synchronize_session=False))
+        return bool(getattr(result, "rowcount", 0))

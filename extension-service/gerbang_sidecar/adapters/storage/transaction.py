@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 from gerbang_sidecar.adapters.storage.audit import SqlAuditTrail
 from gerbang_sidecar.adapters.storage.codes import SqlOneTimeCodes
 from gerbang_sidecar.adapters.storage.identities import SqlIdentityRecords
+from gerbang_sidecar.adapters.storage.issued_usernames import SqlIssuedUsernames
 from gerbang_sidecar.adapters.storage.outbox import SqlOutbox
 from gerbang_sidecar.adapters.storage.password_resets import SqlPasswordResets
 from gerbang_sidecar.adapters.storage.portal_sessions import SqlPortalSessions
@@ -58,3 +59,7 @@ class SqlTransaction:
     @cached_property
     def spent_puzzles(self) -> SqlSpentPuzzles:
         return SqlSpentPuzzles(self.session)
+
+    @cached_property
+    def issued_usernames(self) -> SqlIssuedUsernames:
+        return SqlIssuedUsernames(self.session)

@@ -122,3 +122,10 @@ def test_o3_a_passport_holder_joins_the_foreigners_group(
 def test_o1_groups_and_their_roles_match_the_realm_config() -> None:
     declared = json.loads((REALM_CONFIG / "oss" / "groups.json").read_text())["groups"]
     assert {g["name"]: tuple(g["realmRoles"]) for g in declared} == GROUP_ROLES
+
+
+def test_i4_insw_groups_and_their_roles_match_the_realm_config() -> None:
+    from gerbang_sidecar.domain.insw.accounts import GROUP_ROLES as INSW_GROUP_ROLES
+
+    declared = json.loads((REALM_CONFIG / "insw" / "groups.json").read_text())["groups"]
+    assert {g["name"]: tuple(g["realmRoles"]) for g in declared} == INSW_GROUP_ROLES

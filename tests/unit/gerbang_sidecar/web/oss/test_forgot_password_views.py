@@ -30,5 +30,5 @@ def test_oss_forgot_password_asks_username_or_email_and_sends_from_step_one(
 
 
 def test_a_portal_without_forgot_password_has_no_page(client: FlaskClient) -> None:
-    assert client.get("/bsre/lupa-kata-sandi").status_code == 404
+    assert client.get("/bsre/lupa-kata-sandi").status_code == 404  # BSrE: Keycloak's own (B10)
     assert client.get("/akses/lupa-kata-sandi").status_code == 200

@@ -1,0 +1,1 @@
+"""Uploaded documents: the PDF inspector (pdf.py)."""

@@ -1,0 +1,1 @@
+"""INSW rules (I0–I4), pure."""

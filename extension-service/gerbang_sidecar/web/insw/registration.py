@@ -1,0 +1,209 @@
+"""INSW "Buat Akun" (I0–I3): three steps over ``InswRegistrations``, thin views.
+
+``/insw/daftar``              1. NIB, NPWP, NIK of the Penanggung Jawab (checked with OSS)
+``/insw/daftar/data-diri``    2. the responsible person's own data
+``/insw/daftar/surat-kuasa``  3. the Surat Kuasa (PDF, at most 1 MB), the terms, "Daftar"
+``/insw/daftar/terima-kasih`` reviewed within 1x24 hours (I4)
+
+"Kembali" on a step shows the one before with everything typed. The registration's token
+lives in the Flask session (a signed, HttpOnly cookie), never in a URL.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Flask, redirect, render_template, request, session, url_for
+from flask.typing import ResponseReturnValue
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import BooleanField, StringField
+
+from gerbang_sidecar.domain.insw.registration_form import (
+    MAX_DOCUMENT_BYTES,
+    ORGANISATION_FIELDS,
+    PERSON_FIELDS,
+)
+from gerbang_sidecar.services.insw.registration import (
+    InReview,
+    InswRegistrations,
+    NotStarted,
+    StepDone,
+)
+from gerbang_sidecar.services.results import FormErrors, TemporaryProblem
+from gerbang_sidecar.web.context import services
+from gerbang_sidecar.web.errors import temporary_problem
+from gerbang_sidecar.web.forms import add_identifier_error, form_page
+from gerbang_sidecar.web.layout import use_portal
+from gerbang_sidecar.web.locale import get_locale
+from gerbang_sidecar.web.rate_limit import limit_identifier, rate_limited
+
+REALM = "insw"
+SESSION_KEY = "insw_registration"
+STEP_LIMIT, WINDOW_SECONDS, STEP_CEILING = 30, 600, 600
+IDENTIFIER_LIMIT, IDENTIFIER_WINDOW = 10, 3600
+# A request a little over the document's limit still reaches the page, which says so beside
+# the field; anything far bigger is cut off by the server (413).
+_UPLOAD_REQUEST_LIMIT = 2 * MAX_DOCUMENT_BYTES
+
+bp = Blueprint("insw_registration", __name__, url_prefix="/insw/daftar")
+
+
+class OrganisationForm(FlaskForm):
+    nib = StringField("insw.reg.field.nib")
+    npwp = StringField("insw.reg.field.npwp")
+    nik = StringField("insw.reg.field.nik")
+
+
+class PersonForm(FlaskForm):
+    name = StringField("insw.reg.field.name")
+    position = StringField("insw.reg.field.position")
+    email = StringField("insw.reg.field.email")
+    phone = StringField("insw.reg.field.phone")
+
+
+class DocumentForm(FlaskForm):
+    surat_kuasa = FileField("insw.reg.field.surat_kuasa")
+    terms = BooleanField("insw.reg.terms")
+
+
+HELP = {"nib": "insw.reg.help.nib", "npwp": "insw.reg.help.npwp", "nik": "insw.reg.help.nik",
+        "email": "insw.reg.help.email", "phone": "insw.reg.help.phone",
+        "surat_kuasa": "insw.reg.help.surat_kuasa"}
+INPUT_ATTRS: dict[str, dict[str, str]] = {
+    "nib": {"inputmode": "numeric", "autocomplete": "off", "maxlength": "13"},
+    "npwp": {"inputmode": "numeric", "autocomplete": "off", "maxlength": "20"},
+    "nik": {"inputmode": "numeric", "autocomplete": "off", "maxlength": "16"},
+    "name": {"autocomplete": "name"},
+    "position": {"autocomplete": "organization-title"},
+    "email": {"type": "email", "autocomplete": "email"},
+    "phone": {"type": "tel", "autocomplete": "tel"},
+    "surat_kuasa": {"accept": "application/pdf,.pdf"},
+}
+
+
+def _service() -> InswRegistrations:
+    return services().insw_registrations
+
+
+def _token() -> str | None:
+    token = session.get(SESSION_KEY)
+    return token if isinstance(token, str) else None
+
+
+def _required(form: FlaskForm) -> FlaskForm:
+    for f in form:
+        if f.name != "csrf_token":
+            f.flags.required = True  # every field is mandatory (I1-I3): the page marks it
+    return form
+
+
+def _page(template: str, form: FlaskForm, step: int, **context: Any) -> ResponseReturnValue:
+    return form_page(f"insw/registration/{template}", _required(form), step=step, help=HELP,
+                     input_attrs=INPUT_ATTRS, **context)
+
+
+def _errors(form: FlaskForm, result: FormErrors) -> None:
+    for name, error in result.errors.items():
+        add_identifier_error(form, error, name)
+
+
+@bp.route("", methods=["GET", "POST"])
+@rate_limited(STEP_LIMIT, WINDOW_SECONDS, ceiling=STEP_CEILING)
+def organisation() -> ResponseReturnValue:
+    use_portal(REALM)
+    if request.method == "GET":
+        form = OrganisationForm(formdata=None)
+        kept = (_service().progress(_token()) or {}).get("organisation", {})
+        for name in ORGANISATION_FIELDS:
+            form[name].data = kept.get(name, "")
+        return _page("organisation.html", form, 1)
+    form = OrganisationForm()
+    if not form.validate_on_submit():
+        return _page("organisation.html", form, 1)
+    typed = {name: form[name].data or "" for name in ORGANISATION_FIELDS}
+    for name in ORGANISATION_FIELDS:
+        limit_identifier(f"insw_registration.{name}", typed[name], IDENTIFIER_LIMIT,
+                         IDENTIFIER_WINDOW)
+    result = _service().organisation(typed, _token(), get_locale())
+    if isinstance(result, FormErrors):
+        _errors(form, result)
+        return _page("organisation.html", form, 1)
+    if isinstance(result, TemporaryProblem):
+        return temporary_problem("insw/registration/organisation.html", form=_required(form),
+                                 step=1, help=HELP, input_attrs=INPUT_ATTRS)
+    assert isinstance(result, StepDone)
+    session[SESSION_KEY] = result.token
+    return redirect(url_for(".person"))
+
+
+@bp.route("/data-diri", methods=["GET", "POST"])
+@rate_limited(STEP_LIMIT, WINDOW_SECONDS)
+def person() -> ResponseReturnValue:
+    use_portal(REALM)
+    token = _token()
+    progress = _service().progress(token)
+    if token is None or progress is None:
+        return redirect(url_for(".organisation"))
+    if request.method == "GET":
+        form = PersonForm(formdata=None)
+        for name in PERSON_FIELDS:
+            form[name].data = progress.get("person_form", {}).get(name, "")
+        return _page("person.html", form, 2, organisation=progress["organisation"]["name"])
+    form = PersonForm()
+    if not form.validate_on_submit():
+        return _page("person.html", form, 2, organisation=progress["organisation"]["name"])
+    result = _service().person(token, {name: form[name].data or "" for name in PERSON_FIELDS})
+    if isinstance(result, FormErrors):
+        _errors(form, result)
+        return _page("person.html", form, 2, organisation=progress["organisation"]["name"])
+    if isinstance(result, TemporaryProblem):
+        return temporary_problem("insw/registration/person.html", form=_required(form), step=2,
+                                 help=HELP, input_attrs=INPUT_ATTRS,
+                                 organisation=progress["organisation"]["name"])
+    if isinstance(result, NotStarted):
+        return redirect(url_for(".organisation"))
+    return redirect(url_for(".document"))
+
+
+@bp.route("/surat-kuasa", methods=["GET", "POST"])
+@rate_limited(STEP_LIMIT, WINDOW_SECONDS)
+def document() -> ResponseReturnValue:
+    use_portal(REALM)
+    request.max_content_length = _UPLOAD_REQUEST_LIMIT
+    token = _token()
+    progress = _service().progress(token)
+    if token is None or progress is None or "person" not in progress:
+        return redirect(url_for(".organisation"))
+    context = {"organisation": progress["organisation"]["name"]}
+    if request.method == "GET":
+        return _page("document.html", DocumentForm(formdata=None), 3, **context)
+    form = DocumentForm()
+    if not form.validate_on_submit():
+        return _page("document.html", form, 3, **context)
+    upload = form.surat_kuasa.data
+    content = upload.stream.read(MAX_DOCUMENT_BYTES + 1) if upload else b""
+    result = _service().submit(token, content, "y" if form.terms.data else "")
+    if isinstance(result, FormErrors):
+        _errors(form, result)
+        return _page("document.html", form, 3, **context)
+    if isinstance(result, TemporaryProblem):
+        return temporary_problem("insw/registration/document.html", form=_required(form),
+                                 step=3, help=HELP, input_attrs=INPUT_ATTRS, **context)
+    if isinstance(result, NotStarted):
+        return redirect(url_for(".organisation"))
+    assert isinstance(result, InReview)
+    return redirect(url_for(".thank_you"))
+
+
+@bp.get("/terima-kasih")
+def thank_you() -> ResponseReturnValue:
+    use_portal(REALM)
+    found = _service().in_review(_token())
+    if found is None:
+        return redirect(url_for(".organisation"))
+    return render_template("insw/registration/thanks.html", registration=found)
+
+
+def init_app(app: Flask) -> None:
+    app.register_blueprint(bp)

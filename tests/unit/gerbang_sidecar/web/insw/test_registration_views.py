@@ -1,0 +1,109 @@
+"""INSW "Buat Akun" (I1–I3, X5) over the real service, the OSS twin and the PDF inspector:
+the three steps, OSS mismatches named by kind, the Surat Kuasa's checks, and the registration
+stored encrypted and waiting for review."""
+
+from __future__ import annotations
+
+import io
+import re
+
+from flask.testing import FlaskClient
+from pypdf import PdfWriter
+from sqlalchemy import select, text
+
+from gerbang_sidecar.adapters.storage.models import Registration, RegistrationDocument
+from gerbang_sidecar.wiring import Services
+
+# docs/registries.md, businesses: PT NUSANTARA DIGITAL NIAGA.
+ORGANISATION = {"nib": "9120001234561", "npwp": "01.234.567.4-073.000",
+                "nik": "3374023010750008"}
+PERSON = {"name": "Agus Salim", "position": "Direktur Utama", "email": "agus@nusantara.id",
+          "phone": "081234567890"}
+
+
+def _pdf() -> bytes:
+    writer = PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def _csrf(client: FlaskClient, path: str) -> str:
+    html = client.get(path).get_data(as_text=True)
+    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html)
+    assert match, html[:1500]
+    return match.group(1)
+
+
+def _post(client: FlaskClient, path: str, data: dict, **kwargs):  # type: ignore[no-untyped-def]
+    return client.post(path, data={"csrf_token": _csrf(client, path), **data}, **kwargs)
+
+
+def _steps_1_and_2(client: FlaskClient) -> None:
+    assert _post(client, "/insw/daftar", ORGANISATION).location.endswith("/data-diri")
+    assert _post(client, "/insw/daftar/data-diri", PERSON).location.endswith("/surat-kuasa")
+
+
+def test_i1_i2_i3_three_steps_end_in_review(client: FlaskClient, services: Services) -> None:
+    _steps_1_and_2(client)
+    pdf = _pdf()
+    answer = _post(client, "/insw/daftar/surat-kuasa", {
+        "surat_kuasa": (io.BytesIO(pdf), "surat-kuasa.pdf", "application/pdf"),
+        "terms": "y"}, content_type="multipart/form-data")
+    assert answer.status_code == 302 and answer.location.endswith("/terima-kasih")
+    thanks = client.get("/insw/daftar/terima-kasih").get_data(as_text=True)
+    assert "1x24 jam" in thanks and "PT NUSANTARA DIGITAL NIAGA" in thanks
+    with services.storage.session_factory() as s:
+        [row] = s.scalars(select(Registration)).all()
+        assert (row.realm, row.registration_type, row.status) == ("insw", "organisasi",
+                                                                  "in_review")
+        assert row.data["organisation"]["npwp"] == "012345674073000"
+        [doc] = s.scalars(select(RegistrationDocument)).all()
+        assert (doc.content, doc.size, doc.kind) == (pdf, len(pdf), "surat_kuasa")
+        raw = s.execute(text("SELECT content_encrypted FROM registration_documents")).scalar()
+        assert b"%PDF" not in raw  # X3: encrypted at rest
+
+
+def test_i1_an_oss_mismatch_names_the_kind_of_data_and_keeps_the_form(
+        client: FlaskClient) -> None:
+    answer = _post(client, "/insw/daftar", {**ORGANISATION, "nik": "3171015203900001"})
+    page = answer.get_data(as_text=True)
+    assert answer.status_code == 422
+    assert 'id="nik-error"' in page and "Perbaiki data melalui OSS" in page
+    assert "3374023010750008" not in page  # nothing of the OSS record shown
+    assert 'value="9120001234561"' in page  # X5
+
+
+def test_i3_the_surat_kuasa_is_checked_beside_its_field(client: FlaskClient,
+                                                        services: Services) -> None:
+    _steps_1_and_2(client)
+    cases = [(b"%PDF-1.7\n" + b"x" * (1024 * 1024 + 10), "terlalu besar"),
+             (b"\x89PNG\r\n\x1a\n" + b"0" * 64, "bukan PDF"),
+             (b"", "Pilih berkas")]
+    for content, message in cases:
+        answer = _post(client, "/insw/daftar/surat-kuasa", {
+            "surat_kuasa": (io.BytesIO(content), "x.pdf", "application/pdf"),
+            "terms": "y"}, content_type="multipart/form-data")
+        assert answer.status_code == 422, message
+        assert message in answer.get_data(as_text=True)
+    unticked = _post(client, "/insw/daftar/surat-kuasa", {
+        "surat_kuasa": (io.BytesIO(_pdf()), "x.pdf", "application/pdf")},
+        content_type="multipart/form-data")
+    assert unticked.status_code == 422
+    with services.storage.session_factory() as s:
+        assert s.scalars(select(RegistrationDocument)).all() == []
+        assert s.scalars(select(Registration)).one().status == "pending_confirmation"
+
+
+def test_x5_kembali_shows_every_step_as_typed(client: FlaskClient) -> None:
+    _steps_1_and_2(client)
+    step1 = client.get("/insw/daftar").get_data(as_text=True)
+    assert 'value="9120001234561"' in step1
+    step2 = client.get("/insw/daftar/data-diri").get_data(as_text=True)
+    assert 'value="Direktur Utama"' in step2
+
+
+def test_steps_cannot_be_skipped(client: FlaskClient) -> None:
+    assert client.get("/insw/daftar/surat-kuasa").location.endswith("/insw/daftar")
+    assert client.get("/insw/daftar/terima-kasih").location.endswith("/insw/daftar")
