@@ -14,7 +14,14 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import captcha, enumeration, logins, provisioning, registration
+from bench import (
+    captcha,
+    enumeration,
+    logins,
+    oss_registration,
+    provisioning,
+    registration,
+)
 from bench.environment import running_stack
 from bench.report import Table, render_document, render_text
 from bench.runner import Bounds
@@ -32,7 +39,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="time limit per side and benchmark (default 60)")
     parser.add_argument("--block", type=int, default=10,
                         help="operations per turn before the other side runs (default 10)")
-    parser.add_argument("--only", choices=["registration", "logins", "enumeration", "captcha"],
+    parser.add_argument("--only", choices=["registration", "oss-registration", "logins",
+                                           "enumeration", "captcha"],
                         action="append",
                         help="run only this benchmark after provisioning (repeatable)")
     parser.add_argument("--output", type=Path, default=RESULTS,
@@ -60,6 +68,7 @@ def main(argv: list[str] | None = None) -> int:
         tables.append(table)
         benchmarks = {
             "registration": lambda: registration.run(stack, specs, bounds, log),
+            "oss-registration": lambda: oss_registration.run(stack, specs, bounds, log),
             "logins": lambda: logins.run(stack, bounds, log),
             "enumeration": lambda: enumeration.run(stack, bounds, log),
             "captcha": lambda: captcha.run(bounds, log),

@@ -28,7 +28,7 @@ import yaml
 from werkzeug.serving import BaseWSGIServer, make_server
 
 from gerbang_ops.keycloak.server import KeycloakServer
-from gerbang_ops.mailsink import MailSink
+from gerbang_ops.mailsink import MailSink, MailSinkClient
 from gerbang_ops.paths import REPO_ROOT
 from gerbang_ops.postgres import PostgresServer, throwaway_postgres
 from gerbang_ops.provision.keycloak_api import KeycloakApi
@@ -183,6 +183,9 @@ class Stack:
         """A fresh admin connection: its request and write counters start at zero."""
         return KeycloakApi(self.keycloak.url, self.keycloak.admin_user,
                            self.keycloak.admin_password)
+
+    def mailbox(self) -> MailSinkClient:
+        return MailSinkClient(self.mail_sink.http_url)
 
 
 def realm_env(mail_sink: MailSink, sidecar_url: str) -> dict[str, str]:

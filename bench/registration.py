@@ -274,11 +274,12 @@ def _warmup_at(bounds: Bounds, clients: int) -> int:
     return max(bounds.warmup, clients)
 
 
-def _until_mailed(summary: Summary, mailbox: MailSinkClient, expected: int) -> Summary:
+def _until_mailed(summary: Summary, mailbox: MailSinkClient, expected: int,
+                  tag: str) -> Summary:
     """The batch again, its wall time extended until ``expected`` sidecar activation emails
     are in the mail sink: the worker's share of a registration happens after the pages."""
     started = time.monotonic()
-    _settled(lambda: _mails_to(mailbox, "sidecar"), expected, interval=0.05)
+    _settled(lambda: _mails_to(mailbox, tag), expected, interval=0.05)
     return Summary(count=summary.count, elapsed=summary.elapsed + time.monotonic() - started,
                    latencies=summary.latencies, failures=summary.failures)
 
@@ -289,55 +290,79 @@ def _merge(first: Summary, second: Summary) -> Summary:
                    failures=first.failures + second.failures)
 
 
+def ensure_stock_realm(stack: Stack, specs: list[RealmSpec]) -> None:
+    """The baseline realm, made once per run (both registration benchmarks use it)."""
+    api = stack.admin_api()
+    if api.get_or_none(f"/{STOCK_REALM}") is None:
+        create_stock_realm(api, stack, next(s for s in specs if s.name == "akses"))
+
+
 def run(stack: Stack, specs: list[RealmSpec], bounds: Bounds,
         log: Callable[[str], None] = print) -> Table:
-    akses = next(s for s in specs if s.name == "akses")
-    api = stack.admin_api()
-    create_stock_realm(api, stack, akses)
-    # Enough people for every operation either side may run, warm-ups included.
+    ensure_stock_realm(stack, specs)
     total = sum(_warmup_at(bounds, clients) + _count_at(bounds, clients)
                 for clients in CONCURRENCY)
     people = synthetic_people(total, tag="sidecar")
     stock_people = synthetic_people(total, tag="stock")
-    users_before = _count_users(api, "akses")
-    levels: list[Level] = []
-    mailbox = MailSinkClient(stack.mail_sink.http_url)
-    mailed = 0  # sidecar registrations whose activation email is due
     with sidecar_served(stack, people) as sidecar_url:
-        sides = {"sidecar": _sidecar_registration(sidecar_url, people),
-                 "stock": _stock_registration(stack, stock_people)}
-        next_index = 0
-        for clients in CONCURRENCY:
-            count = _count_at(bounds, clients)
-            warmup = _warmup_at(bounds, clients)
-            log(f"registrations at {clients} client(s): {count} per side after {warmup} "
-                "warm-up, in two halves, the sides taking turns ...")
-            for name, operation in sides.items():  # warm-up: connections, JIT, caches, workers
-                warm = timed_concurrently(operation, clients=clients, count=warmup,
-                                          first_index=next_index,
-                                          max_seconds=bounds.max_seconds, label="warm-up",
-                                          log=log)
-                if name == "sidecar":
-                    mailed += warm.count - warm.failures
-                    _until_mailed(warm, mailbox, mailed)
-            next_index += warmup
-            halves: dict[str, list[Summary]] = {"sidecar": [], "stock": []}
-            # Two halves in opposite order, so neither side always runs right after the other.
-            for order in (("sidecar", "stock"), ("stock", "sidecar")):
-                half = count // 2 if order[0] == "sidecar" else count - count // 2
-                for name in order:
-                    summary = timed_concurrently(
-                        sides[name], clients=clients, count=half, first_index=next_index,
-                        max_seconds=bounds.max_seconds, label=f"{name}@{clients}", log=log)
-                    if name == "sidecar":
-                        mailed += summary.count - summary.failures
-                        summary = _until_mailed(summary, mailbox, mailed)
-                    halves[name].append(summary)
-                next_index += half
-            levels.append(Level(clients, _merge(*halves["sidecar"]), _merge(*halves["stock"])))
-        created = (_count_users(api, "akses") - users_before, _count_users(api, STOCK_REALM))
-        mails = (_mails_to(mailbox, "sidecar"), _mails_to(mailbox, "stock"))
+        levels, created, mails = compare(
+            stack, "akses", "sidecar", _sidecar_registration(sidecar_url, people),
+            "stock", _stock_registration(stack, stock_people), CONCURRENCY, bounds, log)
     return _table(levels, created, mails, bounds)
+
+
+def compare(stack: Stack, realm: str, tag: str, operation: Callable[[int], None],
+            stock_tag: str, stock_operation: Callable[[int], None],
+            concurrency: tuple[int, ...], bounds: Bounds, log: Callable[[str], None],
+            before_batch: Callable[[int], None] | None = None
+            ) -> tuple[list[Level], tuple[int, int], tuple[int, int]]:
+    """The sidecar's registrations in ``realm`` against Keycloak's form, at each concurrency:
+    warm-ups, then two halves in opposite order; a sidecar batch lasts until its activation
+    emails (to ``tag``.* addresses) are in the mail sink. ``before_batch(n)`` runs untimed
+    before each sidecar batch of n (the OSS captcha is solved ahead there)."""
+    api = stack.admin_api()
+    users_before = (_count_users(api, realm), _count_users(api, STOCK_REALM))
+    mails_before = (_mails_to(stack.mailbox(), tag), _mails_to(stack.mailbox(), stock_tag))
+    levels: list[Level] = []
+    mailbox = stack.mailbox()
+    mailed = mails_before[0]  # sidecar registrations whose activation email is due
+    sides = {"sidecar": operation, "stock": stock_operation}
+
+    def batch(name: str, clients: int, count: int, first: int, label: str) -> Summary:
+        nonlocal mailed
+        if name == "sidecar" and before_batch is not None:
+            before_batch(count)
+        summary = timed_concurrently(sides[name], clients=clients, count=count,
+                                     first_index=first, max_seconds=bounds.max_seconds,
+                                     label=label, log=log)
+        if name == "sidecar":
+            mailed += summary.count - summary.failures
+            summary = _until_mailed(summary, mailbox, mailed, tag)
+        return summary
+
+    next_index = 0
+    for clients in concurrency:
+        count = _count_at(bounds, clients)
+        warmup = _warmup_at(bounds, clients)
+        log(f"{realm} registrations at {clients} client(s): {count} per side after {warmup} "
+            "warm-up, in two halves, the sides taking turns ...")
+        for name in sides:  # warm-up: connections, JIT, caches, workers
+            batch(name, clients, warmup, next_index, "warm-up")
+        next_index += warmup
+        halves: dict[str, list[Summary]] = {"sidecar": [], "stock": []}
+        # Two halves in opposite order, so neither side always runs right after the other.
+        for order in (("sidecar", "stock"), ("stock", "sidecar")):
+            half = count // 2 if order[0] == "sidecar" else count - count // 2
+            for name in order:
+                halves[name].append(batch(name, clients, half, next_index,
+                                          f"{name}@{clients}"))
+            next_index += half
+        levels.append(Level(clients, _merge(*halves["sidecar"]), _merge(*halves["stock"])))
+    created = (_count_users(api, realm) - users_before[0],
+               _count_users(api, STOCK_REALM) - users_before[1])
+    mails = (_mails_to(mailbox, tag) - mails_before[0],
+             _mails_to(mailbox, stock_tag) - mails_before[1])
+    return levels, created, mails
 
 
 def _settled(count: Callable[[], int], expected: int, *, interval: float = 0.05,
