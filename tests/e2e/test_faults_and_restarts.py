@@ -159,6 +159,53 @@ def test_r4_mail_relay_stopped_at_aktivasi(sidecar_server: str, mail_sink: MailS
     assert mailbox.wait_for(YULIA["email"], timeout=AFTER_A_RESTART)
 
 
+def test_r4_mail_relay_stopped_mid_reset(sidecar_server: str, mail_sink: MailSink,
+                                         mailbox: MailSinkClient,
+                                         admin_api: KeycloakApi) -> None:
+    """Forgot password while the relay is down: Keycloak cannot send the link, the outbox
+    keeps asking it to, and the link arrives once the relay is back."""
+    member = "relay.reset@example.com"
+    admin_api.post("/akses/users", {
+        "username": member, "email": member, "emailVerified": True, "enabled": True,
+        "firstName": "Relay Reset",
+        "credentials": [{"type": "password", "value": PASSWORD, "temporary": False}]})
+    mail_sink.pause_smtp()
+    try:
+        forgetful = requests.Session()
+        page = forgetful.get(f"{sidecar_server}/akses/lupa-kata-sandi", timeout=20)
+        sent = forgetful.post(f"{sidecar_server}/akses/lupa-kata-sandi", timeout=20, data={
+            **form(page.text, "forgot-password").fields, "identifier": member,
+            "channel": "email", "action": "process"})
+        assert sent.status_code == 200 and 'id="sent-text"' in sent.text
+        assert mailbox.messages(to=member) == []
+    finally:
+        mail_sink.resume_smtp()
+    assert mailbox.wait_for(member, subject_contains="Tindakan diperlukan",
+                            timeout=AFTER_A_RESTART)
+
+
+def test_r9_a_login_survives_a_sidecar_restart_between_its_steps(
+        sidecar_server: str, sidecar, admin_api: KeycloakApi) -> None:  # type: ignore[no-untyped-def]
+    """The sidecar restarts while the user is on Keycloak's login page: the callback reaches
+    the new process, which finishes the login (the pending login travels in the signed
+    cookie, the login itself lives in the database)."""
+    member = "login.restart@example.com"
+    admin_api.post("/akses/users", {
+        "username": member, "email": member, "emailVerified": True, "enabled": True,
+        "firstName": "Login Restart",
+        "credentials": [{"type": "password", "value": PASSWORD, "temporary": False}]})
+    browser = LoopbackSession()
+    page = browser.get(f"{sidecar_server}/akses/masuk", timeout=20)
+    login = form(page.text, "kc-form-login")
+    sidecar.restart()
+    answer = browser.post(login.action, data={**login.fields, "username": member,
+                                              "password": PASSWORD}, timeout=20)
+    assert answer.url.startswith(f"{sidecar_server}/akses"), answer.url
+    sidecar.restart()
+    assert browser.get(f"{sidecar_server}/akses/beranda", timeout=20,
+                       allow_redirects=False).status_code == 200
+
+
 def test_r4_registries_stopped_at_selanjutnya(sidecar_server: str,
                                               restored: RestartableSidecar) -> None:
     registry = make_fake_registry_server()
