@@ -31,11 +31,11 @@ from bench.registration import (
     _stock_registration,
     compare,
     ensure_stock_realm,
+    level_rows,
     sidecar_served,
 )
-from bench.report import Row, Table, fmt_ratio, fmt_seconds
+from bench.report import Table
 from bench.runner import Bounds
-from bench.stats import ratio
 from bench.synthetic import Person, synthetic_people
 from gerbang_ops.provision.files import RealmSpec
 
@@ -102,21 +102,7 @@ def _table(levels: list[Level], created: tuple[int, int], mails: tuple[int, int]
     table = Table(title="Registrations (OSS by KTP), concurrent clients",
                   gerbang_label="sidecar page (gunicorn)",
                   baseline_label="Keycloak registration form")
-    for level in levels:
-        g, b = level.gerbang, level.baseline
-        n = f"{level.clients} client{'s' if level.clients > 1 else ''}"
-        table.rows += [
-            Row(f"{n}: registrations per second", f"{g.per_second:.2f}", f"{b.per_second:.2f}",
-                fmt_ratio(ratio(g.per_second, b.per_second))),
-            Row(f"{n}: p50 latency", fmt_seconds(g.p50), fmt_seconds(b.p50),
-                fmt_ratio(ratio(g.p50, b.p50))),
-            Row(f"{n}: p95 latency", fmt_seconds(g.p95), fmt_seconds(b.p95),
-                fmt_ratio(ratio(g.p95, b.p95))),
-            Row(f"{n}: timed registrations (failed)", f"{g.count} ({g.failures})",
-                f"{b.count} ({b.failures})"),
-        ]
-    table.rows += [Row("users created incl. warm-ups", str(created[0]), str(created[1])),
-                   Row("emails sent incl. warm-ups", str(mails[0]), str(mails[1]))]
+    table.rows += level_rows(levels, created, mails)
     table.notes += [
         "sidecar: GET the form, POST it (captcha checked and spent, form rules, Dukcapil with "
         "NIK, name and birth date, the registration accepted and queued) and the redirect to "

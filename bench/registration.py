@@ -379,15 +379,14 @@ def _settled(count: Callable[[], int], expected: int, *, interval: float = 0.05,
     return seen
 
 
-def _table(levels: list[Level], created: tuple[int, int], mails: tuple[int, int],
-           bounds: Bounds) -> Table:
-    table = Table(title="Registrations (AKSes Individu Lokal), concurrent clients",
-                  gerbang_label="sidecar pages (gunicorn)",
-                  baseline_label="Keycloak registration form")
+def level_rows(levels: list[Level], created: tuple[int, int],
+               mails: tuple[int, int]) -> list[Row]:
+    """Rate, p50, p95 and counts per concurrency, then the users and mails made."""
+    rows = []
     for level in levels:
         g, b = level.gerbang, level.baseline
         n = f"{level.clients} client{'s' if level.clients > 1 else ''}"
-        table.rows += [
+        rows += [
             Row(f"{n}: registrations per second", f"{g.per_second:.2f}", f"{b.per_second:.2f}",
                 fmt_ratio(ratio(g.per_second, b.per_second))),
             Row(f"{n}: p50 latency", fmt_seconds(g.p50), fmt_seconds(b.p50),
@@ -397,10 +396,16 @@ def _table(levels: list[Level], created: tuple[int, int], mails: tuple[int, int]
             Row(f"{n}: timed registrations (failed)", f"{g.count} ({g.failures})",
                 f"{b.count} ({b.failures})"),
         ]
-    table.rows += [
-        Row("users created incl. warm-ups", str(created[0]), str(created[1])),
-        Row("emails sent incl. warm-ups", str(mails[0]), str(mails[1])),
-    ]
+    return [*rows, Row("users created incl. warm-ups", str(created[0]), str(created[1])),
+            Row("emails sent incl. warm-ups", str(mails[0]), str(mails[1]))]
+
+
+def _table(levels: list[Level], created: tuple[int, int], mails: tuple[int, int],
+           bounds: Bounds) -> Table:
+    table = Table(title="Registrations (AKSes Individu Lokal), concurrent clients",
+                  gerbang_label="sidecar pages (gunicorn)",
+                  baseline_label="Keycloak registration form")
+    table.rows += level_rows(levels, created, mails)
     arguments = " ".join(compose_gunicorn_arguments()[:-1])
     table.notes += [
         f"at each concurrency: {bounds.warmup} untimed registrations (or one per client, if "
