@@ -17,6 +17,7 @@ from pathlib import Path
 from bench import (
     captcha,
     enumeration,
+    insw_registration,
     logins,
     oss_registration,
     provisioning,
@@ -39,8 +40,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="time limit per side and benchmark (default 60)")
     parser.add_argument("--block", type=int, default=10,
                         help="operations per turn before the other side runs (default 10)")
-    parser.add_argument("--only", choices=["registration", "oss-registration", "logins",
-                                           "enumeration", "captcha"],
+    parser.add_argument("--only", choices=["registration", "oss-registration",
+                                           "insw-registration", "logins", "enumeration",
+                                           "captcha"],
                         action="append",
                         help="run only this benchmark after provisioning (repeatable)")
     parser.add_argument("--output", type=Path, default=RESULTS,
@@ -69,6 +71,7 @@ def main(argv: list[str] | None = None) -> int:
         benchmarks = {
             "registration": lambda: registration.run(stack, specs, bounds, log),
             "oss-registration": lambda: oss_registration.run(stack, specs, bounds, log),
+            "insw-registration": lambda: insw_registration.run(stack, specs, bounds, log),
             "logins": lambda: logins.run(stack, bounds, log),
             "enumeration": lambda: enumeration.run(stack, bounds, log),
             "captcha": lambda: captcha.run(bounds, log),

@@ -314,12 +314,13 @@ def run(stack: Stack, specs: list[RealmSpec], bounds: Bounds,
 def compare(stack: Stack, realm: str, tag: str, operation: Callable[[int], None],
             stock_tag: str, stock_operation: Callable[[int], None],
             concurrency: tuple[int, ...], bounds: Bounds, log: Callable[[str], None],
-            before_batch: Callable[[int], None] | None = None
+            before_batch: Callable[[int], None] | None = None, mails_follow: bool = True
             ) -> tuple[list[Level], tuple[int, int], tuple[int, int]]:
     """The sidecar's registrations in ``realm`` against Keycloak's form, at each concurrency:
     warm-ups, then two halves in opposite order; a sidecar batch lasts until its activation
     emails (to ``tag``.* addresses) are in the mail sink. ``before_batch(n)`` runs untimed
-    before each sidecar batch of n (the OSS captcha is solved ahead there)."""
+    before each sidecar batch of n (the OSS captcha is solved ahead there). Without
+    ``mails_follow`` (INSW: a reviewer decides first) a batch ends with its pages."""
     api = stack.admin_api()
     users_before = (_count_users(api, realm), _count_users(api, STOCK_REALM))
     mails_before = (_mails_to(stack.mailbox(), tag), _mails_to(stack.mailbox(), stock_tag))
@@ -335,7 +336,7 @@ def compare(stack: Stack, realm: str, tag: str, operation: Callable[[int], None]
         summary = timed_concurrently(sides[name], clients=clients, count=count,
                                      first_index=first, max_seconds=bounds.max_seconds,
                                      label=label, log=log)
-        if name == "sidecar":
+        if name == "sidecar" and mails_follow:
             mailed += summary.count - summary.failures
             summary = _until_mailed(summary, mailbox, mailed, tag)
         return summary

@@ -83,7 +83,12 @@ def registry_seed(people: list[Person]) -> dict[str, Any]:
             {"nik": p.nik, "name": p.name, "birth_date": p.birth_date.isoformat(),
              "sex": "F" if p.female else "M", "city": "JAKARTA SELATAN", "face_score": 0.9}
             for p in people],
-        "businesses": [],
+        # One business per person, the person its responsible (INSW, I1): NIB from the NIK's
+        # last twelve digits, the NIK as the 16-digit NPWP (as individuals' NPWPs are).
+        "businesses": [
+            {"nib": f"9{p.nik[-12:]}", "npwp": p.nik, "name": f"PT {p.name}",
+             "responsible_nik": p.nik}
+            for p in people],
         "investors": [
             {"sid": p.sid, "investor_type": "ID", "name": p.name, "domestic": True,
              "broker_email": p.email, "nik": p.nik}
