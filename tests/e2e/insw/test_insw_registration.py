@@ -75,6 +75,9 @@ NEW_PASSWORD = "Gerbang#2025aman"
 
 
 def _reviewer(admin_api) -> None:  # type: ignore[no-untyped-def]
+    """The reviewer account, made once per session."""
+    if admin_api.get("/insw/users", username=REVIEWER, exact="true"):
+        return
     admin_api.post("/insw/users", {
         "username": REVIEWER, "email": REVIEWER, "emailVerified": True, "enabled": True,
         "firstName": "Pemeriksa INSW",
@@ -141,3 +144,39 @@ def test_i4_review_approval_username_mail_and_login(
     expect(page.locator("#welcome")).to_contain_text("Siti Rahmawati")
     expect(page.locator("#username")).to_have_text(username.upper())
     screenshots.take(page, "home insw")
+
+
+def test_i4_rejection_in_the_browser_mails_the_reason(
+        page: Page, browser, sidecar_server: str, mailbox, admin_api,  # type: ignore[no-untyped-def]
+        tmp_path: Path) -> None:
+    """The reviewer rejects with a reason: no account, and the registrant reads why."""
+    registrant = {"nib": "9120001234561", "npwp": "012345674073000", "nik": "3374023010750008"}
+    person = {"name": "Agus Salim", "position": "Direktur Utama",
+              "email": "agus.salim@nusantara.id", "phone": "081366655544"}
+    page.goto(f"{sidecar_server}/insw/daftar")
+    _fill(page, registrant)
+    page.click("#next")
+    _fill(page, person)
+    page.click("#next")
+    page.set_input_files("#surat_kuasa", str(_pdf(tmp_path / "sk.pdf")))
+    page.locator("#terms").check()
+    page.click("#register")
+    expect(page.locator("#review-promise")).to_be_visible()
+
+    _reviewer(admin_api)
+    review = browser.new_context(locale="id-ID", viewport={"width": 412, "height": 915})
+    try:
+        desk = review.new_page()
+        desk.goto(f"{sidecar_server}/insw/review")
+        _log_in(desk, REVIEWER, REVIEWER_PASSWORD)
+        desk.get_by_role("link", name="PT NUSANTARA DIGITAL NIAGA").click()
+        desk.click("#reject")  # no reason yet
+        expect(desk.locator("#reason-error")).to_be_visible()
+        desk.fill("#reason", "Surat Kuasa tidak ditandatangani direksi.")
+        desk.click("#reject")
+        expect(desk.get_by_text("Pendaftaran ditolak")).to_be_visible()
+    finally:
+        review.close()
+    mail = mailbox.message(mailbox.wait_for(person["email"], timeout=60)["id"])
+    assert "tidak ditandatangani direksi" in mail["text"]
+    assert admin_api.get("/insw/users", email=person["email"], exact="true") == []
