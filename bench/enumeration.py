@@ -22,6 +22,7 @@ import requests
 
 from bench.browser import find_form
 from bench.environment import Stack
+from bench.oss_registration import oss_solver, submit_oss
 from bench.registration import FORM_ID, FORM_PATH, PAGE_TIMEOUT, sidecar_served
 from bench.report import Row, Table, fmt_ratio, fmt_seconds
 from bench.runner import Bounds
@@ -207,7 +208,43 @@ def run(stack: Stack, bounds: Bounds, log: Callable[[str], None] = print) -> Tab
 
         probes.append(_measure("Lupa kata sandi (NIK)", samples, forgot(lambda _i: owner.nik),
                                forgot(lambda _i: stranger.nik), settle=SETTLE))
+        probes += _oss_probes(sidecar, samples, owner, stranger, mailbox, log)
     return _table(probes)
+
+
+def _oss_probes(sidecar: str, samples: int, owner: Person, stranger: Person,
+                mailbox: MailSinkClient, log: Callable[[str], None]) -> list[Probe]:
+    """OSS "Submit" (NIK) and forgot password (email): an OSS account's identifiers against
+    a stranger's. Each Submit needs a solved captcha: solved ahead, untimed."""
+    solved, solve_ahead = oss_solver(sidecar)
+    owner_email = f"oss.{owner.email}"
+    solve_ahead(1)
+    submit_oss(sidecar, owner, owner_email, solved.get_nowait())
+    mailbox.wait_for(owner_email, timeout=120)  # the OSS account exists now
+    log(f"enumeration probe (OSS): solving {2 * samples} captcha puzzles ahead ...")
+    solve_ahead(2 * samples)
+
+    def submit(person: Person, prefix: str) -> Callable[[int], tuple[float, str, int]]:
+        def one(i: int) -> tuple[float, str, int]:
+            began = time.perf_counter()
+            answer = submit_oss(sidecar, person, f"{prefix}.{i}@example.com",
+                                solved.get_nowait())
+            return time.perf_counter() - began, answer.headers.get("Location", ""), \
+                answer.status_code
+        return one
+
+    def forgot(email: str) -> Callable[[int], tuple[float, str, int]]:
+        def one(_i: int) -> tuple[float, str, int]:
+            took, answer = _form_post(requests.Session(), sidecar + "/oss/lupa-kata-sandi",
+                                      "forgot-password",
+                                      {"identifier": email, "action": "process"})
+            return took, answer.headers.get("Location", "")[:28], answer.status_code
+        return one
+
+    return [_measure("OSS Submit (NIK)", samples, submit(owner, "oss.lain"),
+                     submit(stranger, "oss.baru"), settle=SETTLE),
+            _measure("OSS lupa password (email)", samples, forgot(owner_email),
+                     forgot(f"oss.{stranger.email}"), settle=SETTLE)]
 
 
 def _table(probes: list[Probe]) -> Table:

@@ -45,7 +45,8 @@ FORM_PATH = "/oss/daftar?jenis=ktp&lang=id"
 FIRST_PERSON = 3000
 
 
-def _solver(sidecar_url: str) -> tuple[queue.SimpleQueue[str], Callable[[int], None]]:
+def oss_solver(sidecar_url: str) -> tuple[queue.SimpleQueue[str], Callable[[int], None]]:
+    """A queue of solved captcha puzzles and the function that fills it (untimed work)."""
     solved: queue.SimpleQueue[str] = queue.SimpleQueue()
 
     def solve_ahead(count: int) -> None:
@@ -61,24 +62,33 @@ def _solver(sidecar_url: str) -> tuple[queue.SimpleQueue[str], Callable[[int], N
     return solved, solve_ahead
 
 
-def _typed(person: Person) -> dict[str, str]:
+def _typed(person: Person, email: str) -> dict[str, str]:
     return {"nik": person.nik, "name": person.name.title(), "country": "ID",
             "birth_date": person.birth_date.strftime("%d-%m-%Y"),
-            "phone": person.phone.removeprefix("+62"), "email": person.email, "terms": "y"}
+            "phone": person.phone.removeprefix("+62"), "email": email, "terms": "y"}
+
+
+def submit_oss(sidecar_url: str, person: Person, email: str, captcha: str, *,
+               follow: bool = False) -> requests.Response:
+    """One OSS registration by KTP as a browser sends it, with a fresh cookie jar."""
+    with requests.Session() as browser:
+        page = browser.get(sidecar_url + FORM_PATH, timeout=PAGE_TIMEOUT)
+        form = find_form(page.text, "registration-form")
+        if form is None:
+            raise PageError(f"form: none (status {page.status_code})")
+        return browser.post(sidecar_url + FORM_PATH, timeout=PAGE_TIMEOUT,
+                            allow_redirects=follow,
+                            data={**form.fields, **_typed(person, email), "captcha": captcha})
 
 
 def _sidecar_registration(sidecar_url: str, people: list[Person],
                           solved: queue.SimpleQueue[str]) -> Callable[[int], None]:
     def register(index: int) -> None:
-        with requests.Session() as browser:
-            page = browser.get(sidecar_url + FORM_PATH, timeout=PAGE_TIMEOUT)
-            form = find_form(page.text, "registration-form")
-            if form is None:
-                raise PageError(f"form: none (status {page.status_code})")
-            thanks = browser.post(sidecar_url + FORM_PATH, timeout=PAGE_TIMEOUT, data={
-                **form.fields, **_typed(people[index]), "captcha": solved.get_nowait()})
-            if thanks.status_code != 200 or 'id="thanks"' not in html.unescape(thanks.text):
-                raise PageError(f"Submit: no thank-you page (status {thanks.status_code})")
+        person = people[index]
+        thanks = submit_oss(sidecar_url, person, person.email, solved.get_nowait(),
+                            follow=True)
+        if thanks.status_code != 200 or 'id="thanks"' not in html.unescape(thanks.text):
+            raise PageError(f"Submit: no thank-you page (status {thanks.status_code})")
     return register
 
 
@@ -90,7 +100,7 @@ def run(stack: Stack, specs: list[RealmSpec], bounds: Bounds,
     stock_people = synthetic_people(count * len(CONCURRENCY), tag="ossstock",
                                     first=FIRST_PERSON)
     with sidecar_served(stack, people) as sidecar_url:
-        solved, solve_ahead = _solver(sidecar_url)
+        solved, solve_ahead = oss_solver(sidecar_url)
         levels, created, mails = compare(
             stack, "oss", "osssidecar", _sidecar_registration(sidecar_url, people, solved),
             "ossstock", _stock_registration(stack, stock_people), CONCURRENCY, bounds, log,
