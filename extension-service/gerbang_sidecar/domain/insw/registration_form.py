@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from gerbang_sidecar.domain.consent import is_ticked
 from gerbang_sidecar.domain.identifiers import (
     IdentifierError,
     parse_email,
@@ -76,5 +77,4 @@ def check_document_size(size: int) -> IdentifierError | None:
 
 
 def terms_accepted(raw: str | None) -> IdentifierError | None:
-    ticked = isinstance(raw, str) and raw.strip().lower() in ("y", "yes", "on", "true", "1")
-    return None if ticked else IdentifierError("terms.required_insw")
+    return None if is_ticked(raw) else IdentifierError("terms.required_insw")

@@ -18,6 +18,7 @@ from dataclasses import asdict, dataclass
 from enum import StrEnum
 from typing import Any
 
+from gerbang_sidecar.domain.consent import is_ticked
 from gerbang_sidecar.domain.identifiers import (
     DateField,
     IdentifierError,
@@ -169,7 +170,7 @@ def validate_form(form: Mapping[str, str | None], *,
     take("phone", lambda raw: parse_mobile_number(
         raw, dial_code=dial_code_of(country), allow_foreign=True).e164)
     take("email", lambda raw: parse_email(raw).value)
-    if not _ticked(form.get(TERMS_FIELD)):
+    if not is_ticked(form.get(TERMS_FIELD)):
         errors[TERMS_FIELD] = IdentifierError("terms.required")
 
     if errors:
@@ -230,7 +231,3 @@ def _sex(raw: str | None) -> Sex:
         return Sex((raw or "").strip().upper())
     except ValueError:
         raise IdentifierError("sex.required") from None
-
-
-def _ticked(raw: str | None) -> bool:
-    return isinstance(raw, str) and raw.strip().lower() in ("y", "yes", "on", "true", "1")

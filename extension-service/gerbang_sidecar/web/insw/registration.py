@@ -98,9 +98,13 @@ def _required(form: FlaskForm) -> FlaskForm:
     return form
 
 
-def _page(template: str, form: FlaskForm, step: int, **context: Any) -> ResponseReturnValue:
-    return form_page(f"insw/registration/{template}", _required(form), step=step, help=HELP,
-                     input_attrs=INPUT_ATTRS, **context)
+def _page(template: str, form: FlaskForm, step: int, *, outage: bool = False,
+          **context: Any) -> ResponseReturnValue:
+    """The step's page: 200 or 422 by the form's errors; 503 with every value kept when an
+    outside system (OSS, the database) could not answer (X5)."""
+    render = temporary_problem if outage else form_page
+    return render(f"insw/registration/{template}", form=_required(form), step=step,
+                  help=HELP, input_attrs=INPUT_ATTRS, **context)
 
 
 def _errors(form: FlaskForm, result: FormErrors) -> None:
@@ -130,8 +134,7 @@ def organisation() -> ResponseReturnValue:
         _errors(form, result)
         return _page("organisation.html", form, 1)
     if isinstance(result, TemporaryProblem):
-        return temporary_problem("insw/registration/organisation.html", form=_required(form),
-                                 step=1, help=HELP, input_attrs=INPUT_ATTRS)
+        return _page("organisation.html", form, 1, outage=True)
     assert isinstance(result, StepDone)
     session[SESSION_KEY] = result.token
     return redirect(url_for(".person"))
@@ -158,9 +161,8 @@ def person() -> ResponseReturnValue:
         _errors(form, result)
         return _page("person.html", form, 2, organisation=progress["organisation"]["name"])
     if isinstance(result, TemporaryProblem):
-        return temporary_problem("insw/registration/person.html", form=_required(form), step=2,
-                                 help=HELP, input_attrs=INPUT_ATTRS,
-                                 organisation=progress["organisation"]["name"])
+        return _page("person.html", form, 2, outage=True,
+                     organisation=progress["organisation"]["name"])
     if isinstance(result, NotStarted):
         return redirect(url_for(".organisation"))
     return redirect(url_for(".document"))
@@ -188,8 +190,7 @@ def document() -> ResponseReturnValue:
         _errors(form, result)
         return _page("document.html", form, 3, **context)
     if isinstance(result, TemporaryProblem):
-        return temporary_problem("insw/registration/document.html", form=_required(form),
-                                 step=3, help=HELP, input_attrs=INPUT_ATTRS, **context)
+        return _page("document.html", form, 3, outage=True, **context)
     if isinstance(result, NotStarted):
         return redirect(url_for(".organisation"))
     assert isinstance(result, InReview)
