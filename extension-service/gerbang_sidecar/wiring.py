@@ -27,6 +27,7 @@ from gerbang_sidecar.adapters.mail import FakeMailer, NullMailer, SmtpMailer
 from gerbang_sidecar.adapters.registries import build_http_registries
 from gerbang_sidecar.adapters.registries.fakes import build_fake_registries
 from gerbang_sidecar.adapters.registries.transport import HttpPolicy
+from gerbang_sidecar.adapters.selfies.opencv_faces import OpenCvSelfieInspector
 from gerbang_sidecar.adapters.storage.crypto import StorageKeys, derive_key, key_material
 from gerbang_sidecar.adapters.storage.engine import Storage
 from gerbang_sidecar.config import Settings
@@ -42,6 +43,18 @@ from gerbang_sidecar.services.akses.registration.activation_email import (
     OUTBOX_ACTIVATION_EMAIL,
 )
 from gerbang_sidecar.services.akses.registration.context import RegistrationSettings
+from gerbang_sidecar.services.bsre.activation import OUTBOX_MAKE_ACCOUNT as BSRE_MAKE_ACCOUNT
+from gerbang_sidecar.services.bsre.activation import Activation as BsreActivation
+from gerbang_sidecar.services.bsre.invitations import (
+    OUTBOX_ACTIVATION_LINK as BSRE_ACTIVATION_LINK,
+)
+from gerbang_sidecar.services.bsre.invitations import BsreSettings, Invitations
+from gerbang_sidecar.services.bsre.officers import Officers
+from gerbang_sidecar.services.bsre.verification import (
+    OUTBOX_ACCOUNT_EMAIL as BSRE_ACCOUNT_EMAIL,
+)
+from gerbang_sidecar.services.bsre.verification import OUTBOX_REJECTED as BSRE_REJECTED
+from gerbang_sidecar.services.bsre.verification import Verification as BsreVerification
 from gerbang_sidecar.services.captcha import Captcha
 from gerbang_sidecar.services.insw.registration import (
     InswRegistrations,
@@ -96,6 +109,10 @@ class Services:
     insw_review: InswReview
     portal_sessions: PortalSessions
     captcha: Captcha
+    bsre_officers: Officers
+    bsre_invitations: Invitations
+    bsre_activation: BsreActivation
+    bsre_verification: BsreVerification
     # name -> True when reachable, for the readiness page.
     probes: Mapping[str, Probe] = field(default_factory=dict)
 
@@ -118,6 +135,14 @@ class Services:
             reset.process(int(delivery.payload["request_id"]))
 
         worker.register("one_time_code.email", notifications.one_time_code_email)
+        # The gateway drops duplicates by idempotency key: safe to send again after a crash.
+        worker.register("one_time_code.whatsapp", notifications.one_time_code_whatsapp,
+                        redeliver_after_crash=True)
+        worker.register(BSRE_ACTIVATION_LINK, notifications.bsre_activation_link)
+        worker.register(BSRE_REJECTED, notifications.bsre_activation_rejected)
+        worker.register(BSRE_MAKE_ACCOUNT, self.bsre_verification.make_account,
+                        redeliver_after_crash=True)
+        worker.register(BSRE_ACCOUNT_EMAIL, self.bsre_verification.send_account_email)
         # Idempotent by design (account.py): safe to run again after a crash.
         worker.register(OUTBOX_MAKE_ACCOUNT, self.akses_registration.make_account,
                         redeliver_after_crash=True)
@@ -170,6 +195,9 @@ def build_services(settings: Settings, *, clock: Clock | None = None,
     akses = portal("akses")
     oss = portal("oss")
     insw = portal("insw")
+    bsre = portal("bsre")
+    bsre_settings = BsreSettings(public_url=settings.public_url, realm=bsre.realm,
+                                 client_id=bsre.client_id, portal_path=bsre.client.path)
     return Services(
         settings=settings, clock=clock, storage=storage, keycloak=keycloak,
         registries=registries, mailer=mailer,
@@ -207,6 +235,11 @@ def build_services(settings: Settings, *, clock: Clock | None = None,
             AltchaProofOfWork(derive_key(key_material(settings.secret_key), "captcha/v1"),
                               cost=settings.captcha_cost),
             storage, clock),
+        bsre_officers=Officers(keycloak, realm=bsre.realm),
+        bsre_invitations=Invitations(storage, clock, bsre_settings),
+        bsre_activation=BsreActivation(storage, registries, codes, OpenCvSelfieInspector(),
+                                       clock, bsre_settings),
+        bsre_verification=BsreVerification(storage, keycloak, clock, bsre_settings),
         probes=_probes(storage, keycloak, registries),
     )
 

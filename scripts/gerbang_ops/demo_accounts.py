@@ -34,7 +34,8 @@ DEMO_ACCOUNTS = (
     DemoAccount("oss", "pelaku.usaha@example.com", "Dewi Lestari", ("pelaku-usaha",),
                 "OSS business actor"),
     DemoAccount("bsre", "verifikator@example.com", "Agus Wibowo", ("verifikator",),
-                "BSrE verifier (sets up an OTP device at first login)"),
+                "BSrE verifier of BSSN (sets up an OTP device at first login)",
+                {"instansi": "Badan Siber dan Sandi Negara"}),
     DemoAccount("insw", "reviewer@example.com", "Rina Marlina", ("reviewer",),
                 "INSW registration reviewer"),
 )

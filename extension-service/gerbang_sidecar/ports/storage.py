@@ -108,6 +108,10 @@ class RegistrationRecord(Protocol):
     def activation_email_sent_at(self) -> datetime | None: ...
     @property
     def claimed_at(self) -> datetime | None: ...
+    @property
+    def scope(self) -> str | None: ...
+    @property
+    def expires_at(self) -> datetime | None: ...
 
 
 class ResetRequestRecord(Protocol):
@@ -241,7 +245,8 @@ class Registrations(Protocol):
     conditional updates."""
 
     def add(self, *, token_hash: bytes, realm: str, registration_type: str,
-            data: dict[str, Any], locale: str, now: datetime) -> RegistrationRecord: ...
+            data: dict[str, Any], locale: str, now: datetime, scope: str | None = None,
+            expires_at: datetime | None = None) -> RegistrationRecord: ...
 
     def by_token_hash(self, token_hash: bytes) -> RegistrationRecord | None: ...
 
@@ -273,6 +278,15 @@ class Registrations(Protocol):
 
     def decide_review(self, registration_id: int, *, approved: bool,
                       data: dict[str, Any]) -> bool: ...
+
+    def renew_link(self, registration_id: int, *, token_hash: bytes, now: datetime,
+                   expires_at: datetime) -> bool:
+        """B1: a new token for a pending row whose link expired; one of concurrent wins."""
+
+    def in_scope(self, *, realm: str, scope: str | None, statuses: Sequence[str],
+                 expired: bool | None, now: datetime, offset: int,
+                 limit: int) -> tuple[list[RegistrationRecord], int]:
+        """A page of rows of one instansi (None: all), newest first, and the total."""
 
 
 class PasswordResets(Protocol):

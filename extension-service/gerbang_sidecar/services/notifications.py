@@ -58,6 +58,39 @@ class Notifications:
                    translate("mail.otp.body", lang, portal=portal, code=p["code"],
                              minutes=p["ttl_minutes"]))
 
+    def one_time_code_whatsapp(self, delivery: Delivery) -> None:
+        """``one_time_code.whatsapp`` (B2, B13): the 6-digit code proving a mobile number,
+        through the message gateway (which drops a repeat of the same idempotency key)."""
+        p = delivery.payload
+        text = translate("whatsapp.otp", p.get("locale"), portal=self._portal(p["realm"]),
+                         code=p["code"], minutes=p["ttl_minutes"])
+        result = self.gateway.send("whatsapp", p["destination"], text,
+                                   idempotency_key=delivery.idempotency_key)
+        if not isinstance(result, Accepted):
+            raise DeliveryFailed("message gateway unavailable")
+
+    def bsre_activation_link(self, delivery: Delivery) -> None:
+        """``bsre.activation_link`` (B1): "Aktivasi Akun", the link to the activation wizard."""
+        p = delivery.payload
+        lang = p.get("locale")
+        portal = self._portal(p["realm"])
+        expires = datetime.fromisoformat(p["expires_at"]).astimezone(WIB)
+        self._mail(delivery, p["to"],
+                   translate("mail.bsre_activation.subject", lang, portal=portal),
+                   translate("mail.bsre_activation.body", lang, portal=portal, name=p["name"],
+                             instansi=p["instansi"], url=p["url"],
+                             expires=expires.strftime("%d-%m-%Y %H:%M WIB")))
+
+    def bsre_activation_rejected(self, delivery: Delivery) -> None:
+        """``bsre.activation_rejected`` (B5): the Verifikator's reason; no account exists."""
+        p = delivery.payload
+        lang = p.get("locale")
+        portal = self._portal(p["realm"])
+        self._mail(delivery, p["to"],
+                   translate("mail.bsre_rejected.subject", lang, portal=portal),
+                   translate("mail.bsre_rejected.body", lang, portal=portal, name=p["name"],
+                             reason=p["reason"]))
+
     def password_reset_sms(self, delivery: Delivery) -> None:
         """``password_reset.sms_link`` (A7): the set-password link by SMS."""
         p = delivery.payload

@@ -22,6 +22,9 @@ COMPOSED = {
     "oss.home.identifier.": ("ktp", "paspor"),
     "recovery.identifier.": ("akses", "oss", "insw", "akses.help", "oss.help", "insw.help"),
     "insw.reg.step.": ("1", "2", "3"),
+    "bsre.activation.step.": ("1", "2", "3"),
+    "bsre.state.": ("sent", "expired", "in_review", "active", "rejected"),
+    "bsre.status.": ("asn-polri", "lainnya"),
 }
 
 

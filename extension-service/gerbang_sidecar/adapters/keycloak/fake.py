@@ -7,6 +7,7 @@ import uuid
 from dataclasses import dataclass, field, replace
 
 from gerbang_sidecar.domain.akses.accounts import GROUP_ROLES as AKSES_GROUP_ROLES
+from gerbang_sidecar.domain.bsre.accounts import GROUP_ROLES as BSRE_GROUP_ROLES
 from gerbang_sidecar.domain.insw.accounts import GROUP_ROLES as INSW_GROUP_ROLES
 from gerbang_sidecar.domain.oss.accounts import GROUP_ROLES as OSS_GROUP_ROLES
 from gerbang_sidecar.ports.keycloak import (
@@ -41,7 +42,7 @@ def _provisioned_groups() -> dict[str, dict[str, frozenset[str]]]:
     # The groups realm-config declares, with their realm roles.
     return {realm: {name: frozenset(roles) for name, roles in declared.items()}
             for realm, declared in (("akses", AKSES_GROUP_ROLES), ("oss", OSS_GROUP_ROLES),
-                                    ("insw", INSW_GROUP_ROLES))}
+                                    ("insw", INSW_GROUP_ROLES), ("bsre", BSRE_GROUP_ROLES))}
 
 
 @dataclass

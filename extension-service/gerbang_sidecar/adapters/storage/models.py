@@ -31,7 +31,7 @@ from gerbang_sidecar.adapters.storage.types import (
 # SQLite only auto-increments an INTEGER PRIMARY KEY; PostgreSQL gets 64-bit ids.
 Id = BigInteger().with_variant(Integer(), "sqlite")
 
-IDENTIFIER_KINDS = ("nik", "passport", "sid", "phone", "email")
+IDENTIFIER_KINDS = ("nik", "passport", "sid", "phone", "email", "nip", "nrp")
 CODE_STATUSES = ("active", "verified", "superseded", "locked", "expired")
 OUTBOX_STATUSES = ("pending", "in_flight", "sent", "dead")
 
@@ -188,7 +188,7 @@ class RateLimitWindow(Base):
 
 # AKSes (A1) and OSS (O1) registration types; a portal's types are its own domain's.
 REGISTRATION_TYPES = ("individu-lokal", "individu-asing", "institusi", "ktp", "paspor",
-                      "organisasi")
+                      "organisasi", "undangan")
 REGISTRATION_STATUSES = ("pending_confirmation", "activating", "activated", "declined",
                          "in_review", "rejected")
 
@@ -210,6 +210,7 @@ class Registration(Base):
                         name="registration_type"),
         CheckConstraint(_in("status", REGISTRATION_STATUSES), name="status"),
         Index("ix_registrations_status_created_at", "status", "created_at"),
+        Index("ix_registrations_realm_scope_status", "realm", "scope", "status"),
     )
 
     id: Mapped[int] = mapped_column(Id, primary_key=True)
@@ -228,6 +229,11 @@ class Registration(Base):
     activated_at: Mapped[datetime | None]
     keycloak_user_id: Mapped[str | None] = mapped_column(String(64))
     activation_email_sent_at: Mapped[datetime | None]
+    # BSrE (B1): the instansi whose Verifikator may see the registration (not personal), and
+    # when the emailed activation link stops working. Rows with an expiry outlive it: the
+    # verifier sees "expired" and sends a new link.
+    scope: Mapped[str | None] = mapped_column(String(255))
+    expires_at: Mapped[datetime | None]
 
 
 class PasswordResetRequest(Base):

@@ -8,10 +8,11 @@ followed by a write.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from gerbang_sidecar.adapters.storage.models import Registration, RegistrationDocument
@@ -31,10 +32,11 @@ class SqlRegistrations:
         self._session = session
 
     def add(self, *, token_hash: bytes, realm: str, registration_type: str,
-            data: dict[str, Any], locale: str, now: datetime) -> Registration:
+            data: dict[str, Any], locale: str, now: datetime, scope: str | None = None,
+            expires_at: datetime | None = None) -> Registration:
         row = Registration(token_hash=token_hash, realm=realm,
                            registration_type=registration_type, data=data, locale=locale,
-                           status=PENDING, created_at=now)
+                           status=PENDING, created_at=now, scope=scope, expires_at=expires_at)
         self._session.add(row)
         self._session.flush()
         return row
@@ -104,7 +106,7 @@ class SqlRegistrations:
         """Delete unconfirmed registrations (and their encrypted data) past their lifetime."""
         result = self._session.execute(
             delete(Registration)
-            .where(Registration.status == PENDING,
+            .where(Registration.status == PENDING, Registration.expires_at.is_(None),
                    Registration.created_at <= created_before)
             .execution_options(synchronize_session=False)
         )
@@ -151,6 +153,41 @@ class SqlRegistrations:
             select(Registration)
             .where(Registration.realm == realm, Registration.status == IN_REVIEW)
             .order_by(Registration.claimed_at, Registration.id)))
+
+    def renew_link(self, registration_id: int, *, token_hash: bytes, now: datetime,
+                   expires_at: datetime) -> bool:
+        """B1 "Kirim Ulang": a pending row whose link has expired gets a new token and
+        expiry; the old link stays dead. One of concurrent resends wins."""
+        result = self._session.execute(
+            update(Registration)
+            .where(Registration.id == registration_id, Registration.status == PENDING,
+                   Registration.expires_at.is_not(None), Registration.expires_at <= now)
+            .values(token_hash=token_hash, expires_at=expires_at,
+                    activation_email_sent_at=now)
+            .execution_options(synchronize_session=False))
+        return bool(getattr(result, "rowcount", 0))
+
+    def in_scope(self, *, realm: str, scope: str | None, statuses: Sequence[str],
+                 expired: bool | None, now: datetime, offset: int,
+                 limit: int) -> tuple[list[Registration], int]:
+        """A verifier's page of registrations, newest first, and how many there are in all.
+        ``scope`` None: every instansi (the RA). ``expired``: only rows whose link has
+        (True) or has not (False) run out; None: either."""
+        conditions = [Registration.realm == realm, Registration.status.in_(statuses)]
+        if scope is not None:
+            conditions.append(Registration.scope == scope)
+        if expired is True:
+            conditions.append(Registration.expires_at <= now)
+        elif expired is False:
+            conditions.append(or_(Registration.expires_at.is_(None),
+                                  Registration.expires_at > now))
+        total = self._session.scalar(select(func.count()).select_from(Registration)
+                                     .where(*conditions)) or 0
+        rows = self._session.scalars(
+            select(Registration).where(*conditions)
+            .order_by(Registration.created_at.desc(), Registration.id.desc())
+            .offset(offset).limit(limit))
+        return list(rows), int(total)
 
     def decide_review(self, registration_id: int, *, approved: bool,
                       data: dict[str, Any]) -> bool:

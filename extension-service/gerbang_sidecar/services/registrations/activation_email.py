@@ -39,6 +39,8 @@ class ActivationEmails:
     redirect_uri: str
     outbox_kind: str
     link_lifespan: timedelta = timedelta(hours=12)
+    # BSrE (B6) adds CONFIGURE_TOTP: Keycloak runs it before the password by priority.
+    actions: tuple[str, ...] = ACTIVATION_ACTIONS
 
     def queue(self, tx: Transaction, registration_id: int, *, now: datetime,
               resend: bool = False) -> None:
@@ -66,7 +68,7 @@ class ActivationEmails:
                            or user.email_verified):
                 return
             self.keycloak.send_actions_email(
-                self.realm, user_id, list(ACTIVATION_ACTIONS), client_id=self.client_id,
+                self.realm, user_id, list(self.actions), client_id=self.client_id,
                 redirect_uri=self.redirect_uri,
                 lifespan_seconds=int(self.link_lifespan.total_seconds()))
         except KeycloakUnavailable:

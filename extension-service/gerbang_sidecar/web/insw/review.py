@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from typing import Any, ParamSpec, TypeVar
+from typing import ParamSpec, TypeVar
 
 from flask import Blueprint, Flask, abort, flash, g, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
@@ -32,7 +32,7 @@ from gerbang_sidecar.services.insw.review import (
 )
 from gerbang_sidecar.services.results import TemporaryProblem
 from gerbang_sidecar.web.context import services
-from gerbang_sidecar.web.errors import error_page
+from gerbang_sidecar.web.errors import error_page, temporary_problem
 from gerbang_sidecar.web.forms import add_identifier_error, form_page
 from gerbang_sidecar.web.layout import use_portal
 from gerbang_sidecar.web.portal_login import portal_login_required
@@ -75,11 +75,13 @@ def queue() -> ResponseReturnValue:
     return render_template("insw/review/queue.html", waiting=waiting, submitted=submitted)
 
 
-def _detail(registration_id: int, form: RejectForm, **context: Any) -> ResponseReturnValue:
+def _detail(registration_id: int, form: RejectForm, *,
+            outage: bool = False) -> ResponseReturnValue:
     waiting = _review().waiting(registration_id)
     if waiting is None:
         abort(404)
-    return form_page("insw/review/detail.html", form, item=waiting, **context)
+    render = temporary_problem if outage else form_page
+    return render("insw/review/detail.html", form=form, item=waiting)
 
 
 @bp.get("/insw/review/<int:registration_id>")
@@ -112,7 +114,7 @@ def approve(registration_id: int) -> ResponseReturnValue:
         return _detail(registration_id, form)
     result = _review().approve(registration_id, g.portal_user.sub)
     if isinstance(result, TemporaryProblem):
-        return _detail(registration_id, form, temporary_problem=True), 503
+        return _detail(registration_id, form, outage=True)
     if isinstance(result, Approved):
         flash("insw.review.approved", "success")
     else:
@@ -132,7 +134,7 @@ def reject(registration_id: int) -> ResponseReturnValue:
         add_identifier_error(form, result.error, "reason")
         return _detail(registration_id, form)
     if isinstance(result, TemporaryProblem):
-        return _detail(registration_id, form, temporary_problem=True), 503
+        return _detail(registration_id, form, outage=True)
     if isinstance(result, Rejected):
         flash("insw.review.rejected", "success")
     else:

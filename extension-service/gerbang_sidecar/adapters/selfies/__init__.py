@@ -1,0 +1,1 @@
+"""Selfie inspection: decoding with Pillow, face detection with OpenCV."""

@@ -1,0 +1,233 @@
+"""B1: a Verifikator registers a user of their instansi; an "Aktivasi Akun" email carries a
+single-use, expiring link to the activation wizard; the verifier sees the link's state and
+sends a new link once it has expired.
+
+The invitation is a pending row of the shared registrations table (type ``undangan``), scoped
+by the instansi and expiring with its link; its token is stored only as a hash and the mail
+leaves through the outbox in the same transaction. Every list and action checks the scope on
+the server: an officer asking for a row of another instansi gets the same answer as for a row
+that does not exist. Logs carry row ids, never an identifier (X3).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+from gerbang_sidecar.domain.bsre.activation_form import (
+    INVITATION_FIELDS,
+    INVITED,
+    FieldErrors,
+    validate_invitation,
+)
+from gerbang_sidecar.domain.identifiers import IdentifierError
+from gerbang_sidecar.domain.registration_lifecycle import (
+    ACTIVATED,
+    ACTIVATING,
+    DECLINED,
+    IN_REVIEW,
+    PENDING,
+    REJECTED,
+)
+from gerbang_sidecar.domain.tokens import new_token, token_hash
+from gerbang_sidecar.ports.clock import Clock
+from gerbang_sidecar.ports.storage import RegistrationRecord, StorageError, Store, Transaction
+from gerbang_sidecar.services.bsre.officers import Officer
+from gerbang_sidecar.services.results import FormErrors, TemporaryProblem
+from gerbang_sidecar.texts import normalise
+
+log = logging.getLogger(__name__)
+
+OUTBOX_ACTIVATION_LINK = "bsre.activation_link"
+PAGE_SIZE = 20
+
+
+@dataclass(frozen=True)
+class BsreSettings:
+    public_url: str
+    realm: str = "bsre"
+    client_id: str = "bsre-portal"
+    portal_path: str = "bsre"
+    link_lifetime: timedelta = timedelta(days=3)
+
+    @property
+    def portal_url(self) -> str:
+        return f"{self.public_url.rstrip('/')}/{self.portal_path}"
+
+    def activation_url(self, token: str) -> str:
+        return f"{self.portal_url}/aktivasi/t/{token}"
+
+
+class LinkState(StrEnum):
+    """What the verifier's list shows of each registration."""
+
+    SENT = "sent"  # the link works, the wizard is not submitted
+    EXPIRED = "expired"  # "Kirim Ulang" possible
+    IN_REVIEW = "in_review"  # "Lainnya": waiting for a verifier (B5)
+    ACTIVE = "active"  # verified; the account exists or is being made
+    REJECTED = "rejected"  # rejected by a verifier, or declined (already had an account)
+
+
+_STATUSES: dict[LinkState, tuple[tuple[str, ...], bool | None]] = {
+    LinkState.SENT: ((PENDING,), False),
+    LinkState.EXPIRED: ((PENDING,), True),
+    LinkState.IN_REVIEW: ((IN_REVIEW,), None),
+    LinkState.ACTIVE: ((ACTIVATING, ACTIVATED), None),
+    LinkState.REJECTED: ((REJECTED, DECLINED), None),
+}
+ALL_STATUSES = (PENDING, IN_REVIEW, ACTIVATING, ACTIVATED, REJECTED, DECLINED)
+
+
+def link_state(row: RegistrationRecord, now: datetime) -> LinkState:
+    if row.status == PENDING:
+        expired = row.expires_at is not None and row.expires_at <= now
+        return LinkState.EXPIRED if expired else LinkState.SENT
+    if row.status == IN_REVIEW:
+        return LinkState.IN_REVIEW
+    if row.status in (ACTIVATING, ACTIVATED):
+        return LinkState.ACTIVE
+    return LinkState.REJECTED
+
+
+@dataclass(frozen=True)
+class Invited:
+    registration_id: int
+
+
+@dataclass(frozen=True)
+class Summary:
+    registration_id: int
+    name: str
+    email: str
+    instansi: str
+    state: LinkState
+    created_at: datetime
+    expires_at: datetime | None
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list[Summary]
+    total: int
+    page: int
+    pages: int
+
+
+@dataclass(frozen=True)
+class Resent:
+    expires_at: datetime
+
+
+@dataclass(frozen=True)
+class NotExpired:
+    """The link still works (or the activation went on): nothing was sent."""
+
+
+class Invitations:
+    def __init__(self, store: Store, clock: Clock, settings: BsreSettings) -> None:
+        self._store = store
+        self._clock = clock
+        self.settings = settings
+
+    def register(self, officer: Officer, form: Mapping[str, str | None], *,
+                 instansi: str | None = None, locale: str = "id"
+                 ) -> Invited | FormErrors | TemporaryProblem:
+        """The verifier's own instansi is preset; an RA names one (``instansi``)."""
+        kept = {f: str(form.get(f) or "") for f in INVITATION_FIELDS}
+        validated = validate_invitation(form)
+        scope = officer.instansi or " ".join((instansi or "").split())[:255]
+        if isinstance(validated, FieldErrors) or not scope:
+            errors = dict(validated.errors) if isinstance(validated, FieldErrors) else {}
+            if not scope:
+                errors["instansi"] = IdentifierError("instansi.required",
+                                                     key="field.required")
+            return FormErrors(errors, kept)
+        now = self._clock()
+        token = new_token()
+        try:
+            with self._store.transaction() as tx:
+                row = tx.registrations.add(
+                    token_hash=token_hash(token), realm=self.settings.realm,
+                    registration_type=INVITED, locale=normalise(locale) or "id", now=now,
+                    scope=scope, expires_at=now + self.settings.link_lifetime,
+                    data={"invited": validated, "email": validated["email"],
+                          "instansi": scope, "invited_by": officer.user_id})
+                self._queue_link(tx, row.id, token, validated, scope, row.locale, now)
+                tx.audit.record(realm=self.settings.realm, occurred_at=now,
+                                event_type="bsre.invitation.sent", actor=officer.user_id,
+                                details={"registration_id": row.id, "resend": False})
+        except StorageError as exc:
+            log.warning("bsre invitation: %s", type(exc).__name__)
+            return TemporaryProblem()
+        log.info("bsre invitation %s sent", row.id)
+        return Invited(row.id)
+
+    def resend(self, officer: Officer, registration_id: int
+               ) -> Resent | NotExpired | TemporaryProblem | None:
+        """None: no such registration in the officer's scope."""
+        now = self._clock()
+        token = new_token()
+        expires_at = now + self.settings.link_lifetime
+        try:
+            with self._store.transaction() as tx:
+                row = self._visible(tx, officer, registration_id)
+                if row is None:
+                    return None
+                if not tx.registrations.renew_link(registration_id,
+                                                   token_hash=token_hash(token), now=now,
+                                                   expires_at=expires_at):
+                    return NotExpired()
+                self._queue_link(tx, row.id, token, row.data["invited"], row.scope or "",
+                                 row.locale, now)
+                tx.audit.record(realm=self.settings.realm, occurred_at=now,
+                                event_type="bsre.invitation.sent", actor=officer.user_id,
+                                details={"registration_id": row.id, "resend": True})
+        except StorageError:
+            return TemporaryProblem()
+        return Resent(expires_at)
+
+    def page(self, officer: Officer, state: LinkState | None, page: int) -> Page:
+        now = self._clock()
+        statuses, expired = _STATUSES[state] if state else (ALL_STATUSES, None)
+        page = max(1, page)
+        with self._store.transaction() as tx:
+            rows, total = tx.registrations.in_scope(
+                realm=self.settings.realm, scope=officer.instansi, statuses=statuses,
+                expired=expired, now=now, offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE)
+            items = [self._summary(row, now) for row in rows]
+        return Page(items, total, page, max(1, -(-total // PAGE_SIZE)))
+
+    def summary(self, officer: Officer, registration_id: int) -> Summary | None:
+        with self._store.transaction() as tx:
+            row = self._visible(tx, officer, registration_id)
+            return None if row is None else self._summary(row, self._clock())
+
+    def _visible(self, tx: Transaction, officer: Officer,
+                 registration_id: int) -> RegistrationRecord | None:
+        row = tx.registrations.get(registration_id)
+        if row is None or row.realm != self.settings.realm or \
+                row.registration_type != INVITED or not officer.may_see(row.scope):
+            return None
+        return row
+
+    @staticmethod
+    def _summary(row: RegistrationRecord, now: datetime) -> Summary:
+        data: dict[str, Any] = row.data
+        name = data.get("personal", data.get("invited", {})).get("name") or data.get("name", "")
+        return Summary(row.id, name, data.get("email", ""), row.scope or "",
+                       link_state(row, now), row.created_at, row.expires_at)
+
+    def _queue_link(self, tx: Transaction, registration_id: int, token: str,
+                    invited: Mapping[str, str], instansi: str, locale: str,
+                    now: datetime) -> None:
+        tx.outbox.enqueue(
+            kind=OUTBOX_ACTIVATION_LINK, now=now,
+            idempotency_key=f"bsre_activation_link:{registration_id}:{now.isoformat()}",
+            payload={"realm": self.settings.realm, "to": invited["email"],
+                     "name": invited["name"], "instansi": instansi,
+                     "url": self.settings.activation_url(token), "locale": locale,
+                     "expires_at": (now + self.settings.link_lifetime).isoformat()})
