@@ -3,10 +3,10 @@
 * ``init`` -- once per machine for a local run (``make run`` and the tests call it): generate
   the instance folder's secrets (never in production) and migrate the database to head.
   Production migrates with ``python -m gerbang_sidecar.migrations upgrade`` instead.
-* ``outbox`` -- deliver outbox messages until SIGTERM/SIGINT, ``--threads`` at once; every ten
-  minutes the housekeeping (expired pending registrations and logins), every 30 seconds the
-  failed-login notices. Several copies may run: claims are atomic (``FOR UPDATE SKIP LOCKED``
-  on PostgreSQL).
+* ``outbox`` -- deliver outbox messages until SIGTERM/SIGINT, ``--threads`` at once, and run
+  the chores between batches (``Services.chores``: housekeeping every ten minutes, the
+  failed-login notices every 30 seconds, the OTP device cap every 5 seconds). Several copies
+  may run: claims are atomic (``FOR UPDATE SKIP LOCKED`` on PostgreSQL).
 
 Both read the same environment as the sidecar (docs/configuration.md).
 """
@@ -18,8 +18,6 @@ import logging
 import os
 import signal
 import threading
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 from sqlalchemy.engine import make_url
@@ -27,6 +25,7 @@ from sqlalchemy.engine import make_url
 from gerbang_sidecar.config import ConfigError, load_settings, write_local_secrets
 from gerbang_sidecar.logging_setup import configure_logging
 from gerbang_sidecar.migrations import current_revision, upgrade
+from gerbang_sidecar.services.chores import run_due
 from gerbang_sidecar.wiring import build_services
 
 log = logging.getLogger("gerbang_sidecar.outbox")
@@ -66,13 +65,10 @@ def run_outbox(*, idle_seconds: float, once: bool, heartbeat: Path | None,
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
-    chores = [Chore("housekeeping", HOUSEKEEPING_SECONDS, services.housekeeping),
-              Chore("login failure notices", LOGIN_FAILURES_SECONDS,
-                    services.login_failure_notices().run)]
+    chores = services.chores()
 
     def after_each_run() -> None:
-        for chore in chores:
-            chore.run_when_due()
+        run_due(chores)
         if heartbeat is not None:
             heartbeat.touch()
 
@@ -82,35 +78,6 @@ def run_outbox(*, idle_seconds: float, once: bool, heartbeat: Path | None,
     worker.close()
     services.close()
     return 0
-
-
-# Personal data past its promise (pending registrations: 24 hours) goes within this long.
-HOUSEKEEPING_SECONDS = 600.0
-# Failed logins are read this often; the notice says "just now".
-LOGIN_FAILURES_SECONDS = 30.0
-
-
-class Chore:
-    """Work the outbox process does besides delivering, every ``every_seconds``; a failure is
-    logged and tried again next time."""
-
-    def __init__(self, name: str, every_seconds: float, work: Callable[[], object]) -> None:
-        self._name = name
-        self._every = every_seconds
-        self._work = work
-        self._next = 0.0
-
-    def run_when_due(self) -> None:
-        if time.monotonic() < self._next:
-            return
-        self._next = time.monotonic() + self._every
-        try:
-            done = self._work()
-        except Exception:
-            log.exception("%s failed", self._name)
-            return
-        if done:
-            log.info("%s: %s", self._name, done)
 
 
 def main(argv: list[str] | None = None) -> int:

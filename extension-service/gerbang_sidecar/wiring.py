@@ -50,12 +50,20 @@ from gerbang_sidecar.services.bsre.invitations import (
 )
 from gerbang_sidecar.services.bsre.invitations import BsreSettings, Invitations
 from gerbang_sidecar.services.bsre.officers import Officers
+from gerbang_sidecar.services.bsre.otp_devices import (
+    OUTBOX_CHANGED_BY_ADMIN as BSRE_CHANGED_BY_ADMIN,
+)
+from gerbang_sidecar.services.bsre.otp_devices import (
+    OUTBOX_DEVICE_REMOVED as BSRE_OTP_DEVICE_REMOVED,
+)
+from gerbang_sidecar.services.bsre.otp_devices import OtpDeviceCap, OtpDeviceReconciler
 from gerbang_sidecar.services.bsre.verification import (
     OUTBOX_ACCOUNT_EMAIL as BSRE_ACCOUNT_EMAIL,
 )
 from gerbang_sidecar.services.bsre.verification import OUTBOX_REJECTED as BSRE_REJECTED
 from gerbang_sidecar.services.bsre.verification import Verification as BsreVerification
 from gerbang_sidecar.services.captcha import Captcha
+from gerbang_sidecar.services.chores import Chore
 from gerbang_sidecar.services.insw.registration import (
     InswRegistrations,
     InswRegistrationSettings,
@@ -88,6 +96,13 @@ from gerbang_sidecar.services.rate_limits import RateLimiter
 from gerbang_sidecar.services.readiness import Probe, ReadinessChecks
 from gerbang_sidecar.services.registrations.accounts import OUTBOX_REGISTRATION_ATTEMPT
 
+# Personal data past its promise (pending registrations: 24 hours) goes within this long.
+HOUSEKEEPING_SECONDS = 600.0
+# Failed logins are read this often; the notice says "just now".
+LOGIN_FAILURES_SECONDS = 30.0
+# A fourth OTP device added outside the sidecar is removed within this long (B9).
+OTP_DEVICES_SECONDS = 5.0
+
 
 @dataclass
 class Services:
@@ -113,6 +128,7 @@ class Services:
     bsre_invitations: Invitations
     bsre_activation: BsreActivation
     bsre_verification: BsreVerification
+    bsre_otp_devices: OtpDeviceCap
     # name -> True when reachable, for the readiness page.
     probes: Mapping[str, Probe] = field(default_factory=dict)
 
@@ -143,6 +159,8 @@ class Services:
         worker.register(BSRE_MAKE_ACCOUNT, self.bsre_verification.make_account,
                         redeliver_after_crash=True)
         worker.register(BSRE_ACCOUNT_EMAIL, self.bsre_verification.send_account_email)
+        worker.register(BSRE_OTP_DEVICE_REMOVED, notifications.bsre_otp_device_removed)
+        worker.register(BSRE_CHANGED_BY_ADMIN, notifications.bsre_credentials_changed_by_admin)
         # Idempotent by design (account.py): safe to run again after a crash.
         worker.register(OUTBOX_MAKE_ACCOUNT, self.akses_registration.make_account,
                         redeliver_after_crash=True)
@@ -166,6 +184,19 @@ class Services:
     def login_failure_notices(self) -> LoginFailureNotices:
         """A poller of Keycloak's failed logins, for the outbox process (one per process)."""
         return LoginFailureNotices(self.storage, self.keycloak, self.clock, realms())
+
+    def otp_device_reconciler(self) -> OtpDeviceReconciler:
+        """The B9 cap for devices added outside the sidecar (one per outbox process)."""
+        return OtpDeviceReconciler(self.storage, self.keycloak, self.bsre_otp_devices,
+                                   self.clock)
+
+    def chores(self) -> list[Chore]:
+        """What an outbox process does besides delivering (one list per process)."""
+        return [Chore("housekeeping", HOUSEKEEPING_SECONDS, self.housekeeping),
+                Chore("login failure notices", LOGIN_FAILURES_SECONDS,
+                      self.login_failure_notices().run),
+                Chore("otp device cap", OTP_DEVICES_SECONDS,
+                      self.otp_device_reconciler().run)]
 
     def housekeeping(self) -> dict[str, int]:
         """Delete personal data past what the portals promise (the outbox worker runs it)."""
@@ -240,6 +271,7 @@ def build_services(settings: Settings, *, clock: Clock | None = None,
         bsre_activation=BsreActivation(storage, registries, codes, OpenCvSelfieInspector(),
                                        clock, bsre_settings),
         bsre_verification=BsreVerification(storage, keycloak, clock, bsre_settings),
+        bsre_otp_devices=OtpDeviceCap(storage, keycloak, clock, realm=bsre.realm),
         probes=_probes(storage, keycloak, registries),
     )
 

@@ -64,6 +64,29 @@ class LoginFailure:
     error: str  # invalid_user_credentials, user_temporarily_disabled, ...
 
 
+@dataclass(frozen=True)
+class OtpDevice:
+    """One OTP credential of a user (B9, B23): its Keycloak id, the name its owner gave it,
+    when it was added (milliseconds since the epoch, Keycloak's ``createdDate``)."""
+
+    id: str
+    label: str
+    created_ms: int
+
+
+@dataclass(frozen=True)
+class CredentialChange:
+    """Keycloak recorded that a user's credentials may have changed: a user event
+    (UPDATE_CREDENTIAL, UPDATE_TOTP, REMOVE_*) or an admin event on the user."""
+
+    user_id: str
+    time_ms: int
+    by_admin: bool
+    # An admin event's target: "credential" (users/<id>/credentials...), "password"
+    # (users/<id>/reset-password) or "user" (anything else); user events say "credential".
+    kind: str = "credential"
+
+
 class KeycloakUsers(Protocol):
     def create_user(self, realm: str, user: NewUser) -> str:
         """Create the user in its groups and return its id; UserAlreadyExists on a taken
@@ -112,3 +135,12 @@ class KeycloakUsers(Protocol):
 
     def delete_user(self, realm: str, user_id: str) -> None:
         """Used only to undo a half-made registration."""
+
+    def otp_devices(self, realm: str, user_id: str) -> list[OtpDevice]:
+        """The user's OTP credentials, oldest first."""
+
+    def remove_credential(self, realm: str, user_id: str, credential_id: str) -> None:
+        """Delete one credential; one already gone is no error."""
+
+    def credential_changes(self, realm: str, *, since_ms: int) -> list[CredentialChange]:
+        """Users whose credentials changed after ``since_ms`` (needs view-events)."""

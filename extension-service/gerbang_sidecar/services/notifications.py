@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from gerbang_sidecar.domain.registry_results import Accepted
@@ -18,7 +18,7 @@ from gerbang_sidecar.ports.keycloak import KeycloakUsers
 from gerbang_sidecar.ports.mail import Mail, Mailer, MailRejected
 from gerbang_sidecar.ports.registries import MessageGateway
 from gerbang_sidecar.services.outbox_worker import Delivery, PermanentFailure
-from gerbang_sidecar.texts import translate
+from gerbang_sidecar.texts import long_time, translate
 
 log = logging.getLogger(__name__)
 
@@ -91,6 +91,39 @@ class Notifications:
                    translate("mail.bsre_rejected.body", lang, portal=portal, name=p["name"],
                              reason=p["reason"]))
 
+    def _user_mail(self, delivery: Delivery, subject_key: str, body_key: str,
+                   **params: object) -> None:
+        """A notice to the account's own address, in the account's language."""
+        p = delivery.payload
+        user = self.keycloak.get_user(p["realm"], p["user_id"])
+        if user is None or not user.email:
+            log.info("%s %s: no address", delivery.kind, delivery.message_id)
+            return
+        lang = user.attributes.get("locale") or p.get("locale")
+        portal = self._portal(p["realm"])
+        self._mail(delivery, user.email, translate(subject_key, lang, portal=portal),
+                   translate(body_key, lang, portal=portal, **{
+                       k: (v(lang) if callable(v) else v) for k, v in params.items()}))
+
+    def bsre_otp_device_removed(self, delivery: Delivery) -> None:
+        """``bsre.otp_device_removed`` (B7, B9): which device went, and why."""
+        p = delivery.payload
+        self._user_mail(
+            delivery, "mail.otp_removed.subject", "mail.otp_removed.body",
+            devices=lambda lang: "\n".join(
+                f"- {d['label'] or '-'} ({long_time(_from_ms(d['added_ms']), lang)})"
+                for d in p["devices"]),
+            reason=lambda lang: translate(f"mail.otp_removed.reason.{p['reason']}", lang))
+
+    def bsre_credentials_changed_by_admin(self, delivery: Delivery) -> None:
+        """``bsre.credentials_changed_by_admin`` (B7): an administrator changed the account's
+        password or OTP devices -- Keycloak's own listener mails only what users do."""
+        p = delivery.payload
+        self._user_mail(
+            delivery, "mail.admin_change.subject", "mail.admin_change.body",
+            what=lambda lang: translate(f"mail.admin_change.{p['what']}", lang),
+            time=lambda lang: long_time(_from_ms(p["at_ms"]), lang))
+
     def password_reset_sms(self, delivery: Delivery) -> None:
         """``password_reset.sms_link`` (A7): the set-password link by SMS."""
         p = delivery.payload
@@ -159,3 +192,7 @@ class Notifications:
                    translate("mail.login_failure.subject", lang, portal=portal),
                    translate("mail.login_failure.body", lang, portal=portal,
                              count=p["failures"], time=when.strftime("%d-%m-%Y %H:%M WIB")))
+
+
+def _from_ms(ms: int) -> datetime:
+    return datetime.fromtimestamp(ms / 1000, UTC)

@@ -17,10 +17,13 @@ request, in the recipient's language, and the rules below ``web/`` must not impo
 
 from __future__ import annotations
 
+from datetime import datetime
 from functools import cache
 from pathlib import Path
 from typing import Protocol
+from zoneinfo import ZoneInfo
 
+from babel.dates import format_datetime
 from babel.messages.pofile import read_po
 
 SUPPORTED = ("id", "en")
@@ -75,3 +78,16 @@ def message(coded: Coded, lang: str | None = None) -> str:
     if "label" in params:
         params["label"] = translate(f"label.{params['label']}", lang)
     return translate(f"error.{coded.key}", lang, **params)
+
+
+# Times are shown in Western Indonesian Time, as the portals show them (B12).
+JAKARTA = "Asia/Jakarta"
+_LONG_TIME = {"id": "EEEE, d MMMM y 'pukul' HH.mm 'WIB'",
+              "en": "EEEE, d MMMM y 'at' HH:mm 'WIB'"}
+
+
+def long_time(moment: datetime, lang: str | None = None) -> str:
+    """"Jumat, 12 September 2025 pukul 08.15 WIB" (B12), with Babel's calendar names."""
+    chosen = normalise(lang) or DEFAULT
+    return format_datetime(moment, _LONG_TIME[chosen], tzinfo=ZoneInfo(JAKARTA),
+                           locale=chosen)

@@ -2,9 +2,10 @@
 
 Production and ``make run`` run the worker as its own process (``python -m gerbang_sidecar
 outbox``, the ``sidecar-outbox`` service in docker-compose.yml) and gunicorn workers only
-enqueue. The test servers set ``OUTBOX_IN_PROCESS`` so accounts, mails and SMS go out without
-a second process; the thread starts with the first request, not when the app is built, and
-ends with the process (a daemon) or with :func:`stop`.
+enqueue. The test servers set ``OUTBOX_IN_PROCESS`` so accounts, mails and SMS go out, and the
+chores run (services/chores.py), without a second process; the thread starts with the first
+request, not when the app is built, and ends with the process (a daemon) or with
+:func:`stop`.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import threading
 
 from flask import Flask
 
+from gerbang_sidecar.services.chores import run_due
 from gerbang_sidecar.wiring import Services
 
 log = logging.getLogger(__name__)
@@ -33,9 +35,11 @@ class OutboxThread:
             if self.thread is not None:
                 return
             worker = self._services.outbox_worker(concurrency=4)
+            chores = self._services.chores()
             self.thread = threading.Thread(target=worker.run_forever, args=(self._stop,),
-                                           kwargs={"idle_seconds": 0.5}, name="gerbang-outbox",
-                                           daemon=True)
+                                           kwargs={"idle_seconds": 0.5,
+                                                   "after_each_run": lambda: run_due(chores)},
+                                           name="gerbang-outbox", daemon=True)
             self.thread.start()
         log.info("outbox worker started in the web process")
 

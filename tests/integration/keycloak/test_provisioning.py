@@ -12,6 +12,8 @@ from gerbang_ops.provision.keycloak_api import KeycloakApi
 
 pytestmark = pytest.mark.keycloak
 REALMS = ["akses", "bsre", "insw", "oss"]
+# Realms with their own email theme over the common one: BSrE's "[BSrE] Perbarui Akun Anda" (B6).
+EMAIL_THEMES = {"bsre": "gerbang-bsre"}
 
 
 def test_each_realm_provisions_with_common_settings(admin_api: KeycloakApi,
@@ -22,7 +24,7 @@ def test_each_realm_provisions_with_common_settings(admin_api: KeycloakApi,
         assert live["defaultLocale"] == "id"
         assert sorted(live["supportedLocales"]) == ["en", "id"]
         assert live["loginTheme"] == f"gerbang-{realm}"
-        assert live["emailTheme"] == "gerbang"
+        assert live["emailTheme"] == EMAIL_THEMES.get(realm, "gerbang")
         assert live["registrationAllowed"] is False
         assert live["loginWithEmailAllowed"] is True
         assert live["verifyEmail"] is True

@@ -25,6 +25,8 @@ COMPOSED = {
     "bsre.activation.step.": ("1", "2", "3"),
     "bsre.state.": ("sent", "expired", "in_review", "active", "rejected"),
     "bsre.status.": ("asn-polri", "lainnya"),
+    "mail.otp_removed.reason.": ("reconciler", "permohonan_otp", "cap"),
+    "mail.admin_change.": ("credential", "password"),
 }
 
 

@@ -11,10 +11,12 @@ from gerbang_sidecar.domain.bsre.accounts import GROUP_ROLES as BSRE_GROUP_ROLES
 from gerbang_sidecar.domain.insw.accounts import GROUP_ROLES as INSW_GROUP_ROLES
 from gerbang_sidecar.domain.oss.accounts import GROUP_ROLES as OSS_GROUP_ROLES
 from gerbang_sidecar.ports.keycloak import (
+    CredentialChange,
     KeycloakError,
     KeycloakUnavailable,
     LoginFailure,
     NewUser,
+    OtpDevice,
     PasswordRejected,
     UserAlreadyExists,
     UserRecord,
@@ -61,6 +63,9 @@ class FakeKeycloakUsers:
     # LOGIN_ERROR events and locked accounts, as tests make them.
     failures: list[LoginFailure] = field(default_factory=list)
     locked: set[tuple[str, str]] = field(default_factory=set)
+    # (realm, user id) -> OTP devices; credential changes as Keycloak's events record them.
+    devices: dict[tuple[str, str], list[OtpDevice]] = field(default_factory=dict)
+    changes: list[CredentialChange] = field(default_factory=list)
     # Set to make every call fail as if Keycloak were down.
     down: bool = False
 
@@ -184,3 +189,31 @@ class FakeKeycloakUsers:
     def delete_user(self, realm: str, user_id: str) -> None:
         self._check()
         self.users.pop((realm, user_id), None)
+
+    # --- OTP devices (B9) --------------------------------------------------------------
+
+    def add_otp_device(self, realm: str, user_id: str, label: str, created_ms: int, *,
+                       by_admin: bool = False) -> OtpDevice:
+        """What a user (or an admin) adding a device does, with its event."""
+        device = OtpDevice(f"otp-{len(self.changes)}-{created_ms}", label, created_ms)
+        self.devices.setdefault((realm, user_id), []).append(device)
+        self.changes.append(CredentialChange(user_id, created_ms, by_admin))
+        return device
+
+    def admin_change(self, user_id: str, time_ms: int, kind: str) -> None:
+        """An admin event on the user (reset-password, a credential removed, a profile edit)."""
+        self.changes.append(CredentialChange(user_id, time_ms, True, kind))
+
+    def otp_devices(self, realm: str, user_id: str) -> list[OtpDevice]:
+        self._check()
+        return sorted(self.devices.get((realm, user_id), []),
+                      key=lambda d: (d.created_ms, d.id))
+
+    def remove_credential(self, realm: str, user_id: str, credential_id: str) -> None:
+        self._check()
+        kept = [d for d in self.devices.get((realm, user_id), []) if d.id != credential_id]
+        self.devices[(realm, user_id)] = kept
+
+    def credential_changes(self, realm: str, *, since_ms: int) -> list[CredentialChange]:
+        self._check()
+        return [c for c in self.changes if c.time_ms > since_ms]

@@ -27,10 +27,12 @@ from urllib3.util.retry import Retry
 
 from gerbang_sidecar.adapters.http_environment import ca_bundle, read_environment_once
 from gerbang_sidecar.ports.keycloak import (
+    CredentialChange,
     KeycloakError,
     KeycloakUnavailable,
     LoginFailure,
     NewUser,
+    OtpDevice,
     PasswordRejected,
     UserAlreadyExists,
     UserRecord,
@@ -45,6 +47,8 @@ _SEARCH_MAX = 50
 # Failed logins read per poll (newest first); more in one poll interval is an attack that the
 # lockout, not a mail per failure, answers.
 EVENT_PAGE = 500
+# User events after which a user's OTP devices are counted again (B7, B9).
+CREDENTIAL_EVENTS = ("UPDATE_CREDENTIAL", "UPDATE_TOTP", "REMOVE_CREDENTIAL", "REMOVE_TOTP")
 
 
 # Once: a request that never left (connect errors, any method), or the read of an idempotent
@@ -314,6 +318,45 @@ class HttpKeycloakUsers:
             self._users_path(realm, user_id, "logout"), data=""))
         if response.status_code not in (204, 404):
             raise self._unexpected("end sessions", response)
+
+    def otp_devices(self, realm: str, user_id: str) -> list[OtpDevice]:
+        response = self._call(realm, "credentials", lambda c: c.raw_get(
+            self._users_path(realm, user_id, "credentials")))
+        if response.status_code == 404:
+            return []
+        if response.status_code != 200:
+            raise self._unexpected("credentials", response)
+        devices = [OtpDevice(str(c["id"]), str(c.get("userLabel") or ""),
+                             int(c.get("createdDate") or 0))
+                   for c in response.json() if c.get("type") == "otp"]
+        return sorted(devices, key=lambda d: (d.created_ms, d.id))
+
+    def remove_credential(self, realm: str, user_id: str, credential_id: str) -> None:
+        response = self._call(realm, "remove credential", lambda c: c.raw_delete(
+            self._users_path(realm, user_id, "credentials", credential_id)))
+        if response.status_code not in (204, 404):
+            raise self._unexpected("remove credential", response)
+
+    def credential_changes(self, realm: str, *, since_ms: int) -> list[CredentialChange]:
+        day = datetime.fromtimestamp(since_ms / 1000, UTC).strftime("%Y-%m-%d")
+        events = self._call(realm, "credential events", lambda c: c.raw_get(
+            f"{self._admin_url(realm)}/events", type=list(CREDENTIAL_EVENTS), dateFrom=day,
+            first=0, max=EVENT_PAGE))
+        admin = self._call(realm, "admin events", lambda c: c.raw_get(
+            f"{self._admin_url(realm)}/admin-events", resourceTypes="USER", dateFrom=day,
+            first=0, max=EVENT_PAGE))
+        for response, what in ((events, "credential events"), (admin, "admin events")):
+            if response.status_code != 200:
+                raise self._unexpected(what, response)
+        found = [CredentialChange(str(e["userId"]), int(e["time"]), False)
+                 for e in events.json() if e.get("userId") and int(e["time"]) > since_ms]
+        for e in admin.json():
+            path = str(e.get("resourcePath") or "").split("/")
+            if len(path) >= 2 and path[0] == "users" and int(e["time"]) > since_ms:
+                kind = {"credentials": "credential", "reset-password": "password"}.get(
+                    path[2] if len(path) > 2 else "", "user")
+                found.append(CredentialChange(path[1], int(e["time"]), True, kind))
+        return found
 
     def delete_user(self, realm: str, user_id: str) -> None:
         response = self._call(realm, "delete user", lambda c: c.raw_delete(

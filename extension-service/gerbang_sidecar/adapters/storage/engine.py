@@ -55,9 +55,13 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 def _sqlite_begin(connection: Any) -> None:
-    # Deferred: readers do not take the write lock. Writers serialise on SQLite anyway;
-    # it is the local and test database, PostgreSQL serves production.
-    connection.exec_driver_sql("BEGIN")
+    # IMMEDIATE: take the write lock at the start. A deferred transaction that reads, then
+    # writes after another connection committed, fails at once with SQLITE_BUSY (its WAL
+    # snapshot is stale; the busy timeout cannot help): a step that reads its row, then
+    # stores a document, failed so under load while the outbox thread wrote. Serialising
+    # every transaction is fine for the local and test database; PostgreSQL serves
+    # production.
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def _refuse_audit_changes(session: Session, _flush_context: Any, _instances: Any) -> None:
