@@ -43,7 +43,9 @@ class BrowserLogin:
         self.redirect_uri = redirect_uri
         self.locale = locale
 
-    def open(self) -> Step:
+    def open(self, kc_action: str | None = None) -> Step:
+        """The authorization request; ``kc_action`` asks for an application-initiated action
+        (CONFIGURE_TOTP, UPDATE_PASSWORD), as the account console and B23's pages do."""
         verifier = secrets.token_urlsafe(48)
         challenge = base64.urlsafe_b64encode(
             hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
@@ -51,7 +53,7 @@ class BrowserLogin:
             "client_id": self.client_id, "redirect_uri": self.redirect_uri,
             "response_type": "code", "scope": "openid", "state": secrets.token_hex(8),
             "code_challenge": challenge, "code_challenge_method": "S256",
-            "ui_locales": self.locale,
+            "ui_locales": self.locale, **({"kc_action": kc_action} if kc_action else {}),
         })
         return self._follow(self.session.get(f"{self.realm_url}/protocol/openid-connect/auth?"
                                              f"{query}", allow_redirects=False))
