@@ -135,3 +135,8 @@ def test_b9_r10_the_sidecar_path_makes_room_before_the_new_device(
     assert [d.label for d in removed] == ["HP Lama"]
     _add_by_admin_api(admin_api, user, "HP Baru")
     assert _labels(http_users, user["id"]) == ["HP Kantor", "Tablet", "HP Baru"]
+    # B7: the sidecar mailed the owner about its own removal; its admin event is not read
+    # back as an administrator's change (which would mail a second, wrong notice).
+    changes = [c for c in http_users.credential_changes("bsre", since_ms=0)
+               if c.user_id == user["id"] and c.by_admin]
+    assert changes and all(c.kind == "user" for c in changes)  # only the PUTs of the test

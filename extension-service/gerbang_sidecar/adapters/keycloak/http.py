@@ -11,6 +11,7 @@ attribute value (X3).
 
 from __future__ import annotations
 
+import base64
 import json
 import logging
 import re
@@ -350,13 +351,27 @@ class HttpKeycloakUsers:
                 raise self._unexpected(what, response)
         found = [CredentialChange(str(e["userId"]), int(e["time"]), False)
                  for e in events.json() if e.get("userId") and int(e["time"]) > since_ms]
+        ours = self._own_user_id(realm)
         for e in admin.json():
             path = str(e.get("resourcePath") or "").split("/")
+            if (e.get("authDetails") or {}).get("userId") == ours:
+                continue  # the sidecar's own change: it told the owner itself
             if len(path) >= 2 and path[0] == "users" and int(e["time"]) > since_ms:
                 kind = {"credentials": "credential", "reset-password": "password"}.get(
                     path[2] if len(path) > 2 else "", "user")
                 found.append(CredentialChange(path[1], int(e["time"]), True, kind))
         return found
+
+    def _own_user_id(self, realm: str) -> str | None:
+        """The service account's user id: the subject of the token it holds for ``realm``
+        (read, not verified: it is compared with events, never trusted for access)."""
+        token = (self._connection(realm).token or {}).get("access_token", "")
+        try:
+            payload = token.split(".")[1]
+            claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+        except (IndexError, ValueError):
+            return None
+        return str(claims.get("sub") or "") or None
 
     def delete_user(self, realm: str, user_id: str) -> None:
         response = self._call(realm, "delete user", lambda c: c.raw_delete(
