@@ -36,6 +36,7 @@ from gerbang_sidecar.ports.clock import Clock, utc_now
 from gerbang_sidecar.ports.keycloak import KeycloakUsers
 from gerbang_sidecar.ports.mail import Mailer
 from gerbang_sidecar.ports.registries import Registries
+from gerbang_sidecar.services.account_data import AccountDataExport
 from gerbang_sidecar.services.akses.legacy_members import LegacyEmailRegistration
 from gerbang_sidecar.services.akses.registration import AksesRegistration
 from gerbang_sidecar.services.akses.registration.activation import OUTBOX_MAKE_ACCOUNT
@@ -43,6 +44,7 @@ from gerbang_sidecar.services.akses.registration.activation_email import (
     OUTBOX_ACTIVATION_EMAIL,
 )
 from gerbang_sidecar.services.akses.registration.context import RegistrationSettings
+from gerbang_sidecar.services.bsre.account import BsreAccount
 from gerbang_sidecar.services.bsre.activation import OUTBOX_MAKE_ACCOUNT as BSRE_MAKE_ACCOUNT
 from gerbang_sidecar.services.bsre.activation import Activation as BsreActivation
 from gerbang_sidecar.services.bsre.invitations import (
@@ -129,6 +131,8 @@ class Services:
     bsre_activation: BsreActivation
     bsre_verification: BsreVerification
     bsre_otp_devices: OtpDeviceCap
+    bsre_account: BsreAccount
+    account_data: AccountDataExport
     # name -> True when reachable, for the readiness page.
     probes: Mapping[str, Probe] = field(default_factory=dict)
 
@@ -227,6 +231,7 @@ def build_services(settings: Settings, *, clock: Clock | None = None,
     oss = portal("oss")
     insw = portal("insw")
     bsre = portal("bsre")
+    bsre_devices = OtpDeviceCap(storage, keycloak, clock, realm=bsre.realm)
     bsre_settings = BsreSettings(public_url=settings.public_url, realm=bsre.realm,
                                  client_id=bsre.client_id, portal_path=bsre.client.path)
     return Services(
@@ -271,7 +276,9 @@ def build_services(settings: Settings, *, clock: Clock | None = None,
         bsre_activation=BsreActivation(storage, registries, codes, OpenCvSelfieInspector(),
                                        clock, bsre_settings),
         bsre_verification=BsreVerification(storage, keycloak, clock, bsre_settings),
-        bsre_otp_devices=OtpDeviceCap(storage, keycloak, clock, realm=bsre.realm),
+        bsre_otp_devices=bsre_devices,
+        bsre_account=BsreAccount(storage, keycloak, bsre_devices, clock, realm=bsre.realm),
+        account_data=AccountDataExport(storage, keycloak, clock),
         probes=_probes(storage, keycloak, registries),
     )
 

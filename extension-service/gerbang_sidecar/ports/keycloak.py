@@ -8,6 +8,7 @@ for service tests. Both raise only the errors below, so services never see HTTP.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Protocol
 
 
@@ -73,6 +74,10 @@ class OtpDevice:
     label: str
     created_ms: int
 
+    @property
+    def added_at(self) -> datetime:
+        return datetime.fromtimestamp(self.created_ms / 1000, UTC)
+
 
 @dataclass(frozen=True)
 class CredentialChange:
@@ -85,6 +90,17 @@ class CredentialChange:
     # An admin event's target: "credential" (users/<id>/credentials...), "password"
     # (users/<id>/reset-password) or "user" (anything else); user events say "credential".
     kind: str = "credential"
+
+
+@dataclass(frozen=True)
+class UserEvent:
+    """One of the user's own events as Keycloak stored it (B23 "Aktivitas", X10)."""
+
+    type: str  # LOGIN, LOGOUT, UPDATE_PASSWORD, UPDATE_CREDENTIAL, ...
+    time_ms: int
+    client_id: str
+    ip_address: str
+    error: str = ""
 
 
 class KeycloakUsers(Protocol):
@@ -144,3 +160,6 @@ class KeycloakUsers(Protocol):
 
     def credential_changes(self, realm: str, *, since_ms: int) -> list[CredentialChange]:
         """Users whose credentials changed after ``since_ms`` (needs view-events)."""
+
+    def user_events(self, realm: str, user_id: str, *, limit: int) -> list[UserEvent]:
+        """The user's newest events, newest first (needs view-events)."""

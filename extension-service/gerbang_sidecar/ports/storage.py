@@ -145,6 +145,15 @@ class ResetLinkRecord(Protocol):
 # --- repositories ---------------------------------------------------------------------------
 
 
+class IdentityRecordView(Protocol):
+    @property
+    def kind(self) -> str: ...
+    @property
+    def value(self) -> str: ...
+    @property
+    def created_at(self) -> datetime: ...
+
+
 class IdentityRecords(Protocol):
     """Personal identifiers claimed in a realm, findable by blind index (X3)."""
 
@@ -158,6 +167,9 @@ class IdentityRecords(Protocol):
         nothing claimed) when the realm has any of them."""
 
     def exists(self, *, realm: str, kind: str, value: str) -> bool: ...
+
+    def of_subject(self, *, realm: str, subject_id: str) -> Sequence[IdentityRecordView]:
+        """The identifiers recorded for one account (X10)."""
 
     def owners(self, *, realm: str, pairs: Sequence[tuple[str, str]]) -> set[str]:
         """The accounts (subject ids) that claimed any (kind, value) of ``pairs``."""

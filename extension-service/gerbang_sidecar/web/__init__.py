@@ -13,6 +13,7 @@ from flask import Flask
 
 from gerbang_sidecar.portals import PORTALS
 from gerbang_sidecar.web import (
+    account_data,
     background,
     captcha,
     context,
@@ -43,6 +44,7 @@ def init_app(app: Flask, services: Services) -> None:
     theme_assets.init_app(app)
     captcha.init_app(app)
     portal_login.init_app(app)
+    account_data.init_app(app)
     pages.init_app(app)
     forgot_password.init_app(app)
     for portal in PORTALS:

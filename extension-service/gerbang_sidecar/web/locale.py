@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 
 from flask import Flask, Response, g, request
 
-from gerbang_sidecar.texts import DEFAULT, SUPPORTED, has_key, normalise, translate
+from gerbang_sidecar.texts import DEFAULT, SUPPORTED, has_key, long_time, normalise, translate
 
 COOKIE = "gerbang_lang"
 _ONE_YEAR = 365 * 24 * 3600
@@ -59,3 +59,6 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(t=t, current_locale=get_locale, url_with_lang=url_with_lang,
                                  supported_locales=SUPPORTED)
     app.jinja_env.filters["tr"] = translate_if_key
+    # "Jumat, 12 September 2025 pukul 08.15 WIB" in the page's language (B12).
+    app.jinja_env.filters["long_time"] = lambda moment: (
+        long_time(moment, get_locale()) if moment else "-")

@@ -137,13 +137,15 @@ def redirect_uri(client: PortalClient) -> str:
 
 
 def authorization_url(settings: Settings, client: PortalClient, *, redirect_to: str,
-                      state: str, nonce: str, code_challenge: str, locale: str) -> str:
-    """Keycloak's login page for the client, on the URL browsers reach Keycloak at."""
+                      state: str, nonce: str, code_challenge: str, locale: str,
+                      kc_action: str | None = None) -> str:
+    """Keycloak's login page for the client, on the URL browsers reach Keycloak at.
+    ``kc_action``: an application-initiated action (CONFIGURE_TOTP, UPDATE_PASSWORD)."""
     query = urlencode({
         "client_id": client.client_id, "response_type": "code", "scope": "openid",
         "redirect_uri": redirect_to, "state": state, "nonce": nonce,
         "code_challenge": code_challenge, "code_challenge_method": "S256",
-        "ui_locales": locale,
+        "ui_locales": locale, **({"kc_action": kc_action} if kc_action else {}),
     })
     return (f"{settings.keycloak_browser_url.rstrip('/')}/realms/{client.realm}"
             f"/protocol/openid-connect/auth?{query}")
@@ -166,7 +168,8 @@ def _safe_next(next_url: str | None, client: PortalClient) -> str:
     return f"/{client.path}/{client.landing}"
 
 
-def start_login(client: PortalClient, next_url: str | None = None) -> Response:
+def start_login(client: PortalClient, next_url: str | None = None, *,
+                kc_action: str | None = None) -> Response:
     verifier = generate_code_verifier(64)
     challenge, _method = generate_code_challenge(verifier)
     state, nonce = secrets.token_urlsafe(16), secrets.token_urlsafe(16)
@@ -177,7 +180,7 @@ def start_login(client: PortalClient, next_url: str | None = None) -> Response:
     session[PENDING_KEY] = pending
     return redirect(authorization_url(
         _settings(), client, redirect_to=redirect_uri(client), state=state, nonce=nonce,
-        code_challenge=challenge, locale=get_locale()))
+        code_challenge=challenge, locale=get_locale(), kc_action=kc_action))
 
 
 def _openid(client: PortalClient) -> KeycloakOpenID:

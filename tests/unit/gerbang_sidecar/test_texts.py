@@ -25,8 +25,9 @@ COMPOSED = {
     "bsre.activation.step.": ("1", "2", "3"),
     "bsre.state.": ("sent", "expired", "in_review", "active", "rejected"),
     "bsre.status.": ("asn-polri", "lainnya"),
-    "mail.otp_removed.reason.": ("reconciler", "permohonan_otp", "cap"),
+    "mail.otp_removed.reason.": ("reconciler", "permohonan_otp", "cap", "by_owner", "new_device"),
     "mail.admin_change.": ("credential", "password"),
+    "bsre.guides.": tuple(f"{n}.{part}" for n in (1, 2, 3, 4) for part in ("title", "text")),
 }
 
 

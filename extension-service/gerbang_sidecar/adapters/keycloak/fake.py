@@ -19,6 +19,7 @@ from gerbang_sidecar.ports.keycloak import (
     OtpDevice,
     PasswordRejected,
     UserAlreadyExists,
+    UserEvent,
     UserRecord,
 )
 
@@ -66,6 +67,7 @@ class FakeKeycloakUsers:
     # (realm, user id) -> OTP devices; credential changes as Keycloak's events record them.
     devices: dict[tuple[str, str], list[OtpDevice]] = field(default_factory=dict)
     changes: list[CredentialChange] = field(default_factory=list)
+    events: dict[tuple[str, str], list[UserEvent]] = field(default_factory=dict)
     # Set to make every call fail as if Keycloak were down.
     down: bool = False
 
@@ -217,3 +219,8 @@ class FakeKeycloakUsers:
     def credential_changes(self, realm: str, *, since_ms: int) -> list[CredentialChange]:
         self._check()
         return [c for c in self.changes if c.time_ms > since_ms]
+
+    def user_events(self, realm: str, user_id: str, *, limit: int) -> list[UserEvent]:
+        self._check()
+        found = sorted(self.events.get((realm, user_id), []), key=lambda e: -e.time_ms)
+        return found[:limit]

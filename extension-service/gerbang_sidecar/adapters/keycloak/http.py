@@ -36,6 +36,7 @@ from gerbang_sidecar.ports.keycloak import (
     OtpDevice,
     PasswordRejected,
     UserAlreadyExists,
+    UserEvent,
     UserRecord,
 )
 
@@ -361,6 +362,16 @@ class HttpKeycloakUsers:
                     path[2] if len(path) > 2 else "", "user")
                 found.append(CredentialChange(path[1], int(e["time"]), True, kind))
         return found
+
+    def user_events(self, realm: str, user_id: str, *, limit: int) -> list[UserEvent]:
+        response = self._call(realm, "user events", lambda c: c.raw_get(
+            f"{self._admin_url(realm)}/events", user=user_id, first=0, max=limit))
+        if response.status_code != 200:
+            raise self._unexpected("user events", response)
+        return [UserEvent(str(e.get("type") or ""), int(e.get("time") or 0),
+                          str(e.get("clientId") or ""), str(e.get("ipAddress") or ""),
+                          str(e.get("error") or ""))
+                for e in response.json()]
 
     def _own_user_id(self, realm: str) -> str | None:
         """The service account's user id: the subject of the token it holds for ``realm``

@@ -1,14 +1,16 @@
-"""BSrE AMS pages owned by the sidecar: the Dashboard (B8), the Verifikator's users and
-queue (B1, B5) and the activation wizard behind the "Aktivasi Akun" link (B2–B4)."""
+"""BSrE AMS pages owned by the sidecar: the Dashboard (B8), Profil, Aktivitas and Keamanan
+(B12, B23), the Verifikator's users and queue (B1, B5) and the activation wizard behind the
+"Aktivasi Akun" link (B2–B4)."""
 
 from __future__ import annotations
 
 from flask import Flask
 
-from gerbang_sidecar.web.bsre import activation, dashboard, verifier
+from gerbang_sidecar.web.bsre import account, activation, dashboard, verifier
 
 
 def init_app(app: Flask) -> None:
+    account.init_app(app)
     activation.init_app(app)
     dashboard.init_app(app)
     verifier.init_app(app)

@@ -1,5 +1,5 @@
 """The BSrE "Dashboard" where a login lands (B8): the user's menu, and the Verifikator's
-entry to their users."""
+entry to their users; "Petunjuk Teknis", the technical guides of the menu."""
 
 from __future__ import annotations
 
@@ -21,6 +21,13 @@ def dashboard() -> ResponseReturnValue:
     user = g.portal_user
     return render_template("bsre/dashboard.html", user=user,
                            is_officer=user.has_role(ROLE_VERIFIKATOR) or user.has_role(ROLE_RA))
+
+
+@bp.get("/bsre/petunjuk-teknis")
+@portal_login_required(REALM, CLIENT)
+def guides() -> ResponseReturnValue:
+    use_portal(REALM)
+    return render_template("bsre/guides.html")
 
 
 def init_app(app: Flask) -> None:

@@ -1,0 +1,76 @@
+"""X10 (UU PDP No. 27/2022): every personal datum a portal holds about the logged-in user, as
+one JSON document, and the download in the audit trail.
+
+Gathered from where each datum lives: Keycloak (profile attributes, consents stored there,
+OTP devices, the user's own events) and the sidecar (identity records -- decrypted, they are
+the user's own -- the registrations that made the account, the audit trail about the user).
+Secrets are never part of it: no password or OTP secret, no token, no code hash.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from gerbang_sidecar.ports.clock import Clock
+from gerbang_sidecar.ports.keycloak import KeycloakUsers
+from gerbang_sidecar.ports.storage import Store
+
+EVENTS_INCLUDED = 500
+
+
+@dataclass(frozen=True)
+class AccountData:
+    document: dict[str, Any]
+
+    @property
+    def filename(self) -> str:
+        return f"data-saya-{self.document['portal']['realm']}.json"
+
+
+class AccountDataExport:
+    def __init__(self, store: Store, keycloak: KeycloakUsers, clock: Clock) -> None:
+        self._store = store
+        self._keycloak = keycloak
+        self._clock = clock
+
+    def export(self, realm: str, portal_name: str, user_id: str) -> AccountData | None:
+        """None when the account is gone. Keycloak down raises KeycloakUnavailable."""
+        user = self._keycloak.get_user(realm, user_id)
+        if user is None:
+            return None
+        devices = self._keycloak.otp_devices(realm, user_id)
+        events = self._keycloak.user_events(realm, user_id, limit=EVENTS_INCLUDED)
+        now = self._clock()
+        with self._store.transaction() as tx:
+            identifiers = [{"kind": r.kind, "value": r.value, "recorded_at": _iso(r.created_at)}
+                           for r in tx.identities.of_subject(realm=realm, subject_id=user_id)]
+            audit = [{"event": e.event_type, "at": _iso(e.occurred_at), "details": e.details}
+                     for e in tx.audit.of_subject(user_id) if e.realm == realm]
+            tx.audit.record(realm=realm, event_type="account_data.downloaded", occurred_at=now,
+                            actor=user_id, subject_id=user_id,
+                            details={"identifiers": len(identifiers), "events": len(events)})
+        document = {
+            "portal": {"realm": realm, "name": portal_name},
+            "generated_at": _iso(now),
+            "account": {"id": user.id, "username": user.username, "email": user.email,
+                        "email_verified": user.email_verified, "name": user.first_name,
+                        "enabled": user.enabled, "attributes": dict(user.attributes)},
+            "otp_devices": [{"name": d.label, "added_at": _iso(_from_ms(d.created_ms))}
+                            for d in devices],
+            "identifiers": identifiers,
+            "activity": [{"event": e.type, "at": _iso(_from_ms(e.time_ms)),
+                          "client": e.client_id, "ip_address": e.ip_address,
+                          **({"error": e.error} if e.error else {})} for e in events],
+            "audit_trail": audit,
+        }
+        return AccountData(document)
+
+
+def _from_ms(ms: int) -> datetime:
+    return datetime.fromtimestamp(ms / 1000, UTC)
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat()

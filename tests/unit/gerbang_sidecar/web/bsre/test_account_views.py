@@ -1,0 +1,146 @@
+"""B8, B12, B23, X10: the BSrE user's Dashboard, Profil, Aktivitas and Keamanan, and "Data
+Saya" on every portal."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from gerbang_sidecar.adapters.keycloak.fake import FakeKeycloakUsers
+from gerbang_sidecar.adapters.storage.models import AuditEvent
+from gerbang_sidecar.ports.keycloak import NewUser, UserEvent
+from gerbang_sidecar.wiring import Services
+
+from .conftest import BSSN, csrf
+
+T0 = 1_740_816_000_000  # 2025-03-01 08:00 UTC
+
+
+@pytest.fixture
+def holder(fake_keycloak: FakeKeycloakUsers) -> str:
+    user_id = fake_keycloak.create_user("bsre", NewUser(
+        username="agus.wijaya@bssn.go.id", email="agus.wijaya@bssn.go.id",
+        first_name="Agus Wijaya", email_verified=True, attributes={
+            "nik": "3174041503800005", "nip": "198003152005011003", "instansi": BSSN,
+            "phoneNumber": "+6281234567890", "phoneNumberVerified": "true",
+            "verificationStatus": "terverifikasi",
+            "consentDataProcessingAt": "2025-09-12T01:15:00+00:00",
+            "consentPrivacyPolicyAt": "2025-09-12T01:15:00+00:00"}))
+    for n, label in enumerate(("HP Lama", "HP Kantor", "Tablet")):
+        fake_keycloak.add_otp_device("bsre", user_id, label, T0 + n * 1000)
+    fake_keycloak.events[("bsre", user_id)] = [
+        UserEvent("LOGIN", T0 - 30_000, "bsre-portal", "127.0.0.1"),
+        UserEvent("LOGIN_ERROR", T0 - 60_000, "bsre-portal", "127.0.0.1",
+                  "invalid_user_credentials")]
+    return user_id
+
+
+@pytest.fixture
+def browser(app: Flask, holder: str, log_in: Callable[..., str]) -> FlaskClient:
+    client = app.test_client()
+    log_in(client, sub=holder, client_id="bsre-portal", roles=("pengguna",),
+           name="Agus Wijaya")
+    return client
+
+
+def test_b8_the_dashboard_menu(browser: FlaskClient) -> None:
+    html = browser.get("/bsre/dashboard").get_data(as_text=True)
+    for item in ("Profil", "Petunjuk Teknis", "Aktivitas", "Keamanan", "Data Saya"):
+        assert item in html
+    assert 'id="menu-users"' not in html  # not an officer
+    assert "Aplikasi OTP" in browser.get("/bsre/petunjuk-teknis").get_data(as_text=True)
+
+
+def test_b12_the_profile_shows_every_field_and_consent_times_in_wib(
+        browser: FlaskClient) -> None:
+    html = browser.get("/bsre/profil").get_data(as_text=True)
+    assert "Jumat, 12 September 2025 pukul 08.15 WIB" in html
+    for shown in ("3174041503800005", "198003152005011003", BSSN, "+6281234567890",
+                  "Nomor terverifikasi", "PENGGUNA", "VERIFIED", "Perjanjian Pemilik SrE",
+                  "Tautan terakhir yang diajukan", "TLS"):
+        assert shown in html
+    english = browser.get("/bsre/profil?lang=en").get_data(as_text=True)
+    assert "Friday, 12 September 2025 at 08:15 WIB" in english
+
+
+def test_b23_activity_merges_keycloak_events_and_the_audit_newest_first(
+        browser: FlaskClient) -> None:
+    browser.get("/bsre/data-saya")  # an audited download: a sidecar entry
+    html = browser.get("/bsre/aktivitas").get_data(as_text=True)
+    shown = [html.index(w) for w in ("Data Saya diunduh", "Masuk", "Gagal masuk")]
+    assert shown == sorted(shown)
+
+
+def test_b23_devices_with_names_and_dates_remove_one_never_the_last(
+        browser: FlaskClient, holder: str, fake_keycloak: FakeKeycloakUsers,
+        services: Services) -> None:
+    page = browser.get("/bsre/keamanan").get_data(as_text=True)
+    assert "HP Lama" in page and "Sabtu, 1 Maret 2025 pukul 15.00 WIB" in page
+    first = fake_keycloak.otp_devices("bsre", holder)[0]
+    assert browser.post(f"/bsre/keamanan/otp/{first.id}/hapus").status_code == 400  # no CSRF
+    answer = browser.post(f"/bsre/keamanan/otp/{first.id}/hapus",
+                          data={"csrf_token": csrf(page)})
+    assert answer.status_code == 302
+    assert [d.label for d in fake_keycloak.otp_devices("bsre", holder)] == ["HP Kantor",
+                                                                           "Tablet"]
+    assert browser.post("/bsre/keamanan/otp/not-mine/hapus",
+                        data={"csrf_token": csrf(page)}).status_code == 404
+    fake_keycloak.remove_credential("bsre", holder, fake_keycloak.otp_devices(
+        "bsre", holder)[0].id)
+    last = fake_keycloak.otp_devices("bsre", holder)[0]
+    browser.post(f"/bsre/keamanan/otp/{last.id}/hapus", data={"csrf_token": csrf(page)})
+    assert fake_keycloak.otp_devices("bsre", holder) == [last]
+
+
+def test_b9_b23_a_new_device_makes_room_then_runs_keycloaks_set_up(
+        browser: FlaskClient, holder: str, fake_keycloak: FakeKeycloakUsers) -> None:
+    page = browser.get("/bsre/keamanan").get_data(as_text=True)
+    answer = browser.post("/bsre/keamanan/otp/baru", data={"csrf_token": csrf(page)})
+    assert answer.status_code == 302
+    query = parse_qs(urlsplit(answer.location).query)
+    assert query["kc_action"] == ["CONFIGURE_TOTP"] and query["client_id"] == ["bsre-portal"]
+    assert [d.label for d in fake_keycloak.otp_devices("bsre", holder)] == ["HP Kantor",
+                                                                           "Tablet"]
+    password = browser.post("/bsre/keamanan/kata-sandi", data={"csrf_token": csrf(page)})
+    assert parse_qs(urlsplit(password.location).query)["kc_action"] == ["UPDATE_PASSWORD"]
+
+
+def test_x10_data_saya_downloads_every_datum_and_is_audited(
+        browser: FlaskClient, holder: str, services: Services) -> None:
+    answer = browser.get("/bsre/data-saya")
+    assert answer.status_code == 200
+    assert answer.headers["Content-Disposition"] == 'attachment; filename="data-saya-bsre.json"'
+    document = json.loads(answer.get_data(as_text=True))
+    assert document["account"]["attributes"]["nik"] == "3174041503800005"
+    assert [d["name"] for d in document["otp_devices"]] == ["HP Lama", "HP Kantor", "Tablet"]
+    assert {e["event"] for e in document["activity"]} == {"LOGIN", "LOGIN_ERROR"}
+    assert "secret" not in answer.get_data(as_text=True).lower()
+    with services.storage.session_factory() as s:
+        audited = s.scalars(select(AuditEvent).where(
+            AuditEvent.event_type == "account_data.downloaded")).one()
+    assert audited.subject_id == holder and audited.actor == holder
+
+
+@pytest.mark.parametrize("path,client_id", [("akses", "akses-portal"), ("oss", "oss-portal"),
+                                            ("insw", "insw-portal"), ("easy", "easy")])
+def test_x10_every_portal_has_data_saya(app: Flask, path: str, client_id: str,
+                                        fake_keycloak: FakeKeycloakUsers,
+                                        log_in: Callable[..., str]) -> None:
+    from gerbang_sidecar.portals import client as portal_client
+
+    realm = portal_client(client_id).realm
+    anonymous = app.test_client()
+    assert anonymous.get(f"/{path}/data-saya").status_code == 302  # to the login
+    user_id = fake_keycloak.create_user(realm, NewUser(
+        username="orang@example.test", email="orang@example.test", first_name="Orang"))
+    client = app.test_client()
+    log_in(client, sub=user_id, client_id=client_id)
+    document = json.loads(client.get(f"/{path}/data-saya").get_data(as_text=True))
+    assert document["portal"]["realm"] == realm
+    assert document["account"]["email"] == "orang@example.test"
