@@ -26,12 +26,12 @@ def _origin(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}"
 
 
-def content_security_policy(settings: Settings) -> str:
+def content_security_policy(settings: Settings, *, images: str = "'self' data:") -> str:
     return "; ".join([
         "default-src 'self'",
         "script-src 'self'",
         "style-src 'self'",
-        "img-src 'self' data:",
+        f"img-src {images}",
         "object-src 'none'",
         "base-uri 'none'",
         f"form-action 'self' {_origin(settings.keycloak_browser_url)}",
@@ -51,6 +51,14 @@ def headers_for(settings: Settings) -> dict[str, str]:
     if settings.public_url.startswith("https://"):
         headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
     return headers
+
+
+def camera_page_headers(settings: Settings) -> dict[str, str]:
+    """B4 "Ambil Foto": this origin may use the camera, and the captured frame is shown from
+    a ``blob:`` URL. Only the selfie pages send this; every other page keeps camera=()."""
+    return {"Permissions-Policy": "camera=(self), microphone=(), geolocation=(), payment=()",
+            "Content-Security-Policy": content_security_policy(
+                settings, images="'self' data: blob:")}
 
 
 def init_app(app: Flask, settings: Settings) -> None:

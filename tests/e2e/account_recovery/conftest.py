@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import secrets
 import time
 import uuid
@@ -10,7 +9,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import pytest
-import requests
 
 from gerbang_ops.mailsink import MailSinkClient
 from gerbang_ops.provision.files import RealmSpec
@@ -65,27 +63,6 @@ def make_member(admin_api: KeycloakApi, provisioned: list[RealmSpec]) -> Callabl
                                     ("username", "email", "name", "nik", "sid", "phone")])
 
     return make
-
-
-def wait_for_sms(fake_registry_url: str, to: str, timeout: float = 15.0) -> str:
-    """The newest gateway message to ``to`` (the fake gateway keeps them)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        reply = requests.get(f"{fake_registry_url}/gateway/messages", params={"to": to},
-                             timeout=5)
-        reply.raise_for_status()
-        messages = reply.json()["messages"]
-        if messages:
-            return str(messages[0]["text"])
-        if time.monotonic() > deadline:
-            raise AssertionError("no SMS arrived at the fake gateway")
-        time.sleep(0.2)
-
-
-def first_link(text: str) -> str:
-    found = re.search(r"https?://\S+", text)
-    assert found, text
-    return found.group(0)
 
 
 def wait_for_subject(mailbox: MailSinkClient, to: str, subjects: tuple[str, ...],

@@ -13,14 +13,13 @@ from playwright.sync_api import Page, expect
 
 from gerbang_ops.mailsink import MailSinkClient
 from support.forms import form
+from support.gateway import first_link, wait_for_sms
 from support.oidc_login import BrowserLogin
 
 from .conftest import (
     NEW_PASSWORD,
     OLD_PASSWORD,
     Member,
-    first_link,
-    wait_for_sms,
     wait_for_subject,
 )
 

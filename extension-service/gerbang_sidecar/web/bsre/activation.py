@@ -14,7 +14,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Flask, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
@@ -39,6 +48,7 @@ from gerbang_sidecar.web.errors import error_page, temporary_problem
 from gerbang_sidecar.web.forms import add_field_error, add_identifier_error, form_page
 from gerbang_sidecar.web.layout import use_portal
 from gerbang_sidecar.web.rate_limit import rate_limited
+from gerbang_sidecar.web.security_headers import camera_page_headers
 
 REALM = "bsre"
 SESSION_KEY = "bsre_activation"
@@ -215,6 +225,13 @@ def service() -> ResponseReturnValue:
     if request.form.get("action") == "check":
         return _page("service.html", form, 2, progress, registry=result)
     return redirect(url_for(".selfie"))
+
+
+@bp.after_request
+def _camera_on_the_selfie_step(response: Response) -> Response:
+    if request.endpoint == "bsre_activation.selfie":
+        response.headers.update(camera_page_headers(services().settings))
+    return response
 
 
 @bp.route("/foto-diri", methods=["GET", "POST"])

@@ -1,0 +1,104 @@
+"""BSrE browser fixtures: a Verifikator with an OTP device, logging in through Keycloak's
+pages, and a Chromium whose camera plays a face (for "Ambil Foto")."""
+
+from __future__ import annotations
+
+import base64
+import json
+import secrets
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyotp
+import pytest
+from PIL import Image
+from playwright.sync_api import Browser, BrowserContext, Page, expect
+
+from gerbang_ops.provision.keycloak_api import KeycloakApi
+
+from ..conftest import CHROMIUM, CHROMIUM_ARGS
+
+FACE = Path(__file__).resolve().parents[2] / "fixtures" / "faces" / "astronaut.png"
+BSSN = "Badan Siber dan Sandi Negara"
+PASSWORD = "Verif#Sandi2025"
+
+
+@dataclass(frozen=True)
+class Officer:
+    id: str
+    username: str
+    app: pyotp.TOTP
+
+
+def otp_credential(label: str) -> tuple[dict, pyotp.TOTP]:
+    raw = secrets.token_hex(10)
+    return ({"type": "otp", "userLabel": label, "secretData": json.dumps({"value": raw}),
+             "credentialData": json.dumps({"subType": "totp", "digits": 6, "period": 30,
+                                           "algorithm": "HmacSHA1", "counter": 0})},
+            pyotp.TOTP(base64.b32encode(raw.encode()).decode()))
+
+
+@pytest.fixture
+def verifier(admin_api: KeycloakApi) -> Officer:
+    """A Verifikator of BSSN with a password and one OTP device ("HP Dinas")."""
+    username = f"verif.{secrets.token_hex(4)}@bssn.go.id"
+    credential, app = otp_credential("HP Dinas")
+    admin_api.post("/bsre/users", {
+        "username": username, "email": username, "emailVerified": True, "enabled": True,
+        "firstName": "Verifikator BSSN", "attributes": {"instansi": [BSSN]},
+        "credentials": [{"type": "password", "value": PASSWORD, "temporary": False},
+                        credential]})
+    user = admin_api.get("/bsre/users", username=username, exact="true")[0]
+    admin_api.post(f"/bsre/users/{user['id']}/role-mappings/realm",
+                   [admin_api.get("/bsre/roles/verifikator")])
+    return Officer(user["id"], username, app)
+
+
+def log_in(page: Page, username: str, password: str, app: pyotp.TOTP, *,
+           code: str | None = None) -> None:
+    """Keycloak's BSrE login (B8): "Username atau Email", password, then the OTP code.
+    ``code``: instead of the current one (already used when the device was just set up)."""
+    page.fill("#username", username)
+    page.fill("#password", password)
+    page.click("#kc-login")
+    expect(page.locator("#otp")).to_be_visible()
+    page.fill("#otp", code or app.now())
+    page.click("#kc-login")
+
+
+def face_video(path: Path) -> Path:
+    """The face as a Y4M clip, what Chromium's fake camera plays (4:2:0, a few frames)."""
+    image = Image.open(FACE).convert("RGB").resize((640, 480))
+    y, cb, cr = image.convert("YCbCr").split()
+    half = (image.width // 2, image.height // 2)
+    frame = y.tobytes() + cb.resize(half).tobytes() + cr.resize(half).tobytes()
+    with path.open("wb") as out:
+        out.write(f"YUV4MPEG2 W{image.width} H{image.height} F10:1 Ip A1:1 C420jpeg\n".encode())
+        for _ in range(5):
+            out.write(b"FRAME\n" + frame)
+    return path
+
+
+@pytest.fixture(scope="module")
+def camera_browser(browser: Browser,
+                   tmp_path_factory: pytest.TempPathFactory) -> Iterator[Browser]:
+    """A second Chromium from the session's Playwright, its camera fed with the face."""
+    video = face_video(tmp_path_factory.mktemp("camera") / "face.y4m")
+    camera = browser.browser_type.launch(
+        executable_path=CHROMIUM, headless=True,
+        args=[*CHROMIUM_ARGS, "--use-fake-ui-for-media-stream",
+              "--use-fake-device-for-media-stream",
+              f"--use-file-for-fake-video-capture={video}"])
+    yield camera
+    camera.close()
+
+
+@pytest.fixture
+def phone(camera_browser: Browser) -> Iterator[BrowserContext]:
+    """The civil servant's phone: Indonesian, phone-sized, a camera that shows a face."""
+    context = camera_browser.new_context(locale="id-ID", viewport={"width": 412, "height": 915},
+                                         permissions=["camera"])
+    context.set_default_timeout(20_000)
+    yield context
+    context.close()
