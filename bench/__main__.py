@@ -20,8 +20,10 @@ from bench import (
     insw_registration,
     logins,
     oss_registration,
+    otp_devices,
     provisioning,
     registration,
+    selfie,
 )
 from bench.environment import running_stack
 from bench.report import Table, render_document, render_text
@@ -42,7 +44,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="operations per turn before the other side runs (default 10)")
     parser.add_argument("--only", choices=["registration", "oss-registration",
                                            "insw-registration", "logins", "enumeration",
-                                           "captcha"],
+                                           "captcha", "selfie", "otp-devices"],
                         action="append",
                         help="run only this benchmark after provisioning (repeatable)")
     parser.add_argument("--output", type=Path, default=RESULTS,
@@ -75,6 +77,8 @@ def main(argv: list[str] | None = None) -> int:
             "logins": lambda: logins.run(stack, bounds, log),
             "enumeration": lambda: enumeration.run(stack, bounds, log),
             "captcha": lambda: captcha.run(bounds, log),
+            "selfie": lambda: selfie.run(bounds, log),
+            "otp-devices": lambda: otp_devices.run(stack, bounds, log),
         }
         for name, benchmark in benchmarks.items():
             if args.only and name not in args.only:

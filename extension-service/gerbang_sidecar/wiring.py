@@ -59,6 +59,13 @@ from gerbang_sidecar.services.bsre.otp_devices import (
     OUTBOX_DEVICE_REMOVED as BSRE_OTP_DEVICE_REMOVED,
 )
 from gerbang_sidecar.services.bsre.otp_devices import OtpDeviceCap, OtpDeviceReconciler
+from gerbang_sidecar.services.bsre.otp_requests import (
+    OUTBOX_CHECK_LINK as BSRE_CHECK_LINK,
+)
+from gerbang_sidecar.services.bsre.otp_requests import (
+    OUTBOX_OTP_REQUEST as BSRE_OTP_REQUEST,
+)
+from gerbang_sidecar.services.bsre.otp_requests import OtpRequests
 from gerbang_sidecar.services.bsre.verification import (
     OUTBOX_ACCOUNT_EMAIL as BSRE_ACCOUNT_EMAIL,
 )
@@ -132,6 +139,7 @@ class Services:
     bsre_verification: BsreVerification
     bsre_otp_devices: OtpDeviceCap
     bsre_account: BsreAccount
+    bsre_otp_requests: OtpRequests
     account_data: AccountDataExport
     # name -> True when reachable, for the readiness page.
     probes: Mapping[str, Probe] = field(default_factory=dict)
@@ -165,6 +173,8 @@ class Services:
         worker.register(BSRE_ACCOUNT_EMAIL, self.bsre_verification.send_account_email)
         worker.register(BSRE_OTP_DEVICE_REMOVED, notifications.bsre_otp_device_removed)
         worker.register(BSRE_CHANGED_BY_ADMIN, notifications.bsre_credentials_changed_by_admin)
+        worker.register(BSRE_OTP_REQUEST, self.bsre_otp_requests.process)
+        worker.register(BSRE_CHECK_LINK, notifications.bsre_identity_check_link)
         # Idempotent by design (account.py): safe to run again after a crash.
         worker.register(OUTBOX_MAKE_ACCOUNT, self.akses_registration.make_account,
                         redeliver_after_crash=True)
@@ -232,6 +242,7 @@ def build_services(settings: Settings, *, clock: Clock | None = None,
     insw = portal("insw")
     bsre = portal("bsre")
     bsre_devices = OtpDeviceCap(storage, keycloak, clock, realm=bsre.realm)
+    selfies = OpenCvSelfieInspector()
     bsre_settings = BsreSettings(public_url=settings.public_url, realm=bsre.realm,
                                  client_id=bsre.client_id, portal_path=bsre.client.path)
     return Services(
@@ -273,11 +284,13 @@ def build_services(settings: Settings, *, clock: Clock | None = None,
             storage, clock),
         bsre_officers=Officers(keycloak, realm=bsre.realm),
         bsre_invitations=Invitations(storage, clock, bsre_settings),
-        bsre_activation=BsreActivation(storage, registries, codes, OpenCvSelfieInspector(),
-                                       clock, bsre_settings),
+        bsre_activation=BsreActivation(storage, registries, codes, selfies, clock,
+                                       bsre_settings),
         bsre_verification=BsreVerification(storage, keycloak, clock, bsre_settings),
         bsre_otp_devices=bsre_devices,
         bsre_account=BsreAccount(storage, keycloak, bsre_devices, clock, realm=bsre.realm),
+        bsre_otp_requests=OtpRequests(storage, keycloak, registries.dukcapil, selfies,
+                                      bsre_devices, clock, bsre_settings),
         account_data=AccountDataExport(storage, keycloak, clock),
         probes=_probes(storage, keycloak, registries),
     )

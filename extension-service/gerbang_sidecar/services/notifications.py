@@ -115,6 +115,13 @@ class Notifications:
                 for d in p["devices"]),
             reason=lambda lang: translate(f"mail.otp_removed.reason.{p['reason']}", lang))
 
+    def bsre_identity_check_link(self, delivery: Delivery) -> None:
+        """``bsre.identity_check_link`` (B9): "Pengecekan Data Diri", to the account's own
+        address."""
+        p = delivery.payload
+        self._user_mail(delivery, "mail.identity_check.subject", "mail.identity_check.body",
+                        url=p["url"], minutes=p["minutes"])
+
     def bsre_credentials_changed_by_admin(self, delivery: Delivery) -> None:
         """``bsre.credentials_changed_by_admin`` (B7): an administrator changed the account's
         password or OTP devices -- Keycloak's own listener mails only what users do."""

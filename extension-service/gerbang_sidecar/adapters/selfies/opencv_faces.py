@@ -1,7 +1,8 @@
 """The selfie inspector on Pillow and OpenCV (B4).
 
 Pillow decodes (JPEG, PNG or WebP only, with its decompression-bomb limit lowered to what a
-phone makes), applies the EXIF orientation, and re-encodes as a baseline JPEG with no metadata
+phone makes; a JPEG at a reduced DCT scale when it is far larger than what is kept), applies
+the EXIF orientation, and re-encodes as a baseline JPEG with no metadata
 at all: EXIF, GPS and ICC are dropped because they are never copied. OpenCV's frontal-face Haar
 cascade, shipped inside ``opencv-python-headless``, then counts faces on a grey copy at most
 640 px wide; exactly one face of a fair size must be there. The Dukcapil face match (the
@@ -83,6 +84,9 @@ def _decode(content: bytes) -> Image.Image | None:
             with Image.open(io.BytesIO(content), formats=ACCEPTED_FORMATS) as opened:
                 if opened.width * opened.height > MAX_PIXELS:
                     return None
+                # JPEG only: decode at the smallest DCT scale still at least MAX_EDGE on
+                # both sides -- a 12 MP photo decodes at a quarter of the work.
+                opened.draft("RGB", (MAX_EDGE, MAX_EDGE))
                 opened.load()
                 upright = ImageOps.exif_transpose(opened)
                 return upright.convert("RGB")

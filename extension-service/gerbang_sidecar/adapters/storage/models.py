@@ -341,6 +341,26 @@ class RegistrationDocument(Base):
     created_at: Mapped[datetime]
 
 
+class IdentityCheck(Base):
+    """A "Pengecekan Data Diri" link (B9, B11): a selfie re-check of an existing account before
+    something is given back to it (a new OTP device). Single use, short-lived, attempts
+    counted; only the token's SHA-256 is kept."""
+
+    __tablename__ = "identity_checks"
+    __table_args__ = (Index("ix_identity_checks_user", "realm", "user_id"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    token_hash: Mapped[bytes] = mapped_column(LargeBinary(32), unique=True)
+    realm: Mapped[str] = mapped_column(String(32))
+    user_id: Mapped[str] = mapped_column(String(64))
+    purpose: Mapped[str] = mapped_column(String(32))
+    locale: Mapped[str] = mapped_column(String(8))
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    used_at: Mapped[datetime | None]
+
+
 class IssuedUsername(Base):
     """A username the sidecar gave out (INSW, I4): its id is the sequence number inside the
     username, so numbers are never reused and concurrent approvals cannot collide."""

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 from gerbang_sidecar.adapters.storage.audit import SqlAuditTrail
 from gerbang_sidecar.adapters.storage.codes import SqlOneTimeCodes
 from gerbang_sidecar.adapters.storage.identities import SqlIdentityRecords
+from gerbang_sidecar.adapters.storage.identity_checks import SqlIdentityChecks
 from gerbang_sidecar.adapters.storage.issued_usernames import SqlIssuedUsernames
 from gerbang_sidecar.adapters.storage.outbox import SqlOutbox
 from gerbang_sidecar.adapters.storage.password_resets import SqlPasswordResets
@@ -63,3 +64,7 @@ class SqlTransaction:
     @cached_property
     def issued_usernames(self) -> SqlIssuedUsernames:
         return SqlIssuedUsernames(self.session)
+
+    @cached_property
+    def identity_checks(self) -> SqlIdentityChecks:
+        return SqlIdentityChecks(self.session)

@@ -16,7 +16,7 @@ ACTIVITY_PAGE = 20
 ACTIVITY_DEPTH = 200  # the newest entries "Aktivitas" pages through
 # Audit events that mean "a link was mailed to the user" (B12 "Tautan terakhir yang diajukan").
 LINK_EVENTS = ("bsre.registration.activation_email_sent", "bsre.otp_link.sent",
-               "bsre.invitation.sent")
+               "bsre.identity_check.sent")
 VERIFIED_LABELS = {"terverifikasi": "VERIFIED", "menunggu": "PENDING", "ditolak": "REJECTED"}
 
 

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 from flask import Flask
 
-from gerbang_sidecar.web.bsre import account, activation, dashboard, verifier
+from gerbang_sidecar.web.bsre import account, activation, dashboard, otp_request, verifier
 
 
 def init_app(app: Flask) -> None:
     account.init_app(app)
     activation.init_app(app)
     dashboard.init_app(app)
+    otp_request.init_app(app)
     verifier.init_app(app)

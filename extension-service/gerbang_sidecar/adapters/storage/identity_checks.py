@@ -1,0 +1,48 @@
+"""Identity-check links (B9). Flushes, never commits; state changes are conditional UPDATEs,
+so a double submit uses an attempt or the link exactly once."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from gerbang_sidecar.adapters.storage.models import IdentityCheck
+
+
+class SqlIdentityChecks:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def add(self, *, token_hash: bytes, realm: str, user_id: str, purpose: str, locale: str,
+            now: datetime, expires_at: datetime) -> IdentityCheck:
+        row = IdentityCheck(token_hash=token_hash, realm=realm, user_id=user_id,
+                            purpose=purpose, locale=locale, created_at=now,
+                            expires_at=expires_at, attempts=0)
+        self._session.add(row)
+        self._session.flush()
+        return row
+
+    def usable(self, token_hash: bytes, *, now: datetime,
+               max_attempts: int) -> IdentityCheck | None:
+        return self._session.scalars(select(IdentityCheck).where(
+            IdentityCheck.token_hash == token_hash, IdentityCheck.used_at.is_(None),
+            IdentityCheck.expires_at > now, IdentityCheck.attempts < max_attempts)
+        ).one_or_none()
+
+    def take_attempt(self, check_id: int, *, max_attempts: int) -> bool:
+        result = self._session.execute(
+            update(IdentityCheck)
+            .where(IdentityCheck.id == check_id, IdentityCheck.used_at.is_(None),
+                   IdentityCheck.attempts < max_attempts)
+            .values(attempts=IdentityCheck.attempts + 1)
+            .execution_options(synchronize_session=False))
+        return bool(getattr(result, "rowcount", 0))
+
+    def use(self, check_id: int, *, now: datetime) -> bool:
+        result = self._session.execute(
+            update(IdentityCheck)
+            .where(IdentityCheck.id == check_id, IdentityCheck.used_at.is_(None))
+            .values(used_at=now).execution_options(synchronize_session=False))
+        return bool(getattr(result, "rowcount", 0))

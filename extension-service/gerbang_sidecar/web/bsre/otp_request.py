@@ -1,0 +1,130 @@
+"""B9 "Permohonan OTP", public: the Helpdesk form, then the "Pengecekan Data Diri" link.
+
+``/bsre/permohonan-otp``                    the form (Nama Lengkap, Asal Instansi, Nomor
+                                            Telepon/HP, NIK, Deskripsi); the same answer
+                                            whoever is named (X1)
+``/bsre/permohonan-otp/terkirim``           "if the data match an account, an email follows"
+``/bsre/pengecekan-data-diri/t/<token>``    the mailed link; the token moves to the session
+``/bsre/pengecekan-data-diri``              the selfie ("Ambil Foto" or a file), then
+                                            "Pengecekan data diri berhasil"
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, Flask, Response, redirect, render_template, request, session, url_for
+from flask.typing import ResponseReturnValue
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import StringField, TextAreaField
+
+from gerbang_sidecar.ports.selfies import MAX_SELFIE_BYTES
+from gerbang_sidecar.services.bsre.otp_requests import FIELDS, CheckDead, Checked, OtpRequests
+from gerbang_sidecar.services.results import FormErrors, TemporaryProblem
+from gerbang_sidecar.web.context import services
+from gerbang_sidecar.web.errors import error_page, temporary_problem
+from gerbang_sidecar.web.forms import add_identifier_error, form_page
+from gerbang_sidecar.web.layout import use_portal
+from gerbang_sidecar.web.locale import get_locale
+from gerbang_sidecar.web.rate_limit import limit_identifier, rate_limited
+from gerbang_sidecar.web.security_headers import camera_page_headers
+
+REALM = "bsre"
+SESSION_KEY = "bsre_identity_check"
+FORM_LIMIT, FORM_WINDOW, FORM_CEILING = 5, 3600, 300
+NIK_LIMIT, NIK_WINDOW = 3, 86400
+CHECK_LIMIT, CHECK_WINDOW = 10, 3600
+
+bp = Blueprint("bsre_otp_request", __name__, url_prefix="/bsre")
+
+
+class RequestForm(FlaskForm):
+    name = StringField("bsre.field.name")
+    instansi = StringField("bsre.otp_request.instansi")
+    phone = StringField("bsre.otp_request.phone")
+    nik = StringField("bsre.field.nik")
+    description = TextAreaField("bsre.otp_request.description")
+
+
+class CheckForm(FlaskForm):
+    photo = FileField("bsre.field.photo")
+
+
+def _service() -> OtpRequests:
+    return services().bsre_otp_requests
+
+
+@bp.route("/permohonan-otp", methods=["GET", "POST"])
+@rate_limited(FORM_LIMIT, FORM_WINDOW, ceiling=FORM_CEILING)
+def request_form() -> ResponseReturnValue:
+    use_portal(REALM)
+    form = RequestForm() if request.method == "POST" else RequestForm(formdata=None)
+    for name in ("name", "instansi", "phone", "nik"):
+        form[name].flags.required = True
+    if request.method == "GET" or not form.validate_on_submit():
+        return form_page("bsre/otp_request/form.html", form)
+    limit_identifier("bsre_otp_request.nik", form.nik.data or "", NIK_LIMIT, NIK_WINDOW)
+    result = _service().submit({f: form[f].data for f in FIELDS}, get_locale())
+    if isinstance(result, FormErrors):
+        for name, error in result.errors.items():
+            add_identifier_error(form, error, name)
+        return form_page("bsre/otp_request/form.html", form)
+    if isinstance(result, TemporaryProblem):
+        return temporary_problem("bsre/otp_request/form.html", form=form)
+    return redirect(url_for(".received"))
+
+
+@bp.get("/permohonan-otp/terkirim")
+def received() -> ResponseReturnValue:
+    use_portal(REALM)
+    return render_template("bsre/otp_request/received.html")
+
+
+@bp.get("/pengecekan-data-diri/t/<token>")
+def start_check(token: str) -> ResponseReturnValue:
+    use_portal(REALM)
+    if _service().open(token) is None:
+        return _dead()
+    session[SESSION_KEY] = token
+    return redirect(url_for(".check"))
+
+
+def _dead() -> ResponseReturnValue:
+    session.pop(SESSION_KEY, None)
+    return error_page(404, title_key="bsre.check.dead.title", text_key="bsre.check.dead.text")
+
+
+@bp.route("/pengecekan-data-diri", methods=["GET", "POST"])
+@rate_limited(CHECK_LIMIT, CHECK_WINDOW)
+def check() -> ResponseReturnValue:
+    use_portal(REALM)
+    request.max_content_length = MAX_SELFIE_BYTES + 512 * 1024
+    token = session.get(SESSION_KEY)
+    if not isinstance(token, str) or _service().open(token) is None:
+        return _dead()
+    form = CheckForm() if request.method == "POST" else CheckForm(formdata=None)
+    if request.method == "GET" or not form.validate_on_submit():
+        return form_page("bsre/otp_request/check.html", form)
+    upload = form.photo.data
+    result = _service().check(token, upload.stream.read(MAX_SELFIE_BYTES + 1) if upload else b"")
+    if isinstance(result, CheckDead):
+        return _dead()
+    if isinstance(result, FormErrors):
+        for name, error in result.errors.items():
+            add_identifier_error(form, error, name)
+        return form_page("bsre/otp_request/check.html", form)
+    if isinstance(result, TemporaryProblem):
+        return temporary_problem("bsre/otp_request/check.html", form=form)
+    assert isinstance(result, Checked)
+    session.pop(SESSION_KEY, None)
+    return render_template("bsre/otp_request/checked.html")
+
+
+@bp.after_request
+def _camera_on_the_check(response: Response) -> Response:
+    if request.endpoint == "bsre_otp_request.check":
+        response.headers.update(camera_page_headers(services().settings))
+    return response
+
+
+def init_app(app: Flask) -> None:
+    app.register_blueprint(bp)

@@ -1,0 +1,130 @@
+"""B9 "Permohonan OTP", X1, X2: the Helpdesk form answers alike for anyone; the account whose
+NIK, name and number agree gets "Pengecekan Data Diri"; the selfie check makes room and
+sends Keycloak's CONFIGURE_TOTP link; the link is single use with three attempts."""
+
+from __future__ import annotations
+
+import io
+import re
+from urllib.parse import urlsplit
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from gerbang_sidecar.adapters.keycloak.fake import FakeKeycloakUsers
+from gerbang_sidecar.ports.keycloak import NewUser
+from gerbang_sidecar.wiring import Services
+
+from .conftest import BSSN, face_jpeg, post_form, work_outbox
+
+T0 = 1_740_816_000_000
+AGUS = {"name": "Agus Wijaya", "instansi": BSSN, "phone": "081234567890",
+        "nik": "3174041503800005", "description": "Ponsel hilang"}
+YULIA = {"name": "Yulia Kartika", "instansi": BSSN, "phone": "081234567893",
+         "nik": "3201064804950009", "description": "Ganti ponsel"}
+
+
+def _account(keycloak: FakeKeycloakUsers, person: dict[str, str], phone: str) -> str:
+    user_id = keycloak.create_user("bsre", NewUser(
+        username=f"{person['nik']}@example.go.id", email=f"{person['nik']}@example.go.id",
+        first_name=person["name"], attributes={"nik": person["nik"], "phoneNumber": phone}))
+    for n in range(3):
+        keycloak.add_otp_device("bsre", user_id, f"HP {n}", T0 + n)
+    return user_id
+
+
+def _request(app: Flask, services: Services, person: dict[str, str]) -> FlaskClient:
+    browser = app.test_client()
+    answer = post_form(browser, "/bsre/permohonan-otp", person)
+    assert answer.status_code == 302 and answer.location.endswith("/bsre/permohonan-otp/terkirim")
+    work_outbox(services)
+    return browser
+
+
+def _link(services: Services, to: str) -> str:
+    mails = services.mailer.to(to)  # type: ignore[attr-defined]
+    assert mails and "Pengecekan Data Diri" in mails[-1].subject
+    found = re.search(r"https?://\S+/bsre/pengecekan-data-diri/t/\S+", mails[-1].text)
+    assert found
+    return urlsplit(found.group(0)).path
+
+
+def _check(browser: FlaskClient, photo: bytes):  # type: ignore[no-untyped-def]
+    return post_form(browser, "/bsre/pengecekan-data-diri", {
+        "photo": (io.BytesIO(photo), "foto.jpg", "image/jpeg")},
+        content_type="multipart/form-data")
+
+
+def test_b9_x1_the_form_answers_alike_and_only_a_matching_account_is_mailed(
+        app: Flask, services: Services, fake_keycloak: FakeKeycloakUsers) -> None:
+    _account(fake_keycloak, AGUS, "+6281234567890")
+    known = post_form(app.test_client(), "/bsre/permohonan-otp", AGUS)
+    unknown = post_form(app.test_client(), "/bsre/permohonan-otp",
+                        {**AGUS, "nik": "3174041503800099"})
+    wrong_phone = post_form(app.test_client(), "/bsre/permohonan-otp",
+                            {**AGUS, "phone": "081299999999"})
+    assert known.status_code == unknown.status_code == wrong_phone.status_code == 302
+    assert known.location == unknown.location == wrong_phone.location
+    work_outbox(services)
+    assert len(services.mailer.sent) == 1  # type: ignore[attr-defined]
+    assert services.mailer.sent[0].to == f"{AGUS['nik']}@example.go.id"  # type: ignore[attr-defined]
+
+
+def test_b9_bad_input_beside_the_field(app: Flask) -> None:
+    answer = post_form(app.test_client(), "/bsre/permohonan-otp",
+                       {**AGUS, "nik": "12", "phone": "abc"})
+    assert answer.status_code == 422
+    html = answer.get_data(as_text=True)
+    assert 'id="nik-error"' in html and 'id="phone-error"' in html
+
+
+def test_b9_the_selfie_check_makes_room_and_sends_the_configure_otp_link(
+        app: Flask, services: Services, fake_keycloak: FakeKeycloakUsers) -> None:
+    user_id = _account(fake_keycloak, AGUS, "+6281234567890")
+    _request(app, services, AGUS)
+    link = _link(services, f"{AGUS['nik']}@example.go.id")
+    browser = app.test_client()
+    assert browser.get(link).status_code == 302
+    page = browser.get("/bsre/pengecekan-data-diri")
+    assert "camera=(self)" in page.headers["Permissions-Policy"]
+    done = _check(browser, face_jpeg())
+    assert "Pengecekan data diri berhasil" in done.get_data(as_text=True)
+    assert [d.label for d in fake_keycloak.otp_devices("bsre", user_id)] == ["HP 1", "HP 2"]
+    sent = fake_keycloak.sent[-1]
+    assert (sent.user_id, sent.actions, sent.lifespan_seconds) == (
+        user_id, ["CONFIGURE_TOTP"], 3600)
+    # Single use: the link and the session are spent.
+    assert app.test_client().get(link).status_code == 404
+    assert browser.get("/bsre/pengecekan-data-diri").status_code == 404
+
+
+def test_b9_x2_three_wrong_faces_end_the_link(
+        app: Flask, services: Services, fake_keycloak: FakeKeycloakUsers) -> None:
+    _account(fake_keycloak, YULIA, "+6281234567893")
+    _request(app, services, YULIA)
+    browser = app.test_client()
+    browser.get(_link(services, f"{YULIA['nik']}@example.go.id"))
+    for _ in range(3):
+        answer = _check(browser, face_jpeg())
+        assert answer.status_code == 422
+        assert "tidak cocok" in answer.get_data(as_text=True)
+    assert browser.get("/bsre/pengecekan-data-diri").status_code == 404
+    assert fake_keycloak.sent == []
+
+
+@pytest.mark.parametrize("token", ["", "x" * 400, "not-a-token"])
+def test_b9_unknown_links_are_refused(app: Flask, token: str) -> None:
+    assert app.test_client().get(f"/bsre/pengecekan-data-diri/t/{token}").status_code == 404
+
+
+def test_b9_keycloak_down_keeps_the_link(
+        app: Flask, services: Services, fake_keycloak: FakeKeycloakUsers) -> None:
+    _account(fake_keycloak, AGUS, "+6281234567890")
+    _request(app, services, AGUS)
+    browser = app.test_client()
+    browser.get(_link(services, f"{AGUS['nik']}@example.go.id"))
+    fake_keycloak.down = True
+    assert _check(browser, face_jpeg()).status_code == 503
+    fake_keycloak.down = False
+    assert "berhasil" in _check(browser, face_jpeg()).get_data(as_text=True)
