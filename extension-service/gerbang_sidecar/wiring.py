@@ -20,6 +20,7 @@ from functools import cached_property
 from typing import Any
 
 from gerbang_sidecar.adapters.captcha.altcha import AltchaProofOfWork
+from gerbang_sidecar.adapters.documents.images import PillowImageInspector
 from gerbang_sidecar.adapters.documents.pdf import PypdfInspector
 from gerbang_sidecar.adapters.keycloak.fake import FakeKeycloakUsers
 from gerbang_sidecar.adapters.keycloak.http import HttpKeycloakUsers
@@ -47,6 +48,10 @@ from gerbang_sidecar.services.akses.registration.context import RegistrationSett
 from gerbang_sidecar.services.bsre.account import BsreAccount
 from gerbang_sidecar.services.bsre.activation import OUTBOX_MAKE_ACCOUNT as BSRE_MAKE_ACCOUNT
 from gerbang_sidecar.services.bsre.activation import Activation as BsreActivation
+from gerbang_sidecar.services.bsre.compromised_accounts import (
+    OUTBOX_DISABLED as BSRE_DISABLED,
+)
+from gerbang_sidecar.services.bsre.compromised_accounts import CompromisedAccounts
 from gerbang_sidecar.services.bsre.invitations import (
     OUTBOX_ACTIVATION_LINK as BSRE_ACTIVATION_LINK,
 )
@@ -140,6 +145,7 @@ class Services:
     bsre_otp_devices: OtpDeviceCap
     bsre_account: BsreAccount
     bsre_otp_requests: OtpRequests
+    bsre_compromised: CompromisedAccounts
     account_data: AccountDataExport
     # name -> True when reachable, for the readiness page.
     probes: Mapping[str, Probe] = field(default_factory=dict)
@@ -175,6 +181,7 @@ class Services:
         worker.register(BSRE_CHANGED_BY_ADMIN, notifications.bsre_credentials_changed_by_admin)
         worker.register(BSRE_OTP_REQUEST, self.bsre_otp_requests.process)
         worker.register(BSRE_CHECK_LINK, notifications.bsre_identity_check_link)
+        worker.register(BSRE_DISABLED, notifications.bsre_account_disabled)
         # Idempotent by design (account.py): safe to run again after a crash.
         worker.register(OUTBOX_MAKE_ACCOUNT, self.akses_registration.make_account,
                         redeliver_after_crash=True)
@@ -243,6 +250,9 @@ def build_services(settings: Settings, *, clock: Clock | None = None,
     bsre = portal("bsre")
     bsre_devices = OtpDeviceCap(storage, keycloak, clock, realm=bsre.realm)
     selfies = OpenCvSelfieInspector()
+    portal_sessions = PortalSessions(
+        storage, keycloak, clock,
+        recheck=timedelta(seconds=settings.portal_session_recheck_seconds))
     bsre_settings = BsreSettings(public_url=settings.public_url, realm=bsre.realm,
                                  client_id=bsre.client_id, portal_path=bsre.client.path)
     return Services(
@@ -275,9 +285,7 @@ def build_services(settings: Settings, *, clock: Clock | None = None,
             storage, keycloak, clock,
             InswReviewSettings(public_url=settings.public_url, realm=insw.realm,
                                client_id=insw.client_id, portal_path=insw.client.path)),
-        portal_sessions=PortalSessions(
-            storage, keycloak, clock,
-            recheck=timedelta(seconds=settings.portal_session_recheck_seconds)),
+        portal_sessions=portal_sessions,
         captcha=Captcha(
             AltchaProofOfWork(derive_key(key_material(settings.secret_key), "captcha/v1"),
                               cost=settings.captcha_cost),
@@ -291,6 +299,9 @@ def build_services(settings: Settings, *, clock: Clock | None = None,
         bsre_account=BsreAccount(storage, keycloak, bsre_devices, clock, realm=bsre.realm),
         bsre_otp_requests=OtpRequests(storage, keycloak, registries.dukcapil, selfies,
                                       bsre_devices, clock, bsre_settings),
+        bsre_compromised=CompromisedAccounts(storage, keycloak, portal_sessions,
+                                             PypdfInspector(), PillowImageInspector(), clock,
+                                             bsre_settings),
         account_data=AccountDataExport(storage, keycloak, clock),
         probes=_probes(storage, keycloak, registries),
     )

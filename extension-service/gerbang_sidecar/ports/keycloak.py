@@ -124,7 +124,8 @@ class KeycloakUsers(Protocol):
 
     def update_user(self, realm: str, user_id: str, *, email: str | None = None,
                     email_verified: bool | None = None,
-                    attributes: dict[str, str] | None = None) -> None:
+                    attributes: dict[str, str] | None = None,
+                    enabled: bool | None = None) -> None:
         """Change only what is given; attributes are merged into the existing ones."""
 
     def send_actions_email(self, realm: str, user_id: str, actions: list[str], *,

@@ -122,6 +122,11 @@ class Notifications:
         self._user_mail(delivery, "mail.identity_check.subject", "mail.identity_check.body",
                         url=p["url"], minutes=p["minutes"])
 
+    def bsre_account_disabled(self, delivery: Delivery) -> None:
+        """``bsre.account_disabled`` (B11): the account was disabled; how to get it back."""
+        self._user_mail(delivery, "mail.account_disabled.subject",
+                        "mail.account_disabled.body")
+
     def bsre_credentials_changed_by_admin(self, delivery: Delivery) -> None:
         """``bsre.credentials_changed_by_admin`` (B7): an administrator changed the account's
         password or OTP devices -- Keycloak's own listener mails only what users do."""

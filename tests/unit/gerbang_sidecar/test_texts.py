@@ -27,6 +27,7 @@ COMPOSED = {
     "bsre.status.": ("asn-polri", "lainnya"),
     "mail.otp_removed.reason.": ("reconciler", "permohonan_otp", "cap", "by_owner", "new_device"),
     "mail.admin_change.": ("credential", "password"),
+    "bsre.accounts.doc.": ("formulir", "antivirus", "email_password"),
     "bsre.guides.": tuple(f"{n}.{part}" for n in (1, 2, 3, 4) for part in ("title", "text")),
 }
 

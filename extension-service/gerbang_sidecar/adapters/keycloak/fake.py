@@ -134,7 +134,8 @@ class FakeKeycloakUsers:
 
     def update_user(self, realm: str, user_id: str, *, email: str | None = None,
                     email_verified: bool | None = None,
-                    attributes: dict[str, str] | None = None) -> None:
+                    attributes: dict[str, str] | None = None,
+                    enabled: bool | None = None) -> None:
         self._check()
         user = self.users[(realm, user_id)]
         if email is not None and (other := self.find_by_email(realm, email)) \
@@ -144,6 +145,7 @@ class FakeKeycloakUsers:
             user,
             email=user.email if email is None else email,
             email_verified=user.email_verified if email_verified is None else email_verified,
+            enabled=user.enabled if enabled is None else enabled,
             attributes={**user.attributes, **(attributes or {})})
 
     def send_actions_email(self, realm: str, user_id: str, actions: list[str], *,

@@ -240,7 +240,8 @@ class HttpKeycloakUsers:
 
     def update_user(self, realm: str, user_id: str, *, email: str | None = None,
                     email_verified: bool | None = None,
-                    attributes: dict[str, str] | None = None) -> None:
+                    attributes: dict[str, str] | None = None,
+                    enabled: bool | None = None) -> None:
         current = self._call(realm, "get user", lambda c: c.raw_get(
             self._users_path(realm, user_id)))
         if current.status_code != 200:
@@ -252,6 +253,8 @@ class HttpKeycloakUsers:
             data["email"] = email
         if email_verified is not None:
             data["emailVerified"] = email_verified
+        if enabled is not None:
+            data["enabled"] = enabled
         if attributes:
             data["attributes"] = {**(data.get("attributes") or {}),
                                   **{k: [v] for k, v in attributes.items()}}

@@ -361,6 +361,55 @@ class IdentityCheck(Base):
     used_at: Mapped[datetime | None]
 
 
+ACCOUNT_REQUEST_KINDS = ("reset_authenticator", "change_email", "change_jabatan",
+                         "change_unit_organisasi", "change_phone")
+ACCOUNT_REQUEST_STATUSES = ("pending", "approved", "rejected", "withdrawn")
+
+
+class AccountRequest(Base):
+    """A request about an existing BSrE account that an officer decides (B11 reset
+    authenticator, B13 profile changes). ``scope`` is the account's instansi when the request
+    was made (not personal); ``data`` (the new values, the reason) is encrypted (X3)."""
+
+    __tablename__ = "account_requests"
+    __table_args__ = (
+        CheckConstraint(_in("kind", ACCOUNT_REQUEST_KINDS), name="kind"),
+        CheckConstraint(_in("status", ACCOUNT_REQUEST_STATUSES), name="status"),
+        Index("ix_account_requests_scope_status", "realm", "scope", "status"),
+        Index("ix_account_requests_user", "realm", "user_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    realm: Mapped[str] = mapped_column(String(32))
+    user_id: Mapped[str] = mapped_column(String(64))
+    scope: Mapped[str | None] = mapped_column(String(255))
+    kind: Mapped[str] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    data: Mapped[Any] = mapped_column(
+        "data_encrypted", EncryptedJSON("account_requests.data"), nullable=False)
+    requested_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+    decided_by: Mapped[str | None] = mapped_column(String(64))
+    decided_at: Mapped[datetime | None]
+
+
+class AccountRequestDocument(Base):
+    """A document of an account request (B11's three uploads), encrypted (X3)."""
+
+    __tablename__ = "account_request_documents"
+    __table_args__ = (UniqueConstraint("request_id", "kind"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    request_id: Mapped[int] = mapped_column(
+        Id, ForeignKey("account_requests.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(32))
+    media_type: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(Integer)
+    content: Mapped[bytes] = mapped_column(
+        "content_encrypted", EncryptedBytes("account_request_documents.content"), nullable=False)
+    created_at: Mapped[datetime]
+
+
 class IssuedUsername(Base):
     """A username the sidecar gave out (INSW, I4): its id is the sequence number inside the
     username, so numbers are never reused and concurrent approvals cannot collide."""

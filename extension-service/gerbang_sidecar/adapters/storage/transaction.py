@@ -6,6 +6,7 @@ from functools import cached_property
 
 from sqlalchemy.orm import Session
 
+from gerbang_sidecar.adapters.storage.account_requests import SqlAccountRequests
 from gerbang_sidecar.adapters.storage.audit import SqlAuditTrail
 from gerbang_sidecar.adapters.storage.codes import SqlOneTimeCodes
 from gerbang_sidecar.adapters.storage.identities import SqlIdentityRecords
@@ -68,3 +69,7 @@ class SqlTransaction:
     @cached_property
     def identity_checks(self) -> SqlIdentityChecks:
         return SqlIdentityChecks(self.session)
+
+    @cached_property
+    def account_requests(self) -> SqlAccountRequests:
+        return SqlAccountRequests(self.session)

@@ -107,6 +107,7 @@ class Summary:
     state: LinkState
     created_at: datetime
     expires_at: datetime | None
+    user_id: str | None = None  # the Keycloak account, once made
 
 
 @dataclass(frozen=True)
@@ -219,7 +220,8 @@ class Invitations:
         data: dict[str, Any] = row.data
         name = data.get("personal", data.get("invited", {})).get("name") or data.get("name", "")
         return Summary(row.id, name, data.get("email", ""), row.scope or "",
-                       link_state(row, now), row.created_at, row.expires_at)
+                       link_state(row, now), row.created_at, row.expires_at,
+                       row.keycloak_user_id)
 
     def _queue_link(self, tx: Transaction, registration_id: int, token: str,
                     invited: Mapping[str, str], instansi: str, locale: str,

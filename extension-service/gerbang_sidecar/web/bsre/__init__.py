@@ -6,11 +6,19 @@ from __future__ import annotations
 
 from flask import Flask
 
-from gerbang_sidecar.web.bsre import account, activation, dashboard, otp_request, verifier
+from gerbang_sidecar.web.bsre import (
+    account,
+    accounts,
+    activation,
+    dashboard,
+    otp_request,
+    verifier,
+)
 
 
 def init_app(app: Flask) -> None:
     account.init_app(app)
+    accounts.init_app(app)
     activation.init_app(app)
     dashboard.init_app(app)
     otp_request.init_app(app)
