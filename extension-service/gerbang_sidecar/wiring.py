@@ -71,6 +71,10 @@ from gerbang_sidecar.services.bsre.otp_requests import (
     OUTBOX_OTP_REQUEST as BSRE_OTP_REQUEST,
 )
 from gerbang_sidecar.services.bsre.otp_requests import OtpRequests
+from gerbang_sidecar.services.bsre.profile_changes import (
+    OUTBOX_DECIDED as BSRE_CHANGE_DECIDED,
+)
+from gerbang_sidecar.services.bsre.profile_changes import ProfileChanges
 from gerbang_sidecar.services.bsre.verification import (
     OUTBOX_ACCOUNT_EMAIL as BSRE_ACCOUNT_EMAIL,
 )
@@ -146,6 +150,7 @@ class Services:
     bsre_account: BsreAccount
     bsre_otp_requests: OtpRequests
     bsre_compromised: CompromisedAccounts
+    bsre_profile_changes: ProfileChanges
     account_data: AccountDataExport
     # name -> True when reachable, for the readiness page.
     probes: Mapping[str, Probe] = field(default_factory=dict)
@@ -182,6 +187,7 @@ class Services:
         worker.register(BSRE_OTP_REQUEST, self.bsre_otp_requests.process)
         worker.register(BSRE_CHECK_LINK, notifications.bsre_identity_check_link)
         worker.register(BSRE_DISABLED, notifications.bsre_account_disabled)
+        worker.register(BSRE_CHANGE_DECIDED, notifications.bsre_profile_change_decided)
         # Idempotent by design (account.py): safe to run again after a crash.
         worker.register(OUTBOX_MAKE_ACCOUNT, self.akses_registration.make_account,
                         redeliver_after_crash=True)
@@ -302,6 +308,7 @@ def build_services(settings: Settings, *, clock: Clock | None = None,
         bsre_compromised=CompromisedAccounts(storage, keycloak, portal_sessions,
                                              PypdfInspector(), PillowImageInspector(), clock,
                                              bsre_settings),
+        bsre_profile_changes=ProfileChanges(storage, keycloak, codes, clock, bsre_settings),
         account_data=AccountDataExport(storage, keycloak, clock),
         probes=_probes(storage, keycloak, registries),
     )

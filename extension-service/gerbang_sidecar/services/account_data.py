@@ -48,6 +48,9 @@ class AccountDataExport:
                            for r in tx.identities.of_subject(realm=realm, subject_id=user_id)]
             audit = [{"event": e.event_type, "at": _iso(e.occurred_at), "details": e.details}
                      for e in tx.audit.of_subject(user_id) if e.realm == realm]
+            requests = [{"kind": r.kind, "status": r.status, "at": _iso(r.created_at),
+                         **({"change": r.data} if r.kind.startswith("change_") else {})}
+                        for r in tx.account_requests.of_user(realm=realm, user_id=user_id)]
             tx.audit.record(realm=realm, event_type="account_data.downloaded", occurred_at=now,
                             actor=user_id, subject_id=user_id,
                             details={"identifiers": len(identifiers), "events": len(events)})
@@ -63,6 +66,7 @@ class AccountDataExport:
             "activity": [{"event": e.type, "at": _iso(_from_ms(e.time_ms)),
                           "client": e.client_id, "ip_address": e.ip_address,
                           **({"error": e.error} if e.error else {})} for e in events],
+            "requests": requests,
             "audit_trail": audit,
         }
         return AccountData(document)

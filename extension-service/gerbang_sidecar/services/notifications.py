@@ -127,6 +127,16 @@ class Notifications:
         self._user_mail(delivery, "mail.account_disabled.subject",
                         "mail.account_disabled.body")
 
+    def bsre_profile_change_decided(self, delivery: Delivery) -> None:
+        """``bsre.profile_change_decided`` (B13): the Verifikator's decision on a change."""
+        p = delivery.payload
+        outcome = "approved" if p["approved"] else "rejected"
+        self._user_mail(
+            delivery, f"mail.profile_change.{outcome}.subject",
+            f"mail.profile_change.{outcome}.body",
+            field=lambda lang: translate(f"bsre.change.field.{p['field']}", lang),
+            reason=p.get("reason") or "-")
+
     def bsre_credentials_changed_by_admin(self, delivery: Delivery) -> None:
         """``bsre.credentials_changed_by_admin`` (B7): an administrator changed the account's
         password or OTP devices -- Keycloak's own listener mails only what users do."""

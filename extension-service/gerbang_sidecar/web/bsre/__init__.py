@@ -12,6 +12,7 @@ from gerbang_sidecar.web.bsre import (
     activation,
     dashboard,
     otp_request,
+    profile_changes,
     verifier,
 )
 
@@ -22,4 +23,5 @@ def init_app(app: Flask) -> None:
     activation.init_app(app)
     dashboard.init_app(app)
     otp_request.init_app(app)
+    profile_changes.init_app(app)
     verifier.init_app(app)

@@ -1,0 +1,236 @@
+"""B13: the user asks to change Email ("Cek ketersediaan email" first), Jabatan, Unit
+Organisasi or Nomor HP (proven by a WhatsApp code); a Verifikator of the instansi (or an RA)
+approves or rejects; the user is mailed either way. While any change is pending the account
+may not sign: ``signing_blocked`` is what the certificate pages ask.
+
+One pending request per field. An approved change is written to Keycloak: a new email is
+marked unverified and Keycloak mails its VERIFY_EMAIL link; a new number is verified (the
+code proved it). Organisasi (the instansi) changes only by request to BSrE and NIP changes
+go through the Verifikator outside these pages (not built yet). Every step is audited (X4).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from gerbang_sidecar.domain.identifiers import (
+    IdentifierError,
+    parse_email,
+    parse_jabatan,
+    parse_mobile_number,
+    parse_unit_organisasi,
+)
+from gerbang_sidecar.domain.one_time_code import B2_WHATSAPP
+from gerbang_sidecar.domain.throttle import TooEarly
+from gerbang_sidecar.ports.clock import Clock
+from gerbang_sidecar.ports.keycloak import KeycloakUsers
+from gerbang_sidecar.ports.storage import AccountRequestRecord, StorageError, Store
+from gerbang_sidecar.services.bsre.invitations import BsreSettings
+from gerbang_sidecar.services.bsre.officers import Officer
+from gerbang_sidecar.services.one_time_codes import OneTimeCodeService, Sent, Verified, Wrong
+from gerbang_sidecar.services.results import FormErrors, TemporaryProblem
+
+log = logging.getLogger(__name__)
+
+FIELDS = ("email", "jabatan", "unit_organisasi", "phone")
+KINDS = {field: f"change_{field}" for field in FIELDS}
+ATTRIBUTES = {"jabatan": "jabatan", "unit_organisasi": "unitOrganisasi",
+              "phone": "phoneNumber"}
+OUTBOX_DECIDED = "bsre.profile_change_decided"
+MAX_REASON = 500
+QUEUE_PAGE = 50
+
+
+@dataclass(frozen=True)
+class Available:
+    email: str
+
+
+@dataclass(frozen=True)
+class Requested:
+    request_id: int
+
+
+@dataclass(frozen=True)
+class CodeSent:
+    minutes: int
+
+
+@dataclass(frozen=True)
+class Decided:
+    approved: bool
+
+
+@dataclass(frozen=True)
+class NotAllowed:
+    """Not waiting any more, or not in the officer's scope."""
+
+
+def _subject(user_id: str) -> str:
+    return f"change_phone:{user_id}"
+
+
+class ProfileChanges:
+    def __init__(self, store: Store, keycloak: KeycloakUsers, codes: OneTimeCodeService,
+                 clock: Clock, settings: BsreSettings) -> None:
+        self._store = store
+        self._keycloak = keycloak
+        self._codes = codes
+        self._clock = clock
+        self.settings = settings
+
+    # --- the user ------------------------------------------------------------------------
+
+    def email_available(self, user_id: str, raw: str | None) -> Available | FormErrors:
+        """B13 "Cek ketersediaan email": a valid address no other account of BSrE holds."""
+        try:
+            email = parse_email(raw).value
+        except IdentifierError as error:
+            return FormErrors({"email": error.on_field("email")})
+        holder = self._keycloak.find_by_email(self.settings.realm, email)
+        if holder is not None:
+            key = "email.unchanged" if holder.id == user_id else "email.taken"
+            return FormErrors({"email": IdentifierError(key)})
+        return Available(email)
+
+    def send_phone_code(self, user_id: str, raw: str | None, locale: str = "id"
+                        ) -> CodeSent | TooEarly | FormErrors | TemporaryProblem:
+        try:
+            phone = parse_mobile_number(raw).e164
+        except IdentifierError as error:
+            return FormErrors({"phone": error.on_field("phone")})
+        try:
+            result = self._codes.request(policy=B2_WHATSAPP, realm=self.settings.realm,
+                                         subject=_subject(user_id), destination=phone,
+                                         locale=locale)
+        except StorageError:
+            return TemporaryProblem()
+        if isinstance(result, Sent):
+            return CodeSent(int(B2_WHATSAPP.ttl.total_seconds() // 60))
+        return result
+
+    def request(self, user_id: str, field: str, raw: str | None, *, code: str | None = None
+                ) -> Requested | FormErrors | TemporaryProblem:
+        if field not in FIELDS:
+            return FormErrors({"field": IdentifierError("field.not_in_list")})
+        user = self._keycloak.get_user(self.settings.realm, user_id)
+        if user is None:
+            return TemporaryProblem()
+        new = self._validated(user_id, field, raw, code)
+        if isinstance(new, FormErrors):
+            return new
+        old = user.email if field == "email" else user.attributes.get(ATTRIBUTES[field], "")
+        now = self._clock()
+        try:
+            with self._store.transaction() as tx:
+                if any(r.kind == KINDS[field] for r in
+                       tx.account_requests.pending_of(realm=self.settings.realm,
+                                                      user_id=user_id)):
+                    return FormErrors({field: IdentifierError("change.pending")})
+                row = tx.account_requests.add(
+                    realm=self.settings.realm, user_id=user_id,
+                    scope=user.attributes.get("instansi"), kind=KINDS[field],
+                    data={"field": field, "old": old or "", "new": new},
+                    requested_by=user_id, now=now)
+                tx.audit.record(realm=self.settings.realm, occurred_at=now, actor=user_id,
+                                subject_id=user_id,
+                                event_type="bsre.profile_change.requested",
+                                details={"request_id": row.id, "field": field})
+        except StorageError:
+            return TemporaryProblem()
+        return Requested(row.id)
+
+    def _validated(self, user_id: str, field: str, raw: str | None,
+                   code: str | None) -> str | FormErrors:
+        try:
+            if field == "email":
+                available = self.email_available(user_id, raw)
+                return available if isinstance(available, FormErrors) else available.email
+            if field == "jabatan":
+                return parse_jabatan(raw)
+            if field == "unit_organisasi":
+                return parse_unit_organisasi(raw)
+            phone = parse_mobile_number(raw).e164
+        except IdentifierError as error:
+            return FormErrors({field: error.on_field(field)})
+        proof = self._codes.verify(policy=B2_WHATSAPP, realm=self.settings.realm,
+                                   subject=_subject(user_id), code=(code or "")[:16])
+        if not isinstance(proof, Verified) or proof.destination != phone:
+            params = {"attempts_left": proof.attempts_left} if isinstance(proof, Wrong) else {}
+            reason = "wrong" if isinstance(proof, Wrong) else "none"
+            return FormErrors({"code": IdentifierError(f"code.{reason}", key=f"otp.{reason}",
+                                                       **params)})
+        return phone
+
+    def pending(self, user_id: str) -> list[AccountRequestRecord]:
+        with self._store.transaction() as tx:
+            return [r for r in tx.account_requests.pending_of(realm=self.settings.realm,
+                                                              user_id=user_id)
+                    if r.kind in KINDS.values()]
+
+    def signing_blocked(self, user_id: str) -> bool:
+        """B13: no signing while a change waits (the certificate pages ask this)."""
+        return bool(self.pending(user_id))
+
+    # --- the officer ---------------------------------------------------------------------
+
+    def queue(self, officer: Officer) -> list[AccountRequestRecord]:
+        with self._store.transaction() as tx:
+            rows, _ = tx.account_requests.pending_in_scope(
+                realm=self.settings.realm, scope=officer.instansi, kinds=list(KINDS.values()),
+                offset=0, limit=QUEUE_PAGE)
+        return rows
+
+    def decide(self, officer: Officer, request_id: int, *, approve: bool, reason: str = ""
+               ) -> Decided | NotAllowed | FormErrors | TemporaryProblem:
+        reason = " ".join((reason or "").split())
+        if not approve and (not reason or len(reason) > MAX_REASON):
+            key = "reason.required" if not reason else "reason.too_long"
+            return FormErrors({"reason": IdentifierError(key, max_length=MAX_REASON)})
+        realm = self.settings.realm
+        with self._store.transaction() as tx:
+            row = tx.account_requests.get(request_id)
+        if row is None or row.kind not in KINDS.values() or row.status != "pending" or \
+                not officer.may_see(row.scope):
+            return NotAllowed()
+        now = self._clock()
+        try:
+            with self._store.transaction() as tx:
+                if not tx.account_requests.decide(
+                        request_id, status="approved" if approve else "rejected",
+                        by=officer.user_id, now=now):
+                    return NotAllowed()
+                if approve:
+                    self._apply(row.user_id, row.data)  # inside: a failure rolls back
+                tx.audit.record(realm=realm, occurred_at=now, actor=officer.user_id,
+                                subject_id=row.user_id,
+                                event_type="bsre.profile_change."
+                                           + ("approved" if approve else "rejected"),
+                                details={"request_id": request_id,
+                                         "field": row.data["field"],
+                                         **({"reason": reason} if reason else {})})
+                tx.outbox.enqueue(
+                    kind=OUTBOX_DECIDED, now=now,
+                    idempotency_key=f"bsre_profile_change:{request_id}",
+                    payload={"realm": realm, "user_id": row.user_id,
+                             "field": row.data["field"], "approved": approve,
+                             "reason": reason})
+        except StorageError:
+            return TemporaryProblem()
+        return Decided(approve)
+
+    def _apply(self, user_id: str, data: dict[str, str]) -> None:
+        realm = self.settings.realm
+        field, new = data["field"], data["new"]
+        if field == "email":
+            self._keycloak.update_user(realm, user_id, email=new, email_verified=False)
+            self._keycloak.send_actions_email(realm, user_id, ["VERIFY_EMAIL"],
+                                              client_id=self.settings.client_id,
+                                              redirect_uri=f"{self.settings.portal_url}/profil",
+                                              lifespan_seconds=3600)
+            return
+        attributes = {ATTRIBUTES[field]: new}
+        if field == "phone":
+            attributes["phoneNumberVerified"] = "true"
+        self._keycloak.update_user(realm, user_id, attributes=attributes)

@@ -1,0 +1,107 @@
+"""B13, X4: the user requests changes (email availability first, the number proven by a
+WhatsApp code); the Verifikator of the instansi approves or rejects; the user is mailed;
+signing is blocked while a change waits; another instansi cannot decide."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from gerbang_sidecar.adapters.keycloak.fake import FakeKeycloakUsers
+from gerbang_sidecar.ports.keycloak import NewUser
+from gerbang_sidecar.wiring import Services
+
+from .conftest import BALI, BSSN, csrf, work_outbox
+
+
+@pytest.fixture
+def holder(fake_keycloak: FakeKeycloakUsers) -> str:
+    fake_keycloak.create_user("bsre", NewUser(
+        username="lain@bssn.go.id", email="lain@bssn.go.id", first_name="Lain"))
+    return fake_keycloak.create_user("bsre", NewUser(
+        username="asn@bssn.go.id", email="asn@bssn.go.id", first_name="Asn Bssn",
+        email_verified=True, attributes={"instansi": BSSN, "jabatan": "Analis",
+                                         "phoneNumber": "+6281234567890"}))
+
+
+@pytest.fixture
+def user(app: Flask, holder: str, log_in: Callable[..., str]) -> FlaskClient:
+    client = app.test_client()
+    log_in(client, sub=holder, client_id="bsre-portal", roles=("pengguna",))
+    return client
+
+
+def _post(client: FlaskClient, **data: str):  # type: ignore[no-untyped-def]
+    token = csrf(client.get("/bsre/profil/perubahan").get_data(as_text=True))
+    return client.post("/bsre/profil/perubahan", data={"csrf_token": token, **data})
+
+
+def _decide(officer: FlaskClient, request_id: int, decision: str, reason: str = ""):  # type: ignore[no-untyped-def]
+    token = csrf(officer.get("/bsre/verifikator/daftarkan").get_data(as_text=True))
+    return officer.post(f"/bsre/verifikator/perubahan/{request_id}/putuskan",
+                        data={"csrf_token": token, "decision": decision, "reason": reason})
+
+
+def _pending_id(services: Services, holder: str) -> int:
+    return services.bsre_profile_changes.pending(holder)[0].id
+
+
+def test_b13_email_availability_then_submit_then_the_verifier_approves(
+        user: FlaskClient, verifier: FlaskClient, holder: str, services: Services,
+        fake_keycloak: FakeKeycloakUsers) -> None:
+    page = user.get("/bsre/profil/perubahan").get_data(as_text=True)
+    assert 'id="submit-email" disabled' in page
+    taken = _post(user, email="lain@bssn.go.id", action="check_email")
+    assert taken.status_code == 422 and "sudah dipakai" in taken.get_data(as_text=True)
+    free = _post(user, email="baru@bssn.go.id", action="check_email")
+    assert 'id="email-available"' in free.get_data(as_text=True)
+    assert 'id="submit-email" disabled' not in free.get_data(as_text=True)
+    assert _post(user, email="baru@bssn.go.id", action="submit_email").status_code == 302
+    assert services.bsre_profile_changes.signing_blocked(holder)
+    assert "menunggu persetujuan" in user.get("/bsre/profil/perubahan").get_data(as_text=True)
+    again = _post(user, email="lagi@bssn.go.id", action="submit_email")
+    assert again.status_code == 422  # one pending change per field
+    assert "baru@bssn.go.id" in verifier.get("/bsre/verifikator/perubahan").get_data(
+        as_text=True)
+    assert _decide(verifier, _pending_id(services, holder), "approve").status_code == 302
+    changed = fake_keycloak.get_user("bsre", holder)
+    assert changed is not None and changed.email == "baru@bssn.go.id"
+    assert not changed.email_verified and fake_keycloak.sent[-1].actions == ["VERIFY_EMAIL"]
+    assert not services.bsre_profile_changes.signing_blocked(holder)
+    work_outbox(services)
+    assert services.mailer.to("baru@bssn.go.id")[-1].subject == \
+        "Persetujuan update data berhasil"  # type: ignore[attr-defined]
+
+
+def test_b13_a_new_number_needs_its_whatsapp_code_and_a_rejection_is_mailed(
+        user: FlaskClient, verifier: FlaskClient, holder: str, services: Services,
+        whatsapp_code: Callable[[str], str]) -> None:
+    no_code = _post(user, phone="081298765432", action="submit_phone")
+    assert no_code.status_code == 422
+    _post(user, phone="081298765432", action="send_code")
+    code = whatsapp_code("+6281298765432")
+    assert _post(user, phone="081298765432", code=code,
+                 action="submit_phone").status_code == 302
+    request_id = _pending_id(services, holder)
+    assert _decide(verifier, request_id, "reject").status_code == 422  # reason required
+    assert _decide(verifier, request_id, "reject", "Nomor bukan milik pegawai").status_code \
+        == 302
+    work_outbox(services)
+    mail = services.mailer.to("asn@bssn.go.id")[-1]  # type: ignore[attr-defined]
+    assert "ditolak" in mail.subject and "Nomor bukan milik pegawai" in mail.text
+
+
+def test_b13_item1_another_instansi_cannot_see_or_decide(
+        app: Flask, user: FlaskClient, holder: str, services: Services,
+        officer_login: Callable[..., str], fake_keycloak: FakeKeycloakUsers) -> None:
+    _post(user, jabatan="Analis Utama", action="submit_jabatan")
+    other = app.test_client()
+    officer_login(other, instansi=BALI, name="bali")
+    assert 'id="changes-empty"' in other.get("/bsre/verifikator/perubahan").get_data(
+        as_text=True)
+    _decide(other, _pending_id(services, holder), "approve")
+    assert services.bsre_profile_changes.signing_blocked(holder)
+    assert fake_keycloak.get_user("bsre", holder).attributes["jabatan"] == "Analis"  # type: ignore[union-attr]
