@@ -36,6 +36,7 @@ from gerbang_sidecar.domain.identifiers.nip import check_nip_matches_nik
 INVITED = "undangan"  # B1: registered by a Verifikator
 
 INVITATION_FIELDS = ("name", "nik", "email")
+SELF_REGISTRATION_FIELDS = ("nip", "nik", "email")
 PERSONAL_FIELDS = ("name", "nik", "phone")
 SERVICE_FIELDS = ("status", "number_kind", "number", "unit_organisasi", "jabatan", "provinsi")
 CONSENT_FIELDS = ("consent_data", "consent_privacy")
@@ -75,6 +76,18 @@ def validate_invitation(form: Mapping[str, str | None]) -> dict[str, str] | Fiel
     return _collect(form, {"name": lambda raw: parse_person_name(raw).value,
                            "nik": lambda raw: parse_nik(raw).value,
                            "email": lambda raw: parse_email(raw).value})
+
+
+def validate_self_registration(form: Mapping[str, str | None]
+                               ) -> dict[str, str] | FieldErrors:
+    """B1 by NIP: NIP, NIK (the NIP must fit the NIK's birth date and sex) and email."""
+    values = _collect(form, {"nip": lambda raw: parse_nip(raw).value,
+                             "nik": lambda raw: parse_nik(raw).value,
+                             "email": lambda raw: parse_email(raw).value})
+    if isinstance(values, FieldErrors):
+        return values
+    mismatch = check_nip_matches_nik(parse_nip(values["nip"]), parse_nik(values["nik"]))
+    return FieldErrors({"nip": mismatch.on_field("nip")}) if mismatch else values
 
 
 def validate_personal(form: Mapping[str, str | None]) -> dict[str, str] | FieldErrors:

@@ -21,8 +21,10 @@ from typing import Any
 from gerbang_sidecar.domain.bsre.activation_form import (
     INVITATION_FIELDS,
     INVITED,
+    SELF_REGISTRATION_FIELDS,
     FieldErrors,
     validate_invitation,
+    validate_self_registration,
 )
 from gerbang_sidecar.domain.identifiers import IdentifierError
 from gerbang_sidecar.domain.registration_lifecycle import (
@@ -33,8 +35,10 @@ from gerbang_sidecar.domain.registration_lifecycle import (
     PENDING,
     REJECTED,
 )
+from gerbang_sidecar.domain.registry_results import Match, Unavailable
 from gerbang_sidecar.domain.tokens import new_token, token_hash
 from gerbang_sidecar.ports.clock import Clock
+from gerbang_sidecar.ports.registries import Bkn
 from gerbang_sidecar.ports.storage import RegistrationRecord, StorageError, Store, Transaction
 from gerbang_sidecar.services.bsre.officers import Officer
 from gerbang_sidecar.services.results import FormErrors, TemporaryProblem
@@ -124,15 +128,68 @@ class Resent:
 
 
 @dataclass(frozen=True)
+class LinkSent:
+    """B1 by NIP: BKN knows the pair; the link went to the typed address."""
+
+
+@dataclass(frozen=True)
+class NotRegistered:
+    """B1 by NIP: BKN does not hold this NIP with this NIK ("NOT_REGISTERED")."""
+
+
+@dataclass(frozen=True)
 class NotExpired:
     """The link still works (or the activation went on): nothing was sent."""
 
 
 class Invitations:
-    def __init__(self, store: Store, clock: Clock, settings: BsreSettings) -> None:
+    def __init__(self, store: Store, clock: Clock, settings: BsreSettings,
+                 bkn: Bkn | None = None) -> None:
         self._store = store
         self._clock = clock
         self.settings = settings
+        self._bkn = bkn
+
+    def self_register(self, form: Mapping[str, str | None], *, locale: str = "id"
+                      ) -> LinkSent | NotRegistered | FormErrors | TemporaryProblem:
+        """B1 by NIP (the manual's MyASN path): NIP and NIK checked with BKN; a match gets
+        the same "Aktivasi Akun" link a Verifikator would send, scoped to the instansi BKN
+        names. Whether an account exists is not looked at here (X1): a duplicate is declined
+        at the end of the wizard and only the account's owner is told."""
+        kept = {f: str(form.get(f) or "") for f in SELF_REGISTRATION_FIELDS}
+        validated = validate_self_registration(form)
+        if isinstance(validated, FieldErrors):
+            return FormErrors(validated.errors, kept)
+        assert self._bkn is not None
+        answer = self._bkn.verify_civil_servant(validated["nip"], validated["nik"])
+        if isinstance(answer, Unavailable):
+            log.warning("bsre self-registration: registry %s unavailable (%s)",
+                        answer.registry, answer.reason)
+            return TemporaryProblem()
+        if not isinstance(answer, Match):
+            return NotRegistered()
+        person = answer.data
+        invited = {"name": person.name.title(), "nik": validated["nik"],
+                   "email": validated["email"]}
+        now = self._clock()
+        token = new_token()
+        try:
+            with self._store.transaction() as tx:
+                row = tx.registrations.add(
+                    token_hash=token_hash(token), realm=self.settings.realm,
+                    registration_type=INVITED, locale=normalise(locale) or "id", now=now,
+                    scope=person.instansi, expires_at=now + self.settings.link_lifetime,
+                    data={"invited": invited, "email": invited["email"],
+                          "instansi": person.instansi, "invited_by": "self:nip",
+                          "nip": validated["nip"]})
+                self._queue_link(tx, row.id, token, invited, person.instansi, row.locale, now)
+                tx.audit.record(realm=self.settings.realm, occurred_at=now,
+                                event_type="bsre.invitation.sent",
+                                details={"registration_id": row.id, "self": True,
+                                         "checks": ["bkn.nip_nik"]})
+        except StorageError:
+            return TemporaryProblem()
+        return LinkSent()
 
     def register(self, officer: Officer, form: Mapping[str, str | None], *,
                  instansi: str | None = None, locale: str = "id"

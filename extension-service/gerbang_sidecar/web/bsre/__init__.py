@@ -13,6 +13,7 @@ from gerbang_sidecar.web.bsre import (
     dashboard,
     otp_request,
     profile_changes,
+    self_registration,
     verifier,
 )
 
@@ -24,4 +25,5 @@ def init_app(app: Flask) -> None:
     dashboard.init_app(app)
     otp_request.init_app(app)
     profile_changes.init_app(app)
+    self_registration.init_app(app)
     verifier.init_app(app)

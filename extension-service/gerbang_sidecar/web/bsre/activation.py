@@ -205,8 +205,9 @@ def service() -> ResponseReturnValue:
         return redirect(url_for(".personal"))
     if request.method == "GET":
         form = ServiceForm(formdata=None)
-        typed = progress.data.get("service_form") or {"status": "asn-polri",
-                                                     "number_kind": "nip"}
+        # B1 by NIP: the number BKN already matched is filled in.
+        typed = progress.data.get("service_form") or {
+            "status": "asn-polri", "number_kind": "nip", "number": progress.data.get("nip", "")}
         for name in SERVICE_FIELDS:
             form[name].data = typed.get(name, "")
         registry = progress.data.get("service", {}).get("registry")
