@@ -72,6 +72,9 @@ from gerbang_sidecar.services.bsre.otp_requests import (
 )
 from gerbang_sidecar.services.bsre.otp_requests import OtpRequests
 from gerbang_sidecar.services.bsre.profile_changes import (
+    OUTBOX_CONFIRMATION as BSRE_CHANGE_CONFIRMATION,
+)
+from gerbang_sidecar.services.bsre.profile_changes import (
     OUTBOX_DECIDED as BSRE_CHANGE_DECIDED,
 )
 from gerbang_sidecar.services.bsre.profile_changes import ProfileChanges
@@ -188,6 +191,8 @@ class Services:
         worker.register(BSRE_CHECK_LINK, notifications.bsre_identity_check_link)
         worker.register(BSRE_DISABLED, notifications.bsre_account_disabled)
         worker.register(BSRE_CHANGE_DECIDED, notifications.bsre_profile_change_decided)
+        worker.register(BSRE_CHANGE_CONFIRMATION,
+                        notifications.bsre_profile_change_confirmation)
         # Idempotent by design (account.py): safe to run again after a crash.
         worker.register(OUTBOX_MAKE_ACCOUNT, self.akses_registration.make_account,
                         redeliver_after_crash=True)
@@ -308,7 +313,8 @@ def build_services(settings: Settings, *, clock: Clock | None = None,
         bsre_compromised=CompromisedAccounts(storage, keycloak, portal_sessions,
                                              PypdfInspector(), PillowImageInspector(), clock,
                                              bsre_settings),
-        bsre_profile_changes=ProfileChanges(storage, keycloak, codes, clock, bsre_settings),
+        bsre_profile_changes=ProfileChanges(storage, keycloak, codes, clock, bsre_settings,
+                                            bkn=registries.bkn),
         account_data=AccountDataExport(storage, keycloak, clock),
         probes=_probes(storage, keycloak, registries),
     )

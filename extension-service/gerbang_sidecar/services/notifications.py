@@ -137,6 +137,15 @@ class Notifications:
             field=lambda lang: translate(f"bsre.change.field.{p['field']}", lang),
             reason=p.get("reason") or "-")
 
+    def bsre_profile_change_confirmation(self, delivery: Delivery) -> None:
+        """``bsre.profile_change_confirmation`` (B13): an officer's change, for the user to
+        confirm ("Verifikasi") or refuse ("Tolak") through the link."""
+        p = delivery.payload
+        self._user_mail(
+            delivery, "mail.change_confirmation.subject", "mail.change_confirmation.body",
+            field=lambda lang: translate(f"bsre.change.field.{p['field']}", lang),
+            new=p["new"], url=p["url"])
+
     def bsre_credentials_changed_by_admin(self, delivery: Delivery) -> None:
         """``bsre.credentials_changed_by_admin`` (B7): an administrator changed the account's
         password or OTP devices -- Keycloak's own listener mails only what users do."""

@@ -28,7 +28,7 @@ COMPOSED = {
     "mail.otp_removed.reason.": ("reconciler", "permohonan_otp", "cap", "by_owner", "new_device"),
     "mail.admin_change.": ("credential", "password"),
     "bsre.accounts.doc.": ("formulir", "antivirus", "email_password"),
-    "bsre.change.field.": ("email", "jabatan", "unit_organisasi", "phone"),
+    "bsre.change.field.": ("email", "jabatan", "unit_organisasi", "phone", "nip"),
     "mail.profile_change.": tuple(f"{o}.{p}" for o in ("approved", "rejected")
                                   for p in ("subject", "body")),
     "bsre.guides.": tuple(f"{n}.{part}" for n in (1, 2, 3, 4) for part in ("title", "text")),

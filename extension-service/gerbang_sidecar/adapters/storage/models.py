@@ -362,7 +362,7 @@ class IdentityCheck(Base):
 
 
 ACCOUNT_REQUEST_KINDS = ("reset_authenticator", "change_email", "change_jabatan",
-                         "change_unit_organisasi", "change_phone")
+                         "change_unit_organisasi", "change_phone", "change_nip")
 ACCOUNT_REQUEST_STATUSES = ("pending", "approved", "rejected", "withdrawn")
 
 

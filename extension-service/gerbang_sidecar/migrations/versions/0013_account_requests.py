@@ -19,7 +19,7 @@ depends_on: str | Sequence[str] | None = None
 
 Id = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 KINDS = ("kind IN ('reset_authenticator', 'change_email', 'change_jabatan', "
-         "'change_unit_organisasi', 'change_phone')")
+         "'change_unit_organisasi', 'change_phone', 'change_nip')")
 STATUSES = "status IN ('pending', 'approved', 'rejected', 'withdrawn')"
 
 

@@ -13,18 +13,25 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import timedelta
 
 from gerbang_sidecar.domain.identifiers import (
     IdentifierError,
+    check_nip_matches_nik,
     parse_email,
     parse_jabatan,
     parse_mobile_number,
+    parse_nik,
+    parse_nip,
     parse_unit_organisasi,
 )
 from gerbang_sidecar.domain.one_time_code import B2_WHATSAPP
+from gerbang_sidecar.domain.registry_results import Match, Unavailable
 from gerbang_sidecar.domain.throttle import TooEarly
+from gerbang_sidecar.domain.tokens import new_token, plausible, token_hash
 from gerbang_sidecar.ports.clock import Clock
 from gerbang_sidecar.ports.keycloak import KeycloakUsers
+from gerbang_sidecar.ports.registries import Bkn
 from gerbang_sidecar.ports.storage import AccountRequestRecord, StorageError, Store
 from gerbang_sidecar.services.bsre.invitations import BsreSettings
 from gerbang_sidecar.services.bsre.officers import Officer
@@ -34,10 +41,15 @@ from gerbang_sidecar.services.results import FormErrors, TemporaryProblem
 log = logging.getLogger(__name__)
 
 FIELDS = ("email", "jabatan", "unit_organisasi", "phone")
-KINDS = {field: f"change_{field}" for field in FIELDS}
+# What an officer may change, for the user to confirm (B13): the NIP only this way.
+OFFICER_FIELDS = ("email", "jabatan", "unit_organisasi", "nip")
+KINDS = {field: f"change_{field}" for field in (*FIELDS, "nip")}
 ATTRIBUTES = {"jabatan": "jabatan", "unit_organisasi": "unitOrganisasi",
-              "phone": "phoneNumber"}
+              "phone": "phoneNumber", "nip": "nip"}
 OUTBOX_DECIDED = "bsre.profile_change_decided"
+OUTBOX_CONFIRMATION = "bsre.profile_change_confirmation"
+CONFIRM_LIFETIME = timedelta(hours=24)
+CONFIRMED_BY_USER = "user"
 MAX_REASON = 500
 QUEUE_PAGE = 50
 
@@ -73,12 +85,13 @@ def _subject(user_id: str) -> str:
 
 class ProfileChanges:
     def __init__(self, store: Store, keycloak: KeycloakUsers, codes: OneTimeCodeService,
-                 clock: Clock, settings: BsreSettings) -> None:
+                 clock: Clock, settings: BsreSettings, bkn: Bkn | None = None) -> None:
         self._store = store
         self._keycloak = keycloak
         self._codes = codes
         self._clock = clock
         self.settings = settings
+        self._bkn = bkn
 
     # --- the user ------------------------------------------------------------------------
 
@@ -180,7 +193,8 @@ class ProfileChanges:
             rows, _ = tx.account_requests.pending_in_scope(
                 realm=self.settings.realm, scope=officer.instansi, kinds=list(KINDS.values()),
                 offset=0, limit=QUEUE_PAGE)
-        return rows
+        # An officer's own proposals wait for the user, not for an officer.
+        return [r for r in rows if r.data.get("confirm_by") != CONFIRMED_BY_USER]
 
     def decide(self, officer: Officer, request_id: int, *, approve: bool, reason: str = ""
                ) -> Decided | NotAllowed | FormErrors | TemporaryProblem:
@@ -192,7 +206,8 @@ class ProfileChanges:
         with self._store.transaction() as tx:
             row = tx.account_requests.get(request_id)
         if row is None or row.kind not in KINDS.values() or row.status != "pending" or \
-                not officer.may_see(row.scope):
+                not officer.may_see(row.scope) or \
+                row.data.get("confirm_by") == CONFIRMED_BY_USER:
             return NotAllowed()
         now = self._clock()
         try:
@@ -219,6 +234,107 @@ class ProfileChanges:
         except StorageError:
             return TemporaryProblem()
         return Decided(approve)
+
+    # --- changes an officer makes, which the user confirms by mail ----------------------
+
+    def propose(self, officer: Officer, user_id: str, field: str, raw: str | None
+                ) -> Requested | FormErrors | NotAllowed | TemporaryProblem:
+        """B13: an officer's change reaches the user as a mail with "Verifikasi" / "Tolak";
+        nothing changes until the user confirms."""
+        if field not in OFFICER_FIELDS:
+            return NotAllowed()
+        realm = self.settings.realm
+        user = self._keycloak.get_user(realm, user_id)
+        if user is None or not officer.may_see(user.attributes.get("instansi")):
+            return NotAllowed()
+        new = self._officer_value(user_id, field, raw, user.attributes.get("nik", ""))
+        if isinstance(new, (FormErrors, TemporaryProblem)):
+            return new
+        old = user.email if field == "email" else user.attributes.get(ATTRIBUTES[field], "")
+        now = self._clock()
+        token = new_token()
+        try:
+            with self._store.transaction() as tx:
+                if any(r.kind == KINDS[field] for r in
+                       tx.account_requests.pending_of(realm=realm, user_id=user_id)):
+                    return FormErrors({field: IdentifierError("change.pending")})
+                row = tx.account_requests.add(
+                    realm=realm, user_id=user_id, scope=user.attributes.get("instansi"),
+                    kind=KINDS[field], requested_by=officer.user_id, now=now,
+                    data={"field": field, "old": old or "", "new": new,
+                          "confirm_by": CONFIRMED_BY_USER})
+                tx.identity_checks.add(token_hash=token_hash(token), realm=realm,
+                                       user_id=user_id, purpose=f"change:{row.id}",
+                                       locale=user.attributes.get("locale", "id"), now=now,
+                                       expires_at=now + CONFIRM_LIFETIME)
+                tx.outbox.enqueue(
+                    kind=OUTBOX_CONFIRMATION, now=now,
+                    idempotency_key=f"bsre_change_confirmation:{row.id}",
+                    payload={"realm": realm, "user_id": user_id, "field": field, "new": new,
+                             "url": f"{self.settings.portal_url}/konfirmasi-perubahan/t/"
+                                    f"{token}"})
+                tx.audit.record(realm=realm, occurred_at=now, actor=officer.user_id,
+                                subject_id=user_id, event_type="bsre.profile_change.proposed",
+                                details={"request_id": row.id, "field": field})
+        except StorageError:
+            return TemporaryProblem()
+        return Requested(row.id)
+
+    def _officer_value(self, user_id: str, field: str, raw: str | None,
+                       nik: str) -> str | FormErrors | TemporaryProblem:
+        if field != "nip":
+            value = self._validated(user_id, field, raw, None)
+            return value
+        try:
+            nip = parse_nip(raw)
+            mismatch = check_nip_matches_nik(nip, parse_nik(nik))
+        except IdentifierError as error:
+            return FormErrors({"nip": error.on_field("nip")})
+        if mismatch is not None:
+            return FormErrors({"nip": mismatch.on_field("nip")})
+        if self._bkn is not None:
+            answer = self._bkn.verify_civil_servant(nip.value, nik)
+            if isinstance(answer, Unavailable):
+                return TemporaryProblem()
+            if not isinstance(answer, Match):
+                return FormErrors({"nip": IdentifierError("number.not_same_person")})
+        return nip.value
+
+    def confirmation(self, token: str | None) -> AccountRequestRecord | None:
+        """The officer's change behind a mailed link, while the link is good."""
+        if not token or not plausible(token):
+            return None
+        with self._store.transaction() as tx:
+            check = tx.identity_checks.usable(token_hash(token), now=self._clock(),
+                                              max_attempts=1)
+            if check is None or not check.purpose.startswith("change:"):
+                return None
+            row = tx.account_requests.get(int(check.purpose.split(":", 1)[1]))
+        return row if row is not None and row.status == "pending" else None
+
+    def confirm(self, token: str, *, accept: bool) -> Decided | NotAllowed:
+        """"Verifikasi" applies the change ("Persetujuan update data berhasil"); "Tolak"
+        drops it. The link works once."""
+        row = self.confirmation(token)
+        if row is None:
+            return NotAllowed()
+        realm = self.settings.realm
+        now = self._clock()
+        with self._store.transaction() as tx:
+            check = tx.identity_checks.usable(token_hash(token), now=now, max_attempts=1)
+            if check is None or not tx.identity_checks.use(check.id, now=now) or \
+                    not tx.account_requests.decide(
+                        row.id, status="approved" if accept else "rejected",
+                        by=row.user_id, now=now):
+                return NotAllowed()
+            if accept:
+                self._apply(row.user_id, row.data)
+            tx.audit.record(realm=realm, occurred_at=now, actor=row.user_id,
+                            subject_id=row.user_id,
+                            event_type="bsre.profile_change."
+                                       + ("confirmed" if accept else "refused"),
+                            details={"request_id": row.id, "field": row.data["field"]})
+        return Decided(accept)
 
     def _apply(self, user_id: str, data: dict[str, str]) -> None:
         realm = self.settings.realm

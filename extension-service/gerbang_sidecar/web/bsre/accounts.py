@@ -7,6 +7,7 @@ officer's instansi answer 404 like missing ones.
 ``/bsre/verifikator/akun/<user_id>``                  the account and its requests
 ``/bsre/verifikator/akun/<user_id>/nonaktifkan``      (POST) disable, with a reason
 ``/bsre/verifikator/akun/<user_id>/reset-authenticator`` (POST) the three uploads
+``/bsre/verifikator/akun/<user_id>/ubah``             (POST) a change the user confirms (B13)
 ``/bsre/verifikator/reset-authenticator``             the RA's queue
 ``/bsre/verifikator/reset-authenticator/<id>/<kind>`` a document, inline in a sandbox
 ``/bsre/verifikator/reset-authenticator/<id>/putuskan`` (POST) approve / reject
@@ -18,7 +19,8 @@ from flask import Blueprint, Flask, abort, flash, redirect, render_template, req
 from flask.typing import ResponseReturnValue
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import StringField, TextAreaField
+from wtforms import SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 
 from gerbang_sidecar.ports.keycloak import KeycloakUnavailable
 from gerbang_sidecar.services.bsre.compromised_accounts import (
@@ -27,6 +29,7 @@ from gerbang_sidecar.services.bsre.compromised_accounts import (
     CompromisedAccounts,
     Done,
 )
+from gerbang_sidecar.services.bsre.profile_changes import OFFICER_FIELDS, Requested
 from gerbang_sidecar.services.results import FormErrors, TemporaryProblem
 from gerbang_sidecar.web.bsre.access import officer, officer_required
 from gerbang_sidecar.web.context import services
@@ -54,6 +57,15 @@ class DecideForm(FlaskForm):
     reason = TextAreaField("bsre.verify.reason")
 
 
+class ProposeForm(FlaskForm):
+    """B13: an officer's change, which the user confirms by mail link."""
+
+    field = SelectField("bsre.change.which", choices=[
+        SelectChoice(f, f"bsre.change.field.{f}") for f in OFFICER_FIELDS],
+        validate_choice=False)
+    value = StringField("bsre.change.new_value")
+
+
 def _service() -> CompromisedAccounts:
     return services().bsre_compromised
 
@@ -76,15 +88,37 @@ def find() -> ResponseReturnValue:
 
 
 def _account_page(user_id: str, disable: DisableForm | None = None,
-                  reset: ResetForm | None = None) -> ResponseReturnValue:
+                  reset: ResetForm | None = None,
+                  change: ProposeForm | None = None) -> ResponseReturnValue:
     found = _service().account(officer(), user_id[:64])
     if found is None:
         abort(404)
     form = disable or DisableForm(formdata=None)
     reset = reset or ResetForm(formdata=None)
-    status = 422 if form.errors or reset.errors else 200
+    change = change or ProposeForm(formdata=None)
+    status = 422 if form.errors or reset.errors or change.errors else 200
     return render_template("bsre/accounts/account.html", account=found, form=form,
-                           reset=reset, documents=DOCUMENTS), status
+                           reset=reset, change=change, documents=DOCUMENTS), status
+
+
+@bp.post("/akun/<user_id>/ubah")
+@officer_required
+def propose(user_id: str) -> ResponseReturnValue:
+    form = ProposeForm()
+    if not form.validate_on_submit():
+        return _account_page(user_id, change=form)
+    result = services().bsre_profile_changes.propose(officer(), user_id[:64],
+                                                     form.field.data or "", form.value.data)
+    if isinstance(result, FormErrors):
+        for error in result.errors.values():
+            add_identifier_error(form, error, "value")
+        return _account_page(user_id, change=form)
+    if isinstance(result, TemporaryProblem):
+        return error_page(503)
+    if not isinstance(result, Requested):
+        abort(404)
+    flash("bsre.change.proposed", "success")
+    return redirect(url_for(".account", user_id=user_id))
 
 
 @bp.get("/akun/<user_id>")

@@ -5,11 +5,24 @@
                                              (WhatsApp code); what waits, and the signing block
 ``/bsre/verifikator/perubahan``              the officer's queue (own instansi; RA: all)
 ``/bsre/verifikator/perubahan/<id>/putuskan`` (POST) approve / reject with a reason
+``/bsre/konfirmasi-perubahan/t/<token>``     the mailed link; the token moves to the session
+``/bsre/konfirmasi-perubahan``               "Verifikasi" / "Tolak"
 """
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask, abort, flash, g, redirect, request, url_for
+from flask import (
+    Blueprint,
+    Flask,
+    abort,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from flask_wtf import FlaskForm
 from wtforms import StringField, TextAreaField
@@ -45,6 +58,13 @@ class ChangeForm(FlaskForm):
 
 class DecideForm(FlaskForm):
     reason = TextAreaField("bsre.verify.reason")
+
+
+class ConfirmForm(FlaskForm):
+    """The CSRF token of "Verifikasi" / "Tolak"."""
+
+
+CONFIRM_KEY = "bsre_change_confirmation"
 
 
 def _service() -> ProfileChanges:
@@ -138,6 +158,39 @@ def decide(request_id: int) -> ResponseReturnValue:
     else:
         flash("bsre.verify.not_waiting", "warning")
     return redirect(url_for(".queue"))
+
+
+@bp.get("/konfirmasi-perubahan/t/<token>")
+def start_confirmation(token: str) -> ResponseReturnValue:
+    use_portal(REALM)
+    if _service().confirmation(token) is None:
+        return _confirmation_dead()
+    session[CONFIRM_KEY] = token
+    return redirect(url_for(".confirmation"))
+
+
+def _confirmation_dead() -> ResponseReturnValue:
+    session.pop(CONFIRM_KEY, None)
+    return error_page(404, title_key="bsre.check.dead.title",
+                      text_key="bsre.change.confirm_dead")
+
+
+@bp.route("/konfirmasi-perubahan", methods=["GET", "POST"])
+@rate_limited(20, 600)
+def confirmation() -> ResponseReturnValue:
+    use_portal(REALM)
+    token = session.get(CONFIRM_KEY)
+    row = _service().confirmation(token if isinstance(token, str) else None)
+    if row is None or not isinstance(token, str):
+        return _confirmation_dead()
+    form = ConfirmForm()
+    if request.method == "GET" or not form.validate_on_submit():
+        return form_page("bsre/profile_changes/confirm.html", form, change=row)
+    result = _service().confirm(token, accept=request.form.get("decision") == "verify")
+    session.pop(CONFIRM_KEY, None)
+    if not isinstance(result, Decided):
+        return _confirmation_dead()
+    return render_template("bsre/profile_changes/confirmed.html", accepted=result.approved)
 
 
 def init_app(app: Flask) -> None:

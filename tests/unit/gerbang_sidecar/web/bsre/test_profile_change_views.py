@@ -105,3 +105,59 @@ def test_b13_item1_another_instansi_cannot_see_or_decide(
     _decide(other, _pending_id(services, holder), "approve")
     assert services.bsre_profile_changes.signing_blocked(holder)
     assert fake_keycloak.get_user("bsre", holder).attributes["jabatan"] == "Analis"  # type: ignore[union-attr]
+
+
+def _propose(officer_client: FlaskClient, user_id: str, field: str, value: str):  # type: ignore[no-untyped-def]
+    page = officer_client.get(f"/bsre/verifikator/akun/{user_id}").get_data(as_text=True)
+    return officer_client.post(f"/bsre/verifikator/akun/{user_id}/ubah", data={
+        "csrf_token": csrf(page), "field": field, "value": value})
+
+
+def _confirmation_link(services: Services, to: str) -> str:
+    import re
+    from urllib.parse import urlsplit
+
+    work_outbox(services)
+    mail = services.mailer.to(to)[-1]  # type: ignore[attr-defined]
+    found = re.search(r"https?://\S+/bsre/konfirmasi-perubahan/t/\S+", mail.text)
+    assert found, mail.text
+    return urlsplit(found.group(0)).path
+
+
+def test_b13_a_verifiers_nip_change_waits_for_the_users_verifikasi(
+        app: Flask, verifier: FlaskClient, holder: str, services: Services,
+        fake_keycloak: FakeKeycloakUsers) -> None:
+    fake_keycloak.update_user("bsre", holder, attributes={"nik": "3174041503800005"})
+    wrong = _propose(verifier, holder, "nip", "198806212011012004")  # not this NIK's
+    assert wrong.status_code == 422 and 'id="value-error"' in wrong.get_data(as_text=True)
+    assert _propose(verifier, holder, "nip", "198003152005011003").status_code == 302
+    assert services.bsre_profile_changes.signing_blocked(holder)
+    # Waiting for the user, not in the officers' queue.
+    assert 'id="changes-empty"' in verifier.get("/bsre/verifikator/perubahan").get_data(
+        as_text=True)
+    link = _confirmation_link(services, "asn@bssn.go.id")
+    browser = app.test_client()
+    assert browser.get(link).status_code == 302
+    page = browser.get("/bsre/konfirmasi-perubahan").get_data(as_text=True)
+    assert "198003152005011003" in page
+    done = browser.post("/bsre/konfirmasi-perubahan",
+                        data={"csrf_token": csrf(page), "decision": "verify"})
+    assert "Persetujuan update data berhasil" in done.get_data(as_text=True)
+    assert fake_keycloak.get_user("bsre", holder).attributes["nip"] == \
+        "198003152005011003"  # type: ignore[union-attr]
+    assert not services.bsre_profile_changes.signing_blocked(holder)
+    assert app.test_client().get(link).status_code == 404  # single use
+
+
+def test_b13_the_user_may_refuse_a_verifiers_change(
+        app: Flask, verifier: FlaskClient, holder: str, services: Services,
+        fake_keycloak: FakeKeycloakUsers) -> None:
+    _propose(verifier, holder, "jabatan", "Kepala Seksi")
+    link = _confirmation_link(services, "asn@bssn.go.id")
+    browser = app.test_client()
+    browser.get(link)
+    page = browser.get("/bsre/konfirmasi-perubahan").get_data(as_text=True)
+    browser.post("/bsre/konfirmasi-perubahan", data={"csrf_token": csrf(page),
+                                                     "decision": "refuse"})
+    assert fake_keycloak.get_user("bsre", holder).attributes["jabatan"] == "Analis"  # type: ignore[union-attr]
+    assert not services.bsre_profile_changes.signing_blocked(holder)
