@@ -118,6 +118,9 @@ class KeycloakUsers(Protocol):
     def find_by_attribute(self, realm: str, name: str, value: str) -> list[UserRecord]:
         """Exact match on one attribute value."""
 
+    def search_users(self, realm: str, text: str, *, limit: int) -> list[UserRecord]:
+        """Keycloak's own search: ``text`` within username, email, first or last name."""
+
     def remove_realm_roles(self, realm: str, user_id: str, roles: list[str]) -> None:
         """Take roles mapped to the user directly (the legacy import's ``legacy-member``);
         roles held through a group stay."""

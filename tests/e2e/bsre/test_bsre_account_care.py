@@ -89,7 +89,7 @@ def test_b11_a_disabled_account_cannot_log_in_and_is_told_so(
     page.goto(f"{sidecar_server}/bsre/verifikator")
     log_in(page, verifier.username, "Verif#Sandi2025", verifier.app)
     page.click("#find-account")
-    page.fill("#email", user["email"])
+    page.fill("#q", user["email"])
     page.click("#find")
     expect(page.locator("#account-state")).to_have_text("Aktif")
     page.fill("#reason", "Ponsel dinas dicuri")

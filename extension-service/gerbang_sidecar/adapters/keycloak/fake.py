@@ -114,6 +114,13 @@ class FakeKeycloakUsers:
         self._check()
         return [u for u in self._in(realm) if u.attributes.get(name) == value]
 
+    def search_users(self, realm: str, text: str, *, limit: int) -> list[UserRecord]:
+        self._check()
+        wanted = text.strip().casefold()
+        return [u for u in self._in(realm)
+                if any(wanted in (v or "").casefold()
+                       for v in (u.username, u.email, u.first_name))][:limit]
+
     def grant(self, realm: str, user_id: str, roles: list[str]) -> None:
         """What an admin or the legacy import does (not part of the port)."""
         key = (realm, user_id)

@@ -154,6 +154,11 @@ class HttpKeycloakUsers:
             raise self._unexpected(operation, response)
         return response.json()
 
+    def search_users(self, realm: str, text: str, *, limit: int) -> list[UserRecord]:
+        return [self._record(u) for u in self._search(realm, "search users",
+                                                       search=text.strip()[:100],
+                                                       max=min(limit, _SEARCH_MAX))]
+
     @staticmethod
     def _record(data: dict[str, Any]) -> UserRecord:
         return UserRecord(

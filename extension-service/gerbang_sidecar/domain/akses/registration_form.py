@@ -16,6 +16,7 @@ from dataclasses import asdict, dataclass, replace
 from enum import StrEnum
 from typing import Any
 
+from gerbang_sidecar.domain.form_rules import FieldErrors
 from gerbang_sidecar.domain.identifiers import (
     IdentifierError,
     parse_email,
@@ -86,13 +87,6 @@ class RegistrationData:
         return f"RegistrationData(type={self.type.value!r}, investor={self.is_investor})"
 
     __str__ = __repr__
-
-
-@dataclass(frozen=True)
-class FieldErrors:
-    """Every rejected field with its error, keyed by form field (X5)."""
-
-    errors: Mapping[str, IdentifierError]
 
 
 # --- form validation ------------------------------------------------------------------------

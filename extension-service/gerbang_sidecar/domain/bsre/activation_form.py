@@ -12,12 +12,11 @@ Every step is validated on its own with every error at once (X5):
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping
 from enum import StrEnum
-from typing import Any
 
 from gerbang_sidecar.domain.consent import is_ticked
+from gerbang_sidecar.domain.form_rules import FieldErrors, collect
 from gerbang_sidecar.domain.identifiers import (
     IdentifierError,
     parse_email,
@@ -54,26 +53,9 @@ class NumberKind(StrEnum):
     NRP = "nrp"  # police officer, SIPP
 
 
-@dataclass(frozen=True)
-class FieldErrors:
-    errors: Mapping[str, IdentifierError]
-
-
-def _collect(form: Mapping[str, str | None],
-             rules: Mapping[str, Callable[[str | None], Any]]) -> dict[str, Any] | FieldErrors:
-    values: dict[str, Any] = {}
-    errors: dict[str, IdentifierError] = {}
-    for field, parse in rules.items():
-        try:
-            values[field] = parse(form.get(field))
-        except IdentifierError as error:
-            errors[field] = error.on_field(field)
-    return FieldErrors(errors) if errors else values
-
-
 def validate_invitation(form: Mapping[str, str | None]) -> dict[str, str] | FieldErrors:
     """B1: what the Verifikator types about the person to invite."""
-    return _collect(form, {"name": lambda raw: parse_person_name(raw).value,
+    return collect(form, {"name": lambda raw: parse_person_name(raw).value,
                            "nik": lambda raw: parse_nik(raw).value,
                            "email": lambda raw: parse_email(raw).value})
 
@@ -81,7 +63,7 @@ def validate_invitation(form: Mapping[str, str | None]) -> dict[str, str] | Fiel
 def validate_self_registration(form: Mapping[str, str | None]
                                ) -> dict[str, str] | FieldErrors:
     """B1 by NIP: NIP, NIK (the NIP must fit the NIK's birth date and sex) and email."""
-    values = _collect(form, {"nip": lambda raw: parse_nip(raw).value,
+    values = collect(form, {"nip": lambda raw: parse_nip(raw).value,
                              "nik": lambda raw: parse_nik(raw).value,
                              "email": lambda raw: parse_email(raw).value})
     if isinstance(values, FieldErrors):
@@ -92,7 +74,7 @@ def validate_self_registration(form: Mapping[str, str | None]
 
 def validate_personal(form: Mapping[str, str | None]) -> dict[str, str] | FieldErrors:
     """B2: name, NIK, and the number the WhatsApp code goes to (E.164)."""
-    return _collect(form, {"name": lambda raw: parse_person_name(raw).value,
+    return collect(form, {"name": lambda raw: parse_person_name(raw).value,
                            "nik": lambda raw: parse_nik(raw).value,
                            "phone": lambda raw: parse_mobile_number(raw).e164})
 
@@ -106,7 +88,7 @@ def validate_service(form: Mapping[str, str | None], nik: str) -> dict[str, str]
         return FieldErrors({"status": IdentifierError("status.required",
                                                       key="field.choose_one")})
     if status is EmploymentStatus.LAINNYA:
-        values = _collect(form, {"unit_organisasi": parse_unit_organisasi,
+        values = collect(form, {"unit_organisasi": parse_unit_organisasi,
                                  "jabatan": parse_jabatan, "provinsi": parse_provinsi})
         return values if isinstance(values, FieldErrors) else {"status": status.value,
                                                                 **values}

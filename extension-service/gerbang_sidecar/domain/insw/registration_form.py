@@ -11,11 +11,10 @@ Three steps, each validated on its own with every error at once (X5):
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Mapping
 
 from gerbang_sidecar.domain.consent import is_ticked
+from gerbang_sidecar.domain.form_rules import FieldErrors, collect
 from gerbang_sidecar.domain.identifiers import (
     IdentifierError,
     parse_email,
@@ -35,33 +34,16 @@ DOCUMENT_FIELD = "surat_kuasa"
 MAX_DOCUMENT_BYTES = 1024 * 1024  # I3: 1 MB
 
 
-@dataclass(frozen=True)
-class FieldErrors:
-    errors: Mapping[str, IdentifierError]
-
-
-def _collect(form: Mapping[str, str | None],
-             rules: Mapping[str, Callable[[str | None], Any]]) -> dict[str, Any] | FieldErrors:
-    values: dict[str, Any] = {}
-    errors: dict[str, IdentifierError] = {}
-    for field, parse in rules.items():
-        try:
-            values[field] = parse(form.get(field))
-        except IdentifierError as error:
-            errors[field] = error.on_field(field)
-    return FieldErrors(errors) if errors else values
-
-
 def validate_organisation(form: Mapping[str, str | None]) -> dict[str, str] | FieldErrors:
     """I1 step 1: the three numbers, normalised (digits only)."""
-    return _collect(form, {"nib": lambda raw: parse_nib(raw).value,
+    return collect(form, {"nib": lambda raw: parse_nib(raw).value,
                            "npwp": lambda raw: parse_npwp(raw).value,
                            "nik": lambda raw: parse_nik(raw).value})
 
 
 def validate_person(form: Mapping[str, str | None]) -> dict[str, str] | FieldErrors:
     """I2 step 2: the responsible person's own data; the phone in E.164."""
-    return _collect(form, {"name": lambda raw: parse_person_name(raw).value,
+    return collect(form, {"name": lambda raw: parse_person_name(raw).value,
                            "position": parse_jabatan,
                            "email": lambda raw: parse_email(raw).value,
                            "phone": lambda raw: parse_mobile_number(raw).e164})

@@ -19,6 +19,7 @@ from enum import StrEnum
 from typing import Any
 
 from gerbang_sidecar.domain.consent import is_ticked
+from gerbang_sidecar.domain.form_rules import FieldErrors
 from gerbang_sidecar.domain.identifiers import (
     DateField,
     IdentifierError,
@@ -111,13 +112,6 @@ class OssRegistration:
         return f"OssRegistration(identity_type={self.identity_type.value!r})"
 
     __str__ = __repr__
-
-
-@dataclass(frozen=True)
-class FieldErrors:
-    """Every rejected field with its error, keyed by form field (X5)."""
-
-    errors: Mapping[str, IdentifierError]
 
 
 def parse_identity_type(raw: str | None) -> IdentityType:

@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 
+from gerbang_sidecar.domain.form_rules import parse_reason
 from gerbang_sidecar.domain.identifiers import IdentifierError
 from gerbang_sidecar.ports.clock import Clock
 from gerbang_sidecar.ports.documents import (
@@ -38,8 +39,8 @@ DOCUMENTS = ("formulir", "antivirus", "email_password")
 MAX_DOCUMENT_BYTES = 1024 * 1024
 RESET_ACTIONS = ("CONFIGURE_TOTP", "UPDATE_PASSWORD")
 RESET_LINK_LIFESPAN = timedelta(hours=1)
-MAX_REASON = 500
 OUTBOX_DISABLED = "bsre.account_disabled"
+SEARCH_LIMIT = 50
 
 
 @dataclass(frozen=True)
@@ -87,11 +88,21 @@ class CompromisedAccounts:
             requests = tx.account_requests.of_user(realm=self.settings.realm, user_id=user_id)
         return Account(user, list(requests))
 
-    def find(self, officer: Officer, email: str) -> str | None:
-        user = self._keycloak.find_by_email(self.settings.realm, (email or "").strip()[:254])
-        if user is None or not officer.may_see(user.attributes.get("instansi")):
-            return None
-        return user.id
+    def search(self, officer: Officer, query: str) -> list[UserRecord]:
+        """Accounts of the officer's instansi by email, NIK, NIP (exact) or by name (Keycloak's
+        search, at most SEARCH_LIMIT before the scope is applied)."""
+        text = " ".join((query or "").split())[:254]
+        realm = self.settings.realm
+        if not text:
+            return []
+        if "@" in text:
+            found = [u for u in [self._keycloak.find_by_email(realm, text)] if u is not None]
+        elif text.isdigit() and len(text) in (16, 18):
+            found = self._keycloak.find_by_attribute(realm, "nik" if len(text) == 16
+                                                     else "nip", text)
+        else:
+            found = self._keycloak.search_users(realm, text, limit=SEARCH_LIMIT)
+        return [u for u in found if officer.may_see(u.attributes.get("instansi"))]
 
     def waiting(self, officer: Officer) -> list[AccountRequestRecord]:
         """The RA's queue of reset requests, oldest first."""
@@ -116,10 +127,10 @@ class CompromisedAccounts:
 
     def disable(self, officer: Officer, user_id: str, reason: str
                 ) -> Done | NotAllowed | FormErrors:
-        reason = " ".join((reason or "").split())
-        if not reason or len(reason) > MAX_REASON:
-            key = "reason.required" if not reason else "reason.too_long"
-            return FormErrors({"reason": IdentifierError(key, max_length=MAX_REASON)})
+        try:
+            reason = parse_reason(reason)
+        except IdentifierError as error:
+            return FormErrors({"reason": error})
         account = self.account(officer, user_id)
         if account is None or not account.user.enabled:
             return NotAllowed()
@@ -172,10 +183,11 @@ class CompromisedAccounts:
                      reason: str = "") -> Done | NotAllowed | FormErrors | TemporaryProblem:
         if not officer.is_ra:
             return NotAllowed()
-        reason = " ".join((reason or "").split())
-        if not approve and (not reason or len(reason) > MAX_REASON):
-            key = "reason.required" if not reason else "reason.too_long"
-            return FormErrors({"reason": IdentifierError(key, max_length=MAX_REASON)})
+        if not approve:
+            try:
+                reason = parse_reason(reason)
+            except IdentifierError as error:
+                return FormErrors({"reason": error})
         realm = self.settings.realm
         with self._store.transaction() as tx:
             row = tx.account_requests.get(request_id)

@@ -15,6 +15,7 @@ import logging
 from dataclasses import dataclass
 from datetime import timedelta
 
+from gerbang_sidecar.domain.form_rules import parse_reason
 from gerbang_sidecar.domain.identifiers import (
     IdentifierError,
     check_nip_matches_nik,
@@ -50,7 +51,6 @@ OUTBOX_DECIDED = "bsre.profile_change_decided"
 OUTBOX_CONFIRMATION = "bsre.profile_change_confirmation"
 CONFIRM_LIFETIME = timedelta(hours=24)
 CONFIRMED_BY_USER = "user"
-MAX_REASON = 500
 QUEUE_PAGE = 50
 
 
@@ -198,10 +198,11 @@ class ProfileChanges:
 
     def decide(self, officer: Officer, request_id: int, *, approve: bool, reason: str = ""
                ) -> Decided | NotAllowed | FormErrors | TemporaryProblem:
-        reason = " ".join((reason or "").split())
-        if not approve and (not reason or len(reason) > MAX_REASON):
-            key = "reason.required" if not reason else "reason.too_long"
-            return FormErrors({"reason": IdentifierError(key, max_length=MAX_REASON)})
+        if not approve:
+            try:
+                reason = parse_reason(reason)
+            except IdentifierError as error:
+                return FormErrors({"reason": error})
         realm = self.settings.realm
         with self._store.transaction() as tx:
             row = tx.account_requests.get(request_id)

@@ -19,6 +19,7 @@ from typing import Any
 from gerbang_sidecar.domain.account_plan import AccountPlan
 from gerbang_sidecar.domain.bsre.accounts import account_plan
 from gerbang_sidecar.domain.bsre.activation_form import INVITED
+from gerbang_sidecar.domain.form_rules import parse_reason
 from gerbang_sidecar.domain.identifiers import IdentifierError
 from gerbang_sidecar.domain.registration_lifecycle import IN_REVIEW
 from gerbang_sidecar.ports.clock import Clock
@@ -40,7 +41,6 @@ OUTBOX_REJECTED = "bsre.activation_rejected"
 # opening the mailed link verifies the address.
 ACCOUNT_ACTIONS = ("VERIFY_EMAIL", "CONFIGURE_TOTP", "UPDATE_PASSWORD")
 ACCOUNT_LINK_LIFESPAN = timedelta(hours=1)  # B6
-MAX_REASON = 500
 
 
 @dataclass(frozen=True)
@@ -119,11 +119,10 @@ class Verification:
 
     def reject(self, officer: Officer, registration_id: int, reason: str
                ) -> Decided | NotWaiting | ReasonMissing | TemporaryProblem:
-        reason = " ".join((reason or "").split())
-        if not reason:
-            return ReasonMissing(IdentifierError("reason.required"))
-        if len(reason) > MAX_REASON:
-            return ReasonMissing(IdentifierError("reason.too_long", max_length=MAX_REASON))
+        try:
+            reason = parse_reason(reason)
+        except IdentifierError as error:
+            return ReasonMissing(error)
         now = self._clock()
         try:
             with self._store.transaction() as tx:

@@ -18,6 +18,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from gerbang_sidecar.domain.account_plan import AccountPlan
+from gerbang_sidecar.domain.form_rules import parse_reason
 from gerbang_sidecar.domain.identifiers import IdentifierError
 from gerbang_sidecar.domain.insw.accounts import account_plan
 from gerbang_sidecar.domain.insw.usernames import username_for
@@ -37,7 +38,6 @@ OUTBOX_ACTIVATION_EMAIL = "insw.activation_email"
 OUTBOX_REJECTED = "insw.registration_rejected"
 # The username's date is the approval's day where INSW works.
 JAKARTA = ZoneInfo("Asia/Jakarta")
-MAX_REASON = 500
 
 
 @dataclass(frozen=True)
@@ -157,11 +157,10 @@ class InswReview:
 
     def reject(self, registration_id: int, reviewer: str, reason: str
                ) -> Rejected | NotWaiting | ReasonMissing | TemporaryProblem:
-        reason = " ".join((reason or "").split())
-        if not reason:
-            return ReasonMissing(IdentifierError("reason.required"))
-        if len(reason) > MAX_REASON:
-            return ReasonMissing(IdentifierError("reason.too_long", max_length=MAX_REASON))
+        try:
+            reason = parse_reason(reason)
+        except IdentifierError as error:
+            return ReasonMissing(error)
         now = self._clock()
         realm = self.settings.realm
         try:

@@ -3,7 +3,7 @@ email, disable it, file the reset-authenticator request with its three documents
 queue of those requests with the documents, approve or reject. Accounts outside the
 officer's instansi answer 404 like missing ones.
 
-``/bsre/verifikator/akun?email=``                     find by email
+``/bsre/verifikator/akun?q=``                         find by email, NIK, NIP or name
 ``/bsre/verifikator/akun/<user_id>``                  the account and its requests
 ``/bsre/verifikator/akun/<user_id>/nonaktifkan``      (POST) disable, with a reason
 ``/bsre/verifikator/akun/<user_id>/reset-authenticator`` (POST) the three uploads
@@ -40,7 +40,7 @@ bp = Blueprint("bsre_accounts", __name__, url_prefix="/bsre/verifikator")
 
 
 class FindForm(FlaskForm):
-    email = StringField("bsre.field.email")
+    q = StringField("bsre.accounts.query")
 
 
 class DisableForm(FlaskForm):
@@ -78,13 +78,13 @@ def _keycloak_down(_error: KeycloakUnavailable) -> ResponseReturnValue:
 @bp.get("/akun")
 @officer_required
 def find() -> ResponseReturnValue:
-    email = request.args.get("email", "")
-    if email:
-        user_id = _service().find(officer(), email)
-        if user_id is not None:
-            return redirect(url_for(".account", user_id=user_id))
-    return render_template("bsre/accounts/find.html", form=FindForm(formdata=None),
-                           searched=bool(email))
+    query = request.args.get("q", "")
+    found = _service().search(officer(), query) if query else []
+    if len(found) == 1:
+        return redirect(url_for(".account", user_id=found[0].id))
+    form = FindForm(formdata=None, data={"q": query})
+    return render_template("bsre/accounts/find.html", form=form, found=found,
+                           searched=bool(query))
 
 
 def _account_page(user_id: str, disable: DisableForm | None = None,

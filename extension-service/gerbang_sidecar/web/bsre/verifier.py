@@ -20,6 +20,7 @@ from wtforms import StringField, TextAreaField
 from wtforms.validators import Length
 
 from gerbang_sidecar.domain.bsre.activation_form import INVITATION_FIELDS
+from gerbang_sidecar.domain.form_rules import MAX_REASON
 from gerbang_sidecar.services.bsre.invitations import (
     Invitations,
     LinkState,
@@ -27,7 +28,6 @@ from gerbang_sidecar.services.bsre.invitations import (
     Resent,
 )
 from gerbang_sidecar.services.bsre.verification import (
-    MAX_REASON,
     Decided,
     ReasonMissing,
     Verification,

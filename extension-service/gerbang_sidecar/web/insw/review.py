@@ -22,9 +22,9 @@ from flask_wtf import FlaskForm
 from wtforms import TextAreaField
 from wtforms.validators import Length
 
+from gerbang_sidecar.domain.form_rules import MAX_REASON
 from gerbang_sidecar.services.insw.review import (
     JAKARTA,
-    MAX_REASON,
     Approved,
     InswReview,
     ReasonMissing,

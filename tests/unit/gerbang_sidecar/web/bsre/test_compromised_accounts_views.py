@@ -69,7 +69,7 @@ def test_b11_x9_disable_ends_every_session_and_blocks_the_account(
     own = app.test_client()
     log_in(own, sub=holder, client_id="bsre-portal", roles=("pengguna",))
     assert own.get("/bsre/profil").status_code == 200
-    found = verifier.get("/bsre/verifikator/akun?email=asn@bssn.go.id")
+    found = verifier.get("/bsre/verifikator/akun?q=asn@bssn.go.id")
     assert found.status_code == 302 and found.location.endswith(f"/akun/{holder}")
     assert _disable(verifier, holder, "").status_code == 422  # a reason is required
     assert _disable(verifier, holder).status_code == 302
@@ -123,8 +123,22 @@ def test_item1_b11_another_instansi_gets_404(
     other = app.test_client()
     officer_login(other, instansi=BALI, name="bali")
     assert other.get(f"/bsre/verifikator/akun/{holder}").status_code == 404
-    found = other.get("/bsre/verifikator/akun?email=asn@bssn.go.id")
+    found = other.get("/bsre/verifikator/akun?q=asn@bssn.go.id")
     assert found.status_code == 200 and 'id="not-found"' in found.get_data(as_text=True)
     token = csrf(other.get("/bsre/verifikator/daftarkan").get_data(as_text=True))
     assert other.post(f"/bsre/verifikator/akun/{holder}/nonaktifkan",
                       data={"csrf_token": token, "reason": "x"}).status_code == 404
+
+
+def test_item1_officers_search_their_instansi_by_name_nik_or_nip(
+        verifier: FlaskClient, holder: str, fake_keycloak: FakeKeycloakUsers) -> None:
+    fake_keycloak.create_user("bsre", NewUser(
+        username="asn2@bssn.go.id", email="asn2@bssn.go.id", first_name="Asn Kedua",
+        attributes={"instansi": BSSN}))
+    fake_keycloak.create_user("bsre", NewUser(
+        username="asn@bali.go.id", email="asn@bali.go.id", first_name="Asn Bali",
+        attributes={"instansi": BALI}))
+    listed = verifier.get("/bsre/verifikator/akun?q=asn").get_data(as_text=True)
+    assert "Asn Bssn" in listed and "Asn Kedua" in listed and "Asn Bali" not in listed
+    by_nik = verifier.get("/bsre/verifikator/akun?q=3174041503800005")
+    assert by_nik.status_code == 302 and by_nik.location.endswith(f"/akun/{holder}")

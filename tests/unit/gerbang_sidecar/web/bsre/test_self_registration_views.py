@@ -9,12 +9,12 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-import altcha
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
 from gerbang_sidecar.wiring import Services
+from support.captcha import solved
 from support.clock import FakeClock
 
 from .conftest import AGUS, csrf, work_outbox
@@ -32,8 +32,7 @@ def settings_overrides() -> dict[str, Any]:
 
 
 def _solved(services: Services) -> str:
-    challenge = altcha.Challenge.from_dict(services.captcha.puzzle())
-    return altcha.Payload(challenge, altcha.solve_challenge(challenge)).to_base64()
+    return solved(services.captcha)
 
 
 def _submit(client: FlaskClient, services: Services, captcha: str | None = None,

@@ -8,13 +8,13 @@ import re
 from datetime import UTC, datetime
 from typing import Any
 
-import altcha
 import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from gerbang_sidecar.adapters.storage.models import OutboxMessage, Registration
 from gerbang_sidecar.wiring import Services
+from support.captcha import solved
 from support.clock import FakeClock
 
 # docs/registries.md: SRI HANDAYANI, born 04-07-1996.
@@ -46,8 +46,7 @@ def _csrf(html: str) -> str:
 
 
 def _solved(services: Services) -> str:
-    challenge = altcha.Challenge.from_dict(services.captcha.puzzle())
-    return altcha.Payload(challenge, altcha.solve_challenge(challenge)).to_base64()
+    return solved(services.captcha)
 
 
 def _submit(client: FlaskClient, services: Services, data: dict[str, str], *,
