@@ -21,7 +21,12 @@ from datetime import UTC, datetime
 
 from gerbang_sidecar.domain.bsre.otp_devices import beyond_cap
 from gerbang_sidecar.ports.clock import Clock
-from gerbang_sidecar.ports.keycloak import KeycloakError, KeycloakUsers, OtpDevice
+from gerbang_sidecar.ports.keycloak import (
+    CredentialChange,
+    KeycloakError,
+    KeycloakUsers,
+    OtpDevice,
+)
 from gerbang_sidecar.ports.storage import Store
 
 log = logging.getLogger(__name__)
@@ -96,13 +101,30 @@ class OtpDeviceReconciler:
         now = self._clock()
         with self._store.transaction() as tx:
             for change in changes:
-                if change.by_admin and change.kind in ("credential", "password"):
+                if change.by_admin and (change.kind in ("credential", "password")
+                                        or self._device_added_by(change)):
                     tx.outbox.enqueue(
                         kind=OUTBOX_CHANGED_BY_ADMIN, now=now,
                         idempotency_key=f"bsre_admin_change:{change.user_id}:{change.time_ms}",
                         payload={"realm": realm, "user_id": change.user_id,
                                  "what": change.kind, "at_ms": change.time_ms})
         return removed
+
+    def _device_added_by(self, change: CredentialChange) -> bool:
+        """B7: did this admin update of the user add an OTP device?"""
+        if change.kind != "user":
+            return False
+        try:
+            devices = self._keycloak.otp_devices(self._cap.realm, change.user_id)
+        except KeycloakError:
+            return False
+        return any(abs(d.created_ms - change.time_ms) <= ADMIN_DEVICE_WINDOW_MS
+                   for d in devices)
+
+
+# An administrator's update of a user that stored an OTP device shows only as "user updated";
+# a device created this close to the event is taken to be that update's.
+ADMIN_DEVICE_WINDOW_MS = 5000
 
 
 def _unique(values: Iterable[str]) -> list[str]:

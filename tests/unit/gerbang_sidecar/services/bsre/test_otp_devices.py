@@ -110,3 +110,18 @@ def test_b9_keycloak_down_is_retried_on_the_next_change(
     keycloak.down = False
     assert reconciler.run() == 1
     assert len(keycloak.otp_devices("bsre", user_id)) == 3
+
+
+def test_b7_a_device_an_administrator_stored_by_updating_the_user_is_told(
+        storage: Storage, clock: FakeClock) -> None:
+    keycloak = FakeKeycloakUsers()
+    user_id = _user(keycloak)
+    reconciler = OtpDeviceReconciler(storage, keycloak, OtpDeviceCap(storage, keycloak, clock),
+                                     clock)
+    keycloak.devices[("bsre", user_id)] = []
+    keycloak.add_otp_device("bsre", user_id, "HP Admin", T0 + 7000)
+    keycloak.changes.pop()  # Keycloak records such a PUT as a plain update of the user:
+    keycloak.admin_change(user_id, T0 + 7100, "user")
+    reconciler.run()
+    mails = _deliver(storage, clock, keycloak).to("asn@example.go.id")
+    assert len(mails) == 1 and "Administrator" in mails[0].text
