@@ -258,7 +258,8 @@ class Registrations(Protocol):
 
     def add(self, *, token_hash: bytes, realm: str, registration_type: str,
             data: dict[str, Any], locale: str, now: datetime, scope: str | None = None,
-            expires_at: datetime | None = None) -> RegistrationRecord: ...
+            expires_at: datetime | None = None,
+            searchable: dict[str, str] | None = None) -> RegistrationRecord: ...
 
     def by_token_hash(self, token_hash: bytes) -> RegistrationRecord | None: ...
 
@@ -296,9 +297,11 @@ class Registrations(Protocol):
         """B1: a new token for a pending row whose link expired; one of concurrent wins."""
 
     def in_scope(self, *, realm: str, scope: str | None, statuses: Sequence[str],
-                 expired: bool | None, now: datetime, offset: int,
-                 limit: int) -> tuple[list[RegistrationRecord], int]:
-        """A page of rows of one instansi (None: all), newest first, and the total."""
+                 expired: bool | None, now: datetime, offset: int, limit: int,
+                 lookup: tuple[str, str] | None = None
+                 ) -> tuple[list[RegistrationRecord], int]:
+        """A page of rows of one instansi (None: all), newest first, and the total;
+        ``lookup`` ("nik" or "email", value): only the rows invited with it."""
 
 
 class PasswordResets(Protocol):

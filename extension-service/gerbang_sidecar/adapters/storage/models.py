@@ -234,6 +234,10 @@ class Registration(Base):
     # verifier sees "expired" and sends a new link.
     scope: Mapped[str | None] = mapped_column(String(255))
     expires_at: Mapped[datetime | None]
+    # Blind indexes of the invited NIK and email: a verifier finds one row among thousands
+    # without the data being decrypted (or stored in the clear).
+    nik_index: Mapped[bytes | None] = mapped_column(LargeBinary(32), index=True)
+    email_index: Mapped[bytes | None] = mapped_column(LargeBinary(32), index=True)
 
 
 class PasswordResetRequest(Base):

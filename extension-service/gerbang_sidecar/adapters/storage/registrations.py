@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
+from gerbang_sidecar.adapters.storage.crypto import keys_of
 from gerbang_sidecar.adapters.storage.models import Registration, RegistrationDocument
 from gerbang_sidecar.domain.registration_lifecycle import (
     ACCEPTED,
@@ -33,10 +34,15 @@ class SqlRegistrations:
 
     def add(self, *, token_hash: bytes, realm: str, registration_type: str,
             data: dict[str, Any], locale: str, now: datetime, scope: str | None = None,
-            expires_at: datetime | None = None) -> Registration:
+            expires_at: datetime | None = None,
+            searchable: dict[str, str] | None = None) -> Registration:
+        """``searchable``: {"nik": ..., "email": ...} kept as blind indexes for ``in_scope``."""
+        found = searchable or {}
         row = Registration(token_hash=token_hash, realm=realm,
                            registration_type=registration_type, data=data, locale=locale,
-                           status=PENDING, created_at=now, scope=scope, expires_at=expires_at)
+                           status=PENDING, created_at=now, scope=scope, expires_at=expires_at,
+                           nik_index=self._index("nik", found.get("nik")),
+                           email_index=self._index("email", found.get("email")))
         self._session.add(row)
         self._session.flush()
         return row
@@ -167,13 +173,20 @@ class SqlRegistrations:
             .execution_options(synchronize_session=False))
         return bool(getattr(result, "rowcount", 0))
 
+    def _index(self, kind: str, value: str | None) -> bytes | None:
+        return keys_of(self._session).blind_index.compute(kind, value) if value else None
+
     def in_scope(self, *, realm: str, scope: str | None, statuses: Sequence[str],
-                 expired: bool | None, now: datetime, offset: int,
-                 limit: int) -> tuple[list[Registration], int]:
+                 expired: bool | None, now: datetime, offset: int, limit: int,
+                 lookup: tuple[str, str] | None = None) -> tuple[list[Registration], int]:
         """A verifier's page of registrations, newest first, and how many there are in all.
         ``scope`` None: every instansi (the RA). ``expired``: only rows whose link has
         (True) or has not (False) run out; None: either."""
         conditions = [Registration.realm == realm, Registration.status.in_(statuses)]
+        if lookup is not None:
+            kind, value = lookup
+            column = Registration.nik_index if kind == "nik" else Registration.email_index
+            conditions.append(column == self._index(kind, value))
         if scope is not None:
             conditions.append(Registration.scope == scope)
         if expired is True:

@@ -1,5 +1,6 @@
 """BSrE invitations (B1): the registration type, the instansi that scopes a row, the expiry of
-its emailed link; NIP and NRP as identity records (one account per civil servant, B3).
+its emailed link, blind indexes of the invited NIK and email for the verifier's search; NIP
+and NRP as identity records (one account per civil servant, B3).
 
 Revision ID: 0011
 Revises: 0010
@@ -43,6 +44,10 @@ def upgrade() -> None:
         batch.create_check_constraint(op.f("ck_registrations_registration_type"), TYPES_AFTER)
         batch.add_column(sa.Column("scope", sa.String(255), nullable=True))
         batch.add_column(sa.Column("expires_at", sa.DateTime(timezone=True), nullable=True))
+        batch.add_column(sa.Column("nik_index", sa.LargeBinary(32), nullable=True))
+        batch.add_column(sa.Column("email_index", sa.LargeBinary(32), nullable=True))
+        batch.create_index(op.f("ix_registrations_nik_index"), ["nik_index"])
+        batch.create_index(op.f("ix_registrations_email_index"), ["email_index"])
         batch.create_index("ix_registrations_realm_scope_status",
                            ["realm", "scope", "status"])
     _kinds(KINDS_AFTER, old_name=DOUBLED_NAME, new_name="ck_identity_records_kind")
@@ -54,6 +59,10 @@ def downgrade() -> None:
     op.execute("DELETE FROM registrations WHERE registration_type = 'undangan'")
     with op.batch_alter_table("registrations", recreate="auto") as batch:
         batch.drop_index("ix_registrations_realm_scope_status")
+        batch.drop_index(op.f("ix_registrations_email_index"))
+        batch.drop_index(op.f("ix_registrations_nik_index"))
+        batch.drop_column("email_index")
+        batch.drop_column("nik_index")
         batch.drop_column("expires_at")
         batch.drop_column("scope")
         batch.drop_constraint(op.f("ck_registrations_registration_type"), type_="check")

@@ -26,7 +26,7 @@ from gerbang_sidecar.domain.bsre.activation_form import (
     validate_invitation,
     validate_self_registration,
 )
-from gerbang_sidecar.domain.identifiers import IdentifierError
+from gerbang_sidecar.domain.identifiers import IdentifierError, parse_email, parse_nik
 from gerbang_sidecar.domain.registration_lifecycle import (
     ACTIVATED,
     ACTIVATING,
@@ -84,6 +84,18 @@ _STATUSES: dict[LinkState, tuple[tuple[str, ...], bool | None]] = {
     LinkState.REJECTED: ((REJECTED, DECLINED), None),
 }
 ALL_STATUSES = (PENDING, IN_REVIEW, ACTIVATING, ACTIVATED, REJECTED, DECLINED)
+
+
+def _lookup(query: str) -> tuple[str, str] | None:
+    text = query.strip()
+    if not text:
+        return None
+    try:
+        if "@" in text:
+            return "email", parse_email(text).value
+        return "nik", parse_nik(text).value
+    except IdentifierError:
+        return None
 
 
 def link_state(row: RegistrationRecord, now: datetime) -> LinkState:
@@ -179,6 +191,7 @@ class Invitations:
                     token_hash=token_hash(token), realm=self.settings.realm,
                     registration_type=INVITED, locale=normalise(locale) or "id", now=now,
                     scope=person.instansi, expires_at=now + self.settings.link_lifetime,
+                    searchable={"nik": invited["nik"], "email": invited["email"]},
                     data={"invited": invited, "email": invited["email"],
                           "instansi": person.instansi, "invited_by": "self:nip",
                           "nip": validated["nip"]})
@@ -212,6 +225,7 @@ class Invitations:
                     token_hash=token_hash(token), realm=self.settings.realm,
                     registration_type=INVITED, locale=normalise(locale) or "id", now=now,
                     scope=scope, expires_at=now + self.settings.link_lifetime,
+                    searchable={"nik": validated["nik"], "email": validated["email"]},
                     data={"invited": validated, "email": validated["email"],
                           "instansi": scope, "invited_by": officer.user_id})
                 self._queue_link(tx, row.id, token, validated, scope, row.locale, now)
@@ -248,14 +262,20 @@ class Invitations:
             return TemporaryProblem()
         return Resent(expires_at)
 
-    def page(self, officer: Officer, state: LinkState | None, page: int) -> Page:
+    def page(self, officer: Officer, state: LinkState | None, page: int,
+             query: str = "") -> Page:
+        """``query``: an exact NIK or email (blind index); anything else finds nothing."""
         now = self._clock()
         statuses, expired = _STATUSES[state] if state else (ALL_STATUSES, None)
         page = max(1, page)
+        lookup = _lookup(query)
+        if query.strip() and lookup is None:
+            return Page([], 0, 1, 1)
         with self._store.transaction() as tx:
             rows, total = tx.registrations.in_scope(
                 realm=self.settings.realm, scope=officer.instansi, statuses=statuses,
-                expired=expired, now=now, offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE)
+                expired=expired, now=now, offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE,
+                lookup=lookup)
             items = [self._summary(row, now) for row in rows]
         return Page(items, total, page, max(1, -(-total // PAGE_SIZE)))
 

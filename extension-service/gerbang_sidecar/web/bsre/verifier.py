@@ -75,9 +75,10 @@ def users() -> ResponseReturnValue:
     except ValueError:
         state = None
     page = request.args.get("page", "1")
-    found = _invitations().page(officer(), state, int(page) if page.isdigit() else 1)
+    query = request.args.get("q", "")[:254]
+    found = _invitations().page(officer(), state, int(page) if page.isdigit() else 1, query)
     return render_template("bsre/verifier/users.html", found=found, state=state,
-                           states=list(LinkState), wib=wib, officer=officer())
+                           states=list(LinkState), wib=wib, officer=officer(), query=query)
 
 
 def _invite_page(form: InviteForm, **context: Any) -> ResponseReturnValue:

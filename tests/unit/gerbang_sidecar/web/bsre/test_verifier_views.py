@@ -115,3 +115,16 @@ def test_b1_the_list_pages_twenty_at_a_time(
     assert second.count('id="user-') == 3
     assert verifier.get("/bsre/verifikator?status=active").get_data(as_text=True).count(
         'id="user-') == 0
+
+
+def test_b1_the_verifier_finds_an_invitation_by_exact_nik_or_email(
+        verifier: FlaskClient, invite: Callable[[dict[str, str]], str]) -> None:
+    invite(AGUS)
+    post_form(verifier, "/bsre/verifikator/daftarkan", {
+        "name": "Pegawai Lain", "nik": "3174041503800099", "email": "lain@bssn.go.id"})
+    by_nik = verifier.get(f"/bsre/verifikator?q={AGUS['nik']}").get_data(as_text=True)
+    assert by_nik.count('id="user-') == 1 and "Agus Wijaya" in by_nik
+    by_email = verifier.get("/bsre/verifikator?q=lain@bssn.go.id").get_data(as_text=True)
+    assert by_email.count('id="user-') == 1 and "Pegawai Lain" in by_email
+    assert 'id="users-empty"' in verifier.get("/bsre/verifikator?q=agus").get_data(
+        as_text=True)
