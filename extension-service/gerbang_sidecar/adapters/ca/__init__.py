@@ -1,0 +1,1 @@
+"""The certificate authority on ``cryptography`` (issue 12)."""

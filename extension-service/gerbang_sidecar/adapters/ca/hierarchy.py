@@ -1,0 +1,178 @@
+"""A root and an issuing CA on ``cryptography``, their keys encrypted under a key-encryption
+key (KEK) from the environment -- never in the repository.
+
+``create_hierarchy`` makes both (the explicit command calls it once per environment);
+``LocalCertificateAuthority`` issues subscriber certificates and the issuing CA's CRL. Every
+certificate names where its status is published (AIA: OCSP and the CA's certificate; CRL
+distribution point) under ``publication_url``. Keys are RSA: 4096 bits for the root, 3072 for
+the issuing CA, 2048 for subscribers (docs/certificates.md gives the reasons).
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.x509.oid import AuthorityInformationAccessOID, NameOID
+
+from gerbang_sidecar.domain.certificates.profiles import VALIDITY, Profile, Subject
+from gerbang_sidecar.ports.ca import IssuedCertificate, Revocation
+
+ROOT_VALIDITY = timedelta(days=365 * 20)
+ISSUING_VALIDITY = timedelta(days=365 * 8)
+REASONS = {
+    "unspecified": x509.ReasonFlags.unspecified,
+    "key_compromise": x509.ReasonFlags.key_compromise,
+    "affiliation_changed": x509.ReasonFlags.affiliation_changed,
+    "superseded": x509.ReasonFlags.superseded,
+    "cessation_of_operation": x509.ReasonFlags.cessation_of_operation,
+    "certificate_hold": x509.ReasonFlags.certificate_hold,
+    "privilege_withdrawn": x509.ReasonFlags.privilege_withdrawn,
+}
+
+
+@dataclass(frozen=True)
+class CaMaterial:
+    """What is stored of a hierarchy: certificates (PEM) and keys encrypted under the KEK."""
+
+    root_certificate: bytes
+    root_key: bytes  # PKCS#8, encrypted
+    issuing_certificate: bytes
+    issuing_key: bytes  # PKCS#8, encrypted
+
+
+def _name(common_name: str, organization: str) -> x509.Name:
+    return x509.Name([x509.NameAttribute(NameOID.COUNTRY_NAME, "ID"),
+                      x509.NameAttribute(NameOID.ORGANIZATION_NAME, organization),
+                      x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
+
+
+def _serial() -> int:
+    return secrets.randbits(159) | 1  # positive, at most 20 octets, never 0
+
+
+def _encrypt(key: rsa.RSAPrivateKey, kek: bytes) -> bytes:
+    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                             serialization.BestAvailableEncryption(kek))
+
+
+def create_hierarchy(kek: bytes, *, now: datetime, organization: str = "Gerbang",
+                     environment: str = "local") -> CaMaterial:
+    """A fresh root and issuing CA for one environment."""
+    root_key = rsa.generate_private_key(public_exponent=65537, key_size=4096)
+    root_name = _name(f"Gerbang Root CA ({environment})", organization)
+    root = (x509.CertificateBuilder()
+            .subject_name(root_name).issuer_name(root_name)
+            .public_key(root_key.public_key()).serial_number(_serial())
+            .not_valid_before(now - timedelta(minutes=5))
+            .not_valid_after(now + ROOT_VALIDITY)
+            .add_extension(x509.BasicConstraints(ca=True, path_length=1), critical=True)
+            .add_extension(_ca_usage(), critical=True)
+            .add_extension(x509.SubjectKeyIdentifier.from_public_key(root_key.public_key()),
+                           critical=False)
+            .sign(root_key, hashes.SHA384()))
+    issuing_key = rsa.generate_private_key(public_exponent=65537, key_size=3072)
+    issuing = (x509.CertificateBuilder()
+               .subject_name(_name(f"Gerbang Issuing CA ({environment})", organization))
+               .issuer_name(root_name)
+               .public_key(issuing_key.public_key()).serial_number(_serial())
+               .not_valid_before(now - timedelta(minutes=5))
+               .not_valid_after(now + ISSUING_VALIDITY)
+               .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+               .add_extension(_ca_usage(), critical=True)
+               .add_extension(x509.SubjectKeyIdentifier.from_public_key(
+                   issuing_key.public_key()), critical=False)
+               .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(
+                   root_key.public_key()), critical=False)
+               .sign(root_key, hashes.SHA384()))
+    pem = serialization.Encoding.PEM
+    return CaMaterial(root.public_bytes(pem), _encrypt(root_key, kek), issuing.public_bytes(pem),
+                      _encrypt(issuing_key, kek))
+
+
+def _ca_usage() -> x509.KeyUsage:
+    return x509.KeyUsage(digital_signature=True, content_commitment=False,
+                         key_encipherment=False, data_encipherment=False, key_agreement=False,
+                         key_cert_sign=True, crl_sign=True, encipher_only=False,
+                         decipher_only=False)
+
+
+class LocalCertificateAuthority:
+    def __init__(self, material: CaMaterial, kek: bytes, publication_url: str) -> None:
+        self._root = x509.load_pem_x509_certificate(material.root_certificate)
+        self._issuing = x509.load_pem_x509_certificate(material.issuing_certificate)
+        key = serialization.load_pem_private_key(material.issuing_key, password=kek)
+        if not isinstance(key, rsa.RSAPrivateKey):
+            raise ValueError("the issuing CA's key is not an RSA key")
+        self._key = key
+        base = publication_url.rstrip("/")
+        self.ocsp_url = f"{base}/pki/ocsp"
+        self.ca_url = f"{base}/pki/issuing-ca.crt"
+        self.crl_url = f"{base}/pki/issuing-ca.crl"
+
+    def chain(self) -> list[bytes]:
+        der = serialization.Encoding.DER
+        return [self._issuing.public_bytes(der), self._root.public_bytes(der)]
+
+    def issue(self, public_key: bytes, subject: Subject, profile: Profile, *,
+              now: datetime) -> IssuedCertificate:
+        key = serialization.load_der_public_key(public_key)
+        serial = _serial()
+        not_after = min(now + VALIDITY, self._issuing.not_valid_after_utc)
+        certificate = (
+            x509.CertificateBuilder()
+            .subject_name(x509.Name([
+                x509.NameAttribute(NameOID.COUNTRY_NAME, subject.country),
+                x509.NameAttribute(NameOID.ORGANIZATION_NAME, subject.organization),
+                x509.NameAttribute(NameOID.SERIAL_NUMBER, subject.serial_number),
+                x509.NameAttribute(NameOID.COMMON_NAME, subject.common_name)]))
+            .issuer_name(self._issuing.subject)
+            .public_key(key)  # type: ignore[arg-type]
+            .serial_number(serial)
+            .not_valid_before(now)
+            .not_valid_after(not_after)
+            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+            .add_extension(x509.KeyUsage(
+                digital_signature=profile.digital_signature,
+                content_commitment=profile.content_commitment, key_encipherment=False,
+                data_encipherment=False, key_agreement=False, key_cert_sign=False,
+                crl_sign=False, encipher_only=False, decipher_only=False), critical=True)
+            .add_extension(x509.SubjectKeyIdentifier.from_public_key(key),  # type: ignore[arg-type]
+                           critical=False)
+            .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(
+                self._key.public_key()), critical=False)
+            .add_extension(x509.AuthorityInformationAccess([
+                x509.AccessDescription(AuthorityInformationAccessOID.OCSP,
+                                       x509.UniformResourceIdentifier(self.ocsp_url)),
+                x509.AccessDescription(AuthorityInformationAccessOID.CA_ISSUERS,
+                                       x509.UniformResourceIdentifier(self.ca_url))]),
+                critical=False)
+            .add_extension(x509.CRLDistributionPoints([x509.DistributionPoint(
+                full_name=[x509.UniformResourceIdentifier(self.crl_url)], relative_name=None,
+                reasons=None, crl_issuer=None)]), critical=False)
+            .sign(self._key, hashes.SHA256()))
+        return IssuedCertificate(serial, certificate.public_bytes(serialization.Encoding.DER),
+                                 certificate.not_valid_before_utc,
+                                 certificate.not_valid_after_utc)
+
+    def crl(self, revoked: Sequence[Revocation], *, number: int, now: datetime,
+            next_update: datetime) -> bytes:
+        builder = (x509.CertificateRevocationListBuilder()
+                   .issuer_name(self._issuing.subject)
+                   .last_update(now).next_update(next_update)
+                   .add_extension(x509.CRLNumber(number), critical=False)
+                   .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(
+                       self._key.public_key()), critical=False))
+        for entry in revoked:
+            builder = builder.add_revoked_certificate(
+                x509.RevokedCertificateBuilder()
+                .serial_number(entry.serial_number).revocation_date(entry.revoked_at)
+                .add_extension(x509.CRLReason(REASONS[entry.reason]), critical=False)
+                .build())
+        return builder.sign(self._key, hashes.SHA256()).public_bytes(
+            serialization.Encoding.DER)

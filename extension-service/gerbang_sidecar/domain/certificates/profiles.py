@@ -1,0 +1,71 @@
+"""B14, B18, B20: the products a user may request, what their certificates say, how long
+they live and when they may be renewed. Pure: dates are passed in.
+
+eSign certifies a person (digitalSignature + contentCommitment: a signature the signer
+cannot later deny); eSeal an organisation's seal, requested only through a Verifikator; TLS
+is listed as not yet available. The subject carries what the verified profile says: CN the
+name, O the instansi, C = ID, and serialNumber the ETSI EN 319 412-1 semantics identifier of
+the holder -- ``PNOID-<NIK>`` for a person (a national personal number of Indonesia), the
+account's id for a seal (``IDCID-``-style organisation numbers are not in the profile).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from enum import StrEnum
+
+
+class Product(StrEnum):
+    ESIGN = "esign"
+    ESEAL = "eseal"
+    TLS = "tls"
+
+
+AVAILABLE = (Product.ESIGN, Product.ESEAL)  # B14: TLS "belum tersedia"
+VALIDITY = timedelta(days=730)  # two years, like BSrE's eSign
+RENEWAL_WINDOW = timedelta(days=30)  # B20: H-30
+
+
+@dataclass(frozen=True)
+class Subject:
+    common_name: str
+    organization: str
+    serial_number: str
+    country: str = "ID"
+
+
+@dataclass(frozen=True)
+class Profile:
+    product: Product
+    digital_signature: bool = True
+    content_commitment: bool = True
+
+    @property
+    def description(self) -> str:
+        """B18's "Description" of the issuance mail."""
+        return {"esign": "eSign", "eseal": "eSeal", "tls": "TLS"}[self.product.value]
+
+
+def profile_for(product: Product) -> Profile:
+    if product not in AVAILABLE:
+        raise ValueError(f"{product.value} is not available")
+    return Profile(product)
+
+
+def person_subject(name: str, instansi: str, nik: str) -> Subject:
+    return Subject(common_name=name.upper(), organization=instansi,
+                   serial_number=f"PNOID-{nik}")
+
+
+def renewal_opens(not_after: datetime) -> datetime:
+    return not_after - RENEWAL_WINDOW
+
+
+def may_renew(not_after: datetime, now: datetime) -> bool:
+    """B20: only within the last 30 days before expiry, and not after it (B21)."""
+    return renewal_opens(not_after) <= now < not_after
+
+
+def expiry_day(not_after: datetime) -> date:
+    return not_after.date()

@@ -1,0 +1,66 @@
+"""The certificate authority and the subscriber keys, as the certificate services will ask
+(issue 12). One implementation today: adapters/ca (``cryptography``: a root and an issuing CA
+whose keys are encrypted under a key-encryption key). An EJBCA- or HSM-backed CA implements
+the same three calls (docs/certificates.md says what that needs).
+
+Subscriber keys never leave a PKCS#12 encrypted with the subscriber's passphrase (PBES2,
+AES-256, PBKDF2-SHA256): the server alone cannot sign.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from gerbang_sidecar.domain.certificates.profiles import Profile, Subject
+
+
+@dataclass(frozen=True)
+class IssuedCertificate:
+    serial_number: int
+    certificate: bytes  # DER
+    not_before: datetime
+    not_after: datetime
+
+
+@dataclass(frozen=True)
+class Revocation:
+    serial_number: int
+    revoked_at: datetime
+    reason: str  # an RFC 5280 reason name: key_compromise, superseded, cessation_of_operation…
+
+
+class CertificateAuthority(Protocol):
+    def issue(self, public_key: bytes, subject: Subject, profile: Profile, *,
+              now: datetime) -> IssuedCertificate:
+        """A certificate for ``public_key`` (SubjectPublicKeyInfo, DER)."""
+        ...
+
+    def chain(self) -> list[bytes]:
+        """The issuing CA's certificate, then the root's (DER)."""
+        ...
+
+    def crl(self, revoked: Sequence[Revocation], *, number: int, now: datetime,
+            next_update: datetime) -> bytes:
+        """The issuing CA's CRL (DER)."""
+        ...
+
+
+Issue = Callable[[bytes], IssuedCertificate]
+
+
+@dataclass(frozen=True)
+class KeyStore:
+    """A new subscriber key's PKCS#12 and the certificate inside it."""
+
+    pkcs12: bytes
+    certificate: IssuedCertificate
+
+
+class SubscriberKeys(Protocol):
+    def create(self, passphrase: str, issue: Issue, chain: Sequence[bytes]) -> KeyStore:
+        """Generate a key, have ``issue`` certify its public half, and seal key, certificate
+        and chain under ``passphrase``; the key exists unencrypted only inside this call."""
+        ...

@@ -1,0 +1,126 @@
+"""Issue 12 (X6, B17, B18): the CA on ``cryptography`` as standard tools see it -- ``openssl
+verify`` accepts an issued eSign certificate against its chain and, with the CRL, refuses a
+revoked one; the subscriber's PKCS#12 is PBES2/AES-256/PBKDF2-SHA256 at 600,000 iterations
+and opens only with the passphrase; CA keys are stored encrypted."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.serialization import pkcs12
+
+from gerbang_sidecar.adapters.ca.hierarchy import (
+    CaMaterial,
+    LocalCertificateAuthority,
+    create_hierarchy,
+)
+from gerbang_sidecar.adapters.ca.keys import RsaSubscriberKeys
+from gerbang_sidecar.domain.certificates.profiles import Product, person_subject, profile_for
+from gerbang_sidecar.ports.ca import Revocation
+
+pytestmark = pytest.mark.skipif(shutil.which("openssl") is None, reason="needs openssl")
+KEK = b"a key-encryption key from the environment"
+NOW = datetime.now(UTC).replace(microsecond=0)
+PASSPHRASE = "Rahasia#2025x"
+
+
+@pytest.fixture(scope="module")
+def material() -> CaMaterial:
+    return create_hierarchy(KEK, now=NOW, environment="test")
+
+
+@pytest.fixture(scope="module")
+def ca(material: CaMaterial) -> LocalCertificateAuthority:
+    return LocalCertificateAuthority(material, KEK, "https://gerbang.example.test")
+
+
+def _pem(der: bytes) -> bytes:
+    return x509.load_der_x509_certificate(der).public_bytes(serialization.Encoding.PEM)
+
+
+def _openssl(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(["openssl", *args], capture_output=True, text=True, check=False)
+
+
+def _issue(ca: LocalCertificateAuthority) -> tuple[bytes, int]:
+    store = RsaSubscriberKeys().create(
+        PASSPHRASE, lambda public: ca.issue(public, person_subject(
+            "Agus Wijaya", "Badan Siber dan Sandi Negara", "3174041503800005"),
+            profile_for(Product.ESIGN), now=NOW), ca.chain())
+    return store.pkcs12, store.certificate.serial_number
+
+
+def test_x6_openssl_verifies_an_issued_certificate_and_refuses_it_once_revoked(
+        ca: LocalCertificateAuthority, tmp_path: Path) -> None:
+    sealed, serial = _issue(ca)
+    _key, leaf, _chain = pkcs12.load_key_and_certificates(sealed, PASSPHRASE.encode())
+    assert leaf is not None
+    issuing, root = ca.chain()
+    (tmp_path / "root.pem").write_bytes(_pem(root))
+    (tmp_path / "issuing.pem").write_bytes(_pem(issuing))
+    (tmp_path / "leaf.pem").write_bytes(leaf.public_bytes(serialization.Encoding.PEM))
+    verify = ["verify", "-CAfile", str(tmp_path / "root.pem"), "-untrusted",
+              str(tmp_path / "issuing.pem")]
+    good = _openssl(*verify, str(tmp_path / "leaf.pem"))
+    assert good.returncode == 0, good.stdout + good.stderr
+
+    empty = ca.crl([], number=1, now=NOW, next_update=NOW + timedelta(hours=6))
+    revoked = ca.crl([Revocation(serial, NOW, "key_compromise")], number=2, now=NOW,
+                     next_update=NOW + timedelta(hours=6))
+    for name, der in (("empty.crl", empty), ("revoked.crl", revoked)):
+        (tmp_path / name).write_bytes(x509.load_der_x509_crl(der).public_bytes(
+            serialization.Encoding.PEM))
+    still_good = _openssl(*verify, "-crl_check", "-CRLfile", str(tmp_path / "empty.crl"),
+                          str(tmp_path / "leaf.pem"))
+    assert still_good.returncode == 0, still_good.stdout + still_good.stderr
+    refused = _openssl(*verify, "-crl_check", "-CRLfile", str(tmp_path / "revoked.crl"),
+                       str(tmp_path / "leaf.pem"))
+    assert refused.returncode != 0 and "revoked" in (refused.stdout + refused.stderr)
+
+
+def test_b18_the_certificate_says_what_the_profile_says(ca: LocalCertificateAuthority) -> None:
+    sealed, serial = _issue(ca)
+    _key, leaf, _chain = pkcs12.load_key_and_certificates(sealed, PASSPHRASE.encode())
+    assert leaf is not None and leaf.serial_number == serial
+    assert leaf.subject.rfc4514_string() == (
+        "CN=AGUS WIJAYA,2.5.4.5=PNOID-3174041503800005,"
+        "O=Badan Siber dan Sandi Negara,C=ID")
+    usage = leaf.extensions.get_extension_for_class(x509.KeyUsage).value
+    assert usage.digital_signature and usage.content_commitment and not usage.key_cert_sign
+    aia = leaf.extensions.get_extension_for_class(x509.AuthorityInformationAccess).value
+    assert {d.access_location.value for d in aia} == {ca.ocsp_url, ca.ca_url}
+    cdp = leaf.extensions.get_extension_for_class(x509.CRLDistributionPoints).value
+    assert cdp[0].full_name[0].value == ca.crl_url  # type: ignore[index]
+
+
+def test_b17_the_pkcs12_is_pbes2_aes256_and_needs_the_passphrase(
+        ca: LocalCertificateAuthority, tmp_path: Path) -> None:
+    sealed, _ = _issue(ca)
+    path = tmp_path / "sertifikat.p12"
+    path.write_bytes(sealed)
+    info = _openssl("pkcs12", "-info", "-noout", "-in", str(path), "-passin",
+                    f"pass:{PASSPHRASE}")
+    text = info.stdout + info.stderr
+    assert info.returncode == 0, text
+    assert "PBES2" in text and "AES-256-CBC" in text and "600000" in text
+    assert "RC2" not in text and "3DES" not in text and "TripleDES" not in text
+    wrong = _openssl("pkcs12", "-info", "-noout", "-in", str(path), "-passin",
+                     "pass:Salah#2025x")
+    assert wrong.returncode != 0
+    with pytest.raises(ValueError):
+        pkcs12.load_key_and_certificates(sealed, b"Salah#2025x")
+
+
+def test_issue12_ca_keys_are_stored_encrypted(material: CaMaterial) -> None:
+    assert b"ENCRYPTED PRIVATE KEY" in material.issuing_key
+    assert b"ENCRYPTED PRIVATE KEY" in material.root_key
+    with pytest.raises((TypeError, ValueError)):
+        serialization.load_pem_private_key(material.issuing_key, password=None)
+    with pytest.raises(ValueError):
+        LocalCertificateAuthority(material, b"another key", "https://x.test")

@@ -1,0 +1,59 @@
+"""B17 passphrase rule, B14 products, B20 renewal window -- pure."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from gerbang_sidecar.domain.certificates.passphrase import check_passphrase
+from gerbang_sidecar.domain.certificates.profiles import (
+    Product,
+    may_renew,
+    person_subject,
+    profile_for,
+    renewal_opens,
+)
+from gerbang_sidecar.domain.identifiers import IdentifierError
+
+
+@pytest.mark.parametrize("passphrase,code", [
+    ("", "passphrase.required"), ("Ab1#", "passphrase.too_short"),
+    ("abcdefg1#", "passphrase.needs_uppercase"), ("ABCDEFG1#", "passphrase.needs_lowercase"),
+    ("Abcdefgh#", "passphrase.needs_digit"), ("Abcdefgh1", "passphrase.needs_special"),
+    ("Abcdef1#[", "passphrase.forbidden_characters"),
+    ("Abcdef1#]", "passphrase.forbidden_characters"),
+    ("Abcdef1#^", "passphrase.forbidden_characters"),
+    ("Abcdef1#\\", "passphrase.forbidden_characters"),
+    ("Abcdéf1#x", "passphrase.not_ascii"),
+])
+def test_b17_passphrase_rule(passphrase: str, code: str) -> None:
+    with pytest.raises(IdentifierError) as refused:
+        check_passphrase(passphrase)
+    assert refused.value.code == code
+    assert not passphrase or passphrase not in str(refused.value.params)  # never carried
+
+
+def test_b17_a_good_passphrase_and_its_confirmation() -> None:
+    assert check_passphrase("Rahasia#2025x", "Rahasia#2025x") == "Rahasia#2025x"
+    with pytest.raises(IdentifierError) as refused:
+        check_passphrase("Rahasia#2025x", "Rahasia#2025y")
+    assert refused.value.code == "passphrase_confirm.mismatch"
+
+
+def test_b14_tls_is_not_yet_available_and_esign_names_the_person() -> None:
+    with pytest.raises(ValueError):
+        profile_for(Product.TLS)
+    assert profile_for(Product.ESEAL).description == "eSeal"
+    subject = person_subject("Agus Wijaya", "BSSN", "3174041503800005")
+    assert (subject.common_name, subject.serial_number, subject.country) == (
+        "AGUS WIJAYA", "PNOID-3174041503800005", "ID")
+
+
+def test_b20_b21_renewal_only_in_the_last_30_days_and_not_after_expiry() -> None:
+    expires = datetime(2027, 6, 30, tzinfo=UTC)
+    assert renewal_opens(expires) == datetime(2027, 5, 31, tzinfo=UTC)
+    assert not may_renew(expires, expires - timedelta(days=31))
+    assert may_renew(expires, expires - timedelta(days=30))
+    assert may_renew(expires, expires - timedelta(seconds=1))
+    assert not may_renew(expires, expires)
