@@ -46,7 +46,8 @@ def _registration_page(cost: int) -> Iterator[str]:
         settings = load_settings(
             {}, instance_path=Path(folder), database_url=database,
             secret_key=secrets.token_urlsafe(32), pii_key=secrets.token_urlsafe(32),
-            blind_index_key=secrets.token_urlsafe(32), keycloak_backend="fake",
+            blind_index_key=secrets.token_urlsafe(32), ca_key=secrets.token_urlsafe(32),
+            keycloak_backend="fake",
             registry_backend="fake", mail_backend="memory", captcha_cost=cost,
             rate_limits_enabled=False)
         server = make_server("127.0.0.1", 0, create_app(settings), threaded=True)

@@ -114,7 +114,8 @@ def sidecar_environment(stack: Stack, registry_url: str, database_url: str) -> d
         "GERBANG_INSTANCE_PATH": str(stack.work_dir / "sidecar"),
         "DATABASE_URL": database_url,
         **{name: secrets.token_urlsafe(32) for name in
-           ("GERBANG_SECRET_KEY", "GERBANG_PII_KEY", "GERBANG_BLIND_INDEX_KEY")},
+           ("GERBANG_SECRET_KEY", "GERBANG_PII_KEY", "GERBANG_BLIND_INDEX_KEY",
+            "GERBANG_CA_KEK")},
         "KEYCLOAK_URL": stack.keycloak.url, "SIDECAR_CLIENT_SECRET": env["SIDECAR_CLIENT_SECRET"],
         "SIDECAR_PUBLIC_URL": stack.sidecar_url,
         **{client.secret_variable: env[client.secret_variable]

@@ -70,7 +70,8 @@ def make_settings(sqlite_url: str, tmp_path: Path) -> Callable[..., Settings]:
         values: dict[str, Any] = {
             "instance_path": tmp_path / "instance", "database_url": sqlite_url,
             "secret_key": secrets.token_urlsafe(32), "pii_key": secrets.token_urlsafe(32),
-            "blind_index_key": secrets.token_urlsafe(32), "keycloak_backend": "fake",
+            "blind_index_key": secrets.token_urlsafe(32), "ca_key": secrets.token_urlsafe(32),
+            "keycloak_backend": "fake",
             "registry_backend": "fake", "mail_backend": "memory", **overrides}
         return load_settings({}, **values)
 

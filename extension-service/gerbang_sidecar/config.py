@@ -45,6 +45,8 @@ class Settings:
     # AES-256-GCM key for personal identifiers at rest and HMAC key for their blind index (X3).
     pii_key: str = ""
     blind_index_key: str = ""
+    # Encrypts the CA's private keys at rest (issue 12; docs/certificates.md).
+    ca_key: str = ""
     keycloak_url: str = "http://127.0.0.1:8080"
     keycloak_client_id: str = "gerbang-sidecar"
     keycloak_client_secret: str = ""
@@ -105,6 +107,7 @@ _ENV_NAMES = {
     "secret_key": "GERBANG_SECRET_KEY",
     "pii_key": "GERBANG_PII_KEY",
     "blind_index_key": "GERBANG_BLIND_INDEX_KEY",
+    "ca_key": "GERBANG_CA_KEK",
     "keycloak_url": "KEYCLOAK_URL",
     "keycloak_client_id": "SIDECAR_CLIENT_ID",
     "keycloak_client_secret": "SIDECAR_CLIENT_SECRET",
@@ -143,7 +146,7 @@ _REGISTRY_ENV_NAMES = {
     "sipp": "SIPP_URL",
     "message_gateway": "MESSAGE_GATEWAY_URL",
 }
-SECRET_FIELDS = ("secret_key", "pii_key", "blind_index_key")
+SECRET_FIELDS = ("secret_key", "pii_key", "blind_index_key", "ca_key")
 
 
 def documented_variables() -> dict[str, str]:

@@ -21,7 +21,7 @@ def test_init_writes_local_secrets_and_migrates_once(tmp_path: Path,
     monkeypatch.setenv("GERBANG_INSTANCE_PATH", str(tmp_path))
     assert main(["init"]) == 0
     assert sorted(p.name for p in tmp_path.glob("*.secret")) == [
-        "blind_index_key.secret", "pii_key.secret", "secret_key.secret"]
+        "blind_index_key.secret", "ca_key.secret", "pii_key.secret", "secret_key.secret"]
     assert current_revision(f"sqlite:///{tmp_path / 'gerbang.sqlite3'}") == head_revision()
     secret = (tmp_path / "secret_key.secret").read_text()
     assert main(["init"]) == 0  # again: nothing changes

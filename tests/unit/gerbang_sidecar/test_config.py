@@ -18,7 +18,7 @@ from gerbang_sidecar.config import (
 from gerbang_sidecar.portals import portal_clients
 
 KEYS = {"GERBANG_SECRET_KEY": "s" * 32, "GERBANG_PII_KEY": "p" * 32,
-        "GERBANG_BLIND_INDEX_KEY": "b" * 32}
+        "GERBANG_BLIND_INDEX_KEY": "b" * 32, "GERBANG_CA_KEK": "c" * 32}
 
 
 def test_settings_read_portal_secrets_public_url_and_flags(tmp_path: Path) -> None:
