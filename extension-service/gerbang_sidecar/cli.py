@@ -1,7 +1,10 @@
 """``python -m gerbang_sidecar init | outbox``: what a sidecar host runs besides the web app.
 
 * ``init`` -- once per machine for a local run (``make run`` and the tests call it): generate
-  the instance folder's secrets (never in production) and migrate the database to head.
+  the instance folder's secrets (never in production), migrate the database to head and
+  create the certificate authority if there is none.
+* ``ca-init`` -- create this environment's root and issuing CA once (production runs it
+  after the migrations; issue 12, docs/certificates.md).
   Production migrates with ``python -m gerbang_sidecar.migrations upgrade`` instead.
 * ``outbox`` -- deliver outbox messages until SIGTERM/SIGINT, ``--threads`` at once, and run
   the chores between batches (``Services.chores``: housekeeping every ten minutes, the
@@ -22,7 +25,7 @@ from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
-from gerbang_sidecar.config import ConfigError, load_settings, write_local_secrets
+from gerbang_sidecar.config import ConfigError, Settings, load_settings, write_local_secrets
 from gerbang_sidecar.logging_setup import configure_logging
 from gerbang_sidecar.migrations import current_revision, upgrade
 from gerbang_sidecar.services.chores import run_due
@@ -42,7 +45,17 @@ def init_local(instance_path: Path | None = None) -> str:
     settings = load_settings(**overrides)
     upgrade(settings.database_url)
     _owner_only(settings.database_url)
+    init_certificate_authority(settings)
     return settings.database_url
+
+
+def init_certificate_authority(settings: Settings | None = None) -> bool:
+    """This environment's root and issuing CA, made once (issue 12); True when made now."""
+    services = build_services(settings or load_settings())
+    try:
+        return services.certificate_authority.ensure(now=services.clock())
+    finally:
+        services.close()
 
 
 def _owner_only(database_url: str) -> None:
@@ -85,6 +98,7 @@ def main(argv: list[str] | None = None) -> int:
                                      description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("init", help="local secrets and a migrated database (not production)")
+    commands.add_parser("ca-init", help="create this environment's root and issuing CA, once")
     outbox = commands.add_parser("outbox", help="deliver outbox messages until stopped")
     outbox.add_argument("--idle-seconds", type=float, default=1.0,
                         help="pause when nothing is due (default 1)")
@@ -99,6 +113,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "init":
         url = init_local()
         print(f"sidecar ready: database at {current_revision(url)}")
+        return 0
+    if args.command == "ca-init":
+        made = init_certificate_authority()
+        print("certificate authority created" if made else "certificate authority exists")
         return 0
     return run_outbox(idle_seconds=args.idle_seconds, once=args.once, heartbeat=args.heartbeat,
                       threads=max(1, args.threads))

@@ -19,6 +19,8 @@ from datetime import timedelta
 from functools import cached_property
 from typing import Any
 
+from gerbang_sidecar.adapters.ca.keys import RsaSubscriberKeys
+from gerbang_sidecar.adapters.ca.stored import StoredCertificateAuthority
 from gerbang_sidecar.adapters.captcha.altcha import AltchaProofOfWork
 from gerbang_sidecar.adapters.documents.images import PillowImageInspector
 from gerbang_sidecar.adapters.documents.pdf import PypdfInspector
@@ -84,6 +86,17 @@ from gerbang_sidecar.services.bsre.verification import (
 from gerbang_sidecar.services.bsre.verification import OUTBOX_REJECTED as BSRE_REJECTED
 from gerbang_sidecar.services.bsre.verification import Verification as BsreVerification
 from gerbang_sidecar.services.captcha import Captcha
+from gerbang_sidecar.services.certificates.issuance import (
+    OUTBOX_ISSUED as CERTIFICATE_ISSUED,
+)
+from gerbang_sidecar.services.certificates.issuance import (
+    OUTBOX_SET_PASSPHRASE as SET_PASSPHRASE_LINK,
+)
+from gerbang_sidecar.services.certificates.issuance import CertificateIssuance
+from gerbang_sidecar.services.certificates.revocation import (
+    OUTBOX_REVOKED as CERTIFICATE_REVOKED,
+)
+from gerbang_sidecar.services.certificates.revocation import CertificateRevocation
 from gerbang_sidecar.services.chores import Chore
 from gerbang_sidecar.services.insw.registration import (
     InswRegistrations,
@@ -154,6 +167,9 @@ class Services:
     bsre_otp_requests: OtpRequests
     bsre_compromised: CompromisedAccounts
     bsre_profile_changes: ProfileChanges
+    certificate_authority: StoredCertificateAuthority
+    certificates: CertificateIssuance
+    revocation: CertificateRevocation
     account_data: AccountDataExport
     # name -> True when reachable, for the readiness page.
     probes: Mapping[str, Probe] = field(default_factory=dict)
@@ -193,6 +209,9 @@ class Services:
         worker.register(BSRE_CHANGE_DECIDED, notifications.bsre_profile_change_decided)
         worker.register(BSRE_CHANGE_CONFIRMATION,
                         notifications.bsre_profile_change_confirmation)
+        worker.register(SET_PASSPHRASE_LINK, notifications.bsre_set_passphrase_link)
+        worker.register(CERTIFICATE_ISSUED, notifications.bsre_certificate_issued)
+        worker.register(CERTIFICATE_REVOKED, notifications.bsre_certificate_revoked)
         # Idempotent by design (account.py): safe to run again after a crash.
         worker.register(OUTBOX_MAKE_ACCOUNT, self.akses_registration.make_account,
                         redeliver_after_crash=True)
@@ -259,13 +278,17 @@ def build_services(settings: Settings, *, clock: Clock | None = None,
     oss = portal("oss")
     insw = portal("insw")
     bsre = portal("bsre")
+    bsre_settings = BsreSettings(public_url=settings.public_url, realm=bsre.realm,
+                                 client_id=bsre.client_id, portal_path=bsre.client.path)
     bsre_devices = OtpDeviceCap(storage, keycloak, clock, realm=bsre.realm)
     selfies = OpenCvSelfieInspector()
+    profile_changes = ProfileChanges(storage, keycloak, codes, clock, bsre_settings,
+                                     bkn=registries.bkn)
+    authority = StoredCertificateAuthority(storage, settings.ca_key.encode("utf-8"),
+                                           settings.public_url)
     portal_sessions = PortalSessions(
         storage, keycloak, clock,
         recheck=timedelta(seconds=settings.portal_session_recheck_seconds))
-    bsre_settings = BsreSettings(public_url=settings.public_url, realm=bsre.realm,
-                                 client_id=bsre.client_id, portal_path=bsre.client.path)
     return Services(
         settings=settings, clock=clock, storage=storage, keycloak=keycloak,
         registries=registries, mailer=mailer,
@@ -313,8 +336,12 @@ def build_services(settings: Settings, *, clock: Clock | None = None,
         bsre_compromised=CompromisedAccounts(storage, keycloak, portal_sessions,
                                              PypdfInspector(), PillowImageInspector(), clock,
                                              bsre_settings),
-        bsre_profile_changes=ProfileChanges(storage, keycloak, codes, clock, bsre_settings,
-                                            bkn=registries.bkn),
+        bsre_profile_changes=profile_changes,
+        certificate_authority=authority,
+        certificates=CertificateIssuance(storage, keycloak, authority, RsaSubscriberKeys(),
+                                         selfies, registries.dukcapil, profile_changes, clock,
+                                         bsre_settings),
+        revocation=CertificateRevocation(storage, keycloak, clock, bsre_settings),
         account_data=AccountDataExport(storage, keycloak, clock),
         probes=_probes(storage, keycloak, registries),
     )

@@ -146,6 +146,27 @@ class Notifications:
             field=lambda lang: translate(f"bsre.change.field.{p['field']}", lang),
             new=p["new"], url=p["url"])
 
+    def bsre_set_passphrase_link(self, delivery: Delivery) -> None:
+        """``bsre.set_passphrase_link`` (B17): the link to issue a certificate."""
+        p = delivery.payload
+        self._user_mail(delivery, "mail.set_passphrase.subject", "mail.set_passphrase.body",
+                        url=p["url"], hours=p["hours"])
+
+    def bsre_certificate_issued(self, delivery: Delivery) -> None:
+        """``bsre.certificate_issued`` (B18): what the new certificate says."""
+        p = delivery.payload
+        self._user_mail(delivery, "mail.certificate_issued.subject",
+                        "mail.certificate_issued.body", common_name=p["common_name"],
+                        organization=p["organization"], serial_number=p["serial_number"],
+                        description=p["description"])
+
+    def bsre_certificate_revoked(self, delivery: Delivery) -> None:
+        """``bsre.certificate_revoked`` (B19)."""
+        p = delivery.payload
+        self._user_mail(delivery, "mail.certificate_revoked.subject",
+                        "mail.certificate_revoked.body", serial_number=p["serial_number"],
+                        reason=lambda lang: translate(f"cert.reason.{p['reason']}", lang))
+
     def bsre_credentials_changed_by_admin(self, delivery: Delivery) -> None:
         """``bsre.credentials_changed_by_admin`` (B7): an administrator changed the account's
         password or OTP devices -- Keycloak's own listener mails only what users do."""

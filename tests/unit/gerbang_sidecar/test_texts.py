@@ -28,6 +28,12 @@ COMPOSED = {
     "mail.otp_removed.reason.": ("reconciler", "permohonan_otp", "cap", "by_owner", "new_device"),
     "mail.admin_change.": ("credential", "password"),
     "bsre.accounts.doc.": ("formulir", "antivirus", "email_password"),
+    "cert.status.": ("issued", "renewed", "revoked", "expired"),
+    "cert.type.": ("esign", "eseal", "tls"),
+    "cert.kind.": ("issue", "renew", "revoke"),
+    "cert.refused.": ("disabled", "unverified", "pending_change"),
+    "cert.reason.": ("key_compromise", "affiliation_changed", "superseded",
+                     "cessation_of_operation", "unspecified"),
     "bsre.change.field.": ("email", "jabatan", "unit_organisasi", "phone", "nip"),
     "mail.profile_change.": tuple(f"{o}.{p}" for o in ("approved", "rejected")
                                   for p in ("subject", "body")),

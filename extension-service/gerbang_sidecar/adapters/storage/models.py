@@ -414,6 +414,80 @@ class AccountRequestDocument(Base):
     created_at: Mapped[datetime]
 
 
+class CertificateAuthorityRecord(Base):
+    """The environment's CA hierarchy (issue 12): certificates in PEM, keys PKCS#8-encrypted
+    under GERBANG_CA_KEK; one row, made once by ``python -m gerbang_sidecar ca-init``."""
+
+    __tablename__ = "certificate_authorities"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    name: Mapped[str] = mapped_column(String(32), unique=True)
+    root_certificate: Mapped[bytes] = mapped_column(LargeBinary)
+    root_key: Mapped[bytes] = mapped_column(LargeBinary)
+    issuing_certificate: Mapped[bytes] = mapped_column(LargeBinary)
+    issuing_key: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime]
+    crl_number: Mapped[int] = mapped_column(Integer, default=0)
+
+
+CERTIFICATE_STATUSES = ("issued", "renewed", "revoked", "expired")
+CERTIFICATE_REQUEST_KINDS = ("issue", "renew", "revoke")
+
+
+class IssuedCertificateRecord(Base):
+    """A subscriber certificate (B16) and its PKCS#12: the key inside is encrypted with the
+    holder's passphrase, the blob again at rest (X3)."""
+
+    __tablename__ = "certificates"
+    __table_args__ = (
+        CheckConstraint(_in("status", CERTIFICATE_STATUSES), name="status"),
+        Index("ix_certificates_user", "realm", "user_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    realm: Mapped[str] = mapped_column(String(32))
+    user_id: Mapped[str] = mapped_column(String(64))
+    serial_number: Mapped[str] = mapped_column(String(64), unique=True)  # hex
+    product: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16), default="issued")
+    common_name: Mapped[str] = mapped_column(String(255))
+    enroll_method: Mapped[str] = mapped_column(String(32))
+    note: Mapped[str] = mapped_column(String(255), default="")
+    not_before: Mapped[datetime]
+    not_after: Mapped[datetime]
+    certificate: Mapped[bytes] = mapped_column(LargeBinary)  # DER, public
+    pkcs12: Mapped[bytes] = mapped_column(
+        "pkcs12_encrypted", EncryptedBytes("certificates.pkcs12"), nullable=False)
+    created_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
+    revocation_reason: Mapped[str | None] = mapped_column(String(32))
+
+
+class CertificateRequestRecord(Base):
+    """B15 "Status Permohonan": one request (issue, renew, revoke), its verification and
+    enrollment status; an issue request carries the "Set Passphrase" link (only its hash)."""
+
+    __tablename__ = "certificate_requests"
+    __table_args__ = (
+        CheckConstraint(_in("kind", CERTIFICATE_REQUEST_KINDS), name="kind"),
+        Index("ix_certificate_requests_user", "realm", "user_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    realm: Mapped[str] = mapped_column(String(32))
+    user_id: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(16))
+    product: Mapped[str] = mapped_column(String(16))
+    verification: Mapped[str] = mapped_column(String(16))  # Approved, Pending, Rejected
+    enrollment: Mapped[str] = mapped_column(String(16))  # Waiting, Success, Failed
+    detail: Mapped[str] = mapped_column(String(255), default="")
+    token_hash: Mapped[bytes | None] = mapped_column(LargeBinary(32), unique=True)
+    link_expires_at: Mapped[datetime | None]
+    selfie_checked_at: Mapped[datetime | None]
+    certificate_id: Mapped[int | None] = mapped_column(Id)
+    created_at: Mapped[datetime]
+
+
 class IssuedUsername(Base):
     """A username the sidecar gave out (INSW, I4): its id is the sequence number inside the
     username, so numbers are never reused and concurrent approvals cannot collide."""

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from gerbang_sidecar.adapters.storage.account_requests import SqlAccountRequests
 from gerbang_sidecar.adapters.storage.audit import SqlAuditTrail
+from gerbang_sidecar.adapters.storage.certificates import SqlCertificates
 from gerbang_sidecar.adapters.storage.codes import SqlOneTimeCodes
 from gerbang_sidecar.adapters.storage.identities import SqlIdentityRecords
 from gerbang_sidecar.adapters.storage.identity_checks import SqlIdentityChecks
@@ -73,3 +74,7 @@ class SqlTransaction:
     @cached_property
     def account_requests(self) -> SqlAccountRequests:
         return SqlAccountRequests(self.session)
+
+    @cached_property
+    def certificates(self) -> SqlCertificates:
+        return SqlCertificates(self.session)

@@ -10,6 +10,7 @@ from gerbang_sidecar.web.bsre import (
     account,
     accounts,
     activation,
+    certificates,
     dashboard,
     otp_request,
     profile_changes,
@@ -22,6 +23,7 @@ def init_app(app: Flask) -> None:
     account.init_app(app)
     accounts.init_app(app)
     activation.init_app(app)
+    certificates.init_app(app)
     dashboard.init_app(app)
     otp_request.init_app(app)
     profile_changes.init_app(app)

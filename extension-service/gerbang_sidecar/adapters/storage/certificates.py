@@ -1,0 +1,114 @@
+"""The CA hierarchy, subscriber certificates and certificate requests (issue 12). Flushes,
+never commits; the one-time Set Passphrase link is spent by a conditional UPDATE, so a
+double submit issues one certificate."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from gerbang_sidecar.adapters.storage.models import (
+    CertificateAuthorityRecord,
+    CertificateRequestRecord,
+    IssuedCertificateRecord,
+)
+
+CA_NAME = "issuing"
+
+
+class SqlCertificates:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    # --- the hierarchy --------------------------------------------------------------------
+
+    def authority(self) -> CertificateAuthorityRecord | None:
+        return self._session.scalars(select(CertificateAuthorityRecord).where(
+            CertificateAuthorityRecord.name == CA_NAME)).one_or_none()
+
+    def add_authority(self, *, root_certificate: bytes, root_key: bytes,
+                      issuing_certificate: bytes, issuing_key: bytes, now: datetime) -> None:
+        self._session.add(CertificateAuthorityRecord(
+            name=CA_NAME, root_certificate=root_certificate, root_key=root_key,
+            issuing_certificate=issuing_certificate, issuing_key=issuing_key,
+            created_at=now, crl_number=0))
+        self._session.flush()
+
+    # --- requests (B15) -------------------------------------------------------------------
+
+    def add_request(self, **values: Any) -> CertificateRequestRecord:
+        row = CertificateRequestRecord(**values)
+        self._session.add(row)
+        self._session.flush()
+        return row
+
+    def request_by_token(self, token_hash: bytes, *,
+                         now: datetime) -> CertificateRequestRecord | None:
+        return self._session.scalars(select(CertificateRequestRecord).where(
+            CertificateRequestRecord.token_hash == token_hash,
+            CertificateRequestRecord.enrollment == "Waiting",
+            CertificateRequestRecord.link_expires_at > now)).one_or_none()
+
+    def selfie_checked(self, request_id: int, *, now: datetime) -> None:
+        self._session.execute(
+            update(CertificateRequestRecord)
+            .where(CertificateRequestRecord.id == request_id)
+            .values(selfie_checked_at=now).execution_options(synchronize_session=False))
+
+    def complete(self, request_id: int, *, certificate_id: int | None, enrollment: str,
+                 detail: str = "") -> bool:
+        """Waiting -> Success/Failed, the link spent; True for one of concurrent callers."""
+        result = self._session.execute(
+            update(CertificateRequestRecord)
+            .where(CertificateRequestRecord.id == request_id,
+                   CertificateRequestRecord.enrollment == "Waiting")
+            .values(enrollment=enrollment, certificate_id=certificate_id, token_hash=None,
+                    detail=detail)
+            .execution_options(synchronize_session=False))
+        return bool(getattr(result, "rowcount", 0))
+
+    def requests_of(self, *, realm: str, user_id: str) -> list[CertificateRequestRecord]:
+        return list(self._session.scalars(select(CertificateRequestRecord).where(
+            CertificateRequestRecord.realm == realm,
+            CertificateRequestRecord.user_id == user_id)
+            .order_by(CertificateRequestRecord.id.desc())))
+
+    # --- certificates (B16) ---------------------------------------------------------------
+
+    def add_certificate(self, **values: Any) -> IssuedCertificateRecord:
+        row = IssuedCertificateRecord(**values)
+        self._session.add(row)
+        self._session.flush()
+        return row
+
+    def certificates_of(self, *, realm: str, user_id: str) -> list[IssuedCertificateRecord]:
+        return list(self._session.scalars(select(IssuedCertificateRecord).where(
+            IssuedCertificateRecord.realm == realm,
+            IssuedCertificateRecord.user_id == user_id)
+            .order_by(IssuedCertificateRecord.id.desc())))
+
+    def certificate(self, certificate_id: int) -> IssuedCertificateRecord | None:
+        return self._session.get(IssuedCertificateRecord, certificate_id)
+
+    def set_status(self, certificate_id: int, *, status: str, expected: str,
+                   revoked_at: datetime | None = None, reason: str | None = None,
+                   note: str | None = None) -> bool:
+        """expected -> status; True for one of concurrent callers."""
+        values: dict[str, Any] = {"status": status}
+        if revoked_at is not None:
+            values.update(revoked_at=revoked_at, revocation_reason=reason)
+        if note is not None:
+            values["note"] = note
+        result = self._session.execute(
+            update(IssuedCertificateRecord)
+            .where(IssuedCertificateRecord.id == certificate_id,
+                   IssuedCertificateRecord.status == expected)
+            .values(**values).execution_options(synchronize_session=False))
+        return bool(getattr(result, "rowcount", 0))
+
+    def revoked(self) -> list[IssuedCertificateRecord]:
+        return list(self._session.scalars(select(IssuedCertificateRecord).where(
+            IssuedCertificateRecord.status == "revoked")))

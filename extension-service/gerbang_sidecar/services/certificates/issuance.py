@@ -1,0 +1,267 @@
+"""B17, B18, B15, B16, B21: a verified BSrE user asks for an eSign certificate ("Permohonan
+Baru" -> eSign -> Submit); a single-use "Set Passphrase" link (24 hours) leads through three
+steps -- the profile data to confirm, a selfie checked against Dukcapil, the passphrase twice
+with the subscriber agreement ("Perjanjian Pemilik Sertifikat Elektronik") -- and the
+certificate is issued: a key made on the server and sealed at once in a PKCS#12 under the
+passphrase, which is never stored. The agreement time goes on the profile (B12's
+"Perjanjian Pemilik SrE"), the issuance to the audit trail (X4), and the B18 mail names
+Common Name, Organization, Country, Serial Number and Description.
+
+Refused: a disabled account (B11) or one with a pending profile change (B13). "Unduh" gives
+the certificate and its chain, never the key.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+
+from gerbang_sidecar.domain.certificates.passphrase import check_passphrase
+from gerbang_sidecar.domain.certificates.profiles import (
+    Product,
+    person_subject,
+    profile_for,
+)
+from gerbang_sidecar.domain.consent import is_ticked
+from gerbang_sidecar.domain.identifiers import IdentifierError
+from gerbang_sidecar.domain.registry_results import Match, NoMatch, Unavailable
+from gerbang_sidecar.domain.tokens import new_token, plausible, token_hash
+from gerbang_sidecar.ports.ca import CertificateAuthority, Revocation, SubscriberKeys
+from gerbang_sidecar.ports.clock import Clock
+from gerbang_sidecar.ports.keycloak import KeycloakUsers, UserRecord
+from gerbang_sidecar.ports.registries import Dukcapil
+from gerbang_sidecar.ports.selfies import CleanSelfie, SelfieInspector
+from gerbang_sidecar.ports.storage import (
+    CertificateRequestRow,
+    CertificateRow,
+    StorageError,
+    Store,
+)
+from gerbang_sidecar.services.bsre.invitations import BsreSettings
+from gerbang_sidecar.services.bsre.profile_changes import ProfileChanges
+from gerbang_sidecar.services.results import FormErrors, TemporaryProblem
+
+log = logging.getLogger(__name__)
+
+OUTBOX_SET_PASSPHRASE = "bsre.set_passphrase_link"  # noqa: S105 - a message kind
+OUTBOX_ISSUED = "bsre.certificate_issued"
+LINK_LIFETIME = timedelta(hours=24)
+CRL_LIFETIME = timedelta(hours=6)
+ENROLL_METHOD = "Set Passphrase"
+
+
+@dataclass(frozen=True)
+class Requested:
+    request_id: int
+
+
+@dataclass(frozen=True)
+class NotAllowed:
+    reason: str  # disabled, pending_change, unverified, pending_request
+
+
+@dataclass(frozen=True)
+class LinkDead:
+    pass
+
+
+@dataclass(frozen=True)
+class SetPassphrase:
+    """What the link's page shows: the request and the profile to confirm."""
+
+    request: CertificateRequestRow
+    user: UserRecord
+
+
+@dataclass(frozen=True)
+class Issued:
+    certificate_id: int
+    serial_number: str
+
+
+class CertificateIssuance:
+    def __init__(self, store: Store, keycloak: KeycloakUsers, ca: CertificateAuthority,
+                 keys: SubscriberKeys, selfies: SelfieInspector, dukcapil: Dukcapil,
+                 changes: ProfileChanges, clock: Clock, settings: BsreSettings) -> None:
+        self._store = store
+        self._keycloak = keycloak
+        self._ca = ca
+        self._keys = keys
+        self._selfies = selfies
+        self._dukcapil = dukcapil
+        self._changes = changes
+        self._clock = clock
+        self.settings = settings
+
+    # --- B17/B21: Permohonan Baru ----------------------------------------------------------
+
+    def request(self, user_id: str, product: Product = Product.ESIGN
+                ) -> Requested | NotAllowed | TemporaryProblem:
+        realm = self.settings.realm
+        user = self._keycloak.get_user(realm, user_id)
+        refusal = self._refusal(user)
+        if refusal is not None:
+            return refusal
+        assert user is not None
+        now = self._clock()
+        token = new_token()
+        try:
+            with self._store.transaction() as tx:
+                if any(r.kind == "issue" and r.enrollment == "Waiting" and r.product ==
+                       product.value for r in tx.certificates.requests_of(
+                           realm=realm, user_id=user_id)):
+                    # A new link replaces the old one: the old request is closed.
+                    for r in tx.certificates.requests_of(realm=realm, user_id=user_id):
+                        if r.kind == "issue" and r.enrollment == "Waiting":
+                            tx.certificates.complete(r.id, certificate_id=None,
+                                                     enrollment="Failed",
+                                                     detail="replaced by a new request")
+                row = tx.certificates.add_request(
+                    realm=realm, user_id=user_id, kind="issue", product=product.value,
+                    verification="Approved", enrollment="Waiting", detail="",
+                    token_hash=token_hash(token), link_expires_at=now + LINK_LIFETIME,
+                    created_at=now)
+                tx.outbox.enqueue(
+                    kind=OUTBOX_SET_PASSPHRASE, now=now,
+                    idempotency_key=f"bsre_set_passphrase:{row.id}",
+                    payload={"realm": realm, "user_id": user_id,
+                             "url": f"{self.settings.portal_url}/set-passphrase/t/{token}",
+                             "hours": int(LINK_LIFETIME.total_seconds() // 3600)})
+                tx.audit.record(realm=realm, occurred_at=now, actor=user_id,
+                                subject_id=user_id, event_type="bsre.certificate.requested",
+                                details={"request_id": row.id, "product": product.value})
+        except StorageError:
+            return TemporaryProblem()
+        return Requested(row.id)
+
+    def _refusal(self, user: UserRecord | None) -> NotAllowed | None:
+        if user is None or not user.enabled:
+            return NotAllowed("disabled")
+        if user.attributes.get("verificationStatus") != "terverifikasi":
+            return NotAllowed("unverified")
+        if self._changes.signing_blocked(user.id):
+            return NotAllowed("pending_change")
+        return None
+
+    # --- B17: the link's three steps --------------------------------------------------------
+
+    def open(self, token: str | None) -> SetPassphrase | None:
+        if not token or not plausible(token):
+            return None
+        with self._store.transaction() as tx:
+            row = tx.certificates.request_by_token(token_hash(token), now=self._clock())
+        if row is None:
+            return None
+        user = self._keycloak.get_user(self.settings.realm, row.user_id)
+        return None if user is None else SetPassphrase(row, user)
+
+    def selfie(self, token: str, content: bytes
+               ) -> SetPassphrase | FormErrors | LinkDead | TemporaryProblem:
+        opened = self.open(token)
+        if opened is None:
+            return LinkDead()
+        verdict = self._selfies.inspect(content)
+        if not isinstance(verdict, CleanSelfie):
+            return FormErrors({"photo": IdentifierError(f"photo.{verdict.reason}")})
+        answer = self._dukcapil.compare_face(opened.user.attributes.get("nik", ""),
+                                             verdict.jpeg)
+        if isinstance(answer, Unavailable):
+            return TemporaryProblem()
+        if not isinstance(answer, Match):
+            reason = "face_mismatch" if isinstance(answer, NoMatch) else "no_reference"
+            return FormErrors({"photo": IdentifierError(f"photo.{reason}")})
+        with self._store.transaction() as tx:
+            tx.certificates.selfie_checked(opened.request.id, now=self._clock())
+        return self.open(token) or LinkDead()
+
+    def issue(self, token: str, passphrase: str | None, confirmation: str | None,
+              agreement: str | None) -> Issued | FormErrors | NotAllowed | LinkDead:
+        opened = self.open(token)
+        if opened is None:
+            return LinkDead()
+        errors: dict[str, IdentifierError] = {}
+        if opened.request.selfie_checked_at is None:
+            errors["photo"] = IdentifierError("photo.required")
+        try:
+            check_passphrase(passphrase, confirmation)
+        except IdentifierError as error:
+            errors[error.field] = error
+        if not is_ticked(agreement):
+            errors["agreement"] = IdentifierError("agreement.required", key="consent.required")
+        if errors:
+            return FormErrors(errors)
+        refusal = self._refusal(opened.user)
+        if refusal is not None:
+            return refusal
+        assert passphrase is not None
+        user, request = opened.user, opened.request
+        now = self._clock()
+        subject = person_subject(user.first_name, user.attributes.get("instansi", ""),
+                                 user.attributes.get("nik", ""))
+        profile = profile_for(Product(request.product))
+        sealed = self._keys.create(
+            passphrase, lambda public: self._ca.issue(public, subject, profile, now=now),
+            self._ca.chain())
+        serial = f"{sealed.certificate.serial_number:X}"
+        realm = self.settings.realm
+        with self._store.transaction() as tx:
+            row = tx.certificates.add_certificate(
+                realm=realm, user_id=user.id, serial_number=serial, product=request.product,
+                status="issued", common_name=subject.common_name, enroll_method=ENROLL_METHOD,
+                note="", not_before=sealed.certificate.not_before,
+                not_after=sealed.certificate.not_after,
+                certificate=sealed.certificate.certificate, pkcs12=sealed.pkcs12,
+                created_at=now)
+            if not tx.certificates.complete(request.id, certificate_id=row.id,
+                                            enrollment="Success"):
+                raise _Spent()
+            tx.audit.record(realm=realm, occurred_at=now, actor=user.id, subject_id=user.id,
+                            event_type="bsre.certificate.issued",
+                            details={"serial_number": serial, "product": request.product,
+                                     "agreement": "perjanjian_pemilik_sertifikat"})
+            tx.outbox.enqueue(
+                kind=OUTBOX_ISSUED, now=now, idempotency_key=f"bsre_certificate_issued:{serial}",
+                payload={"realm": realm, "user_id": user.id, "common_name": subject.common_name,
+                         "organization": subject.organization, "serial_number": serial,
+                         "description": profile.description})
+        # B12 "Perjanjian Pemilik SrE": the last passphrase set.
+        self._keycloak.update_user(realm, user.id,
+                                   attributes={"subscriberAgreementAt": now.isoformat()})
+        log.info("bsre certificate issued")
+        return Issued(row.id, serial)
+
+    # --- B15, B16, Unduh, CRL --------------------------------------------------------------
+
+    def requests(self, user_id: str) -> list[CertificateRequestRow]:
+        with self._store.transaction() as tx:
+            return tx.certificates.requests_of(realm=self.settings.realm, user_id=user_id)
+
+    def certificates(self, user_id: str) -> list[CertificateRow]:
+        with self._store.transaction() as tx:
+            return tx.certificates.certificates_of(realm=self.settings.realm, user_id=user_id)
+
+    def download(self, user_id: str,
+                 certificate_id: int) -> tuple[CertificateRow, list[bytes]] | None:
+        """The certificate and its chain (DER), never the key: only the holder's own."""
+        with self._store.transaction() as tx:
+            row = tx.certificates.certificate(certificate_id)
+        if row is None or row.user_id != user_id:
+            return None
+        return row, [bytes(row.certificate), *self._ca.chain()]
+
+    def crl(self) -> bytes:
+        now = self._clock()
+        with self._store.transaction() as tx:
+            revoked = [Revocation(int(r.serial_number, 16), r.revoked_at or now,
+                                  r.revocation_reason or "unspecified")
+                       for r in tx.certificates.revoked()]
+        return self._ca.crl(revoked, number=len(revoked) + 1, now=now,
+                            next_update=now + CRL_LIFETIME)
+
+    def chain(self) -> list[bytes]:
+        return self._ca.chain()
+
+
+class _Spent(StorageError):
+    """The link was used by a concurrent submit: this transaction keeps nothing."""

@@ -1,0 +1,222 @@
+"""BSrE certificate pages (issue 12, first slice): the lists of B15 and B16, "Permohonan Baru",
+"Unduh", the Set Passphrase link's steps (B17), and the CA's public files.
+
+``/bsre/sertifikat``                     "Status Permohonan" and "Daftar Sertifikat
+                                         Elektronik"; "Permohonan Baru" (B21)
+``/bsre/sertifikat/<id>/unduh``          the certificate and its chain (PEM), never the key
+``/bsre/sertifikat/<id>/cabut``          (POST) "Pencabutan" with an RFC 5280 reason (B19)
+``/bsre/set-passphrase/t/<token>``       the mailed link; the token moves to the session
+``/bsre/set-passphrase``                 confirm the profile, the selfie, the passphrase and
+                                         the subscriber agreement; Submit
+``/pki/issuing-ca.crl``, ``/pki/issuing-ca.crt``  public (X6): the CRL and the CA's certificate
+"""
+
+from __future__ import annotations
+
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    abort,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask.typing import ResponseReturnValue
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import BooleanField, PasswordField, SelectField
+from wtforms.fields.choices import SelectChoice
+
+from gerbang_sidecar.ports.selfies import MAX_SELFIE_BYTES
+from gerbang_sidecar.services.certificates.issuance import (
+    CertificateIssuance,
+    Issued,
+    LinkDead,
+    NotAllowed,
+    Requested,
+    SetPassphrase,
+)
+from gerbang_sidecar.services.certificates.revocation import REASONS, Revoked
+from gerbang_sidecar.services.results import FormErrors, TemporaryProblem
+from gerbang_sidecar.web.bsre.access import CLIENT, REALM
+from gerbang_sidecar.web.context import services
+from gerbang_sidecar.web.errors import error_page, temporary_problem
+from gerbang_sidecar.web.forms import add_identifier_error, form_page
+from gerbang_sidecar.web.layout import use_portal
+from gerbang_sidecar.web.portal_login import portal_login_required
+from gerbang_sidecar.web.rate_limit import rate_limited
+from gerbang_sidecar.web.security_headers import camera_page_headers
+
+SESSION_KEY = "bsre_set_passphrase"
+bp = Blueprint("bsre_certificates", __name__)
+
+
+class ActionForm(FlaskForm):
+    """A button that changes something: the CSRF token only."""
+
+
+class SetPassphraseForm(FlaskForm):
+    photo = FileField("bsre.field.photo")
+    passphrase = PasswordField("cert.passphrase")
+    passphrase_confirm = PasswordField("cert.passphrase_confirm")
+    agreement = BooleanField("cert.agreement")
+
+
+def _service() -> CertificateIssuance:
+    return services().certificates
+
+
+@bp.get("/bsre/sertifikat")
+@portal_login_required(REALM, CLIENT)
+def overview() -> ResponseReturnValue:
+    use_portal(REALM)
+    user_id = g.portal_user.sub
+    return render_template("bsre/certificates/overview.html", form=ActionForm(formdata=None),
+                           revoke=RevokeForm(formdata=None),
+                           requests=_service().requests(user_id),
+                           certificates=_service().certificates(user_id))
+
+
+@bp.post("/bsre/sertifikat/permohonan")
+@portal_login_required(REALM, CLIENT)
+def new_request() -> ResponseReturnValue:
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    result = _service().request(g.portal_user.sub)
+    if isinstance(result, TemporaryProblem):
+        return error_page(503)
+    if isinstance(result, NotAllowed):
+        flash(f"cert.refused.{result.reason}", "warning")
+    elif isinstance(result, Requested):
+        flash("cert.requested", "success")
+    return redirect(url_for(".overview"))
+
+
+class RevokeForm(FlaskForm):
+    reason = SelectField("cert.reason", choices=[
+        SelectChoice(r, f"cert.reason.{r}") for r in REASONS], validate_choice=False)
+
+
+@bp.post("/bsre/sertifikat/<int:certificate_id>/cabut")
+@portal_login_required(REALM, CLIENT)
+def revoke(certificate_id: int) -> ResponseReturnValue:
+    form = RevokeForm()
+    if not form.validate_on_submit():
+        abort(400)
+    result = services().revocation.by_holder(g.portal_user.sub, certificate_id,
+                                             form.reason.data or "")
+    if isinstance(result, TemporaryProblem):
+        return error_page(503)
+    if not isinstance(result, Revoked):
+        abort(404)
+    flash("cert.revoked", "success")
+    return redirect(url_for(".overview"))
+
+
+@bp.get("/bsre/sertifikat/<int:certificate_id>/unduh")
+@portal_login_required(REALM, CLIENT)
+def download(certificate_id: int) -> ResponseReturnValue:
+    found = _service().download(g.portal_user.sub, certificate_id)
+    if found is None:
+        abort(404)
+    row, chain = found
+    pem = b"".join(x509.load_der_x509_certificate(der).public_bytes(
+        serialization.Encoding.PEM) for der in chain)
+    return Response(pem, mimetype="application/x-pem-file", headers={
+        "Content-Disposition": f'attachment; filename="sertifikat-{row.serial_number}.pem"'})
+
+
+@bp.get("/bsre/set-passphrase/t/<token>")
+def start(token: str) -> ResponseReturnValue:
+    use_portal(REALM)
+    if _service().open(token) is None:
+        return _dead()
+    session[SESSION_KEY] = token
+    return redirect(url_for(".set_passphrase"))
+
+
+def _dead() -> ResponseReturnValue:
+    session.pop(SESSION_KEY, None)
+    return error_page(404, title_key="cert.link_dead.title", text_key="cert.link_dead.text")
+
+
+def _page(form: SetPassphraseForm, opened: SetPassphrase, **context: object
+          ) -> ResponseReturnValue:
+    return form_page("bsre/certificates/set_passphrase.html", form, opened=opened, **context)
+
+
+@bp.route("/bsre/set-passphrase", methods=["GET", "POST"])
+@rate_limited(20, 600)
+def set_passphrase() -> ResponseReturnValue:
+    use_portal(REALM)
+    request.max_content_length = MAX_SELFIE_BYTES + 512 * 1024
+    token = session.get(SESSION_KEY)
+    opened = _service().open(token if isinstance(token, str) else None)
+    if opened is None or not isinstance(token, str):
+        return _dead()
+    if request.method == "GET":
+        return _page(SetPassphraseForm(formdata=None), opened)
+    form = SetPassphraseForm()
+    if not form.validate_on_submit():
+        return _page(form, opened)
+    if request.form.get("action") == "save_photo":
+        upload = form.photo.data
+        checked = _service().selfie(token, upload.stream.read(MAX_SELFIE_BYTES + 1)
+                                    if upload else b"")
+        if isinstance(checked, LinkDead):
+            return _dead()
+        if isinstance(checked, TemporaryProblem):
+            return temporary_problem("bsre/certificates/set_passphrase.html", form=form,
+                                     opened=opened)
+        if isinstance(checked, FormErrors):
+            _errors(form, checked)
+            return _page(form, opened)
+        return _page(form, checked)
+    result = _service().issue(token, form.passphrase.data, form.passphrase_confirm.data,
+                              "y" if form.agreement.data else "")
+    if isinstance(result, LinkDead):
+        return _dead()
+    if isinstance(result, FormErrors):
+        _errors(form, result)
+        return _page(form, opened)
+    if isinstance(result, NotAllowed):
+        body, _ = _page(form, opened, refused=result.reason)  # type: ignore[misc]
+        return body, 403
+    assert isinstance(result, Issued)
+    session.pop(SESSION_KEY, None)
+    return render_template("bsre/certificates/issued.html", issued=result)
+
+
+def _errors(form: FlaskForm, result: FormErrors) -> None:
+    for name, error in result.errors.items():
+        add_identifier_error(form, error, name)
+
+
+@bp.after_request
+def _camera_and_no_cache(response: Response) -> Response:
+    if request.endpoint == "bsre_certificates.set_passphrase":
+        response.headers.update(camera_page_headers(services().settings))
+    return response
+
+
+@bp.get("/pki/issuing-ca.crl")
+def crl() -> ResponseReturnValue:
+    return Response(_service().crl(), mimetype="application/pkix-crl",
+                    headers={"Cache-Control": "public, max-age=300"})
+
+
+@bp.get("/pki/issuing-ca.crt")
+def issuing_ca() -> ResponseReturnValue:
+    return Response(_service().chain()[0], mimetype="application/pkix-cert",
+                    headers={"Cache-Control": "public, max-age=86400"})
+
+
+def init_app(app: Flask) -> None:
+    app.register_blueprint(bp)

@@ -1,0 +1,150 @@
+"""Issue 12 first slice -- B17, B18, B15, B16, B21, X6: "Permohonan Baru" mails a Set Passphrase
+link; its page confirms the profile, checks a selfie, takes the passphrase twice and the
+subscriber agreement, and issues the certificate; the lists show the request and the
+certificate; "Unduh" gives the chain and never the key; the CRL is served."""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+from cryptography import x509
+from flask import Flask
+from flask.testing import FlaskClient
+
+from gerbang_sidecar.adapters.ca.hierarchy import CaMaterial, create_hierarchy
+from gerbang_sidecar.adapters.keycloak.fake import FakeKeycloakUsers
+from gerbang_sidecar.ports.keycloak import NewUser
+from gerbang_sidecar.wiring import Services
+
+from .conftest import BSSN, csrf, face_jpeg, post_form, work_outbox
+
+KEK = "a-test-key-encryption-key-of-the-ca"
+PASSPHRASE = "Rahasia#2025x"
+
+
+@pytest.fixture(scope="module")
+def material() -> CaMaterial:
+    return create_hierarchy(KEK.encode(), now=datetime.now(UTC))
+
+
+@pytest.fixture
+def settings_overrides() -> dict[str, Any]:
+    return {"ca_key": KEK}
+
+
+@pytest.fixture
+def authority(services: Services, material: CaMaterial) -> Iterator[None]:
+    with services.storage.transaction() as tx:
+        tx.certificates.add_authority(
+            root_certificate=material.root_certificate, root_key=material.root_key,
+            issuing_certificate=material.issuing_certificate,
+            issuing_key=material.issuing_key, now=services.clock())
+    yield
+
+
+@pytest.fixture
+def holder(fake_keycloak: FakeKeycloakUsers) -> str:
+    return fake_keycloak.create_user("bsre", NewUser(
+        username="agus@bssn.go.id", email="agus@bssn.go.id", first_name="Agus Wijaya",
+        email_verified=True, attributes={"instansi": BSSN, "nik": "3174041503800005",
+                                         "verificationStatus": "terverifikasi"}))
+
+
+@pytest.fixture
+def browser(app: Flask, holder: str, log_in: Callable[..., str], authority: None
+            ) -> FlaskClient:
+    client = app.test_client()
+    log_in(client, sub=holder, client_id="bsre-portal", roles=("pengguna",))
+    return client
+
+
+def _request_link(browser: FlaskClient, services: Services) -> str:
+    page = browser.get("/bsre/sertifikat").get_data(as_text=True)
+    assert browser.post("/bsre/sertifikat/permohonan",
+                        data={"csrf_token": csrf(page)}).status_code == 302
+    work_outbox(services)
+    mail = services.mailer.to("agus@bssn.go.id")[-1]  # type: ignore[attr-defined]
+    found = re.search(r"https?://\S+/bsre/set-passphrase/t/\S+", mail.text)
+    assert found, mail.text
+    return urlsplit(found.group(0)).path
+
+
+def _set(client: FlaskClient, **data: object):  # type: ignore[no-untyped-def]
+    return post_form(client, "/bsre/set-passphrase", data,
+                     content_type="multipart/form-data")
+
+
+def test_b17_b18_issuance_through_the_set_passphrase_link(
+        app: Flask, browser: FlaskClient, services: Services,
+        fake_keycloak: FakeKeycloakUsers, holder: str) -> None:
+    link = _request_link(browser, services)
+    phone = app.test_client()
+    assert phone.get(link).status_code == 302
+    page = phone.get("/bsre/set-passphrase").get_data(as_text=True)
+    assert "AGUS WIJAYA" in page and BSSN in page
+    early = _set(phone, action="submit", passphrase=PASSPHRASE,
+                 passphrase_confirm=PASSPHRASE, agreement="y")
+    assert early.status_code == 422  # the selfie comes first
+    assert _set(phone, action="save_photo",
+                photo=(io.BytesIO(face_jpeg()), "f.jpg")).status_code == 200
+    for bad, field in (("Rahasia[2025x", "passphrase"), ("rahasia#2025x", "passphrase")):
+        refused = _set(phone, action="submit", passphrase=bad, passphrase_confirm=bad,
+                       agreement="y")
+        assert refused.status_code == 422 and f'id="{field}-error"' in refused.get_data(
+            as_text=True)
+        assert bad not in refused.get_data(as_text=True)  # never shown back
+    mismatch = _set(phone, action="submit", passphrase=PASSPHRASE,
+                    passphrase_confirm="Rahasia#2025y", agreement="y")
+    assert 'id="passphrase_confirm-error"' in mismatch.get_data(as_text=True)
+    no_agreement = _set(phone, action="submit", passphrase=PASSPHRASE,
+                        passphrase_confirm=PASSPHRASE)
+    assert 'id="agreement-error"' in no_agreement.get_data(as_text=True)
+    issued = _set(phone, action="submit", passphrase=PASSPHRASE,
+                  passphrase_confirm=PASSPHRASE, agreement="y")
+    assert issued.status_code == 200 and "diterbitkan" in issued.get_data(as_text=True)
+    # Single use.
+    assert app.test_client().get(link).status_code == 404
+
+    work_outbox(services)
+    mail = services.mailer.to("agus@bssn.go.id")[-1]  # type: ignore[attr-defined]
+    for line in ("Common Name: AGUS WIJAYA", f"Organization: {BSSN}", "Country: Indonesia",
+                 "Description: eSign"):
+        assert line in mail.text
+    assert fake_keycloak.get_user("bsre", holder).attributes[  # type: ignore[union-attr]
+        "subscriberAgreementAt"]
+    lists = browser.get("/bsre/sertifikat").get_data(as_text=True)
+    assert "Issued" in lists and "Success" in lists and "AGUS WIJAYA" in lists
+    certificate_id = int(re.findall(r'id="certificate-(\d+)"', lists)[0])
+    pem = browser.get(f"/bsre/sertifikat/{certificate_id}/unduh").data
+    assert pem.count(b"BEGIN CERTIFICATE") == 3 and b"PRIVATE KEY" not in pem
+    leaf = x509.load_pem_x509_certificate(pem)
+    assert leaf.subject.rfc4514_string().startswith("CN=AGUS WIJAYA")
+
+
+def test_b13_b11_refusals_and_other_peoples_certificates(
+        app: Flask, browser: FlaskClient, services: Services, holder: str,
+        fake_keycloak: FakeKeycloakUsers, log_in: Callable[..., str]) -> None:
+    fake_keycloak.update_user("bsre", holder, enabled=False)
+    page = browser.get("/bsre/sertifikat").get_data(as_text=True)
+    browser.post("/bsre/sertifikat/permohonan", data={"csrf_token": csrf(page)})
+    work_outbox(services)
+    assert services.mailer.to("agus@bssn.go.id") == []  # type: ignore[attr-defined]
+    other = app.test_client()
+    log_in(other, sub="someone-else", client_id="bsre-portal", roles=("pengguna",))
+    assert other.get("/bsre/sertifikat/1/unduh").status_code == 404
+
+
+def test_x6_the_crl_and_the_ca_certificate_are_public(app: Flask, authority: None) -> None:
+    anyone = app.test_client()
+    crl = anyone.get("/pki/issuing-ca.crl")
+    assert crl.status_code == 200 and crl.mimetype == "application/pkix-crl"
+    assert list(x509.load_der_x509_crl(crl.data)) == []
+    ca = anyone.get("/pki/issuing-ca.crt")
+    assert x509.load_der_x509_certificate(ca.data).subject.rfc4514_string().startswith(
+        "CN=Gerbang Issuing CA")
