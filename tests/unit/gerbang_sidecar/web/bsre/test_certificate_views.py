@@ -148,3 +148,50 @@ def test_x6_the_crl_and_the_ca_certificate_are_public(app: Flask, authority: Non
     ca = anyone.get("/pki/issuing-ca.crt")
     assert x509.load_der_x509_certificate(ca.data).subject.rfc4514_string().startswith(
         "CN=Gerbang Issuing CA")
+
+
+def _issue(app: Flask, browser: FlaskClient, services: Services) -> int:
+    link = _request_link(browser, services)
+    phone = app.test_client()
+    phone.get(link)
+    _set(phone, action="save_photo", photo=(io.BytesIO(face_jpeg()), "f.jpg"))
+    _set(phone, action="submit", passphrase=PASSPHRASE, passphrase_confirm=PASSPHRASE,
+         agreement="y")
+    lists = browser.get("/bsre/sertifikat").get_data(as_text=True)
+    return int(re.findall(r'id="certificate-(\d+)"', lists)[0])
+
+
+def test_b19_x6_the_holder_revokes_and_the_crl_names_the_certificate(
+        app: Flask, browser: FlaskClient, services: Services, holder: str) -> None:
+    certificate_id = _issue(app, browser, services)
+    page = browser.get("/bsre/sertifikat").get_data(as_text=True)
+    assert browser.post(f"/bsre/sertifikat/{certificate_id}/cabut", data={
+        "csrf_token": csrf(page), "reason": "not-a-reason"}).status_code == 404
+    assert browser.post(f"/bsre/sertifikat/{certificate_id}/cabut", data={
+        "csrf_token": csrf(page), "reason": "key_compromise"}).status_code == 302
+    lists = browser.get("/bsre/sertifikat").get_data(as_text=True)
+    assert "Revoke" in lists and f'id="revoke-{certificate_id}"' not in lists
+    crl = x509.load_der_x509_crl(app.test_client().get("/pki/issuing-ca.crl").data)
+    entries = list(crl)
+    assert len(entries) == 1
+    assert entries[0].extensions.get_extension_for_class(x509.CRLReason).value.reason == \
+        x509.ReasonFlags.key_compromise
+    # Revoked is final: a second revocation is refused.
+    assert browser.post(f"/bsre/sertifikat/{certificate_id}/cabut", data={
+        "csrf_token": csrf(page), "reason": "superseded"}).status_code == 404
+    work_outbox(services)
+    assert "dicabut" in services.mailer.to("agus@bssn.go.id")[-1].subject  # type: ignore[attr-defined]
+
+
+def test_b19_a_verifikator_revokes_within_the_instansi_only(
+        app: Flask, browser: FlaskClient, services: Services) -> None:
+    from gerbang_sidecar.services.bsre.officers import Officer
+    from gerbang_sidecar.services.certificates.revocation import NotRevocable, Revoked
+
+    certificate_id = _issue(app, browser, services)
+    other = Officer("bali-officer", "Pemerintah Provinsi Bali")
+    assert isinstance(services.revocation.by_officer(other, certificate_id, "superseded"),
+                      NotRevocable)
+    own = Officer("bssn-officer", BSSN)
+    assert isinstance(services.revocation.by_officer(own, certificate_id,
+                                                     "affiliation_changed"), Revoked)
