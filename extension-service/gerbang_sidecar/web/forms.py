@@ -7,6 +7,7 @@ Field labels and validator messages may be catalog keys (``"form.required"``); t
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from flask import Flask, render_template
@@ -28,6 +29,12 @@ def add_identifier_error(form: FlaskForm, error: IdentifierError,
     """Show an identifier rule's refusal beside its field, in the page's language."""
     target = form[field or error.field]
     target.errors = [*target.errors, message(error, get_locale())]
+
+
+def add_form_errors(form: FlaskForm, errors: Mapping[str, IdentifierError]) -> None:
+    """Every refusal of a use case (``FormErrors.errors``) beside its field."""
+    for name, error in errors.items():
+        add_identifier_error(form, error, name)
 
 
 def add_field_error(form: FlaskForm, field: str, message: str) -> None:

@@ -45,7 +45,11 @@ from gerbang_sidecar.services.bsre.activation import (
 from gerbang_sidecar.services.results import FormErrors, TemporaryProblem
 from gerbang_sidecar.web.context import services
 from gerbang_sidecar.web.errors import error_page, temporary_problem
-from gerbang_sidecar.web.forms import add_field_error, add_identifier_error, form_page
+from gerbang_sidecar.web.forms import (
+    add_field_error,
+    add_form_errors,
+    form_page,
+)
 from gerbang_sidecar.web.layout import use_portal
 from gerbang_sidecar.web.rate_limit import rate_limited
 from gerbang_sidecar.web.security_headers import camera_page_headers
@@ -105,10 +109,6 @@ def _progress() -> Progress | None:
     return _service().open(_token())
 
 
-def _errors(form: FlaskForm, result: FormErrors) -> None:
-    for name, error in result.errors.items():
-        add_identifier_error(form, error, name)
-
 
 def _page(template: str, form: FlaskForm, step: int, progress: Progress, *,
           outage: bool = False, status: int | None = None,
@@ -161,7 +161,7 @@ def personal() -> ResponseReturnValue:
     if isinstance(result, LinkDead):
         return _dead_link()
     if isinstance(result, FormErrors):
-        _errors(form, result)
+        add_form_errors(form, result.errors)
         return _personal_page(form, progress)
     if isinstance(result, TemporaryProblem):
         return _personal_page(form, progress, outage=True)
@@ -183,7 +183,7 @@ def _after_code(form: PersonalForm, progress: Progress, result: Any) -> Response
     if isinstance(result, LinkDead):
         return _dead_link()
     if isinstance(result, FormErrors):
-        _errors(form, result)
+        add_form_errors(form, result.errors)
     elif isinstance(result, TooEarly):
         add_field_error(form, "phone", "bsre.code.too_early")
         return _personal_page(form, progress, status=429,
@@ -219,7 +219,7 @@ def service() -> ResponseReturnValue:
     if isinstance(result, LinkDead):
         return _dead_link()
     if isinstance(result, FormErrors):
-        _errors(form, result)
+        add_form_errors(form, result.errors)
         return _page("service.html", form, 2, progress)
     if isinstance(result, TemporaryProblem):
         return _page("service.html", form, 2, progress, outage=True)
@@ -257,7 +257,7 @@ def selfie() -> ResponseReturnValue:
         if isinstance(saved, LinkDead):
             return _dead_link()
         if isinstance(saved, FormErrors):
-            _errors(form, saved)
+            add_form_errors(form, saved.errors)
             return _page("selfie.html", form, 3, progress)
         if isinstance(saved, TemporaryProblem):
             return _page("selfie.html", form, 3, progress, outage=True)
@@ -269,7 +269,7 @@ def selfie() -> ResponseReturnValue:
     if isinstance(submitted, LinkDead):
         return _dead_link()
     if isinstance(submitted, FormErrors):
-        _errors(form, submitted)
+        add_form_errors(form, submitted.errors)
         return _page("selfie.html", form, 3, progress)
     if isinstance(submitted, TemporaryProblem):
         return _page("selfie.html", form, 3, progress, outage=True)

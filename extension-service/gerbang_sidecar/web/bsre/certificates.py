@@ -48,7 +48,7 @@ from gerbang_sidecar.services.results import FormErrors, TemporaryProblem
 from gerbang_sidecar.web.bsre.access import CLIENT, REALM
 from gerbang_sidecar.web.context import services
 from gerbang_sidecar.web.errors import error_page, temporary_problem
-from gerbang_sidecar.web.forms import add_identifier_error, form_page
+from gerbang_sidecar.web.forms import add_form_errors, form_page
 from gerbang_sidecar.web.layout import use_portal
 from gerbang_sidecar.web.portal_login import portal_login_required
 from gerbang_sidecar.web.rate_limit import rate_limited
@@ -176,7 +176,7 @@ def set_passphrase() -> ResponseReturnValue:
             return temporary_problem("bsre/certificates/set_passphrase.html", form=form,
                                      opened=opened)
         if isinstance(checked, FormErrors):
-            _errors(form, checked)
+            add_form_errors(form, checked.errors)
             return _page(form, opened)
         return _page(form, checked)
     result = _service().issue(token, form.passphrase.data, form.passphrase_confirm.data,
@@ -184,7 +184,7 @@ def set_passphrase() -> ResponseReturnValue:
     if isinstance(result, LinkDead):
         return _dead()
     if isinstance(result, FormErrors):
-        _errors(form, result)
+        add_form_errors(form, result.errors)
         return _page(form, opened)
     if isinstance(result, NotAllowed):
         body, _ = _page(form, opened, refused=result.reason)  # type: ignore[misc]
@@ -193,10 +193,6 @@ def set_passphrase() -> ResponseReturnValue:
     session.pop(SESSION_KEY, None)
     return render_template("bsre/certificates/issued.html", issued=result)
 
-
-def _errors(form: FlaskForm, result: FormErrors) -> None:
-    for name, error in result.errors.items():
-        add_identifier_error(form, error, name)
 
 
 @bp.after_request

@@ -33,7 +33,7 @@ from gerbang_sidecar.services.insw.registration import (
 from gerbang_sidecar.services.results import FormErrors, TemporaryProblem
 from gerbang_sidecar.web.context import services
 from gerbang_sidecar.web.errors import temporary_problem
-from gerbang_sidecar.web.forms import add_identifier_error, form_page
+from gerbang_sidecar.web.forms import add_form_errors, form_page
 from gerbang_sidecar.web.layout import use_portal
 from gerbang_sidecar.web.locale import get_locale
 from gerbang_sidecar.web.rate_limit import limit_identifier, rate_limited
@@ -107,10 +107,6 @@ def _page(template: str, form: FlaskForm, step: int, *, outage: bool = False,
                   help=HELP, input_attrs=INPUT_ATTRS, **context)
 
 
-def _errors(form: FlaskForm, result: FormErrors) -> None:
-    for name, error in result.errors.items():
-        add_identifier_error(form, error, name)
-
 
 @bp.route("", methods=["GET", "POST"])
 @rate_limited(STEP_LIMIT, WINDOW_SECONDS, ceiling=STEP_CEILING)
@@ -131,7 +127,7 @@ def organisation() -> ResponseReturnValue:
                          IDENTIFIER_WINDOW)
     result = _service().organisation(typed, _token(), get_locale())
     if isinstance(result, FormErrors):
-        _errors(form, result)
+        add_form_errors(form, result.errors)
         return _page("organisation.html", form, 1)
     if isinstance(result, TemporaryProblem):
         return _page("organisation.html", form, 1, outage=True)
@@ -158,7 +154,7 @@ def person() -> ResponseReturnValue:
         return _page("person.html", form, 2, organisation=progress["organisation"]["name"])
     result = _service().person(token, {name: form[name].data or "" for name in PERSON_FIELDS})
     if isinstance(result, FormErrors):
-        _errors(form, result)
+        add_form_errors(form, result.errors)
         return _page("person.html", form, 2, organisation=progress["organisation"]["name"])
     if isinstance(result, TemporaryProblem):
         return _page("person.html", form, 2, outage=True,
@@ -187,7 +183,7 @@ def document() -> ResponseReturnValue:
     content = upload.stream.read(MAX_DOCUMENT_BYTES + 1) if upload else b""
     result = _service().submit(token, content, "y" if form.terms.data else "")
     if isinstance(result, FormErrors):
-        _errors(form, result)
+        add_form_errors(form, result.errors)
         return _page("document.html", form, 3, **context)
     if isinstance(result, TemporaryProblem):
         return _page("document.html", form, 3, outage=True, **context)
