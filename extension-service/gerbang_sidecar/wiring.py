@@ -93,6 +93,7 @@ from gerbang_sidecar.services.certificates.issuance import (
     OUTBOX_SET_PASSPHRASE as SET_PASSPHRASE_LINK,
 )
 from gerbang_sidecar.services.certificates.issuance import CertificateIssuance
+from gerbang_sidecar.services.certificates.passphrases import PassphraseChanges
 from gerbang_sidecar.services.certificates.revocation import (
     OUTBOX_REVOKED as CERTIFICATE_REVOKED,
 )
@@ -170,6 +171,7 @@ class Services:
     certificate_authority: StoredCertificateAuthority
     certificates: CertificateIssuance
     revocation: CertificateRevocation
+    passphrases: PassphraseChanges
     account_data: AccountDataExport
     # name -> True when reachable, for the readiness page.
     probes: Mapping[str, Probe] = field(default_factory=dict)
@@ -284,6 +286,7 @@ def build_services(settings: Settings, *, clock: Clock | None = None,
     selfies = OpenCvSelfieInspector()
     profile_changes = ProfileChanges(storage, keycloak, codes, clock, bsre_settings,
                                      bkn=registries.bkn)
+    subscriber_keys = RsaSubscriberKeys()
     authority = StoredCertificateAuthority(storage, settings.ca_key.encode("utf-8"),
                                            settings.public_url)
     portal_sessions = PortalSessions(
@@ -338,10 +341,11 @@ def build_services(settings: Settings, *, clock: Clock | None = None,
                                              bsre_settings),
         bsre_profile_changes=profile_changes,
         certificate_authority=authority,
-        certificates=CertificateIssuance(storage, keycloak, authority, RsaSubscriberKeys(),
+        certificates=CertificateIssuance(storage, keycloak, authority, subscriber_keys,
                                          selfies, registries.dukcapil, profile_changes, clock,
                                          bsre_settings),
         revocation=CertificateRevocation(storage, keycloak, clock, bsre_settings),
+        passphrases=PassphraseChanges(storage, keycloak, subscriber_keys, clock, bsre_settings),
         account_data=AccountDataExport(storage, keycloak, clock),
         probes=_probes(storage, keycloak, registries),
     )

@@ -59,8 +59,16 @@ class KeyStore:
     certificate: IssuedCertificate
 
 
+class WrongPassphrase(Exception):
+    """The passphrase does not open the PKCS#12."""
+
+
 class SubscriberKeys(Protocol):
     def create(self, passphrase: str, issue: Issue, chain: Sequence[bytes]) -> KeyStore:
         """Generate a key, have ``issue`` certify its public half, and seal key, certificate
         and chain under ``passphrase``; the key exists unencrypted only inside this call."""
+        ...
+
+    def reseal(self, sealed: bytes, old: str, new: str) -> bytes:
+        """The same key and certificates under ``new`` (B22); WrongPassphrase for ``old``."""
         ...

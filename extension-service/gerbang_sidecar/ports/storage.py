@@ -506,6 +506,8 @@ class CertificateRow(Protocol):
     def revoked_at(self) -> datetime | None: ...
     @property
     def revocation_reason(self) -> str | None: ...
+    @property
+    def failed_passphrases(self) -> int: ...
 
 
 class CertificateRequestRow(Protocol):
@@ -527,6 +529,8 @@ class CertificateRequestRow(Protocol):
     def created_at(self) -> datetime: ...
     @property
     def selfie_checked_at(self) -> datetime | None: ...
+    @property
+    def certificate_id(self) -> int | None: ...
 
 
 class Certificates(Protocol):
@@ -560,6 +564,14 @@ class Certificates(Protocol):
                    revoked_at: datetime | None = None, reason: str | None = None,
                    note: str | None = None) -> bool:
         """expected -> status; one of concurrent callers wins."""
+
+    def count_wrong_passphrase(self, certificate_id: int) -> int:
+        """One more wrong passphrase; returns how many in a row."""
+
+    def replace_pkcs12(self, certificate_id: int, pkcs12: bytes) -> None:
+        """The key sealed under a new passphrase; the count of wrong ones starts again."""
+
+    def pkcs12_of(self, certificate_id: int) -> bytes | None: ...
 
     def revoked(self) -> list[CertificateRow]: ...
 

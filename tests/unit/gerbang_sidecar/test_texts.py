@@ -31,7 +31,7 @@ COMPOSED = {
     "cert.status.": ("issued", "renewed", "revoked", "expired"),
     "cert.type.": ("esign", "eseal", "tls"),
     "cert.kind.": ("issue", "renew", "revoke"),
-    "cert.refused.": ("disabled", "unverified", "pending_change"),
+    "cert.refused.": ("disabled", "unverified", "pending_change", "not_issued"),
     "cert.reason.": ("key_compromise", "affiliation_changed", "superseded",
                      "cessation_of_operation", "unspecified"),
     "bsre.change.field.": ("email", "jabatan", "unit_organisasi", "phone", "nip"),

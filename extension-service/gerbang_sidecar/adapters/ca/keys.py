@@ -11,7 +11,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
 
-from gerbang_sidecar.ports.ca import Issue, KeyStore
+from gerbang_sidecar.ports.ca import Issue, KeyStore, WrongPassphrase
 
 KDF_ROUNDS = 600_000
 KEY_SIZE = 2048
@@ -37,3 +37,15 @@ class RsaSubscriberKeys:
         sealed = seal(key, certificate, [x509.load_der_x509_certificate(c) for c in chain],
                       passphrase, name=str(issued.serial_number).encode("ascii"))
         return KeyStore(sealed, issued)
+
+    def reseal(self, sealed: bytes, old: str, new: str) -> bytes:
+        try:
+            loaded = pkcs12.load_pkcs12(sealed, old.encode("ascii", "replace"))
+        except ValueError:
+            raise WrongPassphrase() from None
+        key, certificate = loaded.key, loaded.cert
+        if not isinstance(key, rsa.RSAPrivateKey) or certificate is None:
+            raise WrongPassphrase()
+        return seal(key, certificate.certificate,
+                    [c.certificate for c in loaded.additional_certs], new,
+                    name=certificate.friendly_name or b"")

@@ -109,6 +109,28 @@ class SqlCertificates:
             .values(**values).execution_options(synchronize_session=False))
         return bool(getattr(result, "rowcount", 0))
 
+    def count_wrong_passphrase(self, certificate_id: int) -> int:
+        self._session.execute(
+            update(IssuedCertificateRecord)
+            .where(IssuedCertificateRecord.id == certificate_id)
+            .values(failed_passphrases=IssuedCertificateRecord.failed_passphrases + 1)
+            .execution_options(synchronize_session=False))
+        row = self._session.get(IssuedCertificateRecord, certificate_id)
+        if row is not None:
+            self._session.refresh(row)
+        return 0 if row is None else row.failed_passphrases
+
+    def replace_pkcs12(self, certificate_id: int, pkcs12: bytes) -> None:
+        row = self._session.get(IssuedCertificateRecord, certificate_id)
+        if row is not None:
+            row.pkcs12 = pkcs12
+            row.failed_passphrases = 0
+            self._session.flush()
+
+    def pkcs12_of(self, certificate_id: int) -> bytes | None:
+        row = self._session.get(IssuedCertificateRecord, certificate_id)
+        return None if row is None else bytes(row.pkcs12)
+
     def revoked(self) -> list[IssuedCertificateRecord]:
         return list(self._session.scalars(select(IssuedCertificateRecord).where(
             IssuedCertificateRecord.status == "revoked")))

@@ -461,6 +461,8 @@ class IssuedCertificateRecord(Base):
     created_at: Mapped[datetime]
     revoked_at: Mapped[datetime | None]
     revocation_reason: Mapped[str | None] = mapped_column(String(32))
+    # Wrong passphrases in a row (X7, B22): at 5 the certificate is locked until a reset.
+    failed_passphrases: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class CertificateRequestRecord(Base):

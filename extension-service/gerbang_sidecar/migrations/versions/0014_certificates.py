@@ -53,6 +53,7 @@ def upgrade() -> None:
         sa.Column("created_at", Moment, nullable=False),
         sa.Column("revoked_at", Moment, nullable=True),
         sa.Column("revocation_reason", sa.String(32), nullable=True),
+        sa.Column("failed_passphrases", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_certificates")),
         sa.UniqueConstraint("serial_number", name=op.f("uq_certificates_serial_number")),
         sa.CheckConstraint("status IN ('issued', 'renewed', 'revoked', 'expired')",

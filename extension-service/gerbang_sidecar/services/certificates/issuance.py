@@ -15,13 +15,15 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from gerbang_sidecar.domain.certificates.passphrase import check_passphrase
 from gerbang_sidecar.domain.certificates.profiles import (
     Product,
+    may_renew,
     person_subject,
     profile_for,
+    renewal_opens,
 )
 from gerbang_sidecar.domain.consent import is_ticked
 from gerbang_sidecar.domain.identifiers import IdentifierError
@@ -67,6 +69,13 @@ class LinkDead:
 
 
 @dataclass(frozen=True)
+class NotYet:
+    """B20: renewal opens on this day (H-30)."""
+
+    opens_at: datetime
+
+
+@dataclass(frozen=True)
 class SetPassphrase:
     """What the link's page shows: the request and the profile to confirm."""
 
@@ -98,30 +107,46 @@ class CertificateIssuance:
 
     def request(self, user_id: str, product: Product = Product.ESIGN
                 ) -> Requested | NotAllowed | TemporaryProblem:
-        realm = self.settings.realm
-        user = self._keycloak.get_user(realm, user_id)
+        user = self._keycloak.get_user(self.settings.realm, user_id)
         refusal = self._refusal(user)
         if refusal is not None:
             return refusal
-        assert user is not None
+        return self._send_link(user_id, kind="issue", product=product.value,
+                               certificate_id=None)
+
+    def request_renewal(self, user_id: str, certificate_id: int
+                        ) -> Requested | NotAllowed | NotYet | TemporaryProblem:
+        """B20: only an Issued certificate of the holder, only in its last 30 days."""
+        with self._store.transaction() as tx:
+            row = tx.certificates.certificate(certificate_id)
+        if row is None or row.user_id != user_id or row.status != "issued":
+            return NotAllowed("not_issued")
+        if not may_renew(row.not_after, self._clock()):
+            return NotYet(renewal_opens(row.not_after))
+        refusal = self._refusal(self._keycloak.get_user(self.settings.realm, user_id))
+        if refusal is not None:
+            return refusal
+        return self._send_link(user_id, kind="renew", product=row.product,
+                               certificate_id=certificate_id)
+
+    def _send_link(self, user_id: str, *, kind: str, product: str,
+                   certificate_id: int | None) -> Requested | TemporaryProblem:
+        realm = self.settings.realm
         now = self._clock()
         token = new_token()
         try:
             with self._store.transaction() as tx:
-                if any(r.kind == "issue" and r.enrollment == "Waiting" and r.product ==
-                       product.value for r in tx.certificates.requests_of(
-                           realm=realm, user_id=user_id)):
-                    # A new link replaces the old one: the old request is closed.
-                    for r in tx.certificates.requests_of(realm=realm, user_id=user_id):
-                        if r.kind == "issue" and r.enrollment == "Waiting":
-                            tx.certificates.complete(r.id, certificate_id=None,
-                                                     enrollment="Failed",
-                                                     detail="replaced by a new request")
+                # A new link replaces an older one still waiting.
+                for r in tx.certificates.requests_of(realm=realm, user_id=user_id):
+                    if r.kind in ("issue", "renew") and r.enrollment == "Waiting":
+                        tx.certificates.complete(r.id, certificate_id=r.certificate_id,
+                                                 enrollment="Failed",
+                                                 detail="replaced by a new request")
                 row = tx.certificates.add_request(
-                    realm=realm, user_id=user_id, kind="issue", product=product.value,
+                    realm=realm, user_id=user_id, kind=kind, product=product,
                     verification="Approved", enrollment="Waiting", detail="",
                     token_hash=token_hash(token), link_expires_at=now + LINK_LIFETIME,
-                    created_at=now)
+                    certificate_id=certificate_id, created_at=now)
                 tx.outbox.enqueue(
                     kind=OUTBOX_SET_PASSPHRASE, now=now,
                     idempotency_key=f"bsre_set_passphrase:{row.id}",
@@ -129,8 +154,8 @@ class CertificateIssuance:
                              "url": f"{self.settings.portal_url}/set-passphrase/t/{token}",
                              "hours": int(LINK_LIFETIME.total_seconds() // 3600)})
                 tx.audit.record(realm=realm, occurred_at=now, actor=user_id,
-                                subject_id=user_id, event_type="bsre.certificate.requested",
-                                details={"request_id": row.id, "product": product.value})
+                                subject_id=user_id, event_type=f"bsre.certificate.{kind}_requested",
+                                details={"request_id": row.id, "product": product})
         except StorageError:
             return TemporaryProblem()
         return Requested(row.id)
@@ -205,26 +230,37 @@ class CertificateIssuance:
             self._ca.chain())
         serial = f"{sealed.certificate.serial_number:X}"
         realm = self.settings.realm
-        with self._store.transaction() as tx:
-            row = tx.certificates.add_certificate(
-                realm=realm, user_id=user.id, serial_number=serial, product=request.product,
-                status="issued", common_name=subject.common_name, enroll_method=ENROLL_METHOD,
-                note="", not_before=sealed.certificate.not_before,
-                not_after=sealed.certificate.not_after,
-                certificate=sealed.certificate.certificate, pkcs12=sealed.pkcs12,
-                created_at=now)
-            if not tx.certificates.complete(request.id, certificate_id=row.id,
-                                            enrollment="Success"):
-                raise _Spent()
-            tx.audit.record(realm=realm, occurred_at=now, actor=user.id, subject_id=user.id,
-                            event_type="bsre.certificate.issued",
-                            details={"serial_number": serial, "product": request.product,
-                                     "agreement": "perjanjian_pemilik_sertifikat"})
-            tx.outbox.enqueue(
-                kind=OUTBOX_ISSUED, now=now, idempotency_key=f"bsre_certificate_issued:{serial}",
-                payload={"realm": realm, "user_id": user.id, "common_name": subject.common_name,
-                         "organization": subject.organization, "serial_number": serial,
-                         "description": profile.description})
+        try:
+            with self._store.transaction() as tx:
+                row = tx.certificates.add_certificate(
+                    realm=realm, user_id=user.id, serial_number=serial,
+                    product=request.product, status="issued",
+                    common_name=subject.common_name, enroll_method=ENROLL_METHOD,
+                    note="", not_before=sealed.certificate.not_before,
+                    not_after=sealed.certificate.not_after,
+                    certificate=sealed.certificate.certificate, pkcs12=sealed.pkcs12,
+                    created_at=now)
+                if not tx.certificates.complete(request.id, certificate_id=row.id,
+                                                enrollment="Success"):
+                    raise _Spent()
+                if request.kind == "renew" and request.certificate_id is not None and \
+                        not tx.certificates.set_status(request.certificate_id, status="renewed",
+                                                       expected="issued",
+                                                       note=f"renewed by {serial}"):
+                    raise _Spent()  # revoked or renewed meanwhile: nothing is issued
+                tx.audit.record(realm=realm, occurred_at=now, actor=user.id,
+                                subject_id=user.id, event_type="bsre.certificate.issued",
+                                details={"serial_number": serial, "product": request.product,
+                                         "agreement": "perjanjian_pemilik_sertifikat"})
+                tx.outbox.enqueue(
+                    kind=OUTBOX_ISSUED, now=now,
+                    idempotency_key=f"bsre_certificate_issued:{serial}",
+                    payload={"realm": realm, "user_id": user.id,
+                             "common_name": subject.common_name,
+                             "organization": subject.organization, "serial_number": serial,
+                             "description": profile.description})
+        except _Spent:
+            return LinkDead()
         # B12 "Perjanjian Pemilik SrE": the last passphrase set.
         self._keycloak.update_user(realm, user.id,
                                    attributes={"subscriberAgreementAt": now.isoformat()})

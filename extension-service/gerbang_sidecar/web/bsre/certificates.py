@@ -5,6 +5,8 @@
                                          Elektronik"; "Permohonan Baru" (B21)
 ``/bsre/sertifikat/<id>/unduh``          the certificate and its chain (PEM), never the key
 ``/bsre/sertifikat/<id>/cabut``          (POST) "Pencabutan" with an RFC 5280 reason (B19)
+``/bsre/sertifikat/<id>/pembaruan``      (POST) "Permohonan Pembaruan" in the last 30 days (B20)
+``/bsre/sertifikat/<id>/passphrase``     "Ubah Passphrase" (B22)
 ``/bsre/set-passphrase/t/<token>``       the mailed link; the token moves to the session
 ``/bsre/set-passphrase``                 confirm the profile, the selfie, the passphrase and
                                          the subscriber agreement; Submit
@@ -40,16 +42,20 @@ from gerbang_sidecar.services.certificates.issuance import (
     Issued,
     LinkDead,
     NotAllowed,
+    NotYet,
     Requested,
     SetPassphrase,
 )
+from gerbang_sidecar.services.certificates.passphrases import Locked, NotChangeable
 from gerbang_sidecar.services.certificates.revocation import REASONS, Revoked
 from gerbang_sidecar.services.results import FormErrors, TemporaryProblem
+from gerbang_sidecar.texts import long_time
 from gerbang_sidecar.web.bsre.access import CLIENT, REALM
 from gerbang_sidecar.web.context import services
 from gerbang_sidecar.web.errors import error_page, temporary_problem
 from gerbang_sidecar.web.forms import add_form_errors, form_page
 from gerbang_sidecar.web.layout import use_portal
+from gerbang_sidecar.web.locale import get_locale, t
 from gerbang_sidecar.web.portal_login import portal_login_required
 from gerbang_sidecar.web.rate_limit import rate_limited
 from gerbang_sidecar.web.security_headers import camera_page_headers
@@ -96,6 +102,60 @@ def new_request() -> ResponseReturnValue:
         flash(f"cert.refused.{result.reason}", "warning")
     elif isinstance(result, Requested):
         flash("cert.requested", "success")
+    return redirect(url_for(".overview"))
+
+
+class PassphraseForm(FlaskForm):
+    old_passphrase = PasswordField("cert.old_passphrase")
+    passphrase = PasswordField("cert.new_passphrase")
+    passphrase_confirm = PasswordField("cert.passphrase_confirm")
+    consent = BooleanField("cert.passphrase_consent")
+
+
+@bp.post("/bsre/sertifikat/<int:certificate_id>/pembaruan")
+@portal_login_required(REALM, CLIENT)
+def renew(certificate_id: int) -> ResponseReturnValue:
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    result = _service().request_renewal(g.portal_user.sub, certificate_id)
+    if isinstance(result, TemporaryProblem):
+        return error_page(503)
+    if isinstance(result, NotYet):
+        flash(t("cert.renew_not_yet", date=long_time(result.opens_at, get_locale())),
+              "warning")
+    elif isinstance(result, NotAllowed):
+        flash(f"cert.refused.{result.reason}", "warning")
+    else:
+        flash("cert.renew_requested", "success")
+    return redirect(url_for(".overview"))
+
+
+@bp.route("/bsre/sertifikat/<int:certificate_id>/passphrase", methods=["GET", "POST"])
+@portal_login_required(REALM, CLIENT)
+@rate_limited(20, 600)
+def change_passphrase(certificate_id: int) -> ResponseReturnValue:
+    use_portal(REALM)
+    if request.method == "GET":
+        return form_page("bsre/certificates/passphrase.html", PassphraseForm(formdata=None),
+                         certificate_id=certificate_id)
+    form = PassphraseForm()
+    if not form.validate_on_submit():
+        return form_page("bsre/certificates/passphrase.html", form,
+                         certificate_id=certificate_id)
+    result = services().passphrases.change(
+        g.portal_user.sub, certificate_id, form.old_passphrase.data, form.passphrase.data,
+        form.passphrase_confirm.data, "y" if form.consent.data else "")
+    if isinstance(result, NotChangeable):
+        abort(404)
+    if isinstance(result, Locked):
+        body, _ = form_page("bsre/certificates/passphrase.html", form,  # type: ignore[misc]
+                            certificate_id=certificate_id, locked=True)
+        return body, 423
+    if isinstance(result, FormErrors):
+        add_form_errors(form, result.errors)
+        return form_page("bsre/certificates/passphrase.html", form,
+                         certificate_id=certificate_id)
+    flash("cert.passphrase_changed", "success")
     return redirect(url_for(".overview"))
 
 

@@ -195,3 +195,63 @@ def test_b19_a_verifikator_revokes_within_the_instansi_only(
     own = Officer("bssn-officer", BSSN)
     assert isinstance(services.revocation.by_officer(own, certificate_id,
                                                      "affiliation_changed"), Revoked)
+
+
+def test_b20_renewal_only_in_the_last_30_days_then_the_old_one_reads_renew(
+        app: Flask, browser: FlaskClient, services: Services, clock: Any, holder: str,
+        log_in: Callable[..., str]) -> None:
+    certificate_id = _issue(app, browser, services)
+    page = browser.get("/bsre/sertifikat").get_data(as_text=True)
+    early = browser.post(f"/bsre/sertifikat/{certificate_id}/pembaruan",
+                         data={"csrf_token": csrf(page)}, follow_redirects=True)
+    assert "Pembaruan baru dapat diajukan mulai" in early.get_data(as_text=True)
+    clock.advance(days=710)  # two years less 20 days: inside the window
+    later = app.test_client()  # the old login is long gone: a new one
+    log_in(later, sub=holder, client_id="bsre-portal", roles=("pengguna",))
+    page = later.get("/bsre/sertifikat").get_data(as_text=True)
+    assert later.post(f"/bsre/sertifikat/{certificate_id}/pembaruan",
+                      data={"csrf_token": csrf(page)}).status_code == 302
+    work_outbox(services)
+    mail = services.mailer.to("agus@bssn.go.id")[-1]  # type: ignore[attr-defined]
+    found = re.search(r"https?://\S+/bsre/set-passphrase/t/\S+", mail.text)
+    assert found
+    phone = app.test_client()
+    phone.get(urlsplit(found.group(0)).path)
+    _set(phone, action="save_photo", photo=(io.BytesIO(face_jpeg()), "f.jpg"))
+    _set(phone, action="submit", passphrase=PASSPHRASE, passphrase_confirm=PASSPHRASE,
+         agreement="y")
+    lists = later.get("/bsre/sertifikat").get_data(as_text=True)
+    assert lists.count('id="certificate-') == 2
+    assert "Renew" in lists and "Issued" in lists
+
+
+def test_b22_change_passphrase_and_five_wrong_ones_lock(
+        app: Flask, browser: FlaskClient, services: Services) -> None:
+    from cryptography.hazmat.primitives.serialization import pkcs12
+
+    certificate_id = _issue(app, browser, services)
+    path = f"/bsre/sertifikat/{certificate_id}/passphrase"
+    new = "Baru#Sandi2026"
+    weak = post_form(browser, path, {"old_passphrase": PASSPHRASE, "passphrase": "weak",
+                                     "passphrase_confirm": "weak", "consent": "y"})
+    assert weak.status_code == 422
+    done = post_form(browser, path, {"old_passphrase": PASSPHRASE, "passphrase": new,
+                                     "passphrase_confirm": new, "consent": "y"})
+    assert done.status_code == 302
+    with services.storage.transaction() as tx:
+        sealed = tx.certificates.pkcs12_of(certificate_id)
+    assert sealed is not None
+    pkcs12.load_key_and_certificates(sealed, new.encode())
+    for n in range(4):
+        wrong = post_form(browser, path, {"old_passphrase": "Salah#Sandi2026",
+                                          "passphrase": new + "x", "passphrase_confirm":
+                                          new + "x", "consent": "y"})
+        assert wrong.status_code == 422
+        assert f"Sisa percobaan: {4 - n}" in wrong.get_data(as_text=True)
+    locked = post_form(browser, path, {"old_passphrase": "Salah#Sandi2026",
+                                       "passphrase": new + "x",
+                                       "passphrase_confirm": new + "x", "consent": "y"})
+    assert locked.status_code == 423
+    still = post_form(browser, path, {"old_passphrase": new, "passphrase": new + "x",
+                                      "passphrase_confirm": new + "x", "consent": "y"})
+    assert still.status_code == 423  # locked until a reset, even with the right one

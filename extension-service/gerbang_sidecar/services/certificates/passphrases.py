@@ -1,0 +1,94 @@
+"""B22 "Ubah Passphrase": the holder of an Issued certificate types the old passphrase, the new
+one twice and consents; the key is re-sealed under the new passphrase and the certificate
+stays. Five wrong old passphrases in a row lock the certificate until a reset (X7 counts the
+same attempts when signing). The passphrases are never stored or logged; each change and each
+wrong attempt goes to the audit trail (X4)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from gerbang_sidecar.domain.certificates.passphrase import check_passphrase
+from gerbang_sidecar.domain.consent import is_ticked
+from gerbang_sidecar.domain.identifiers import IdentifierError
+from gerbang_sidecar.ports.ca import SubscriberKeys, WrongPassphrase
+from gerbang_sidecar.ports.clock import Clock
+from gerbang_sidecar.ports.keycloak import KeycloakUsers
+from gerbang_sidecar.ports.storage import Store
+from gerbang_sidecar.services.bsre.invitations import BsreSettings
+from gerbang_sidecar.services.results import FormErrors
+
+MAX_WRONG = 5
+
+
+@dataclass(frozen=True)
+class Changed:
+    at: datetime
+
+
+@dataclass(frozen=True)
+class Locked:
+    """Five wrong passphrases: only a reset (B22) opens it again."""
+
+
+@dataclass(frozen=True)
+class NotChangeable:
+    """Not the holder's, or not Issued."""
+
+
+class PassphraseChanges:
+    def __init__(self, store: Store, keycloak: KeycloakUsers, keys: SubscriberKeys,
+                 clock: Clock, settings: BsreSettings) -> None:
+        self._store = store
+        self._keycloak = keycloak
+        self._keys = keys
+        self._clock = clock
+        self.settings = settings
+
+    def change(self, user_id: str, certificate_id: int, old: str | None, new: str | None,
+               confirmation: str | None, consent: str | None
+               ) -> Changed | FormErrors | Locked | NotChangeable:
+        with self._store.transaction() as tx:
+            row = tx.certificates.certificate(certificate_id)
+            sealed = tx.certificates.pkcs12_of(certificate_id)
+        if row is None or sealed is None or row.user_id != user_id or row.status != "issued":
+            return NotChangeable()
+        if row.failed_passphrases >= MAX_WRONG:
+            return Locked()
+        errors: dict[str, IdentifierError] = {}
+        if not old:
+            errors["old_passphrase"] = IdentifierError("old_passphrase.required",
+                                                       key="passphrase.required")
+        try:
+            check_passphrase(new, confirmation)
+        except IdentifierError as error:
+            errors[error.field] = error
+        if not is_ticked(consent):
+            errors["consent"] = IdentifierError("consent.required", key="consent.required")
+        if errors:
+            return FormErrors(errors)
+        assert old is not None and new is not None
+        realm = self.settings.realm
+        now = self._clock()
+        try:
+            resealed = self._keys.reseal(sealed, old, new)
+        except WrongPassphrase:
+            with self._store.transaction() as tx:
+                wrong = tx.certificates.count_wrong_passphrase(certificate_id)
+                tx.audit.record(realm=realm, occurred_at=now, actor=user_id,
+                                subject_id=user_id, event_type="bsre.certificate.passphrase_wrong",
+                                details={"serial_number": row.serial_number, "in_a_row": wrong})
+            if wrong >= MAX_WRONG:
+                return Locked()
+            return FormErrors({"old_passphrase": IdentifierError(
+                "old_passphrase.wrong", key="passphrase.wrong",
+                attempts_left=MAX_WRONG - wrong)})
+        with self._store.transaction() as tx:
+            tx.certificates.replace_pkcs12(certificate_id, resealed)
+            tx.audit.record(realm=realm, occurred_at=now, actor=user_id, subject_id=user_id,
+                            event_type="bsre.certificate.passphrase_changed",
+                            details={"serial_number": row.serial_number})
+        self._keycloak.update_user(realm, user_id,
+                                   attributes={"subscriberAgreementAt": now.isoformat()})
+        return Changed(now)
