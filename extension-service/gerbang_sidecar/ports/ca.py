@@ -47,8 +47,14 @@ class CertificateAuthority(Protocol):
         """The issuing CA's CRL (DER)."""
         ...
 
+    def ocsp(self, request: bytes, status_of: StatusLookup, *, now: datetime) -> bytes:
+        """An OCSP response (DER) to a request (DER), RFC 6960."""
+        ...
+
 
 Issue = Callable[[bytes], IssuedCertificate]
+# serial number -> None (unknown) or (status, revoked_at, reason) as the store knows it.
+StatusLookup = Callable[[int], "tuple[str, datetime | None, str | None] | None"]
 
 
 @dataclass(frozen=True)

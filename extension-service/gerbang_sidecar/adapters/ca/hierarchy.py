@@ -18,13 +18,16 @@ from datetime import datetime, timedelta
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
-from cryptography.x509.oid import AuthorityInformationAccessOID, NameOID
+from cryptography.x509 import ocsp
+from cryptography.x509.oid import AuthorityInformationAccessOID, ExtendedKeyUsageOID, NameOID
 
 from gerbang_sidecar.domain.certificates.profiles import VALIDITY, Profile, Subject
-from gerbang_sidecar.ports.ca import IssuedCertificate, Revocation
+from gerbang_sidecar.ports.ca import IssuedCertificate, Revocation, StatusLookup
 
 ROOT_VALIDITY = timedelta(days=365 * 20)
 ISSUING_VALIDITY = timedelta(days=365 * 8)
+RESPONDER_VALIDITY = timedelta(days=365 * 2)
+OCSP_VALIDITY = timedelta(hours=1)
 REASONS = {
     "unspecified": x509.ReasonFlags.unspecified,
     "key_compromise": x509.ReasonFlags.key_compromise,
@@ -44,6 +47,9 @@ class CaMaterial:
     root_key: bytes  # PKCS#8, encrypted
     issuing_certificate: bytes
     issuing_key: bytes  # PKCS#8, encrypted
+    # The delegated OCSP responder (RFC 6960 4.2.2.2), certified by the issuing CA.
+    responder_certificate: bytes
+    responder_key: bytes  # PKCS#8, encrypted
 
 
 def _name(common_name: str, organization: str) -> x509.Name:
@@ -90,9 +96,29 @@ def create_hierarchy(kek: bytes, *, now: datetime, organization: str = "Gerbang"
                .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(
                    root_key.public_key()), critical=False)
                .sign(root_key, hashes.SHA384()))
+    responder_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    responder = (x509.CertificateBuilder()
+                 .subject_name(_name(f"Gerbang OCSP Responder ({environment})", organization))
+                 .issuer_name(issuing.subject)
+                 .public_key(responder_key.public_key()).serial_number(_serial())
+                 .not_valid_before(now - timedelta(minutes=5))
+                 .not_valid_after(now + RESPONDER_VALIDITY)
+                 .add_extension(x509.BasicConstraints(ca=False, path_length=None),
+                                critical=True)
+                 .add_extension(x509.KeyUsage(
+                     digital_signature=True, content_commitment=False, key_encipherment=False,
+                     data_encipherment=False, key_agreement=False, key_cert_sign=False,
+                     crl_sign=False, encipher_only=False, decipher_only=False), critical=True)
+                 .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.OCSP_SIGNING]),
+                                critical=True)
+                 .add_extension(x509.OCSPNoCheck(), critical=False)
+                 .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(
+                     issuing_key.public_key()), critical=False)
+                 .sign(issuing_key, hashes.SHA256()))
     pem = serialization.Encoding.PEM
     return CaMaterial(root.public_bytes(pem), _encrypt(root_key, kek), issuing.public_bytes(pem),
-                      _encrypt(issuing_key, kek))
+                      _encrypt(issuing_key, kek), responder.public_bytes(pem),
+                      _encrypt(responder_key, kek))
 
 
 def _ca_usage() -> x509.KeyUsage:
@@ -110,6 +136,12 @@ class LocalCertificateAuthority:
         if not isinstance(key, rsa.RSAPrivateKey):
             raise ValueError("the issuing CA's key is not an RSA key")
         self._key = key
+        self._responder = x509.load_pem_x509_certificate(material.responder_certificate)
+        responder_key = serialization.load_pem_private_key(material.responder_key,
+                                                           password=kek)
+        if not isinstance(responder_key, rsa.RSAPrivateKey):
+            raise ValueError("the OCSP responder's key is not an RSA key")
+        self._responder_key = responder_key
         base = publication_url.rstrip("/")
         self.ocsp_url = f"{base}/pki/ocsp"
         self.ca_url = f"{base}/pki/issuing-ca.crt"
@@ -160,6 +192,45 @@ class LocalCertificateAuthority:
                                  certificate.not_valid_before_utc,
                                  certificate.not_valid_after_utc)
 
+    def ocsp(self, request: bytes, status_of: StatusLookup, *, now: datetime) -> bytes:
+        """RFC 6960: good, revoked or unknown for the one certificate asked about, signed by
+        the delegated responder, the request's nonce echoed; a malformed request or another
+        CA's certificate gets the matching error status."""
+        try:
+            parsed = ocsp.load_der_ocsp_request(request)
+        except ValueError:
+            return ocsp.OCSPResponseBuilder.build_unsuccessful(
+                ocsp.OCSPResponseStatus.MALFORMED_REQUEST).public_bytes(
+                    serialization.Encoding.DER)
+        issuer_key_hash = x509.SubjectKeyIdentifier.from_public_key(
+            self._key.public_key()).digest
+        if parsed.issuer_key_hash != _key_hash(self._issuing, parsed.hash_algorithm) and \
+                parsed.issuer_key_hash != issuer_key_hash:
+            return ocsp.OCSPResponseBuilder.build_unsuccessful(
+                ocsp.OCSPResponseStatus.UNAUTHORIZED).public_bytes(serialization.Encoding.DER)
+        found = status_of(parsed.serial_number)
+        if found is None:
+            status, revoked_at, reason = ocsp.OCSPCertStatus.UNKNOWN, None, None
+        elif found[0] == "revoked":
+            status, revoked_at = ocsp.OCSPCertStatus.REVOKED, found[1]
+            reason = REASONS.get(found[2] or "unspecified", x509.ReasonFlags.unspecified)
+        else:
+            status, revoked_at, reason = ocsp.OCSPCertStatus.GOOD, None, None
+        builder = (ocsp.OCSPResponseBuilder()
+                   .add_response_by_hash(
+                       issuer_name_hash=parsed.issuer_name_hash,
+                       issuer_key_hash=parsed.issuer_key_hash,
+                       serial_number=parsed.serial_number, algorithm=parsed.hash_algorithm,
+                       cert_status=status, this_update=now, next_update=now + OCSP_VALIDITY,
+                       revocation_time=revoked_at, revocation_reason=reason)
+                   .responder_id(ocsp.OCSPResponderEncoding.HASH, self._responder)
+                   .certificates([self._responder]))
+        for extension in parsed.extensions:
+            if isinstance(extension.value, x509.OCSPNonce):
+                builder = builder.add_extension(extension.value, critical=False)
+        return builder.sign(self._responder_key, hashes.SHA256()).public_bytes(
+            serialization.Encoding.DER)
+
     def crl(self, revoked: Sequence[Revocation], *, number: int, now: datetime,
             next_update: datetime) -> bytes:
         builder = (x509.CertificateRevocationListBuilder()
@@ -176,3 +247,12 @@ class LocalCertificateAuthority:
                 .build())
         return builder.sign(self._key, hashes.SHA256()).public_bytes(
             serialization.Encoding.DER)
+
+
+def _key_hash(certificate: x509.Certificate, algorithm: hashes.HashAlgorithm) -> bytes:
+    """The hash of the certificate's public key bits, as an OCSP CertID names its issuer."""
+    digest = hashes.Hash(algorithm)
+    public = certificate.public_key().public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.PKCS1)
+    digest.update(public)
+    return digest.finalize()

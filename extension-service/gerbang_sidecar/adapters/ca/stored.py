@@ -14,7 +14,7 @@ from gerbang_sidecar.adapters.ca.hierarchy import (
     create_hierarchy,
 )
 from gerbang_sidecar.domain.certificates.profiles import Profile, Subject
-from gerbang_sidecar.ports.ca import IssuedCertificate, Revocation
+from gerbang_sidecar.ports.ca import IssuedCertificate, Revocation, StatusLookup
 from gerbang_sidecar.ports.storage import Store
 
 
@@ -42,7 +42,9 @@ class StoredCertificateAuthority:
             tx.certificates.add_authority(
                 root_certificate=material.root_certificate, root_key=material.root_key,
                 issuing_certificate=material.issuing_certificate,
-                issuing_key=material.issuing_key, now=now)
+                issuing_key=material.issuing_key,
+                responder_certificate=material.responder_certificate,
+                responder_key=material.responder_key, now=now)
         return True
 
     def _ca(self) -> LocalCertificateAuthority:
@@ -54,7 +56,9 @@ class StoredCertificateAuthority:
                         raise AuthorityMissing("run python -m gerbang_sidecar ca-init")
                     material = CaMaterial(bytes(row.root_certificate), bytes(row.root_key),
                                           bytes(row.issuing_certificate),
-                                          bytes(row.issuing_key))
+                                          bytes(row.issuing_key),
+                                          bytes(row.responder_certificate),
+                                          bytes(row.responder_key))
                 self._loaded = LocalCertificateAuthority(material, self._kek, self._url)
             return self._loaded
 
@@ -68,3 +72,6 @@ class StoredCertificateAuthority:
     def crl(self, revoked: Sequence[Revocation], *, number: int, now: datetime,
             next_update: datetime) -> bytes:
         return self._ca().crl(revoked, number=number, now=now, next_update=next_update)
+
+    def ocsp(self, request: bytes, status_of: StatusLookup, *, now: datetime) -> bytes:
+        return self._ca().ocsp(request, status_of, now=now)

@@ -30,10 +30,13 @@ class SqlCertificates:
             CertificateAuthorityRecord.name == CA_NAME)).one_or_none()
 
     def add_authority(self, *, root_certificate: bytes, root_key: bytes,
-                      issuing_certificate: bytes, issuing_key: bytes, now: datetime) -> None:
+                      issuing_certificate: bytes, issuing_key: bytes,
+                      responder_certificate: bytes, responder_key: bytes,
+                      now: datetime) -> None:
         self._session.add(CertificateAuthorityRecord(
             name=CA_NAME, root_certificate=root_certificate, root_key=root_key,
             issuing_certificate=issuing_certificate, issuing_key=issuing_key,
+            responder_certificate=responder_certificate, responder_key=responder_key,
             created_at=now, crl_number=0))
         self._session.flush()
 
@@ -130,6 +133,10 @@ class SqlCertificates:
     def pkcs12_of(self, certificate_id: int) -> bytes | None:
         row = self._session.get(IssuedCertificateRecord, certificate_id)
         return None if row is None else bytes(row.pkcs12)
+
+    def by_serial(self, serial_number: str) -> IssuedCertificateRecord | None:
+        return self._session.scalars(select(IssuedCertificateRecord).where(
+            IssuedCertificateRecord.serial_number == serial_number)).one_or_none()
 
     def revoked(self) -> list[IssuedCertificateRecord]:
         return list(self._session.scalars(select(IssuedCertificateRecord).where(

@@ -426,6 +426,8 @@ class CertificateAuthorityRecord(Base):
     root_key: Mapped[bytes] = mapped_column(LargeBinary)
     issuing_certificate: Mapped[bytes] = mapped_column(LargeBinary)
     issuing_key: Mapped[bytes] = mapped_column(LargeBinary)
+    responder_certificate: Mapped[bytes] = mapped_column(LargeBinary)
+    responder_key: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[datetime]
     crl_number: Mapped[int] = mapped_column(Integer, default=0)
 

@@ -30,6 +30,8 @@ def upgrade() -> None:
         sa.Column("root_key", sa.LargeBinary(), nullable=False),
         sa.Column("issuing_certificate", sa.LargeBinary(), nullable=False),
         sa.Column("issuing_key", sa.LargeBinary(), nullable=False),
+        sa.Column("responder_certificate", sa.LargeBinary(), nullable=False),
+        sa.Column("responder_key", sa.LargeBinary(), nullable=False),
         sa.Column("created_at", Moment, nullable=False),
         sa.Column("crl_number", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_certificate_authorities")),

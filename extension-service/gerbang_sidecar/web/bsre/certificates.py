@@ -15,6 +15,9 @@
 
 from __future__ import annotations
 
+import base64
+from urllib.parse import unquote
+
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from flask import (
@@ -53,7 +56,7 @@ from gerbang_sidecar.texts import long_time
 from gerbang_sidecar.web.bsre.access import CLIENT, REALM
 from gerbang_sidecar.web.context import services
 from gerbang_sidecar.web.errors import error_page, temporary_problem
-from gerbang_sidecar.web.forms import add_form_errors, form_page
+from gerbang_sidecar.web.forms import add_form_errors, csrf, form_page
 from gerbang_sidecar.web.layout import use_portal
 from gerbang_sidecar.web.locale import get_locale, t
 from gerbang_sidecar.web.portal_login import portal_login_required
@@ -61,6 +64,7 @@ from gerbang_sidecar.web.rate_limit import rate_limited
 from gerbang_sidecar.web.security_headers import camera_page_headers
 
 SESSION_KEY = "bsre_set_passphrase"
+MAX_OCSP_REQUEST = 8 * 1024
 bp = Blueprint("bsre_certificates", __name__)
 
 
@@ -266,6 +270,30 @@ def _camera_and_no_cache(response: Response) -> Response:
 def crl() -> ResponseReturnValue:
     return Response(_service().crl(), mimetype="application/pkix-crl",
                     headers={"Cache-Control": "public, max-age=300"})
+
+
+@bp.post("/pki/ocsp")
+@csrf.exempt
+def ocsp_post() -> ResponseReturnValue:
+    """RFC 6960 over HTTP POST (what openssl ocsp and PDF validators send)."""
+    if request.mimetype != "application/ocsp-request" or \
+            (request.content_length or 0) > MAX_OCSP_REQUEST:
+        abort(400)
+    return _ocsp_response(request.get_data())
+
+
+@bp.get("/pki/ocsp/<path:encoded>")
+def ocsp_get(encoded: str) -> ResponseReturnValue:
+    """RFC 6960 appendix A.1: the request base64-encoded in the URL."""
+    try:
+        der = base64.b64decode(unquote(encoded), validate=False)
+    except ValueError:
+        abort(400)
+    return _ocsp_response(der[:MAX_OCSP_REQUEST])
+
+
+def _ocsp_response(der: bytes) -> ResponseReturnValue:
+    return Response(_service().ocsp(der), mimetype="application/ocsp-response")
 
 
 @bp.get("/pki/issuing-ca.crt")

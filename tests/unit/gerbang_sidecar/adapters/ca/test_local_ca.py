@@ -124,3 +124,58 @@ def test_issue12_ca_keys_are_stored_encrypted(material: CaMaterial) -> None:
         serialization.load_pem_private_key(material.issuing_key, password=None)
     with pytest.raises(ValueError):
         LocalCertificateAuthority(material, b"another key", "https://x.test")
+
+
+def test_x6_openssl_ocsp_accepts_good_revoked_and_unknown_answers(
+        ca: LocalCertificateAuthority, tmp_path: Path) -> None:
+    sealed, serial = _issue(ca)
+    _key, leaf, _chain = pkcs12.load_key_and_certificates(sealed, PASSPHRASE.encode())
+    assert leaf is not None
+    issuing, root = ca.chain()
+    (tmp_path / "root.pem").write_bytes(_pem(root))
+    (tmp_path / "issuing.pem").write_bytes(_pem(issuing))
+    (tmp_path / "leaf.pem").write_bytes(leaf.public_bytes(serialization.Encoding.PEM))
+    made = _openssl("ocsp", "-issuer", str(tmp_path / "issuing.pem"), "-cert",
+                    str(tmp_path / "leaf.pem"), "-reqout", str(tmp_path / "req.der"))
+    assert made.returncode == 0, made.stderr
+    request = (tmp_path / "req.der").read_bytes()
+    for answer, expected in (
+            (None, "unknown"),
+            (("issued", None, None), "good"),
+            (("revoked", NOW, "key_compromise"), "revoked")):
+        response = ca.ocsp(request, lambda _serial, a=answer: a, now=NOW)  # type: ignore[misc]
+        (tmp_path / "resp.der").write_bytes(response)
+        # From a file openssl cannot match the nonce to a request of its own (-no_nonce);
+        # the echo is checked below, and live by the HTTP test.
+        checked = _openssl("ocsp", "-no_nonce", "-respin", str(tmp_path / "resp.der"),
+                           "-issuer",
+                           str(tmp_path / "issuing.pem"), "-cert", str(tmp_path / "leaf.pem"),
+                           "-CAfile", str(tmp_path / "root.pem"), "-verify_other",
+                           str(tmp_path / "issuing.pem"))
+        text = checked.stdout + checked.stderr
+        assert "Response verify OK" in text, text
+        assert f"leaf.pem: {expected}" in text, text
+    assert serial > 0
+
+
+def test_x6_the_nonce_is_echoed_and_a_garbled_request_is_malformed(
+        ca: LocalCertificateAuthority) -> None:
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.x509 import ocsp
+
+    sealed, _ = _issue(ca)
+    _key, leaf, _chain = pkcs12.load_key_and_certificates(sealed, PASSPHRASE.encode())
+    assert leaf is not None
+    issuing = x509.load_der_x509_certificate(ca.chain()[0])
+    nonce = b"0123456789abcdef"
+    # SHA-1 names the certificate in an OCSP CertID (RFC 6960), what clients send.
+    request = (ocsp.OCSPRequestBuilder().add_certificate(leaf, issuing, hashes.SHA1())  # noqa: S303
+               .add_extension(x509.OCSPNonce(nonce), critical=False).build())
+    response = ocsp.load_der_ocsp_response(ca.ocsp(
+        request.public_bytes(serialization.Encoding.DER), lambda _s: ("issued", None, None),
+        now=NOW))
+    assert response.certificate_status == ocsp.OCSPCertStatus.GOOD
+    assert response.extensions.get_extension_for_class(x509.OCSPNonce).value.nonce == nonce
+    garbled = ocsp.load_der_ocsp_response(ca.ocsp(b"not a request", lambda _s: None,
+                                                  now=NOW))
+    assert garbled.response_status == ocsp.OCSPResponseStatus.MALFORMED_REQUEST

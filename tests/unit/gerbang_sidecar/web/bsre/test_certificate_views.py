@@ -44,7 +44,9 @@ def authority(services: Services, material: CaMaterial) -> Iterator[None]:
         tx.certificates.add_authority(
             root_certificate=material.root_certificate, root_key=material.root_key,
             issuing_certificate=material.issuing_certificate,
-            issuing_key=material.issuing_key, now=services.clock())
+            issuing_key=material.issuing_key,
+            responder_certificate=material.responder_certificate,
+            responder_key=material.responder_key, now=services.clock())
     yield
 
 
