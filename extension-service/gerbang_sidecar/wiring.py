@@ -31,6 +31,7 @@ from gerbang_sidecar.adapters.registries import build_http_registries
 from gerbang_sidecar.adapters.registries.fakes import build_fake_registries
 from gerbang_sidecar.adapters.registries.transport import HttpPolicy
 from gerbang_sidecar.adapters.selfies.opencv_faces import OpenCvSelfieInspector
+from gerbang_sidecar.adapters.signing.pades import PadesSigner
 from gerbang_sidecar.adapters.storage.crypto import StorageKeys, derive_key, key_material
 from gerbang_sidecar.adapters.storage.engine import Storage
 from gerbang_sidecar.config import Settings
@@ -98,6 +99,7 @@ from gerbang_sidecar.services.certificates.revocation import (
     OUTBOX_REVOKED as CERTIFICATE_REVOKED,
 )
 from gerbang_sidecar.services.certificates.revocation import CertificateRevocation
+from gerbang_sidecar.services.certificates.signing import DocumentSigning
 from gerbang_sidecar.services.chores import Chore
 from gerbang_sidecar.services.insw.registration import (
     InswRegistrations,
@@ -172,6 +174,7 @@ class Services:
     certificates: CertificateIssuance
     revocation: CertificateRevocation
     passphrases: PassphraseChanges
+    signing: DocumentSigning
     account_data: AccountDataExport
     # name -> True when reachable, for the readiness page.
     probes: Mapping[str, Probe] = field(default_factory=dict)
@@ -289,6 +292,8 @@ def build_services(settings: Settings, *, clock: Clock | None = None,
     subscriber_keys = RsaSubscriberKeys()
     authority = StoredCertificateAuthority(storage, settings.ca_key.encode("utf-8"),
                                            settings.public_url)
+    issuance = CertificateIssuance(storage, keycloak, authority, subscriber_keys, selfies,
+                                   registries.dukcapil, profile_changes, clock, bsre_settings)
     portal_sessions = PortalSessions(
         storage, keycloak, clock,
         recheck=timedelta(seconds=settings.portal_session_recheck_seconds))
@@ -341,9 +346,9 @@ def build_services(settings: Settings, *, clock: Clock | None = None,
                                              bsre_settings),
         bsre_profile_changes=profile_changes,
         certificate_authority=authority,
-        certificates=CertificateIssuance(storage, keycloak, authority, subscriber_keys,
-                                         selfies, registries.dukcapil, profile_changes, clock,
-                                         bsre_settings),
+        certificates=issuance,
+        signing=DocumentSigning(storage, keycloak, authority, PadesSigner(), PypdfInspector(),
+                                issuance, profile_changes, clock, bsre_settings),
         revocation=CertificateRevocation(storage, keycloak, clock, bsre_settings),
         passphrases=PassphraseChanges(storage, keycloak, subscriber_keys, clock, bsre_settings),
         account_data=AccountDataExport(storage, keycloak, clock),

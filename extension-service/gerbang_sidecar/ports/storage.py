@@ -573,6 +573,8 @@ class Certificates(Protocol):
     def count_wrong_passphrase(self, certificate_id: int) -> int:
         """One more wrong passphrase; returns how many in a row."""
 
+    def reset_wrong_passphrases(self, certificate_id: int) -> None: ...
+
     def replace_pkcs12(self, certificate_id: int, pkcs12: bytes) -> None:
         """The key sealed under a new passphrase; the count of wrong ones starts again."""
 

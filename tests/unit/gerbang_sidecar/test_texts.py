@@ -32,6 +32,7 @@ COMPOSED = {
     "cert.type.": ("esign", "eseal", "tls"),
     "cert.kind.": ("issue", "renew", "revoke"),
     "cert.refused.": ("disabled", "unverified", "pending_change", "not_issued"),
+    "cert.sign.refused.": ("not_issued", "expired", "locked", "disabled", "pending_change"),
     "cert.reason.": ("key_compromise", "affiliation_changed", "superseded",
                      "cessation_of_operation", "unspecified"),
     "bsre.change.field.": ("email", "jabatan", "unit_organisasi", "phone", "nip"),

@@ -123,6 +123,12 @@ class SqlCertificates:
             self._session.refresh(row)
         return 0 if row is None else row.failed_passphrases
 
+    def reset_wrong_passphrases(self, certificate_id: int) -> None:
+        self._session.execute(
+            update(IssuedCertificateRecord)
+            .where(IssuedCertificateRecord.id == certificate_id)
+            .values(failed_passphrases=0).execution_options(synchronize_session=False))
+
     def replace_pkcs12(self, certificate_id: int, pkcs12: bytes) -> None:
         row = self._session.get(IssuedCertificateRecord, certificate_id)
         if row is not None:

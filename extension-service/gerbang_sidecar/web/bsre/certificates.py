@@ -7,6 +7,7 @@
 ``/bsre/sertifikat/<id>/cabut``          (POST) "Pencabutan" with an RFC 5280 reason (B19)
 ``/bsre/sertifikat/<id>/pembaruan``      (POST) "Permohonan Pembaruan" in the last 30 days (B20)
 ``/bsre/sertifikat/<id>/passphrase``     "Ubah Passphrase" (B22)
+``/bsre/tanda-tangan``                   "Tanda Tangan Dokumen" (X7): a signed PDF back
 ``/bsre/set-passphrase/t/<token>``       the mailed link; the token moves to the session
 ``/bsre/set-passphrase``                 confirm the profile, the selfie, the passphrase and
                                          the subscriber agreement; Submit
@@ -51,6 +52,7 @@ from gerbang_sidecar.services.certificates.issuance import (
 )
 from gerbang_sidecar.services.certificates.passphrases import Locked, NotChangeable
 from gerbang_sidecar.services.certificates.revocation import REASONS, Revoked
+from gerbang_sidecar.services.certificates.signing import MAX_PDF_BYTES, Refused
 from gerbang_sidecar.services.results import FormErrors, TemporaryProblem
 from gerbang_sidecar.texts import long_time
 from gerbang_sidecar.web.bsre.access import CLIENT, REALM
@@ -161,6 +163,50 @@ def change_passphrase(certificate_id: int) -> ResponseReturnValue:
                          certificate_id=certificate_id)
     flash("cert.passphrase_changed", "success")
     return redirect(url_for(".overview"))
+
+
+class SignForm(FlaskForm):
+    certificate = SelectField("cert.sign.certificate", validate_choice=False)
+    document = FileField("cert.sign.document")
+    passphrase = PasswordField("cert.passphrase")
+
+
+def _sign_page(form: SignForm, **context: object) -> ResponseReturnValue:
+    issued = [c for c in _service().certificates(g.portal_user.sub) if c.status == "issued"]
+    form.certificate.choices = [SelectChoice(str(c.id), f"{c.common_name} ({c.serial_number})")
+                                for c in issued]
+    return form_page("bsre/certificates/sign.html", form, issued=issued, **context)
+
+
+@bp.route("/bsre/tanda-tangan", methods=["GET", "POST"])
+@portal_login_required(REALM, CLIENT)
+@rate_limited(30, 600)
+def sign() -> ResponseReturnValue:
+    """X7 "Tanda Tangan Dokumen": a PDF, an Issued certificate, the passphrase -> the signed
+    PDF to download; nothing of the document or the passphrase is kept."""
+    use_portal(REALM)
+    request.max_content_length = MAX_PDF_BYTES + 512 * 1024
+    if request.method == "GET":
+        return _sign_page(SignForm(formdata=None))
+    form = SignForm()
+    if not form.validate_on_submit():
+        return _sign_page(form)
+    upload = form.document.data
+    chosen = form.certificate.data or ""
+    result = services().signing.sign(
+        g.portal_user.sub, int(chosen) if chosen.isdigit() else 0,
+        upload.stream.read(MAX_PDF_BYTES + 1) if upload else b"", form.passphrase.data,
+        filename=(upload.filename if upload else "") or "dokumen.pdf")
+    if result is None:
+        abort(404)
+    if isinstance(result, Refused):
+        body, _ = _sign_page(form, refused=result.reason)  # type: ignore[misc]
+        return body, 403
+    if isinstance(result, FormErrors):
+        add_form_errors(form, result.errors)
+        return _sign_page(form)
+    return Response(result.pdf, mimetype="application/pdf", headers={
+        "Content-Disposition": f'attachment; filename="{result.filename}"'})
 
 
 class RevokeForm(FlaskForm):

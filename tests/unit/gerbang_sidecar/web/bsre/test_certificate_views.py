@@ -28,6 +28,15 @@ KEK = "a-test-key-encryption-key-of-the-ca"
 PASSPHRASE = "Rahasia#2025x"
 
 
+@pytest.fixture
+def clock() -> Any:
+    # The CA is made with today's time; certificates issued under a clock of 2025 would
+    # predate it and fail validation.
+    from support.clock import FakeClock
+
+    return FakeClock(datetime.now(UTC))
+
+
 @pytest.fixture(scope="module")
 def material() -> CaMaterial:
     return create_hierarchy(KEK.encode(), now=datetime.now(UTC))
@@ -257,3 +266,73 @@ def test_b22_change_passphrase_and_five_wrong_ones_lock(
     still = post_form(browser, path, {"old_passphrase": new, "passphrase": new + "x",
                                       "passphrase_confirm": new + "x", "consent": "y"})
     assert still.status_code == 423  # locked until a reset, even with the right one
+
+
+def _pdf() -> bytes:
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def _sign(client: FlaskClient, certificate_id: int, passphrase: str):  # type: ignore[no-untyped-def]
+    token = csrf(client.get("/bsre/sertifikat").get_data(as_text=True))
+    return client.post("/bsre/tanda-tangan", data={
+        "csrf_token": token, "certificate": str(certificate_id), "passphrase": passphrase,
+        "document": (io.BytesIO(_pdf()), "surat.pdf", "application/pdf")},
+        content_type="multipart/form-data")
+
+
+def test_x7_a_signed_pdf_is_pades_with_revocation_data_and_validates(
+        app: Flask, browser: FlaskClient, services: Services, material: CaMaterial,
+        tmp_path: Any) -> None:
+    import shutil
+    import subprocess
+
+    from asn1crypto import x509 as asn1_x509
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.sign.validation import validate_pdf_signature
+    from pyhanko_certvalidator import ValidationContext
+
+    certificate_id = _issue(app, browser, services)
+    wrong = _sign(browser, certificate_id, "Salah#2025x")
+    assert wrong.status_code == 422 and "Sisa percobaan: 4" in wrong.get_data(as_text=True)
+    signed = _sign(browser, certificate_id, PASSPHRASE)
+    assert signed.status_code == 200 and signed.mimetype == "application/pdf"
+    assert signed.headers["Content-Disposition"].endswith('surat-ditandatangani.pdf"')
+    reader = PdfFileReader(io.BytesIO(signed.data))
+    signature = reader.embedded_signatures[0]
+    assert signature.sig_object["/SubFilter"] == "/ETSI.CAdES.detached"
+    assert "/DSS" in reader.root  # the validation data, for long-term validation
+    from cryptography.hazmat.primitives.serialization import Encoding
+
+    root = asn1_x509.Certificate.load(x509.load_pem_x509_certificate(
+        material.root_certificate).public_bytes(Encoding.DER))
+    status = validate_pdf_signature(signature, ValidationContext(
+        trust_roots=[root], allow_fetching=False))
+    assert status.intact and status.valid and status.trusted, status.summary()
+    if shutil.which("pdfsig"):
+        path = tmp_path / "signed.pdf"
+        path.write_bytes(signed.data)
+        checked = subprocess.run(["pdfsig", str(path)], capture_output=True, text=True,
+                                 check=False)
+        assert "Signature is Valid." in checked.stdout, checked.stdout + checked.stderr
+        assert "CN=AGUS WIJAYA" in checked.stdout
+
+
+def test_x7_signing_is_refused_for_a_revoked_certificate_or_a_pending_change(
+        app: Flask, browser: FlaskClient, services: Services, holder: str) -> None:
+    certificate_id = _issue(app, browser, services)
+    services.bsre_profile_changes.request(holder, "jabatan", "Analis Utama")
+    blocked = _sign(browser, certificate_id, PASSPHRASE)
+    assert blocked.status_code == 403 and "menunggu persetujuan" in blocked.get_data(
+        as_text=True)
+    page = browser.get("/bsre/sertifikat").get_data(as_text=True)
+    browser.post(f"/bsre/sertifikat/{certificate_id}/cabut",
+                 data={"csrf_token": csrf(page), "reason": "key_compromise"})
+    revoked = _sign(browser, certificate_id, PASSPHRASE)
+    assert revoked.status_code == 403 and "tidak berstatus Issued" in revoked.get_data(
+        as_text=True)

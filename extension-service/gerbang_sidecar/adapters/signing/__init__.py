@@ -1,0 +1,1 @@
+"""PDF signing on pyHanko (X7)."""

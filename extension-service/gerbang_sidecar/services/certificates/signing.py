@@ -1,0 +1,122 @@
+"""X7 "Tanda Tangan Dokumen": a user signs a PDF with an Issued eSign certificate and its
+passphrase; the result is PAdES with the revocation data embedded. Refused, with a clear
+reason: a certificate not Issued (revoked, renewed, expired), an expired validity, a locked
+certificate (five wrong passphrases), a disabled account (B11), a pending profile change
+(B13), a PDF that is not a plain one. Every signature and every wrong passphrase goes to the
+audit trail (X4); the passphrase and the document are never stored."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from gerbang_sidecar.domain.identifiers import IdentifierError
+from gerbang_sidecar.ports.ca import CertificateAuthority, WrongPassphrase
+from gerbang_sidecar.ports.clock import Clock
+from gerbang_sidecar.ports.documents import PdfInspector, RefusedDocument
+from gerbang_sidecar.ports.keycloak import KeycloakUsers
+from gerbang_sidecar.ports.signing import PdfSigner, SigningMaterial, UnreadablePdf
+from gerbang_sidecar.ports.storage import Store
+from gerbang_sidecar.services.bsre.invitations import BsreSettings
+from gerbang_sidecar.services.bsre.profile_changes import ProfileChanges
+from gerbang_sidecar.services.certificates.issuance import CertificateIssuance
+from gerbang_sidecar.services.certificates.passphrases import MAX_WRONG
+from gerbang_sidecar.services.results import FormErrors
+
+MAX_PDF_BYTES = 10 * 1024 * 1024
+CRL_FOR_SIGNING = timedelta(hours=6)
+
+
+@dataclass(frozen=True)
+class Signed:
+    pdf: bytes
+    filename: str
+
+
+@dataclass(frozen=True)
+class Refused:
+    reason: str  # not_issued, expired, locked, disabled, pending_change
+
+
+class DocumentSigning:
+    def __init__(self, store: Store, keycloak: KeycloakUsers, ca: CertificateAuthority,
+                 signer: PdfSigner, pdf: PdfInspector, issuance: CertificateIssuance,
+                 changes: ProfileChanges, clock: Clock, settings: BsreSettings) -> None:
+        self._store = store
+        self._keycloak = keycloak
+        self._ca = ca
+        self._signer = signer
+        self._pdf = pdf
+        self._issuance = issuance
+        self._changes = changes
+        self._clock = clock
+        self.settings = settings
+
+    def sign(self, user_id: str, certificate_id: int, document: bytes, passphrase: str | None,
+             filename: str = "dokumen.pdf") -> Signed | Refused | FormErrors | None:
+        """None: not the user's certificate."""
+        with self._store.transaction() as tx:
+            row = tx.certificates.certificate(certificate_id)
+            sealed = tx.certificates.pkcs12_of(certificate_id)
+        if row is None or sealed is None or row.user_id != user_id:
+            return None
+        now = self._clock()
+        refusal = self._refusal(row.status, row.not_after <= now, row.failed_passphrases,
+                                user_id)
+        if refusal is not None:
+            return refusal
+        errors: dict[str, IdentifierError] = {}
+        if not passphrase:
+            errors["passphrase"] = IdentifierError("passphrase.required")
+        if not document:
+            errors["document"] = IdentifierError("document.required", key="field.required")
+        elif len(document) > MAX_PDF_BYTES:
+            errors["document"] = IdentifierError("document.too_large",
+                                                 max_mb=MAX_PDF_BYTES // 2**20)
+        elif isinstance(verdict := self._pdf.inspect(document), RefusedDocument):
+            errors["document"] = IdentifierError(f"document.{verdict.reason}")
+        if errors:
+            return FormErrors(errors)
+        assert passphrase is not None
+        realm = self.settings.realm
+        material = SigningMaterial(self._ca.chain(), self._issuance.crl())
+        try:
+            signed = self._signer.sign(document, sealed, passphrase, material,
+                                       signer_name=row.common_name, now=now)
+        except WrongPassphrase:
+            with self._store.transaction() as tx:
+                wrong = tx.certificates.count_wrong_passphrase(certificate_id)
+                tx.audit.record(realm=realm, occurred_at=now, actor=user_id,
+                                subject_id=user_id,
+                                event_type="bsre.certificate.passphrase_wrong",
+                                details={"serial_number": row.serial_number,
+                                         "in_a_row": wrong, "while": "signing"})
+            if wrong >= MAX_WRONG:
+                return Refused("locked")
+            return FormErrors({"passphrase": IdentifierError(
+                "passphrase.wrong", attempts_left=MAX_WRONG - wrong)})
+        except UnreadablePdf:
+            return FormErrors({"document": IdentifierError("document.not_pdf")})
+        with self._store.transaction() as tx:
+            tx.certificates.reset_wrong_passphrases(certificate_id)
+            tx.audit.record(realm=realm, occurred_at=now, actor=user_id, subject_id=user_id,
+                            event_type="bsre.certificate.signed",
+                            details={"serial_number": row.serial_number,
+                                     "document_bytes": len(document)})
+        stem = filename.rsplit(".", 1)[0][:80] or "dokumen"
+        return Signed(signed, f"{stem}-ditandatangani.pdf")
+
+    def _refusal(self, status: str, expired: bool, wrong: int,
+                 user_id: str) -> Refused | None:
+        if status != "issued":
+            return Refused("not_issued")
+        if expired:
+            return Refused("expired")
+        if wrong >= MAX_WRONG:
+            return Refused("locked")
+        user = self._keycloak.get_user(self.settings.realm, user_id)
+        if user is None or not user.enabled:
+            return Refused("disabled")
+        if self._changes.signing_blocked(user_id):
+            return Refused("pending_change")
+        return None
