@@ -31,7 +31,7 @@ from gerbang_sidecar.adapters.registries import build_http_registries
 from gerbang_sidecar.adapters.registries.fakes import build_fake_registries
 from gerbang_sidecar.adapters.registries.transport import HttpPolicy
 from gerbang_sidecar.adapters.selfies.opencv_faces import OpenCvSelfieInspector
-from gerbang_sidecar.adapters.signing.pades import PadesSigner
+from gerbang_sidecar.adapters.signing.pades import PadesSigner, PadesVerifier
 from gerbang_sidecar.adapters.storage.crypto import StorageKeys, derive_key, key_material
 from gerbang_sidecar.adapters.storage.engine import Storage
 from gerbang_sidecar.config import Settings
@@ -95,6 +95,7 @@ from gerbang_sidecar.services.certificates.issuance import (
 )
 from gerbang_sidecar.services.certificates.issuance import CertificateIssuance
 from gerbang_sidecar.services.certificates.passphrases import PassphraseChanges
+from gerbang_sidecar.services.certificates.public_verification import PublicVerification
 from gerbang_sidecar.services.certificates.revocation import (
     OUTBOX_REVOKED as CERTIFICATE_REVOKED,
 )
@@ -175,6 +176,7 @@ class Services:
     revocation: CertificateRevocation
     passphrases: PassphraseChanges
     signing: DocumentSigning
+    public_verification: PublicVerification
     account_data: AccountDataExport
     # name -> True when reachable, for the readiness page.
     probes: Mapping[str, Probe] = field(default_factory=dict)
@@ -349,6 +351,7 @@ def build_services(settings: Settings, *, clock: Clock | None = None,
         certificates=issuance,
         signing=DocumentSigning(storage, keycloak, authority, PadesSigner(), PypdfInspector(),
                                 issuance, profile_changes, clock, bsre_settings),
+        public_verification=PublicVerification(storage, authority, PadesVerifier(), issuance),
         revocation=CertificateRevocation(storage, keycloak, clock, bsre_settings),
         passphrases=PassphraseChanges(storage, keycloak, subscriber_keys, clock, bsre_settings),
         account_data=AccountDataExport(storage, keycloak, clock),

@@ -30,3 +30,26 @@ class PdfSigner(Protocol):
         signer and the time; WrongPassphrase (ports.ca) when the passphrase does not open
         the key, UnreadablePdf for a broken PDF."""
         ...
+
+
+@dataclass(frozen=True)
+class SignatureReport:
+    """What public verification tells about one signature (issue 12 item 9)."""
+
+    field: str
+    signer: str  # the signer certificate's subject, as RFC 4514
+    serial_number: str  # hex
+    issuer: str
+    signed_at: datetime | None
+    intact: bool  # the signed bytes are unchanged
+    trusted: bool  # the chain leads to this CA's root
+    revoked_now: bool
+    covers_whole_document: bool  # nothing but validation data was added after signing
+    modified_after: bool  # content changed after signing
+
+
+class PdfVerifier(Protocol):
+    def verify(self, pdf: bytes, material: SigningMaterial,
+               revoked: Sequence[int]) -> list[SignatureReport]:
+        """Every signature of the PDF, checked against this CA (UnreadablePdf if not a PDF)."""
+        ...

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import logging
+from collections.abc import Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -17,11 +18,13 @@ from asn1crypto import x509 as asn1_x509
 from pyhanko import stamp
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.misc import PdfError
+from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign import fields, signers
+from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko_certvalidator import ValidationContext
 
 from gerbang_sidecar.ports.ca import WrongPassphrase
-from gerbang_sidecar.ports.signing import SigningMaterial, UnreadablePdf
+from gerbang_sidecar.ports.signing import SignatureReport, SigningMaterial, UnreadablePdf
 
 log = logging.getLogger(__name__)
 FIELD = "TandaTanganBSrE"
@@ -61,3 +64,41 @@ class PadesSigner:
         except (PdfError, KeyError, ValueError) as exc:
             log.info("pdf not signed: %s", type(exc).__name__)
             raise UnreadablePdf(type(exc).__name__) from exc
+
+
+class PadesVerifier:
+    """Public verification on pyHanko's validator, trusting only this CA's root; the CRL of
+    the sidecar gives the revocation state now, the embedded data the state at signing."""
+
+    def verify(self, pdf: bytes, material: SigningMaterial,
+               revoked: Sequence[int]) -> list[SignatureReport]:
+        try:
+            reader = PdfFileReader(io.BytesIO(pdf), strict=False)
+            signatures = list(reader.embedded_signatures)
+        except (PdfError, KeyError, ValueError) as exc:
+            raise UnreadablePdf(type(exc).__name__) from exc
+        chain = [asn1_x509.Certificate.load(der) for der in material.chain]
+        reports = []
+        for signature in signatures:
+            context = ValidationContext(
+                trust_roots=chain[-1:], other_certs=chain[:-1],
+                crls=[asn1_crl.CertificateList.load(material.crl)], allow_fetching=False)
+            try:
+                status = validate_pdf_signature(signature, context)
+            except Exception:
+                log.info("signature not validated")
+                continue
+            certificate = signature.signer_cert
+            coverage = status.coverage
+            reports.append(SignatureReport(
+                field=str(signature.field_name), signer=certificate.subject.human_friendly,
+                serial_number=f"{certificate.serial_number:X}",
+                issuer=certificate.issuer.human_friendly,
+                signed_at=status.signer_reported_dt, intact=bool(status.intact),
+                trusted=bool(status.trusted),
+                revoked_now=certificate.serial_number in set(revoked),
+                covers_whole_document=coverage is not None and coverage.name in (
+                    "ENTIRE_FILE", "ENTIRE_REVISION"),
+                modified_after=status.modification_level is not None
+                and status.modification_level.name not in ("NONE", "LTA_UPDATES")))
+        return reports

@@ -15,6 +15,7 @@ from gerbang_sidecar.web.bsre import (
     otp_request,
     profile_changes,
     self_registration,
+    verification_page,
     verifier,
 )
 
@@ -28,4 +29,5 @@ def init_app(app: Flask) -> None:
     otp_request.init_app(app)
     profile_changes.init_app(app)
     self_registration.init_app(app)
+    verification_page.init_app(app)
     verifier.init_app(app)

@@ -336,3 +336,36 @@ def test_x7_signing_is_refused_for_a_revoked_certificate_or_a_pending_change(
     revoked = _sign(browser, certificate_id, PASSPHRASE)
     assert revoked.status_code == 403 and "tidak berstatus Issued" in revoked.get_data(
         as_text=True)
+
+
+def test_item9_anyone_verifies_a_signed_pdf_and_sees_a_later_change_or_revocation(
+        app: Flask, browser: FlaskClient, services: Services) -> None:
+    certificate_id = _issue(app, browser, services)
+    signed = _sign(browser, certificate_id, PASSPHRASE).data
+    anyone = app.test_client()
+    page = anyone.get("/verifikasi").get_data(as_text=True)
+    report = anyone.post("/verifikasi", data={
+        "csrf_token": csrf(page), "document": (io.BytesIO(signed), "s.pdf")},
+        content_type="multipart/form-data").get_data(as_text=True)
+    assert "Semua tanda tangan sah" in report and "AGUS WIJAYA" in report
+    as_json = anyone.post("/verifikasi.json", data={
+        "document": (io.BytesIO(signed), "s.pdf")}, content_type="multipart/form-data").json
+    assert as_json["valid"] is True and as_json["signatures"][0]["trusted"] is True
+    # A change after signing (bytes inside the signed range) breaks integrity.
+    tampered = bytearray(signed)
+    spot = signed.index(b"/MediaBox")
+    tampered[spot + 12] = ord("9") if tampered[spot + 12] != ord("9") else ord("8")
+    broken = anyone.post("/verifikasi.json", data={
+        "document": (io.BytesIO(bytes(tampered)), "t.pdf")},
+        content_type="multipart/form-data").json
+    assert broken["valid"] is False
+    # Revoked afterwards: the report says so.
+    page = browser.get("/bsre/sertifikat").get_data(as_text=True)
+    browser.post(f"/bsre/sertifikat/{certificate_id}/cabut",
+                 data={"csrf_token": csrf(page), "reason": "key_compromise"})
+    later = anyone.post("/verifikasi.json", data={
+        "document": (io.BytesIO(signed), "s.pdf")}, content_type="multipart/form-data").json
+    assert later["valid"] is False and later["signatures"][0]["revoked_now"] is True
+    garbage = anyone.post("/verifikasi.json", data={
+        "document": (io.BytesIO(b"not a pdf"), "x.pdf")}, content_type="multipart/form-data")
+    assert garbage.status_code == 422
