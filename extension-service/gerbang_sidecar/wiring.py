@@ -87,6 +87,8 @@ from gerbang_sidecar.services.bsre.verification import (
 from gerbang_sidecar.services.bsre.verification import OUTBOX_REJECTED as BSRE_REJECTED
 from gerbang_sidecar.services.bsre.verification import Verification as BsreVerification
 from gerbang_sidecar.services.captcha import Captcha
+from gerbang_sidecar.services.certificates.expiry import OUTBOX_EXPIRING as CERTIFICATE_EXPIRING
+from gerbang_sidecar.services.certificates.expiry import CertificateExpiry
 from gerbang_sidecar.services.certificates.issuance import (
     OUTBOX_ISSUED as CERTIFICATE_ISSUED,
 )
@@ -140,6 +142,8 @@ HOUSEKEEPING_SECONDS = 600.0
 LOGIN_FAILURES_SECONDS = 30.0
 # A fourth OTP device added outside the sidecar is removed within this long (B9).
 OTP_DEVICES_SECONDS = 5.0
+# Certificates past their validity read Expired within this long; H-30 reminders too.
+CERTIFICATE_EXPIRY_SECONDS = 3600.0
 
 
 @dataclass
@@ -177,6 +181,7 @@ class Services:
     passphrases: PassphraseChanges
     signing: DocumentSigning
     public_verification: PublicVerification
+    certificate_expiry: CertificateExpiry
     account_data: AccountDataExport
     # name -> True when reachable, for the readiness page.
     probes: Mapping[str, Probe] = field(default_factory=dict)
@@ -219,6 +224,7 @@ class Services:
         worker.register(SET_PASSPHRASE_LINK, notifications.bsre_set_passphrase_link)
         worker.register(CERTIFICATE_ISSUED, notifications.bsre_certificate_issued)
         worker.register(CERTIFICATE_REVOKED, notifications.bsre_certificate_revoked)
+        worker.register(CERTIFICATE_EXPIRING, notifications.bsre_certificate_expiring)
         # Idempotent by design (account.py): safe to run again after a crash.
         worker.register(OUTBOX_MAKE_ACCOUNT, self.akses_registration.make_account,
                         redeliver_after_crash=True)
@@ -254,7 +260,9 @@ class Services:
                 Chore("login failure notices", LOGIN_FAILURES_SECONDS,
                       self.login_failure_notices().run),
                 Chore("otp device cap", OTP_DEVICES_SECONDS,
-                      self.otp_device_reconciler().run)]
+                      self.otp_device_reconciler().run),
+                Chore("certificate expiry", CERTIFICATE_EXPIRY_SECONDS,
+                      self.certificate_expiry.run)]
 
     def housekeeping(self) -> dict[str, int]:
         """Delete personal data past what the portals promise (the outbox worker runs it)."""
@@ -352,6 +360,7 @@ def build_services(settings: Settings, *, clock: Clock | None = None,
         signing=DocumentSigning(storage, keycloak, authority, PadesSigner(), PypdfInspector(),
                                 issuance, profile_changes, clock, bsre_settings),
         public_verification=PublicVerification(storage, authority, PadesVerifier(), issuance),
+        certificate_expiry=CertificateExpiry(storage, clock, bsre_settings),
         revocation=CertificateRevocation(storage, keycloak, clock, bsre_settings),
         passphrases=PassphraseChanges(storage, keycloak, subscriber_keys, clock, bsre_settings),
         account_data=AccountDataExport(storage, keycloak, clock),

@@ -167,6 +167,14 @@ class Notifications:
                         "mail.certificate_revoked.body", serial_number=p["serial_number"],
                         reason=lambda lang: translate(f"cert.reason.{p['reason']}", lang))
 
+    def bsre_certificate_expiring(self, delivery: Delivery) -> None:
+        """``bsre.certificate_expiring`` (item 10): H-30, with the way to renew (B20)."""
+        p = delivery.payload
+        self._user_mail(delivery, "mail.certificate_expiring.subject",
+                        "mail.certificate_expiring.body", serial_number=p["serial_number"],
+                        url=p["url"], date=lambda lang: long_time(
+                            datetime.fromisoformat(p["not_after"]), lang))
+
     def bsre_credentials_changed_by_admin(self, delivery: Delivery) -> None:
         """``bsre.credentials_changed_by_admin`` (B7): an administrator changed the account's
         password or OTP devices -- Keycloak's own listener mails only what users do."""

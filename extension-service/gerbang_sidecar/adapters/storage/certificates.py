@@ -144,6 +144,30 @@ class SqlCertificates:
         return self._session.scalars(select(IssuedCertificateRecord).where(
             IssuedCertificateRecord.serial_number == serial_number)).one_or_none()
 
+    def expire_due(self, *, now: datetime) -> list[IssuedCertificateRecord]:
+        """Issued certificates past their validity become Expired; returns them."""
+        due = list(self._session.scalars(select(IssuedCertificateRecord).where(
+            IssuedCertificateRecord.status == "issued",
+            IssuedCertificateRecord.not_after <= now)))
+        for row in due:
+            row.status = "expired"
+        self._session.flush()
+        return due
+
+    def take_reminders(self, *, now: datetime,
+                       window_start: datetime) -> list[IssuedCertificateRecord]:
+        """Issued certificates that enter their last 30 days and were not reminded yet;
+        marks them reminded."""
+        due = list(self._session.scalars(select(IssuedCertificateRecord).where(
+            IssuedCertificateRecord.status == "issued",
+            IssuedCertificateRecord.reminded_at.is_(None),
+            IssuedCertificateRecord.not_after <= window_start,
+            IssuedCertificateRecord.not_after > now)))
+        for row in due:
+            row.reminded_at = now
+        self._session.flush()
+        return due
+
     def revoked(self) -> list[IssuedCertificateRecord]:
         return list(self._session.scalars(select(IssuedCertificateRecord).where(
             IssuedCertificateRecord.status == "revoked")))

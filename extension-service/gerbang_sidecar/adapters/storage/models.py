@@ -465,6 +465,8 @@ class IssuedCertificateRecord(Base):
     revocation_reason: Mapped[str | None] = mapped_column(String(32))
     # Wrong passphrases in a row (X7, B22): at 5 the certificate is locked until a reset.
     failed_passphrases: Mapped[int] = mapped_column(Integer, default=0)
+    # When the H-30 reminder went out (item 10): one per certificate.
+    reminded_at: Mapped[datetime | None]
 
 
 class CertificateRequestRecord(Base):

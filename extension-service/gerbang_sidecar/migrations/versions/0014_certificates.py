@@ -56,6 +56,7 @@ def upgrade() -> None:
         sa.Column("revoked_at", Moment, nullable=True),
         sa.Column("revocation_reason", sa.String(32), nullable=True),
         sa.Column("failed_passphrases", sa.Integer(), nullable=False),
+        sa.Column("reminded_at", Moment, nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_certificates")),
         sa.UniqueConstraint("serial_number", name=op.f("uq_certificates_serial_number")),
         sa.CheckConstraint("status IN ('issued', 'renewed', 'revoked', 'expired')",

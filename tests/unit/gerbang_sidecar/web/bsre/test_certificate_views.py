@@ -369,3 +369,20 @@ def test_item9_anyone_verifies_a_signed_pdf_and_sees_a_later_change_or_revocatio
     garbage = anyone.post("/verifikasi.json", data={
         "document": (io.BytesIO(b"not a pdf"), "x.pdf")}, content_type="multipart/form-data")
     assert garbage.status_code == 422
+
+
+def test_item10_h30_reminder_once_then_expired(
+        app: Flask, browser: FlaskClient, services: Services, clock: Any) -> None:
+    certificate_id = _issue(app, browser, services)
+    assert services.certificate_expiry.run() == {"expired": 0, "reminded": 0}
+    clock.advance(days=701)  # inside the last 30 days
+    assert services.certificate_expiry.run() == {"expired": 0, "reminded": 1}
+    assert services.certificate_expiry.run() == {"expired": 0, "reminded": 0}  # once
+    work_outbox(services)
+    mail = services.mailer.to("agus@bssn.go.id")[-1]  # type: ignore[attr-defined]
+    assert "akan habis" in mail.subject and "/bsre/sertifikat" in mail.text
+    clock.advance(days=40)
+    assert services.certificate_expiry.run() == {"expired": 1, "reminded": 0}
+    with services.storage.transaction() as tx:
+        row = tx.certificates.certificate(certificate_id)
+        assert row is not None and row.status == "expired"
