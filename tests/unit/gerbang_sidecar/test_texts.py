@@ -30,7 +30,7 @@ COMPOSED = {
     "bsre.accounts.doc.": ("formulir", "antivirus", "email_password"),
     "cert.status.": ("issued", "renewed", "revoked", "expired"),
     "cert.type.": ("esign", "eseal", "tls"),
-    "cert.kind.": ("issue", "renew", "revoke"),
+    "cert.kind.": ("issue", "renew", "revoke", "reset"),
     "cert.refused.": ("disabled", "unverified", "pending_change", "not_issued"),
     "cert.sign.refused.": ("not_issued", "expired", "locked", "disabled", "pending_change"),
     "cert.reason.": ("key_compromise", "affiliation_changed", "superseded",

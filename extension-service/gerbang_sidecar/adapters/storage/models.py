@@ -433,7 +433,7 @@ class CertificateAuthorityRecord(Base):
 
 
 CERTIFICATE_STATUSES = ("issued", "renewed", "revoked", "expired")
-CERTIFICATE_REQUEST_KINDS = ("issue", "renew", "revoke")
+CERTIFICATE_REQUEST_KINDS = ("issue", "renew", "revoke", "reset")
 
 
 class IssuedCertificateRecord(Base):

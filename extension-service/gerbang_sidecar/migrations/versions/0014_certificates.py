@@ -80,7 +80,7 @@ def upgrade() -> None:
         sa.Column("created_at", Moment, nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_certificate_requests")),
         sa.UniqueConstraint("token_hash", name=op.f("uq_certificate_requests_token_hash")),
-        sa.CheckConstraint("kind IN ('issue', 'renew', 'revoke')",
+        sa.CheckConstraint("kind IN ('issue', 'renew', 'revoke', 'reset')",
                            name=op.f("ck_certificate_requests_kind")),
     )
     op.create_index("ix_certificate_requests_user", "certificate_requests", ["realm", "user_id"])

@@ -129,6 +129,22 @@ class CertificateIssuance:
         return self._send_link(user_id, kind="renew", product=row.product,
                                certificate_id=certificate_id)
 
+    def request_reset(self, user_id: str, certificate_id: int
+                      ) -> Requested | NotAllowed | TemporaryProblem:
+        """B22 "Reset Passphrase": a forgotten passphrase cannot be recovered (it is not
+        stored), so the reset re-keys: the link's steps give a new key and certificate under
+        the new passphrase, and the old certificate is revoked as superseded. Also the way
+        out of a lock after five wrong passphrases."""
+        with self._store.transaction() as tx:
+            row = tx.certificates.certificate(certificate_id)
+        if row is None or row.user_id != user_id or row.status != "issued":
+            return NotAllowed("not_issued")
+        refusal = self._refusal(self._keycloak.get_user(self.settings.realm, user_id))
+        if refusal is not None:
+            return refusal
+        return self._send_link(user_id, kind="reset", product=row.product,
+                               certificate_id=certificate_id)
+
     def _send_link(self, user_id: str, *, kind: str, product: str,
                    certificate_id: int | None) -> Requested | TemporaryProblem:
         realm = self.settings.realm
@@ -138,7 +154,7 @@ class CertificateIssuance:
             with self._store.transaction() as tx:
                 # A new link replaces an older one still waiting.
                 for r in tx.certificates.requests_of(realm=realm, user_id=user_id):
-                    if r.kind in ("issue", "renew") and r.enrollment == "Waiting":
+                    if r.kind in ("issue", "renew", "reset") and r.enrollment == "Waiting":
                         tx.certificates.complete(r.id, certificate_id=r.certificate_id,
                                                  enrollment="Failed",
                                                  detail="replaced by a new request")
@@ -248,6 +264,12 @@ class CertificateIssuance:
                                                        expected="issued",
                                                        note=f"renewed by {serial}"):
                     raise _Spent()  # revoked or renewed meanwhile: nothing is issued
+                if request.kind == "reset" and request.certificate_id is not None and \
+                        not tx.certificates.set_status(request.certificate_id, status="revoked",
+                                                       expected="issued", revoked_at=now,
+                                                       reason="superseded",
+                                                       note=f"re-keyed as {serial}"):
+                    raise _Spent()
                 tx.audit.record(realm=realm, occurred_at=now, actor=user.id,
                                 subject_id=user.id, event_type="bsre.certificate.issued",
                                 details={"serial_number": serial, "product": request.product,

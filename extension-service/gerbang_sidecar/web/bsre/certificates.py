@@ -7,6 +7,7 @@
 ``/bsre/sertifikat/<id>/cabut``          (POST) "Pencabutan" with an RFC 5280 reason (B19)
 ``/bsre/sertifikat/<id>/pembaruan``      (POST) "Permohonan Pembaruan" in the last 30 days (B20)
 ``/bsre/sertifikat/<id>/passphrase``     "Ubah Passphrase" (B22)
+``/bsre/sertifikat/<id>/reset``          "Reset Passphrase" (B22): re-keys, said before
 ``/bsre/tanda-tangan``                   "Tanda Tangan Dokumen" (X7): a signed PDF back
 ``/bsre/set-passphrase/t/<token>``       the mailed link; the token moves to the session
 ``/bsre/set-passphrase``                 confirm the profile, the selfie, the passphrase and
@@ -133,6 +134,26 @@ def renew(certificate_id: int) -> ResponseReturnValue:
         flash(f"cert.refused.{result.reason}", "warning")
     else:
         flash("cert.renew_requested", "success")
+    return redirect(url_for(".overview"))
+
+
+@bp.route("/bsre/sertifikat/<int:certificate_id>/reset", methods=["GET", "POST"])
+@portal_login_required(REALM, CLIENT)
+def reset_passphrase(certificate_id: int) -> ResponseReturnValue:
+    """B22 "Reset Passphrase": the page says first that it re-keys."""
+    use_portal(REALM)
+    if request.method == "GET":
+        return render_template("bsre/certificates/reset.html", form=ActionForm(formdata=None),
+                               certificate_id=certificate_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    result = _service().request_reset(g.portal_user.sub, certificate_id)
+    if isinstance(result, TemporaryProblem):
+        return error_page(503)
+    if isinstance(result, NotAllowed):
+        flash(f"cert.refused.{result.reason}", "warning")
+    else:
+        flash("cert.reset_requested", "success")
     return redirect(url_for(".overview"))
 
 

@@ -386,3 +386,32 @@ def test_item10_h30_reminder_once_then_expired(
     with services.storage.transaction() as tx:
         row = tx.certificates.certificate(certificate_id)
         assert row is not None and row.status == "expired"
+
+
+def test_b22_reset_passphrase_rekeys_and_revokes_the_old_one_as_superseded(
+        app: Flask, browser: FlaskClient, services: Services) -> None:
+    certificate_id = _issue(app, browser, services)
+    for _ in range(5):  # locked by five wrong passphrases: the reset is the way out
+        _sign(browser, certificate_id, "Salah#2025x")
+    assert _sign(browser, certificate_id, PASSPHRASE).status_code == 403
+    page = browser.get(f"/bsre/sertifikat/{certificate_id}/reset").get_data(as_text=True)
+    assert "tidak dapat dipulihkan" in page  # said before the user confirms
+    assert browser.post(f"/bsre/sertifikat/{certificate_id}/reset",
+                        data={"csrf_token": csrf(page)}).status_code == 302
+    work_outbox(services)
+    mail = services.mailer.to("agus@bssn.go.id")[-1]  # type: ignore[attr-defined]
+    found = re.search(r"https?://\S+/bsre/set-passphrase/t/\S+", mail.text)
+    assert found
+    phone = app.test_client()
+    phone.get(urlsplit(found.group(0)).path)
+    assert 'id="rekey-notice"' in phone.get("/bsre/set-passphrase").get_data(as_text=True)
+    _set(phone, action="save_photo", photo=(io.BytesIO(face_jpeg()), "f.jpg"))
+    new = "Baru#Sandi2026"
+    _set(phone, action="submit", passphrase=new, passphrase_confirm=new, agreement="y")
+    with services.storage.transaction() as tx:
+        old = tx.certificates.certificate(certificate_id)
+        assert old is not None and (old.status, old.revocation_reason) == (
+            "revoked", "superseded")
+    lists = browser.get("/bsre/sertifikat").get_data(as_text=True)
+    newest = max(int(n) for n in re.findall(r'id="certificate-(\d+)"', lists))
+    assert _sign(browser, newest, new).status_code == 200
