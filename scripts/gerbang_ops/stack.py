@@ -154,6 +154,9 @@ Gerbang is running. Press Ctrl-C to stop everything.
                            user {keycloak.admin_user}, password {keycloak.admin_password}
   Mails sent (sink)        {mail_url}/
   Fake registries          {registry_url}/   (seeded people: docs/registries.md)
+  WhatsApp and SMS sent    {registry_url}/gateway/messages   (codes of the BSrE wizard)
+  BSrE Verifikator         {sidecar_url}/bsre/verifikator
+  Signed PDF verification  {sidecar_url}/verifikasi
   Sidecar readiness        {sidecar_url}/internal/ready   (liveness: /health)
   Logs                     {logs}/ and {keycloak.log_path}
 

@@ -37,7 +37,7 @@ class SqlCertificates:
             name=CA_NAME, root_certificate=root_certificate, root_key=root_key,
             issuing_certificate=issuing_certificate, issuing_key=issuing_key,
             responder_certificate=responder_certificate, responder_key=responder_key,
-            created_at=now, crl_number=0))
+            created_at=now))
         self._session.flush()
 
     # --- requests (B15) -------------------------------------------------------------------

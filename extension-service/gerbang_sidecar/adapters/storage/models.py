@@ -429,7 +429,6 @@ class CertificateAuthorityRecord(Base):
     responder_certificate: Mapped[bytes] = mapped_column(LargeBinary)
     responder_key: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[datetime]
-    crl_number: Mapped[int] = mapped_column(Integer, default=0)
 
 
 CERTIFICATE_STATUSES = ("issued", "renewed", "revoked", "expired")
@@ -457,7 +456,9 @@ class IssuedCertificateRecord(Base):
     note: Mapped[str] = mapped_column(String(255), default="")
     not_before: Mapped[datetime]
     not_after: Mapped[datetime]
-    certificate: Mapped[bytes] = mapped_column(LargeBinary)  # DER, public
+    # DER; its subject carries the NIK (serialNumber PNOID-<NIK>), so encrypted at rest (X3).
+    certificate: Mapped[bytes] = mapped_column(
+        "certificate_encrypted", EncryptedBytes("certificates.certificate"), nullable=False)
     pkcs12: Mapped[bytes] = mapped_column(
         "pkcs12_encrypted", EncryptedBytes("certificates.pkcs12"), nullable=False)
     created_at: Mapped[datetime]

@@ -19,6 +19,7 @@ from gerbang_sidecar.domain.consent import is_ticked
 from gerbang_sidecar.domain.form_rules import FieldErrors, collect
 from gerbang_sidecar.domain.identifiers import (
     IdentifierError,
+    check_nip_matches_nik,
     parse_email,
     parse_jabatan,
     parse_mobile_number,
@@ -29,7 +30,6 @@ from gerbang_sidecar.domain.identifiers import (
     parse_provinsi,
     parse_unit_organisasi,
 )
-from gerbang_sidecar.domain.identifiers.nip import check_nip_matches_nik
 
 # Registration types of the shared registrations table.
 INVITED = "undangan"  # B1: registered by a Verifikator

@@ -33,7 +33,6 @@ def upgrade() -> None:
         sa.Column("responder_certificate", sa.LargeBinary(), nullable=False),
         sa.Column("responder_key", sa.LargeBinary(), nullable=False),
         sa.Column("created_at", Moment, nullable=False),
-        sa.Column("crl_number", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_certificate_authorities")),
         sa.UniqueConstraint("name", name=op.f("uq_certificate_authorities_name")),
     )
@@ -50,7 +49,7 @@ def upgrade() -> None:
         sa.Column("note", sa.String(255), nullable=False),
         sa.Column("not_before", Moment, nullable=False),
         sa.Column("not_after", Moment, nullable=False),
-        sa.Column("certificate", sa.LargeBinary(), nullable=False),
+        sa.Column("certificate_encrypted", sa.LargeBinary(), nullable=False),
         sa.Column("pkcs12_encrypted", sa.LargeBinary(), nullable=False),
         sa.Column("created_at", Moment, nullable=False),
         sa.Column("revoked_at", Moment, nullable=True),

@@ -98,12 +98,13 @@ class OtpDeviceReconciler:
             except KeycloakError as exc:
                 log.warning("OTP cap not enforced now (%s); the next change retries",
                             type(exc).__name__)
+        # Keycloak is asked before the transaction: no database lock waits on it.
+        told = [c for c in changes if c.by_admin and (
+            c.kind in ("credential", "password") or self._device_added_by(c))]
         now = self._clock()
         with self._store.transaction() as tx:
-            for change in changes:
-                if change.by_admin and (change.kind in ("credential", "password")
-                                        or self._device_added_by(change)):
-                    tx.outbox.enqueue(
+            for change in told:
+                tx.outbox.enqueue(
                         kind=OUTBOX_CHANGED_BY_ADMIN, now=now,
                         idempotency_key=f"bsre_admin_change:{change.user_id}:{change.time_ms}",
                         payload={"realm": realm, "user_id": change.user_id,

@@ -31,7 +31,7 @@ from gerbang_sidecar.domain.registry_results import Match, NoMatch, Unavailable
 from gerbang_sidecar.domain.tokens import new_token, plausible, token_hash
 from gerbang_sidecar.ports.ca import CertificateAuthority, Revocation, SubscriberKeys
 from gerbang_sidecar.ports.clock import Clock
-from gerbang_sidecar.ports.keycloak import KeycloakUsers, UserRecord
+from gerbang_sidecar.ports.keycloak import KeycloakError, KeycloakUsers, UserRecord
 from gerbang_sidecar.ports.registries import Dukcapil
 from gerbang_sidecar.ports.selfies import CleanSelfie, SelfieInspector
 from gerbang_sidecar.ports.storage import (
@@ -283,9 +283,7 @@ class CertificateIssuance:
                              "description": profile.description})
         except _Spent:
             return LinkDead()
-        # B12 "Perjanjian Pemilik SrE": the last passphrase set.
-        self._keycloak.update_user(realm, user.id,
-                                   attributes={"subscriberAgreementAt": now.isoformat()})
+        record_agreement(self._keycloak, realm, user.id, now)
         log.info("bsre certificate issued")
         return Issued(row.id, serial)
 
@@ -331,6 +329,15 @@ class CertificateIssuance:
             return row.status, row.revoked_at, row.revocation_reason
 
         return self._ca.ocsp(request, status_of, now=self._clock())
+
+
+def record_agreement(keycloak: KeycloakUsers, realm: str, user_id: str, now: datetime) -> None:
+    """B12 "Perjanjian Pemilik SrE": the last passphrase set, on the profile. The certificate
+    or passphrase is already in place: Keycloak down loses only this date, not the request."""
+    try:
+        keycloak.update_user(realm, user_id, attributes={"subscriberAgreementAt": now.isoformat()})
+    except KeycloakError as exc:
+        log.warning("subscriber agreement time not recorded (%s)", type(exc).__name__)
 
 
 class _Spent(StorageError):

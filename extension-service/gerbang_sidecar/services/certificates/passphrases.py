@@ -17,6 +17,7 @@ from gerbang_sidecar.ports.clock import Clock
 from gerbang_sidecar.ports.keycloak import KeycloakUsers
 from gerbang_sidecar.ports.storage import Store
 from gerbang_sidecar.services.bsre.invitations import BsreSettings
+from gerbang_sidecar.services.certificates.issuance import record_agreement
 from gerbang_sidecar.services.results import FormErrors
 
 MAX_WRONG = 5
@@ -89,6 +90,5 @@ class PassphraseChanges:
             tx.audit.record(realm=realm, occurred_at=now, actor=user_id, subject_id=user_id,
                             event_type="bsre.certificate.passphrase_changed",
                             details={"serial_number": row.serial_number})
-        self._keycloak.update_user(realm, user_id,
-                                   attributes={"subscriberAgreementAt": now.isoformat()})
+        record_agreement(self._keycloak, realm, user_id, now)
         return Changed(now)

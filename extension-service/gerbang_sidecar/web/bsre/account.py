@@ -15,12 +15,10 @@ from flask.typing import ResponseReturnValue
 from flask_wtf import FlaskForm
 
 from gerbang_sidecar import portals
-from gerbang_sidecar.ports.keycloak import KeycloakUnavailable
 from gerbang_sidecar.services.bsre.account import BsreAccount, LastDevice
 from gerbang_sidecar.texts import has_key
 from gerbang_sidecar.web.bsre.access import CLIENT, REALM
 from gerbang_sidecar.web.context import services
-from gerbang_sidecar.web.errors import error_page
 from gerbang_sidecar.web.layout import use_portal
 from gerbang_sidecar.web.locale import t
 from gerbang_sidecar.web.portal_login import portal_login_required, start_login
@@ -34,11 +32,6 @@ class ActionForm(FlaskForm):
 
 def _account() -> BsreAccount:
     return services().bsre_account
-
-
-@bp.errorhandler(KeycloakUnavailable)
-def _keycloak_down(_error: KeycloakUnavailable) -> ResponseReturnValue:
-    return error_page(503)
 
 
 @bp.get("/profil")

@@ -22,7 +22,6 @@ from flask_wtf.file import FileField
 from wtforms import SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 
-from gerbang_sidecar.ports.keycloak import KeycloakUnavailable
 from gerbang_sidecar.services.bsre.compromised_accounts import (
     DOCUMENTS,
     MAX_DOCUMENT_BYTES,
@@ -68,11 +67,6 @@ class ProposeForm(FlaskForm):
 
 def _service() -> CompromisedAccounts:
     return services().bsre_compromised
-
-
-@bp.errorhandler(KeycloakUnavailable)
-def _keycloak_down(_error: KeycloakUnavailable) -> ResponseReturnValue:
-    return error_page(503)
 
 
 @bp.get("/akun")

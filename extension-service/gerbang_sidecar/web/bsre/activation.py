@@ -44,18 +44,20 @@ from gerbang_sidecar.services.bsre.activation import (
 )
 from gerbang_sidecar.services.results import FormErrors, TemporaryProblem
 from gerbang_sidecar.web.context import services
-from gerbang_sidecar.web.errors import error_page, temporary_problem
+from gerbang_sidecar.web.errors import temporary_problem
 from gerbang_sidecar.web.forms import (
     add_field_error,
     add_form_errors,
     form_page,
 )
 from gerbang_sidecar.web.layout import use_portal
+from gerbang_sidecar.web.mailed_links import MailedLink
 from gerbang_sidecar.web.rate_limit import rate_limited
 from gerbang_sidecar.web.security_headers import camera_page_headers
 
 REALM = "bsre"
-SESSION_KEY = "bsre_activation"
+LINK = MailedLink("bsre_activation", "bsre.activation.dead.title",
+                  "bsre.activation.dead.text")
 DONE_KEY = "bsre_activation_done"
 STEP_LIMIT, WINDOW_SECONDS = 60, 600
 # A photo a little over the limit still reaches the page, which says so beside the field.
@@ -93,20 +95,9 @@ def _service() -> Activation:
     return services().bsre_activation
 
 
-def _token() -> str | None:
-    token = session.get(SESSION_KEY)
-    return token if isinstance(token, str) else None
-
-
-def _dead_link() -> ResponseReturnValue:
-    session.pop(SESSION_KEY, None)
-    return error_page(404, title_key="bsre.activation.dead.title",
-                      text_key="bsre.activation.dead.text")
-
-
 def _progress() -> Progress | None:
     use_portal(REALM)
-    return _service().open(_token())
+    return _service().open(LINK.token())
 
 
 
@@ -122,19 +113,17 @@ def _page(template: str, form: FlaskForm, step: int, progress: Progress, *,
 @bp.get("/t/<token>")
 def start(token: str) -> ResponseReturnValue:
     use_portal(REALM)
-    if _service().open(token) is None:
-        return _dead_link()
-    session[SESSION_KEY] = token
-    return redirect(url_for(".personal"))
+    return LINK.enter(token, usable=_service().open(token) is not None,
+                      endpoint=".personal")
 
 
 @bp.route("/data-diri", methods=["GET", "POST"])
 @rate_limited(STEP_LIMIT, WINDOW_SECONDS)
 def personal() -> ResponseReturnValue:
     progress = _progress()
-    token = _token()
+    token = LINK.token()
     if progress is None or token is None:
-        return _dead_link()
+        return LINK.dead()
     data = progress.data
     if request.method == "GET":
         form = PersonalForm(formdata=None)
@@ -159,7 +148,7 @@ def personal() -> ResponseReturnValue:
         return _after_code(form, progress, verified)
     result = _service().personal(token, typed)
     if isinstance(result, LinkDead):
-        return _dead_link()
+        return LINK.dead()
     if isinstance(result, FormErrors):
         add_form_errors(form, result.errors)
         return _personal_page(form, progress)
@@ -181,7 +170,7 @@ def _personal_page(form: PersonalForm, progress: Progress, **context: Any
 
 def _after_code(form: PersonalForm, progress: Progress, result: Any) -> ResponseReturnValue:
     if isinstance(result, LinkDead):
-        return _dead_link()
+        return LINK.dead()
     if isinstance(result, FormErrors):
         add_form_errors(form, result.errors)
     elif isinstance(result, TooEarly):
@@ -198,9 +187,9 @@ def _after_code(form: PersonalForm, progress: Progress, result: Any) -> Response
 @rate_limited(STEP_LIMIT, WINDOW_SECONDS)
 def service() -> ResponseReturnValue:
     progress = _progress()
-    token = _token()
+    token = LINK.token()
     if progress is None or token is None:
-        return _dead_link()
+        return LINK.dead()
     if progress.step < 2:
         return redirect(url_for(".personal"))
     if request.method == "GET":
@@ -217,7 +206,7 @@ def service() -> ResponseReturnValue:
         return _page("service.html", form, 2, progress)
     result = _service().service(token, {n: form[n].data or "" for n in SERVICE_FIELDS})
     if isinstance(result, LinkDead):
-        return _dead_link()
+        return LINK.dead()
     if isinstance(result, FormErrors):
         add_form_errors(form, result.errors)
         return _page("service.html", form, 2, progress)
@@ -240,9 +229,9 @@ def _camera_on_the_selfie_step(response: Response) -> Response:
 def selfie() -> ResponseReturnValue:
     request.max_content_length = _UPLOAD_REQUEST_LIMIT
     progress = _progress()
-    token = _token()
+    token = LINK.token()
     if progress is None or token is None:
-        return _dead_link()
+        return LINK.dead()
     if progress.step < 3:
         return redirect(url_for(".service"))
     if request.method == "GET":
@@ -255,7 +244,7 @@ def selfie() -> ResponseReturnValue:
         content = upload.stream.read(MAX_SELFIE_BYTES + 1) if upload else b""
         saved = _service().selfie(token, content)
         if isinstance(saved, LinkDead):
-            return _dead_link()
+            return LINK.dead()
         if isinstance(saved, FormErrors):
             add_form_errors(form, saved.errors)
             return _page("selfie.html", form, 3, progress)
@@ -267,14 +256,14 @@ def selfie() -> ResponseReturnValue:
         "consent_data": "y" if form.consent_data.data else "",
         "consent_privacy": "y" if form.consent_privacy.data else ""})
     if isinstance(submitted, LinkDead):
-        return _dead_link()
+        return LINK.dead()
     if isinstance(submitted, FormErrors):
         add_form_errors(form, submitted.errors)
         return _page("selfie.html", form, 3, progress)
     if isinstance(submitted, TemporaryProblem):
         return _page("selfie.html", form, 3, progress, outage=True)
     assert isinstance(submitted, Submitted)
-    session.pop(SESSION_KEY, None)
+    LINK.forget()
     session[DONE_KEY] = "automatic" if submitted.automatic else "verifikator"
     return redirect(url_for(".done"))
 

@@ -32,7 +32,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    session,
     url_for,
 )
 from flask.typing import ResponseReturnValue
@@ -62,11 +61,12 @@ from gerbang_sidecar.web.errors import error_page, temporary_problem
 from gerbang_sidecar.web.forms import add_form_errors, csrf, form_page
 from gerbang_sidecar.web.layout import use_portal
 from gerbang_sidecar.web.locale import get_locale, t
+from gerbang_sidecar.web.mailed_links import MailedLink
 from gerbang_sidecar.web.portal_login import portal_login_required
 from gerbang_sidecar.web.rate_limit import rate_limited
 from gerbang_sidecar.web.security_headers import camera_page_headers
 
-SESSION_KEY = "bsre_set_passphrase"
+LINK = MailedLink("bsre_set_passphrase", "cert.link_dead.title", "cert.link_dead.text")
 MAX_OCSP_REQUEST = 8 * 1024
 bp = Blueprint("bsre_certificates", __name__)
 
@@ -267,15 +267,8 @@ def download(certificate_id: int) -> ResponseReturnValue:
 @bp.get("/bsre/set-passphrase/t/<token>")
 def start(token: str) -> ResponseReturnValue:
     use_portal(REALM)
-    if _service().open(token) is None:
-        return _dead()
-    session[SESSION_KEY] = token
-    return redirect(url_for(".set_passphrase"))
-
-
-def _dead() -> ResponseReturnValue:
-    session.pop(SESSION_KEY, None)
-    return error_page(404, title_key="cert.link_dead.title", text_key="cert.link_dead.text")
+    return LINK.enter(token, usable=_service().open(token) is not None,
+                      endpoint=".set_passphrase")
 
 
 def _page(form: SetPassphraseForm, opened: SetPassphrase, **context: object
@@ -288,10 +281,10 @@ def _page(form: SetPassphraseForm, opened: SetPassphrase, **context: object
 def set_passphrase() -> ResponseReturnValue:
     use_portal(REALM)
     request.max_content_length = MAX_SELFIE_BYTES + 512 * 1024
-    token = session.get(SESSION_KEY)
-    opened = _service().open(token if isinstance(token, str) else None)
-    if opened is None or not isinstance(token, str):
-        return _dead()
+    token = LINK.token()
+    opened = _service().open(token)
+    if opened is None or token is None:
+        return LINK.dead()
     if request.method == "GET":
         return _page(SetPassphraseForm(formdata=None), opened)
     form = SetPassphraseForm()
@@ -302,7 +295,7 @@ def set_passphrase() -> ResponseReturnValue:
         checked = _service().selfie(token, upload.stream.read(MAX_SELFIE_BYTES + 1)
                                     if upload else b"")
         if isinstance(checked, LinkDead):
-            return _dead()
+            return LINK.dead()
         if isinstance(checked, TemporaryProblem):
             return temporary_problem("bsre/certificates/set_passphrase.html", form=form,
                                      opened=opened)
@@ -313,7 +306,7 @@ def set_passphrase() -> ResponseReturnValue:
     result = _service().issue(token, form.passphrase.data, form.passphrase_confirm.data,
                               "y" if form.agreement.data else "")
     if isinstance(result, LinkDead):
-        return _dead()
+        return LINK.dead()
     if isinstance(result, FormErrors):
         add_form_errors(form, result.errors)
         return _page(form, opened)
@@ -321,13 +314,13 @@ def set_passphrase() -> ResponseReturnValue:
         body, _ = _page(form, opened, refused=result.reason)  # type: ignore[misc]
         return body, 403
     assert isinstance(result, Issued)
-    session.pop(SESSION_KEY, None)
+    LINK.forget()
     return render_template("bsre/certificates/issued.html", issued=result)
 
 
 
 @bp.after_request
-def _camera_and_no_cache(response: Response) -> Response:
+def _camera_on_the_set_passphrase_step(response: Response) -> Response:
     if request.endpoint == "bsre_certificates.set_passphrase":
         response.headers.update(camera_page_headers(services().settings))
     return response

@@ -11,7 +11,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask, Response, redirect, render_template, request, session, url_for
+from flask import Blueprint, Flask, Response, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
@@ -21,15 +21,16 @@ from gerbang_sidecar.ports.selfies import MAX_SELFIE_BYTES
 from gerbang_sidecar.services.bsre.otp_requests import FIELDS, CheckDead, Checked, OtpRequests
 from gerbang_sidecar.services.results import FormErrors, TemporaryProblem
 from gerbang_sidecar.web.context import services
-from gerbang_sidecar.web.errors import error_page, temporary_problem
+from gerbang_sidecar.web.errors import temporary_problem
 from gerbang_sidecar.web.forms import add_identifier_error, form_page
 from gerbang_sidecar.web.layout import use_portal
 from gerbang_sidecar.web.locale import get_locale
+from gerbang_sidecar.web.mailed_links import MailedLink
 from gerbang_sidecar.web.rate_limit import limit_identifier, rate_limited
 from gerbang_sidecar.web.security_headers import camera_page_headers
 
 REALM = "bsre"
-SESSION_KEY = "bsre_identity_check"
+LINK = MailedLink("bsre_identity_check", "bsre.check.dead.title", "bsre.check.dead.text")
 FORM_LIMIT, FORM_WINDOW, FORM_CEILING = 5, 3600, 300
 NIK_LIMIT, NIK_WINDOW = 3, 86400
 CHECK_LIMIT, CHECK_WINDOW = 10, 3600
@@ -82,15 +83,7 @@ def received() -> ResponseReturnValue:
 @bp.get("/pengecekan-data-diri/t/<token>")
 def start_check(token: str) -> ResponseReturnValue:
     use_portal(REALM)
-    if _service().open(token) is None:
-        return _dead()
-    session[SESSION_KEY] = token
-    return redirect(url_for(".check"))
-
-
-def _dead() -> ResponseReturnValue:
-    session.pop(SESSION_KEY, None)
-    return error_page(404, title_key="bsre.check.dead.title", text_key="bsre.check.dead.text")
+    return LINK.enter(token, usable=_service().open(token) is not None, endpoint=".check")
 
 
 @bp.route("/pengecekan-data-diri", methods=["GET", "POST"])
@@ -98,16 +91,16 @@ def _dead() -> ResponseReturnValue:
 def check() -> ResponseReturnValue:
     use_portal(REALM)
     request.max_content_length = MAX_SELFIE_BYTES + 512 * 1024
-    token = session.get(SESSION_KEY)
-    if not isinstance(token, str) or _service().open(token) is None:
-        return _dead()
+    token = LINK.token()
+    if token is None or _service().open(token) is None:
+        return LINK.dead()
     form = CheckForm() if request.method == "POST" else CheckForm(formdata=None)
     if request.method == "GET" or not form.validate_on_submit():
         return form_page("bsre/otp_request/check.html", form)
     upload = form.photo.data
     result = _service().check(token, upload.stream.read(MAX_SELFIE_BYTES + 1) if upload else b"")
     if isinstance(result, CheckDead):
-        return _dead()
+        return LINK.dead()
     if isinstance(result, FormErrors):
         for name, error in result.errors.items():
             add_identifier_error(form, error, name)
@@ -115,7 +108,7 @@ def check() -> ResponseReturnValue:
     if isinstance(result, TemporaryProblem):
         return temporary_problem("bsre/otp_request/check.html", form=form)
     assert isinstance(result, Checked)
-    session.pop(SESSION_KEY, None)
+    LINK.forget()
     return render_template("bsre/otp_request/checked.html")
 
 

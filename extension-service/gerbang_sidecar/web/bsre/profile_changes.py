@@ -20,7 +20,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    session,
     url_for,
 )
 from flask.typing import ResponseReturnValue
@@ -28,7 +27,6 @@ from flask_wtf import FlaskForm
 from wtforms import StringField, TextAreaField
 
 from gerbang_sidecar.domain.throttle import TooEarly
-from gerbang_sidecar.ports.keycloak import KeycloakUnavailable
 from gerbang_sidecar.services.bsre.profile_changes import (
     CodeSent,
     Decided,
@@ -39,9 +37,15 @@ from gerbang_sidecar.services.results import FormErrors, TemporaryProblem
 from gerbang_sidecar.web.bsre.access import CLIENT, REALM, officer, officer_required
 from gerbang_sidecar.web.context import services
 from gerbang_sidecar.web.errors import error_page
-from gerbang_sidecar.web.forms import add_field_error, add_identifier_error, form_page
+from gerbang_sidecar.web.forms import (
+    add_field_error,
+    add_form_errors,
+    add_identifier_error,
+    form_page,
+)
 from gerbang_sidecar.web.layout import use_portal
 from gerbang_sidecar.web.locale import get_locale
+from gerbang_sidecar.web.mailed_links import MailedLink
 from gerbang_sidecar.web.portal_login import portal_login_required
 from gerbang_sidecar.web.rate_limit import rate_limited
 
@@ -64,16 +68,12 @@ class ConfirmForm(FlaskForm):
     """The CSRF token of "Verifikasi" / "Tolak"."""
 
 
-CONFIRM_KEY = "bsre_change_confirmation"
+LINK = MailedLink("bsre_change_confirmation", "bsre.check.dead.title",
+                  "bsre.change.confirm_dead")
 
 
 def _service() -> ProfileChanges:
     return services().bsre_profile_changes
-
-
-@bp.errorhandler(KeycloakUnavailable)
-def _keycloak_down(_error: KeycloakUnavailable) -> ResponseReturnValue:
-    return error_page(503)
 
 
 def _page(form: ChangeForm, **context: object) -> ResponseReturnValue:
@@ -96,13 +96,13 @@ def change() -> ResponseReturnValue:
     if action == "check_email":
         checked = _service().email_available(user_id, form.email.data)
         if isinstance(checked, FormErrors):
-            _errors(form, checked)
+            add_form_errors(form, checked.errors)
             return _page(form)
         return _page(form, email_available=checked.email)
     if action == "send_code":
         sent = _service().send_phone_code(user_id, form.phone.data, get_locale())
         if isinstance(sent, FormErrors):
-            _errors(form, sent)
+            add_form_errors(form, sent.errors)
             return _page(form)
         if isinstance(sent, TooEarly):
             add_field_error(form, "phone", "bsre.code.too_early")
@@ -116,18 +116,13 @@ def change() -> ResponseReturnValue:
         abort(400)
     result = _service().request(user_id, field, form[field].data, code=form.code.data)
     if isinstance(result, FormErrors):
-        _errors(form, result)
+        add_form_errors(form, result.errors)
         return _page(form)
     if isinstance(result, TemporaryProblem):
         return error_page(503)
     assert isinstance(result, Requested)
     flash("bsre.change.requested", "success")
     return redirect(url_for(".change"))
-
-
-def _errors(form: FlaskForm, result: FormErrors) -> None:
-    for name, error in result.errors.items():
-        add_identifier_error(form, error, name if name in form else "email")
 
 
 @bp.get("/verifikator/perubahan")
@@ -163,33 +158,25 @@ def decide(request_id: int) -> ResponseReturnValue:
 @bp.get("/konfirmasi-perubahan/t/<token>")
 def start_confirmation(token: str) -> ResponseReturnValue:
     use_portal(REALM)
-    if _service().confirmation(token) is None:
-        return _confirmation_dead()
-    session[CONFIRM_KEY] = token
-    return redirect(url_for(".confirmation"))
-
-
-def _confirmation_dead() -> ResponseReturnValue:
-    session.pop(CONFIRM_KEY, None)
-    return error_page(404, title_key="bsre.check.dead.title",
-                      text_key="bsre.change.confirm_dead")
+    return LINK.enter(token, usable=_service().confirmation(token) is not None,
+                      endpoint=".confirmation")
 
 
 @bp.route("/konfirmasi-perubahan", methods=["GET", "POST"])
 @rate_limited(20, 600)
 def confirmation() -> ResponseReturnValue:
     use_portal(REALM)
-    token = session.get(CONFIRM_KEY)
-    row = _service().confirmation(token if isinstance(token, str) else None)
-    if row is None or not isinstance(token, str):
-        return _confirmation_dead()
+    token = LINK.token()
+    row = _service().confirmation(token)
+    if row is None or token is None:
+        return LINK.dead()
     form = ConfirmForm()
     if request.method == "GET" or not form.validate_on_submit():
         return form_page("bsre/profile_changes/confirm.html", form, change=row)
     result = _service().confirm(token, accept=request.form.get("decision") == "verify")
-    session.pop(CONFIRM_KEY, None)
+    LINK.forget()
     if not isinstance(result, Decided):
-        return _confirmation_dead()
+        return LINK.dead()
     return render_template("bsre/profile_changes/confirmed.html", accepted=result.approved)
 
 
