@@ -95,7 +95,13 @@ from gerbang_sidecar.services.certificates.issuance import (
 from gerbang_sidecar.services.certificates.issuance import (
     OUTBOX_SET_PASSPHRASE as SET_PASSPHRASE_LINK,
 )
+from gerbang_sidecar.services.certificates.issuance import (
+    OUTBOX_SET_PASSPHRASE_WHATSAPP as SET_PASSPHRASE_WHATSAPP,
+)
 from gerbang_sidecar.services.certificates.issuance import CertificateIssuance
+from gerbang_sidecar.services.certificates.passphrases import (
+    OUTBOX_CHANGE_INVITED as PASSPHRASE_CHANGE_INVITED,
+)
 from gerbang_sidecar.services.certificates.passphrases import PassphraseChanges
 from gerbang_sidecar.services.certificates.public_verification import PublicVerification
 from gerbang_sidecar.services.certificates.revocation import (
@@ -222,6 +228,9 @@ class Services:
         worker.register(BSRE_CHANGE_CONFIRMATION,
                         notifications.bsre_profile_change_confirmation)
         worker.register(SET_PASSPHRASE_LINK, notifications.bsre_set_passphrase_link)
+        worker.register(SET_PASSPHRASE_WHATSAPP, notifications.bsre_set_passphrase_whatsapp,
+                        redeliver_after_crash=True)
+        worker.register(PASSPHRASE_CHANGE_INVITED, notifications.bsre_passphrase_change_invited)
         worker.register(CERTIFICATE_ISSUED, notifications.bsre_certificate_issued)
         worker.register(CERTIFICATE_REVOKED, notifications.bsre_certificate_revoked)
         worker.register(CERTIFICATE_EXPIRING, notifications.bsre_certificate_expiring)

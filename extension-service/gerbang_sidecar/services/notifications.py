@@ -152,6 +152,27 @@ class Notifications:
         self._user_mail(delivery, "mail.set_passphrase.subject", "mail.set_passphrase.body",
                         url=p["url"], hours=p["hours"])
 
+    def bsre_set_passphrase_whatsapp(self, delivery: Delivery) -> None:
+        """``bsre.set_passphrase_whatsapp`` (B17): the same link by WhatsApp, to the number
+        the profile holds (proven by a WhatsApp code at activation or change, B2/B13)."""
+        p = delivery.payload
+        user = self.keycloak.get_user(p["realm"], p["user_id"])
+        lang = (user.attributes.get("locale") if user else None) or p.get("locale")
+        text = translate("whatsapp.set_passphrase", lang, portal=self._portal(p["realm"]),
+                         url=p["url"], hours=p["hours"])
+        result = self.gateway.send("whatsapp", p["to"], text,
+                                   idempotency_key=delivery.idempotency_key)
+        if not isinstance(result, Accepted):
+            raise DeliveryFailed("message gateway unavailable")
+
+    def bsre_passphrase_change_invited(self, delivery: Delivery) -> None:
+        """``bsre.passphrase_change_invited`` (B22): the Verifikator asks the holder to change
+        the passphrase, which only the holder may set."""
+        p = delivery.payload
+        self._user_mail(delivery, "mail.passphrase_change.subject",
+                        "mail.passphrase_change.body", serial_number=p["serial_number"],
+                        url=p["url"])
+
     def bsre_certificate_issued(self, delivery: Delivery) -> None:
         """``bsre.certificate_issued`` (B18): what the new certificate says."""
         p = delivery.payload

@@ -5,8 +5,9 @@ eSign certifies a person (digitalSignature + contentCommitment: a signature the 
 cannot later deny); eSeal an organisation's seal, requested only through a Verifikator; TLS
 is listed as not yet available. The subject carries what the verified profile says: CN the
 name, O the instansi, C = ID, and serialNumber the ETSI EN 319 412-1 semantics identifier of
-the holder -- ``PNOID-<NIK>`` for a person (a national personal number of Indonesia), the
-account's id for a seal (``IDCID-``-style organisation numbers are not in the profile).
+the holder -- ``PNOID-<NIK>`` for a person (a national personal number of Indonesia);
+``SEAL-`` and the named holder's account id for a seal (no registry number of the instansi is
+in the profile, and a seal must not carry the holder's NIK).
 """
 
 from __future__ import annotations
@@ -56,6 +57,20 @@ def profile_for(product: Product) -> Profile:
 def person_subject(name: str, instansi: str, nik: str) -> Subject:
     return Subject(common_name=name.upper(), organization=instansi,
                    serial_number=f"PNOID-{nik}")
+
+
+def seal_subject(instansi: str, holder_id: str) -> Subject:
+    """B14 eSeal: the organisation is the subject; the named holder who keeps the key is
+    told apart by the serialNumber, so a second holder's seal is a distinct subject."""
+    return Subject(common_name=instansi.upper(), organization=instansi,
+                   serial_number=f"SEAL-{holder_id}")
+
+
+def subject_for(product: Product, *, name: str, instansi: str, nik: str,
+                holder_id: str) -> Subject:
+    if product is Product.ESEAL:
+        return seal_subject(instansi, holder_id)
+    return person_subject(name, instansi, nik)
 
 
 def renewal_opens(not_after: datetime) -> datetime:

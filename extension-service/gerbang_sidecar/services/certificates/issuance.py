@@ -19,11 +19,12 @@ from datetime import datetime, timedelta
 
 from gerbang_sidecar.domain.certificates.passphrase import check_passphrase
 from gerbang_sidecar.domain.certificates.profiles import (
+    AVAILABLE,
     Product,
     may_renew,
-    person_subject,
     profile_for,
     renewal_opens,
+    subject_for,
 )
 from gerbang_sidecar.domain.consent import is_ticked
 from gerbang_sidecar.domain.identifiers import IdentifierError
@@ -41,12 +42,15 @@ from gerbang_sidecar.ports.storage import (
     Store,
 )
 from gerbang_sidecar.services.bsre.invitations import BsreSettings
+from gerbang_sidecar.services.bsre.officers import Officer
 from gerbang_sidecar.services.bsre.profile_changes import ProfileChanges
+from gerbang_sidecar.services.certificates.details import CertificateDetails, describe
 from gerbang_sidecar.services.results import FormErrors, TemporaryProblem
 
 log = logging.getLogger(__name__)
 
 OUTBOX_SET_PASSPHRASE = "bsre.set_passphrase_link"  # noqa: S105 - a message kind
+OUTBOX_SET_PASSPHRASE_WHATSAPP = "bsre.set_passphrase_whatsapp"  # noqa: S105 - a message kind
 OUTBOX_ISSUED = "bsre.certificate_issued"
 LINK_LIFETIME = timedelta(hours=24)
 CRL_LIFETIME = timedelta(hours=6)
@@ -107,27 +111,62 @@ class CertificateIssuance:
 
     def request(self, user_id: str, product: Product = Product.ESIGN
                 ) -> Requested | NotAllowed | TemporaryProblem:
+        """B14: a user asks for eSign only; eSeal goes through a Verifikator, TLS is not yet
+        available."""
+        if product is not Product.ESIGN:
+            return NotAllowed("officer_only" if product is Product.ESEAL else "not_available")
         user = self._keycloak.get_user(self.settings.realm, user_id)
+        refusal = self._refusal(user)
+        if refusal is not None or user is None:
+            return refusal or NotAllowed("disabled")
+        return self._send_link(user, kind="issue", product=product.value,
+                               certificate_id=None, actor=user_id)
+
+    def request_for(self, officer: Officer, user_id: str, product: Product
+                    ) -> Requested | NotAllowed | TemporaryProblem | None:
+        """B14, B21: a Verifikator asks on a user's behalf -- eSign for the user, or eSeal
+        for the instansi with the user as the named holder who alone sets its passphrase.
+        None: not a user of the officer's instansi (told apart from nobody)."""
+        user = self._in_scope(officer, user_id)
+        if user is None:
+            return None
+        if product not in AVAILABLE:
+            return NotAllowed("not_available")
         refusal = self._refusal(user)
         if refusal is not None:
             return refusal
-        return self._send_link(user_id, kind="issue", product=product.value,
-                               certificate_id=None)
+        return self._send_link(user, kind="issue", product=product.value,
+                               certificate_id=None, actor=officer.user_id)
 
     def request_renewal(self, user_id: str, certificate_id: int
                         ) -> Requested | NotAllowed | NotYet | TemporaryProblem:
         """B20: only an Issued certificate of the holder, only in its last 30 days."""
         with self._store.transaction() as tx:
             row = tx.certificates.certificate(certificate_id)
-        if row is None or row.user_id != user_id or row.status != "issued":
+        if row is None or row.user_id != user_id:
+            return NotAllowed("not_issued")
+        return self._renewal(row, actor=user_id)
+
+    def renewal_for(self, officer: Officer, certificate_id: int
+                    ) -> Requested | NotAllowed | NotYet | TemporaryProblem | None:
+        """B20: "The Verifikator may also renew" -- the link still goes to the holder."""
+        row = self.certificate_for(officer, certificate_id)
+        if row is None:
+            return None
+        return self._renewal(row, actor=officer.user_id)
+
+    def _renewal(self, row: CertificateRow, *, actor: str
+                 ) -> Requested | NotAllowed | NotYet | TemporaryProblem:
+        if row.status != "issued":
             return NotAllowed("not_issued")
         if not may_renew(row.not_after, self._clock()):
             return NotYet(renewal_opens(row.not_after))
-        refusal = self._refusal(self._keycloak.get_user(self.settings.realm, user_id))
-        if refusal is not None:
-            return refusal
-        return self._send_link(user_id, kind="renew", product=row.product,
-                               certificate_id=certificate_id)
+        user = self._keycloak.get_user(self.settings.realm, row.user_id)
+        refusal = self._refusal(user)
+        if refusal is not None or user is None:
+            return refusal or NotAllowed("disabled")
+        return self._send_link(user, kind="renew", product=row.product,
+                               certificate_id=row.id, actor=actor)
 
     def request_reset(self, user_id: str, certificate_id: int
                       ) -> Requested | NotAllowed | TemporaryProblem:
@@ -139,38 +178,64 @@ class CertificateIssuance:
             row = tx.certificates.certificate(certificate_id)
         if row is None or row.user_id != user_id or row.status != "issued":
             return NotAllowed("not_issued")
-        refusal = self._refusal(self._keycloak.get_user(self.settings.realm, user_id))
-        if refusal is not None:
-            return refusal
-        return self._send_link(user_id, kind="reset", product=row.product,
-                               certificate_id=certificate_id)
+        user = self._keycloak.get_user(self.settings.realm, user_id)
+        refusal = self._refusal(user)
+        if refusal is not None or user is None:
+            return refusal or NotAllowed("disabled")
+        return self._send_link(user, kind="reset", product=row.product,
+                               certificate_id=certificate_id, actor=user_id)
 
-    def _send_link(self, user_id: str, *, kind: str, product: str,
-                   certificate_id: int | None) -> Requested | TemporaryProblem:
+    def certificate_for(self, officer: Officer, certificate_id: int) -> CertificateRow | None:
+        """A certificate whose holder is in the officer's instansi, else None."""
+        with self._store.transaction() as tx:
+            row = tx.certificates.certificate(certificate_id)
+        if row is None or self._in_scope(officer, row.user_id) is None:
+            return None
+        return row
+
+    def _in_scope(self, officer: Officer, user_id: str) -> UserRecord | None:
+        user = self._keycloak.get_user(self.settings.realm, user_id)
+        if user is None or not officer.may_see(user.attributes.get("instansi")):
+            return None
+        return user
+
+    def _send_link(self, user: UserRecord, *, kind: str, product: str,
+                   certificate_id: int | None, actor: str) -> Requested | TemporaryProblem:
+        """The Set Passphrase link by email, and by WhatsApp too when the profile holds a
+        (WhatsApp-proven, B2) mobile number: two messages, so a gateway outage delays only
+        its own."""
         realm = self.settings.realm
         now = self._clock()
         token = new_token()
+        url = f"{self.settings.portal_url}/set-passphrase/t/{token}"
+        hours = int(LINK_LIFETIME.total_seconds() // 3600)
+        phone = user.attributes.get("phoneNumber")
         try:
             with self._store.transaction() as tx:
-                # A new link replaces an older one still waiting.
-                for r in tx.certificates.requests_of(realm=realm, user_id=user_id):
-                    if r.kind in ("issue", "renew", "reset") and r.enrollment == "Waiting":
+                # A new link replaces an older one for the same product still waiting.
+                for r in tx.certificates.requests_of(realm=realm, user_id=user.id):
+                    if r.kind in ("issue", "renew", "reset") and r.enrollment == "Waiting" \
+                            and r.product == product:
                         tx.certificates.complete(r.id, certificate_id=r.certificate_id,
                                                  enrollment="Failed",
                                                  detail="replaced by a new request")
                 row = tx.certificates.add_request(
-                    realm=realm, user_id=user_id, kind=kind, product=product,
+                    realm=realm, user_id=user.id, kind=kind, product=product,
                     verification="Approved", enrollment="Waiting", detail="",
                     token_hash=token_hash(token), link_expires_at=now + LINK_LIFETIME,
                     certificate_id=certificate_id, created_at=now)
-                tx.outbox.enqueue(
-                    kind=OUTBOX_SET_PASSPHRASE, now=now,
-                    idempotency_key=f"bsre_set_passphrase:{row.id}",
-                    payload={"realm": realm, "user_id": user_id,
-                             "url": f"{self.settings.portal_url}/set-passphrase/t/{token}",
-                             "hours": int(LINK_LIFETIME.total_seconds() // 3600)})
-                tx.audit.record(realm=realm, occurred_at=now, actor=user_id,
-                                subject_id=user_id, event_type=f"bsre.certificate.{kind}_requested",
+                payload = {"realm": realm, "user_id": user.id, "url": url, "hours": hours,
+                           "product": product}
+                tx.outbox.enqueue(kind=OUTBOX_SET_PASSPHRASE, now=now,
+                                  idempotency_key=f"bsre_set_passphrase:{row.id}",
+                                  payload=payload)
+                if phone:
+                    tx.outbox.enqueue(kind=OUTBOX_SET_PASSPHRASE_WHATSAPP, now=now,
+                                      idempotency_key=f"bsre_set_passphrase_wa:{row.id}",
+                                      payload={**payload, "to": phone})
+                tx.audit.record(realm=realm, occurred_at=now, actor=actor,
+                                subject_id=user.id,
+                                event_type=f"bsre.certificate.{kind}_requested",
                                 details={"request_id": row.id, "product": product})
         except StorageError:
             return TemporaryProblem()
@@ -238,9 +303,11 @@ class CertificateIssuance:
         assert passphrase is not None
         user, request = opened.user, opened.request
         now = self._clock()
-        subject = person_subject(user.first_name, user.attributes.get("instansi", ""),
-                                 user.attributes.get("nik", ""))
-        profile = profile_for(Product(request.product))
+        product = Product(request.product)
+        subject = subject_for(product, name=user.first_name,
+                              instansi=user.attributes.get("instansi", ""),
+                              nik=user.attributes.get("nik", ""), holder_id=user.id)
+        profile = profile_for(product)
         sealed = self._keys.create(
             passphrase, lambda public: self._ca.issue(public, subject, profile, now=now),
             self._ca.chain())
@@ -305,6 +372,20 @@ class CertificateIssuance:
         if row is None or row.user_id != user_id:
             return None
         return row, [bytes(row.certificate), *self._ca.chain()]
+
+    def info(self, user_id: str, certificate_id: int
+             ) -> tuple[CertificateRow, CertificateDetails] | None:
+        """B16 "Info" for the holder's own certificate."""
+        with self._store.transaction() as tx:
+            row = tx.certificates.certificate(certificate_id)
+        if row is None or row.user_id != user_id:
+            return None
+        return row, describe(bytes(row.certificate))
+
+    def info_for(self, officer: Officer, certificate_id: int
+                 ) -> tuple[CertificateRow, CertificateDetails] | None:
+        row = self.certificate_for(officer, certificate_id)
+        return None if row is None else (row, describe(bytes(row.certificate)))
 
     def crl(self) -> bytes:
         now = self._clock()

@@ -1,8 +1,10 @@
 """B22 "Ubah Passphrase": the holder of an Issued certificate types the old passphrase, the new
 one twice and consents; the key is re-sealed under the new passphrase and the certificate
-stays. Five wrong old passphrases in a row lock the certificate until a reset (X7 counts the
-same attempts when signing). The passphrases are never stored or logged; each change and each
-wrong attempt goes to the audit trail (X4)."""
+stays. A Verifikator "may also change it" -- but the manual says the passphrase is set by the
+holder alone and never delegated, so the officer's action mails the holder the way to the
+"Ubah Passphrase" page. Five wrong old passphrases in a row lock the certificate until a
+reset (X7 counts the same attempts when signing). The passphrases are never stored or
+logged; each change and each wrong attempt goes to the audit trail (X4)."""
 
 from __future__ import annotations
 
@@ -15,12 +17,19 @@ from gerbang_sidecar.domain.identifiers import IdentifierError
 from gerbang_sidecar.ports.ca import SubscriberKeys, WrongPassphrase
 from gerbang_sidecar.ports.clock import Clock
 from gerbang_sidecar.ports.keycloak import KeycloakUsers
-from gerbang_sidecar.ports.storage import Store
+from gerbang_sidecar.ports.storage import StorageError, Store
 from gerbang_sidecar.services.bsre.invitations import BsreSettings
+from gerbang_sidecar.services.bsre.officers import Officer
 from gerbang_sidecar.services.certificates.issuance import record_agreement
-from gerbang_sidecar.services.results import FormErrors
+from gerbang_sidecar.services.results import FormErrors, TemporaryProblem
 
 MAX_WRONG = 5
+OUTBOX_CHANGE_INVITED = "bsre.passphrase_change_invited"
+
+
+@dataclass(frozen=True)
+class Invited:
+    serial_number: str
 
 
 @dataclass(frozen=True)
@@ -92,3 +101,32 @@ class PassphraseChanges:
                             details={"serial_number": row.serial_number})
         record_agreement(self._keycloak, realm, user_id, now)
         return Changed(now)
+
+    def invite_change(self, officer: Officer, certificate_id: int
+                      ) -> Invited | NotChangeable | TemporaryProblem:
+        """B22: the officer starts a change for an Issued certificate of the instansi."""
+        with self._store.transaction() as tx:
+            row = tx.certificates.certificate(certificate_id)
+        if row is None or row.status != "issued":
+            return NotChangeable()
+        user = self._keycloak.get_user(self.settings.realm, row.user_id)
+        if user is None or not user.enabled or \
+                not officer.may_see(user.attributes.get("instansi")):
+            return NotChangeable()
+        realm = self.settings.realm
+        now = self._clock()
+        try:
+            with self._store.transaction() as tx:
+                tx.outbox.enqueue(
+                    kind=OUTBOX_CHANGE_INVITED, now=now,
+                    idempotency_key=f"bsre_passphrase_change:{row.id}:{now.isoformat()}",
+                    payload={"realm": realm, "user_id": row.user_id,
+                             "serial_number": row.serial_number,
+                             "url": f"{self.settings.portal_url}/sertifikat/{row.id}/passphrase"})
+                tx.audit.record(realm=realm, occurred_at=now, actor=officer.user_id,
+                                subject_id=row.user_id,
+                                event_type="bsre.certificate.passphrase_change_invited",
+                                details={"serial_number": row.serial_number})
+        except StorageError:
+            return TemporaryProblem()
+        return Invited(row.serial_number)

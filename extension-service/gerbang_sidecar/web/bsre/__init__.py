@@ -1,6 +1,7 @@
 """BSrE AMS pages owned by the sidecar: the Dashboard (B8), Profil, Aktivitas and Keamanan
 (B12, B23), the Verifikator's users and queue (B1, B5) and the activation wizard behind the
-"Aktivasi Akun" link (B2–B4)."""
+"Aktivasi Akun" link (B2–B4), and the certificates: the holder's (B15-B22, X7), the
+officer's actions on them (B14, B19, B20, B22) and public verification."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from gerbang_sidecar.web.bsre import (
     activation,
     certificates,
     dashboard,
+    officer_certificates,
     otp_request,
     profile_changes,
     self_registration,
@@ -26,6 +28,7 @@ def init_app(app: Flask) -> None:
     activation.init_app(app)
     certificates.init_app(app)
     dashboard.init_app(app)
+    officer_certificates.init_app(app)
     otp_request.init_app(app)
     profile_changes.init_app(app)
     self_registration.init_app(app)

@@ -4,7 +4,8 @@ queue of those requests with the documents, approve or reject. Accounts outside 
 officer's instansi answer 404 like missing ones.
 
 ``/bsre/verifikator/akun?q=``                         find by email, NIK, NIP or name
-``/bsre/verifikator/akun/<user_id>``                  the account and its requests
+``/bsre/verifikator/akun/<user_id>``                  the account, its requests and its
+                                                      certificates (officer_certificates.py)
 ``/bsre/verifikator/akun/<user_id>/nonaktifkan``      (POST) disable, with a reason
 ``/bsre/verifikator/akun/<user_id>/reset-authenticator`` (POST) the three uploads
 ``/bsre/verifikator/akun/<user_id>/ubah``             (POST) a change the user confirms (B13)
@@ -22,6 +23,7 @@ from flask_wtf.file import FileField
 from wtforms import SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 
+from gerbang_sidecar.domain.certificates.profiles import AVAILABLE
 from gerbang_sidecar.services.bsre.compromised_accounts import (
     DOCUMENTS,
     MAX_DOCUMENT_BYTES,
@@ -31,6 +33,7 @@ from gerbang_sidecar.services.bsre.compromised_accounts import (
 from gerbang_sidecar.services.bsre.profile_changes import OFFICER_FIELDS, Requested
 from gerbang_sidecar.services.results import FormErrors, TemporaryProblem
 from gerbang_sidecar.web.bsre.access import officer, officer_required
+from gerbang_sidecar.web.bsre.certificates import ActionForm, RevokeForm
 from gerbang_sidecar.web.context import services
 from gerbang_sidecar.web.errors import error_page
 from gerbang_sidecar.web.forms import add_identifier_error, form_page
@@ -92,7 +95,10 @@ def _account_page(user_id: str, disable: DisableForm | None = None,
     change = change or ProposeForm(formdata=None)
     status = 422 if form.errors or reset.errors or change.errors else 200
     return render_template("bsre/accounts/account.html", account=found, form=form,
-                           reset=reset, change=change, documents=DOCUMENTS), status
+                           reset=reset, change=change, documents=DOCUMENTS,
+                           certificates=services().certificates.certificates(user_id[:64]),
+                           action=ActionForm(formdata=None), revoke=RevokeForm(formdata=None),
+                           products=AVAILABLE), status
 
 
 @bp.post("/akun/<user_id>/ubah")

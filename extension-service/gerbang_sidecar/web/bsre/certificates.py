@@ -4,8 +4,10 @@
 ``/bsre/sertifikat``                     "Status Permohonan" and "Daftar Sertifikat
                                          Elektronik"; "Permohonan Baru" (B21)
 ``/bsre/sertifikat/<id>/unduh``          the certificate and its chain (PEM), never the key
+``/bsre/sertifikat/<id>/info``           "Info": what the certificate says (B16)
 ``/bsre/sertifikat/<id>/cabut``          (POST) "Pencabutan" with an RFC 5280 reason (B19)
-``/bsre/sertifikat/<id>/pembaruan``      (POST) "Permohonan Pembaruan" in the last 30 days (B20)
+``/bsre/sertifikat/<id>/pembaruan``      "Permohonan Pembaruan": the question, then (POST) the
+                                         request, in the last 30 days only (B20)
 ``/bsre/sertifikat/<id>/passphrase``     "Ubah Passphrase" (B22)
 ``/bsre/sertifikat/<id>/reset``          "Reset Passphrase" (B22): re-keys, said before
 ``/bsre/tanda-tangan``                   "Tanda Tangan Dokumen" (X7): a signed PDF back
@@ -119,12 +121,25 @@ class PassphraseForm(FlaskForm):
     consent = BooleanField("cert.passphrase_consent")
 
 
-@bp.post("/bsre/sertifikat/<int:certificate_id>/pembaruan")
+@bp.route("/bsre/sertifikat/<int:certificate_id>/pembaruan", methods=["GET", "POST"])
 @portal_login_required(REALM, CLIENT)
 def renew(certificate_id: int) -> ResponseReturnValue:
+    """B20: "Persetujuan Permohonan" first, then the Set Passphrase link."""
+    use_portal(REALM)
+    if request.method == "GET":
+        return render_template(
+            "bsre/certificates/confirm.html", form=ActionForm(formdata=None),
+            title_key="cert.renew", question=t("cert.renew_question"), notice_key=None,
+            action=url_for(".renew", certificate_id=certificate_id),
+            back=url_for(".overview"))
     if not ActionForm().validate_on_submit():
         abort(400)
-    result = _service().request_renewal(g.portal_user.sub, certificate_id)
+    return renewal_answer(_service().request_renewal(g.portal_user.sub, certificate_id),
+                          url_for(".overview"))
+
+
+def renewal_answer(result: object, back: str) -> ResponseReturnValue:
+    """What a renewal request came to, on the holder's and the officer's page alike."""
     if isinstance(result, TemporaryProblem):
         return error_page(503)
     if isinstance(result, NotYet):
@@ -134,7 +149,19 @@ def renew(certificate_id: int) -> ResponseReturnValue:
         flash(f"cert.refused.{result.reason}", "warning")
     else:
         flash("cert.renew_requested", "success")
-    return redirect(url_for(".overview"))
+    return redirect(back)
+
+
+@bp.get("/bsre/sertifikat/<int:certificate_id>/info")
+@portal_login_required(REALM, CLIENT)
+def info(certificate_id: int) -> ResponseReturnValue:
+    use_portal(REALM)
+    found = _service().info(g.portal_user.sub, certificate_id)
+    if found is None:
+        abort(404)
+    row, details = found
+    return render_template("bsre/certificates/info.html", row=row, details=details,
+                           back=url_for(".overview"))
 
 
 @bp.route("/bsre/sertifikat/<int:certificate_id>/reset", methods=["GET", "POST"])
