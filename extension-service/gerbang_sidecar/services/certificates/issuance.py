@@ -115,10 +115,9 @@ class CertificateIssuance:
         available."""
         if product is not Product.ESIGN:
             return NotAllowed("officer_only" if product is Product.ESEAL else "not_available")
-        user = self._keycloak.get_user(self.settings.realm, user_id)
-        refusal = self._refusal(user)
-        if refusal is not None or user is None:
-            return refusal or NotAllowed("disabled")
+        user = self._holder(user_id)
+        if isinstance(user, NotAllowed):
+            return user
         return self._send_link(user, kind="issue", product=product.value,
                                certificate_id=None, actor=user_id)
 
@@ -161,10 +160,9 @@ class CertificateIssuance:
             return NotAllowed("not_issued")
         if not may_renew(row.not_after, self._clock()):
             return NotYet(renewal_opens(row.not_after))
-        user = self._keycloak.get_user(self.settings.realm, row.user_id)
-        refusal = self._refusal(user)
-        if refusal is not None or user is None:
-            return refusal or NotAllowed("disabled")
+        user = self._holder(row.user_id)
+        if isinstance(user, NotAllowed):
+            return user
         return self._send_link(user, kind="renew", product=row.product,
                                certificate_id=row.id, actor=actor)
 
@@ -178,10 +176,9 @@ class CertificateIssuance:
             row = tx.certificates.certificate(certificate_id)
         if row is None or row.user_id != user_id or row.status != "issued":
             return NotAllowed("not_issued")
-        user = self._keycloak.get_user(self.settings.realm, user_id)
-        refusal = self._refusal(user)
-        if refusal is not None or user is None:
-            return refusal or NotAllowed("disabled")
+        user = self._holder(user_id)
+        if isinstance(user, NotAllowed):
+            return user
         return self._send_link(user, kind="reset", product=row.product,
                                certificate_id=certificate_id, actor=user_id)
 
@@ -240,6 +237,13 @@ class CertificateIssuance:
         except StorageError:
             return TemporaryProblem()
         return Requested(row.id)
+
+    def _holder(self, user_id: str) -> UserRecord | NotAllowed:
+        """The holder, when a certificate may be made for them now."""
+        user = self._keycloak.get_user(self.settings.realm, user_id)
+        if user is None:
+            return NotAllowed("disabled")
+        return self._refusal(user) or user
 
     def _refusal(self, user: UserRecord | None) -> NotAllowed | None:
         if user is None or not user.enabled:

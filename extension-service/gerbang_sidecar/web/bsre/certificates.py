@@ -104,14 +104,8 @@ def overview() -> ResponseReturnValue:
 def new_request() -> ResponseReturnValue:
     if not ActionForm().validate_on_submit():
         abort(400)
-    result = _service().request(g.portal_user.sub)
-    if isinstance(result, TemporaryProblem):
-        return error_page(503)
-    if isinstance(result, NotAllowed):
-        flash(f"cert.refused.{result.reason}", "warning")
-    elif isinstance(result, Requested):
-        flash("cert.requested", "success")
-    return redirect(url_for(".overview"))
+    return request_answer(_service().request(g.portal_user.sub), "cert.requested",
+                          url_for(".overview"))
 
 
 class PassphraseForm(FlaskForm):
@@ -134,12 +128,14 @@ def renew(certificate_id: int) -> ResponseReturnValue:
             back=url_for(".overview"))
     if not ActionForm().validate_on_submit():
         abort(400)
-    return renewal_answer(_service().request_renewal(g.portal_user.sub, certificate_id),
-                          url_for(".overview"))
+    return request_answer(_service().request_renewal(g.portal_user.sub, certificate_id),
+                          "cert.renew_requested", url_for(".overview"))
 
 
-def renewal_answer(result: object, back: str) -> ResponseReturnValue:
-    """What a renewal request came to, on the holder's and the officer's page alike."""
+def request_answer(result: Requested | NotAllowed | NotYet | TemporaryProblem,
+                   success_key: str, back: str) -> ResponseReturnValue:
+    """What a request for a Set Passphrase link came to, on the holder's and the officer's
+    pages alike: an outage is a 503 page, a refusal or success a notice on the list."""
     if isinstance(result, TemporaryProblem):
         return error_page(503)
     if isinstance(result, NotYet):
@@ -148,7 +144,7 @@ def renewal_answer(result: object, back: str) -> ResponseReturnValue:
     elif isinstance(result, NotAllowed):
         flash(f"cert.refused.{result.reason}", "warning")
     else:
-        flash("cert.renew_requested", "success")
+        flash(success_key, "success")
     return redirect(back)
 
 
@@ -174,14 +170,8 @@ def reset_passphrase(certificate_id: int) -> ResponseReturnValue:
                                certificate_id=certificate_id)
     if not ActionForm().validate_on_submit():
         abort(400)
-    result = _service().request_reset(g.portal_user.sub, certificate_id)
-    if isinstance(result, TemporaryProblem):
-        return error_page(503)
-    if isinstance(result, NotAllowed):
-        flash(f"cert.refused.{result.reason}", "warning")
-    else:
-        flash("cert.reset_requested", "success")
-    return redirect(url_for(".overview"))
+    return request_answer(_service().request_reset(g.portal_user.sub, certificate_id),
+                          "cert.reset_requested", url_for(".overview"))
 
 
 @bp.route("/bsre/sertifikat/<int:certificate_id>/passphrase", methods=["GET", "POST"])

@@ -17,12 +17,12 @@ from flask import Blueprint, Flask, abort, flash, redirect, render_template, req
 from flask.typing import ResponseReturnValue
 
 from gerbang_sidecar.domain.certificates.profiles import AVAILABLE, Product
-from gerbang_sidecar.services.certificates.issuance import CertificateIssuance, NotAllowed
+from gerbang_sidecar.services.certificates.issuance import CertificateIssuance
 from gerbang_sidecar.services.certificates.passphrases import Invited
 from gerbang_sidecar.services.certificates.revocation import Revoked
 from gerbang_sidecar.services.results import TemporaryProblem
 from gerbang_sidecar.web.bsre.access import officer, officer_required
-from gerbang_sidecar.web.bsre.certificates import ActionForm, RevokeForm, renewal_answer
+from gerbang_sidecar.web.bsre.certificates import ActionForm, RevokeForm, request_answer
 from gerbang_sidecar.web.context import services
 from gerbang_sidecar.web.errors import error_page
 from gerbang_sidecar.web.locale import t
@@ -68,13 +68,7 @@ def new_request(user_id: str) -> ResponseReturnValue:
     result = _service().request_for(officer(), user_id, product)
     if result is None:
         abort(404)
-    if isinstance(result, TemporaryProblem):
-        return error_page(503)
-    if isinstance(result, NotAllowed):
-        flash(f"cert.refused.{result.reason}", "warning")
-    else:
-        flash("cert.officer.requested", "success")
-    return redirect(_account(user_id))
+    return request_answer(result, "cert.officer.requested", _account(user_id))
 
 
 @bp.route("/sertifikat/<int:certificate_id>/pembaruan", methods=["GET", "POST"])
@@ -95,7 +89,7 @@ def renew(certificate_id: int) -> ResponseReturnValue:
     result = _service().renewal_for(officer(), certificate_id)
     if result is None:
         abort(404)
-    return renewal_answer(result, _account(row.user_id))
+    return request_answer(result, "cert.officer.requested", _account(row.user_id))
 
 
 @bp.post("/sertifikat/<int:certificate_id>/cabut")
