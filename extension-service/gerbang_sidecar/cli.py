@@ -3,13 +3,17 @@
 * ``init`` -- once per machine for a local run (``make run`` and the tests call it): generate
   the instance folder's secrets (never in production), migrate the database to head and
   create the certificate authority if there is none.
-* ``ca-init`` -- create this environment's root and issuing CA once (production runs it
-  after the migrations; issue 12, docs/certificates.md).
+* ``ca-init`` -- create this environment's root and issuing CA (with the OCSP responder and
+  the time-stamping authority) once, or add what a newer version needs -- the TSA of
+  migration 0015 -- to an existing one (production runs it after the migrations; issue 12,
+  docs/certificates.md).
   Production migrates with ``python -m gerbang_sidecar.migrations upgrade`` instead.
 * ``outbox`` -- deliver outbox messages until SIGTERM/SIGINT, ``--threads`` at once, and run
   the chores between batches (``Services.chores``: housekeeping every ten minutes, the
   failed-login notices every 30 seconds, the OTP device cap every 5 seconds). Several copies
-  may run: claims are atomic (``FOR UPDATE SKIP LOCKED`` on PostgreSQL).
+  may run: claims are atomic (``FOR UPDATE SKIP LOCKED`` on PostgreSQL). With
+  ``--metrics-port`` it serves its own Prometheus metrics (deliveries, the registry and
+  Keycloak calls its handlers make) on that port, for the scraper only (issue 11 item 5).
 
 Both read the same environment as the sidecar (docs/configuration.md).
 """
@@ -25,6 +29,7 @@ from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
+from gerbang_sidecar.adapters.metrics.prometheus import PrometheusMetrics
 from gerbang_sidecar.config import ConfigError, Settings, load_settings, write_local_secrets
 from gerbang_sidecar.logging_setup import configure_logging
 from gerbang_sidecar.migrations import current_revision, upgrade
@@ -50,7 +55,8 @@ def init_local(instance_path: Path | None = None) -> str:
 
 
 def init_certificate_authority(settings: Settings | None = None) -> bool:
-    """This environment's root and issuing CA, made once (issue 12); True when made now."""
+    """This environment's root and issuing CA, made once, or completed with a TSA (issue 12);
+    True when anything was made now."""
     services = build_services(settings or load_settings())
     try:
         return services.certificate_authority.ensure(now=services.clock())
@@ -67,7 +73,8 @@ def _owner_only(database_url: str) -> None:
 
 
 def run_outbox(*, idle_seconds: float, once: bool, heartbeat: Path | None,
-               threads: int) -> int:
+               threads: int, metrics_port: int | None = None,
+               metrics_host: str = "127.0.0.1") -> int:
     services = build_services(load_settings())
     worker = services.outbox_worker(concurrency=threads)
     if once:
@@ -75,6 +82,9 @@ def run_outbox(*, idle_seconds: float, once: bool, heartbeat: Path | None,
         worker.close()
         print(f"sent={report.sent} retried={report.retried} dead={report.dead}")
         return 0
+    if metrics_port is not None and isinstance(services.metrics, PrometheusMetrics):
+        services.metrics.serve(metrics_host, metrics_port)
+        log.info("outbox metrics on %s:%s/metrics", metrics_host, metrics_port)
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
@@ -108,6 +118,12 @@ def main(argv: list[str] | None = None) -> int:
     outbox.add_argument("--heartbeat", type=Path, default=None,
                         help="file touched after every run (the container's healthcheck "
                              "reads its age)")
+    outbox.add_argument("--metrics-port", type=int, default=None,
+                        help="serve Prometheus metrics on this port (default: none); never "
+                             "publish it beyond the scraper's network")
+    outbox.add_argument("--metrics-host", default="127.0.0.1",
+                        help="address the metrics port binds (default 127.0.0.1; 0.0.0.0 "
+                             "in a container)")
     args = parser.parse_args(argv)
     configure_logging(os.environ.get("LOG_LEVEL", "INFO"))  # settings may not load yet
     if args.command == "init":
@@ -116,7 +132,9 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.command == "ca-init":
         made = init_certificate_authority()
-        print("certificate authority created" if made else "certificate authority exists")
+        print("certificate authority created or completed" if made
+              else "certificate authority exists")
         return 0
     return run_outbox(idle_seconds=args.idle_seconds, once=args.once, heartbeat=args.heartbeat,
-                      threads=max(1, args.threads))
+                      threads=max(1, args.threads), metrics_port=args.metrics_port,
+                      metrics_host=args.metrics_host)

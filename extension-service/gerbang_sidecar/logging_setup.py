@@ -3,6 +3,10 @@
 Log records pass through :class:`RedactingFilter`, which masks anything shaped like a NIK,
 NPWP, NIB, SID, passport, phone number or email address, whatever the caller put in the
 message. Callers should still log ids of our own rows, never identifiers.
+
+Each line carries the request id of the request or outbox delivery that wrote it
+(``request_id``, from :class:`RequestIdFilter`), the same id the sidecar sends to Keycloak
+and the registries as ``X-Request-ID`` (issue 11 item 5).
 """
 
 from __future__ import annotations
@@ -13,12 +17,22 @@ import sys
 from datetime import UTC, datetime
 
 from gerbang_sidecar.domain.redaction import redact
+from gerbang_sidecar.request_ids import current_request_id
 
 
 class RedactingFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         record.msg = redact(record.getMessage())
         record.args = None
+        return True
+
+
+class RequestIdFilter(logging.Filter):
+    """Stamps each record with the current request id (None outside requests and
+    deliveries). Request ids are checked on the way in: they never hold an identifier."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.request_id = current_request_id()
         return True
 
 
@@ -30,6 +44,9 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "message": record.getMessage(),
         }
+        request_id = getattr(record, "request_id", None)
+        if request_id is not None:
+            entry["request_id"] = request_id
         if record.exc_info:
             entry["error"] = redact(self.formatException(record.exc_info))
         return json.dumps(entry, ensure_ascii=False)
@@ -56,5 +73,6 @@ def configure_logging(level: str) -> None:
         handler.set_name(_HANDLER_NAME)
         handler.setFormatter(JsonFormatter())
         handler.addFilter(RedactingFilter())
+        handler.addFilter(RequestIdFilter())
         root.addHandler(handler)
     logging.getLogger("gerbang_sidecar").setLevel(level)

@@ -2,6 +2,8 @@
 
 gunicorn (docker-compose.yml) runs ``gerbang_sidecar.serve:wsgi_app()`` and ``make run`` runs
 it under ``flask run``; tests build apps with ``create_app`` and leave logging to pytest.
+With several gunicorn workers, metrics need ``PROMETHEUS_MULTIPROC_DIR`` and
+``-c python:gerbang_sidecar.gunicorn_config`` (docs/operations.md).
 """
 
 from __future__ import annotations

@@ -27,6 +27,7 @@ from gerbang_sidecar.adapters.documents.pdf import PypdfInspector
 from gerbang_sidecar.adapters.keycloak.fake import FakeKeycloakUsers
 from gerbang_sidecar.adapters.keycloak.http import HttpKeycloakUsers
 from gerbang_sidecar.adapters.mail import FakeMailer, NullMailer, SmtpMailer
+from gerbang_sidecar.adapters.metrics.prometheus import PrometheusMetrics
 from gerbang_sidecar.adapters.registries import build_http_registries
 from gerbang_sidecar.adapters.registries.fakes import build_fake_registries
 from gerbang_sidecar.adapters.registries.transport import HttpPolicy
@@ -39,6 +40,7 @@ from gerbang_sidecar.portals import PORTALS, portal, realms, registries_in_use
 from gerbang_sidecar.ports.clock import Clock, utc_now
 from gerbang_sidecar.ports.keycloak import KeycloakUsers
 from gerbang_sidecar.ports.mail import Mailer
+from gerbang_sidecar.ports.metrics import NO_METRICS, Metrics
 from gerbang_sidecar.ports.registries import Registries
 from gerbang_sidecar.services.account_data import AccountDataExport
 from gerbang_sidecar.services.akses.legacy_members import LegacyEmailRegistration
@@ -191,6 +193,8 @@ class Services:
     account_data: AccountDataExport
     # name -> True when reachable, for the readiness page.
     probes: Mapping[str, Probe] = field(default_factory=dict)
+    # What the operators see at /metrics (issue 11 item 5).
+    metrics: Metrics = NO_METRICS
 
     @cached_property
     def readiness(self) -> ReadinessChecks:
@@ -201,6 +205,7 @@ class Services:
         """A worker with a handler for every kind of message the sidecar queues."""
         options.setdefault("retry", RetryPolicy(
             base_delay=timedelta(seconds=self.settings.outbox_retry_seconds)))
+        options.setdefault("metrics", self.metrics)
         worker = OutboxWorker(self.storage, self.clock, **options)
         notifications = Notifications(mailer=self.mailer,
                                       gateway=self.registries.message_gateway,
@@ -288,16 +293,18 @@ class Services:
 def build_services(settings: Settings, *, clock: Clock | None = None,
                    storage: Storage | None = None, keycloak: KeycloakUsers | None = None,
                    registries: Registries | None = None,
-                   mailer: Mailer | None = None) -> Services:
+                   mailer: Mailer | None = None, metrics: Metrics | None = None) -> Services:
     """The container for ``settings``; any part passed in is used instead of building it."""
     clock = clock or utc_now
     storage = storage or Storage.create(
         settings.database_url,
         StorageKeys.from_settings(settings.pii_key, settings.blind_index_key))
-    keycloak = keycloak or _keycloak(settings)
-    registries = registries or _registries(settings)
+    if metrics is None:
+        metrics = PrometheusMetrics(storage, clock)
+    keycloak = keycloak or _keycloak(settings, metrics)
+    registries = registries or _registries(settings, metrics)
     mailer = mailer or _mailer(settings)
-    codes = OneTimeCodeService(storage, storage.keys.one_time_code, clock)
+    codes = OneTimeCodeService(storage, storage.keys.one_time_code, clock, metrics=metrics)
     akses = portal("akses")
     oss = portal("oss")
     insw = portal("insw")
@@ -312,7 +319,8 @@ def build_services(settings: Settings, *, clock: Clock | None = None,
     authority = StoredCertificateAuthority(storage, settings.ca_key.encode("utf-8"),
                                            settings.public_url)
     issuance = CertificateIssuance(storage, keycloak, authority, subscriber_keys, selfies,
-                                   registries.dukcapil, profile_changes, clock, bsre_settings)
+                                   registries.dukcapil, profile_changes, clock, bsre_settings,
+                                   metrics=metrics)
     portal_sessions = PortalSessions(
         storage, keycloak, clock,
         recheck=timedelta(seconds=settings.portal_session_recheck_seconds))
@@ -367,29 +375,34 @@ def build_services(settings: Settings, *, clock: Clock | None = None,
         certificate_authority=authority,
         certificates=issuance,
         signing=DocumentSigning(storage, keycloak, authority, PadesSigner(), PypdfInspector(),
-                                issuance, profile_changes, clock, bsre_settings),
-        public_verification=PublicVerification(storage, authority, PadesVerifier(), issuance),
+                                issuance, profile_changes, clock, bsre_settings,
+                                metrics=metrics),
+        public_verification=PublicVerification(storage, authority, PadesVerifier(), clock),
         certificate_expiry=CertificateExpiry(storage, clock, bsre_settings),
-        revocation=CertificateRevocation(storage, keycloak, clock, bsre_settings),
-        passphrases=PassphraseChanges(storage, keycloak, subscriber_keys, clock, bsre_settings),
+        revocation=CertificateRevocation(storage, keycloak, clock, bsre_settings,
+                                         metrics=metrics),
+        passphrases=PassphraseChanges(storage, keycloak, subscriber_keys, clock, bsre_settings,
+                                      metrics=metrics),
         account_data=AccountDataExport(storage, keycloak, clock),
         probes=_probes(storage, keycloak, registries),
+        metrics=metrics,
     )
 
 
-def _keycloak(settings: Settings) -> KeycloakUsers:
+def _keycloak(settings: Settings, metrics: Metrics) -> KeycloakUsers:
     if settings.keycloak_backend == "fake":
         return FakeKeycloakUsers()
     return HttpKeycloakUsers(settings.keycloak_url, settings.keycloak_client_id,
                              settings.keycloak_client_secret,
-                             timeout=settings.keycloak_timeout_seconds)
+                             timeout=settings.keycloak_timeout_seconds, metrics=metrics)
 
 
-def _registries(settings: Settings) -> Registries:
+def _registries(settings: Settings, metrics: Metrics) -> Registries:
     if settings.registry_backend == "fake":
         return build_fake_registries().registries()
     return build_http_registries(asdict(settings.registries),
-                                 HttpPolicy.from_timeout(settings.registry_timeout_seconds))
+                                 HttpPolicy.from_timeout(settings.registry_timeout_seconds),
+                                 metrics)
 
 
 def _mailer(settings: Settings) -> Mailer:

@@ -4,7 +4,8 @@ whose keys are encrypted under a key-encryption key). An EJBCA- or HSM-backed CA
 the same three calls (docs/certificates.md says what that needs).
 
 Subscriber keys never leave a PKCS#12 encrypted with the subscriber's passphrase (PBES2,
-AES-256, PBKDF2-SHA256): the server alone cannot sign.
+AES-256, PBKDF2-SHA256): the server alone cannot sign. The CA also runs the time-stamping
+authority whose RFC 3161 tokens make signatures PAdES B-LT (``timestamp``).
 """
 
 from __future__ import annotations
@@ -49,6 +50,10 @@ class CertificateAuthority(Protocol):
 
     def ocsp(self, request: bytes, status_of: StatusLookup, *, now: datetime) -> bytes:
         """An OCSP response (DER) to a request (DER), RFC 6960."""
+        ...
+
+    def timestamp(self, request: bytes, *, now: datetime) -> bytes:
+        """An RFC 3161 TimeStampResp (DER) to a TimeStampReq (DER), stamped ``now``."""
         ...
 
 

@@ -1,22 +1,28 @@
-"""Signing a PDF with a subscriber's sealed key (X7), as the signing service asks. One
-implementation: adapters/signing/pades.py (pyHanko). The key is opened with the passphrase
-the holder types for this one signature and forgotten with it."""
+"""Signing a PDF with a subscriber's sealed key (X7), as the signing service asks, and reading
+back what a signed PDF proves (issue 12 item 9). One implementation: adapters/signing/pades.py
+(pyHanko). The key is opened with the passphrase the holder types for this one signature and
+forgotten with it."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
+
+# RFC 3161 as bytes: a TimeStampReq (DER) in, a TimeStampResp (DER) out. The CA's own TSA in
+# this process today; an HTTP TSA would be a POST of the same bytes.
+TimeStamping = Callable[[bytes], bytes]
 
 
 @dataclass(frozen=True)
 class SigningMaterial:
     """What a signature embeds for long-term validation: the chain (DER, issuing CA first,
-    root last) and the current CRL (DER)."""
+    root last), the current CRL (DER), and the TSA that stamps the signature."""
 
     chain: Sequence[bytes]
     crl: bytes
+    timestamps: TimeStamping
 
 
 class UnreadablePdf(Exception):
@@ -26,30 +32,39 @@ class UnreadablePdf(Exception):
 class PdfSigner(Protocol):
     def sign(self, pdf: bytes, pkcs12: bytes, passphrase: str, material: SigningMaterial, *,
              signer_name: str, now: datetime) -> bytes:
-        """A PAdES signature with the revocation data embedded and a visible box naming the
-        signer and the time; WrongPassphrase (ports.ca) when the passphrase does not open
-        the key, UnreadablePdf for a broken PDF."""
+        """A PAdES B-LT signature -- a signature timestamp, and the revocation data of the
+        signer's and the TSA's certificates embedded -- with a visible box naming the signer
+        and the time; WrongPassphrase (ports.ca) when the passphrase does not open the key,
+        UnreadablePdf for a broken PDF."""
         ...
 
 
 @dataclass(frozen=True)
-class SignatureReport:
-    """What public verification tells about one signature (issue 12 item 9)."""
+class SignatureEvidence:
+    """What one signature in a PDF proves by itself (issue 12 item 9); the verification
+    service adds what the CA knows (revocations) and the time now."""
 
     field: str
-    signer: str  # the signer certificate's subject, as RFC 4514
-    serial_number: str  # hex
+    signer: str  # the signer certificate's subject, human-readable
+    serial_number: int
     issuer: str
-    signed_at: datetime | None
-    intact: bool  # the signed bytes are unchanged
-    trusted: bool  # the chain leads to this CA's root
-    revoked_now: bool
+    certificate_not_before: datetime
+    certificate_not_after: datetime
+    claimed_at: datetime | None  # the signer's own claim of the signing time
+    # A signature timestamp: present (True/False: valid from a TSA under this CA's root) or
+    # absent (None); its time only when valid.
+    timestamp_valid: bool | None
+    timestamped_at: datetime | None
+    timestamp_authority: str | None
+    intact: bool  # the signed bytes are unchanged and the signature verifies
+    trusted: bool  # the chain leads to this CA's root (at the proven signing time, if any)
     covers_whole_document: bool  # nothing but validation data was added after signing
     modified_after: bool  # content changed after signing
 
 
 class PdfVerifier(Protocol):
-    def verify(self, pdf: bytes, material: SigningMaterial,
-               revoked: Sequence[int]) -> list[SignatureReport]:
-        """Every signature of the PDF, checked against this CA (UnreadablePdf if not a PDF)."""
+    def verify(self, pdf: bytes, chain: Sequence[bytes], *,
+               now: datetime) -> list[SignatureEvidence]:
+        """Every signature of the PDF, checked against this CA's chain (DER, root last);
+        UnreadablePdf if not a PDF. Revocation is not judged here."""
         ...

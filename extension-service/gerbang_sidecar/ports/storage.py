@@ -72,6 +72,21 @@ class OutboxRecord(Protocol):
     def sent_at(self) -> datetime | None: ...
 
 
+class OutboxBacklogRecord(Protocol):
+    """Unsent messages of one kind in one status, for the metrics (issue 11 item 5)."""
+
+    @property
+    def kind(self) -> str: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def count(self) -> int: ...
+    @property
+    def oldest_created_at(self) -> datetime: ...
+    @property
+    def earliest_next_attempt_at(self) -> datetime: ...
+
+
 class AuditRecord(Protocol):
     @property
     def event_type(self) -> str: ...
@@ -214,6 +229,9 @@ class OutboxQueue(Protocol):
     def release_expired(self, message_id: int, *, status: str, now: datetime,
                         error: str | None) -> None:
         """Settle an expired claim: back to pending, or dead with ``error``."""
+
+    def backlog(self) -> list[OutboxBacklogRecord]:
+        """Messages not sent (pending, in_flight, dead), counted by status and kind."""
 
 
 class OneTimeCodes(Protocol):
@@ -481,6 +499,10 @@ class CertificateAuthorityRow(Protocol):
     def responder_certificate(self) -> bytes: ...
     @property
     def responder_key(self) -> bytes: ...
+    @property
+    def tsa_certificate(self) -> bytes | None: ...
+    @property
+    def tsa_key(self) -> bytes | None: ...
 
 
 class CertificateRow(Protocol):
@@ -545,7 +567,12 @@ class Certificates(Protocol):
     def add_authority(self, *, root_certificate: bytes, root_key: bytes,
                       issuing_certificate: bytes, issuing_key: bytes,
                       responder_certificate: bytes, responder_key: bytes,
-                      now: datetime) -> None: ...
+                      now: datetime, tsa_certificate: bytes | None = None,
+                      tsa_key: bytes | None = None) -> None: ...
+
+    def add_timestamping(self, *, tsa_certificate: bytes, tsa_key: bytes) -> bool:
+        """Give the hierarchy its time-stamping authority; False if it has one already (a
+        concurrent ``ca-init`` or signature won)."""
 
     def add_request(self, **values: Any) -> CertificateRequestRow: ...
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from gerbang_sidecar.domain.one_time_code import (
@@ -25,6 +25,7 @@ from gerbang_sidecar.domain.one_time_code import (
 )
 from gerbang_sidecar.domain.throttle import TooEarly
 from gerbang_sidecar.ports.clock import Clock
+from gerbang_sidecar.ports.metrics import NO_METRICS, Metrics
 from gerbang_sidecar.ports.storage import Store, Transaction
 
 
@@ -55,7 +56,8 @@ class Expired:
 
 @dataclass(frozen=True)
 class Locked:
-    pass
+    # True when this attempt used the last one (a lockout, for the metrics).
+    now: bool = field(default=False, compare=False)
 
 
 @dataclass(frozen=True)
@@ -78,11 +80,13 @@ VerifyResult = Verified | Wrong | Expired | Locked | NoActiveCode
 
 class OneTimeCodeService:
     def __init__(self, store: Store, code_key: bytes, clock: Clock,
-                 generate: Callable[[CodePolicy], str] = generate_code) -> None:
+                 generate: Callable[[CodePolicy], str] = generate_code, *,
+                 metrics: Metrics = NO_METRICS) -> None:
         self._store = store
         self._key = code_key
         self._clock = clock
         self._generate = generate
+        self._metrics = metrics
 
     def request(self, *, policy: CodePolicy | str, realm: str, subject: str,
                 destination: str, locale: str = "id",
@@ -92,6 +96,14 @@ class OneTimeCodeService:
         Pass ``tx`` to join the caller's transaction; otherwise the service opens its own.
         """
         policy = policy_named(policy) if isinstance(policy, str) else policy
+        result = self._request(policy, realm=realm, subject=subject, destination=destination,
+                               locale=locale, tx=tx)
+        self._metrics.one_time_code_requested(
+            purpose=policy.name, outcome="sent" if isinstance(result, Sent) else "too_early")
+        return result
+
+    def _request(self, policy: CodePolicy, *, realm: str, subject: str, destination: str,
+                 locale: str, tx: Transaction | None) -> RequestResult:
         now = self._clock()
         with self._joined(tx) as t:
             issued = t.codes.issued_since(purpose=policy.name, realm=realm, subject=subject,
@@ -125,6 +137,12 @@ class OneTimeCodeService:
     def verify(self, *, policy: CodePolicy | str, realm: str, subject: str, code: str,
                tx: Transaction | None = None) -> VerifyResult:
         policy = policy_named(policy) if isinstance(policy, str) else policy
+        result = self._verify(policy, realm=realm, subject=subject, code=code, tx=tx)
+        self._metrics.one_time_code_checked(purpose=policy.name, outcome=_outcome(result))
+        return result
+
+    def _verify(self, policy: CodePolicy, *, realm: str, subject: str, code: str,
+                tx: Transaction | None) -> VerifyResult:
         now = self._clock()
         with self._joined(tx) as t:
             row = t.codes.latest(purpose=policy.name, realm=realm, subject=subject)
@@ -145,7 +163,7 @@ class OneTimeCodeService:
                 return Verified(code_id=row.id, destination=row.destination)
             if used >= row.max_attempts:
                 t.codes.resolve(row.id, "locked", now)
-                return Locked()
+                return Locked(now=True)
             return Wrong(attempts_left=row.max_attempts - used)
 
     def last_code(self, *, policy: CodePolicy | str, realm: str,
@@ -163,6 +181,13 @@ class OneTimeCodeService:
             return
         with self._store.transaction() as own:
             yield own
+
+
+def _outcome(result: VerifyResult) -> str:
+    if isinstance(result, Locked):
+        return "locked_out" if result.now else "locked"
+    return {Verified: "verified", Wrong: "wrong", Expired: "expired"}.get(
+        type(result), "no_code")
 
 
 def _settled(status: str) -> VerifyResult:

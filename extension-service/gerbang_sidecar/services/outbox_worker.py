@@ -14,6 +14,10 @@ second email or WhatsApp message. Handlers whose remote end deduplicates by the 
 key (Keycloak calls that are idempotent by nature, gateways with idempotency headers) are
 registered with ``redeliver_after_crash=True`` and are retried instead. So: at most once by
 default, exactly once where the receiver honours the key.
+
+Each delivery runs under a request id of its own (``request_ids.py``): its log lines carry it
+and its calls to Keycloak and the registries send it. Each outcome is reported to the Metrics
+port by kind (issue 11 item 5).
 """
 
 from __future__ import annotations
@@ -30,7 +34,9 @@ from typing import Any
 
 from gerbang_sidecar.domain.redaction import redact
 from gerbang_sidecar.ports.clock import Clock
+from gerbang_sidecar.ports.metrics import NO_METRICS, Metrics
 from gerbang_sidecar.ports.storage import OutboxRecord, StorageError, Store, UnreadablePayload
+from gerbang_sidecar.request_ids import request_id_scope
 
 log = logging.getLogger(__name__)
 
@@ -96,6 +102,7 @@ class OutboxWorker:
     # Messages of one batch delivered at once: handlers wait on Keycloak, SMTP and gateways,
     # so a single thread would leave the accounts behind "Aktivasi" queueing under load.
     concurrency: int = 1
+    metrics: Metrics = NO_METRICS
     _handlers: dict[str, _Registration] = field(default_factory=dict, init=False)
     _pool: ThreadPoolExecutor | None = field(default=None, init=False, repr=False)
     _report_lock: threading.Lock = field(default_factory=threading.Lock, init=False,
@@ -152,6 +159,15 @@ class OutboxWorker:
         return token, claimed
 
     def _deliver(self, message: OutboxRecord, token: str, report: RunReport) -> None:
+        started = time.monotonic()
+        with request_id_scope() as request_id:
+            log.debug("outbox message %s (%s) delivering as %s", message.id, message.kind,
+                      request_id)
+            outcome = self._deliver_one(message, token, report)
+        self.metrics.outbox_delivery(kind=message.kind, outcome=outcome,
+                                     seconds=time.monotonic() - started)
+
+    def _deliver_one(self, message: OutboxRecord, token: str, report: RunReport) -> str:
         registration = self._handlers[message.kind]
         try:
             with self.store.transaction() as tx:
@@ -163,7 +179,7 @@ class OutboxWorker:
             self._count(report, "dead")
             log.error("outbox message %s (%s): payload unreadable, parked",
                       message.id, message.kind)
-            return
+            return "dead"
         delivery = Delivery(message_id=message.id, kind=message.kind, payload=payload,
                             idempotency_key=message.idempotency_key, attempt=message.attempts)
         try:
@@ -174,21 +190,22 @@ class OutboxWorker:
             self._count(report, "dead")
             log.warning("outbox message %s (%s) failed permanently: %s", message.id,
                         message.kind, reason)
-            return
+            return "dead"
         except Exception as exc:
             if message.attempts >= self.retry.max_attempts:
                 self._finish(message.id, token, status="dead", error=_describe(exc))
                 self._count(report, "dead")
                 log.warning("outbox message %s (%s) dead after %s attempts",
                             message.id, message.kind, message.attempts)
-            else:
-                self._finish(message.id, token, status="pending", error=_describe(exc),
-                             next_attempt_at=self.clock() + self.retry.delay(message.attempts))
-                self._count(report, "retried")
-                log.info("outbox message %s (%s) will be retried", message.id, message.kind)
-            return
+                return "dead"
+            self._finish(message.id, token, status="pending", error=_describe(exc),
+                         next_attempt_at=self.clock() + self.retry.delay(message.attempts))
+            self._count(report, "retried")
+            log.info("outbox message %s (%s) will be retried", message.id, message.kind)
+            return "retried"
         self._finish(message.id, token, status="sent", error=None)
         self._count(report, "sent")
+        return "sent"
 
     def _count(self, report: RunReport, outcome: str) -> None:
         with self._report_lock:

@@ -1,8 +1,8 @@
 """HTTP entry points: thin blueprints that parse, call a service and render.
 
-Shared machinery first (language, layout, errors, rate limits before CSRF), then the pages:
-the landing and portal start pages, the OIDC login of every portal client, and each portal's
-own package (``web.<portal.pages>``, named in the portal table).
+Shared machinery first (request ids and metrics, language, layout, errors, rate limits before
+CSRF), then the pages: the landing and portal start pages, the OIDC login of every portal
+client, and each portal's own package (``web.<portal.pages>``, named in the portal table).
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from gerbang_sidecar.web import (
     health,
     layout,
     locale,
+    observability,
     pages,
     portal_login,
     rate_limit,
@@ -34,6 +35,7 @@ from gerbang_sidecar.wiring import Services
 
 def init_app(app: Flask, services: Services) -> None:
     context.install(app, services)
+    observability.init_app(app)  # first: the request id is bound before any other hook
     security_headers.init_app(app, services.settings)
     locale.init_app(app)
     layout.init_app(app)

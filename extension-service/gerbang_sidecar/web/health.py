@@ -28,14 +28,14 @@ def health() -> tuple[object, int]:
 
 @bp.get("/internal/ready")
 def ready() -> tuple[object, int]:
-    if not _internal_caller():
+    if not internal_caller():
         abort(404)
     readiness = services().readiness.check()
     return (jsonify(status=readiness.status, checks=readiness.checks),
             200 if readiness.ready else 503)
 
 
-def _internal_caller() -> bool:
+def internal_caller() -> bool:
     try:
         address = ipaddress.ip_address(request.remote_addr or "")
     except ValueError:

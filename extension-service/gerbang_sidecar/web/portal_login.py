@@ -37,6 +37,7 @@ from werkzeug.wrappers import Response
 from gerbang_sidecar import portals
 from gerbang_sidecar.config import Settings
 from gerbang_sidecar.portals import PortalClient, portal_clients
+from gerbang_sidecar.request_ids import REQUEST_ID_HEADER, current_request_id
 from gerbang_sidecar.services.portal_sessions import PortalLogin
 from gerbang_sidecar.web.context import services
 from gerbang_sidecar.web.errors import error_page
@@ -186,9 +187,12 @@ def start_login(client: PortalClient, next_url: str | None = None, *,
 def _openid(client: PortalClient) -> KeycloakOpenID:
     settings = _settings()
     secret = settings.portal_client_secrets.get(client.client_id, "")
+    # Made for one request: the code exchange carries its id to Keycloak (issue 11 item 5).
+    request_id = current_request_id()
     return KeycloakOpenID(server_url=settings.keycloak_url.rstrip("/") + "/",
                           realm_name=client.realm, client_id=client.client_id,
                           client_secret_key=secret,
+                          custom_headers={REQUEST_ID_HEADER: request_id} if request_id else None,
                           timeout=settings.keycloak_timeout_seconds)  # type: ignore[arg-type]
 
 

@@ -1,9 +1,11 @@
 """BSrE browser fixtures: a Verifikator with an OTP device, logging in through Keycloak's
-pages, and a Chromium whose camera plays a face (for "Ambil Foto")."""
+pages, a Chromium whose camera plays a face (for "Ambil Foto"), and a verified civil servant
+who gets an eSign certificate through the mailed Set Passphrase link (issue 12)."""
 
 from __future__ import annotations
 
 import base64
+import io
 import json
 import secrets
 from collections.abc import Iterator
@@ -14,10 +16,12 @@ import pyotp
 import pytest
 from PIL import Image
 from playwright.sync_api import Browser, BrowserContext, Page, expect
+from pypdf import PdfWriter
 
+from gerbang_ops.mailsink import MailSinkClient
 from gerbang_ops.provision.keycloak_api import KeycloakApi
 
-from ..conftest import CHROMIUM, CHROMIUM_ARGS
+from ..conftest import CHROMIUM, CHROMIUM_ARGS, Screenshots
 
 FACE = Path(__file__).resolve().parents[2] / "fixtures" / "faces" / "astronaut.png"
 BSSN = "Badan Siber dan Sandi Negara"
@@ -65,6 +69,95 @@ def log_in(page: Page, username: str, password: str, app: pyotp.TOTP, *,
     expect(page.locator("#otp")).to_be_visible()
     page.fill("#otp", code or app.now())
     page.click("#kc-login")
+
+
+@dataclass(frozen=True)
+class Holder:
+    """A verified civil servant of BSSN, the one the fake Dukcapil knows the face of."""
+
+    email: str
+    password: str
+    app: pyotp.TOTP
+    name: str = "AGUS WIJAYA"
+
+
+def civil_servant(admin_api: KeycloakApi) -> Holder:
+    """A new verified BSrE account of AGUS WIJAYA (any selfie matches his NIK's photo) with a
+    password and one OTP device; a fresh email each time, so each test has its own."""
+    email = f"penanda.{secrets.token_hex(4)}@bssn.go.id"
+    password = "Pegawai#Sandi2025"
+    credential, app = otp_credential("HP Dinas")
+    admin_api.post("/bsre/users", {
+        "username": email, "email": email, "emailVerified": True, "enabled": True,
+        "firstName": "Agus Wijaya",
+        "attributes": {"instansi": [BSSN], "nik": ["3174041503800005"],
+                       "verificationStatus": ["terverifikasi"]},
+        "credentials": [{"type": "password", "value": password, "temporary": False},
+                        credential]})
+    return Holder(email, password, app)
+
+
+def open_set_passphrase_link(page: Page, mailbox: MailSinkClient, holder: Holder) -> None:
+    """The newest "Set Passphrase" mail's link (B17), opened in ``page``: the profile to
+    confirm. The mailbox is emptied once the link is read, so the next link (renewal,
+    reset) is waited for afresh."""
+    mail = mailbox.wait_for(holder.email, subject_contains="Set Passphrase", timeout=20)
+    link = mailbox.links(mail, containing="/bsre/set-passphrase/t/")[0]
+    mailbox.clear()
+    page.goto(link)
+    expect(page.locator("#profile")).to_contain_text(holder.name)
+
+
+def complete_set_passphrase(page: Page, passphrase: str,
+                            screenshots: Screenshots | None = None) -> None:
+    """The link's other steps: a selfie, the passphrase twice (Submit stays disabled while
+    the two differ) and the agreement -> "Sertifikat elektronik diterbitkan"."""
+    page.set_input_files("#photo", str(FACE))
+    page.click("#save-photo")
+    expect(page.locator("#selfie-checked")).to_be_visible()
+    page.fill("#passphrase", passphrase)
+    page.fill("#passphrase_confirm", passphrase + "x")
+    page.check("#agreement")
+    expect(page.locator("#submit")).to_be_disabled()  # the entries differ
+    page.fill("#passphrase_confirm", passphrase)
+    expect(page.locator("#submit")).to_be_enabled()
+    if screenshots:
+        screenshots.take(page, "set passphrase")
+    page.click("#submit")
+    expect(page.locator("#issued")).to_be_visible()
+    if screenshots:
+        screenshots.take(page, "sertifikat diterbitkan")
+
+
+def set_passphrase(page: Page, mailbox: MailSinkClient, holder: Holder, passphrase: str,
+                   screenshots: Screenshots | None = None) -> None:
+    """B17: the mailed Set Passphrase link followed to the end."""
+    open_set_passphrase_link(page, mailbox, holder)
+    complete_set_passphrase(page, passphrase, screenshots)
+
+
+def issue_certificate(page: Page, mailbox: MailSinkClient, holder: Holder, passphrase: str,
+                      screenshots: Screenshots | None = None) -> int:
+    """B21 "Permohonan Baru" on the certificates page the holder is logged in to, then
+    :func:`set_passphrase`; back on the list, the certificate Issued. Returns its id (the
+    list's row ``#certificate-<id>``, its actions ``#renew-<id>``, ``#reset-<id>``…)."""
+    page.click("#new-request")
+    set_passphrase(page, mailbox, holder, passphrase, screenshots)
+    mailbox.wait_for(holder.email, subject_contains="diterbitkan", timeout=20)
+    page.click("#to-certificates")
+    row = page.locator("#certificates > li").first
+    expect(row).to_contain_text("Issued")
+    return int(str(row.get_attribute("id")).removeprefix("certificate-"))
+
+
+def blank_pdf(path: Path) -> Path:
+    """A one-page PDF to sign."""
+    writer = PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    out = io.BytesIO()
+    writer.write(out)
+    path.write_bytes(out.getvalue())
+    return path
 
 
 def face_video(path: Path) -> Path:

@@ -1,7 +1,8 @@
 """X6 over real HTTP: OpenSSL's own OCSP client asks the sidecar's responder (with a nonce)
 and accepts good, revoked and unknown answers; the served CRL makes ``openssl verify
--crl_check`` refuse a revoked certificate. The CA is the one ``init`` made for the session's
-sidecar."""
+-crl_check`` refuse a revoked certificate. X7: the time-stamping authority at ``/pki/tsa``
+answers an ``openssl ts`` request, and ``openssl ts -verify`` accepts the token. The CA is the
+one ``init`` made for the session's sidecar."""
 
 from __future__ import annotations
 
@@ -105,3 +106,31 @@ def test_x6_openssl_ocsp_over_http_good_revoked_unknown_and_the_crl(
          str(tmp_path / "issuing.pem"), "-CRLfile", str(tmp_path / "crl.pem"),
          str(tmp_path / "leaf.pem")], capture_output=True, text=True, check=False)
     assert verified.returncode != 0 and "revoked" in verified.stdout + verified.stderr
+
+
+def test_x7_openssl_ts_gets_a_token_from_the_tsa_over_http_and_verifies_it(
+        sidecar: RestartableSidecar, sidecar_server: str, tmp_path: Path) -> None:
+    with sidecar.app.app_context():
+        issuing_der, root_der = services().certificate_authority.chain()
+    (tmp_path / "root.pem").write_bytes(_pem(root_der))
+    (tmp_path / "issuing.pem").write_bytes(_pem(issuing_der))
+    (tmp_path / "document.pdf").write_bytes(b"%PDF-1.7 a document to stamp")
+    made = subprocess.run(["openssl", "ts", "-query", "-data", str(tmp_path / "document.pdf"),
+                           "-sha256", "-cert", "-out", str(tmp_path / "request.tsq")],
+                          capture_output=True, text=True, check=False)
+    assert made.returncode == 0, made.stderr
+    # openssl ts has no HTTP client of its own: requests carries its bytes (RFC 3161 3.4).
+    reply = requests.post(f"{sidecar_server}/pki/tsa",
+                          data=(tmp_path / "request.tsq").read_bytes(),
+                          headers={"Content-Type": "application/timestamp-query"}, timeout=10)
+    assert reply.status_code == 200
+    assert reply.headers["Content-Type"] == "application/timestamp-reply"
+    (tmp_path / "reply.tsr").write_bytes(reply.content)
+    verified = subprocess.run(
+        ["openssl", "ts", "-verify", "-queryfile", str(tmp_path / "request.tsq"), "-in",
+         str(tmp_path / "reply.tsr"), "-CAfile", str(tmp_path / "root.pem"), "-untrusted",
+         str(tmp_path / "issuing.pem")], capture_output=True, text=True, check=False)
+    assert "Verification: OK" in verified.stdout, verified.stdout + verified.stderr
+    wrong = requests.post(f"{sidecar_server}/pki/tsa", data=b"x",
+                          headers={"Content-Type": "text/plain"}, timeout=10)
+    assert wrong.status_code == 400

@@ -1,12 +1,22 @@
-"""docker-compose.yml checked statically: no Docker engine runs here (issue 2, item 6)."""
+"""docker-compose.yml checked statically: no Docker engine runs here (issue 2, item 6; issue 11
+item 3: two Keycloak nodes and two sidecars behind one proxy).
+
+The file is validated against the compose-spec JSON schema that the pinned check-jsonschema
+package ships (``check_jsonschema/builtin_schemas/vendor/compose-spec.json``, from
+github.com/compose-spec/compose-spec), then checked for the rules the cluster test proved.
+"""
 
 from __future__ import annotations
 
+import copy
 import importlib
+import json
 import re
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 import pytest
 import yaml
 
@@ -18,12 +28,20 @@ COMPOSE = ROOT / "docker-compose.yml"
 CONFIG_DOC = ROOT / "docs" / "configuration.md"
 README = ROOT / "README.md"
 DOCKERFILE = ROOT / "Dockerfile"
+KEYCLOAK_DOCKERFILE = ROOT / "deploy" / "keycloak" / "Dockerfile"
+NGINX_CONF = ROOT / "deploy" / "proxy" / "nginx.conf"
 REALM_CONFIG = ROOT / "realm-config"
 
-EXPECTED_SERVICES = {"postgres", "keycloak", "provision", "sidecar-migrate", "sidecar",
-                     "sidecar-outbox", "mailsink", "fake-registry"}
-STAGING_SERVICES = {"mailsink", "fake-registry"}
-ONE_SHOT_SERVICES = {"provision", "sidecar-migrate"}
+KEYCLOAK_NODES = ("keycloak-1", "keycloak-2")
+SIDECARS = ("sidecar-1", "sidecar-2")
+PROXY = "proxy"
+EXPECTED_SERVICES = {"postgres", *KEYCLOAK_NODES, "provision", "sidecar-migrate",
+                     "sidecar-ca-init", *SIDECARS, "sidecar-outbox", PROXY, "mailpit",
+                     "fake-registry"}
+STAGING_SERVICES = {"mailpit", "fake-registry"}
+ONE_SHOT_SERVICES = {"provision", "sidecar-migrate", "sidecar-ca-init"}
+# Services that run the sidecar's code with the sidecar's whole environment.
+SIDECAR_PROCESSES = (*SIDECARS, "sidecar-outbox", "sidecar-ca-init")
 THEMES = ("gerbang", "gerbang-akses", "gerbang-oss", "gerbang-bsre", "gerbang-insw")
 SECRET_WORDS = {"PASSWORD", "SECRET", "KEY", "TOKEN"}
 # A secret is a required reference `${NAME:?message}`, or `${NAME:-}` for an optional one (SMTP
@@ -42,6 +60,18 @@ def compose() -> dict[str, Any]:
 @pytest.fixture(scope="module")
 def services(compose: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return compose["services"]
+
+
+@pytest.fixture(scope="module")
+def compose_schema() -> dict[str, Any]:
+    vendor = resources.files("check_jsonschema.builtin_schemas.vendor")
+    return json.loads((vendor / "compose-spec.json").read_text(encoding="utf-8"))
+
+
+def schema_errors(schema: dict[str, Any], document: Any) -> list[str]:
+    validator = jsonschema.validators.validator_for(schema)(schema)
+    return [f"{'/'.join(map(str, e.absolute_path)) or '(top)'}: {e.message}"
+            for e in validator.iter_errors(document)]
 
 
 @pytest.fixture(scope="module")
@@ -73,30 +103,92 @@ def test_compose_file_parses_with_the_expected_services(services: dict[str, Any]
     assert set(services) == EXPECTED_SERVICES
 
 
-def test_compose_keycloak_tag_matches_pinned_version(services: dict[str, Any]) -> None:
-    image = services["keycloak"]["image"]
-    assert image == f"quay.io/keycloak/keycloak:{KEYCLOAK_VERSION}"
+def test_compose_file_is_valid_against_the_compose_spec_schema(
+        compose: dict[str, Any], compose_schema: dict[str, Any]) -> None:
+    assert compose_schema["title"] == "Compose Specification"
+    errors = schema_errors(compose_schema, compose)
+    assert not errors, "\n".join(errors)
 
 
-def test_compose_keycloak_runs_start_mode_on_postgres_with_health(
+def test_compose_spec_schema_check_catches_a_misspelt_key(
+        compose: dict[str, Any], compose_schema: dict[str, Any]) -> None:
+    broken = copy.deepcopy(compose)
+    broken["services"]["keycloak-1"]["helthcheck"] = broken["services"]["keycloak-1"].pop(
+        "healthcheck")
+    assert any("helthcheck" in error for error in schema_errors(compose_schema, broken))
+
+
+def test_compose_keycloak_image_builds_from_the_pinned_version(services: dict[str, Any]) -> None:
+    dockerfile = KEYCLOAK_DOCKERFILE.read_text(encoding="utf-8")
+    default = re.search(r"^ARG KEYCLOAK_VERSION=(\S+)$", dockerfile, re.MULTILINE)
+    assert default and default.group(1) == KEYCLOAK_VERSION
+    bases = re.findall(r"^FROM (\S+)", dockerfile, re.MULTILINE)
+    assert bases and set(bases) == {"quay.io/keycloak/keycloak:${KEYCLOAK_VERSION}"}
+    for node in KEYCLOAK_NODES:
+        build = services[node]["build"]
+        assert build["dockerfile"] == "deploy/keycloak/Dockerfile", node
+        assert build["args"]["KEYCLOAK_VERSION"] == KEYCLOAK_VERSION, node
+        assert services[node]["image"].startswith("gerbang-keycloak:"), node
+
+
+def test_keycloak_image_is_built_for_postgres_and_starts_optimized() -> None:
+    dockerfile = KEYCLOAK_DOCKERFILE.read_text(encoding="utf-8")
+    for option in ("KC_DB=postgres", "KC_HEALTH_ENABLED=true", "KC_METRICS_ENABLED=true"):
+        assert option in dockerfile, option
+    assert "RUN /opt/keycloak/bin/kc.sh build" in dockerfile
+    assert 'CMD ["start", "--optimized"]' in dockerfile
+    users = re.findall(r"^USER\s+(\S+)", dockerfile, re.MULTILINE)
+    assert users and users[-1] not in ("root", "0")
+
+
+def test_issue11_two_keycloak_nodes_run_optimized_on_postgres_with_health_metrics_json_logs(
         services: dict[str, Any]) -> None:
-    keycloak = services["keycloak"]
-    env = environment(keycloak)
-    assert keycloak["command"][0] == "start"
-    assert "start-dev" not in str(keycloak["command"])
-    assert env["KC_DB"] == "postgres"
-    assert env["KC_HEALTH_ENABLED"] == "true"
-    for name in ("KC_DB_URL", "KC_DB_USERNAME", "KC_DB_PASSWORD", "KC_HOSTNAME"):
-        assert env[name].startswith("${"), f"{name} must come from the environment"
-    probe = " ".join(keycloak["healthcheck"]["test"])
-    assert "/dev/tcp/127.0.0.1/9000" in probe and "/health/ready" in probe
-    assert "curl" not in probe and "wget" not in probe  # neither exists in the image
+    for node in KEYCLOAK_NODES:
+        keycloak = services[node]
+        env = environment(keycloak)
+        assert keycloak["command"] == ["start", "--optimized"], node
+        assert env["KC_DB"] == "postgres"
+        assert env["KC_HEALTH_ENABLED"] == "true"
+        assert env["KC_METRICS_ENABLED"] == "true"
+        assert env["KC_LOG_CONSOLE_OUTPUT"] == "json"
+        assert env["KC_HTTP_ENABLED"] == "true"
+        assert env["KC_PROXY_HEADERS"] == "xforwarded"
+        for name in ("KC_DB_URL", "KC_DB_USERNAME", "KC_DB_PASSWORD", "KC_HOSTNAME"):
+            assert env[name].startswith("${"), f"{node}.{name} must come from the environment"
+        probe = " ".join(keycloak["healthcheck"]["test"])
+        assert "/dev/tcp/127.0.0.1/9000" in probe and "/health/ready" in probe
+        assert "curl" not in probe and "wget" not in probe  # neither exists in the image
 
 
-def test_compose_mounts_every_theme_read_only_into_keycloak(services: dict[str, Any]) -> None:
-    mounts = set(services["keycloak"]["volumes"])
+def test_issue11_keycloak_nodes_share_hostname_and_the_jdbc_ping_cluster(
+        services: dict[str, Any]) -> None:
+    """One KC_HOSTNAME (else tokens fail across nodes: issuer mismatch), one database and the
+    jdbc-ping stack on the Infinispan caches, so the nodes discover each other through it."""
+    envs = [environment(services[node]) for node in KEYCLOAK_NODES]
+    for env in envs:
+        assert env["KC_CACHE"] == "ispn"
+        assert env["KC_CACHE_STACK"] == "jdbc-ping"
+    for name in ("KC_HOSTNAME", "KC_HOSTNAME_ADMIN", "KC_DB_URL", "KC_DB_USERNAME",
+                 "KC_CACHE_STACK"):
+        assert len({env[name] for env in envs}) == 1, f"the nodes differ in {name}"
+    # The sidecar's links to Keycloak and its own public URL name the same origin.
+    assert environment(services["sidecar-1"])["KEYCLOAK_PUBLIC_URL"].startswith("${KC_HOSTNAME")
+
+
+def test_issue11_second_keycloak_node_joins_once_the_first_is_ready(
+        services: dict[str, Any]) -> None:
+    assert set(services["keycloak-1"]["depends_on"]) == {"postgres"}
+    assert set(services["keycloak-2"]["depends_on"]) == {"keycloak-1"}
+    for node in KEYCLOAK_NODES:
+        # Both answer to the alias the sidecars call, so either one serves the back-channel.
+        assert "keycloak" in services[node]["networks"]["default"]["aliases"], node
+
+
+def test_compose_themes_are_baked_into_the_keycloak_image() -> None:
+    dockerfile = KEYCLOAK_DOCKERFILE.read_text(encoding="utf-8")
     for theme in THEMES:
-        assert f"./themes/{theme}:/opt/keycloak/themes/{theme}:ro" in mounts
+        assert re.search(rf"^COPY --chown=keycloak:keycloak themes/{theme} "
+                         rf"/opt/keycloak/themes/{theme}$", dockerfile, re.MULTILINE), theme
 
 
 def test_compose_every_long_running_service_has_a_healthcheck(
@@ -125,27 +217,31 @@ def test_compose_depends_on_waits_for_health_or_completion(services: dict[str, A
 
 
 def test_compose_start_order_provisions_before_the_sidecar(services: dict[str, Any]) -> None:
-    assert set(services["provision"]["depends_on"]) == {"keycloak"}
+    assert set(services["provision"]["depends_on"]) == {"keycloak-1"}
     assert set(services["sidecar-migrate"]["depends_on"]) == {"postgres"}
-    assert {"provision", "sidecar-migrate", "keycloak"} <= set(services["sidecar"]["depends_on"])
-    assert set(services["keycloak"]["depends_on"]) == {"postgres"}
+    assert set(services["sidecar-ca-init"]["depends_on"]) == {"sidecar-migrate"}
+    for sidecar in SIDECARS:
+        assert {"provision", "sidecar-migrate", "sidecar-ca-init", "keycloak-1"} <= set(
+            services[sidecar]["depends_on"]), sidecar
+    assert {"sidecar-migrate", "sidecar-ca-init"} <= set(services["sidecar-outbox"]["depends_on"])
 
 
 def test_compose_runs_the_documented_commands(services: dict[str, Any]) -> None:
     assert services["provision"]["command"] == ["python", "-m", "gerbang_ops.provision", "apply"]
     assert services["sidecar-migrate"]["command"] == [
         "python", "-m", "gerbang_sidecar.migrations", "upgrade"]
-    gunicorn = services["sidecar"]["command"]
-    assert gunicorn[0] == "gunicorn" and "0.0.0.0:5000" in gunicorn
-    # The app factory gunicorn calls exists (the entry point that sets up logging).
-    module, _, call = gunicorn[-1].partition(":")
-    assert callable(getattr(importlib.import_module(module), call.removesuffix("()")))
+    assert services["sidecar-ca-init"]["command"] == ["python", "-m", "gerbang_sidecar", "ca-init"]
+    for sidecar in SIDECARS:
+        gunicorn = services[sidecar]["command"]
+        assert gunicorn[0] == "gunicorn" and "0.0.0.0:5000" in gunicorn
+        # The app factory gunicorn calls exists (the entry point that sets up logging).
+        module, _, call = gunicorn[-1].partition(":")
+        assert callable(getattr(importlib.import_module(module), call.removesuffix("()")))
+        assert environment(services[sidecar])["GERBANG_ENV"] == "production"
     assert services["sidecar-outbox"]["command"][:4] == [
         "python", "-m", "gerbang_sidecar", "outbox"]
-    assert services["mailsink"]["command"][:3] == ["python", "-m", "gerbang_ops.mailsink"]
     assert services["fake-registry"]["command"][:3] == [
         "python", "-m", "gerbang_sidecar.fake_registry"]
-    assert environment(services["sidecar"])["GERBANG_ENV"] == "production"
 
 
 def test_compose_staging_helpers_run_only_under_the_staging_profile(
@@ -157,8 +253,21 @@ def test_compose_staging_helpers_run_only_under_the_staging_profile(
         assert not STAGING_SERVICES & set(service.get("depends_on") or {}), name
 
 
+def test_issue11_staging_mail_is_mailpit_on_loopback(services: dict[str, Any]) -> None:
+    """Staging mail goes to Mailpit (issue 11 item 5); the tests keep the project's own sink."""
+    mailpit = services["mailpit"]
+    assert re.fullmatch(r"axllent/mailpit:v\d+\.\d+\.\d+", mailpit["image"])
+    assert mailpit["profiles"] == ["staging"]
+    assert mailpit["healthcheck"]["test"] == ["CMD", "/mailpit", "readyz"]
+    env = environment(mailpit)
+    # No TLS on the staging relay, and any SMTP_USER / SMTP_PASSWORD is accepted.
+    assert env["MP_SMTP_AUTH_ACCEPT_ANY"] == env["MP_SMTP_AUTH_ALLOW_INSECURE"] == "true"
+    assert mailpit["ports"] == ["127.0.0.1:${MAILPIT_HTTP_PORT:-8025}:8025"]
+
+
 def test_compose_gerbang_services_share_one_image(services: dict[str, Any]) -> None:
-    for name in ("provision", "sidecar-migrate", "sidecar", "mailsink", "fake-registry"):
+    for name in ("provision", "sidecar-migrate", "sidecar-ca-init", *SIDECARS, "sidecar-outbox",
+                 "fake-registry"):
         assert services[name]["image"].startswith("gerbang:"), name
         assert services[name]["build"]["context"] == "."
 
@@ -178,9 +287,84 @@ def test_compose_provision_gets_every_realm_placeholder(services: dict[str, Any]
 
 
 def test_compose_sidecar_gets_every_variable_it_reads(services: dict[str, Any]) -> None:
-    env = environment(services["sidecar"])
-    missing = set(documented_variables().values()) - set(env)
-    assert not missing, f"sidecar environment lacks {sorted(missing)}"
+    for name in SIDECAR_PROCESSES:
+        env = environment(services[name])
+        missing = set(documented_variables().values()) - set(env)
+        assert not missing, f"{name} environment lacks {sorted(missing)}"
+
+
+def test_issue11_sidecars_share_one_configuration_on_postgres(services: dict[str, Any]) -> None:
+    """Stateless sidecars: the same settings everywhere, and their shared state (sessions, rate
+    limits, one-time codes, the outbox) in PostgreSQL, never a file of their own."""
+    # Only where a process keeps its metric values differs (the web workers share a folder).
+    envs = [{k: v for k, v in environment(services[name]).items()
+             if k != "PROMETHEUS_MULTIPROC_DIR"} for name in SIDECAR_PROCESSES]
+    assert all(env == envs[0] for env in envs), "the sidecar processes' settings differ"
+    assert envs[0]["DATABASE_URL"].startswith("postgresql+psycopg://")
+    assert "@postgres:5432/" in envs[0]["DATABASE_URL"]
+    assert envs[0]["OUTBOX_IN_PROCESS"] == "false"
+    assert environment(services["sidecar-migrate"])["DATABASE_URL"].startswith(
+        "postgresql+psycopg://")
+    assert services["sidecar-1"]["command"] == services["sidecar-2"]["command"]
+
+
+def test_issue11_only_the_proxy_publishes_keycloak_and_the_sidecar(
+        services: dict[str, Any]) -> None:
+    publishing = {name for name, service in services.items() if service.get("ports")}
+    assert publishing - STAGING_SERVICES == {PROXY}
+    for name, service in services.items():
+        assert not service.get("network_mode"), f"{name} must stay on the compose network"
+    for name in STAGING_SERVICES & publishing:  # staging pages: this machine only
+        for port in services[name]["ports"]:
+            assert str(port).startswith("127.0.0.1:"), f"{name}: {port}"
+    # The admin listener is published on its own address, loopback unless set.
+    admin = [p for p in services[PROXY]["ports"] if str(p).endswith(":8443")]
+    assert admin == ["${GERBANG_ADMIN_BIND_ADDRESS:-127.0.0.1}:${GERBANG_ADMIN_PORT:-8443}:8443"]
+
+
+def nginx_directives() -> str:
+    """deploy/proxy/nginx.conf without its comments."""
+    return re.sub(r"#.*", "", NGINX_CONF.read_text(encoding="utf-8"))
+
+
+def nginx_upstreams(conf: str) -> dict[str, list[str]]:
+    """upstream name -> the `host:port` of each of its servers."""
+    blocks = re.findall(r"upstream\s+(\w+)\s*\{(.*?)\}", conf, re.DOTALL)
+    return {name: re.findall(r"^\s*server\s+(\S+)", body, re.MULTILINE)
+            for name, body in blocks}
+
+
+def test_issue11_proxy_balances_both_keycloak_nodes_and_both_sidecars(
+        compose: dict[str, Any], services: dict[str, Any]) -> None:
+    proxy = services[PROXY]
+    assert proxy["image"].startswith("nginx:")
+    assert compose["configs"]["nginx-conf"]["file"] == "./deploy/proxy/nginx.conf"
+    assert {"source": "nginx-conf", "target": "/etc/nginx/nginx.conf"} in proxy["configs"]
+    conf = nginx_directives()
+    upstreams = nginx_upstreams(conf)
+    assert upstreams["keycloak"] == [f"{node}:8080" for node in KEYCLOAK_NODES]
+    assert upstreams["sidecar"] == [f"{name}:5000" for name in SIDECARS]
+    # No stickiness: the sidecar is stateless and Keycloak's sessions are in its caches.
+    assert not re.search(r"\b(ip_hash|hash|sticky)\b", conf)
+    # Replicas that restart get new addresses: nginx re-resolves them.
+    assert "resolver 127.0.0.11" in conf and conf.count(" resolve ") == 4
+
+
+def test_issue11_one_origin_routes_keycloak_public_paths_and_hides_the_rest() -> None:
+    conf = nginx_directives()
+    public = re.search(r"listen 443 ssl default_server;(.*?)\n    \}\n", conf, re.DOTALL)
+    assert public, "no public TLS server block"
+    routes = dict(re.findall(r"location\s+(?:\^~\s+|=\s+)?(\S+)\s*\{\s*(.*?)\s*\}",
+                             public.group(1), re.DOTALL))
+    for path in ("/realms/", "/resources/", "/.well-known/"):
+        assert "proxy_pass http://keycloak;" in routes[path], path
+    assert "proxy_pass http://sidecar;" in routes["/"]
+    for hidden in ("/realms/master/", "/internal/", "/metrics"):
+        assert routes[hidden] == "return 404;", hidden
+    assert "/admin/" not in routes  # Keycloak's admin console: the admin listener only
+    # The edge overwrites forwarded headers instead of passing on what a client sent.
+    assert "proxy_set_header X-Forwarded-For $remote_addr;" in conf
+    assert "$proxy_add_x_forwarded_for" not in conf
 
 
 def inline_secrets(services: dict[str, Any]) -> list[str]:
@@ -293,8 +477,9 @@ def test_c6_keycloak_gets_every_variable_the_themes_read(services: dict[str, Any
              if not line.lstrip().startswith("#")]
     read = {name for line in lines for name in re.findall(r"\$\{env\.([A-Z0-9_]+)", line)}
     assert read, "expected the themes to read at least SIDECAR_PUBLIC_URL"
-    missing = read - set(services["keycloak"]["environment"])
-    assert not missing, f"keycloak service lacks {sorted(missing)}"
+    for node in KEYCLOAK_NODES:
+        missing = read - set(services[node]["environment"])
+        assert not missing, f"{node} service lacks {sorted(missing)}"
 
 
 # ---- issue 8 item 12: the production shape's security rules ---------------------------------
@@ -302,7 +487,7 @@ def test_c6_keycloak_gets_every_variable_the_themes_read(services: dict[str, Any
 def test_compose_migrations_own_the_schema_and_the_app_only_changes_rows(
         compose: dict[str, Any], services: dict[str, Any]) -> None:
     assert "://gerbang_owner:" in environment(services["sidecar-migrate"])["DATABASE_URL"]
-    for name in ("sidecar", "sidecar-outbox"):
+    for name in SIDECAR_PROCESSES:
         assert "://gerbang:" in environment(services[name])["DATABASE_URL"], name
     init = compose["configs"]["postgres-init"]
     script = (ROOT / init["file"]).read_text(encoding="utf-8")
@@ -312,19 +497,23 @@ def test_compose_migrations_own_the_schema_and_the_app_only_changes_rows(
 
 
 def test_compose_forwarded_headers_count_only_from_the_proxy(services: dict[str, Any]) -> None:
-    assert environment(services["keycloak"])["KC_PROXY_TRUSTED_ADDRESSES"]
-    assert environment(services["sidecar"])["TRUSTED_PROXIES"]
-    assert "PROXY_FIX_HOPS" not in environment(services["sidecar"])
+    for node in KEYCLOAK_NODES:
+        assert environment(services[node])["KC_PROXY_TRUSTED_ADDRESSES"]
+    for sidecar in SIDECARS:
+        assert environment(services[sidecar])["TRUSTED_PROXIES"]
+        assert "PROXY_FIX_HOPS" not in environment(services[sidecar])
 
 
 def test_compose_keycloak_admin_console_has_its_own_host(services: dict[str, Any]) -> None:
-    assert ":?" in environment(services["keycloak"])["KC_HOSTNAME_ADMIN"]
+    for node in KEYCLOAK_NODES:
+        assert ":?" in environment(services[node])["KC_HOSTNAME_ADMIN"]
 
 
 def test_compose_gunicorn_and_the_outbox_are_sized_not_defaults(services: dict[str, Any]) -> None:
-    gunicorn = services["sidecar"]["command"]
-    for option in ("--worker-class", "--workers", "--threads", "--timeout"):
-        assert option in gunicorn, option
+    for sidecar in SIDECARS:
+        gunicorn = services[sidecar]["command"]
+        for option in ("--worker-class", "--workers", "--threads", "--timeout"):
+            assert option in gunicorn, option
     assert "--threads" in services["sidecar-outbox"]["command"]
 
 
@@ -340,5 +529,6 @@ def test_sidecar_service_account_holds_no_unused_roles() -> None:
 def test_compose_keycloak_mails_no_failed_login_itself(services: dict[str, Any]) -> None:
     from gerbang_ops.keycloak.server import EMAIL_LISTENER_EXCLUDES
 
-    assert environment(services["keycloak"])[
-        "KC_SPI_EVENTS_LISTENER__EMAIL__EXCLUDE_EVENTS"] == EMAIL_LISTENER_EXCLUDES
+    for node in KEYCLOAK_NODES:
+        assert environment(services[node])[
+            "KC_SPI_EVENTS_LISTENER__EMAIL__EXCLUDE_EVENTS"] == EMAIL_LISTENER_EXCLUDES

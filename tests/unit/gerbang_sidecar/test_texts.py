@@ -43,6 +43,8 @@ COMPOSED = {
     "mail.profile_change.": tuple(f"{o}.{p}" for o in ("approved", "rejected")
                                   for p in ("subject", "body")),
     "bsre.guides.": tuple(f"{n}.{part}" for n in (1, 2, 3, 4) for part in ("title", "text")),
+    "verify.state.": ("valid", "revoked", "expired", "not_yet_valid", "unknown_time"),
+    "verify.signing_time_source.": ("timestamp", "claimed"),
 }
 
 

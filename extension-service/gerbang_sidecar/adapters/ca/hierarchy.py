@@ -1,8 +1,10 @@
 """A root and an issuing CA on ``cryptography``, their keys encrypted under a key-encryption
 key (KEK) from the environment -- never in the repository.
 
-``create_hierarchy`` makes both (the explicit command calls it once per environment);
-``LocalCertificateAuthority`` issues subscriber certificates and the issuing CA's CRL. Every
+``create_hierarchy`` makes both (the explicit command calls it once per environment) and
+``with_timestamping`` adds the time-stamping authority (adapters/ca/timestamping.py);
+``LocalCertificateAuthority`` issues subscriber certificates and the issuing CA's CRL, answers
+OCSP and time-stamps. Every
 certificate names where its status is published (AIA: OCSP and the CA's certificate; CRL
 distribution point) under ``publication_url``. Keys are RSA: 4096 bits for the root, 3072 for
 the issuing CA, 2048 for subscribers (docs/certificates.md gives the reasons).
@@ -12,7 +14,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from cryptography import x509
@@ -21,6 +23,11 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509 import ocsp
 from cryptography.x509.oid import AuthorityInformationAccessOID, ExtendedKeyUsageOID, NameOID
 
+from gerbang_sidecar.adapters.ca.timestamping import (
+    TimeStampAuthority,
+    TimestampingMissing,
+    certify_tsa,
+)
 from gerbang_sidecar.domain.certificates.profiles import VALIDITY, Profile, Subject
 from gerbang_sidecar.ports.ca import IssuedCertificate, Revocation, StatusLookup
 
@@ -50,6 +57,10 @@ class CaMaterial:
     # The delegated OCSP responder (RFC 6960 4.2.2.2), certified by the issuing CA.
     responder_certificate: bytes
     responder_key: bytes  # PKCS#8, encrypted
+    # The time-stamping authority (RFC 3161), certified by the issuing CA; None in a
+    # hierarchy made before it existed, until ``with_timestamping`` adds it.
+    tsa_certificate: bytes | None = None
+    tsa_key: bytes | None = None  # PKCS#8, encrypted
 
 
 def _name(common_name: str, organization: str) -> x509.Name:
@@ -121,6 +132,16 @@ def create_hierarchy(kek: bytes, *, now: datetime, organization: str = "Gerbang"
                       _encrypt(responder_key, kek))
 
 
+def with_timestamping(material: CaMaterial, kek: bytes, publication_url: str, *,
+                      now: datetime) -> CaMaterial:
+    """The hierarchy with a time-stamping authority (unchanged if it has one)."""
+    if material.tsa_certificate is not None:
+        return material
+    certificate, key = LocalCertificateAuthority(material, kek, publication_url) \
+        .certify_timestamping(now=now)
+    return replace(material, tsa_certificate=certificate, tsa_key=key)
+
+
 def _ca_usage() -> x509.KeyUsage:
     return x509.KeyUsage(digital_signature=True, content_commitment=False,
                          key_encipherment=False, data_encipherment=False, key_agreement=False,
@@ -142,6 +163,10 @@ class LocalCertificateAuthority:
         if not isinstance(responder_key, rsa.RSAPrivateKey):
             raise ValueError("the OCSP responder's key is not an RSA key")
         self._responder_key = responder_key
+        self._kek = kek
+        self._tsa = None if material.tsa_certificate is None or material.tsa_key is None \
+            else TimeStampAuthority(material.tsa_certificate, material.tsa_key, kek,
+                                    self._issuing)
         base = publication_url.rstrip("/")
         self.ocsp_url = f"{base}/pki/ocsp"
         self.ca_url = f"{base}/pki/issuing-ca.crt"
@@ -230,6 +255,21 @@ class LocalCertificateAuthority:
                 builder = builder.add_extension(extension.value, critical=False)
         return builder.sign(self._responder_key, hashes.SHA256()).public_bytes(
             serialization.Encoding.DER)
+
+    @property
+    def has_timestamping(self) -> bool:
+        return self._tsa is not None
+
+    def certify_timestamping(self, *, now: datetime) -> tuple[bytes, bytes]:
+        """A new TSA certificate (PEM) and its key (PKCS#8 PEM, encrypted under the KEK)."""
+        return certify_tsa(self._issuing, self._key, self._kek, now=now, crl_url=self.crl_url,
+                           ca_url=self.ca_url)
+
+    def timestamp(self, request: bytes, *, now: datetime) -> bytes:
+        """RFC 3161: a TimeStampResp (DER) to a TimeStampReq (DER)."""
+        if self._tsa is None:
+            raise TimestampingMissing("run python -m gerbang_sidecar ca-init")
+        return self._tsa.respond(request, now=now)
 
     def crl(self, revoked: Sequence[Revocation], *, number: int, now: datetime,
             next_update: datetime) -> bytes:

@@ -1,6 +1,10 @@
 """The certificate authority whose hierarchy lives in the sidecar's database (one row, made
 by ``python -m gerbang_sidecar ca-init``), loaded on first use -- nothing is read at import
-or when the app is built."""
+or when the app is built.
+
+A hierarchy made before the time-stamping authority existed (migration 0015) gets one from
+``ca-init`` or, if nobody ran it, on its first timestamp: a deployment that skipped the step
+still signs B-LT instead of failing."""
 
 from __future__ import annotations
 
@@ -12,14 +16,23 @@ from gerbang_sidecar.adapters.ca.hierarchy import (
     CaMaterial,
     LocalCertificateAuthority,
     create_hierarchy,
+    with_timestamping,
 )
 from gerbang_sidecar.domain.certificates.profiles import Profile, Subject
 from gerbang_sidecar.ports.ca import IssuedCertificate, Revocation, StatusLookup
-from gerbang_sidecar.ports.storage import Store
+from gerbang_sidecar.ports.storage import CertificateAuthorityRow, Store
 
 
 class AuthorityMissing(RuntimeError):
     """No hierarchy in this environment yet: run ``python -m gerbang_sidecar ca-init``."""
+
+
+def _material(row: CertificateAuthorityRow) -> CaMaterial:
+    return CaMaterial(bytes(row.root_certificate), bytes(row.root_key),
+                      bytes(row.issuing_certificate), bytes(row.issuing_key),
+                      bytes(row.responder_certificate), bytes(row.responder_key),
+                      None if row.tsa_certificate is None else bytes(row.tsa_certificate),
+                      None if row.tsa_key is None else bytes(row.tsa_key))
 
 
 class StoredCertificateAuthority:
@@ -31,11 +44,15 @@ class StoredCertificateAuthority:
         self._lock = threading.Lock()
 
     def ensure(self, *, now: datetime) -> bool:
-        """Create the hierarchy if the environment has none; True when it was created."""
+        """Create the hierarchy (with its TSA) if the environment has none, or add the TSA
+        to one made before it existed; True when anything was made."""
         with self._store.transaction() as tx:
-            if tx.certificates.authority() is not None:
-                return False
-        material = create_hierarchy(self._kek, now=now)
+            row = tx.certificates.authority()
+            existing = None if row is None else _material(row)
+        if existing is not None:
+            return self._add_timestamping(existing, now=now)
+        material = with_timestamping(create_hierarchy(self._kek, now=now), self._kek,
+                                     self._url, now=now)
         with self._store.transaction() as tx:
             if tx.certificates.authority() is not None:
                 return False  # another process made it a moment ago
@@ -44,8 +61,25 @@ class StoredCertificateAuthority:
                 issuing_certificate=material.issuing_certificate,
                 issuing_key=material.issuing_key,
                 responder_certificate=material.responder_certificate,
-                responder_key=material.responder_key, now=now)
+                responder_key=material.responder_key, tsa_certificate=material.tsa_certificate,
+                tsa_key=material.tsa_key, now=now)
         return True
+
+    def _add_timestamping(self, material: CaMaterial, *, now: datetime) -> bool:
+        if material.tsa_certificate is not None:
+            return False
+        completed = with_timestamping(material, self._kek, self._url, now=now)
+        assert completed.tsa_certificate is not None and completed.tsa_key is not None
+        with self._store.transaction() as tx:
+            added = tx.certificates.add_timestamping(
+                tsa_certificate=completed.tsa_certificate, tsa_key=completed.tsa_key)
+        self._forget()
+        return added
+
+    def _forget(self) -> None:
+        """Reload on next use: the row has a TSA now (ours or a concurrent winner's)."""
+        with self._lock:
+            self._loaded = None
 
     def _ca(self) -> LocalCertificateAuthority:
         with self._lock:
@@ -54,11 +88,7 @@ class StoredCertificateAuthority:
                     row = tx.certificates.authority()
                     if row is None:
                         raise AuthorityMissing("run python -m gerbang_sidecar ca-init")
-                    material = CaMaterial(bytes(row.root_certificate), bytes(row.root_key),
-                                          bytes(row.issuing_certificate),
-                                          bytes(row.issuing_key),
-                                          bytes(row.responder_certificate),
-                                          bytes(row.responder_key))
+                    material = _material(row)
                 self._loaded = LocalCertificateAuthority(material, self._kek, self._url)
             return self._loaded
 
@@ -75,3 +105,11 @@ class StoredCertificateAuthority:
 
     def ocsp(self, request: bytes, status_of: StatusLookup, *, now: datetime) -> bytes:
         return self._ca().ocsp(request, status_of, now=now)
+
+    def timestamp(self, request: bytes, *, now: datetime) -> bytes:
+        ca = self._ca()
+        if not ca.has_timestamping:
+            self.ensure(now=now)
+            self._forget()
+            ca = self._ca()
+        return ca.timestamp(request, now=now)

@@ -6,7 +6,9 @@ created on first use and kept: it renews its token itself. Every call goes throu
 port's errors, so services never see python-keycloak or HTTP.
 
 Log lines name the realm, the operation and our/Keycloak's ids, never a username, email or
-attribute value (X3).
+attribute value (X3). Every request carries the current request id as ``X-Request-ID``
+(``adapters/outgoing_request_ids.py``), and every call is reported to the Metrics port by
+operation and outcome (issue 11 item 5).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import json
 import logging
 import re
 import threading
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -27,6 +30,7 @@ from requests import Response
 from urllib3.util.retry import Retry
 
 from gerbang_sidecar.adapters.http_environment import ca_bundle, read_environment_once
+from gerbang_sidecar.adapters.outgoing_request_ids import send_request_ids
 from gerbang_sidecar.ports.keycloak import (
     CredentialChange,
     KeycloakError,
@@ -39,6 +43,7 @@ from gerbang_sidecar.ports.keycloak import (
     UserEvent,
     UserRecord,
 )
+from gerbang_sidecar.ports.metrics import NO_METRICS, Metrics
 
 log = logging.getLogger(__name__)
 # Keycloak's error keys and user-profile field names; anything else may be a typed value.
@@ -61,7 +66,7 @@ SAFE_RETRY = Retry(total=1, connect=1, read=1, status=0, other=0,
 
 class HttpKeycloakUsers:
     def __init__(self, server_url: str, client_id: str, client_secret: str,
-                 timeout: float = 5.0):
+                 timeout: float = 5.0, metrics: Metrics = NO_METRICS):
         # urljoin in python-keycloak drops the last path segment without a trailing slash.
         self._server_url = server_url.rstrip("/") + "/"
         self._client_id = client_id
@@ -69,6 +74,7 @@ class HttpKeycloakUsers:
         self._timeout = timeout
         self._connections: dict[str, KeycloakOpenIDConnection] = {}
         self._lock = threading.Lock()
+        self._metrics = metrics
         # Requests sent to Keycloak (every one costs Keycloak a request's work: keep it low).
         self.requests_made = 0
 
@@ -87,8 +93,9 @@ class HttpKeycloakUsers:
                 # python-keycloak retries POSTs after a read timeout too: Keycloak may have
                 # created the user already, and the resend's 409 would strand it. Retry only
                 # what is safe to repeat. Its session has no public handle, hence _s.
-                for adapter in connection._s.adapters.values():
-                    adapter.max_retries = SAFE_RETRY  # type: ignore[attr-defined]
+                send_request_ids(connection._s, SAFE_RETRY)
+                # The service account's token comes over a session of its own.
+                send_request_ids(connection.keycloak_openid.connection._s)
                 read_environment_once(connection._s, self._server_url)
                 self._connections[realm] = connection
             return connection
@@ -97,6 +104,23 @@ class HttpKeycloakUsers:
               send: Callable[[KeycloakOpenIDConnection], Response], *,
               retried: bool = False) -> Response:
         """Send one request; 5xx and transport failures become KeycloakUnavailable."""
+        started = time.monotonic()
+        outcome = "error"
+        try:
+            response = self._send(realm, operation, send, retried=retried)
+            outcome = "ok"
+            return response
+        except KeycloakUnavailable:
+            outcome = "unavailable"
+            raise
+        finally:
+            if not retried:
+                self._metrics.keycloak_call(operation=operation, outcome=outcome,
+                                            seconds=time.monotonic() - started)
+
+    def _send(self, realm: str, operation: str,
+              send: Callable[[KeycloakOpenIDConnection], Response], *,
+              retried: bool) -> Response:
         self.requests_made += 1
         try:
             response = send(self._connection(realm))

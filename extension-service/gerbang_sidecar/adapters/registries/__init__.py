@@ -14,14 +14,17 @@ from gerbang_sidecar.adapters.registries.message_gateway import HttpMessageGatew
 from gerbang_sidecar.adapters.registries.oss import HttpOss
 from gerbang_sidecar.adapters.registries.sipp import HttpSipp
 from gerbang_sidecar.adapters.registries.transport import HttpPolicy, RegistryClient
+from gerbang_sidecar.ports.metrics import NO_METRICS, Metrics
 from gerbang_sidecar.ports.registries import Registries
 
 
-def build_http_registries(urls: dict[str, str], policy: HttpPolicy) -> Registries:
+def build_http_registries(urls: dict[str, str], policy: HttpPolicy,
+                          metrics: Metrics = NO_METRICS) -> Registries:
     """HTTP adapters for the base URL of each registry (DUKCAPIL_URL, OSS_URL…)."""
 
     def client(name: str, *, retry_posts: bool = True) -> RegistryClient:
-        return RegistryClient.build(name, urls[name], policy, retry_posts=retry_posts)
+        return RegistryClient.build(name, urls[name], policy, retry_posts=retry_posts,
+                                    metrics=metrics)
 
     return Registries(
         dukcapil=HttpDukcapil(client("dukcapil")),

@@ -8,7 +8,11 @@ can raise into a page.
 
 Personal identifiers travel only in JSON request bodies, never in URLs: URLs end up in
 urllib3's retry warnings, in proxies' and registries' access logs. Our own logs name the
-registry, the operation, the status and a correlation id we also send as a header.
+registry, the operation, the status and a correlation id we also send as a header, beside the
+request id of the page or outbox delivery that made the call (``X-Request-ID``).
+
+Each call is reported to the Metrics port: registry, operation, outcome (and why it was
+unavailable), time taken, and the breaker's state after it (issue 11 item 5).
 """
 
 from __future__ import annotations
@@ -30,12 +34,15 @@ from urllib3.util.retry import Retry
 
 from gerbang_sidecar.adapters.http_environment import read_environment_once
 from gerbang_sidecar.domain.registry_results import (
+    Accepted,
     Match,
     NoMatch,
     NotFound,
     RegistryResult,
     Unavailable,
 )
+from gerbang_sidecar.ports.metrics import NO_METRICS, Metrics
+from gerbang_sidecar.request_ids import REQUEST_ID_HEADER, current_request_id
 
 log = logging.getLogger(__name__)
 
@@ -198,24 +205,27 @@ _ANSWER_STATUSES = frozenset({200, 202, 404})
 
 class RegistryClient:
     def __init__(self, registry: str, base_url: str, session: requests.Session,
-                 policy: HttpPolicy, *, breaker: CircuitBreaker, cache: TtlCache) -> None:
+                 policy: HttpPolicy, *, breaker: CircuitBreaker, cache: TtlCache,
+                 metrics: Metrics = NO_METRICS) -> None:
         self.registry = registry
         self.base_url = base_url.rstrip("/")
         self.breaker = breaker
         self._session = session
         self._policy = policy
         self._cache = cache
+        self._metrics = metrics
 
     @classmethod
     def build(cls, registry: str, base_url: str, policy: HttpPolicy, *, retry_posts: bool,
               session: requests.Session | None = None,
-              clock: Clock = time.monotonic) -> RegistryClient:
+              clock: Clock = time.monotonic, metrics: Metrics = NO_METRICS) -> RegistryClient:
         return cls(
             registry, base_url,
             session or build_session(policy, base_url, retry_posts=retry_posts),
             policy,
             breaker=CircuitBreaker(policy.breaker_failures, policy.breaker_cooldown, clock),
             cache=TtlCache(policy.cache_ttl, policy.cache_size, clock),
+            metrics=metrics,
         )
 
     def post(self, operation: str, path: str, body: Mapping[str, object],
@@ -230,12 +240,16 @@ class RegistryClient:
         if key is not None:
             cached = self._cache.get(key)
             if cached is not None:
+                self._metrics.registry_cache_hit(registry=self.registry, operation=operation)
                 return cached  # type: ignore[return-value]
         if not self.breaker.allow():
             log.warning("registry=%s op=%s unavailable reason=circuit_open",
                         self.registry, operation)
-            return Unavailable(self.registry, "circuit_open")
+            refused = Unavailable(self.registry, "circuit_open")
+            self._report(operation, refused, 0.0)
+            return refused
         correlation = uuid.uuid4().hex
+        started = time.monotonic()
         try:
             result, healthy = self._exchange(path, body, parse, correlation, headers or {})
         except Exception:
@@ -253,17 +267,26 @@ class RegistryClient:
                         self.registry, operation, result.reason, correlation)
         elif key is not None and isinstance(result, Match):
             self._cache.put(key, result)
+        self._report(operation, result, time.monotonic() - started)
         return result
+
+    def _report(self, operation: str, result: object, seconds: float) -> None:
+        outcome, reason = call_outcome(result)
+        self._metrics.registry_call(registry=self.registry, operation=operation,
+                                    outcome=outcome, reason=reason, seconds=seconds)
+        self._metrics.registry_breaker(registry=self.registry, state=self.breaker.state)
 
     def _exchange(self, path: str, body: Mapping[str, object], parse: Parser[R],
                   correlation: str, headers: Mapping[str, str]) -> tuple[R | Unavailable, bool]:
         """One call; the flag says whether the registry behaved (for the breaker)."""
         started = time.monotonic()
+        request_id = current_request_id()
         try:
             response = self._session.post(
                 self.base_url + path,
                 json=body,
-                headers={CORRELATION_HEADER: correlation, **headers},
+                headers={CORRELATION_HEADER: correlation,
+                         **({REQUEST_ID_HEADER: request_id} if request_id else {}), **headers},
                 timeout=(self._policy.connect_timeout, self._policy.read_timeout),
             )
         except requests.Timeout:
@@ -297,6 +320,22 @@ class RegistryClient:
         except requests.RequestException:
             return False
         return response.status_code == 200
+
+
+def call_outcome(result: object) -> tuple[str, str]:
+    """(outcome, reason) for the metrics: few values, never anything from the answer."""
+    if isinstance(result, Unavailable):
+        reason = result.reason
+        if reason.startswith("connection:"):
+            reason = "connection"
+        elif reason.startswith("http_") and reason[5:].isdigit():
+            reason = f"http_{reason[5]}xx"
+        return "unavailable", reason
+    for kind, outcome in ((Match, "match"), (NoMatch, "no_match"), (NotFound, "not_found"),
+                          (Accepted, "accepted")):
+        if isinstance(result, kind):
+            return outcome, ""
+    return "ok", ""
 
 
 def field(payload: Mapping[str, Any], name: str, kind: type[X]) -> X:

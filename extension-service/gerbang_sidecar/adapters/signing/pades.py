@@ -1,9 +1,11 @@
 """PAdES signatures on pyHanko (X7): the subscriber's key opened from its PKCS#12 with the
 passphrase typed for this signature, a CAdES-detached signature (subfilter
 ETSI.CAdES.detached) in a visible box -- the signer's name and the time, in Western
-Indonesian Time -- and the validation data (the chain and the CRL this CA publishes) added in
-a DSS, so the signature validates years later without asking the CA (long-term validation,
-PAdES B-LT). Nothing is fetched over the network: the sidecar hands over its own CRL."""
+Indonesian Time -- stamped by the CA's time-stamping authority (an RFC 3161 signature
+timestamp), and the validation data (the chain, the TSA's certificate and the CRL this CA
+publishes, which covers both the signer's and the TSA's certificate) added in a DSS: PAdES
+B-LT, so the signature validates years later without asking the CA. Nothing is fetched over
+the network: the sidecar hands over its own CRL and answers its own timestamp requests."""
 
 from __future__ import annotations
 
@@ -14,22 +16,45 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from asn1crypto import crl as asn1_crl
+from asn1crypto import tsp
 from asn1crypto import x509 as asn1_x509
 from pyhanko import stamp
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.misc import PdfError
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign import fields, signers
+from pyhanko.sign.timestamps.api import TimeStamper
 from pyhanko.sign.validation import validate_pdf_signature
+from pyhanko.sign.validation.pdf_embedded import EmbeddedPdfSignature
+from pyhanko.sign.validation.status import PdfSignatureStatus
 from pyhanko_certvalidator import ValidationContext
+from pyhanko_certvalidator.policy_decl import NO_REVOCATION, CertRevTrustPolicy
 
 from gerbang_sidecar.ports.ca import WrongPassphrase
-from gerbang_sidecar.ports.signing import SignatureReport, SigningMaterial, UnreadablePdf
+from gerbang_sidecar.ports.signing import (
+    SignatureEvidence,
+    SigningMaterial,
+    TimeStamping,
+    UnreadablePdf,
+)
 
 log = logging.getLogger(__name__)
 FIELD = "TandaTanganBSrE"
 BOX = (40, 40, 330, 110)  # bottom-left of the first page, in points
 WIB = ZoneInfo("Asia/Jakarta")
+
+
+class _TimeStamper(TimeStamper):
+    """pyHanko's RFC 3161 client over any ``TimeStamping``: it builds the request (with a
+    nonce, certReq), checks the response's status and nonce, and collects the TSA's
+    certificates so their revocation data lands in the DSS too."""
+
+    def __init__(self, send: TimeStamping) -> None:
+        super().__init__(include_nonce=True)
+        self._send = send
+
+    async def async_request_tsa_response(self, req: tsp.TimeStampReq) -> tsp.TimeStampResp:
+        return tsp.TimeStampResp.load(self._send(req.dump()))
 
 
 class PadesSigner:
@@ -59,7 +84,8 @@ class PadesSigner:
                     field_name=FIELD, subfilter=fields.SigSeedSubFilter.PADES,
                     embed_validation_info=True, validation_context=context,
                     reason="Tanda tangan elektronik BSrE", location="Indonesia"),
-                signer=signer, stamp_style=style)
+                signer=signer, stamp_style=style,
+                timestamper=_TimeStamper(material.timestamps))
             return pdf_signer.sign_pdf(writer).getvalue()  # type: ignore[no-any-return]
         except (PdfError, KeyError, ValueError) as exc:
             log.info("pdf not signed: %s", type(exc).__name__)
@@ -67,38 +93,77 @@ class PadesSigner:
 
 
 class PadesVerifier:
-    """Public verification on pyHanko's validator, trusting only this CA's root; the CRL of
-    the sidecar gives the revocation state now, the embedded data the state at signing."""
+    """Public verification on pyHanko's validator, trusting only this CA's root. The signer's
+    chain is checked at the signature timestamp's time when the timestamp holds (a
+    certificate expired since still validates), else now. Revocation is left to the caller,
+    who has the CA's records with their times and reasons."""
 
-    def verify(self, pdf: bytes, material: SigningMaterial,
-               revoked: Sequence[int]) -> list[SignatureReport]:
+    def verify(self, pdf: bytes, chain: Sequence[bytes], *,
+               now: datetime) -> list[SignatureEvidence]:
         try:
             reader = PdfFileReader(io.BytesIO(pdf), strict=False)
             signatures = list(reader.embedded_signatures)
         except (PdfError, KeyError, ValueError) as exc:
             raise UnreadablePdf(type(exc).__name__) from exc
-        chain = [asn1_x509.Certificate.load(der) for der in material.chain]
-        reports = []
+        certificates = [asn1_x509.Certificate.load(der) for der in chain]
+        evidence = []
         for signature in signatures:
-            context = ValidationContext(
-                trust_roots=chain[-1:], other_certs=chain[:-1],
-                crls=[asn1_crl.CertificateList.load(material.crl)], allow_fetching=False)
             try:
-                status = validate_pdf_signature(signature, context)
+                evidence.append(_evidence(signature, certificates, now))
             except Exception:
                 log.info("signature not validated")
-                continue
-            certificate = signature.signer_cert
-            coverage = status.coverage
-            reports.append(SignatureReport(
-                field=str(signature.field_name), signer=certificate.subject.human_friendly,
-                serial_number=f"{certificate.serial_number:X}",
-                issuer=certificate.issuer.human_friendly,
-                signed_at=status.signer_reported_dt, intact=bool(status.intact),
-                trusted=bool(status.trusted),
-                revoked_now=certificate.serial_number in set(revoked),
-                covers_whole_document=coverage is not None and coverage.name in (
-                    "ENTIRE_FILE", "ENTIRE_REVISION"),
-                modified_after=status.modification_level is not None
-                and status.modification_level.name not in ("NONE", "LTA_UPDATES")))
-        return reports
+        return evidence
+
+
+def _evidence(signature: EmbeddedPdfSignature, chain: list[asn1_x509.Certificate],
+              now: datetime) -> SignatureEvidence:
+    stamped = _stamped_at(signature)  # unverified: only chooses the moment to check at
+    status = _validate(signature, chain, signer_moment=stamped or now, now=now)
+    token = status.timestamp_validity
+    proven = token is not None and bool(token.intact and token.valid and token.trusted) \
+        and token.timestamp == stamped
+    if stamped is not None and not proven:
+        status = _validate(signature, chain, signer_moment=now, now=now)
+    certificate = signature.signer_cert
+    coverage = status.coverage
+    return SignatureEvidence(
+        field=str(signature.field_name), signer=certificate.subject.human_friendly,
+        serial_number=certificate.serial_number, issuer=certificate.issuer.human_friendly,
+        certificate_not_before=certificate.not_valid_before,
+        certificate_not_after=certificate.not_valid_after,
+        claimed_at=status.signer_reported_dt,
+        timestamp_valid=None if stamped is None else proven,
+        timestamped_at=stamped if proven else None,
+        timestamp_authority=token.signing_cert.subject.human_friendly
+        if proven and token is not None else None,
+        intact=bool(status.intact and status.valid), trusted=bool(status.trusted),
+        covers_whole_document=coverage is not None and coverage.name in (
+            "ENTIRE_FILE", "ENTIRE_REVISION"),
+        modified_after=status.modification_level is not None
+        and status.modification_level.name not in ("NONE", "LTA_UPDATES"))
+
+
+def _validate(signature: EmbeddedPdfSignature, chain: list[asn1_x509.Certificate], *,
+              signer_moment: datetime, now: datetime) -> PdfSignatureStatus:
+    def context(moment: datetime) -> ValidationContext:
+        # No revocation checking here: the caller judges it from the CA's own records.
+        return ValidationContext(
+            trust_roots=chain[-1:], other_certs=chain[:-1], allow_fetching=False,
+            moment=moment, revinfo_policy=CertRevTrustPolicy(NO_REVOCATION))
+
+    # The TSA's certificate must hold now; the signer's at the time the token proves.
+    return validate_pdf_signature(signature, context(signer_moment),
+                                  ts_validation_context=context(now))
+
+
+def _stamped_at(signature: EmbeddedPdfSignature) -> datetime | None:
+    """The time in the signature timestamp token, if the signature carries one."""
+    unsigned = signature.signer_info["unsigned_attrs"]
+    if not unsigned:
+        return None
+    for attribute in unsigned:
+        if attribute["type"].native == "signature_time_stamp_token":
+            content = attribute["values"][0]["content"]["encap_content_info"]["content"]
+            moment: datetime = content.parsed["gen_time"].native
+            return moment
+    return None

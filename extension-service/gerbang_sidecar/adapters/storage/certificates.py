@@ -32,13 +32,25 @@ class SqlCertificates:
     def add_authority(self, *, root_certificate: bytes, root_key: bytes,
                       issuing_certificate: bytes, issuing_key: bytes,
                       responder_certificate: bytes, responder_key: bytes,
-                      now: datetime) -> None:
+                      now: datetime, tsa_certificate: bytes | None = None,
+                      tsa_key: bytes | None = None) -> None:
         self._session.add(CertificateAuthorityRecord(
             name=CA_NAME, root_certificate=root_certificate, root_key=root_key,
             issuing_certificate=issuing_certificate, issuing_key=issuing_key,
             responder_certificate=responder_certificate, responder_key=responder_key,
-            created_at=now))
+            tsa_certificate=tsa_certificate, tsa_key=tsa_key, created_at=now))
         self._session.flush()
+
+    def add_timestamping(self, *, tsa_certificate: bytes, tsa_key: bytes) -> bool:
+        # Conditional: of two processes completing an old hierarchy at once, one wins and
+        # the other's freshly made TSA is dropped.
+        done = self._session.execute(
+            update(CertificateAuthorityRecord)
+            .where(CertificateAuthorityRecord.name == CA_NAME,
+                   CertificateAuthorityRecord.tsa_certificate.is_(None))
+            .values(tsa_certificate=tsa_certificate, tsa_key=tsa_key)
+            .execution_options(synchronize_session=False))
+        return bool(getattr(done, "rowcount", 0))
 
     # --- requests (B15) -------------------------------------------------------------------
 

@@ -428,6 +428,9 @@ class CertificateAuthorityRecord(Base):
     issuing_key: Mapped[bytes] = mapped_column(LargeBinary)
     responder_certificate: Mapped[bytes] = mapped_column(LargeBinary)
     responder_key: Mapped[bytes] = mapped_column(LargeBinary)
+    # The time-stamping authority (migration 0015; filled by ca-init for older rows).
+    tsa_certificate: Mapped[bytes | None] = mapped_column(LargeBinary)
+    tsa_key: Mapped[bytes | None] = mapped_column(LargeBinary)
     created_at: Mapped[datetime]
 
 

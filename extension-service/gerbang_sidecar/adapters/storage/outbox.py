@@ -8,16 +8,29 @@ other's rows), while SQLite serialises writers; the UPDATE re-checks the status 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, defer
 
 from gerbang_sidecar.adapters.storage.models import OutboxMessage
 from gerbang_sidecar.ports.storage import UnreadablePayload
+
+# Statuses of messages still waiting for something (the `due` index starts with the status).
+UNSENT = ("pending", "in_flight", "dead")
+
+
+@dataclass(frozen=True)
+class OutboxBacklog:
+    kind: str
+    status: str
+    count: int
+    oldest_created_at: datetime
+    earliest_next_attempt_at: datetime
 
 
 class SqlOutbox:
@@ -128,3 +141,14 @@ class SqlOutbox:
             .values(**values)
             .execution_options(synchronize_session=False)
         )
+
+    def backlog(self) -> list[OutboxBacklog]:
+        """One grouped read over the unsent rows (payloads untouched), for the metrics."""
+        rows = self._session.execute(
+            select(OutboxMessage.kind, OutboxMessage.status, func.count(),
+                   func.min(OutboxMessage.created_at), func.min(OutboxMessage.next_attempt_at))
+            .where(OutboxMessage.status.in_(UNSENT))
+            .group_by(OutboxMessage.kind, OutboxMessage.status)
+        )
+        return [OutboxBacklog(kind, status, int(count), oldest, earliest)
+                for kind, status, count, oldest, earliest in rows]

@@ -9,8 +9,10 @@ from datetime import datetime
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
-from cryptography.x509.oid import AuthorityInformationAccessOID
+from cryptography.x509.oid import AuthorityInformationAccessOID, NameOID
 
+# RFC 4514 has no short name for serialNumber; OpenSSL and Adobe show this one.
+_NAMES = {NameOID.SERIAL_NUMBER: "serialNumber"}
 # The names a relying party's tool shows for the key usages our profiles set.
 _USAGES = ("digital_signature", "content_commitment", "key_encipherment", "key_cert_sign",
            "crl_sign")
@@ -34,8 +36,8 @@ class CertificateDetails:
 def describe(der: bytes) -> CertificateDetails:
     certificate = x509.load_der_x509_certificate(der)
     return CertificateDetails(
-        subject=certificate.subject.rfc4514_string(),
-        issuer=certificate.issuer.rfc4514_string(),
+        subject=certificate.subject.rfc4514_string(_NAMES),
+        issuer=certificate.issuer.rfc4514_string(_NAMES),
         serial_number=f"{certificate.serial_number:X}",
         not_before=certificate.not_valid_before_utc,
         not_after=certificate.not_valid_after_utc,

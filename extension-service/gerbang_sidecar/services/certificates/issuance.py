@@ -33,6 +33,7 @@ from gerbang_sidecar.domain.tokens import new_token, plausible, token_hash
 from gerbang_sidecar.ports.ca import CertificateAuthority, Revocation, SubscriberKeys
 from gerbang_sidecar.ports.clock import Clock
 from gerbang_sidecar.ports.keycloak import KeycloakError, KeycloakUsers, UserRecord
+from gerbang_sidecar.ports.metrics import NO_METRICS, Metrics
 from gerbang_sidecar.ports.registries import Dukcapil
 from gerbang_sidecar.ports.selfies import CleanSelfie, SelfieInspector
 from gerbang_sidecar.ports.storage import (
@@ -55,6 +56,9 @@ OUTBOX_ISSUED = "bsre.certificate_issued"
 LINK_LIFETIME = timedelta(hours=24)
 CRL_LIFETIME = timedelta(hours=6)
 ENROLL_METHOD = "Set Passphrase"
+# X4: the audit trail tells a first issuance from a renewal (B20) and a re-key (B22).
+_ISSUED_EVENTS = {"issue": "bsre.certificate.issued", "renew": "bsre.certificate.renewed",
+                  "reset": "bsre.certificate.rekeyed"}
 
 
 @dataclass(frozen=True)
@@ -96,7 +100,9 @@ class Issued:
 class CertificateIssuance:
     def __init__(self, store: Store, keycloak: KeycloakUsers, ca: CertificateAuthority,
                  keys: SubscriberKeys, selfies: SelfieInspector, dukcapil: Dukcapil,
-                 changes: ProfileChanges, clock: Clock, settings: BsreSettings) -> None:
+                 changes: ProfileChanges, clock: Clock, settings: BsreSettings, *,
+                 metrics: Metrics = NO_METRICS) -> None:
+        self._metrics = metrics
         self._store = store
         self._keycloak = keycloak
         self._ca = ca
@@ -140,9 +146,8 @@ class CertificateIssuance:
     def request_renewal(self, user_id: str, certificate_id: int
                         ) -> Requested | NotAllowed | NotYet | TemporaryProblem:
         """B20: only an Issued certificate of the holder, only in its last 30 days."""
-        with self._store.transaction() as tx:
-            row = tx.certificates.certificate(certificate_id)
-        if row is None or row.user_id != user_id:
+        row = self.own_certificate(user_id, certificate_id)
+        if row is None:
             return NotAllowed("not_issued")
         return self._renewal(row, actor=user_id)
 
@@ -154,12 +159,25 @@ class CertificateIssuance:
             return None
         return self._renewal(row, actor=officer.user_id)
 
-    def _renewal(self, row: CertificateRow, *, actor: str
-                 ) -> Requested | NotAllowed | NotYet | TemporaryProblem:
+    def renewal_refusal(self, row: CertificateRow) -> NotAllowed | NotYet | None:
+        """Why this certificate cannot be renewed now (B20, B21), before anyone is asked to
+        confirm; None when it can."""
         if row.status != "issued":
             return NotAllowed("not_issued")
         if not may_renew(row.not_after, self._clock()):
             return NotYet(renewal_opens(row.not_after))
+        return None
+
+    def own_certificate(self, user_id: str, certificate_id: int) -> CertificateRow | None:
+        with self._store.transaction() as tx:
+            row = tx.certificates.certificate(certificate_id)
+        return row if row is not None and row.user_id == user_id else None
+
+    def _renewal(self, row: CertificateRow, *, actor: str
+                 ) -> Requested | NotAllowed | NotYet | TemporaryProblem:
+        refusal = self.renewal_refusal(row)
+        if refusal is not None:
+            return refusal
         user = self._holder(row.user_id)
         if isinstance(user, NotAllowed):
             return user
@@ -342,8 +360,9 @@ class CertificateIssuance:
                                                        note=f"re-keyed as {serial}"):
                     raise _Spent()
                 tx.audit.record(realm=realm, occurred_at=now, actor=user.id,
-                                subject_id=user.id, event_type="bsre.certificate.issued",
+                                subject_id=user.id, event_type=_ISSUED_EVENTS[request.kind],
                                 details={"serial_number": serial, "product": request.product,
+                                         "replaces": request.certificate_id,
                                          "agreement": "perjanjian_pemilik_sertifikat"})
                 tx.outbox.enqueue(
                     kind=OUTBOX_ISSUED, now=now,
@@ -356,6 +375,7 @@ class CertificateIssuance:
             return LinkDead()
         record_agreement(self._keycloak, realm, user.id, now)
         log.info("bsre certificate issued")
+        self._metrics.certificate_operation("renewed" if request.kind == "renew" else "issued")
         return Issued(row.id, serial)
 
     # --- B15, B16, Unduh, CRL --------------------------------------------------------------
@@ -380,11 +400,8 @@ class CertificateIssuance:
     def info(self, user_id: str, certificate_id: int
              ) -> tuple[CertificateRow, CertificateDetails] | None:
         """B16 "Info" for the holder's own certificate."""
-        with self._store.transaction() as tx:
-            row = tx.certificates.certificate(certificate_id)
-        if row is None or row.user_id != user_id:
-            return None
-        return row, describe(bytes(row.certificate))
+        row = self.own_certificate(user_id, certificate_id)
+        return None if row is None else (row, describe(bytes(row.certificate)))
 
     def info_for(self, officer: Officer, certificate_id: int
                  ) -> tuple[CertificateRow, CertificateDetails] | None:

@@ -17,6 +17,7 @@ from gerbang_sidecar.domain.identifiers import IdentifierError
 from gerbang_sidecar.ports.ca import SubscriberKeys, WrongPassphrase
 from gerbang_sidecar.ports.clock import Clock
 from gerbang_sidecar.ports.keycloak import KeycloakUsers
+from gerbang_sidecar.ports.metrics import NO_METRICS, Metrics
 from gerbang_sidecar.ports.storage import StorageError, Store
 from gerbang_sidecar.services.bsre.invitations import BsreSettings
 from gerbang_sidecar.services.bsre.officers import Officer
@@ -49,7 +50,8 @@ class NotChangeable:
 
 class PassphraseChanges:
     def __init__(self, store: Store, keycloak: KeycloakUsers, keys: SubscriberKeys,
-                 clock: Clock, settings: BsreSettings) -> None:
+                 clock: Clock, settings: BsreSettings, *, metrics: Metrics = NO_METRICS) -> None:
+        self._metrics = metrics
         self._store = store
         self._keycloak = keycloak
         self._keys = keys
@@ -89,6 +91,7 @@ class PassphraseChanges:
                 tx.audit.record(realm=realm, occurred_at=now, actor=user_id,
                                 subject_id=user_id, event_type="bsre.certificate.passphrase_wrong",
                                 details={"serial_number": row.serial_number, "in_a_row": wrong})
+            self._metrics.certificate_operation("passphrase_failed")
             if wrong >= MAX_WRONG:
                 return Locked()
             return FormErrors({"old_passphrase": IdentifierError(

@@ -1,25 +1,51 @@
 """Issue 12 item 9: anyone may check a signed PDF -- who signed, with which certificate and
-chain, whether the certificate was valid and not revoked at signing and is not revoked now,
-whether the document changed after signing. The upload is size-limited (the web layer also
-rate-limits it) and never stored; nothing about it is logged but the outcome."""
+chain, whether the certificate was valid and not revoked at signing time (the signature
+timestamp's time when there is one) and whether it is now, whether the document changed
+after signing. The CA's own records give revocation times and reasons. The upload is
+size-limited (the web layer also rate-limits it) and never stored; nothing about it is
+logged but the outcome."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
+from gerbang_sidecar.domain.certificates.signature_validity import (
+    CertificateState,
+    RevocationRecord,
+    signature_valid,
+    state_at,
+)
 from gerbang_sidecar.domain.identifiers import IdentifierError
 from gerbang_sidecar.ports.ca import CertificateAuthority
-from gerbang_sidecar.ports.signing import (
-    PdfVerifier,
-    SignatureReport,
-    SigningMaterial,
-    UnreadablePdf,
-)
+from gerbang_sidecar.ports.clock import Clock
+from gerbang_sidecar.ports.signing import PdfVerifier, SignatureEvidence, UnreadablePdf
 from gerbang_sidecar.ports.storage import Store
-from gerbang_sidecar.services.certificates.issuance import CertificateIssuance
 from gerbang_sidecar.services.results import FormErrors
 
 MAX_PDF_BYTES = 10 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class SignatureReport:
+    evidence: SignatureEvidence
+    at_signing: CertificateState  # at the timestamp's time, else at the claimed time
+    now: CertificateState
+
+    @property
+    def time_proven(self) -> bool:
+        return self.evidence.timestamped_at is not None
+
+    @property
+    def signing_time(self) -> datetime | None:
+        return self.at_signing.moment
+
+    @property
+    def valid(self) -> bool:
+        e = self.evidence
+        return signature_valid(intact=e.intact, trusted=e.trusted,
+                               modified_after=e.modified_after, time_proven=self.time_proven,
+                               at_signing=self.at_signing, now=self.now)
 
 
 @dataclass(frozen=True)
@@ -28,18 +54,21 @@ class Report:
 
     @property
     def all_valid(self) -> bool:
-        return bool(self.signatures) and all(
-            s.intact and s.trusted and not s.revoked_now and not s.modified_after
-            for s in self.signatures)
+        return bool(self.signatures) and all(s.valid for s in self.signatures)
+
+    @property
+    def changed_since(self) -> bool:
+        """Some signer's certificate was good at signing and is revoked or expired now."""
+        return any(s.at_signing.valid and not s.now.valid for s in self.signatures)
 
 
 class PublicVerification:
     def __init__(self, store: Store, ca: CertificateAuthority, verifier: PdfVerifier,
-                 issuance: CertificateIssuance) -> None:
+                 clock: Clock) -> None:
         self._store = store
         self._ca = ca
         self._verifier = verifier
-        self._issuance = issuance
+        self._clock = clock
 
     def verify(self, pdf: bytes) -> Report | FormErrors:
         if not pdf:
@@ -48,11 +77,21 @@ class PublicVerification:
         if len(pdf) > MAX_PDF_BYTES:
             return FormErrors({"document": IdentifierError(
                 "document.too_large", max_mb=MAX_PDF_BYTES // 2**20)})
-        with self._store.transaction() as tx:
-            revoked = [int(r.serial_number, 16) for r in tx.certificates.revoked()]
+        now = self._clock()
         try:
-            signatures = self._verifier.verify(
-                pdf, SigningMaterial(self._ca.chain(), self._issuance.crl()), revoked)
+            found = self._verifier.verify(pdf, self._ca.chain(), now=now)
         except UnreadablePdf:
             return FormErrors({"document": IdentifierError("document.not_pdf")})
-        return Report(signatures)
+        with self._store.transaction() as tx:
+            revoked = {int(r.serial_number, 16): RevocationRecord(
+                r.revoked_at or now, r.revocation_reason or "unspecified")
+                for r in tx.certificates.revoked()}
+        return Report([self._report(e, revoked.get(e.serial_number), now) for e in found])
+
+    @staticmethod
+    def _report(evidence: SignatureEvidence, revocation: RevocationRecord | None,
+                now: datetime) -> SignatureReport:
+        signed = evidence.timestamped_at or evidence.claimed_at
+        period = evidence.certificate_not_before, evidence.certificate_not_after
+        return SignatureReport(evidence, state_at(signed, *period, revocation),
+                               state_at(now, *period, revocation))

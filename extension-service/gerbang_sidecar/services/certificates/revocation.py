@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from gerbang_sidecar.ports.clock import Clock
 from gerbang_sidecar.ports.keycloak import KeycloakUsers
+from gerbang_sidecar.ports.metrics import NO_METRICS, Metrics
 from gerbang_sidecar.ports.storage import StorageError, Store
 from gerbang_sidecar.services.bsre.invitations import BsreSettings
 from gerbang_sidecar.services.bsre.officers import Officer
@@ -34,7 +35,8 @@ class NotRevocable:
 
 class CertificateRevocation:
     def __init__(self, store: Store, keycloak: KeycloakUsers, clock: Clock,
-                 settings: BsreSettings) -> None:
+                 settings: BsreSettings, *, metrics: Metrics = NO_METRICS) -> None:
+        self._metrics = metrics
         self._store = store
         self._keycloak = keycloak
         self._clock = clock
@@ -84,4 +86,5 @@ class CertificateRevocation:
                              "serial_number": row.serial_number, "reason": reason})
         except StorageError:
             return TemporaryProblem()
+        self._metrics.certificate_operation("revoked")
         return Revoked(row.serial_number)

@@ -1,5 +1,6 @@
 """X7 "Tanda Tangan Dokumen": a user signs a PDF with an Issued eSign certificate and its
-passphrase; the result is PAdES with the revocation data embedded. Refused, with a clear
+passphrase; the result is PAdES B-LT: a signature timestamp from the CA's time-stamping
+authority and the revocation data embedded. Refused, with a clear
 reason: a certificate not Issued (revoked, renewed, expired), an expired validity, a locked
 certificate (five wrong passphrases), a disabled account (B11), a pending profile change
 (B13), a PDF that is not a plain one. Every signature and every wrong passphrase goes to the
@@ -15,6 +16,7 @@ from gerbang_sidecar.ports.ca import CertificateAuthority, WrongPassphrase
 from gerbang_sidecar.ports.clock import Clock
 from gerbang_sidecar.ports.documents import PdfInspector, RefusedDocument
 from gerbang_sidecar.ports.keycloak import KeycloakUsers
+from gerbang_sidecar.ports.metrics import NO_METRICS, Metrics
 from gerbang_sidecar.ports.signing import PdfSigner, SigningMaterial, UnreadablePdf
 from gerbang_sidecar.ports.storage import Store
 from gerbang_sidecar.services.bsre.invitations import BsreSettings
@@ -41,7 +43,9 @@ class Refused:
 class DocumentSigning:
     def __init__(self, store: Store, keycloak: KeycloakUsers, ca: CertificateAuthority,
                  signer: PdfSigner, pdf: PdfInspector, issuance: CertificateIssuance,
-                 changes: ProfileChanges, clock: Clock, settings: BsreSettings) -> None:
+                 changes: ProfileChanges, clock: Clock, settings: BsreSettings, *,
+                 metrics: Metrics = NO_METRICS) -> None:
+        self._metrics = metrics
         self._store = store
         self._keycloak = keycloak
         self._ca = ca
@@ -79,7 +83,7 @@ class DocumentSigning:
             return FormErrors(errors)
         assert passphrase is not None
         realm = self.settings.realm
-        material = SigningMaterial(self._ca.chain(), self._issuance.crl())
+        material = SigningMaterial(self._ca.chain(), self._issuance.crl(), self.timestamp)
         try:
             signed = self._signer.sign(document, sealed, passphrase, material,
                                        signer_name=row.common_name, now=now)
@@ -91,6 +95,7 @@ class DocumentSigning:
                                 event_type="bsre.certificate.passphrase_wrong",
                                 details={"serial_number": row.serial_number,
                                          "in_a_row": wrong, "while": "signing"})
+            self._metrics.certificate_operation("passphrase_failed")
             if wrong >= MAX_WRONG:
                 return Refused("locked")
             return FormErrors({"passphrase": IdentifierError(
@@ -103,8 +108,14 @@ class DocumentSigning:
                             event_type="bsre.certificate.signed",
                             details={"serial_number": row.serial_number,
                                      "document_bytes": len(document)})
+        self._metrics.certificate_operation("signed")
         stem = filename.rsplit(".", 1)[0][:80] or "dokumen"
         return Signed(signed, f"{stem}-ditandatangani.pdf")
+
+    def timestamp(self, request: bytes) -> bytes:
+        """RFC 3161: the CA's TSA answers a TimeStampReq (DER) with a TimeStampResp (DER),
+        stamped with the time of the request -- for our signatures and for ``/pki/tsa``."""
+        return self._ca.timestamp(request, now=self._clock())
 
     def _refusal(self, status: str, expired: bool, wrong: int,
                  user_id: str) -> Refused | None:

@@ -17,6 +17,7 @@ from gerbang_sidecar.web.bsre import (
     otp_request,
     profile_changes,
     self_registration,
+    timestamping,
     verification_page,
     verifier,
 )
@@ -32,5 +33,6 @@ def init_app(app: Flask) -> None:
     otp_request.init_app(app)
     profile_changes.init_app(app)
     self_registration.init_app(app)
+    timestamping.init_app(app)
     verification_page.init_app(app)
     verifier.init_app(app)

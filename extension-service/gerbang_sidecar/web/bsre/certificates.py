@@ -121,6 +121,12 @@ def renew(certificate_id: int) -> ResponseReturnValue:
     """B20: "Persetujuan Permohonan" first, then the Set Passphrase link."""
     use_portal(REALM)
     if request.method == "GET":
+        row = _service().own_certificate(g.portal_user.sub, certificate_id)
+        if row is None:
+            abort(404)
+        refusal = _service().renewal_refusal(row)
+        if refusal is not None:  # told at once, not after a question it cannot grant
+            return request_answer(refusal, "", url_for(".overview"))
         return render_template(
             "bsre/certificates/confirm.html", form=ActionForm(formdata=None),
             title_key="cert.renew", question=t("cert.renew_question"), notice_key=None,

@@ -78,6 +78,9 @@ def renew(certificate_id: int) -> ResponseReturnValue:
     if row is None:
         abort(404)
     if request.method == "GET":
+        refusal = _service().renewal_refusal(row)
+        if refusal is not None:
+            return request_answer(refusal, "", _account(row.user_id))
         return render_template(
             "bsre/certificates/confirm.html", form=ActionForm(formdata=None),
             title_key="cert.renew",

@@ -3,17 +3,27 @@
 ``/verifikasi``        upload a PDF, read the report (Indonesian or English)
 ``/verifikasi.json``   the same check as JSON (POST the PDF as ``document``)
 
+Each signature says how its certificate stood at signing time (the timestamp's time when
+there is one) and how it stands now: valid, or revoked (when, why), expired, not yet valid.
+
 Size-limited (10 MB) and rate-limited per client; the PDF is never stored.
 """
 
 from __future__ import annotations
+
+from datetime import datetime
 
 from flask import Blueprint, Flask, jsonify, request
 from flask.typing import ResponseReturnValue
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 
-from gerbang_sidecar.services.certificates.public_verification import MAX_PDF_BYTES, Report
+from gerbang_sidecar.domain.certificates.signature_validity import CertificateState
+from gerbang_sidecar.services.certificates.public_verification import (
+    MAX_PDF_BYTES,
+    Report,
+    SignatureReport,
+)
 from gerbang_sidecar.services.results import FormErrors
 from gerbang_sidecar.texts import message
 from gerbang_sidecar.web.context import services
@@ -64,12 +74,35 @@ def verify_json() -> ResponseReturnValue:
 
 
 def _as_json(report: Report) -> dict[str, object]:
-    return {"valid": report.all_valid, "signatures": [{
-        "field": s.field, "signer": s.signer, "serial_number": s.serial_number,
-        "issuer": s.issuer, "signed_at": s.signed_at.isoformat() if s.signed_at else None,
-        "intact": s.intact, "trusted": s.trusted, "revoked_now": s.revoked_now,
-        "covers_whole_document": s.covers_whole_document,
-        "modified_after_signing": s.modified_after} for s in report.signatures]}
+    return {"valid": report.all_valid, "signatures": [_signature(s) for s in report.signatures]}
+
+
+def _signature(s: SignatureReport) -> dict[str, object]:
+    e = s.evidence
+    return {
+        "field": e.field, "signer": e.signer, "serial_number": f"{e.serial_number:X}",
+        "issuer": e.issuer, "valid": s.valid,
+        "signed_at": _iso(e.claimed_at),  # the signer's claim, as before
+        "timestamp": None if e.timestamp_valid is None else {
+            "valid": e.timestamp_valid, "time": _iso(e.timestamped_at),
+            "authority": e.timestamp_authority},
+        "signing_time": _iso(s.signing_time),
+        "signing_time_source": "timestamp" if s.time_proven else (
+            "claimed" if s.signing_time else None),
+        "certificate_at_signing_time": _state(s.at_signing),
+        "certificate_now": _state(s.now),
+        "intact": e.intact, "trusted": e.trusted, "revoked_now": s.now.problem == "revoked",
+        "covers_whole_document": e.covers_whole_document,
+        "modified_after_signing": e.modified_after}
+
+
+def _state(state: CertificateState) -> dict[str, object]:
+    return {"valid": state.valid, "problem": state.problem and str(state.problem),
+            "since": _iso(state.since), "revocation_reason": state.reason}
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment else None
 
 
 def init_app(app: Flask) -> None:

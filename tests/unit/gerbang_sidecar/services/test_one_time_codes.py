@@ -244,3 +244,27 @@ def test_x2_request_in_callers_transaction_rolls_back_with_it(codes, storage):
     # Nothing was stored, so nothing throttles the next request either.
     assert isinstance(codes.request(A6_EMAIL), Sent)
     assert len(outbox_rows(storage)) == 1
+
+
+def test_x2_attempts_and_lockouts_are_counted(storage, clock):
+    """Issue 11 item 5: codes asked for, tried and locked, by purpose (never the code or
+    the address)."""
+    from gerbang_sidecar.adapters.metrics.memory import RecordingMetrics
+
+    metrics = RecordingMetrics()
+    codes = Codes(storage, clock)
+    codes.service = OneTimeCodeService(storage, storage.keys.one_time_code, clock,
+                                       codes._generate, metrics=metrics)
+    codes.request(A6_EMAIL)
+    assert isinstance(codes.request(A6_EMAIL), TooEarly)
+    right = codes.last
+    for _ in range(5):
+        codes.verify(wrong_code(right))
+    codes.verify(right)
+    purpose = A6_EMAIL.name
+    assert metrics.count("one_time_code_requested", purpose=purpose, outcome="sent") == 1
+    assert metrics.count("one_time_code_requested", purpose=purpose, outcome="too_early") == 1
+    assert metrics.count("one_time_code_checked", purpose=purpose, outcome="wrong") == 4
+    assert metrics.count("one_time_code_checked", purpose=purpose, outcome="locked_out") == 1
+    assert metrics.count("one_time_code_checked", purpose=purpose, outcome="locked") == 1
+    assert right not in str(metrics.events) and EMAIL not in str(metrics.events)

@@ -319,3 +319,28 @@ def test_a5_a_batch_is_delivered_by_several_threads(storage, clock):
     report = worker.run_once()
     worker.close()
     assert report.sent == 6 and len(seen) == 3
+
+
+def test_each_delivery_has_a_request_id_of_its_own_and_is_counted(storage, clock):
+    """Issue 11 item 5: work outside a request still has an id (its log lines, the calls its
+    handler makes), one per delivery; outcomes are counted by kind."""
+    from gerbang_sidecar.adapters.metrics.memory import RecordingMetrics
+    from gerbang_sidecar.request_ids import current_request_id
+
+    seen: list[str | None] = []
+
+    def handler(delivery: Delivery) -> None:
+        seen.append(current_request_id())
+        if delivery.idempotency_key == "k2":
+            raise ConnectionError("gateway down")
+
+    for key in ("k1", "k2", "k3"):
+        enqueue(storage, clock, key=key)
+    metrics = RecordingMetrics()
+    worker = make_worker(storage, clock, metrics=metrics)
+    worker.register(KIND, handler)
+    worker.run_once()
+    assert len(seen) == 3 and None not in seen and len(set(seen)) == 3
+    assert current_request_id() is None, "the id ends with the delivery"
+    assert metrics.count("outbox_delivery", kind=KIND, outcome="sent") == 2
+    assert metrics.count("outbox_delivery", kind=KIND, outcome="retried") == 1

@@ -8,7 +8,7 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -314,6 +314,9 @@ def test_x7_a_signed_pdf_is_pades_with_revocation_data_and_validates(
     status = validate_pdf_signature(signature, ValidationContext(
         trust_roots=[root], allow_fetching=False))
     assert status.intact and status.valid and status.trusted, status.summary()
+    # B-LT: a signature timestamp of the CA's TSA (adapters/signing tests go deeper).
+    stamp = status.timestamp_validity
+    assert stamp is not None and stamp.valid and stamp.trusted, status.summary()
     if shutil.which("pdfsig"):
         path = tmp_path / "signed.pdf"
         path.write_bytes(signed.data)
@@ -338,37 +341,105 @@ def test_x7_signing_is_refused_for_a_revoked_certificate_or_a_pending_change(
         as_text=True)
 
 
-def test_item9_anyone_verifies_a_signed_pdf_and_sees_a_later_change_or_revocation(
-        app: Flask, browser: FlaskClient, services: Services) -> None:
+def _verify_json(client: FlaskClient, pdf: bytes) -> Any:
+    return client.post("/verifikasi.json", data={"document": (io.BytesIO(pdf), "s.pdf")},
+                       content_type="multipart/form-data").json
+
+
+def _verify_page(client: FlaskClient, pdf: bytes, lang: str = "id") -> str:
+    page = client.get(f"/verifikasi?lang={lang}").get_data(as_text=True)
+    return client.post(f"/verifikasi?lang={lang}", data={
+        "csrf_token": csrf(page), "document": (io.BytesIO(pdf), "s.pdf")},
+        content_type="multipart/form-data").get_data(as_text=True)
+
+
+def _row(page: str, row_id: str) -> str:
+    found = re.search(rf'<dd id="{row_id}">(.*?)</dd>', page, re.S)
+    assert found, page
+    return found.group(1)
+
+
+def test_x7_item9_anyone_verifies_a_signed_pdf_and_sees_a_later_change(
+        app: Flask, browser: FlaskClient, services: Services, clock: Any) -> None:
     certificate_id = _issue(app, browser, services)
     signed = _sign(browser, certificate_id, PASSPHRASE).data
     anyone = app.test_client()
-    page = anyone.get("/verifikasi").get_data(as_text=True)
-    report = anyone.post("/verifikasi", data={
-        "csrf_token": csrf(page), "document": (io.BytesIO(signed), "s.pdf")},
-        content_type="multipart/form-data").get_data(as_text=True)
+    report = _verify_page(anyone, signed)
     assert "Semua tanda tangan sah" in report and "AGUS WIJAYA" in report
-    as_json = anyone.post("/verifikasi.json", data={
-        "document": (io.BytesIO(signed), "s.pdf")}, content_type="multipart/form-data").json
+    assert "dibuktikan cap waktu BSrE" in _row(report, "signed-at-1")
+    assert "Sah, dari" in _row(report, "timestamp-1")
+    as_json = _verify_json(anyone, signed)
     assert as_json["valid"] is True and as_json["signatures"][0]["trusted"] is True
+    signature = as_json["signatures"][0]
+    assert signature["timestamp"]["valid"] is True
+    assert signature["signing_time"] == clock().isoformat()
+    assert signature["signing_time_source"] == "timestamp"
     # A change after signing (bytes inside the signed range) breaks integrity.
     tampered = bytearray(signed)
     spot = signed.index(b"/MediaBox")
     tampered[spot + 12] = ord("9") if tampered[spot + 12] != ord("9") else ord("8")
-    broken = anyone.post("/verifikasi.json", data={
-        "document": (io.BytesIO(bytes(tampered)), "t.pdf")},
-        content_type="multipart/form-data").json
-    assert broken["valid"] is False
-    # Revoked afterwards: the report says so.
-    page = browser.get("/bsre/sertifikat").get_data(as_text=True)
-    browser.post(f"/bsre/sertifikat/{certificate_id}/cabut",
-                 data={"csrf_token": csrf(page), "reason": "key_compromise"})
-    later = anyone.post("/verifikasi.json", data={
-        "document": (io.BytesIO(signed), "s.pdf")}, content_type="multipart/form-data").json
-    assert later["valid"] is False and later["signatures"][0]["revoked_now"] is True
+    assert _verify_json(anyone, bytes(tampered))["valid"] is False
     garbage = anyone.post("/verifikasi.json", data={
         "document": (io.BytesIO(b"not a pdf"), "x.pdf")}, content_type="multipart/form-data")
     assert garbage.status_code == 422
+
+
+def test_x6_item9_revoked_after_signing_valid_at_signing_time_revoked_now(
+        app: Flask, browser: FlaskClient, services: Services, clock: Any, holder: str,
+        log_in: Callable[..., str]) -> None:
+    certificate_id = _issue(app, browser, services)
+    signed_at = clock()
+    signed = _sign(browser, certificate_id, PASSPHRASE).data
+    clock.advance(days=3)
+    later = app.test_client()  # the old login is long gone: a new one
+    log_in(later, sub=holder, client_id="bsre-portal", roles=("pengguna",))
+    page = later.get("/bsre/sertifikat").get_data(as_text=True)
+    assert later.post(f"/bsre/sertifikat/{certificate_id}/cabut", data={
+        "csrf_token": csrf(page), "reason": "key_compromise"}).status_code == 302
+    anyone = app.test_client()
+    signature = _verify_json(anyone, signed)["signatures"][0]
+    assert signature["certificate_at_signing_time"] == {
+        "valid": True, "problem": None, "since": None, "revocation_reason": None}
+    assert signature["certificate_now"] == {
+        "valid": False, "problem": "revoked", "since": clock().isoformat(),
+        "revocation_reason": "key_compromise"}
+    assert signature["revoked_now"] is True and signature["signing_time"] == \
+        signed_at.isoformat()
+    # The timestamp proves the signature predates the revocation: still a valid signature.
+    assert signature["valid"] is True
+    report = _verify_page(anyone, signed)
+    verdict = re.search(r'id="verdict">(.*?)</div>', report, re.S)
+    assert verdict and "sejak itu telah dicabut" in verdict.group(1)
+    assert _row(report, "at-signing-1") == "Sah, tidak dicabut"
+    now_row = _row(report, "now-1")
+    assert now_row.startswith("Dicabut pada ") and "Kunci privat bocor" in now_row
+    english = _verify_page(anyone, signed, "en")
+    assert _row(english, "at-signing-1") == "Valid, not revoked"
+    assert _row(english, "now-1").startswith("Revoked on ")
+    assert "has since been revoked" in english
+
+
+def test_x6_item9_revoked_before_signing_is_invalid(
+        app: Flask, browser: FlaskClient, services: Services, clock: Any) -> None:
+    certificate_id = _issue(app, browser, services)
+    signed = _sign(browser, certificate_id, PASSPHRASE).data
+    # The CA's record says the certificate was revoked an hour before the timestamp: the key
+    # was used after its revocation (the signing page itself would have refused).
+    with services.storage.transaction() as tx:
+        assert tx.certificates.set_status(
+            certificate_id, status="revoked", expected="issued",
+            revoked_at=clock() - timedelta(hours=1), reason="superseded")
+    anyone = app.test_client()
+    result = _verify_json(anyone, signed)
+    signature = result["signatures"][0]
+    assert result["valid"] is False and signature["valid"] is False
+    assert signature["certificate_at_signing_time"]["problem"] == "revoked"
+    assert signature["certificate_at_signing_time"]["revocation_reason"] == "superseded"
+    assert signature["intact"] is True and signature["trusted"] is True
+    report = _verify_page(anyone, signed)
+    assert 'gb-alert--error" id="verdict"' in report
+    assert _row(report, "at-signing-1").startswith("Dicabut pada ")
+    assert _row(_verify_page(anyone, signed, "en"), "at-signing-1").startswith("Revoked on ")
 
 
 def test_item10_h30_reminder_once_then_expired(

@@ -129,13 +129,14 @@ def test_b20_b19_b22_b16_the_verifikator_renews_revokes_asks_and_reads_info(
     text = info.get_data(as_text=True)
     assert info.status_code == 200 and "PNOID-3174041503800005" in text and "RSA" in text
     assert "/pki/ocsp" in text
-    # Renewal is refused outside the window, with the date it opens.
-    ask = verifier.get(f"/bsre/verifikator/sertifikat/{certificate_id}/pembaruan")
-    assert "untuk pengguna ini" in ask.get_data(as_text=True)
-    early = verifier.post(f"/bsre/verifikator/sertifikat/{certificate_id}/pembaruan",
-                          data={"csrf_token": csrf(ask.get_data(as_text=True))},
-                          follow_redirects=True)
-    assert "Pembaruan baru dapat diajukan mulai" in early.get_data(as_text=True)
+    # Renewal is refused outside the window, with the date it opens: at once on the page,
+    # and on a forged submit too.
+    early = verifier.get(f"/bsre/verifikator/sertifikat/{certificate_id}/pembaruan",
+                         follow_redirects=True).get_data(as_text=True)
+    assert "Pembaruan baru dapat diajukan mulai" in early and "untuk pengguna ini" not in early
+    forged = verifier.post(f"/bsre/verifikator/sertifikat/{certificate_id}/pembaruan",
+                           data={"csrf_token": csrf(early)}, follow_redirects=True)
+    assert "Pembaruan baru dapat diajukan mulai" in forged.get_data(as_text=True)
     # The passphrase change goes to the holder by mail.
     account = verifier.get(f"/bsre/verifikator/akun/{holder}").get_data(as_text=True)
     assert verifier.post(f"/bsre/verifikator/sertifikat/{certificate_id}/passphrase",
@@ -148,6 +149,7 @@ def test_b20_b19_b22_b16_the_verifikator_renews_revokes_asks_and_reads_info(
     later = app.test_client()
     officer_login(later, name="verif2")
     ask = later.get(f"/bsre/verifikator/sertifikat/{certificate_id}/pembaruan")
+    assert "untuk pengguna ini" in ask.get_data(as_text=True)
     assert later.post(f"/bsre/verifikator/sertifikat/{certificate_id}/pembaruan",
                       data={"csrf_token": csrf(ask.get_data(as_text=True))}
                       ).status_code == 302

@@ -1,0 +1,513 @@
+"""deploy/kubernetes/ checked statically: no cluster runs here (issue 11 item 3).
+
+Every built-in manifest is validated against the "local-strict" JSON schemas (no field the API
+does not know) of Kubernetes 1.35 and 1.37 that the pinned kubernetes-validate package ships
+(``kubernetes_validate/kubernetes-json-schema/``, made from the Kubernetes OpenAPI definitions
+like github.com/yannh/kubernetes-json-schema). The operator's ``Keycloak`` resource has no
+schema in a package we can pin, so its fields are checked against the ones the Keycloak
+Operator guide documents (KEYCLOAK_FIELDS below), and its settings against docker-compose.yml.
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+import json
+import os
+import re
+import subprocess
+import sys
+from collections.abc import Iterator
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+import referencing
+import yaml
+from flask import Flask
+
+from gerbang_ops.keycloak import KEYCLOAK_VERSION
+from gerbang_ops.keycloak.server import EMAIL_LISTENER_EXCLUDES
+from gerbang_sidecar.config import documented_variables
+
+ROOT = Path(__file__).resolve().parents[3]
+K8S = ROOT / "deploy" / "kubernetes"
+COMPOSE = ROOT / "docker-compose.yml"
+CONFIG_DOC = ROOT / "docs" / "configuration.md"
+REALM_CONFIG = ROOT / "realm-config"
+THEMES = ROOT / "themes"
+
+KUBERNETES_VERSIONS = ("1.35.0", "1.37.0")
+DEFINITIONS_ID = "https://kubernetes.io/api/_definitions.json"
+NOT_BUILT_IN = {"Keycloak", "Kustomization"}
+SECRET_WORDS = {"PASSWORD", "SECRET", "KEY", "TOKEN", "KEK"}
+PLACEHOLDER = re.compile(r"\$\{([A-Z][A-Z0-9_]*)(?::-[^}]*)?\}")
+
+# The Keycloak resource's fields (k8s.keycloak.org/v2alpha1) that we use or may use, as the
+# Keycloak Operator guide documents them for Keycloak 26 ("update" since 26.2).
+KEYCLOAK_FIELDS: dict[str, set[str] | None] = {
+    "instances": None, "image": None, "imagePullSecrets": None, "startOptimized": None,
+    "db": {"vendor", "host", "port", "database", "schema", "url", "usernameSecret",
+           "passwordSecret", "poolInitialSize", "poolMinSize", "poolMaxSize"},
+    "hostname": {"hostname", "admin", "adminUrl", "strict", "strictBackchannel",
+                 "backchannelDynamic"},
+    "http": {"httpEnabled", "httpPort", "httpsPort", "tlsSecret"},
+    "httpManagement": {"port"},
+    "proxy": {"headers"},
+    "ingress": {"enabled", "className", "annotations"},
+    "features": {"enabled", "disabled"},
+    "update": {"strategy", "revision"},
+    "resources": {"requests", "limits"},
+    "scheduling": {"affinity", "priorityClassName", "tolerations", "topologySpreadConstraints"},
+    "bootstrapAdmin": {"user", "service"},
+    "transaction": None, "truststores": None, "cache": None,
+    "additionalOptions": None, "unsupported": {"podTemplate"},
+}
+
+
+# ---- loading ----------------------------------------------------------------------------------
+
+def manifest_files() -> list[Path]:
+    return sorted(p for p in K8S.glob("*.yaml") if p.name != "kustomization.yaml")
+
+
+@pytest.fixture(scope="module")
+def kustomization() -> dict[str, Any]:
+    return yaml.safe_load((K8S / "kustomization.yaml").read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def manifests() -> dict[str, dict[str, Any]]:
+    """file name -> its one document."""
+    found = {}
+    for path in manifest_files():
+        documents = [d for d in yaml.safe_load_all(path.read_text(encoding="utf-8")) if d]
+        assert len(documents) == 1, f"{path.name}: one resource per file"
+        found[path.name] = documents[0]
+    return found
+
+
+def one(manifests: dict[str, dict[str, Any]], kind: str, name: str) -> dict[str, Any]:
+    matches = [m for m in manifests.values()
+               if m["kind"] == kind and m["metadata"]["name"] == name]
+    assert len(matches) == 1, f"expected one {kind} {name}"
+    return matches[0]
+
+
+@pytest.fixture(scope="module")
+def config(manifests: dict[str, dict[str, Any]]) -> dict[str, str]:
+    return one(manifests, "ConfigMap", "gerbang-config")["data"]
+
+
+@pytest.fixture(scope="module")
+def keycloak(manifests: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    return one(manifests, "Keycloak", "keycloak")
+
+
+@pytest.fixture(scope="module")
+def compose_services() -> dict[str, Any]:
+    return yaml.safe_load(COMPOSE.read_text(encoding="utf-8"))["services"]
+
+
+def pod_spec(workload: dict[str, Any]) -> dict[str, Any]:
+    return workload["spec"]["template"]["spec"]
+
+
+def containers(workload: dict[str, Any], *, init: bool = True) -> list[dict[str, Any]]:
+    spec = pod_spec(workload)
+    return [*(spec.get("initContainers") or [] if init else []), *spec["containers"]]
+
+
+def container(workload: dict[str, Any], name: str) -> dict[str, Any]:
+    (found,) = [c for c in containers(workload) if c["name"] == name]
+    return found
+
+
+def workloads(manifests: dict[str, dict[str, Any]]) -> Iterator[dict[str, Any]]:
+    return (m for m in manifests.values() if m["kind"] in ("Deployment", "Job"))
+
+
+def env_names(item: dict[str, Any], config: dict[str, str]) -> set[str]:
+    """What a container sees: its env entries and the ConfigMap it takes whole."""
+    names = {e["name"] for e in item.get("env") or []}
+    for source in item.get("envFrom") or []:
+        assert source["configMapRef"]["name"] == "gerbang-config"
+        names |= set(config)
+    return names
+
+
+def secret_refs(item: dict[str, Any]) -> dict[str, tuple[str, str]]:
+    """env name -> (Secret, key) for the env entries taken from a Secret."""
+    return {e["name"]: (ref["name"], ref["key"]) for e in item.get("env") or []
+            if (ref := (e.get("valueFrom") or {}).get("secretKeyRef"))}
+
+
+# ---- schemas ---------------------------------------------------------------------------------
+
+@functools.cache
+def schema_dir(version: str) -> Any:
+    return resources.files("kubernetes_validate") / "kubernetes-json-schema" / (
+        f"v{version}-local-strict")
+
+
+@functools.cache
+def definitions(version: str) -> referencing.Resource:
+    text = (schema_dir(version) / "_definitions.json").read_text(encoding="utf-8")
+    return referencing.Resource.from_contents(json.loads(text))
+
+
+def kubernetes_validator(version: str, api_version: str, kind: str) -> jsonschema.Validator:
+    group, _, api = api_version.rpartition("/")
+    # apps/v1 -> apps-v1, networking.k8s.io/v1 -> networking-v1, v1 -> v1 (the core group)
+    name = f"{kind.lower()}-{group.split('.')[0] + '-' if group else ''}{api}.json"
+    schema = json.loads((schema_dir(version) / name).read_text(encoding="utf-8"))
+    registry = referencing.Registry().with_resources([
+        (schema["$id"], referencing.Resource.from_contents(schema)),
+        (DEFINITIONS_ID, definitions(version))])
+    return jsonschema.Draft202012Validator(schema, registry=registry)
+
+
+def kubernetes_errors(version: str, manifest: dict[str, Any]) -> list[str]:
+    validator = kubernetes_validator(version, manifest["apiVersion"], manifest["kind"])
+    return [f"{'/'.join(map(str, e.absolute_path)) or '(top)'}: {e.message}"
+            for e in validator.iter_errors(manifest)]
+
+
+# ---- the files -------------------------------------------------------------------------------
+
+def test_kustomization_applies_every_manifest_in_the_folder(
+        kustomization: dict[str, Any]) -> None:
+    assert kustomization["kind"] == "Kustomization"
+    assert kustomization["namespace"] == "gerbang"
+    assert sorted(kustomization["resources"]) == [p.name for p in manifest_files()]
+    assert {i["name"] for i in kustomization["images"]} == {"gerbang"}
+
+
+@pytest.mark.parametrize("version", KUBERNETES_VERSIONS)
+def test_issue11_every_manifest_is_valid_against_its_kubernetes_schema(
+        version: str, manifests: dict[str, dict[str, Any]]) -> None:
+    checked = set()
+    for name, manifest in manifests.items():
+        if manifest["kind"] in NOT_BUILT_IN:
+            continue
+        errors = kubernetes_errors(version, manifest)
+        assert not errors, f"{name} (Kubernetes {version}):\n" + "\n".join(errors)
+        checked.add(manifest["kind"])
+    assert {"Deployment", "Service", "HorizontalPodAutoscaler", "PodDisruptionBudget", "Job",
+            "ConfigMap", "Ingress", "Namespace"} <= checked
+
+
+def test_kubernetes_schema_check_catches_misspelt_and_mistyped_fields(
+        manifests: dict[str, dict[str, Any]]) -> None:
+    deployment = copy.deepcopy(manifests["sidecar-deployment.yaml"])
+    deployment["spec"]["replica"] = deployment["spec"].pop("replicas")
+    assert any("replica" in e for e in kubernetes_errors(KUBERNETES_VERSIONS[0], deployment))
+    hpa = copy.deepcopy(manifests["sidecar-hpa.yaml"])
+    hpa["spec"]["minReplicas"] = "two"
+    assert any("minReplicas" in e for e in kubernetes_errors(KUBERNETES_VERSIONS[0], hpa))
+
+
+# ---- Keycloak --------------------------------------------------------------------------------
+
+def test_issue11_keycloak_resource_runs_two_optimized_nodes_of_our_pinned_image(
+        keycloak: dict[str, Any]) -> None:
+    assert keycloak["apiVersion"] == "k8s.keycloak.org/v2alpha1"
+    spec = keycloak["spec"]
+    assert spec["instances"] == 2
+    # deploy/keycloak/Dockerfile: our themes, built for PostgreSQL, so start --optimized.
+    assert spec["image"].endswith(f"/keycloak:{KEYCLOAK_VERSION}")
+    assert spec["startOptimized"] is True
+
+
+def test_keycloak_resource_names_only_fields_the_operator_documents(
+        keycloak: dict[str, Any]) -> None:
+    spec = keycloak["spec"]
+    unknown = set(spec) - set(KEYCLOAK_FIELDS)
+    assert not unknown, f"not a field of the Keycloak resource: {sorted(unknown)}"
+    for field, value in spec.items():
+        allowed = KEYCLOAK_FIELDS[field]
+        if allowed is not None:
+            assert isinstance(value, dict) and set(value) <= allowed, field
+    for option in spec["additionalOptions"]:
+        assert set(option) <= {"name", "value", "secret"} and "name" in option, option
+
+
+def test_issue11_keycloak_resource_uses_postgres_through_secret_references(
+        keycloak: dict[str, Any]) -> None:
+    db = keycloak["spec"]["db"]
+    assert db["vendor"] == "postgres"
+    assert db["database"] == "keycloak"
+    for field in ("usernameSecret", "passwordSecret"):
+        assert set(db[field]) == {"name", "key"}, field
+    assert not {"username", "password", "url"} & set(db)  # credentials only by reference
+
+
+def test_issue11_one_origin_for_keycloak_and_the_sidecar(
+        keycloak: dict[str, Any], config: dict[str, str],
+        manifests: dict[str, dict[str, Any]]) -> None:
+    """Every node has the same hostname (the operator passes it to all), which is the ingress's
+    host, and the sidecar's public URL is the same origin."""
+    hostname = keycloak["spec"]["hostname"]
+    ingress = one(manifests, "Ingress", "gerbang")
+    (rule,) = ingress["spec"]["rules"]
+    origin = f"https://{rule['host']}"
+    assert hostname["hostname"] == config["KEYCLOAK_PUBLIC_URL"] == origin
+    assert config["SIDECAR_PUBLIC_URL"] == origin
+    assert hostname["admin"].startswith("https://") and hostname["admin"] != origin
+    assert hostname["backchannelDynamic"] is True
+    assert rule["host"] in ingress["spec"]["tls"][0]["hosts"]
+
+
+def test_issue11_keycloak_behind_the_proxy_like_compose(
+        keycloak: dict[str, Any], compose_services: dict[str, Any]) -> None:
+    spec = keycloak["spec"]
+    assert spec["http"]["httpEnabled"] is True
+    assert spec["proxy"]["headers"] == "xforwarded"
+    assert spec["ingress"]["enabled"] is False  # ingress.yaml is the one origin
+    options = {o["name"]: o.get("value") for o in spec["additionalOptions"]}
+    assert options["proxy-trusted-addresses"]
+    compose = compose_services["keycloak-1"]["environment"]
+    # The same options as the compose nodes (KC_FOO__BAR_BAZ is the option foo--bar-baz).
+    for variable in ("KC_CACHE_STACK", "KC_HEALTH_ENABLED", "KC_METRICS_ENABLED",
+                     "KC_LOG_CONSOLE_OUTPUT", "KC_SPI_EVENTS_LISTENER__EMAIL__EXCLUDE_EVENTS"):
+        option = variable.removeprefix("KC_").lower().replace("_", "-")
+        assert options.get(option) == str(compose[variable]), option
+    assert options["cache-stack"] == "jdbc-ping"
+    assert options["log-console-output"] == "json"
+    assert options["metrics-enabled"] == options["health-enabled"] == "true"
+    assert options["spi-events-listener--email--exclude-events"] == EMAIL_LISTENER_EXCLUDES
+
+
+def test_c6_keycloak_pods_get_every_variable_the_themes_read(
+        keycloak: dict[str, Any], config: dict[str, str]) -> None:
+    lines = [line for path in THEMES.rglob("theme.properties")
+             for line in path.read_text(encoding="utf-8").splitlines()
+             if not line.lstrip().startswith("#")]
+    read = {name for line in lines for name in re.findall(r"\$\{env\.([A-Z0-9_]+)", line)}
+    assert read
+    (pod_container,) = keycloak["spec"]["unsupported"]["podTemplate"]["spec"]["containers"]
+    env = {e["name"]: e for e in pod_container["env"]}
+    assert read <= set(env)
+    for name in read:
+        assert env[name]["valueFrom"]["configMapKeyRef"]["key"] in config
+
+
+def test_issue11_keycloak_disruption_budget_selects_the_operators_pods(
+        keycloak: dict[str, Any], manifests: dict[str, dict[str, Any]]) -> None:
+    pdb = one(manifests, "PodDisruptionBudget", "keycloak")
+    # The labels the Keycloak Operator puts on the pods of a Keycloak resource.
+    assert pdb["spec"]["selector"]["matchLabels"] == {
+        "app": "keycloak", "app.kubernetes.io/instance": keycloak["metadata"]["name"]}
+    assert pdb["spec"]["minAvailable"] == keycloak["spec"]["instances"] - 1
+
+
+# ---- the sidecar ------------------------------------------------------------------------------
+
+def test_issue11_sidecar_runs_two_gunicorn_replicas_with_the_compose_command(
+        manifests: dict[str, dict[str, Any]], compose_services: dict[str, Any]) -> None:
+    deployment = one(manifests, "Deployment", "gerbang-sidecar")
+    assert deployment["spec"]["replicas"] == 2
+    assert container(deployment, "sidecar")["command"] == compose_services["sidecar-1"]["command"]
+    assert deployment["spec"]["strategy"]["rollingUpdate"]["maxUnavailable"] == 0
+    outbox = one(manifests, "Deployment", "gerbang-sidecar-outbox")
+    assert container(outbox, "outbox")["command"] == compose_services["sidecar-outbox"]["command"]
+
+
+def test_issue11_sidecar_probes_call_its_real_health_endpoints(
+        manifests: dict[str, dict[str, Any]]) -> None:
+    from gerbang_sidecar.web import health
+
+    app = Flask("probe-paths")
+    health.init_app(app)
+    routes = {rule.rule for rule in app.url_map.iter_rules()}
+    sidecar = container(one(manifests, "Deployment", "gerbang-sidecar"), "sidecar")
+    ports = {p["name"]: p["containerPort"] for p in sidecar["ports"]}
+    assert ports == {"http": 5000}
+    readiness = sidecar["readinessProbe"]["httpGet"]
+    liveness = sidecar["livenessProbe"]["httpGet"]
+    assert readiness["path"] == "/internal/ready" and readiness["path"] in routes
+    # Liveness never touches the database, so an outage does not restart every pod.
+    assert liveness["path"] == "/health" and liveness["path"] in routes
+    assert sidecar["startupProbe"]["httpGet"]["path"] == "/health"
+    assert readiness["port"] in ports and liveness["port"] in ports
+
+
+def test_issue11_our_pods_run_non_root_read_only_and_sized(
+        manifests: dict[str, dict[str, Any]]) -> None:
+    for workload in workloads(manifests):
+        name = workload["metadata"]["name"]
+        spec = pod_spec(workload)
+        assert spec["securityContext"]["runAsNonRoot"] is True, name
+        assert spec["securityContext"]["runAsUser"] != 0, name
+        assert spec["securityContext"]["seccompProfile"]["type"] == "RuntimeDefault", name
+        assert spec["automountServiceAccountToken"] is False, name
+        for item in containers(workload):
+            where = f"{name}/{item['name']}"
+            security = item["securityContext"]
+            assert security["readOnlyRootFilesystem"] is True, where
+            assert security["allowPrivilegeEscalation"] is False, where
+            assert security["capabilities"]["drop"] == ["ALL"], where
+            assert {"cpu", "memory"} <= set(item["resources"]["requests"]), where
+            assert "memory" in item["resources"]["limits"], where
+            assert item["image"] == "gerbang", where  # kustomization.yaml's images: entry
+
+
+def test_issue11_sidecar_processes_get_every_variable_they_read(
+        manifests: dict[str, dict[str, Any]], config: dict[str, str]) -> None:
+    wanted = set(documented_variables().values())
+    for kind, workload, name in (("Deployment", "gerbang-sidecar", "sidecar"),
+                                 ("Deployment", "gerbang-sidecar-outbox", "outbox"),
+                                 ("Job", "gerbang-sidecar-migrate", "ca-init")):
+        item = container(one(manifests, kind, workload), name)
+        missing = wanted - env_names(item, config)
+        assert not missing, f"{workload}/{name} lacks {sorted(missing)}"
+        assert secret_refs(item)["DATABASE_URL"] == ("gerbang-sidecar", "DATABASE_URL")
+
+
+def test_issue11_sidecar_pods_wait_for_their_migration_head(
+        manifests: dict[str, dict[str, Any]], tmp_path: Path) -> None:
+    """The init container's loop ends at once on a database at head (here SQLite)."""
+    from gerbang_sidecar.migrations import upgrade
+
+    commands = {json.dumps(container(one(manifests, "Deployment", name),
+                                     "wait-for-migrations")["command"])
+                for name in ("gerbang-sidecar", "gerbang-sidecar-outbox")}
+    assert len(commands) == 1
+    command = json.loads(commands.pop())
+    assert command[:2] == ["python", "-c"]
+    url = f"sqlite:///{tmp_path / 'sidecar.sqlite3'}"
+    upgrade(url)
+    done = subprocess.run([sys.executable, "-c", command[2]], env={**os.environ,
+                          "DATABASE_URL": url}, capture_output=True, text=True, timeout=120,
+                          check=False)
+    assert done.returncode == 0, done.stderr
+
+
+def test_issue11_autoscaler_scales_the_sidecar_from_two(
+        manifests: dict[str, dict[str, Any]]) -> None:
+    hpa = one(manifests, "HorizontalPodAutoscaler", "gerbang-sidecar")
+    assert hpa["apiVersion"] == "autoscaling/v2"
+    assert hpa["spec"]["scaleTargetRef"] == {
+        "apiVersion": "apps/v1", "kind": "Deployment", "name": "gerbang-sidecar"}
+    assert 2 <= hpa["spec"]["minReplicas"] < hpa["spec"]["maxReplicas"]
+    (metric,) = hpa["spec"]["metrics"]
+    assert metric["resource"]["name"] == "cpu"
+
+
+def test_issue11_sidecar_service_and_disruption_budget_select_the_web_pods_only(
+        manifests: dict[str, dict[str, Any]]) -> None:
+    web = one(manifests, "Deployment", "gerbang-sidecar")
+    outbox = one(manifests, "Deployment", "gerbang-sidecar-outbox")
+    web_labels = web["spec"]["template"]["metadata"]["labels"]
+    outbox_labels = outbox["spec"]["template"]["metadata"]["labels"]
+    assert web["spec"]["selector"]["matchLabels"].items() <= web_labels.items()
+    service = one(manifests, "Service", "gerbang-sidecar")
+    pdb = one(manifests, "PodDisruptionBudget", "gerbang-sidecar")
+    for selector in (service["spec"]["selector"], pdb["spec"]["selector"]["matchLabels"]):
+        assert selector.items() <= web_labels.items()
+        assert not selector.items() <= outbox_labels.items()
+    assert pdb["spec"]["maxUnavailable"] == 1
+    assert service["spec"]["ports"][0]["targetPort"] == "http"
+
+
+# ---- jobs --------------------------------------------------------------------------------------
+
+def test_issue11_provisioning_job_runs_provision_apply_with_every_placeholder(
+        manifests: dict[str, dict[str, Any]], config: dict[str, str],
+        keycloak: dict[str, Any], compose_services: dict[str, Any]) -> None:
+    job = one(manifests, "Job", "gerbang-provision")
+    item = container(job, "provision")
+    assert item["command"] == compose_services["provision"]["command"]
+    assert pod_spec(job)["restartPolicy"] == "Never" and job["spec"]["backoffLimit"] >= 5
+    placeholders = {name for path in REALM_CONFIG.rglob("*.json")
+                    for name in PLACEHOLDER.findall(path.read_text(encoding="utf-8"))}
+    missing = (placeholders | {"KEYCLOAK_URL", "KEYCLOAK_ADMIN_USER",
+                               "KEYCLOAK_ADMIN_PASSWORD"}) - env_names(item, config)
+    assert not missing, f"provisioning lacks {sorted(missing)}"
+    # The admin the operator creates, and Keycloak through the operator's Service.
+    refs = secret_refs(item)
+    assert refs["KEYCLOAK_ADMIN_USER"] == ("keycloak-initial-admin", "username")
+    assert refs["KEYCLOAK_ADMIN_PASSWORD"] == ("keycloak-initial-admin", "password")
+    assert config["KEYCLOAK_URL"] == f"http://{keycloak['metadata']['name']}-service:8080"
+
+
+def test_issue11_migration_job_migrates_as_owner_then_makes_the_ca(
+        manifests: dict[str, dict[str, Any]], compose_services: dict[str, Any]) -> None:
+    job = one(manifests, "Job", "gerbang-sidecar-migrate")
+    (migrate,) = pod_spec(job)["initContainers"]
+    (ca_init,) = pod_spec(job)["containers"]
+    assert migrate["command"] == compose_services["sidecar-migrate"]["command"]
+    assert secret_refs(migrate) == {"DATABASE_URL": ("gerbang-sidecar", "OWNER_DATABASE_URL")}
+    assert ca_init["command"] == compose_services["sidecar-ca-init"]["command"]
+    # Idempotent jobs that clean up after themselves, so the next apply runs them again.
+    for name in ("gerbang-sidecar-migrate", "gerbang-provision"):
+        assert one(manifests, "Job", name)["spec"]["ttlSecondsAfterFinished"] > 0
+
+
+# ---- the one origin ----------------------------------------------------------------------------
+
+def test_issue11_ingress_routes_keycloak_public_paths_and_the_sidecar(
+        manifests: dict[str, dict[str, Any]], keycloak: dict[str, Any]) -> None:
+    ingress = one(manifests, "Ingress", "gerbang")
+    (rule,) = ingress["spec"]["rules"]
+    backends = {p["path"]: (p["pathType"], p["backend"]["service"]["name"],
+                            p["backend"]["service"]["port"])
+                for p in rule["http"]["paths"]}
+    keycloak_service = f"{keycloak['metadata']['name']}-service"
+    for path in ("/realms", "/resources", "/.well-known"):
+        assert backends[path] == ("Prefix", keycloak_service, {"number": 8080}), path
+    assert backends["/"] == ("Prefix", "gerbang-sidecar", {"name": "http"})
+    # The master realm (the admin console's) is on the admin host only: the sidecar 404s it.
+    assert backends["/realms/master"][1] == "gerbang-sidecar"
+    # Nothing reaches Keycloak's admin paths or the management port through the ingress.
+    assert set(backends) == {"/realms/master", "/realms", "/resources", "/.well-known", "/"}
+    assert ingress["spec"]["tls"][0]["secretName"] == "gerbang-tls"
+
+
+# ---- secrets ------------------------------------------------------------------------------------
+
+def documented_secrets() -> dict[str, set[str]]:
+    """Secret -> keys, from the table in deploy/kubernetes/README.md."""
+    rows = re.findall(r"^\s*\|\s*`([a-z0-9-]+)`\s*\|(.*)\|\s*$",
+                      (K8S / "README.md").read_text(encoding="utf-8"), re.MULTILINE)
+    return {name: set(re.findall(r"`([A-Za-z_][A-Za-z0-9_]*)`", keys)) for name, keys in rows}
+
+
+def test_issue11_no_secret_value_is_written_in_the_manifests(
+        manifests: dict[str, dict[str, Any]], config: dict[str, str]) -> None:
+    assert not [m for m in manifests.values() if m["kind"] == "Secret"]
+    for key, value in config.items():
+        assert not SECRET_WORDS & set(key.split("_")), f"ConfigMap holds {key}"
+        assert not re.search(r"://[^/@\s]+:[^/@\s]+@", value), f"credentials in {key}"
+    for workload in workloads(manifests):
+        for item in containers(workload):
+            for entry in item.get("env") or []:
+                where = f"{workload['metadata']['name']}/{item['name']}.{entry['name']}"
+                if SECRET_WORDS & set(entry["name"].split("_")) or entry["name"].endswith(
+                        "DATABASE_URL") or entry["name"] == "SMTP_USER":
+                    assert "value" not in entry, where
+                    assert entry["valueFrom"]["secretKeyRef"], where
+
+
+def test_issue11_every_secret_referenced_is_documented_for_the_operator(
+        manifests: dict[str, dict[str, Any]], keycloak: dict[str, Any]) -> None:
+    documented = documented_secrets()
+    used: set[tuple[str, str]] = set()
+    for workload in workloads(manifests):
+        for item in containers(workload):
+            used |= set(secret_refs(item).values())
+    db = keycloak["spec"]["db"]
+    used |= {(db[f]["name"], db[f]["key"]) for f in ("usernameSecret", "passwordSecret")}
+    undocumented = {(s, k) for s, k in used if k not in documented.get(s, set())}
+    assert not undocumented, f"list these in deploy/kubernetes/README.md: {sorted(undocumented)}"
+    tls = one(manifests, "Ingress", "gerbang")["spec"]["tls"][0]["secretName"]
+    assert tls in documented
+
+
+def test_every_configmap_key_is_documented(config: dict[str, str]) -> None:
+    rows = set(re.findall(r"^\|\s*`([A-Za-z_][A-Za-z0-9_]*)`\s*\|",
+                          CONFIG_DOC.read_text(encoding="utf-8"), flags=re.MULTILINE))
+    missing = set(config) - rows
+    assert not missing, f"document these in docs/configuration.md: {sorted(missing)}"

@@ -1,0 +1,191 @@
+"""X7: a signature made by PadesSigner is PAdES B-LT -- a signature timestamp from the CA's
+TSA, and the revocation data of both the signer's and the TSA's certificate in the DSS -- as
+independent validators see it: pyHanko's validator (the timestamp valid; the signature and the
+timestamp validate from the DSS alone, a CRL required for each end-entity certificate, and not
+without it), ``openssl ts -verify`` on the embedded token, poppler's ``pdfsig``. The verifier
+checks the signer's chain at the timestamp's time, so a certificate expired since still
+validates; a signature without a timestamp has only the signer's claim."""
+
+from __future__ import annotations
+
+import io
+import shutil
+import subprocess
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from asn1crypto import crl as asn1_crl
+from asn1crypto import x509 as asn1_x509
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign import fields, signers
+from pyhanko.sign.validation import validate_pdf_signature
+from pyhanko.sign.validation.dss import DocumentSecurityStore
+from pyhanko_certvalidator import ValidationContext
+from pyhanko_certvalidator.policy_decl import (
+    CertRevTrustPolicy,
+    RevocationCheckingPolicy,
+    RevocationCheckingRule,
+)
+
+from gerbang_sidecar.adapters.ca.hierarchy import (
+    CaMaterial,
+    LocalCertificateAuthority,
+    create_hierarchy,
+    with_timestamping,
+)
+from gerbang_sidecar.adapters.ca.keys import RsaSubscriberKeys
+from gerbang_sidecar.adapters.signing.pades import PadesSigner, PadesVerifier
+from gerbang_sidecar.domain.certificates.profiles import Product, person_subject, profile_for
+from gerbang_sidecar.ports.signing import SigningMaterial
+
+KEK = b"a key-encryption key from the environment"
+URL = "https://gerbang.example.test"
+NOW = datetime.now(UTC).replace(microsecond=0)
+PASSPHRASE = "Rahasia#2025x"
+# Long-term validation as a strict validator asks it: a CRL for every end-entity certificate
+# (the signer's and the TSA's). The issuing CA names no revocation source (no CRL of the
+# root yet: docs/certificates.md), so for it there is nothing to check.
+CRL_FOR_END_ENTITIES = CertRevTrustPolicy(RevocationCheckingPolicy(
+    ee_certificate_rule=RevocationCheckingRule.CRL_REQUIRED,
+    intermediate_ca_cert_rule=RevocationCheckingRule.CHECK_IF_DECLARED))
+
+
+@pytest.fixture(scope="module")
+def material() -> CaMaterial:
+    return with_timestamping(create_hierarchy(KEK, now=NOW - timedelta(days=1)), KEK, URL,
+                             now=NOW - timedelta(days=1))
+
+
+@pytest.fixture(scope="module")
+def ca(material: CaMaterial) -> LocalCertificateAuthority:
+    return LocalCertificateAuthority(material, KEK, URL)
+
+
+@pytest.fixture(scope="module")
+def sealed(ca: LocalCertificateAuthority) -> bytes:
+    return RsaSubscriberKeys().create(PASSPHRASE, lambda public: ca.issue(public, person_subject(
+        "Agus Wijaya", "Badan Siber dan Sandi Negara", "3174041503800005"),
+        profile_for(Product.ESIGN), now=NOW - timedelta(hours=1)), ca.chain()).pkcs12
+
+
+def _pdf() -> bytes:
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+@pytest.fixture(scope="module")
+def signed(ca: LocalCertificateAuthority, sealed: bytes) -> bytes:
+    crl = ca.crl([], number=1, now=NOW, next_update=NOW + timedelta(hours=6))
+    material = SigningMaterial(ca.chain(), crl, lambda request: ca.timestamp(request, now=NOW))
+    return PadesSigner().sign(_pdf(), sealed, PASSPHRASE, material, signer_name="AGUS WIJAYA",
+                              now=NOW)
+
+
+def _root(ca: LocalCertificateAuthority) -> asn1_x509.Certificate:
+    return asn1_x509.Certificate.load(ca.chain()[-1])
+
+
+def test_x7_the_signature_carries_a_valid_timestamp_of_the_ca_tsa(
+        ca: LocalCertificateAuthority, signed: bytes) -> None:
+    signature = PdfFileReader(io.BytesIO(signed)).embedded_signatures[0]
+    status = validate_pdf_signature(signature, ValidationContext(
+        trust_roots=[_root(ca)], allow_fetching=False))
+    assert status.intact and status.valid and status.trusted, status.summary()
+    stamp = status.timestamp_validity
+    assert stamp is not None and stamp.intact and stamp.valid and stamp.trusted
+    assert stamp.timestamp == NOW
+    assert stamp.signing_cert.subject.human_friendly.startswith(
+        "Common Name: Gerbang Time-Stamping Authority")
+
+
+def test_x7_b_lt_the_dss_alone_validates_signer_and_tsa_with_their_crl(
+        ca: LocalCertificateAuthority, material: CaMaterial, signed: bytes) -> None:
+    reader = PdfFileReader(io.BytesIO(signed))
+    signature = reader.embedded_signatures[0]
+    dss = DocumentSecurityStore.read_dss(reader)
+    in_dss = {c.dump() for c in dss.load_certs()}
+    assert material.tsa_certificate is not None
+    tsa = x509.load_pem_x509_certificate(material.tsa_certificate)
+    assert tsa.public_bytes(serialization.Encoding.DER) in in_dss
+    assert signature.signer_cert.dump() in in_dss
+    crls = [asn1_crl.CertificateList.load(ref.get_object().data) for ref in dss.crls]
+    issuing = asn1_x509.Certificate.load(ca.chain()[0])
+    assert [c.issuer for c in crls] == [issuing.subject]  # the CRL covering both
+    # At the proven signing time, from the DSS alone, a CRL required for signer and TSA.
+    offline = dss.as_validation_context({
+        "trust_roots": [_root(ca)], "allow_fetching": False, "moment": NOW,
+        "revinfo_policy": CRL_FOR_END_ENTITIES})
+    status = validate_pdf_signature(signature, offline)
+    assert status.trusted and status.timestamp_validity is not None \
+        and status.timestamp_validity.trusted, status.summary()
+    # The same policy without the DSS's CRL: neither is trusted -- the DSS is what made it.
+    bare = ValidationContext(trust_roots=[_root(ca)], other_certs=list(dss.load_certs()),
+                             crls=[], allow_fetching=False, moment=NOW,
+                             revinfo_policy=CRL_FOR_END_ENTITIES)
+    without = validate_pdf_signature(signature, bare)
+    assert not without.trusted and not without.timestamp_validity.trusted  # type: ignore[union-attr]
+
+
+@pytest.mark.skipif(shutil.which("openssl") is None, reason="needs openssl")
+def test_x7_openssl_ts_verifies_the_embedded_signature_timestamp(
+        ca: LocalCertificateAuthority, material: CaMaterial, signed: bytes,
+        tmp_path: Path) -> None:
+    signer_info = PdfFileReader(io.BytesIO(signed)).embedded_signatures[0].signer_info
+    token = next(a["values"][0] for a in signer_info["unsigned_attrs"]
+                 if a["type"].native == "signature_time_stamp_token")
+    # RFC 3161 appendix A: the token stamps the signature value itself.
+    (tmp_path / "signature.bin").write_bytes(signer_info["signature"].native)
+    (tmp_path / "token.der").write_bytes(token.dump())
+    (tmp_path / "root.pem").write_bytes(material.root_certificate)
+    (tmp_path / "issuing.pem").write_bytes(material.issuing_certificate)
+    done = subprocess.run(
+        ["openssl", "ts", "-verify", "-data", str(tmp_path / "signature.bin"), "-in",
+         str(tmp_path / "token.der"), "-token_in", "-CAfile", str(tmp_path / "root.pem"),
+         "-untrusted", str(tmp_path / "issuing.pem")],
+        capture_output=True, text=True, check=False)
+    assert "Verification: OK" in done.stdout, done.stdout + done.stderr
+
+
+@pytest.mark.skipif(shutil.which("pdfsig") is None, reason="needs poppler's pdfsig")
+def test_x7_pdfsig_accepts_the_timestamped_signature(signed: bytes, tmp_path: Path) -> None:
+    path = tmp_path / "signed.pdf"
+    path.write_bytes(signed)
+    done = subprocess.run(["pdfsig", str(path)], capture_output=True, text=True, check=False)
+    assert "Signature is Valid." in done.stdout, done.stdout + done.stderr
+    assert "ETSI.CAdES.detached" in done.stdout
+
+
+def test_x7_item9_the_chain_is_checked_at_the_timestamp_time_even_after_expiry(
+        ca: LocalCertificateAuthority, signed: bytes) -> None:
+    three_years_later = NOW + timedelta(days=3 * 365)  # the eSign certificate lives two
+    [evidence] = PadesVerifier().verify(signed, ca.chain(), now=three_years_later)
+    assert evidence.timestamp_valid is True and evidence.timestamped_at == NOW
+    assert evidence.timestamp_authority is not None
+    assert evidence.intact and evidence.trusted and not evidence.modified_after
+    assert evidence.certificate_not_after < three_years_later
+
+
+def test_x7_item9_without_a_timestamp_only_the_claim_remains(
+        ca: LocalCertificateAuthority, sealed: bytes) -> None:
+    signer = signers.SimpleSigner.load_pkcs12_data(sealed, other_certs=[],
+                                                   passphrase=PASSPHRASE.encode())
+    assert signer is not None
+    writer = IncrementalPdfFileWriter(io.BytesIO(_pdf()), strict=False)
+    fields.append_signature_field(writer, fields.SigFieldSpec(sig_field_name="Lama"))
+    old_style = signers.PdfSigner(signers.PdfSignatureMetadata(
+        field_name="Lama", subfilter=fields.SigSeedSubFilter.PADES), signer=signer,
+    ).sign_pdf(writer).getvalue()
+    [now] = PadesVerifier().verify(old_style, ca.chain(), now=NOW)
+    assert now.timestamp_valid is None and now.timestamped_at is None
+    assert now.claimed_at is not None and now.trusted
+    [later] = PadesVerifier().verify(old_style, ca.chain(), now=NOW + timedelta(days=3 * 365))
+    assert not later.trusted  # checked now, and the certificate has expired
