@@ -134,6 +134,10 @@ class SidecarServer:
 
 def _compose_command(service: str, compose_file: Path) -> list[str]:
     services = yaml.safe_load(compose_file.read_text(encoding="utf-8"))["services"]
+    if service == "sidecar" and service not in services:
+        # Scaled out (issue 11): replicas sidecar-1, sidecar-2... share one command line;
+        # a benchmark runs one of them.
+        service = "sidecar-1"
     return list(services[service]["command"])
 
 

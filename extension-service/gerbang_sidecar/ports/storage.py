@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -559,6 +560,16 @@ class CertificateRequestRow(Protocol):
     def certificate_id(self) -> int | None: ...
 
 
+@dataclass(frozen=True)
+class CertificateStatus:
+    """What the CRL and the OCSP responder need of a certificate, and nothing encrypted."""
+
+    serial_number: str
+    status: str
+    revoked_at: datetime | None
+    revocation_reason: str | None
+
+
 class Certificates(Protocol):
     """The CA hierarchy, subscriber certificates and requests (issue 12)."""
 
@@ -607,14 +618,21 @@ class Certificates(Protocol):
 
     def pkcs12_of(self, certificate_id: int) -> bytes | None: ...
 
-    def by_serial(self, serial_number: str) -> CertificateRow | None: ...
+    def status_by_serial(self, serial_number: str) -> CertificateStatus | None: ...
 
     def expire_due(self, *, now: datetime) -> list[CertificateRow]: ...
 
     def take_reminders(self, *, now: datetime,
                        window_start: datetime) -> list[CertificateRow]: ...
 
-    def revoked(self) -> list[CertificateRow]: ...
+    def revocations(self) -> list[CertificateStatus]:
+        """Every revoked certificate: the CRL's entries."""
+        ...
+
+    def revocation_mark(self) -> tuple[int, datetime | None]:
+        """How many certificates are revoked and the latest revocation time: changes with
+        every revocation, whichever process made it."""
+        ...
 
 
 class Transaction(Protocol):

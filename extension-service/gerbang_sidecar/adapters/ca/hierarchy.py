@@ -273,18 +273,18 @@ class LocalCertificateAuthority:
 
     def crl(self, revoked: Sequence[Revocation], *, number: int, now: datetime,
             next_update: datetime) -> bytes:
-        builder = (x509.CertificateRevocationListBuilder()
+        # The entries go to the builder at once: add_revoked_certificate copies the list
+        # built so far each time, quadratic in the entries (15 s for 100,000).
+        entries = [x509.RevokedCertificateBuilder()
+                   .serial_number(entry.serial_number).revocation_date(entry.revoked_at)
+                   .add_extension(x509.CRLReason(REASONS[entry.reason]), critical=False)
+                   .build() for entry in revoked]
+        builder = (x509.CertificateRevocationListBuilder(revoked_certificates=entries)
                    .issuer_name(self._issuing.subject)
                    .last_update(now).next_update(next_update)
                    .add_extension(x509.CRLNumber(number), critical=False)
                    .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(
                        self._key.public_key()), critical=False))
-        for entry in revoked:
-            builder = builder.add_revoked_certificate(
-                x509.RevokedCertificateBuilder()
-                .serial_number(entry.serial_number).revocation_date(entry.revoked_at)
-                .add_extension(x509.CRLReason(REASONS[entry.reason]), critical=False)
-                .build())
         return builder.sign(self._key, hashes.SHA256()).public_bytes(
             serialization.Encoding.DER)
 

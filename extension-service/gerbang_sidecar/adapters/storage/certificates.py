@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from gerbang_sidecar.adapters.storage.models import (
@@ -15,8 +15,11 @@ from gerbang_sidecar.adapters.storage.models import (
     CertificateRequestRecord,
     IssuedCertificateRecord,
 )
+from gerbang_sidecar.ports.storage import CertificateStatus
 
 CA_NAME = "issuing"
+_STATUS_COLUMNS = (IssuedCertificateRecord.serial_number, IssuedCertificateRecord.status,
+                   IssuedCertificateRecord.revoked_at, IssuedCertificateRecord.revocation_reason)
 
 
 class SqlCertificates:
@@ -152,9 +155,11 @@ class SqlCertificates:
         row = self._session.get(IssuedCertificateRecord, certificate_id)
         return None if row is None else bytes(row.pkcs12)
 
-    def by_serial(self, serial_number: str) -> IssuedCertificateRecord | None:
-        return self._session.scalars(select(IssuedCertificateRecord).where(
+    def status_by_serial(self, serial_number: str) -> CertificateStatus | None:
+        # The columns alone: loading the row would decrypt the certificate and the PKCS#12.
+        found = self._session.execute(select(*_STATUS_COLUMNS).where(
             IssuedCertificateRecord.serial_number == serial_number)).one_or_none()
+        return None if found is None else CertificateStatus(*found)
 
     def expire_due(self, *, now: datetime) -> list[IssuedCertificateRecord]:
         """Issued certificates past their validity become Expired; returns them."""
@@ -180,6 +185,12 @@ class SqlCertificates:
         self._session.flush()
         return due
 
-    def revoked(self) -> list[IssuedCertificateRecord]:
-        return list(self._session.scalars(select(IssuedCertificateRecord).where(
-            IssuedCertificateRecord.status == "revoked")))
+    def revocations(self) -> list[CertificateStatus]:
+        return [CertificateStatus(*row) for row in self._session.execute(
+            select(*_STATUS_COLUMNS).where(IssuedCertificateRecord.status == "revoked"))]
+
+    def revocation_mark(self) -> tuple[int, datetime | None]:
+        count, latest = self._session.execute(
+            select(func.count(), func.max(IssuedCertificateRecord.revoked_at)).where(
+                IssuedCertificateRecord.status == "revoked")).one()
+        return int(count), latest

@@ -103,6 +103,7 @@ class CertificateIssuance:
                  changes: ProfileChanges, clock: Clock, settings: BsreSettings, *,
                  metrics: Metrics = NO_METRICS) -> None:
         self._metrics = metrics
+        self._signed_crl: _SignedCrl | None = None
         self._store = store
         self._keycloak = keycloak
         self._ca = ca
@@ -409,13 +410,31 @@ class CertificateIssuance:
         return None if row is None else (row, describe(bytes(row.certificate)))
 
     def crl(self) -> bytes:
+        """X6: the issuing CA's CRL. Signed again when a certificate was revoked -- by any
+        process: the mark is read from the database on every call -- or half its lifetime
+        has passed; otherwise this process's last one, so neither /pki/issuing-ca.crl nor
+        each signature's DSS rebuilds a CRL of every revocation."""
         now = self._clock()
         with self._store.transaction() as tx:
+            mark = tx.certificates.revocation_mark()
+        cached = self._signed_crl
+        if cached is not None and cached.mark == mark and cached.built_at <= now < \
+                cached.built_at + CRL_LIFETIME / 2:
+            return cached.der
+        return self.rebuild_crl(mark)
+
+    def rebuild_crl(self, mark: tuple[int, datetime | None] | None = None) -> bytes:
+        """A newly signed CRL of every revocation, whatever this process holds."""
+        now = self._clock()
+        with self._store.transaction() as tx:
+            mark = mark or tx.certificates.revocation_mark()
             revoked = [Revocation(int(r.serial_number, 16), r.revoked_at or now,
                                   r.revocation_reason or "unspecified")
-                       for r in tx.certificates.revoked()]
-        return self._ca.crl(revoked, number=len(revoked) + 1, now=now,
-                            next_update=now + CRL_LIFETIME)
+                       for r in tx.certificates.revocations()]
+        der = self._ca.crl(revoked, number=crl_number(now), now=now,
+                           next_update=now + CRL_LIFETIME)
+        self._signed_crl = _SignedCrl(mark, now, der)
+        return der
 
     def chain(self) -> list[bytes]:
         return self._ca.chain()
@@ -425,12 +444,26 @@ class CertificateIssuance:
         never revoked), revoked with its time and reason, or unknown."""
         def status_of(serial: int) -> tuple[str, datetime | None, str | None] | None:
             with self._store.transaction() as tx:
-                row = tx.certificates.by_serial(f"{serial:X}")
+                row = tx.certificates.status_by_serial(f"{serial:X}")
             if row is None:
                 return None
             return row.status, row.revoked_at, row.revocation_reason
 
         return self._ca.ocsp(request, status_of, now=self._clock())
+
+
+def crl_number(now: datetime) -> int:
+    """RFC 5280 5.2.3: every newer CRL a larger number -- after a revocation and after a
+    refresh alike, from any sidecar (their clocks agree through NTP): milliseconds since
+    1970."""
+    return int(now.timestamp() * 1000)
+
+
+@dataclass(frozen=True)
+class _SignedCrl:
+    mark: tuple[int, datetime | None]
+    built_at: datetime
+    der: bytes
 
 
 def record_agreement(keycloak: KeycloakUsers, realm: str, user_id: str, now: datetime) -> None:

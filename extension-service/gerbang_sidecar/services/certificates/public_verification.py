@@ -85,7 +85,7 @@ class PublicVerification:
         with self._store.transaction() as tx:
             revoked = {int(r.serial_number, 16): RevocationRecord(
                 r.revoked_at or now, r.revocation_reason or "unspecified")
-                for r in tx.certificates.revoked()}
+                for r in tx.certificates.revocations()}
         return Report([self._report(e, revoked.get(e.serial_number), now) for e in found])
 
     @staticmethod

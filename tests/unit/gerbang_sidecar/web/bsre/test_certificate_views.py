@@ -161,6 +161,25 @@ def test_x6_the_crl_and_the_ca_certificate_are_public(app: Flask, authority: Non
         "CN=Gerbang Issuing CA")
 
 
+def test_x6_a_crl_is_reused_until_a_revocation_or_half_its_life_and_numbers_grow(
+        app: Flask, browser: FlaskClient, services: Services, clock: Any, holder: str) -> None:
+    certificate_id = _issue(app, browser, services)
+    anyone = app.test_client()
+
+    def number(der: bytes) -> int:
+        return x509.load_der_x509_crl(der).extensions.get_extension_for_class(
+            x509.CRLNumber).value.crl_number
+
+    first = anyone.get("/pki/issuing-ca.crl").data
+    assert anyone.get("/pki/issuing-ca.crl").data == first  # not signed again
+    clock.advance(hours=3, seconds=1)  # half of the 6-hour life
+    refreshed = anyone.get("/pki/issuing-ca.crl").data
+    assert refreshed != first and number(refreshed) > number(first)
+    services.revocation.by_holder(holder, certificate_id, "key_compromise")
+    after = anyone.get("/pki/issuing-ca.crl").data  # at once, within the same second
+    assert len(list(x509.load_der_x509_crl(after))) == 1 and number(after) >= number(refreshed)
+
+
 def _issue(app: Flask, browser: FlaskClient, services: Services) -> int:
     link = _request_link(browser, services)
     phone = app.test_client()

@@ -1,0 +1,333 @@
+"""Issue 12 item 13 (X6): the OCSP responder at 1 and 32 concurrent clients, Gerbang's beside
+OpenSSL's own, serving the same certificates in the same run.
+
+Gerbang's side is the sidecar's real endpoint, ``POST /pki/ocsp``, served as production
+serves it: gunicorn (pinned in the requirements) with docker-compose.yml's command line
+(4 gthread workers x 8 threads), on the migrated SQLite database of this run. OpenSSL's side
+is ``openssl ocsp -index index.txt -port N -rsigner ... -rkey ... -CA issuing.pem``, its
+index written from the same database rows, signing with the same delegated responder key
+and certificate, answering like ours (responder named by key hash, next update in an hour,
+the nonce echoed). OpenSSL's responder is one process with one thread (``-multi`` is not
+used) and closes every connection; so the one client opens a new connection for each
+request on both sides. The client is the same for both: threads, each posting a prebuilt
+DER request (SHA-1 CertID, as OpenSSL's client sends, and a nonce); 85 % ask about valid
+certificates, 10 % revoked ones, 5 % serial numbers the CA never issued.
+"""
+
+from __future__ import annotations
+
+import http.client
+import os
+import signal
+import subprocess
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import padding
+from cryptography.x509 import ocsp
+
+from bench.certificates import (
+    REALM,
+    BareCa,
+    CaFixture,
+    bench_subject,
+    issue_sealed,
+    sidecar_ca,
+    store_certificate,
+)
+from bench.environment import SidecarServer, compose_gunicorn_arguments
+from bench.ocsp_index import INDEX_ATTRIBUTES, IndexEntry, index_text, openssl_subject
+from bench.report import Row, Table, fmt_ratio
+from bench.runner import Bounds, timed_concurrently
+from bench.stats import Summary, percentile
+from gerbang_ops.keycloak.server import free_port
+from gerbang_sidecar.domain.certificates.profiles import Product, profile_for
+from gerbang_sidecar.ports.ca import KeyStore
+
+CERTIFICATES = 200
+REVOKED_EVERY = 7  # about 30 of the 200 are revoked
+CONCURRENCY = (1, 32)
+ROUNDS = 4  # each side's requests in this many batches, the sides taking turns
+P99_GOAL = 0.005
+USER = "bench-ocsp"
+CONTENT_TYPE = {"Content-Type": "application/ocsp-request"}
+# CertIDs hash with SHA-1, as OpenSSL's client and RFC 5019 responders expect; only names
+# the certificate asked about, it protects nothing.
+CERT_ID_HASH = hashes.SHA1()  # noqa: S303
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    label: str
+    host: str
+    port: int
+    path: str
+
+    def post(self, body: bytes) -> bytes:
+        """One request on a connection of its own (OpenSSL's responder closes each one)."""
+        connection = http.client.HTTPConnection(self.host, self.port, timeout=30)
+        try:
+            connection.request("POST", self.path, body, CONTENT_TYPE)
+            response = connection.getresponse()
+            data = response.read()
+        finally:
+            connection.close()
+        if response.status != 200:
+            raise RuntimeError(f"{self.label}: HTTP {response.status}")
+        return data
+
+
+@dataclass(frozen=True)
+class Asked:
+    request: bytes
+    nonce: bytes
+    expected: ocsp.OCSPCertStatus
+
+
+# --- the certificates both responders serve ------------------------------------------------
+
+def populate(fixture: CaFixture) -> list[x509.Certificate]:
+    """CERTIFICATES rows as issuance leaves them, every REVOKED_EVERY-th revoked since.
+
+    One subscriber key for all (key generation is not what this measures); every row holds
+    the same full-size PKCS#12, encrypted at rest like any other.
+    """
+    services = fixture.services
+    ca = services.certificate_authority
+    now = services.clock()
+    sealed = issue_sealed(services, bench_subject(0), now=now)
+    public = x509.load_der_x509_certificate(sealed.certificate.certificate).public_key()
+    public_der = public.public_bytes(serialization.Encoding.DER,
+                                     serialization.PublicFormat.SubjectPublicKeyInfo)
+    certificates = []
+    for n in range(CERTIFICATES):
+        subject = bench_subject(n)
+        issued = ca.issue(public_der, subject, profile_for(Product.ESIGN), now=now)
+        row_id = store_certificate(services, KeyStore(sealed.pkcs12, issued), user_id=USER,
+                                   common_name=subject.common_name, now=now)
+        if n % REVOKED_EVERY == 0:
+            with services.storage.transaction() as tx:
+                tx.certificates.set_status(row_id, status="revoked", expected="issued",
+                                           revoked_at=now, reason="key_compromise")
+        certificates.append(x509.load_der_x509_certificate(issued.certificate))
+    return certificates
+
+
+def index_entries(fixture: CaFixture) -> list[IndexEntry]:
+    """index.txt's lines from the database rows: revoked rows R, every other status V (the
+    sidecar answers good for issued, renewed and expired certificates alike)."""
+    with fixture.services.storage.transaction() as tx:
+        rows = tx.certificates.certificates_of(realm=REALM, user_id=USER)
+    entries = []
+    for row in rows:
+        certificate = x509.load_der_x509_certificate(bytes(row.certificate))
+        revoked = row.status == "revoked"
+        entries.append(IndexEntry(
+            serial_number=int(row.serial_number, 16), not_after=row.not_after,
+            subject=openssl_subject(certificate.subject),
+            revoked_at=row.revoked_at if revoked else None,
+            reason=row.revocation_reason if revoked else None))
+    return entries
+
+
+def requests_to_ask(ca: BareCa, certificates: list[x509.Certificate],
+                    count: int) -> list[Asked]:
+    """``count`` DER requests, each with its own nonce, in the mix the module names."""
+    # The issuer's hashes, for serial numbers without a certificate.
+    issuer = ocsp.load_der_ocsp_request(ocsp.OCSPRequestBuilder().add_certificate(
+        certificates[0], ca.issuing, CERT_ID_HASH).build().public_bytes(
+            serialization.Encoding.DER))
+    asked = []
+    for n in range(count):
+        nonce = os.urandom(16)
+        if n % 20 == 0:  # a serial the CA never issued
+            serial = int.from_bytes(os.urandom(19), "big") | 1
+            builder = ocsp.OCSPRequestBuilder().add_certificate_by_hash(
+                issuer.issuer_name_hash, issuer.issuer_key_hash, serial, CERT_ID_HASH)
+            expected = ocsp.OCSPCertStatus.UNKNOWN
+        else:
+            revoked = n % 10 == 1
+            pool = [c for i, c in enumerate(certificates)
+                    if (i % REVOKED_EVERY == 0) is revoked]
+            certificate = pool[n % len(pool)]
+            builder = ocsp.OCSPRequestBuilder().add_certificate(
+                certificate, ca.issuing, CERT_ID_HASH)
+            expected = ocsp.OCSPCertStatus.REVOKED if revoked else ocsp.OCSPCertStatus.GOOD
+        request = builder.add_extension(x509.OCSPNonce(nonce), critical=False).build()
+        asked.append(Asked(request.public_bytes(serialization.Encoding.DER), nonce, expected))
+    return asked
+
+
+def check_answer(ca: BareCa, asked: Asked, answer: bytes, label: str) -> None:
+    """Both responders must do the same work: a successful response, the status expected,
+    the nonce echoed, signed by the delegated responder's key."""
+    response = ocsp.load_der_ocsp_response(answer)
+    if response.response_status != ocsp.OCSPResponseStatus.SUCCESSFUL:
+        raise RuntimeError(f"{label}: {response.response_status}")
+    if response.certificate_status != asked.expected:
+        raise RuntimeError(f"{label}: {response.certificate_status}, not {asked.expected}")
+    nonces = [e.value.nonce for e in response.extensions if isinstance(e.value, x509.OCSPNonce)]
+    if nonces != [asked.nonce]:
+        raise RuntimeError(f"{label}: the nonce is not echoed")
+    algorithm = response.signature_hash_algorithm
+    assert algorithm is not None
+    ca.responder_key.public_key().verify(response.signature, response.tbs_response_bytes,
+                                         padding.PKCS1v15(), algorithm)
+
+
+# --- the two servers -------------------------------------------------------------------
+
+@contextmanager
+def openssl_responder(fixture: CaFixture, ca: BareCa) -> Iterator[Endpoint]:
+    folder = fixture.folder / "openssl"
+    folder.mkdir()
+    (folder / "index.txt").write_text(index_text(index_entries(fixture)), encoding="ascii")
+    (folder / "index.txt.attr").write_text(INDEX_ATTRIBUTES, encoding="ascii")
+    pem = serialization.Encoding.PEM
+    (folder / "issuing.pem").write_bytes(ca.issuing.public_bytes(pem))
+    (folder / "responder.pem").write_bytes(ca.responder.public_bytes(pem))
+    key = folder / "responder.key"
+    key.touch(mode=0o600)  # the temporary folder goes when the run ends
+    key.write_bytes(ca.responder_key.private_bytes(
+        pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+    port = free_port()
+    command = ["openssl", "ocsp", "-index", "index.txt", "-port", str(port),
+               "-rsigner", "responder.pem", "-rkey", "responder.key", "-CA", "issuing.pem",
+               "-nmin", "60", "-resp_key_id", "-rmd", "sha256", "-ignore_err"]
+    with (folder / "openssl.log").open("wb") as log:
+        process = subprocess.Popen(command, cwd=folder, stdout=log, stderr=subprocess.STDOUT,
+                                   start_new_session=True)
+    try:
+        yield Endpoint("openssl ocsp", "127.0.0.1", port, "/")
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@contextmanager
+def gerbang_responder(fixture: CaFixture) -> Iterator[Endpoint]:
+    server = SidecarServer()
+    environment = {**fixture.environment, "PATH": os.environ.get("PATH", "")}
+    try:
+        with server.serving_gunicorn(compose_gunicorn_arguments(), environment,
+                                     fixture.folder / "gunicorn.log") as url:
+            address = urlsplit(url)
+            assert address.hostname is not None and address.port is not None
+            yield Endpoint("gerbang /pki/ocsp", address.hostname, address.port, "/pki/ocsp")
+    finally:
+        server.stop()
+
+
+def wait_until_answering(endpoint: Endpoint, body: bytes, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            endpoint.post(body)
+            return
+        except (OSError, RuntimeError, http.client.HTTPException):
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
+
+
+# --- timing --------------------------------------------------------------------------
+
+def merged(parts: list[Summary]) -> Summary:
+    """Batches of one side as one: every latency, the wall time of the batches together."""
+    return Summary(count=sum(p.count for p in parts), elapsed=sum(p.elapsed for p in parts),
+                   latencies=tuple(t for p in parts for t in p.latencies),
+                   failures=sum(p.failures for p in parts))
+
+
+def timed_sides(endpoints: list[Endpoint], asked: list[Asked], *, clients: int, count: int,
+                max_seconds: float, log: Callable[[str], None]) -> list[Summary]:
+    """``count`` requests per side at ``clients`` at once, in ROUNDS turns per side."""
+    parts: list[list[Summary]] = [[] for _ in endpoints]
+    per_round = max(clients, count // ROUNDS)
+    for turn in range(ROUNDS):
+        for endpoint, side in zip(endpoints, parts, strict=True):
+            def operation(index: int, endpoint: Endpoint = endpoint) -> None:
+                endpoint.post(asked[index % len(asked)].request)
+
+            side.append(timed_concurrently(
+                operation, clients=clients, count=per_round, first_index=turn * per_round,
+                max_seconds=max_seconds / ROUNDS, label=endpoint.label, log=log))
+    return [merged(side) for side in parts]
+
+
+def run(bounds: Bounds, log: Callable[[str], None] = print) -> Table:
+    count = max(200, bounds.count * 25) // ROUNDS * ROUNDS
+    with sidecar_ca("ocsp") as fixture:
+        ca = fixture.bare()
+        certificates = populate(fixture)
+        asked = requests_to_ask(ca, certificates, 1000)
+        results: dict[int, list[Summary]] = {}
+        with gerbang_responder(fixture) as ours, openssl_responder(fixture, ca) as theirs:
+            endpoints = [ours, theirs]
+            for endpoint in endpoints:
+                wait_until_answering(endpoint, asked[0].request)
+                for sample in asked[:20]:  # every kind of answer, from both
+                    check_answer(ca, sample, endpoint.post(sample.request), endpoint.label)
+            for clients in CONCURRENCY:
+                log(f"ocsp: {count} requests per side at {clients} client(s) ...")
+                # Untimed first: every gunicorn worker opens the CA (keys decrypted once
+                # per process) and its database connections.
+                timed_sides(endpoints, asked, clients=clients, count=clients * 40,
+                            max_seconds=bounds.max_seconds, log=log)
+                results[clients] = timed_sides(endpoints, asked, clients=clients,
+                                               count=count, max_seconds=bounds.max_seconds,
+                                               log=log)
+    return _table(results)
+
+
+def _ms(seconds: float) -> str:
+    return f"{seconds * 1000:.1f} ms"
+
+
+def _table(results: dict[int, list[Summary]]) -> Table:
+    table = Table(title="OCSP responder (issue 12 item 13, X6): requests over HTTP",
+                  gerbang_label="Gerbang POST /pki/ocsp (gunicorn)",
+                  baseline_label="openssl ocsp -index (1 process)")
+    for clients, (ours, theirs) in results.items():
+        label = f"{clients} client{'s' if clients > 1 else ''}"
+        table.rows += [
+            Row(f"{label}: requests/s", f"{ours.per_second:.0f}", f"{theirs.per_second:.0f}",
+                fmt_ratio(ours.per_second / theirs.per_second)),
+            Row(f"{label}: p50", _ms(ours.p50), _ms(theirs.p50), fmt_ratio(ours.p50 / theirs.p50)),
+            Row(f"{label}: p99 of {ours.count}", _ms(percentile(ours.latencies, 99)),
+                _ms(percentile(theirs.latencies, 99)),
+                fmt_ratio(percentile(ours.latencies, 99) / percentile(theirs.latencies, 99))),
+        ]
+    for clients, (ours, theirs) in results.items():
+        p99 = percentile(ours.latencies, 99)
+        table.rows += [
+            Row(f"goal at {clients}: p99 ≤ {P99_GOAL * 1000:.0f} ms",
+                "met" if p99 <= P99_GOAL else "NOT met", "", ""),
+            Row(f"goal at {clients}: requests/s ≥ OpenSSL's",
+                "met" if ours.per_second >= theirs.per_second else "NOT met", "",
+                fmt_ratio(ours.per_second / theirs.per_second)),
+        ]
+    arguments = " ".join(compose_gunicorn_arguments()[:-1])
+    table.notes += [
+        f"Gerbang: one sidecar's gunicorn as docker-compose.yml runs it ({arguments}; "
+        "production may run several behind its proxy, neither is part of this), on this "
+        "run's SQLite database (production uses PostgreSQL); each request reads the "
+        "certificate's row in its own transaction. OpenSSL: the index file in memory, one "
+        "process, one request at a time. Both sign with the same RSA-2048 responder key "
+        "(SHA-256) and include the responder's certificate; checked before timing: same "
+        "statuses, nonce echoed, signature by that key.",
+        f"client: Python threads on this machine, a new connection per request on both "
+        f"sides; {CERTIFICATES} certificates, 1,000 prebuilt requests asked in turn; "
+        f"latencies include the client's own time. Each side's requests ran in {ROUNDS} "
+        "batches, the sides taking turns.",
+    ]
+    return table
