@@ -446,6 +446,7 @@ class IssuedCertificateRecord(Base):
     __table_args__ = (
         CheckConstraint(_in("status", CERTIFICATE_STATUSES), name="status"),
         Index("ix_certificates_user", "realm", "user_id"),
+        Index("ix_certificates_status_revoked", "status", "revoked_at"),
     )
 
     id: Mapped[int] = mapped_column(Id, primary_key=True)
