@@ -164,6 +164,14 @@ class LocalCertificateAuthority:
             raise ValueError("the OCSP responder's key is not an RSA key")
         self._responder_key = responder_key
         self._kek = kek
+        # Which issuer an OCSP request may name: the issuing CA's key hashed as RFC 6960
+        # CertID does (per hash algorithm) or as its SKI -- computed once, not per request.
+        # SHA-1 names an issuer here, it signs nothing: most OCSP clients still send it.
+        certid_algorithms = (hashes.SHA1(), hashes.SHA256(),  # noqa: S303
+                             hashes.SHA384(), hashes.SHA512())
+        self._issuer_key_hashes = {
+            _key_hash(self._issuing, algorithm) for algorithm in certid_algorithms
+        } | {x509.SubjectKeyIdentifier.from_public_key(key.public_key()).digest}
         self._tsa = None if material.tsa_certificate is None or material.tsa_key is None \
             else TimeStampAuthority(material.tsa_certificate, material.tsa_key, kek,
                                     self._issuing)
@@ -227,10 +235,7 @@ class LocalCertificateAuthority:
             return ocsp.OCSPResponseBuilder.build_unsuccessful(
                 ocsp.OCSPResponseStatus.MALFORMED_REQUEST).public_bytes(
                     serialization.Encoding.DER)
-        issuer_key_hash = x509.SubjectKeyIdentifier.from_public_key(
-            self._key.public_key()).digest
-        if parsed.issuer_key_hash != _key_hash(self._issuing, parsed.hash_algorithm) and \
-                parsed.issuer_key_hash != issuer_key_hash:
+        if parsed.issuer_key_hash not in self._issuer_key_hashes:
             return ocsp.OCSPResponseBuilder.build_unsuccessful(
                 ocsp.OCSPResponseStatus.UNAUTHORIZED).public_bytes(serialization.Encoding.DER)
         found = status_of(parsed.serial_number)
