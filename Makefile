@@ -9,12 +9,18 @@ STAMP := $(VENV)/.installed
 WIDGETS := extension-service/widgets
 WIDGETS_STAMP := $(WIDGETS)/node_modules/.installed
 
-.PHONY: run test test-unit test-rest lint fuzz bench screenshots venv system-deps clean
+.PHONY: run test test-unit test-rest test-cluster lint fuzz bench screenshots venv system-deps clean
+
+# PROFILE=production runs Keycloak as production does: built once for PostgreSQL, started with
+# `start --optimized` on a PostgreSQL kept in .cache/run-production/ (the sidecar on it too);
+# KEYCLOAK_NODES=2 makes that a two-node cluster. The default is dev mode on embedded H2.
+PROFILE ?= dev
+KEYCLOAK_NODES ?= 1
 
 run: $(STAMP)
-	$(PY) -m gerbang_ops.stack
+	$(PY) -m gerbang_ops.stack --profile $(PROFILE) --keycloak-nodes $(KEYCLOAK_NODES)
 
-test: lint test-unit test-rest
+test: lint test-unit test-rest test-cluster
 
 # Unit tests are independent of each other: one worker per CPU.
 test-unit: $(STAMP)
@@ -23,6 +29,11 @@ test-unit: $(STAMP)
 # Integration and browser tests share one Keycloak, mail sink and sidecar per session.
 test-rest: $(STAMP)
 	$(PY) -m pytest tests/integration tests/e2e $(PYTEST_ARGS)
+
+# Keycloak in production mode as a two-node cluster on PostgreSQL (issue 11), apart from the
+# dev-mode servers above: its own pytest run, so their processes are gone when it starts.
+test-cluster: $(STAMP)
+	$(PY) -m pytest tests/cluster $(PYTEST_ARGS)
 
 # ruff, and the import contracts of pyproject.toml (imports run one way, docs/architecture.md).
 lint: $(STAMP)

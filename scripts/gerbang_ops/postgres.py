@@ -1,9 +1,13 @@
-"""A throw-away PostgreSQL cluster from Debian's ``postgresql`` package, on loopback.
+"""PostgreSQL clusters from Debian's ``postgresql`` package, on loopback.
 
-The storage tests run on it beside SQLite, and ``make bench`` runs the sidecar on it as
-production does. The cluster is initdb'ed into a temporary directory owned by the
-``postgres`` OS user (the server refuses to run as root), listens on a free port with
-durability switched off (it is thrown away), and is stopped and removed on exit.
+``throwaway_postgres``: the storage tests run on it beside SQLite, ``make bench`` runs the
+sidecar on it as production does, and the cluster tests run Keycloak's nodes on it. The
+cluster is initdb'ed into a temporary directory owned by the ``postgres`` OS user (the server
+refuses to run as root), listens on a free port with durability switched off (it is thrown
+away), and is stopped and removed on exit.
+
+``local_postgres``: the same, kept in a folder of the caller's choosing with durability on,
+so ``make run PROFILE=production`` starts where it stopped.
 """
 
 from __future__ import annotations
@@ -49,6 +53,16 @@ class PostgresServer:
             conn.execute(f'CREATE DATABASE "{name}"')
         return name
 
+    def ensure_database(self, name: str) -> str:
+        """The database ``name``, created when missing; returns its name."""
+        import psycopg
+
+        with psycopg.connect(**self._admin()) as conn:  # type: ignore[arg-type]
+            if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s",
+                            (name,)).fetchone() is None:
+                conn.execute(f'CREATE DATABASE "{name}"')
+        return name
+
     def drop_database(self, name: str) -> None:
         import psycopg
 
@@ -65,13 +79,37 @@ def _as_postgres(*args: str) -> list[str]:
 @contextmanager
 def throwaway_postgres(user: str = "gerbang") -> Iterator[PostgresServer]:
     """Start a cluster; PostgresUnavailable (with the reason) when that cannot be done."""
+    _check_available()
+    root = Path(tempfile.mkdtemp(prefix="gerbang-pg-"))
+    try:
+        with _running(root, user, port=0, durable=False) as server:
+            yield server
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+@contextmanager
+def local_postgres(root: Path, user: str = "gerbang", port: int = 0,
+                   ) -> Iterator[PostgresServer]:
+    """A cluster kept in ``root`` (initdb'ed on first use), started now on ``port`` (a free one
+    when 0) and stopped cleanly on exit; its data stays for the next start."""
+    _check_available()
+    root.mkdir(parents=True, exist_ok=True)
+    with _running(root, user, port=port, durable=True) as server:
+        yield server
+
+
+def _check_available() -> None:
     if not (PG_BIN / "initdb").exists():
         raise PostgresUnavailable(f"no PostgreSQL server binaries in {PG_BIN}")
     if os.geteuid() == 0 and shutil.which("runuser") is None:
         raise PostgresUnavailable("running as root without runuser")
-    root = Path(tempfile.mkdtemp(prefix="gerbang-pg-"))
+
+
+@contextmanager
+def _running(root: Path, user: str, port: int, durable: bool) -> Iterator[PostgresServer]:
     data, sockets = root / "data", root / "sockets"
-    sockets.mkdir()
+    sockets.mkdir(exist_ok=True)
     started = False
     try:
         if os.geteuid() == 0:
@@ -80,15 +118,23 @@ def throwaway_postgres(user: str = "gerbang") -> Iterator[PostgresServer]:
                 shutil.chown(sockets, "postgres")
             except (LookupError, PermissionError) as exc:
                 raise PostgresUnavailable(f"cannot hand a directory to postgres: {exc}") from exc
-        init = subprocess.run(
-            _as_postgres(str(PG_BIN / "initdb"), "-D", str(data), "-U", user, "--auth=trust",
-                         "-E", "UTF8", "--no-sync"),
-            capture_output=True, text=True, timeout=120, check=False)
-        if init.returncode != 0:
-            raise PostgresUnavailable(f"initdb failed: {init.stderr.strip()[-300:]}")
-        port = free_port()
-        options = (f"-p {port} -k {sockets} -c listen_addresses=127.0.0.1 -c fsync=off "
-                   "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200")
+            reachable = subprocess.run(_as_postgres("test", "-w", str(root)),
+                                       capture_output=True, timeout=30, check=False)
+            if reachable.returncode != 0:
+                raise PostgresUnavailable(f"the postgres user cannot reach {root} (a folder "
+                                          "above it is closed to other users)")
+        if not (data / "PG_VERSION").exists():
+            init = subprocess.run(
+                _as_postgres(str(PG_BIN / "initdb"), "-D", str(data), "-U", user,
+                             "--auth=trust", "-E", "UTF8", *([] if durable else ["--no-sync"])),
+                capture_output=True, text=True, timeout=120, check=False)
+            if init.returncode != 0:
+                raise PostgresUnavailable(f"initdb failed: {init.stderr.strip()[-300:]}")
+        port = port or free_port()
+        options = (f"-p {port} -k {sockets} -c listen_addresses=127.0.0.1 "
+                   "-c max_connections=200")
+        if not durable:
+            options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
         start = subprocess.run(
             _as_postgres(str(PG_BIN / "pg_ctl"), "-D", str(data), "-o", options,
                          "-l", str(root / "server.log"), "-w", "-t", "120", "start"),
@@ -102,6 +148,5 @@ def throwaway_postgres(user: str = "gerbang") -> Iterator[PostgresServer]:
     finally:
         if started:
             subprocess.run(_as_postgres(str(PG_BIN / "pg_ctl"), "-D", str(data), "-m",
-                                        "immediate", "-w", "stop"),
+                                        "fast" if durable else "immediate", "-w", "stop"),
                            capture_output=True, timeout=60, check=False)
-        shutil.rmtree(root, ignore_errors=True)

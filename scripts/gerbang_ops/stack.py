@@ -3,10 +3,17 @@
 Keycloak (dev mode, embedded H2), the mail sink, the fake registries and the sidecar, with
 realms applied from realm-config/ and demo accounts. State lives in .cache/run/ so a second
 ``make run`` starts where the first stopped; ``make clean`` forgets everything.
+
+``make run PROFILE=production`` (``--profile production``) runs the same stack the way
+production runs it: a PostgreSQL cluster kept in .cache/run-production/postgres, Keycloak
+built once for PostgreSQL and started with ``start --optimized`` (one node, or a cluster of
+``KEYCLOAK_NODES`` sharing one public address and discovering each other through the
+database), and the sidecar on PostgreSQL. Its state lives in .cache/run-production/.
 """
 
 from __future__ import annotations
 
+import argparse
 import os
 import signal
 import socket
@@ -19,10 +26,12 @@ from pathlib import Path
 import requests
 
 from gerbang_ops.demo_accounts import DEMO_ACCOUNTS, ensure_demo_accounts
+from gerbang_ops.keycloak.production import KeycloakCluster, jdbc_postgres_url
 from gerbang_ops.keycloak.server import KeycloakServer, free_port
 from gerbang_ops.local_secrets import load_or_create
 from gerbang_ops.mailsink import MailSink
 from gerbang_ops.paths import REALM_CONFIG, THEMES, cache_dir
+from gerbang_ops.postgres import PostgresServer, local_postgres
 from gerbang_ops.provision.cli import load_and_check, provision
 from gerbang_ops.provision.keycloak_api import KeycloakApi
 from gerbang_sidecar.portals import realms
@@ -76,8 +85,11 @@ class ChildProcess:
                 os.killpg(self.process.pid, signal.SIGKILL)
 
 
-def run() -> None:
-    run_dir = cache_dir() / "run"
+PROFILES = ("dev", "production")
+
+
+def run(profile: str = "dev", keycloak_nodes: int = 1) -> None:
+    run_dir = cache_dir() / ("run" if profile == "dev" else f"run-{profile}")
     logs = run_dir / "logs"
     logs.mkdir(parents=True, exist_ok=True)
     secrets = load_or_create(run_dir / "secrets.env")
@@ -106,20 +118,41 @@ def run() -> None:
         stack.callback(registry.stop)
         registry.wait_for(f"{registry_url}/gateway/messages")
 
-        print("Starting Keycloak (the first start takes a minute) ...")
-        keycloak = KeycloakServer(
-            data_dir=run_dir / "keycloak", admin_password=secrets["KEYCLOAK_ADMIN_PASSWORD"],
-            http_port=ports["KEYCLOAK"], management_port=ports["KEYCLOAK_MANAGEMENT"],
-            environment={"SIDECAR_PUBLIC_URL": sidecar_url})
-        stack.enter_context(keycloak)
-        env["KEYCLOAK_URL"] = keycloak.url
+        def provision_realms(server: KeycloakServer) -> None:
+            print("Provisioning the realms from realm-config/ ...")
+            api = KeycloakApi(server.url, server.admin_user, server.admin_password)
+            changes = provision(api, load_and_check(REALM_CONFIG, THEMES, None, env),
+                                apply=True, out=lambda _line: None)
+            print(f"  {len(changes)} change(s) applied")
+            ensure_demo_accounts(api, secrets["DEMO_PASSWORD"])
 
-        print("Provisioning the realms from realm-config/ ...")
-        api = KeycloakApi(keycloak.url, keycloak.admin_user, keycloak.admin_password)
-        changes = provision(api, load_and_check(REALM_CONFIG, THEMES, None, env), apply=True,
-                            out=lambda _line: None)
-        print(f"  {len(changes)} change(s) applied")
-        ensure_demo_accounts(api, secrets["DEMO_PASSWORD"])
+        postgres: PostgresServer | None = None
+        cluster: KeycloakCluster | None = None
+        if profile == "production":
+            print("Starting PostgreSQL (.cache/run-production/postgres) ...")
+            postgres = stack.enter_context(local_postgres(run_dir / "postgres"))
+            env["DATABASE_URL"] = postgres.url(postgres.ensure_database("sidecar"))
+            cluster = KeycloakCluster.on_loopback(
+                run_dir / "keycloak", keycloak_nodes,
+                db_url=jdbc_postgres_url(postgres.host, postgres.port,
+                                         postgres.ensure_database("keycloak")),
+                db_username=postgres.user, admin_password=secrets["KEYCLOAK_ADMIN_PASSWORD"],
+                environment={"SIDECAR_PUBLIC_URL": sidecar_url},
+                http_port=ports["KEYCLOAK"], management_port=ports["KEYCLOAK_MANAGEMENT"])
+            print(f"Starting Keycloak in production mode, {keycloak_nodes} node(s) (the first "
+                  "run builds the server image: a minute or more) ...")
+            stack.callback(cluster.stop)
+            cluster.start(while_joining=provision_realms)
+            keycloak: KeycloakServer = cluster.first
+        else:
+            print("Starting Keycloak (the first start takes a minute) ...")
+            keycloak = KeycloakServer(
+                data_dir=run_dir / "keycloak", admin_password=secrets["KEYCLOAK_ADMIN_PASSWORD"],
+                http_port=ports["KEYCLOAK"], management_port=ports["KEYCLOAK_MANAGEMENT"],
+                environment={"SIDECAR_PUBLIC_URL": sidecar_url})
+            stack.enter_context(keycloak)
+            provision_realms(keycloak)
+        env["KEYCLOAK_URL"] = keycloak.url
 
         print("Preparing the sidecar's database ...")
         subprocess.run([sys.executable, "-m", "gerbang_sidecar", "init"], env=env, check=True,
@@ -139,6 +172,8 @@ def run() -> None:
         sidecar.wait_for(f"{sidecar_url}/health")
 
         print_welcome(keycloak, sidecar_url, sink.http_url, registry_url, secrets, logs)
+        if cluster is not None and postgres is not None:
+            print_production(cluster, postgres)
         wait_for_interrupt([registry, sidecar, outbox])
         print("\nStopping everything ...")
 
@@ -169,6 +204,18 @@ Gerbang is running. Press Ctrl-C to stop everything.
     print()
 
 
+def print_production(cluster: KeycloakCluster, postgres: PostgresServer) -> None:
+    print("  Production profile: Keycloak `start --optimized` on PostgreSQL")
+    for node in cluster.nodes:
+        print(f"    {node.node_name:<8} {node.url}   health and metrics "
+              f"http://127.0.0.1:{node.management_port}/health/ready, /metrics   "
+              f"log {node.log_path}")
+    print(f"    every node's public address (issuer): {cluster.public_url}")
+    print(f"  PostgreSQL               psql -h {postgres.host} -p {postgres.port} "
+          f"-U {postgres.user} keycloak   (and sidecar)")
+    print()
+
+
 def wait_for_interrupt(children: list[ChildProcess]) -> None:
     try:
         while all(child.process.poll() is None for child in children):
@@ -183,13 +230,28 @@ def _interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
-def main() -> int:
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m gerbang_ops.stack",
+                                     description=__doc__.splitlines()[0])
+    parser.add_argument("--profile", choices=PROFILES, default="dev",
+                        help="dev: Keycloak start-dev on H2 (default); production: Keycloak "
+                             "start --optimized and the sidecar on PostgreSQL")
+    parser.add_argument("--keycloak-nodes", type=int, default=1,
+                        help="Keycloak nodes of the production profile (default 1)")
+    args = parser.parse_args(argv)
+    if args.keycloak_nodes < 1 or (args.keycloak_nodes > 1 and args.profile != "production"):
+        parser.error("--keycloak-nodes above 1 needs --profile production")
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
     # Installed explicitly: a shell starting us in the background would leave SIGINT ignored,
     # and a supervisor stops us with SIGTERM; both must stop every child.
     signal.signal(signal.SIGINT, _interrupt)
     signal.signal(signal.SIGTERM, _interrupt)
     try:
-        run()
+        run(args.profile, args.keycloak_nodes)
     except KeyboardInterrupt:
         print("\nStopped.")
     except Exception as exc:  # one readable line instead of a traceback for DevOps

@@ -3,15 +3,24 @@
 The zip comes through Maven (``dependency:copy`` with strict checksums, so a corrupt or
 tampered download fails the fetch), is tested entry by entry and unpacked atomically into
 the cache. A second call finds the unpacked tree and downloads nothing.
+
+Production mode runs a copy of its own, built once with ``kc.sh build`` for its build options
+(``ensure_built``): dev mode re-augments the shared tree for ``start-dev``, and a server image
+built for PostgreSQL must not be rebuilt under a running production node. The built copy is
+keyed by version and build options, so a second call (or a second test run) builds nothing.
 """
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
+import os
 import shutil
 import subprocess
 import tempfile
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 from gerbang_ops.keycloak import KEYCLOAK_VERSION
@@ -19,6 +28,9 @@ from gerbang_ops.paths import cache_dir
 
 ARTIFACT = "org.keycloak:keycloak-quarkus-dist:{version}:zip"
 _VERIFIED_MARKER = ".gerbang-verified"
+_BUILT_MARKER = ".gerbang-built"
+# How long ``kc.sh build`` may take (about 35 s here; minutes on a busy machine).
+BUILD_TIMEOUT_SECONDS = 900
 
 
 class DistributionError(RuntimeError):
@@ -37,6 +49,66 @@ def ensure_distribution(version: str = KEYCLOAK_VERSION, cache: Path | None = No
     home = keycloak_home(version, cache)
     if (home / _VERIFIED_MARKER).exists():
         return home
+    _unpack(_checked_archive(version, cache, log), home, version)
+    return home
+
+
+def built_home(build_options: Sequence[str], version: str = KEYCLOAK_VERSION,
+               cache: Path | None = None) -> Path:
+    """Where the copy built with ``build_options`` lives (it may not exist yet)."""
+    key = hashlib.sha256("\n".join([version, *build_options]).encode()).hexdigest()[:10]
+    return (cache or cache_dir()) / "keycloak" / f"keycloak-{version}-built-{key}"
+
+
+def ensure_built(build_options: Sequence[str], version: str = KEYCLOAK_VERSION,
+                 cache: Path | None = None, log: Callable[[str], None] = print) -> Path:
+    """A copy of the distribution on which ``kc.sh build <build_options>`` has run, for
+    ``kc.sh start --optimized``; built on the first call only. Concurrent callers (two test
+    runs) wait for one build under a file lock instead of building twice."""
+    cache = cache or cache_dir()
+    home = built_home(build_options, version, cache)
+    if (home / _BUILT_MARKER).exists():
+        return home
+    home.parent.mkdir(parents=True, exist_ok=True)
+    with _exclusive(home.parent / f".{home.name}.lock"):
+        if (home / _BUILT_MARKER).exists():
+            return home
+        archive = _checked_archive(version, cache, log)
+        log(f"Building Keycloak {version} for production ({' '.join(build_options)}) ...")
+        _unpack(archive, home, version)  # replaces a copy whose build was interrupted
+        _build(home, build_options)
+        (home / _BUILT_MARKER).write_text("\n".join(build_options) + "\n")
+    return home
+
+
+@contextmanager
+def _exclusive(lock_path: Path) -> Iterator[None]:
+    with lock_path.open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def _build(home: Path, build_options: Sequence[str]) -> None:
+    # Only the options given here go into the image: KC_* variables of the caller's shell
+    # would be persisted into it too.
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KC_")}
+    try:
+        result = subprocess.run([str(home / "bin" / "kc.sh"), "build", *build_options],
+                                cwd=home, env=env, capture_output=True, text=True,
+                                timeout=BUILD_TIMEOUT_SECONDS, check=False)
+    except subprocess.TimeoutExpired as exc:
+        raise DistributionError(
+            f"kc.sh build did not finish within {BUILD_TIMEOUT_SECONDS} s") from exc
+    if result.returncode != 0:
+        tail = "\n".join((result.stdout + result.stderr).strip().splitlines()[-15:])
+        raise DistributionError(f"kc.sh build {' '.join(build_options)} failed:\n{tail}")
+
+
+def _checked_archive(version: str, cache: Path, log: Callable[[str], None]) -> Path:
+    """The distribution's zip in the download cache, fetched first when missing."""
     downloads = cache / "downloads"
     downloads.mkdir(parents=True, exist_ok=True)
     archive = downloads / f"keycloak-quarkus-dist-{version}.zip"
@@ -44,8 +116,7 @@ def ensure_distribution(version: str = KEYCLOAK_VERSION, cache: Path | None = No
         log(f"Fetching Keycloak {version} from Maven Central ...")
         _maven_copy(version, downloads)
     _check_archive(archive, version)
-    _unpack(archive, home)
-    return home
+    return archive
 
 
 def _maven_copy(version: str, destination: Path) -> None:
@@ -78,12 +149,12 @@ def _check_archive(archive: Path, version: str) -> None:
         raise DistributionError(f"{archive.name} does not contain keycloak-{version}/bin/kc.sh")
 
 
-def _unpack(archive: Path, home: Path) -> None:
+def _unpack(archive: Path, home: Path, version: str) -> None:
     home.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=home.parent) as staging:
         with zipfile.ZipFile(archive) as zf:
             zf.extractall(staging)
-        unpacked = Path(staging) / home.name
+        unpacked = Path(staging) / f"keycloak-{version}"
         for script in (unpacked / "bin").glob("*.sh"):
             script.chmod(0o755)
         (unpacked / _VERIFIED_MARKER).write_text(archive.name)

@@ -2,11 +2,14 @@
 
 Used by ``make run``, the test suite and the benchmarks alike, so each gets the same server:
 embedded H2 in a folder of the caller's choosing, a bootstrap admin, our themes read live
-from the repository with caching off, free ports when asked.
+from the repository with caching off, free ports when asked. Production mode (``start
+--optimized`` on PostgreSQL, clusters) is the subclass in ``production.py``; both share the
+start, the patient wait for readiness and the stop.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -80,7 +83,19 @@ class KeycloakServer:
         return self.data_dir / "keycloak.log"
 
     def start(self) -> KeycloakServer:
-        home = ensure_distribution()
+        """Start Keycloak and wait until it is ready (stopping it again if that fails)."""
+        self.launch()
+        try:
+            self.wait_until_ready()
+        except BaseException:
+            # Ctrl-C during the first minute must not leave Keycloak holding ports and H2.
+            self.stop()
+            raise
+        return self
+
+    def launch(self) -> None:
+        """Start the process without waiting for it (``wait_until_ready`` waits)."""
+        home = self._home()
         self.http_port = self.http_port or free_port()
         self.management_port = self.management_port or free_port()
         self.data_dir.mkdir(parents=True, exist_ok=True)
@@ -91,20 +106,28 @@ class KeycloakServer:
             "KC_BOOTSTRAP_ADMIN_PASSWORD": self.admin_password,
             **self.environment,
         }
-        command = [str(home / "bin" / "kc.sh"), "start-dev", *self._options()]
         log = self.log_path.open("ab")
         self._process = subprocess.Popen(
-            command, cwd=home, env=env, stdout=log, stderr=subprocess.STDOUT,
+            self._command(home), cwd=home, env=env, stdout=log, stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL, start_new_session=True,
         )
         log.close()
-        try:
-            self._wait_until_ready()
-        except BaseException:
-            # Ctrl-C during the first minute must not leave Keycloak holding ports and H2.
-            self.stop()
-            raise
-        return self
+
+    def wait_until_ready(self) -> None:
+        """Wait for the launched process to report ready; KeycloakStartError otherwise (the
+        process is left running: the caller stops it)."""
+        self._wait_until_ready()
+
+    @property
+    def running(self) -> bool:
+        return self._process is not None and self._process.poll() is None
+
+    def _home(self) -> Path:
+        """The distribution this server runs from."""
+        return ensure_distribution()
+
+    def _command(self, home: Path) -> list[str]:
+        return [str(home / "bin" / "kc.sh"), "start-dev", *self._options()]
 
     def _options(self) -> list[str]:
         h2 = self.data_dir / "h2" / "keycloakdb"
@@ -163,11 +186,18 @@ class KeycloakServer:
             return "(no log)"
         return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
 
-    def stop(self, timeout: float = 30.0) -> None:
+    def stop(self, timeout: float = 30.0, sig: signal.Signals = signal.SIGTERM) -> None:
+        """Stop the server: SIGTERM lets it shut down in order (SIGKILL after ``timeout``);
+        ``sig=signal.SIGKILL`` kills it at once, as a crash would."""
         process, self._process = self._process, None
-        if process is None or process.poll() is not None:
+        if process is None:
             return
-        os.killpg(process.pid, signal.SIGTERM)
+        if process.poll() is not None:
+            # kc.sh ended; its Java child (same process group) must not outlive it.
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
+            return
+        os.killpg(process.pid, sig)
         try:
             process.wait(timeout=timeout)
         except subprocess.TimeoutExpired:

@@ -143,6 +143,14 @@ def test_cluster_views_are_read_from_the_log() -> None:
     assert cluster_views("nothing clustered here") == []
 
 
+def test_cluster_views_are_read_from_json_logs_too() -> None:
+    # KC_LOG_CONSOLE_OUTPUT=json, as docker-compose.yml runs Keycloak.
+    line = ('{"timestamp":"2026-12-02T14:43:40.105Z","loggerName":"org.infinispan.CLUSTER",'
+            '"level":"INFO","message":"ISPN000094: Received new cluster view for channel ISPN: '
+            '[node-1(v=16.0.14)|1] (2) [node-1(v=16.0.14), node-2(v=16.0.14)]"}')
+    assert cluster_views(line) == [["node-1", "node-2"]]
+
+
 def test_a_restarted_node_counts_only_the_views_of_its_current_run(tmp_path: Path) -> None:
     node = ProductionKeycloakServer(data_dir=tmp_path, admin_password="x")
     node.log_path.write_text(LOG)

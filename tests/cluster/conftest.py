@@ -1,0 +1,157 @@
+"""The cluster tests (issue 11): Keycloak in production mode, two nodes on one PostgreSQL.
+
+``make test-cluster`` (part of ``make test``) runs this folder in a pytest process of its own;
+every test here is marked ``cluster``. Nothing here touches the dev-mode servers of
+tests/conftest.py (its Keycloak on H2, mail sink, sidecar): the fixtures below have names of
+their own and start their own servers.
+
+Session-scoped fixtures, started on first use and shared by every test of the folder (the
+two-sidecar tests included), stopped and removed at the end even when a test failed:
+
+``cluster_postgres``
+    A throw-away PostgreSQL cluster (gerbang_ops.postgres). Every user makes its own
+    database on it with ``create_database()``: Keycloak has one; the sidecars get theirs.
+``cluster_mail_sink``
+    A mail sink of the cluster's own (the realms' SMTP settings point to it).
+``cluster_sidecar_socket`` / ``cluster_sidecar_url``
+    The public address of the portals, bound for the whole session so nothing else takes
+    the port: the realms' redirect URIs and e-mail links are built from it
+    (``SIDECAR_PUBLIC_URL``). Nothing serves it until the sidecar tests put their sidecars
+    behind it (or route to them, see support/routed_session.py).
+``cluster_realm_env``
+    The realm files' placeholders (client secrets, SMTP, SIDECAR_PUBLIC_URL) for this
+    cluster; a sidecar needs ``SIDECAR_CLIENT_SECRET`` and the portal client secrets from it.
+``keycloak_cluster``
+    Two nodes (node-1, node-2) built once for PostgreSQL (``kc.sh build``, cached in
+    .cache/keycloak/) and started with ``start --optimized`` on ``cluster_postgres``,
+    discovering each other through the database (JDBC_PING), realms provisioned from
+    realm-config/ through node-1 while node-2 joins. Both nodes have the same public address,
+    ``cluster.public_url`` (node-1's URL); ``cluster.nodes[i].url`` reaches one node.
+    A test may stop a node (R9); the next test that asks for the cluster gets it whole
+    again (the node restarted on its ports and rejoined).
+``cluster_admin_api``
+    The admin REST API through a running node.
+
+The two sidecar instances under gunicorn on PostgreSQL (issue 11 item 2, the sidecar half)
+belong here too, as session fixtures built on ``cluster_postgres``, ``cluster_realm_env``,
+``cluster_sidecar_url`` and ``keycloak_cluster``; see the marked place at the end of this file.
+"""
+
+from __future__ import annotations
+
+import secrets
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from gerbang_ops.keycloak.production import (
+    KeycloakCluster,
+    ProductionKeycloakServer,
+    jdbc_postgres_url,
+)
+from gerbang_ops.mailsink import MailSink
+from gerbang_ops.paths import REALM_CONFIG, THEMES
+from gerbang_ops.postgres import PostgresServer, PostgresUnavailable, throwaway_postgres
+from gerbang_ops.provision.cli import load_and_check, provision
+from gerbang_ops.provision.keycloak_api import KeycloakApi
+from gerbang_sidecar.portals import portal_clients
+
+CLUSTER_SIZE = 2
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Every test of this folder is a cluster test (``-m "not cluster"`` leaves them out)."""
+    here = Path(__file__).parent
+    for item in items:
+        if here in item.path.parents:
+            item.add_marker(pytest.mark.cluster)
+
+
+@pytest.fixture(scope="session")
+def cluster_postgres() -> Iterator[PostgresServer]:
+    try:
+        with throwaway_postgres() as server:
+            yield server
+    except PostgresUnavailable as exc:
+        # A cluster test without its database proves nothing: fail, do not skip.
+        pytest.fail(f"the cluster tests need PostgreSQL (make system-deps): {exc}")
+
+
+@pytest.fixture(scope="session")
+def cluster_mail_sink() -> Iterator[MailSink]:
+    with MailSink() as sink:
+        yield sink
+
+
+@pytest.fixture(scope="session")
+def cluster_sidecar_socket() -> Iterator[socket.socket]:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(("127.0.0.1", 0))
+        sock.listen(128)
+        yield sock
+
+
+@pytest.fixture(scope="session")
+def cluster_sidecar_url(cluster_sidecar_socket: socket.socket) -> str:
+    return f"http://127.0.0.1:{cluster_sidecar_socket.getsockname()[1]}"
+
+
+@pytest.fixture(scope="session")
+def cluster_realm_env(cluster_mail_sink: MailSink, cluster_sidecar_url: str) -> dict[str, str]:
+    def secret() -> str:
+        return secrets.token_urlsafe(24)
+
+    return {
+        "SMTP_HOST": cluster_mail_sink.smtp_host, "SMTP_PORT": str(cluster_mail_sink.smtp_port),
+        "SMTP_FROM": "no-reply@gerbang.test", "SIDECAR_PUBLIC_URL": cluster_sidecar_url,
+        "SIDECAR_CLIENT_SECRET": secret(),
+        **{client.secret_variable: secret() for client in portal_clients()},
+    }
+
+
+@pytest.fixture(scope="session")
+def _started_cluster(tmp_path_factory: pytest.TempPathFactory,
+                     cluster_postgres: PostgresServer, cluster_realm_env: dict[str, str],
+                     cluster_sidecar_url: str) -> Iterator[KeycloakCluster]:
+    database = cluster_postgres.create_database()
+    cluster = KeycloakCluster.on_loopback(
+        tmp_path_factory.mktemp("keycloak-cluster"), CLUSTER_SIZE,
+        db_url=jdbc_postgres_url(cluster_postgres.host, cluster_postgres.port, database),
+        db_username=cluster_postgres.user, admin_password=secrets.token_urlsafe(16),
+        # The themes build their "Daftar" links from it.
+        environment={"SIDECAR_PUBLIC_URL": cluster_sidecar_url})
+    specs = load_and_check(REALM_CONFIG, THEMES, None, cluster_realm_env)
+
+    def provision_realms(first: ProductionKeycloakServer) -> None:
+        api = KeycloakApi(first.url, first.admin_user, first.admin_password)
+        provision(api, specs, apply=True, out=lambda _line: None)
+
+    try:
+        cluster.start(while_joining=provision_realms)  # stops every node when it fails
+        yield cluster
+    finally:
+        cluster.stop()
+
+
+@pytest.fixture
+def keycloak_cluster(_started_cluster: KeycloakCluster) -> KeycloakCluster:
+    """The session's cluster with every node running (a node a test stopped is restarted)."""
+    for node in _started_cluster.nodes:
+        if not node.running:
+            _started_cluster.restart(node)
+    return _started_cluster
+
+
+@pytest.fixture
+def cluster_admin_api(keycloak_cluster: KeycloakCluster) -> KeycloakApi:
+    node = keycloak_cluster.first
+    return KeycloakApi(node.url, node.admin_user, node.admin_password)
+
+
+# --- the two sidecars (issue 11 item 2, sidecar half) -----------------------------------------
+# Their session fixtures go here: two gunicorn instances on databases of ``cluster_postgres``,
+# wired to ``keycloak_cluster`` (one node each) with the secrets of ``cluster_realm_env`` and
+# ``cluster_sidecar_url`` as their public address.
