@@ -1,9 +1,11 @@
 """B14 in the browser: an eSeal is requested only through the Verifikator -- for the instansi,
 with a named holder who alone sets its passphrase -- then used to seal a PDF that the public
-page reads as the instansi's; the Verifikator reads its Info and revokes it (B16, B19)."""
+page reads as the instansi's; the Verifikator reads its Info and revokes it (B16, B19). The
+passphrase and the holder's NIK reach no log on the way (X3)."""
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import pytest
@@ -14,6 +16,7 @@ from gerbang_ops.provision.files import RealmSpec
 from gerbang_ops.provision.keycloak_api import KeycloakApi
 
 from ..conftest import Screenshots
+from ..test_identifiers_never_logged import encodings, stack_log  # noqa: F401
 from .conftest import BSSN, PASSWORD, Officer, blank_pdf, civil_servant, log_in, set_passphrase
 
 pytestmark = [pytest.mark.browser, pytest.mark.keycloak]
@@ -24,8 +27,8 @@ PASSPHRASE = "Segel#Bssn2026"
 def test_b14_eseal_through_the_verifikator_sealed_pdf_info_and_revocation(
         page: Page, context: BrowserContext, keycloak, admin_api: KeycloakApi,
         sidecar_server: str, provisioned: list[RealmSpec], verifier: Officer,
-        mailbox: MailSinkClient, tmp_path: Path,
-        screenshots: Screenshots) -> None:  # type: ignore[no-untyped-def]
+        mailbox: MailSinkClient, tmp_path: Path, screenshots: Screenshots,
+        stack_log: io.StringIO) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
     holder = civil_servant(admin_api)
     holder_id = admin_api.get("/bsre/users", username=holder.email, exact="true")[0]["id"]
 
@@ -94,3 +97,7 @@ def test_b14_eseal_through_the_verifikator_sealed_pdf_info_and_revocation(
     mine.goto(f"{sidecar_server}/bsre/tanda-tangan")
     expect(mine.locator("#certificate option")).to_have_count(0)
     own.close()
+    logged = stack_log.getvalue()
+    assert "bsre certificate issued" in logged  # the log was captured
+    leaked = {s for s in encodings(PASSPHRASE) | encodings("3174041503800005") if s in logged}
+    assert not leaked, sorted(leaked)
