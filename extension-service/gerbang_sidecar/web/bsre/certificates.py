@@ -101,6 +101,7 @@ def overview() -> ResponseReturnValue:
 
 @bp.post("/bsre/sertifikat/permohonan")
 @portal_login_required(REALM, CLIENT)
+@rate_limited(10, 600)  # each one mails (and may WhatsApp) a link
 def new_request() -> ResponseReturnValue:
     if not ActionForm().validate_on_submit():
         abort(400)
@@ -117,6 +118,7 @@ class PassphraseForm(FlaskForm):
 
 @bp.route("/bsre/sertifikat/<int:certificate_id>/pembaruan", methods=["GET", "POST"])
 @portal_login_required(REALM, CLIENT)
+@rate_limited(10, 600)  # each one mails (and may WhatsApp) a link
 def renew(certificate_id: int) -> ResponseReturnValue:
     """B20: "Persetujuan Permohonan" first, then the Set Passphrase link."""
     use_portal(REALM)
@@ -168,6 +170,7 @@ def info(certificate_id: int) -> ResponseReturnValue:
 
 @bp.route("/bsre/sertifikat/<int:certificate_id>/reset", methods=["GET", "POST"])
 @portal_login_required(REALM, CLIENT)
+@rate_limited(10, 600)  # each one mails (and may WhatsApp) a link
 def reset_passphrase(certificate_id: int) -> ResponseReturnValue:
     """B22 "Reset Passphrase": the page says first that it re-keys."""
     use_portal(REALM)

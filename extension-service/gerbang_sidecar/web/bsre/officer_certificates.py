@@ -26,6 +26,7 @@ from gerbang_sidecar.web.bsre.certificates import ActionForm, RevokeForm, reques
 from gerbang_sidecar.web.context import services
 from gerbang_sidecar.web.errors import error_page
 from gerbang_sidecar.web.locale import t
+from gerbang_sidecar.web.rate_limit import rate_limited
 
 bp = Blueprint("bsre_officer_certificates", __name__, url_prefix="/bsre/verifikator")
 
@@ -50,6 +51,7 @@ def _product(raw: str | None) -> Product:
 
 @bp.route("/akun/<user_id>/sertifikat/baru", methods=["GET", "POST"])
 @officer_required
+@rate_limited(30, 600)
 def new_request(user_id: str) -> ResponseReturnValue:
     user_id = user_id[:64]
     product = _product(request.args.get("produk"))
@@ -73,6 +75,7 @@ def new_request(user_id: str) -> ResponseReturnValue:
 
 @bp.route("/sertifikat/<int:certificate_id>/pembaruan", methods=["GET", "POST"])
 @officer_required
+@rate_limited(30, 600)
 def renew(certificate_id: int) -> ResponseReturnValue:
     row = _service().certificate_for(officer(), certificate_id)
     if row is None:
@@ -116,6 +119,7 @@ def revoke(certificate_id: int) -> ResponseReturnValue:
 
 @bp.post("/sertifikat/<int:certificate_id>/passphrase")
 @officer_required
+@rate_limited(10, 600)  # each one mails the holder
 def invite_change(certificate_id: int) -> ResponseReturnValue:
     if not ActionForm().validate_on_submit():
         abort(400)

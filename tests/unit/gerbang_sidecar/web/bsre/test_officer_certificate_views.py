@@ -182,3 +182,13 @@ def test_b16_info_is_the_holders_own_only(
     other = app.test_client()
     log_in(other, sub="someone-else", client_id="bsre-portal", roles=("pengguna",))
     assert other.get(f"/bsre/sertifikat/{certificate_id}/info").status_code == 404
+
+
+def test_b17_x1_links_are_throttled_per_client(
+        app: Flask, browser: FlaskClient, services: Services) -> None:
+    """Each "Permohonan Baru" mails (and may WhatsApp) a link: ten in ten minutes, then 429
+    -- so a script cannot flood the holder's mailbox or the gateway."""
+    page = browser.get("/bsre/sertifikat").get_data(as_text=True)
+    answers = [browser.post("/bsre/sertifikat/permohonan",
+                            data={"csrf_token": csrf(page)}).status_code for _ in range(11)]
+    assert answers[:10] == [302] * 10 and answers[10] == 429
