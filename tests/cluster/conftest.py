@@ -32,9 +32,11 @@ two-sidecar tests included), stopped and removed at the end even when a test fai
 ``cluster_admin_api``
     The admin REST API through a running node.
 
-The two sidecar instances under gunicorn on PostgreSQL (issue 11 item 2, the sidecar half)
-belong here too, as session fixtures built on ``cluster_postgres``, ``cluster_realm_env``,
-``cluster_sidecar_url`` and ``keycloak_cluster``; see the marked place at the end of this file.
+``cluster_fake_registry``
+    The seeded fake registries and message gateway (SMS and WhatsApp land there).
+``sidecar_cluster``
+    Two sidecars under gunicorn on one PostgreSQL database and their outbox worker, started
+    once on first use (issue 11 item 2, the sidecar half; see the end of this file).
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ from __future__ import annotations
 import secrets
 import socket
 from collections.abc import Iterator
+from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
@@ -51,12 +54,24 @@ from gerbang_ops.keycloak.production import (
     ProductionKeycloakServer,
     jdbc_postgres_url,
 )
+from gerbang_ops.keycloak.server import free_port
 from gerbang_ops.mailsink import MailSink
 from gerbang_ops.paths import REALM_CONFIG, THEMES
 from gerbang_ops.postgres import PostgresServer, PostgresUnavailable, throwaway_postgres
 from gerbang_ops.provision.cli import load_and_check, provision
 from gerbang_ops.provision.keycloak_api import KeycloakApi
+from gerbang_sidecar.fake_registry import create_fake_registry_app, running_fake_registry
 from gerbang_sidecar.portals import portal_clients
+from support.cluster_sidecars import (
+    Sidecar,
+    SidecarCluster,
+    prepare_database,
+    sidecar_environment,
+    sidecar_secrets,
+    start_outbox,
+    start_sidecar,
+    wait_until_ready,
+)
 
 CLUSTER_SIZE = 2
 
@@ -152,6 +167,65 @@ def cluster_admin_api(keycloak_cluster: KeycloakCluster) -> KeycloakApi:
 
 
 # --- the two sidecars (issue 11 item 2, sidecar half) -----------------------------------------
-# Their session fixtures go here: two gunicorn instances on databases of ``cluster_postgres``,
-# wired to ``keycloak_cluster`` (one node each) with the secrets of ``cluster_realm_env`` and
-# ``cluster_sidecar_url`` as their public address.
+# Started once per session, as docker-compose.yml runs them (support/cluster_sidecars.py): the
+# migrations and ca-init jobs on a database of ``cluster_postgres``, then two gunicorn sidecars
+# (2 gthread workers x 4 threads each) -- sidecar i talking to Keycloak node i -- and one
+# ``python -m gerbang_sidecar outbox`` process; production settings (GERBANG_ENV=production,
+# OUTBOX_IN_PROCESS=false, rate limits on), mail to ``cluster_mail_sink``, registries and the
+# message gateway from ``cluster_fake_registry``. Nothing listens on ``cluster_sidecar_url``:
+# tests reach it through support.routed_session, choosing the sidecar per request.
+
+
+@pytest.fixture(scope="session")
+def cluster_fake_registry() -> Iterator[str]:
+    """The seeded fake registries and message gateway, once for the session."""
+    with running_fake_registry(create_fake_registry_app()) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def cluster_sidecar_secrets() -> dict[str, str]:
+    return sidecar_secrets()
+
+
+@pytest.fixture(scope="session")
+def _started_sidecars(tmp_path_factory: pytest.TempPathFactory,
+                      cluster_postgres: PostgresServer, _started_cluster: KeycloakCluster,
+                      cluster_mail_sink: MailSink, cluster_realm_env: dict[str, str],
+                      cluster_sidecar_url: str, cluster_fake_registry: str,
+                      cluster_sidecar_secrets: dict[str, str]) -> Iterator[SidecarCluster]:
+    logs = tmp_path_factory.mktemp("sidecar-cluster")
+    database_url = cluster_postgres.url(cluster_postgres.create_database())
+
+    def environment(keycloak_url: str) -> dict[str, str]:
+        return sidecar_environment(
+            database_url=database_url, keycloak_url=keycloak_url,
+            keycloak_public_url=_started_cluster.public_url, public_url=cluster_sidecar_url,
+            registry_url=cluster_fake_registry, smtp_host=cluster_mail_sink.smtp_host,
+            smtp_port=cluster_mail_sink.smtp_port, realm_env=cluster_realm_env,
+            shared_secrets=cluster_sidecar_secrets, instance_path=logs / "instance")
+
+    nodes = _started_cluster.nodes
+    prepare_database(environment(nodes[0].url), logs)
+    with ExitStack() as stack:
+        sidecars: list[Sidecar] = []
+        for index, node in enumerate(nodes[:2], start=1):
+            # Sidecar i talks to Keycloak node i, as it would to the node next to it.
+            sidecar = start_sidecar(f"sidecar-{index}", free_port(), environment(node.url), logs)
+            stack.callback(sidecar.stop)
+            sidecars.append(sidecar)
+        outbox = start_outbox("sidecar-outbox", environment(nodes[-1].url), logs)
+        stack.callback(outbox.stop)
+        for sidecar in sidecars:
+            wait_until_ready(sidecar)
+        yield SidecarCluster(cluster_sidecar_url, sidecars, outbox, database_url,
+                             environment(nodes[-1].url), cluster_fake_registry)
+
+
+@pytest.fixture
+def sidecar_cluster(keycloak_cluster: KeycloakCluster,
+                    _started_sidecars: SidecarCluster) -> SidecarCluster:
+    """The session's two sidecars (and their outbox worker) with every Keycloak node up."""
+    for process in (*_started_sidecars.sidecars, _started_sidecars.outbox):
+        assert process.running, process.log_tail()
+    return _started_sidecars

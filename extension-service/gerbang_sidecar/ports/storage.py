@@ -71,6 +71,8 @@ class OutboxRecord(Protocol):
     def last_error(self) -> str | None: ...
     @property
     def sent_at(self) -> datetime | None: ...
+    @property
+    def handed_over_at(self) -> datetime | None: ...
 
 
 class OutboxBacklogRecord(Protocol):
@@ -216,8 +218,9 @@ class OutboxQueue(Protocol):
         """Move up to ``limit`` due messages of ``kinds`` to in_flight under ``token``; two
         workers never claim the same message. Payloads are not read here (``payload``)."""
 
-    def payload(self, message_id: int) -> dict[str, Any]:
-        """One message's payload; UnreadablePayload when it cannot be decrypted or parsed."""
+    def hand_over(self, message_id: int, *, token: str, now: datetime) -> dict[str, Any]:
+        """One claimed message's payload, its hand-over to the handler recorded (only for
+        the claim's holder); UnreadablePayload when it cannot be decrypted or parsed."""
 
     def finish(self, *, message_id: int, token: str, status: str, error: str | None,
                now: datetime, next_attempt_at: datetime | None = None) -> bool:

@@ -10,10 +10,14 @@ The crash window, honestly: if the process dies after the handler's side effect 
 and before step (3) commits, the database cannot know whether the message went out. Such a
 message stays ``in_flight`` until its lease expires. Then, by default, it is moved to
 ``dead`` with "outcome unknown" for a person to decide, because resending could deliver a
-second email or WhatsApp message. Handlers whose remote end deduplicates by the idempotency
-key (Keycloak calls that are idempotent by nature, gateways with idempotency headers) are
-registered with ``redeliver_after_crash=True`` and are retried instead. So: at most once by
-default, exactly once where the receiver honours the key.
+second email or WhatsApp message. Only a message that was handed to its handler is in that
+window: the rest of a dead worker's batch (claimed, never started -- ``hand_over`` records
+the start in the transaction that reads the payload) goes back to ``pending`` and is
+delivered by another worker, so nothing claimed is lost. Handlers whose remote end
+deduplicates by the idempotency key (Keycloak calls that are idempotent by nature, gateways
+with idempotency headers) are registered with ``redeliver_after_crash=True`` and are
+retried instead. So: at most once by default, exactly once where the receiver honours the
+key.
 
 Each delivery runs under a request id of its own (``request_ids.py``): its log lines carry it
 and its calls to Keycloak and the registries send it. Each outcome is reported to the Metrics
@@ -171,7 +175,7 @@ class OutboxWorker:
         registration = self._handlers[message.kind]
         try:
             with self.store.transaction() as tx:
-                payload = tx.outbox.payload(message.id)
+                payload = tx.outbox.hand_over(message.id, token=token, now=self.clock())
         except UnreadablePayload as exc:
             # Parked with the reason for a person to look at; the rest of the batch goes on.
             self._finish(message.id, token, status="dead",
@@ -239,7 +243,8 @@ class OutboxWorker:
         with self.store.transaction() as tx:
             for message in tx.outbox.expired_claims(kinds=list(self._handlers), now=now):
                 registration = self._handlers[message.kind]
-                if registration.redeliver_after_crash \
+                never_started = message.handed_over_at is None
+                if (never_started or registration.redeliver_after_crash) \
                         and message.attempts < self.retry.max_attempts:
                     status, error = "pending", None
                     recovered += 1

@@ -48,6 +48,22 @@ def test_outbox_concurrent_workers_claim_each_message_once(storage, clock):
     assert sorted(calls) == sorted(f"k{i}" for i in range(60))
 
 
+
+def test_outbox_claim_takes_at_most_its_batch_on_a_fresh_queue(storage, clock):
+    """A burst of messages on a table without statistics yet: PostgreSQL once planned the
+    claim as a nested-loop semi join that rescanned its LIMIT ... SKIP LOCKED subquery per
+    row, so one claim of 20 took all 1,000 (found by tests/cluster); a batch is a batch."""
+    with storage.transaction() as s:
+        for i in range(1000):
+            s.outbox.enqueue(kind="mail.test", payload={"n": i}, idempotency_key=f"b{i}",
+                              now=clock())
+    sizes = []
+    for n in range(3):
+        with storage.transaction() as s:
+            sizes.append(len(s.outbox.claim(token=f"t{n}", kinds=["mail.test"], now=clock(),
+                                            lease_until=clock(), limit=20)))
+    assert sizes == [20, 20, 20]
+
 def test_b2_limits_hold_on_this_database(storage, clock):
     def generate(policy) -> str:
         return "123456"

@@ -146,6 +146,9 @@ class OutboxMessage(Base):
     claim_token: Mapped[str | None] = mapped_column(String(64))
     claimed_at: Mapped[datetime | None]
     claim_expires_at: Mapped[datetime | None]
+    # When the claim's holder gave it to the handler: an expired claim without it was never
+    # started, so delivering it again cannot send twice.
+    handed_over_at: Mapped[datetime | None]
     sent_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(String(500))
 

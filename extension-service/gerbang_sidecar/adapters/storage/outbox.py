@@ -69,15 +69,20 @@ class SqlOutbox:
             .limit(limit)
             # Rendered on PostgreSQL only: concurrent workers skip each other's rows.
             .with_for_update(skip_locked=True)
-            .scalar_subquery()
+            # Run once, as a materialized CTE. As a plain IN (subquery) PostgreSQL may plan
+            # a nested-loop semi join that rescans the subquery for every row: each rescan
+            # skips the rows this UPDATE has just taken and locks the next `limit`, so one
+            # claim took the whole queue (seen with fresh table statistics after a burst).
+            .cte("due").prefix_with("MATERIALIZED", dialect="postgresql")
         )
         self._session.execute(
             update(OutboxMessage)
             # Re-checking the status makes the claim safe even where the subquery could not
             # lock (the UPDATE itself is atomic).
-            .where(OutboxMessage.id.in_(due), OutboxMessage.status == "pending")
+            .where(OutboxMessage.id.in_(select(due.c.id)), OutboxMessage.status == "pending")
             .values(status="in_flight", claim_token=token, claimed_at=now,
-                    claim_expires_at=lease_until, attempts=OutboxMessage.attempts + 1)
+                    claim_expires_at=lease_until, handed_over_at=None,
+                    attempts=OutboxMessage.attempts + 1)
             .execution_options(synchronize_session=False)
         )
         # Payloads stay unread: one that cannot be decrypted must not take the batch down.
@@ -87,7 +92,11 @@ class SqlOutbox:
             .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
         ))
 
-    def payload(self, message_id: int) -> dict[str, Any]:
+    def hand_over(self, message_id: int, *, token: str, now: datetime) -> dict[str, Any]:
+        self._session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id == message_id, OutboxMessage.claim_token == token)
+            .values(handed_over_at=now).execution_options(synchronize_session=False))
         try:
             value = self._session.scalar(
                 select(OutboxMessage.payload).where(OutboxMessage.id == message_id))

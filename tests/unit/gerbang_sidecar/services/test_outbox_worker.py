@@ -192,12 +192,18 @@ def test_outbox_only_claims_kinds_it_handles(storage, clock):
     assert message(storage, "a").status == "pending"
 
 
-def test_outbox_crash_after_claim_is_not_resent_by_default(storage, clock):
+def _hand_over(storage, clock, token, message_id):
+    with storage.transaction() as tx:
+        tx.outbox.hand_over(message_id, token=token, now=clock())
+
+
+def test_outbox_crash_while_delivering_is_not_resent_by_default(storage, clock):
     enqueue(storage, clock)
     handler = Recorder()
     crashed = make_worker(storage, clock)
     crashed.register(KIND, handler)
-    crashed._claim()  # the process dies here, whether or not the message went out
+    token, [claimed] = crashed._claim()
+    _hand_over(storage, clock, token, claimed.id)  # dies here, mail sent or not
     survivor = make_worker(storage, clock)
     survivor.register(KIND, handler)
     assert survivor.run_once().handled == 0  # still leased to the crashed worker
@@ -206,6 +212,24 @@ def test_outbox_crash_after_claim_is_not_resent_by_default(storage, clock):
     assert handler.calls == []
     dead = message(storage)
     assert dead.status == "dead" and "outcome unknown" in (dead.last_error or "")
+
+
+def test_issue11_a_claimed_message_never_handed_over_is_delivered_once_elsewhere(
+        storage, clock):
+    """A worker killed mid-batch: what it claimed but never started is not lost -- after
+    the lease another worker delivers it, once."""
+    enqueue(storage, clock)
+    handler = Recorder()
+    crashed = make_worker(storage, clock)
+    crashed.register(KIND, handler)
+    crashed._claim()  # killed before its handler ran
+    clock.advance(minutes=6)
+    survivor = make_worker(storage, clock)
+    survivor.register(KIND, handler)
+    report = survivor.run_once()
+    assert report.recovered == 1 and report.sent == 1 and report.dead == 0
+    assert [d.idempotency_key for d in handler.calls] == ["k1"]
+    assert message(storage).status == "sent"
 
 
 def test_outbox_crash_after_claim_redelivers_idempotent_handlers(storage, clock):
@@ -228,6 +252,7 @@ def test_outbox_late_outcome_from_a_lost_claim_is_ignored(storage, clock):
     worker = make_worker(storage, clock)
     worker.register(KIND, Recorder())
     token, [claimed] = worker._claim()
+    _hand_over(storage, clock, token, claimed.id)
     clock.advance(minutes=6)
     worker._recover_expired_claims(report=type("R", (), {"dead": 0})())
     worker._finish(claimed.id, token, status="sent", error=None)
