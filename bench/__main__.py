@@ -2,7 +2,10 @@
 
 Prints one table per benchmark and writes them all to bench/RESULTS.md for the README. The
 certificate benchmarks (issue 12) need no Keycloak: they run after it has stopped, and
-without starting it when ``--only`` names nothing else.
+without starting it when ``--only`` names nothing else. So does ``cluster-logins`` (issue 11),
+which starts a Keycloak cluster of its own in production mode once the dev-mode one is gone.
+The scale benchmarks with 10,000 and 100,000 users are ``python -m bench.scale``
+(``make bench-scale``).
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from pathlib import Path
 from bench import (
     captcha,
     certificate_issuance,
+    cluster_logins,
     crl,
     enumeration,
     insw_registration,
@@ -32,6 +36,7 @@ from bench import (
     registration,
     selfie,
 )
+from bench.cluster import running_cluster
 from bench.environment import running_stack
 from bench.report import Table, render_document, render_text
 from bench.runner import Bounds
@@ -41,6 +46,7 @@ RESULTS = Path(__file__).with_name("RESULTS.md")
 STACK_BENCHMARKS = ("registration", "oss-registration", "insw-registration", "logins",
                     "enumeration", "captcha", "selfie", "otp-devices")
 CERTIFICATE_BENCHMARKS = ("certificate-issuance", "crl", "ocsp", "pdf-signing")
+CLUSTER_BENCHMARKS = ("cluster-logins",)
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -52,7 +58,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="time limit per side and benchmark (default 60)")
     parser.add_argument("--block", type=int, default=10,
                         help="operations per turn before the other side runs (default 10)")
-    parser.add_argument("--only", choices=[*STACK_BENCHMARKS, *CERTIFICATE_BENCHMARKS],
+    parser.add_argument("--only", choices=[*STACK_BENCHMARKS, *CLUSTER_BENCHMARKS,
+                                           *CERTIFICATE_BENCHMARKS],
                         action="append",
                         help="run only this benchmark (repeatable); Keycloak's are run after "
                              "provisioning")
@@ -102,6 +109,15 @@ def main(argv: list[str] | None = None) -> int:
                 "selfie": lambda: selfie.run(bounds, log),
                 "otp-devices": lambda: otp_devices.run(stack, bounds, log),
             })
+    # The dev-mode Keycloak stopped by now: the production-mode cluster has the machine.
+    cluster_ran = not args.only or "cluster-logins" in args.only
+    if cluster_ran:
+        try:
+            with running_cluster(log) as cluster:
+                run_each({"cluster-logins": lambda: cluster_logins.run(cluster, bounds, log)})
+        except Exception:  # the cluster did not start: the other benchmarks' figures stay
+            logging.getLogger("bench").exception("the Keycloak cluster did not start")
+            failed.append("cluster-logins")
     # Keycloak stopped by now: its threads no longer share the CPU with these.
     run_each({
         "certificate-issuance": lambda: certificate_issuance.run(bounds, log),
@@ -126,6 +142,11 @@ def main(argv: list[str] | None = None) -> int:
         "Absolute figures depend on the machine and on dev mode (theme caching off, H2); the "
         "ratios are the figures to compare across machines.",
     ]
+    if cluster_ran:
+        preamble.append(
+            "The cluster logins ran apart, after the dev-mode Keycloak had stopped: two "
+            "Keycloak nodes in production mode (`start --optimized`) on a throw-away "
+            "PostgreSQL, requests alternating between them.")
     args.output.write_text(render_document(tables, preamble), encoding="utf-8")
     print(f"\nwritten to {args.output} in {minutes:.1f} min")
     if failed:

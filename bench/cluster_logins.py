@@ -1,0 +1,175 @@
+"""Issue 11 item 4a: password logins on the two-node production-mode cluster.
+
+The ``akses`` realm (provisioned from realm-config/: its theme, brute-force detection, stored
+login events, password policy, its confidential ``akses-portal`` client) against a stock realm
+made on the same cluster with Keycloak's defaults and a confidential client with PKCE, at 1, 8
+and 32 concurrent clients.
+
+One login is the real login-form flow, the same as the dev-mode benchmark (bench/logins.py)
+and the same on both sides: a fresh cookie jar, the authorization request (PKCE), Keycloak's
+login page, the form post, the redirect with the code, the client's code exchange. Every
+request goes to the public address and ``RoundRobin`` sends it to the next node, as a load
+balancer without sticky sessions would: a login's steps land on both nodes, so the
+authentication session and the code cross the cluster (Infinispan) inside the timed login.
+
+Each concurrency level is timed in four batches, akses / stock / stock / akses, so load that
+drifts over the run (JIT, caches, other work on the machine) weighs on both sides alike.
+"""
+
+from __future__ import annotations
+
+import itertools
+import secrets
+from collections.abc import Callable, Iterator
+
+from bench.browser import Browser
+from bench.cluster import ClusterStack, RoundRobin
+from bench.logins import PASSWORD
+from bench.report import Row, Table, fmt_ratio, fmt_seconds
+from bench.runner import Bounds, timed_concurrently
+from bench.stats import Summary, ratio
+from gerbang_ops.provision.keycloak_api import KeycloakApi
+
+STOCK_REALM = "stock-login"
+STOCK_CLIENT = "bench-login"
+CONCURRENCY = (1, 8, 32)
+# More accounts than clients: 32 logins at once are 32 different users.
+ACCOUNTS = 64
+GOAL = 0.95
+WARMUP_CLIENTS = 4
+
+
+def batch_size(count: int, clients: int) -> int:
+    """Timed logins per side at ``clients`` concurrent clients: ``count`` halved (two
+    batches per side), at least ten rounds of every client, rounded up to an even number."""
+    size = max(count // 2, clients * 10)
+    return size + size % 2
+
+
+def merged(first: Summary, second: Summary) -> Summary:
+    """Two batches of one side as one sample: their logins, wall time and failures added."""
+    return Summary(count=first.count + second.count, elapsed=first.elapsed + second.elapsed,
+                   latencies=first.latencies + second.latencies,
+                   failures=first.failures + second.failures)
+
+
+def verdict(ratios: list[float], goal: float = GOAL) -> str:
+    """"met" when every ratio reaches the goal, else "not met" with the worst ratio."""
+    worst = min(ratios)
+    return "met" if worst >= goal else f"not met (worst {worst:.2f}×)"
+
+
+def _create_user(api: KeycloakApi, realm: str, index: int) -> str:
+    # As bench/logins.py: verified email, a name, a password; no required action pending.
+    email = f"cluster.login.{index:05d}@example.com"
+    api.post(f"/{realm}/users", {
+        "username": email, "email": email, "emailVerified": True, "enabled": True,
+        "firstName": "PENGGUNA UJI", "lastName": "BENCH",
+        "credentials": [{"type": "password", "value": PASSWORD, "temporary": False}]})
+    return email
+
+
+def _create_stock_realm(api: KeycloakApi, redirect_uri: str, secret: str) -> None:
+    api.post("", {"realm": STOCK_REALM, "enabled": True})
+    api.post(f"/{STOCK_REALM}/clients", {
+        "clientId": STOCK_CLIENT, "publicClient": False, "secret": secret,
+        "standardFlowEnabled": True, "redirectUris": [redirect_uri],
+        "attributes": {"pkce.code.challenge.method": "S256"}})
+
+
+def _login(stack: ClusterStack, turns: Iterator[int], realm: str, client_id: str, secret: str,
+           redirect_uri: str, usernames: list[str]) -> Callable[[int], None]:
+    def login(index: int) -> None:
+        browser = Browser(stack.public_url, realm, client_id, redirect_uri, secret)
+        RoundRobin(stack.public_url, stack.node_urls, turns).mount_on(browser.session)
+        page = browser.open_login()
+        back = browser.submit(page, "kc-form-login", username=usernames[index % len(usernames)],
+                              password=PASSWORD)
+        browser.exchange(browser.code_from(back))
+    return login
+
+
+def run(stack: ClusterStack, bounds: Bounds, log: Callable[[str], None] = print) -> Table:
+    api = stack.admin_api()
+    stock_redirect = f"{stack.sidecar_url}/stock/callback"
+    stock_secret = secrets.token_urlsafe(24)
+    _create_stock_realm(api, stock_redirect, stock_secret)
+    log(f"cluster logins: {ACCOUNTS} accounts with passwords in akses and in {STOCK_REALM} ...")
+    akses_users = [_create_user(api, "akses", i) for i in range(ACCOUNTS)]
+    stock_users = [_create_user(api, STOCK_REALM, i) for i in range(ACCOUNTS)]
+    in_akses = int(api.get("/akses/users/count"))
+    in_stock = int(api.get(f"/{STOCK_REALM}/users/count"))
+
+    # One load balancer for the whole run: its turns alternate over every request.
+    turns = itertools.count()
+    sides = {
+        "akses": _login(stack, turns, "akses", "akses-portal",
+                        stack.realm_env["AKSES_PORTAL_CLIENT_SECRET"],
+                        f"{stack.sidecar_url}/akses/callback", akses_users),
+        "stock": _login(stack, turns, STOCK_REALM, STOCK_CLIENT, stock_secret, stock_redirect,
+                        stock_users),
+    }
+    next_index = dict.fromkeys(sides, 0)
+
+    def batch(side: str, clients: int, count: int) -> Summary:
+        summary = timed_concurrently(sides[side], clients=clients, count=count,
+                                     first_index=next_index[side],
+                                     max_seconds=bounds.max_seconds / 2,
+                                     label=f"{side} login x{clients}", log=log)
+        next_index[side] += count
+        return summary
+
+    warmup = max(bounds.warmup, 1) * WARMUP_CLIENTS
+    log(f"  warm-up: {warmup} logins per side at {WARMUP_CLIENTS} clients (untimed) ...")
+    for side in sides:
+        batch(side, WARMUP_CLIENTS, warmup)
+
+    results: list[tuple[int, Summary, Summary]] = []
+    for clients in CONCURRENCY:
+        half = batch_size(bounds.count, clients) // 2
+        log(f"  {clients} client(s): 2 x {half} logins per side, akses/stock/stock/akses ...")
+        a1 = batch("akses", clients, half)
+        s1 = batch("stock", clients, half)
+        s2 = batch("stock", clients, half)
+        a2 = batch("akses", clients, half)
+        akses, stock = merged(a1, a2), merged(s1, s2)
+        log(f"    akses {akses.per_second:.2f}/s p95 {fmt_seconds(akses.p95)}; "
+            f"stock {stock.per_second:.2f}/s p95 {fmt_seconds(stock.p95)}")
+        results.append((clients, akses, stock))
+    return _table(results, in_akses, in_stock, len(stack.node_urls), bounds)
+
+
+def _table(results: list[tuple[int, Summary, Summary]], in_akses: int, in_stock: int,
+           nodes: int, bounds: Bounds) -> Table:
+    table = Table(title=f"Password logins on the {nodes}-node production cluster "
+                        "(PostgreSQL, login form flow)",
+                  gerbang_label="akses realm", baseline_label="stock realm")
+    rate_ratios: list[float] = []
+    for clients, akses, stock in results:
+        rate = ratio(akses.per_second, stock.per_second)
+        rate_ratios.append(rate)
+        table.rows += [
+            Row(f"logins/s, {clients} client(s)", f"{akses.per_second:.2f}",
+                f"{stock.per_second:.2f}", fmt_ratio(rate)),
+            Row(f"p95 latency, {clients} client(s)", fmt_seconds(akses.p95),
+                fmt_seconds(stock.p95), fmt_ratio(ratio(akses.p95, stock.p95))),
+            Row(f"timed logins (failed), {clients} client(s)",
+                f"{akses.count} ({akses.failures})", f"{stock.count} ({stock.failures})"),
+        ]
+    table.rows.append(Row("users in the realm", str(in_akses), str(in_stock)))
+    table.notes += [
+        f"goal: akses ≥ {GOAL:.2f}× the stock realm's logins/s at every concurrency: "
+        f"{verdict(rate_ratios)}.",
+        f"{nodes} nodes in `start --optimized` on one PostgreSQL (JDBC_PING), both with the "
+        "same --hostname; every request of a login goes to the next node in turn (a load "
+        "balancer without sticky sessions), so each login crosses the cluster.",
+        "the login form flow on both sides, each login a fresh cookie jar: auth request with "
+        "PKCE, login page, form post, code exchange (confidential client).",
+        f"per concurrency two batches per side in the order akses/stock/stock/akses, each "
+        f"batch ending after its logins or {bounds.max_seconds / 2:.0f} s; logins/s is "
+        f"logins / wall time of the batches; {ACCOUNTS} accounts per realm, untimed warm-up "
+        "first.",
+        "akses adds its login theme, brute-force detection, stored LOGIN/CODE_TO_TOKEN events "
+        "and the email event listener; both realms use Keycloak's default password hashing.",
+    ]
+    return table
