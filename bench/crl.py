@@ -150,7 +150,7 @@ def _table(times: dict[str, list[float]], ours_size: int, bare_size: int,
            at_once_size: int, rounds: int) -> Table:
     median = {name: statistics.median(values) for name, values in times.items()}
     table = Table(title=f"CRL with {ENTRIES:,} revoked certificates (issue 12 item 13)",
-                  gerbang_label="Gerbang: CertificateIssuance.crl()",
+                  gerbang_label="Gerbang: CertificateIssuance.rebuild_crl()",
                   baseline_label="bare CertificateRevocationListBuilder")
     table.rows += [
         Row(f"generation, median of {rounds}", fmt_seconds(median["ours"]),

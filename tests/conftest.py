@@ -30,6 +30,7 @@ from gerbang_sidecar.fake_registry import create_fake_registry_app, running_fake
 from gerbang_sidecar.migrations import upgrade
 from gerbang_sidecar.portals import portal_clients
 from support.restartable_sidecar import RestartableSidecar
+from support.sockets import listening_socket, url_of
 
 # Hypothesis: `make test` draws Hypothesis's default 100 examples per property (CI the same
 # ones every run, locally new ones); `make fuzz` draws many more (HYPOTHESIS_PROFILE=fuzz).
@@ -84,17 +85,14 @@ def make_settings(sqlite_url: str, tmp_path: Path) -> Callable[..., Settings]:
 def sidecar_socket() -> Iterator[socket.socket]:
     """The sidecar's listening socket, bound now so no other server can take the port before
     the sidecar starts (the realms' redirect URIs are built from it long before)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind(("127.0.0.1", 0))
-        sock.listen(128)
+    with listening_socket() as sock:
         yield sock
 
 
 @pytest.fixture(scope="session")
 def sidecar_url(sidecar_socket: socket.socket) -> str:
     """Where the session's sidecar listens (and what the realms' redirect URIs allow)."""
-    return f"http://127.0.0.1:{sidecar_socket.getsockname()[1]}"
+    return url_of(sidecar_socket)
 
 
 @pytest.fixture(scope="session")

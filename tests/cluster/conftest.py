@@ -72,6 +72,7 @@ from support.cluster_sidecars import (
     start_sidecar,
     wait_until_ready,
 )
+from support.sockets import listening_socket, url_of
 
 CLUSTER_SIZE = 2
 
@@ -102,16 +103,13 @@ def cluster_mail_sink() -> Iterator[MailSink]:
 
 @pytest.fixture(scope="session")
 def cluster_sidecar_socket() -> Iterator[socket.socket]:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind(("127.0.0.1", 0))
-        sock.listen(128)
+    with listening_socket() as sock:
         yield sock
 
 
 @pytest.fixture(scope="session")
 def cluster_sidecar_url(cluster_sidecar_socket: socket.socket) -> str:
-    return f"http://127.0.0.1:{cluster_sidecar_socket.getsockname()[1]}"
+    return url_of(cluster_sidecar_socket)
 
 
 @pytest.fixture(scope="session")

@@ -1,13 +1,17 @@
 """Issue 12 in the browser: a verified civil servant asks for an eSign certificate, sets the
 passphrase through the mailed link (selfie, passphrase twice, agreement -- Submit enabled only
 then), downloads the certificate, signs a PDF and checks it on the public verification page;
-then revokes it and the page says so."""
+then revokes it: the page says so, the CRL and the OCSP responder say revoked (X6), and
+signing is refused (X7)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.x509 import ocsp
 from playwright.sync_api import Page, expect
 
 from gerbang_ops.mailsink import MailSinkClient
@@ -33,7 +37,9 @@ def test_issue12_issue_download_sign_verify_and_revoke(
     screenshots.take(page, "daftar sertifikat")
     with page.expect_download() as pem:
         page.locator("#certificates a", has_text="Unduh").first.click()
-    assert b"PRIVATE KEY" not in Path(pem.value.path()).read_bytes()
+    chain = Path(pem.value.path()).read_bytes()
+    assert b"PRIVATE KEY" not in chain
+    leaf, issuer = x509.load_pem_x509_certificates(chain)[:2]
 
     page.click("#menu >> text=Tanda Tangan Dokumen")
     page.set_input_files("#document", str(blank_pdf(tmp_path / "surat.pdf")))
@@ -60,3 +66,16 @@ def test_issue12_issue_download_sign_verify_and_revoke(
     page.click("#verify")
     expect(page.locator("#verdict")).to_contain_text("dicabut")
     screenshots.take(page, "verifikasi setelah pencabutan")
+
+    # X6: what any relying party asks says revoked at once; X7: no more signing with it.
+    crl = x509.load_der_x509_crl(page.request.get(f"{sidecar_server}/pki/issuing-ca.crl").body())
+    entry = crl.get_revoked_certificate_by_serial_number(leaf.serial_number)
+    assert entry is not None and entry.extensions.get_extension_for_class(
+        x509.CRLReason).value.reason == x509.ReasonFlags.key_compromise
+    asked = ocsp.OCSPRequestBuilder().add_certificate(leaf, issuer, hashes.SHA256()).build()
+    answer = ocsp.load_der_ocsp_response(page.request.post(
+        f"{sidecar_server}/pki/ocsp", data=asked.public_bytes(serialization.Encoding.DER),
+        headers={"Content-Type": "application/ocsp-request"}).body())
+    assert answer.certificate_status == ocsp.OCSPCertStatus.REVOKED
+    page.goto(f"{sidecar_server}/bsre/tanda-tangan")
+    expect(page.locator("#no-certificate")).to_be_visible()
