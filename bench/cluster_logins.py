@@ -24,14 +24,11 @@ from collections.abc import Callable, Iterator
 
 from bench.browser import Browser
 from bench.cluster import ClusterStack, RoundRobin
-from bench.logins import PASSWORD
+from bench.logins import PASSWORD, STOCK_CLIENT, STOCK_REALM, create_stock_realm, create_user
 from bench.report import Row, Table, fmt_ratio, fmt_seconds
 from bench.runner import Bounds, timed_concurrently
 from bench.stats import Summary, ratio
-from gerbang_ops.provision.keycloak_api import KeycloakApi
 
-STOCK_REALM = "stock-login"
-STOCK_CLIENT = "bench-login"
 CONCURRENCY = (1, 8, 32)
 # More accounts than clients: 32 logins at once are 32 different users.
 ACCOUNTS = 64
@@ -59,24 +56,6 @@ def verdict(ratios: list[float], goal: float = GOAL) -> str:
     return "met" if worst >= goal else f"not met (worst {worst:.2f}×)"
 
 
-def _create_user(api: KeycloakApi, realm: str, index: int) -> str:
-    # As bench/logins.py: verified email, a name, a password; no required action pending.
-    email = f"cluster.login.{index:05d}@example.com"
-    api.post(f"/{realm}/users", {
-        "username": email, "email": email, "emailVerified": True, "enabled": True,
-        "firstName": "PENGGUNA UJI", "lastName": "BENCH",
-        "credentials": [{"type": "password", "value": PASSWORD, "temporary": False}]})
-    return email
-
-
-def _create_stock_realm(api: KeycloakApi, redirect_uri: str, secret: str) -> None:
-    api.post("", {"realm": STOCK_REALM, "enabled": True})
-    api.post(f"/{STOCK_REALM}/clients", {
-        "clientId": STOCK_CLIENT, "publicClient": False, "secret": secret,
-        "standardFlowEnabled": True, "redirectUris": [redirect_uri],
-        "attributes": {"pkce.code.challenge.method": "S256"}})
-
-
 def _login(stack: ClusterStack, turns: Iterator[int], realm: str, client_id: str, secret: str,
            redirect_uri: str, usernames: list[str]) -> Callable[[int], None]:
     def login(index: int) -> None:
@@ -93,10 +72,10 @@ def run(stack: ClusterStack, bounds: Bounds, log: Callable[[str], None] = print)
     api = stack.admin_api()
     stock_redirect = f"{stack.sidecar_url}/stock/callback"
     stock_secret = secrets.token_urlsafe(24)
-    _create_stock_realm(api, stock_redirect, stock_secret)
+    create_stock_realm(api, stock_redirect, stock_secret)
     log(f"cluster logins: {ACCOUNTS} accounts with passwords in akses and in {STOCK_REALM} ...")
-    akses_users = [_create_user(api, "akses", i) for i in range(ACCOUNTS)]
-    stock_users = [_create_user(api, STOCK_REALM, i) for i in range(ACCOUNTS)]
+    akses_users = [create_user(api, "akses", i, True) for i in range(ACCOUNTS)]
+    stock_users = [create_user(api, STOCK_REALM, i, True) for i in range(ACCOUNTS)]
     in_akses = int(api.get("/akses/users/count"))
     in_stock = int(api.get(f"/{STOCK_REALM}/users/count"))
 

@@ -30,7 +30,7 @@ ACCOUNTS = 20
 PASSWORD = "Masuk#Bench2025"
 
 
-def _create_user(api: KeycloakApi, realm: str, index: int, with_password: bool) -> str:
+def create_user(api: KeycloakApi, realm: str, index: int, with_password: bool) -> str:
     email = f"login.{index:05d}@example.com"
     user = {"username": email, "email": email, "emailVerified": True, "enabled": True,
             "firstName": "PENGGUNA UJI", "lastName": "BENCH"}
@@ -40,7 +40,7 @@ def _create_user(api: KeycloakApi, realm: str, index: int, with_password: bool) 
     return email
 
 
-def _create_stock_realm(api: KeycloakApi, redirect_uri: str, secret: str) -> None:
+def create_stock_realm(api: KeycloakApi, redirect_uri: str, secret: str) -> None:
     api.post("", {"realm": STOCK_REALM, "enabled": True})
     api.post(f"/{STOCK_REALM}/clients", {
         "clientId": STOCK_CLIENT, "publicClient": False, "secret": secret,
@@ -63,14 +63,14 @@ def run(stack: Stack, bounds: Bounds, log: Callable[[str], None] = print) -> Tab
     api = stack.admin_api()
     stock_redirect = f"{stack.sidecar_url}/stock/callback"
     stock_secret = secrets.token_urlsafe(24)
-    _create_stock_realm(api, stock_redirect, stock_secret)
+    create_stock_realm(api, stock_redirect, stock_secret)
 
-    akses_users = [_create_user(api, "akses", i, True) for i in range(ACCOUNTS)]
-    stock_users = [_create_user(api, STOCK_REALM, i, True) for i in range(ACCOUNTS)]
+    akses_users = [create_user(api, "akses", i, True) for i in range(ACCOUNTS)]
+    stock_users = [create_user(api, STOCK_REALM, i, True) for i in range(ACCOUNTS)]
     # The same number of users on both sides: akses also holds the registration benchmark's.
     in_akses = int(api.get("/akses/users/count"))
     for i in range(ACCOUNTS, in_akses):
-        _create_user(api, STOCK_REALM, i, False)
+        create_user(api, STOCK_REALM, i, False)
     in_stock = int(api.get(f"/{STOCK_REALM}/users/count"))
     log(f"password logins: {in_akses} users in akses, {in_stock} in {STOCK_REALM}, "
         f"{bounds.count} logins each after {bounds.warmup} warm-up, in turns of {bounds.block} ...")
