@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import re
 import secrets
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
@@ -103,7 +104,8 @@ class Browser:
         location = response.headers.get("Location", "")
         code = parse_qs(urlparse(location).query).get("code", [None])[0]
         if not response.is_redirect or not code:
-            raise PageError(f"expected a redirect with a code, got {response.status_code}")
+            raise PageError(f"expected a redirect with a code, got {response.status_code}"
+                            f"{_page_message(response)}")
         return code
 
     def exchange(self, code: str) -> dict[str, str]:
@@ -134,3 +136,14 @@ class Browser:
         # context), requests' cookie jar does not. Behave like the browser on loopback.
         for cookie in self.session.cookies:
             cookie.secure = False
+
+
+def _page_message(response: requests.Response) -> str:
+    """What a page that should have redirected says instead (Keycloak's error or alert
+    text), so a failed operation in a benchmark's log names its reason."""
+    found = re.search(r'(?s)<(?:span|div)[^>]*(?:input-error|alert|kc-feedback-text|'
+                      r'gb-alert)[^>]*>(.*?)</(?:span|div)>', response.text or "")
+    if not found:
+        return ""
+    text = " ".join(re.sub(r"<[^>]+>", " ", found.group(1)).split())
+    return f": {text[:160]}" if text else ""
