@@ -20,7 +20,7 @@ from typing import Any
 
 from prometheus_client import multiprocess
 
-MULTIPROCESS_VARIABLE = "PROMETHEUS_MULTIPROC_DIR"
+from gerbang_sidecar.adapters.metrics.prometheus import MULTIPROCESS_VARIABLE
 
 
 def on_starting(server: Any) -> None:

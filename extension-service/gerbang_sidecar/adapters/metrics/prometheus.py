@@ -49,8 +49,6 @@ MULTIPROCESS_VARIABLE = "PROMETHEUS_MULTIPROC_DIR"
 # Seconds; a page is slow past 1 s, a registry or Keycloak past its 5 s timeout.
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
 BREAKER_STATES = {"closed": 0, "half_open": 1, "open": 2}
-# Routes are Flask's URL rules; a request no rule matched (a 404 probe) is one label value.
-UNMATCHED_ROUTE = "<unmatched>"
 
 
 def multiprocess_directory() -> str | None:

@@ -150,15 +150,7 @@ class CertificateIssuance:
         row = self.own_certificate(user_id, certificate_id)
         if row is None:
             return NotAllowed("not_issued")
-        return self._renewal(row, actor=user_id)
-
-    def renewal_for(self, officer: Officer, certificate_id: int
-                    ) -> Requested | NotAllowed | NotYet | TemporaryProblem | None:
-        """B20: "The Verifikator may also renew" -- the link still goes to the holder."""
-        row = self.certificate_for(officer, certificate_id)
-        if row is None:
-            return None
-        return self._renewal(row, actor=officer.user_id)
+        return self.renewal(row, actor=user_id)
 
     def renewal_refusal(self, row: CertificateRow) -> NotAllowed | NotYet | None:
         """Why this certificate cannot be renewed now (B20, B21), before anyone is asked to
@@ -174,8 +166,11 @@ class CertificateIssuance:
             row = tx.certificates.certificate(certificate_id)
         return row if row is not None and row.user_id == user_id else None
 
-    def _renewal(self, row: CertificateRow, *, actor: str
-                 ) -> Requested | NotAllowed | NotYet | TemporaryProblem:
+    def renewal(self, row: CertificateRow, *, actor: str
+                ) -> Requested | NotAllowed | NotYet | TemporaryProblem:
+        """B20 for a certificate the caller may act on (the holder's own, or one an officer
+        got through ``certificate_for``: "the Verifikator may also renew" -- the link still
+        goes to the holder)."""
         refusal = self.renewal_refusal(row)
         if refusal is not None:
             return refusal
@@ -191,9 +186,8 @@ class CertificateIssuance:
         stored), so the reset re-keys: the link's steps give a new key and certificate under
         the new passphrase, and the old certificate is revoked as superseded. Also the way
         out of a lock after five wrong passphrases."""
-        with self._store.transaction() as tx:
-            row = tx.certificates.certificate(certificate_id)
-        if row is None or row.user_id != user_id or row.status != "issued":
+        row = self.own_certificate(user_id, certificate_id)
+        if row is None or row.status != "issued":
             return NotAllowed("not_issued")
         user = self._holder(user_id)
         if isinstance(user, NotAllowed):
@@ -392,11 +386,8 @@ class CertificateIssuance:
     def download(self, user_id: str,
                  certificate_id: int) -> tuple[CertificateRow, list[bytes]] | None:
         """The certificate and its chain (DER), never the key: only the holder's own."""
-        with self._store.transaction() as tx:
-            row = tx.certificates.certificate(certificate_id)
-        if row is None or row.user_id != user_id:
-            return None
-        return row, [bytes(row.certificate), *self._ca.chain()]
+        row = self.own_certificate(user_id, certificate_id)
+        return None if row is None else (row, [bytes(row.certificate), *self._ca.chain()])
 
     def info(self, user_id: str, certificate_id: int
              ) -> tuple[CertificateRow, CertificateDetails] | None:

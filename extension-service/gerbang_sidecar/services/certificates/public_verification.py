@@ -20,10 +20,9 @@ from gerbang_sidecar.domain.identifiers import IdentifierError
 from gerbang_sidecar.ports.ca import CertificateAuthority
 from gerbang_sidecar.ports.clock import Clock
 from gerbang_sidecar.ports.signing import PdfVerifier, SignatureEvidence, UnreadablePdf
-from gerbang_sidecar.ports.storage import Store
+from gerbang_sidecar.ports.storage import CertificateStatus, Store
+from gerbang_sidecar.services.certificates.signing import MAX_PDF_BYTES
 from gerbang_sidecar.services.results import FormErrors
-
-MAX_PDF_BYTES = 10 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -82,11 +81,12 @@ class PublicVerification:
             found = self._verifier.verify(pdf, self._ca.chain(), now=now)
         except UnreadablePdf:
             return FormErrors({"document": IdentifierError("document.not_pdf")})
+        # The few signers' statuses by serial (indexed), not every revocation ever made.
         with self._store.transaction() as tx:
-            revoked = {int(r.serial_number, 16): RevocationRecord(
-                r.revoked_at or now, r.revocation_reason or "unspecified")
-                for r in tx.certificates.revocations()}
-        return Report([self._report(e, revoked.get(e.serial_number), now) for e in found])
+            statuses = [tx.certificates.status_by_serial(f"{e.serial_number:X}")
+                        for e in found]
+        return Report([self._report(e, _revocation(status, now), now)
+                       for e, status in zip(found, statuses, strict=True)])
 
     @staticmethod
     def _report(evidence: SignatureEvidence, revocation: RevocationRecord | None,
@@ -95,3 +95,9 @@ class PublicVerification:
         period = evidence.certificate_not_before, evidence.certificate_not_after
         return SignatureReport(evidence, state_at(signed, *period, revocation),
                                state_at(now, *period, revocation))
+
+
+def _revocation(status: CertificateStatus | None, now: datetime) -> RevocationRecord | None:
+    if status is None or status.status != "revoked":
+        return None
+    return RevocationRecord(status.revoked_at or now, status.revocation_reason or "unspecified")

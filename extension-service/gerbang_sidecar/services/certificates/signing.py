@@ -9,7 +9,6 @@ audit trail (X4); the passphrase and the document are never stored."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
 
 from gerbang_sidecar.domain.identifiers import IdentifierError
 from gerbang_sidecar.ports.ca import CertificateAuthority, WrongPassphrase
@@ -26,7 +25,6 @@ from gerbang_sidecar.services.certificates.passphrases import MAX_WRONG
 from gerbang_sidecar.services.results import FormErrors
 
 MAX_PDF_BYTES = 10 * 1024 * 1024
-CRL_FOR_SIGNING = timedelta(hours=6)
 
 
 @dataclass(frozen=True)

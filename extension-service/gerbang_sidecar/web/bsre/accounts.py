@@ -36,7 +36,7 @@ from gerbang_sidecar.web.bsre.access import officer, officer_required
 from gerbang_sidecar.web.bsre.certificates import ActionForm, RevokeForm
 from gerbang_sidecar.web.context import services
 from gerbang_sidecar.web.errors import error_page
-from gerbang_sidecar.web.forms import add_identifier_error, form_page
+from gerbang_sidecar.web.forms import add_form_errors, add_identifier_error, form_page
 
 bp = Blueprint("bsre_accounts", __name__, url_prefix="/bsre/verifikator")
 
@@ -135,8 +135,7 @@ def disable(user_id: str) -> ResponseReturnValue:
         return _account_page(user_id, disable=form)
     result = _service().disable(officer(), user_id[:64], form.reason.data or "")
     if isinstance(result, FormErrors):
-        for name, error in result.errors.items():
-            add_identifier_error(form, error, name)
+        add_form_errors(form, result.errors)
         return _account_page(user_id, disable=form)
     if not isinstance(result, Done):
         abort(404)
@@ -155,8 +154,7 @@ def request_reset(user_id: str) -> ResponseReturnValue:
                       if form[kind].data else b"") for kind in DOCUMENTS}
     result = _service().request_reset(officer(), user_id[:64], uploads)
     if isinstance(result, FormErrors):
-        for name, error in result.errors.items():
-            add_identifier_error(form, error, name)
+        add_form_errors(form, result.errors)
         return _account_page(user_id, reset=form)
     if not isinstance(result, Done):
         abort(404)
@@ -196,8 +194,7 @@ def decide_reset(request_id: int) -> ResponseReturnValue:
     result = _service().decide_reset(officer(), request_id, approve=approve,
                                      reason=form.reason.data or "")
     if isinstance(result, FormErrors):
-        for name, error in result.errors.items():
-            add_identifier_error(form, error, name)
+        add_form_errors(form, result.errors)
         return form_page("bsre/accounts/reset_queue.html", form,
                          waiting=_service().waiting(officer()), documents=DOCUMENTS)
     if isinstance(result, TemporaryProblem):

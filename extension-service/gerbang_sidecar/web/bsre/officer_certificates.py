@@ -92,9 +92,7 @@ def renew(certificate_id: int) -> ResponseReturnValue:
             back=_account(row.user_id))
     if not ActionForm().validate_on_submit():
         abort(400)
-    result = _service().renewal_for(officer(), certificate_id)
-    if result is None:
-        abort(404)
+    result = _service().renewal(row, actor=officer().user_id)
     return request_answer(result, "cert.officer.requested", _account(row.user_id))
 
 

@@ -22,7 +22,7 @@ from gerbang_sidecar.services.bsre.otp_requests import FIELDS, CheckDead, Checke
 from gerbang_sidecar.services.results import FormErrors, TemporaryProblem
 from gerbang_sidecar.web.context import services
 from gerbang_sidecar.web.errors import temporary_problem
-from gerbang_sidecar.web.forms import add_identifier_error, form_page
+from gerbang_sidecar.web.forms import add_form_errors, form_page
 from gerbang_sidecar.web.layout import use_portal
 from gerbang_sidecar.web.locale import get_locale
 from gerbang_sidecar.web.mailed_links import MailedLink
@@ -66,8 +66,7 @@ def request_form() -> ResponseReturnValue:
     limit_identifier("bsre_otp_request.nik", form.nik.data or "", NIK_LIMIT, NIK_WINDOW)
     result = _service().submit({f: form[f].data for f in FIELDS}, get_locale())
     if isinstance(result, FormErrors):
-        for name, error in result.errors.items():
-            add_identifier_error(form, error, name)
+        add_form_errors(form, result.errors)
         return form_page("bsre/otp_request/form.html", form)
     if isinstance(result, TemporaryProblem):
         return temporary_problem("bsre/otp_request/form.html", form=form)
@@ -102,8 +101,7 @@ def check() -> ResponseReturnValue:
     if isinstance(result, CheckDead):
         return LINK.dead()
     if isinstance(result, FormErrors):
-        for name, error in result.errors.items():
-            add_identifier_error(form, error, name)
+        add_form_errors(form, result.errors)
         return form_page("bsre/otp_request/check.html", form)
     if isinstance(result, TemporaryProblem):
         return temporary_problem("bsre/otp_request/check.html", form=form)

@@ -40,7 +40,6 @@ from gerbang_sidecar.web.errors import error_page
 from gerbang_sidecar.web.forms import (
     add_field_error,
     add_form_errors,
-    add_identifier_error,
     form_page,
 )
 from gerbang_sidecar.web.layout import use_portal
@@ -142,8 +141,7 @@ def decide(request_id: int) -> ResponseReturnValue:
     result = _service().decide(officer(), request_id, approve=approve,
                                reason=form.reason.data or "")
     if isinstance(result, FormErrors):
-        for name, error in result.errors.items():
-            add_identifier_error(form, error, name)
+        add_form_errors(form, result.errors)
         return form_page("bsre/profile_changes/queue.html", form,
                          waiting=_service().queue(officer()))
     if isinstance(result, TemporaryProblem):

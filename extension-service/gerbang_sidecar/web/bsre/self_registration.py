@@ -16,7 +16,7 @@ from gerbang_sidecar.services.results import FormErrors, TemporaryProblem
 from gerbang_sidecar.web.captcha import CaptchaField
 from gerbang_sidecar.web.context import services
 from gerbang_sidecar.web.errors import temporary_problem
-from gerbang_sidecar.web.forms import add_identifier_error, form_page
+from gerbang_sidecar.web.forms import add_form_errors, form_page
 from gerbang_sidecar.web.layout import use_portal
 from gerbang_sidecar.web.locale import get_locale
 from gerbang_sidecar.web.rate_limit import limit_identifier, rate_limited
@@ -60,8 +60,7 @@ def register() -> ResponseReturnValue:
                          IDENTIFIER_WINDOW)
     result = _service().self_register(typed, locale=get_locale())
     if isinstance(result, FormErrors):
-        for name, error in result.errors.items():
-            add_identifier_error(form, error, name)
+        add_form_errors(form, result.errors)
         return _page(form)
     if isinstance(result, TemporaryProblem):
         return temporary_problem("bsre/self_registration/form.html", form=form)

@@ -37,7 +37,7 @@ from gerbang_sidecar.services.results import FormErrors, TemporaryProblem
 from gerbang_sidecar.web.bsre.access import officer, officer_required
 from gerbang_sidecar.web.context import services
 from gerbang_sidecar.web.errors import temporary_problem
-from gerbang_sidecar.web.forms import add_identifier_error, form_page
+from gerbang_sidecar.web.forms import add_form_errors, add_identifier_error, form_page
 from gerbang_sidecar.web.locale import get_locale
 
 bp = Blueprint("bsre_verifier", __name__, url_prefix="/bsre/verifikator")
@@ -99,8 +99,7 @@ def invite() -> ResponseReturnValue:
         officer(), {n: form[n].data for n in INVITATION_FIELDS},
         instansi=form.instansi.data, locale=get_locale())
     if isinstance(result, FormErrors):
-        for name, error in result.errors.items():
-            add_identifier_error(form, error, name)
+        add_form_errors(form, result.errors)
         return _invite_page(form)
     if isinstance(result, TemporaryProblem):
         return temporary_problem("bsre/verifier/invite.html", form=form, officer=officer())
