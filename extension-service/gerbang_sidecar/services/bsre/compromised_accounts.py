@@ -193,10 +193,6 @@ class CompromisedAccounts:
             row = tx.account_requests.get(request_id)
         if row is None or row.kind != RESET_AUTHENTICATOR or row.status != "pending":
             return NotAllowed()
-        if approve:
-            for device in self._keycloak.otp_devices(realm, row.user_id):
-                self._keycloak.remove_credential(realm, row.user_id, device.id)
-            self._keycloak.update_user(realm, row.user_id, enabled=True)
         now = self._clock()
         try:
             with self._store.transaction() as tx:
@@ -204,6 +200,12 @@ class CompromisedAccounts:
                         request_id, status="approved" if approve else "rejected",
                         by=officer.user_id, now=now):
                     return NotAllowed()
+                # Only the decision that won the claim touches the account; a Keycloak
+                # failure here rolls the claim back, so the request stays pending.
+                if approve:
+                    for device in self._keycloak.otp_devices(realm, row.user_id):
+                        self._keycloak.remove_credential(realm, row.user_id, device.id)
+                    self._keycloak.update_user(realm, row.user_id, enabled=True)
                 tx.audit.record(realm=realm, occurred_at=now, actor=officer.user_id,
                                 subject_id=row.user_id,
                                 event_type="bsre.reset_authenticator."
