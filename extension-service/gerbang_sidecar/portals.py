@@ -59,6 +59,9 @@ class Portal:
     # Its package under web/ (``gerbang_sidecar.web.<pages>``), or None while it has none.
     pages: str | None = None
     forgot_password: ForgotPassword | None = None
+    # The identity record kinds its accounts hold (domain/<portal>/accounts.py records them
+    # at activation; the identity index follows accounts made elsewhere).
+    indexed: tuple[str, ...] = ("email", "phone")
 
     @property
     def client(self) -> PortalClient:
@@ -83,13 +86,16 @@ PORTALS: tuple[Portal, ...] = (
                     ("easy", "easy", "EASY_CLIENT_SECRET")),
            registries=("dukcapil", "ksei", "message_gateway"), pages="akses",
            forgot_password=ForgotPassword(lookups=("username", "nik", "passport", "sid"),
-                                          channels=("email", "sms"), landing="beranda")),
+                                          channels=("email", "sms"), landing="beranda"),
+           indexed=("nik", "passport", "sid", "email", "phone")),
     Portal("oss", "OSS", _clients("oss", ("oss-portal", "oss", "OSS_PORTAL_CLIENT_SECRET", "home")),
            registries=("dukcapil",), pages="oss",
-           forgot_password=ForgotPassword(lookups=("username",), landing="home")),
+           forgot_password=ForgotPassword(lookups=("username",), landing="home"),
+           indexed=("nik", "passport", "email", "phone")),
     Portal("bsre", "BSrE AMS",
            _clients("bsre", ("bsre-portal", "bsre", "BSRE_PORTAL_CLIENT_SECRET", "dashboard")),
-           registries=("dukcapil", "bkn", "sipp", "message_gateway"), pages="bsre"),
+           registries=("dukcapil", "bkn", "sipp", "message_gateway"), pages="bsre",
+           indexed=("nik", "nip", "nrp", "email", "phone")),
     Portal("insw", "INSW",
            _clients("insw", ("insw-portal", "insw", "INSW_PORTAL_CLIENT_SECRET", "home")),
            registries=("oss",), pages="insw",

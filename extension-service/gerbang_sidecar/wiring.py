@@ -112,6 +112,7 @@ from gerbang_sidecar.services.certificates.revocation import (
 from gerbang_sidecar.services.certificates.revocation import CertificateRevocation
 from gerbang_sidecar.services.certificates.signing import DocumentSigning
 from gerbang_sidecar.services.chores import Chore
+from gerbang_sidecar.services.identity_index import IdentityIndex, identity_index
 from gerbang_sidecar.services.insw.registration import (
     InswRegistrations,
     InswRegistrationSettings,
@@ -152,6 +153,8 @@ LOGIN_FAILURES_SECONDS = 30.0
 OTP_DEVICES_SECONDS = 5.0
 # Certificates past their validity read Expired within this long; H-30 reminders too.
 CERTIFICATE_EXPIRY_SECONDS = 3600.0
+# Lookups catch up themselves; this keeps the work they find small.
+IDENTITY_INDEX_SECONDS = 10.0
 
 
 @dataclass
@@ -276,7 +279,12 @@ class Services:
                 Chore("otp device cap", OTP_DEVICES_SECONDS,
                       self.otp_device_reconciler().run),
                 Chore("certificate expiry", CERTIFICATE_EXPIRY_SECONDS,
-                      self.certificate_expiry.run)]
+                      self.certificate_expiry.run),
+                Chore("identity index", IDENTITY_INDEX_SECONDS, self.identity_index().run)]
+
+    def identity_index(self) -> IdentityIndex:
+        """Every portal's identity index, following Keycloak (one per outbox process)."""
+        return identity_index(self.storage, self.keycloak, self.clock, realms())
 
     def housekeeping(self) -> dict[str, int]:
         """Delete personal data past what the portals promise (the outbox worker runs it)."""

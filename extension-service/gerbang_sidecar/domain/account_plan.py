@@ -19,8 +19,8 @@ class AccountPlan:
     phone: str  # E.164, as every realm keeps ``phoneNumber``
     group: str  # created in it: its realm roles come with it
     attributes: Mapping[str, str]  # the realm's user-profile attributes
-    # Attributes that prove who an account belongs to (NIK, passport, SID): searched in
-    # Keycloak for accounts not made here, and compared to recognise this registration's own.
+    # Attributes that prove who an account belongs to (NIK, passport, SID): compared to
+    # recognise the account an earlier run of this registration made.
     proven: tuple[str, ...]
     # (kind, canonical value) pairs recorded as identity records, checked for duplicates.
     identifiers: tuple[tuple[str, str], ...]

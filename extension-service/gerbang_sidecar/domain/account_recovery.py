@@ -1,9 +1,9 @@
 """Which accounts a forgot-password identifier may name (A7; OSS: username or email), pure.
 
 A7 accepts one free-text field: a username/email, a NIK, a passport number or a SID. The
-shape of the text decides which Keycloak lookups the worker tries, in order; the first that
-names exactly one account wins. A value that could be several kinds (a passport-shaped
-username) is tried as each.
+shape of the text decides which lookups the worker tries, in order (a username in Keycloak,
+the others in the identity index); the first that names an account wins. A value that could
+be several kinds (a passport-shaped username) is tried as each.
 """
 
 from __future__ import annotations
@@ -26,11 +26,6 @@ _SEPARATORS = re.compile(r"[\s.-]")
 class Lookup:
     kind: LookupKind
     value: str
-
-    @property
-    def attribute(self) -> str | None:
-        """The Keycloak user attribute searched, or None for the username/email search."""
-        return None if self.kind == "username" else self.kind
 
 
 def lookups_for(raw: str) -> list[Lookup]:

@@ -93,6 +93,17 @@ class CredentialChange:
 
 
 @dataclass(frozen=True)
+class AccountChanges:
+    """The accounts admin requests created, changed or deleted since a moment (Keycloak's
+    admin events on users: the admin console, the Admin API, partial imports, the sidecar)."""
+
+    # (user id, time of its latest change read in ms), oldest first, each user once.
+    changed: tuple[tuple[str, int], ...]
+    until_ms: int  # the newest change read; where the next read starts
+    complete: bool  # False: more changed than asked for, the caller reads every account
+
+
+@dataclass(frozen=True)
 class UserEvent:
     """One of the user's own events as Keycloak stored it (B23 "Aktivitas", X10)."""
 
@@ -167,3 +178,13 @@ class KeycloakUsers(Protocol):
 
     def user_events(self, realm: str, user_id: str, *, limit: int) -> list[UserEvent]:
         """The user's newest events, newest first (needs view-events)."""
+
+    def account_changes(self, realm: str, *, since_ms: int, limit: int) -> AccountChanges:
+        """Accounts changed at or after ``since_ms``, at most ``limit`` of them (needs
+        view-events)."""
+
+    def latest_account_change(self, realm: str) -> int:
+        """When the newest recorded account change happened (ms), 0 when none is."""
+
+    def list_users(self, realm: str, *, first: int, count: int) -> list[UserRecord]:
+        """One page of the realm's users in a stable order (needs view-users)."""

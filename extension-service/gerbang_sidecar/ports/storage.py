@@ -182,7 +182,8 @@ class IdentityRecords(Protocol):
     def add_all(self, *, realm: str, pairs: Sequence[tuple[str, str]], created_at: datetime,
                 subject_id: str) -> None:
         """Claim every (kind, value) for one account at once; DuplicateIdentifier (and
-        nothing claimed) when the realm has any of them."""
+        nothing claimed) when another account holds any of them. Pairs this account holds
+        already (the identity index may have recorded it first) are kept."""
 
     def exists(self, *, realm: str, kind: str, value: str) -> bool: ...
 
@@ -191,6 +192,27 @@ class IdentityRecords(Protocol):
 
     def owners(self, *, realm: str, pairs: Sequence[tuple[str, str]]) -> set[str]:
         """The accounts (subject ids) that claimed any (kind, value) of ``pairs``."""
+
+    def hold(self, *, realm: str, subject_id: str, pairs: Sequence[tuple[str, str]],
+             created_at: datetime) -> list[str]:
+        """Make ``pairs`` exactly what ``subject_id`` holds: its other records go, missing
+        ones are added. Returns the kinds it could not hold because another account holds
+        them (nothing raised: the account exists in Keycloak whatever the index says)."""
+
+    def release(self, *, realm: str, subject_id: str) -> int:
+        """Drop every record of an account that is gone; returns how many."""
+
+    def subjects(self, *, realm: str) -> set[str]:
+        """Every account holding a record in ``realm``."""
+
+
+class SyncMarks(Protocol):
+    """How far an outside feed has been read, shared by every process."""
+
+    def get(self, name: str) -> int | None: ...
+
+    def advance(self, name: str, value: int) -> None:
+        """Move the mark to ``value`` unless it is already further."""
 
 
 class AuditTrail(Protocol):
@@ -665,6 +687,8 @@ class Transaction(Protocol):
     def account_requests(self) -> AccountRequests: ...
     @property
     def certificates(self) -> Certificates: ...
+    @property
+    def sync_marks(self) -> SyncMarks: ...
 
 
 class Store(Protocol):

@@ -263,3 +263,57 @@ def test_a1_a_user_created_in_a_group_holds_its_roles(users: KeycloakUsers,
     with pytest.raises(KeycloakError):
         users.create_user(REALM, NewUser(username=f"x{unique}", email=None, first_name="X",
                                          groups=("no-such-group",)))
+
+
+def test_x1_account_changes_name_made_changed_and_deleted_accounts(users: KeycloakUsers,
+                                                                   unique: str) -> None:
+    # Issue 11 item 4: what the identity index follows instead of searching attributes.
+    before = users.latest_account_change(REALM)
+    made = users.create_user(REALM, new_user(unique, nik=nik_for(unique)))
+    changed = users.create_user(REALM, new_user(f"{unique}b"))
+    users.update_user(REALM, changed, attributes={"nik": nik_for(f"{unique}b")})
+    users.delete_user(REALM, made)
+
+    changes = users.account_changes(REALM, since_ms=before, limit=100)
+
+    named = [user_id for user_id, _ in changes.changed]
+    assert {made, changed} <= set(named)
+    assert len(named) == len(set(named))
+    assert changes.complete
+    assert changes.until_ms >= max(time for _, time in changes.changed) >= before
+    assert users.latest_account_change(REALM) >= changes.until_ms
+
+
+def test_x1_account_changes_over_the_limit_say_incomplete(users: KeycloakUsers,
+                                                          unique: str) -> None:
+    before = users.latest_account_change(REALM)
+    for n in range(3):
+        users.create_user(REALM, new_user(f"{unique}{n}"))
+    assert not users.account_changes(REALM, since_ms=before, limit=2).complete
+
+
+def test_x1_list_users_pages_through_the_realm(users: KeycloakUsers, unique: str) -> None:
+    made = {users.create_user(REALM, new_user(f"{unique}{n}")) for n in range(3)}
+    seen: list[str] = []
+    first = 0
+    while page := users.list_users(REALM, first=first, count=2):
+        assert len(page) <= 2
+        seen.extend(u.id for u in page)
+        first += len(page)
+    assert made <= set(seen)
+    assert len(seen) == len(set(seen))
+
+
+@pytest.mark.keycloak
+def test_x1_a_partial_import_shows_in_account_changes(http_users: HttpKeycloakUsers,
+                                                      admin_api, unique: str) -> None:
+    # The way bench-scale and a bulk migration load accounts: the index must hear of them.
+    before = http_users.latest_account_change(REALM)
+    result = admin_api.post(f"/{REALM}/partialImport", {
+        "ifResourceExists": "FAIL",
+        "users": [{"username": f"{unique}@example.test", "email": f"{unique}@example.test",
+                   "enabled": True, "firstName": "Budi Santoso",
+                   "attributes": {"nik": [nik_for(unique)]}}]}).json()
+    [imported] = [r["id"] for r in result["results"] if r["resourceType"] == "USER"]
+    changes = http_users.account_changes(REALM, since_ms=before, limit=100)
+    assert imported in {user_id for user_id, _ in changes.changed}

@@ -11,6 +11,7 @@ from gerbang_sidecar.domain.bsre.accounts import GROUP_ROLES as BSRE_GROUP_ROLES
 from gerbang_sidecar.domain.insw.accounts import GROUP_ROLES as INSW_GROUP_ROLES
 from gerbang_sidecar.domain.oss.accounts import GROUP_ROLES as OSS_GROUP_ROLES
 from gerbang_sidecar.ports.keycloak import (
+    AccountChanges,
     CredentialChange,
     KeycloakError,
     KeycloakUnavailable,
@@ -68,6 +69,8 @@ class FakeKeycloakUsers:
     devices: dict[tuple[str, str], list[OtpDevice]] = field(default_factory=dict)
     changes: list[CredentialChange] = field(default_factory=list)
     events: dict[tuple[str, str], list[UserEvent]] = field(default_factory=dict)
+    # Admin events on accounts, (realm, user id), the position + 1 standing for the time.
+    account_log: list[tuple[str, str]] = field(default_factory=list)
     # Set to make every call fail as if Keycloak were down.
     down: bool = False
 
@@ -90,6 +93,7 @@ class FakeKeycloakUsers:
             first_name=user.first_name, email_verified=user.email_verified,
             enabled=user.enabled, attributes=dict(user.attributes))
         self.memberships[(realm, user_id)] = tuple(user.groups)
+        self.account_log.append((realm, user_id))
         return user_id
 
     def get_user(self, realm: str, user_id: str) -> UserRecord | None:
@@ -154,6 +158,7 @@ class FakeKeycloakUsers:
             email_verified=user.email_verified if email_verified is None else email_verified,
             enabled=user.enabled if enabled is None else enabled,
             attributes={**user.attributes, **(attributes or {})})
+        self.account_log.append((realm, user_id))
 
     def send_actions_email(self, realm: str, user_id: str, actions: list[str], *,
                            client_id: str | None = None, redirect_uri: str | None = None,
@@ -200,6 +205,7 @@ class FakeKeycloakUsers:
     def delete_user(self, realm: str, user_id: str) -> None:
         self._check()
         self.users.pop((realm, user_id), None)
+        self.account_log.append((realm, user_id))
 
     # --- OTP devices (B9) --------------------------------------------------------------
 
@@ -233,3 +239,23 @@ class FakeKeycloakUsers:
         self._check()
         found = sorted(self.events.get((realm, user_id), []), key=lambda e: -e.time_ms)
         return found[:limit]
+
+    def account_changes(self, realm: str, *, since_ms: int, limit: int) -> AccountChanges:
+        self._check()
+        changed: dict[str, int] = {}
+        for time, (r, user_id) in enumerate(self.account_log, start=1):
+            if r == realm and time >= since_ms:
+                changed.pop(user_id, None)
+                changed[user_id] = time
+        return AccountChanges(tuple(changed.items())[:limit],
+                              max(since_ms, len(self.account_log)),
+                              complete=len(changed) <= limit)
+
+    def latest_account_change(self, realm: str) -> int:
+        self._check()
+        return max((time for time, (r, _) in enumerate(self.account_log, start=1)
+                    if r == realm), default=0)
+
+    def list_users(self, realm: str, *, first: int, count: int) -> list[UserRecord]:
+        self._check()
+        return sorted(self._in(realm), key=lambda u: u.username)[first:first + count]

@@ -32,6 +32,7 @@ from urllib3.util.retry import Retry
 from gerbang_sidecar.adapters.http_environment import ca_bundle, read_environment_once
 from gerbang_sidecar.adapters.outgoing_request_ids import send_request_ids
 from gerbang_sidecar.ports.keycloak import (
+    AccountChanges,
     CredentialChange,
     KeycloakError,
     KeycloakUnavailable,
@@ -404,6 +405,45 @@ class HttpKeycloakUsers:
                           str(e.get("clientId") or ""), str(e.get("ipAddress") or ""),
                           str(e.get("error") or ""))
                 for e in response.json()]
+
+    def account_changes(self, realm: str, *, since_ms: int, limit: int) -> AccountChanges:
+        changed: dict[str, int] = {}
+        until = since_ms
+        first = 0
+        while True:
+            page = self._admin_events(realm, first=first, dateFrom=since_ms, direction="asc")
+            for event in page:
+                path = str(event.get("resourcePath") or "").split("/")
+                # users/<id> itself: created, updated (profile, email) or deleted; what is
+                # under it (credentials, groups, sessions) holds no identifier.
+                time = int(event.get("time") or 0)
+                if len(path) == 2 and path[0] == "users":
+                    changed.pop(path[1], None)  # keep the order of latest changes
+                    changed[path[1]] = time
+                until = max(until, time)
+            if len(changed) > limit:
+                return AccountChanges(tuple(changed.items()), until, complete=False)
+            if len(page) < EVENT_PAGE:
+                return AccountChanges(tuple(changed.items()), until, complete=True)
+            first += EVENT_PAGE
+
+    def latest_account_change(self, realm: str) -> int:
+        newest = self._admin_events(realm, first=0, max=1, direction="desc")
+        return int(newest[0].get("time") or 0) if newest else 0
+
+    def _admin_events(self, realm: str, **query: str | int) -> list[dict[str, Any]]:
+        # A partial import records each account it adds as a REALM event on users/<id>.
+        response = self._call(realm, "admin events", lambda c: c.raw_get(
+            f"{self._admin_url(realm)}/admin-events", resourceTypes=["USER", "REALM"],
+            **{"max": EVENT_PAGE, **query}))
+        if response.status_code != 200:
+            raise self._unexpected("admin events", response)
+        return list(response.json())
+
+    def list_users(self, realm: str, *, first: int, count: int) -> list[UserRecord]:
+        # Keycloak orders a plain listing by username: stable while the pages are read.
+        return [self._record(u) for u in self._search(realm, "list users", first=first,
+                                                       max=count)]
 
     def _own_user_id(self, realm: str) -> str | None:
         """The service account's user id: the subject of the token it holds for ``realm``

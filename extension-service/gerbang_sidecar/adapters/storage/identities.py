@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, delete, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -41,19 +41,74 @@ class SqlIdentityRecords:
 
     def add_all(self, *, realm: str, pairs: Sequence[tuple[str, str]], created_at: datetime,
                 subject_id: str) -> None:
-        records = []
-        for kind, value in pairs:
-            if kind not in IDENTIFIER_KINDS:
-                raise ValueError(f"unknown identifier kind {kind!r}")
-            records.append(IdentityRecord(
-                realm=realm, kind=kind, value=value, subject_id=subject_id,
-                created_at=created_at, blind_index=self._index.compute(kind, value)))
+        wanted = self._indexed(pairs)
+        held = self._held(realm, wanted)
+        if any(subject != subject_id for subject in held.values()):
+            raise DuplicateIdentifier("one of the identifiers")
+        records = [IdentityRecord(realm=realm, kind=kind, value=value, subject_id=subject_id,
+                                  created_at=created_at, blind_index=index)
+                   for (kind, index), value in wanted.items() if (kind, index) not in held]
         # One statement for all of them; a duplicate anywhere refuses the whole set.
         try:
             with self._session.begin_nested():
                 self._session.add_all(records)
         except IntegrityError:
             raise DuplicateIdentifier("one of the identifiers") from None
+
+    def hold(self, *, realm: str, subject_id: str, pairs: Sequence[tuple[str, str]],
+             created_at: datetime) -> list[str]:
+        wanted = self._indexed(pairs)
+        for record in self.of_subject(realm=realm, subject_id=subject_id):
+            if (record.kind, record.blind_index) not in wanted:
+                self._session.delete(record)
+        self._session.flush()
+        held = self._held(realm, wanted)
+        refused = []
+        for (kind, index), value in wanted.items():
+            holder = held.get((kind, index))
+            if holder == subject_id:
+                continue
+            if holder is not None:
+                refused.append(kind)
+                continue
+            try:
+                with self._session.begin_nested():
+                    self._session.add(IdentityRecord(
+                        realm=realm, kind=kind, value=value, subject_id=subject_id,
+                        created_at=created_at, blind_index=index))
+            except IntegrityError:  # claimed a moment ago by another process
+                refused.append(kind)
+        return refused
+
+    def release(self, *, realm: str, subject_id: str) -> int:
+        return self._session.execute(
+            delete(IdentityRecord).where(IdentityRecord.realm == realm,
+                                         IdentityRecord.subject_id == subject_id)
+        ).rowcount
+
+    def subjects(self, *, realm: str) -> set[str]:
+        return {subject for subject in self._session.scalars(
+            select(IdentityRecord.subject_id).distinct().where(IdentityRecord.realm == realm))
+            if subject is not None}
+
+    def _indexed(self, pairs: Sequence[tuple[str, str]]) -> dict[tuple[str, bytes], str]:
+        """{(kind, blind index): value} of ``pairs``."""
+        for kind, _ in pairs:
+            if kind not in IDENTIFIER_KINDS:
+                raise ValueError(f"unknown identifier kind {kind!r}")
+        return {(kind, self._index.compute(kind, value)): value for kind, value in pairs}
+
+    def _held(self, realm: str, wanted: dict[tuple[str, bytes], str]
+              ) -> dict[tuple[str, bytes], str | None]:
+        """Who holds any of ``wanted`` now: {(kind, blind index): subject id}."""
+        if not wanted:
+            return {}
+        rows = self._session.execute(
+            select(IdentityRecord.kind, IdentityRecord.blind_index, IdentityRecord.subject_id)
+            .where(IdentityRecord.realm == realm,
+                   or_(*(and_(IdentityRecord.kind == kind, IdentityRecord.blind_index == index)
+                         for kind, index in wanted))))
+        return {(kind, bytes(index)): subject for kind, index, subject in rows}
 
     def find(self, *, realm: str, kind: str, value: str) -> IdentityRecord | None:
         return self._session.scalars(

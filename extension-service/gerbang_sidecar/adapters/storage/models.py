@@ -514,3 +514,13 @@ class IssuedUsername(Base):
     registration_id: Mapped[int] = mapped_column(Id, unique=True)
     username: Mapped[str | None] = mapped_column(String(64), unique=True)
     issued_at: Mapped[datetime]
+
+
+class SyncMark(Base):
+    """How far a process has read an outside feed (issue 11: Keycloak's admin events per
+    realm, for the identity index): the next run starts there, whichever process runs it."""
+
+    __tablename__ = "sync_marks"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[int] = mapped_column(BigInteger)

@@ -19,6 +19,7 @@ from gerbang_sidecar.adapters.storage.portal_sessions import SqlPortalSessions
 from gerbang_sidecar.adapters.storage.rate_limits import SqlRateLimits
 from gerbang_sidecar.adapters.storage.registrations import SqlRegistrations
 from gerbang_sidecar.adapters.storage.spent_puzzles import SqlSpentPuzzles
+from gerbang_sidecar.adapters.storage.sync_marks import SqlSyncMarks
 
 
 class SqlTransaction:
@@ -78,3 +79,7 @@ class SqlTransaction:
     @cached_property
     def certificates(self) -> SqlCertificates:
         return SqlCertificates(self.session)
+
+    @cached_property
+    def sync_marks(self) -> SqlSyncMarks:
+        return SqlSyncMarks(self.session)

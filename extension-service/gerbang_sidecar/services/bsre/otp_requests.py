@@ -42,6 +42,7 @@ from gerbang_sidecar.ports.selfies import CleanSelfie, SelfieInspector
 from gerbang_sidecar.ports.storage import IdentityCheckRecord, StorageError, Store
 from gerbang_sidecar.services.bsre.invitations import BsreSettings
 from gerbang_sidecar.services.bsre.otp_devices import OtpDeviceCap
+from gerbang_sidecar.services.identity_index import identity_index
 from gerbang_sidecar.services.outbox_worker import Delivery
 from gerbang_sidecar.services.results import FormErrors, TemporaryProblem
 from gerbang_sidecar.texts import normalise
@@ -106,6 +107,7 @@ class OtpRequests:
         self._cap = cap
         self._clock = clock
         self.settings = settings
+        self._index = identity_index(store, keycloak, clock, [settings.realm])
 
     def submit(self, form: Mapping[str, str | None], locale: str = "id"
                ) -> Received | FormErrors | TemporaryProblem:
@@ -211,10 +213,8 @@ class OtpRequests:
 
     def _account(self, nik: str) -> UserRecord | None:
         realm = self.settings.realm
+        self._index.catch_up(realm)
         with self._store.transaction() as tx:
             owners = tx.identities.owners(realm=realm, pairs=[("nik", nik)])
-        for owner in sorted(owners):
-            if (user := self._keycloak.get_user(realm, owner)) is not None:
-                return user
-        found = self._keycloak.find_by_attribute(realm, "nik", nik)
-        return found[0] if len(found) == 1 else None
+        # The index keeps a NIK with one account; a gone account's is released on catch-up.
+        return self._keycloak.get_user(realm, owners.pop()) if len(owners) == 1 else None

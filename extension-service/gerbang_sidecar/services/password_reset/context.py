@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
+from functools import cached_property
 from typing import Literal
 
 from itsdangerous import BadSignature, URLSafeTimedSerializer
@@ -13,6 +14,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from gerbang_sidecar.ports.clock import Clock
 from gerbang_sidecar.ports.keycloak import KeycloakUsers
 from gerbang_sidecar.ports.storage import Store
+from gerbang_sidecar.services.identity_index import IdentityIndex, identity_index
 
 Channel = Literal["email", "sms"]
 CHANNELS: tuple[Channel, ...] = ("email", "sms")
@@ -62,6 +64,12 @@ class Context:
 
     def settings_of(self, realm: str) -> PasswordResetSettings:
         return self.portals[realm]
+
+    @cached_property
+    def index(self) -> IdentityIndex:
+        """Where NIK, passport and SID are looked up (Keycloak's attribute search reads every
+        user of the realm)."""
+        return identity_index(self.store, self.keycloak, self.clock, list(self.portals))
 
     @property
     def signer(self) -> URLSafeTimedSerializer:

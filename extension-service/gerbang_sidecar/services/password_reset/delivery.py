@@ -79,20 +79,19 @@ def _record_sent(ctx: Context, realm: str, user_id: str, channel: str) -> None:
 
 def _resolve(ctx: Context, realm: str, identifier: str) -> UserRecord | None:
     allowed = ctx.settings_of(realm).lookups
-    for lookup in (found for found in lookups_for(identifier) if found.kind in allowed):
-        if lookup.attribute is None:
+    lookups = [found for found in lookups_for(identifier) if found.kind in allowed]
+    if any(lookup.kind != "username" for lookup in lookups):
+        ctx.index.catch_up(realm)
+    for lookup in lookups:
+        if lookup.kind == "username":
             user = ctx.keycloak.find_by_username(realm, lookup.value)
-            if user is not None:
-                return user
-            continue
-        hits = ctx.keycloak.find_by_attribute(realm, lookup.attribute, lookup.value)
-        if len(hits) == 1:
-            return hits[0]
-        if len(hits) > 1:
-            # Identifiers are unique per realm; two accounts means data to fix, not guess.
-            log.warning("password reset: %s names %s accounts; nothing sent",
-                        lookup.kind, len(hits))
-            return None
+        else:
+            with ctx.store.transaction() as tx:
+                owners = tx.identities.owners(realm=realm, pairs=[(lookup.kind, lookup.value)])
+            # The index keeps an identifier with one account (services/identity_index.py).
+            user = ctx.keycloak.get_user(realm, owners.pop()) if owners else None
+        if user is not None:
+            return user
     return None
 
 

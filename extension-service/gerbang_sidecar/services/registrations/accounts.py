@@ -1,21 +1,22 @@
 """The account behind an accepted self-registration (AKSes A5, OSS O5, X1), made by the outbox
 worker for every portal from the portal's :class:`AccountPlan`.
 
-First: does any identifier of the registration already belong to an account? Our identity
-records answer for accounts made here; Keycloak answers for the rest (legacy imports, demo and
-admin-made accounts): the proven attributes (NIK, passport, SID), the mobile number (every
-realm keeps it in E.164, so one exact search finds it) and the email address (a username
-equal to it shows as Keycloak's refusal to create the user). If so nothing is made; the
-registration ends ``declined`` and the owner of each such account gets a mail that someone
-tried to register with their data (the person at the browser saw the same page as everyone
-else).
+First: does any identifier of the registration already belong to an account? The identity
+index answers (services/identity_index.py: the blind-indexed records of accounts made here,
+and of every account made or changed elsewhere -- legacy imports, demo and admin-made
+accounts -- read from Keycloak's admin events just before), for NIK, passport, SID, mobile
+number and email; Keycloak's attribute search, which reads every user of the realm, is not
+used. If so nothing is made; the registration ends ``declined`` and the owner of each such
+account gets a mail that someone tried to register with their data (the person at the
+browser saw the same page as everyone else).
 
 Otherwise the account is created in its group (one request), and its identity records, the
 audit event, the ``activated`` state and the activation email are written in one transaction.
 The handler may run again after any failure (the worker retries with backoff, and after a
-crash): a Keycloak user it made on an earlier run that never got its records -- same
-username, unverified, same proven attributes, owned by no identity record -- is this
-registration's own and is taken over instead of counted as someone else's account.
+crash): a Keycloak user it made on an earlier run that was never activated -- same
+username, unverified, same proven attributes, no activation in the audit trail -- is this
+registration's own and is taken over instead of counted as someone else's account (the
+identity index may have recorded it meanwhile).
 
 Logs carry registration ids and outcomes, never an identifier (X3).
 """
@@ -26,6 +27,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 
 from gerbang_sidecar.domain.account_plan import AccountPlan
 from gerbang_sidecar.domain.registration_lifecycle import ACTIVATING
@@ -39,6 +41,7 @@ from gerbang_sidecar.ports.keycloak import (
     UserRecord,
 )
 from gerbang_sidecar.ports.storage import RegistrationRecord, Store, Transaction
+from gerbang_sidecar.services.identity_index import IdentityIndex, identity_index
 from gerbang_sidecar.services.outbox_worker import PermanentFailure
 
 log = logging.getLogger(__name__)
@@ -92,26 +95,34 @@ class AccountMaker:
     def _accounts_with_these_identifiers(
             self, plan: AccountPlan) -> tuple[set[str], UserRecord | None]:
         """(ids of other accounts holding an identifier, this registration's own unfinished
-        Keycloak user from an earlier run or None)."""
+        Keycloak user from an earlier run or None).
+
+        The identity index answers for NIK, SID, passport, phone and email -- brought up to
+        date first, so accounts made outside the sidecar count too -- and Keycloak only by
+        username and email, its two indexed lookups, to find an earlier run's own account.
+        """
         realm = self.realm
+        self._index.catch_up(realm)
         with self.store.transaction() as tx:
             owners = tx.identities.owners(realm=realm, pairs=list(plan.identifiers))
-        found: dict[str, UserRecord] = {}
-        for name in plan.proven:
-            value = plan.attributes.get(name)
-            if value is not None:
-                found.update((u.id, u) for u in self.keycloak.find_by_attribute(realm, name,
-                                                                                value))
-        found.update((u.id, u) for u in self.keycloak.find_by_attribute(realm, "phoneNumber",
-                                                                        plan.phone))
-        # The address; an account whose *username* is this address but whose email differs
-        # is rare enough to be found by Keycloak's refusal at creation (one request less).
-        if (by_email := self.keycloak.find_by_email(realm, plan.email)) is not None:
-            found[by_email.id] = by_email
+        found = {u.id: u for u in (self.keycloak.find_by_username(realm, plan.username),
+                                   self.keycloak.find_by_email(realm, plan.email))
+                 if u is not None}
         own = next((u for u in found.values()
-                    if u.id not in owners and _is_unfinished_account_of(u, plan)), None)
-        owners |= {user_id for user_id in found if own is None or user_id != own.id}
-        return owners, own
+                    if _is_unfinished_account_of(u, plan) and not self._activated(u.id)), None)
+        others = (owners | set(found)) - ({own.id} if own is not None else set())
+        return others, own
+
+    def _activated(self, user_id: str) -> bool:
+        """Did a registration finish with this account (rather than stop after making it)?"""
+        with self.store.transaction() as tx:
+            return tx.audit.last_occurred(realm=self.realm, subject_id=user_id,
+                                          event_type=f"{self.realm}.registration.activated"
+                                          ) is not None
+
+    @cached_property
+    def _index(self) -> IdentityIndex:
+        return identity_index(self.store, self.keycloak, self.clock, [self.realm])
 
     def _decline(self, registration_id: int, plan: AccountPlan, owners: set[str],
                  own: UserRecord | None, *, locale: str) -> None:

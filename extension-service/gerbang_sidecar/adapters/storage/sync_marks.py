@@ -1,0 +1,33 @@
+"""Sync marks: how far an outside feed has been read (the ``SyncMarks`` port)."""
+
+from __future__ import annotations
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from gerbang_sidecar.adapters.storage.models import SyncMark
+
+
+class SqlSyncMarks:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def get(self, name: str) -> int | None:
+        row = self._session.get(SyncMark, name)
+        return None if row is None else row.value
+
+    def advance(self, name: str, value: int) -> None:
+        row = self._session.get(SyncMark, name, with_for_update=True)
+        if row is None:
+            try:
+                # Another process may be adding the same mark; a savepoint keeps the
+                # transaction usable and the loser moves the winner's row instead.
+                with self._session.begin_nested():
+                    self._session.add(SyncMark(name=name, value=value))
+                return
+            except IntegrityError:
+                row = self._session.get(SyncMark, name, with_for_update=True,
+                                        populate_existing=True)
+                assert row is not None
+        # Two processes reading the same feed: the mark only moves forward.
+        row.value = max(row.value, value)

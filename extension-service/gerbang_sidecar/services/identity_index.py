@@ -1,0 +1,136 @@
+"""The identity index follows Keycloak's accounts (issue 11 item 4, X3).
+
+Registration's duplicate check and forgot password find accounts by the blind index of the
+identity records, because Keycloak's attribute search reads every user of a realm: at
+100,000 users it took 0.5-1.7 s (bench/SCALE-RESULTS.md), the index a few milliseconds.
+Accounts the sidecar makes get their records at activation; everything else -- the admin
+console, the Admin API, partial imports, the sidecar's own profile changes, deletions -- shows
+in Keycloak's admin events on users, which this reads from a mark shared by all processes.
+
+``catch_up`` runs before every lookup, so an account an administrator made a moment ago is
+found (one small admin-events read, on Keycloak's time index); the outbox process also runs
+it as a chore so lookups rarely find work. Without a mark -- a new database, or more changes
+than ``REBUILD_AFTER`` (a mass import) -- the realm's accounts are read page by page instead.
+An identifier held by two accounts stays with the first and is logged (kind only, X3): the
+duplicate check refuses such pairs for self-registration, so only an administrator makes them.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+
+from gerbang_sidecar.domain.identity_index import identifiers_of_account
+from gerbang_sidecar.portals import portal
+from gerbang_sidecar.ports.clock import Clock
+from gerbang_sidecar.ports.keycloak import KeycloakError, KeycloakUsers, UserRecord
+from gerbang_sidecar.ports.storage import Store
+
+log = logging.getLogger(__name__)
+
+# Admin events are stored when their request commits, stamped when it began: a slow request
+# can land behind a faster later one. Each read starts this far before the mark.
+OVERLAP_MS = 5_000
+# More changed accounts than this since the mark: reading every account is cheaper.
+REBUILD_AFTER = 2_000
+PAGE = 500
+
+
+class IdentityIndex:
+    def __init__(self, store: Store, keycloak: KeycloakUsers, clock: Clock,
+                 kinds_by_realm: Mapping[str, Sequence[str]]) -> None:
+        self._store = store
+        self._keycloak = keycloak
+        self._clock = clock
+        self._kinds = dict(kinds_by_realm)
+        # (realm, user id) -> the change time already followed by this process.
+        self._followed: dict[tuple[str, str], int] = {}
+
+    def catch_up(self, realm: str) -> None:
+        """Follow every account change up to now. KeycloakError when Keycloak cannot say:
+        the lookup waits rather than trusting an index that may lag (the outbox retries)."""
+        with self._store.transaction() as tx:
+            mark = tx.sync_marks.get(_mark(realm))
+        if mark is None:
+            self.rebuild(realm)
+            return
+        changes = self._keycloak.account_changes(realm, since_ms=max(0, mark - OVERLAP_MS),
+                                                 limit=REBUILD_AFTER)
+        if not changes.complete:
+            self.rebuild(realm)
+            return
+        for user_id, time_ms in changes.changed:
+            if self._followed.get((realm, user_id), -1) < time_ms:
+                self._follow(realm, user_id)
+                self._followed[(realm, user_id)] = time_ms
+        self._forget_before(changes.until_ms - OVERLAP_MS)
+        with self._store.transaction() as tx:
+            tx.sync_marks.advance(_mark(realm), changes.until_ms)
+
+    def rebuild(self, realm: str) -> int:
+        """Read every account of ``realm`` into the index; returns how many were read."""
+        # The mark is the newest change before reading: later ones are read again next time.
+        start = self._keycloak.latest_account_change(realm)
+        seen: set[str] = set()
+        first = 0
+        while page := self._keycloak.list_users(realm, first=first, count=PAGE):
+            self._hold(realm, page)
+            seen.update(user.id for user in page)
+            first += len(page)
+        with self._store.transaction() as tx:
+            gone = tx.identities.subjects(realm=realm) - seen
+            for subject in gone:
+                tx.identities.release(realm=realm, subject_id=subject)
+            tx.sync_marks.advance(_mark(realm), start)
+        log.info("identity index of %s rebuilt: %s accounts read, %s gone", realm, len(seen),
+                 len(gone))
+        return len(seen)
+
+    def run(self) -> int:
+        """The outbox process's chore: catch up on every realm; returns the realms done."""
+        done = 0
+        for realm in self._kinds:
+            try:
+                self.catch_up(realm)
+                done += 1
+            except KeycloakError as exc:
+                log.warning("identity index of %s not brought up to date (%s)", realm,
+                            type(exc).__name__)
+        return done
+
+    def _follow(self, realm: str, user_id: str) -> None:
+        user = self._keycloak.get_user(realm, user_id)
+        if user is not None:
+            self._hold(realm, [user])
+            return
+        with self._store.transaction() as tx:
+            released = tx.identities.release(realm=realm, subject_id=user_id)
+        if released:
+            log.info("identity index of %s: a deleted account's %s identifier(s) released",
+                     realm, released)
+
+    def _hold(self, realm: str, users: Sequence[UserRecord]) -> None:
+        kinds, now = self._kinds[realm], self._clock()
+        refused: set[str] = set()
+        with self._store.transaction() as tx:
+            for user in users:
+                refused.update(tx.identities.hold(
+                    realm=realm, subject_id=user.id, created_at=now,
+                    pairs=identifiers_of_account(user.email, user.attributes, kinds)))
+        if refused:
+            log.warning("identity index of %s: an account shares its %s with another one",
+                        realm, ", ".join(sorted(refused)))
+
+    def _forget_before(self, time_ms: int) -> None:
+        self._followed = {key: t for key, t in self._followed.items() if t >= time_ms}
+
+
+def _mark(realm: str) -> str:
+    return f"identity_index:{realm}"
+
+
+def identity_index(store: Store, keycloak: KeycloakUsers, clock: Clock,
+                   realms: Sequence[str]) -> IdentityIndex:
+    """The index of Gerbang's portals named, each with the kinds its registration records."""
+    return IdentityIndex(store, keycloak, clock, {realm: portal(realm).indexed
+                                                  for realm in realms})

@@ -1,0 +1,154 @@
+"""X1, X3, issue 11 item 4: the identity index follows Keycloak's accounts, so lookups by NIK,
+passport, SID and phone need no attribute search -- accounts made, changed or deleted by an
+administrator count at once, an identifier stays with one account, and no log names it."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+from gerbang_sidecar.adapters.storage.engine import Storage
+from gerbang_sidecar.ports.keycloak import KeycloakUnavailable, NewUser
+from gerbang_sidecar.ports.storage import DuplicateIdentifier
+from gerbang_sidecar.services import identity_index as module
+from gerbang_sidecar.services.identity_index import IdentityIndex, identity_index
+from support.clock import FakeClock
+from support.keycloak_fakes import FlakyKeycloak
+
+REALM = "akses"
+NIK = "3171015203900001"
+OTHER_NIK = "3171015203900002"
+
+
+@pytest.fixture
+def keycloak() -> FlakyKeycloak:
+    return FlakyKeycloak()
+
+
+@pytest.fixture
+def index(storage: Storage, keycloak: FlakyKeycloak, clock: FakeClock) -> IdentityIndex:
+    return identity_index(storage, keycloak, clock, [REALM, "insw"])
+
+
+def _admin_made(keycloak: FlakyKeycloak, name: str, realm: str = REALM, **attributes: str
+                ) -> str:
+    return keycloak.create_user(realm, NewUser(
+        username=name, email=f"{name}@example.com", first_name="Dibuat Admin",
+        email_verified=True, attributes=attributes))
+
+
+def _owners(storage: Storage, kind: str, value: str, realm: str = REALM) -> set[str]:
+    with storage.transaction() as tx:
+        return tx.identities.owners(realm=realm, pairs=[(kind, value)])
+
+
+def test_x1_an_account_made_by_an_admin_is_found_after_catching_up(storage, keycloak, index):
+    index.catch_up(REALM)  # no mark yet: the realm is read whole (empty here)
+    owner = _admin_made(keycloak, "lama", nik=NIK, sid="idd120390482615",
+                        phoneNumber="+6281234567890", passport="tr5839201")
+    assert _owners(storage, "nik", NIK) == set()
+    index.catch_up(REALM)
+    for kind, value in (("nik", NIK), ("sid", "IDD120390482615"), ("passport", "TR5839201"),
+                        ("phone", "+6281234567890"), ("email", "lama@example.com")):
+        assert _owners(storage, kind, value) == {owner}, kind
+
+
+def test_x1_a_new_database_reads_the_realm_whole(storage, keycloak, index):
+    owner = _admin_made(keycloak, "lama", nik=NIK)
+    keycloak.account_log.clear()  # made before any event was kept: only a full read finds it
+    index.catch_up(REALM)
+    assert _owners(storage, "nik", NIK) == {owner}
+
+
+def test_x1_a_changed_identifier_moves_and_a_deleted_account_lets_go(storage, keycloak,
+                                                                      index):
+    owner = _admin_made(keycloak, "lama", nik=NIK)
+    index.catch_up(REALM)
+    keycloak.update_user(REALM, owner, attributes={"nik": OTHER_NIK})
+    index.catch_up(REALM)
+    assert _owners(storage, "nik", NIK) == set()
+    assert _owners(storage, "nik", OTHER_NIK) == {owner}
+    keycloak.delete_user(REALM, owner)
+    index.catch_up(REALM)
+    assert _owners(storage, "nik", OTHER_NIK) == set()
+    assert _owners(storage, "email", "lama@example.com") == set()
+
+
+def test_x1_a_realm_records_only_what_its_registration_records(storage, keycloak, index):
+    # INSW keeps no NIK record: one person may act for several organisations (I0).
+    owner = _admin_made(keycloak, "wakil", realm="insw", nik=NIK, phoneNumber="+6281200001111")
+    index.catch_up("insw")
+    assert _owners(storage, "nik", NIK, realm="insw") == set()
+    assert _owners(storage, "phone", "+6281200001111", realm="insw") == {owner}
+
+
+def test_x3_an_identifier_shared_by_two_accounts_stays_with_the_first_and_is_not_logged(
+        storage, keycloak, index, caplog):
+    first = _admin_made(keycloak, "pertama", nik=NIK)
+    index.catch_up(REALM)
+    _admin_made(keycloak, "kedua", nik=NIK)
+    with caplog.at_level(logging.INFO):
+        index.catch_up(REALM)
+    assert _owners(storage, "nik", NIK) == {first}
+    assert "shares its nik" in caplog.text
+    assert NIK not in caplog.text and "kedua" not in caplog.text
+
+
+def test_x1_a_change_is_followed_once_however_often_lookups_catch_up(keycloak, index):
+    _admin_made(keycloak, "lama", nik=NIK)
+    index.catch_up(REALM)
+    index.catch_up(REALM)  # reads the change once more: it was inside the overlap
+    fetched = []
+    original = keycloak.get_user
+    keycloak.get_user = lambda realm, user_id: fetched.append(user_id) or original(realm,
+                                                                                   user_id)
+    for _ in range(3):
+        index.catch_up(REALM)
+    assert fetched == []
+
+
+def test_x1_a_mass_change_reads_the_realm_instead(storage, keycloak, index, monkeypatch):
+    index.catch_up(REALM)
+    monkeypatch.setattr(module, "REBUILD_AFTER", 2)
+    made = {_admin_made(keycloak, f"impor{n}", nik=f"31710152039000{n:02d}")
+            for n in range(1, 5)}
+    rebuilt = []
+    original = index.rebuild
+    index.rebuild = lambda realm: rebuilt.append(realm) or original(realm)  # type: ignore
+    index.catch_up(REALM)
+    assert rebuilt == [REALM]
+    assert set().union(*(_owners(storage, "nik", f"31710152039000{n:02d}")
+                         for n in range(1, 5))) == made
+
+
+def test_x1_keycloak_down_stops_the_lookup_and_the_chore_goes_on(keycloak, index, caplog):
+    keycloak.down = True
+    with pytest.raises(KeycloakUnavailable):
+        index.catch_up(REALM)
+    with caplog.at_level(logging.WARNING):
+        assert index.run() == 0
+    assert "not brought up to date (KeycloakUnavailable)" in caplog.text
+
+
+def test_x1_activation_keeps_what_the_index_recorded_for_the_same_account(storage, clock):
+    # The index may record a new account between its creation and its activation.
+    pairs = [("nik", NIK), ("email", "baru@example.com")]
+    with storage.transaction() as tx:
+        assert tx.identities.hold(realm=REALM, subject_id="u-1", pairs=pairs[:1],
+                                  created_at=clock()) == []
+        tx.identities.add_all(realm=REALM, pairs=pairs, created_at=clock(), subject_id="u-1")
+    with storage.transaction() as tx:
+        assert tx.identities.owners(realm=REALM, pairs=pairs) == {"u-1"}
+        with pytest.raises(DuplicateIdentifier):
+            tx.identities.add_all(realm=REALM, pairs=pairs[:1], created_at=clock(),
+                                  subject_id="u-2")
+
+
+def test_x1_sync_marks_only_move_forward(storage):
+    with storage.transaction() as tx:
+        assert tx.sync_marks.get("feed") is None
+        tx.sync_marks.advance("feed", 10)
+        tx.sync_marks.advance("feed", 5)
+    with storage.transaction() as tx:
+        assert tx.sync_marks.get("feed") == 10
