@@ -1,4 +1,4 @@
-"""``python -m gerbang_sidecar init | outbox``: what a sidecar host runs besides the web app.
+"""``python -m gerbang_sidecar <command>``: what a sidecar host runs besides the web app.
 
 * ``init`` -- once per machine for a local run (``make run`` and the tests call it): generate
   the instance folder's secrets (never in production), migrate the database to head and
@@ -8,9 +8,14 @@
   migration 0015 -- to an existing one (production runs it after the migrations; issue 12,
   docs/certificates.md).
   Production migrates with ``python -m gerbang_sidecar.migrations upgrade`` instead.
+* ``reindex-identities`` -- read every Keycloak account into the identity index (issue 11:
+  the duplicate check and forgot password read it). Not needed after imports or admin
+  changes, which the index follows from Keycloak's admin events; needed after restoring
+  Keycloak from a backup, whose changes no event recorded.
 * ``outbox`` -- deliver outbox messages until SIGTERM/SIGINT, ``--threads`` at once, and run
   the chores between batches (``Services.chores``: housekeeping every ten minutes, the
-  failed-login notices every 30 seconds, the OTP device cap every 5 seconds). Several copies
+  failed-login notices every 30 seconds, the OTP device cap every 5 seconds, the identity
+  index every 10 seconds). Several copies
   may run: claims are atomic (``FOR UPDATE SKIP LOCKED`` on PostgreSQL). With
   ``--metrics-port`` it serves its own Prometheus metrics (deliveries, the registry and
   Keycloak calls its handlers make) on that port, for the scraper only (issue 11 item 5).
@@ -33,6 +38,7 @@ from gerbang_sidecar.adapters.metrics.prometheus import PrometheusMetrics
 from gerbang_sidecar.config import ConfigError, Settings, load_settings, write_local_secrets
 from gerbang_sidecar.logging_setup import configure_logging
 from gerbang_sidecar.migrations import current_revision, upgrade
+from gerbang_sidecar.portals import realms
 from gerbang_sidecar.services.chores import run_due
 from gerbang_sidecar.wiring import build_services
 
@@ -60,6 +66,17 @@ def init_certificate_authority(settings: Settings | None = None) -> bool:
     services = build_services(settings or load_settings())
     try:
         return services.certificate_authority.ensure(now=services.clock())
+    finally:
+        services.close()
+
+
+def reindex_identities(realms: list[str], settings: Settings | None = None) -> dict[str, int]:
+    """Read every account of ``realms`` into the identity index (issue 11): after restoring
+    Keycloak from a backup, or anything else its admin events did not record."""
+    services = build_services(settings or load_settings())
+    try:
+        index = services.identity_index()
+        return {realm: index.rebuild(realm) for realm in realms}
     finally:
         services.close()
 
@@ -109,6 +126,11 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("init", help="local secrets and a migrated database (not production)")
     commands.add_parser("ca-init", help="create this environment's root and issuing CA, once")
+    reindex = commands.add_parser(
+        "reindex-identities", help="read every Keycloak account into the identity index "
+                                   "(after a Keycloak restore; imports are followed anyway)")
+    reindex.add_argument("--realm", action="append", choices=realms(),
+                         help="a realm (repeat for more; default: every portal's)")
     outbox = commands.add_parser("outbox", help="deliver outbox messages until stopped")
     outbox.add_argument("--idle-seconds", type=float, default=1.0,
                         help="pause when nothing is due (default 1)")
@@ -134,6 +156,10 @@ def main(argv: list[str] | None = None) -> int:
         made = init_certificate_authority()
         print("certificate authority created or completed" if made
               else "certificate authority exists")
+        return 0
+    if args.command == "reindex-identities":
+        for realm, read in reindex_identities(args.realm or list(realms())).items():
+            print(f"{realm}: {read} account(s) read into the identity index")
         return 0
     return run_outbox(idle_seconds=args.idle_seconds, once=args.once, heartbeat=args.heartbeat,
                       threads=max(1, args.threads), metrics_port=args.metrics_port,

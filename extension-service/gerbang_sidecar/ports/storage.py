@@ -12,7 +12,7 @@ Implementation: adapters/storage (SQLAlchemy on SQLite or PostgreSQL, identifier
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
@@ -193,11 +193,11 @@ class IdentityRecords(Protocol):
     def owners(self, *, realm: str, pairs: Sequence[tuple[str, str]]) -> set[str]:
         """The accounts (subject ids) that claimed any (kind, value) of ``pairs``."""
 
-    def hold(self, *, realm: str, subject_id: str, pairs: Sequence[tuple[str, str]],
-             created_at: datetime) -> list[str]:
-        """Make ``pairs`` exactly what ``subject_id`` holds: its other records go, missing
-        ones are added. Returns the kinds it could not hold because another account holds
-        them (nothing raised: the account exists in Keycloak whatever the index says)."""
+    def hold_all(self, *, realm: str, accounts: Mapping[str, Sequence[tuple[str, str]]],
+                 created_at: datetime) -> list[str]:
+        """Make each account's records exactly its (kind, value) pairs: its other records
+        go, missing ones are added. Returns the kinds not held because another account holds
+        them (nothing raised: the accounts exist in Keycloak whatever the index says)."""
 
     def release(self, *, realm: str, subject_id: str) -> int:
         """Drop every record of an account that is gone; returns how many."""

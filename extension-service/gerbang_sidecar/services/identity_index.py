@@ -7,10 +7,11 @@ Accounts the sidecar makes get their records at activation; everything else -- t
 console, the Admin API, partial imports, the sidecar's own profile changes, deletions -- shows
 in Keycloak's admin events on users, which this reads from a mark shared by all processes.
 
-``catch_up`` runs before every lookup, so an account an administrator made a moment ago is
-found (one small admin-events read, on Keycloak's time index); the outbox process also runs
-it as a chore so lookups rarely find work. Without a mark -- a new database, or more changes
-than ``REBUILD_AFTER`` (a mass import) -- the realm's accounts are read page by page instead.
+Every lookup goes through ``looked_up``, which catches up alongside it, so an account an
+administrator made a moment ago is found (one small admin-events read, on Keycloak's time
+index); the outbox process also runs ``catch_up`` as a chore so lookups rarely find work.
+Without a mark -- a new database, or more changes than ``REBUILD_AFTER`` (a mass import) --
+the realm's accounts are read page by page instead.
 An identifier held by two accounts stays with the first and is logged (kind only, X3): the
 duplicate check refuses such pairs for self-registration, so only an administrator makes them.
 """
@@ -18,7 +19,11 @@ duplicate check refuses such pairs for self-registration, so only an administrat
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from functools import cached_property
+from typing import TypeVar
 
 from gerbang_sidecar.domain.identity_index import identifiers_of_account
 from gerbang_sidecar.portals import portal
@@ -27,6 +32,7 @@ from gerbang_sidecar.ports.keycloak import KeycloakError, KeycloakUsers, UserRec
 from gerbang_sidecar.ports.storage import Store
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 # Admin events are stored when their request commits, stamped when it began: a slow request
 # can land behind a faster later one. Each read starts this far before the mark.
@@ -43,29 +49,49 @@ class IdentityIndex:
         self._keycloak = keycloak
         self._clock = clock
         self._kinds = dict(kinds_by_realm)
-        # (realm, user id) -> the change time already followed by this process.
+        # (realm, user id) -> the change time already followed by this process; lookups of
+        # several threads and the chore share it.
         self._followed: dict[tuple[str, str], int] = {}
+        self._lock = threading.Lock()
 
-    def catch_up(self, realm: str) -> None:
-        """Follow every account change up to now. KeycloakError when Keycloak cannot say:
-        the lookup waits rather than trusting an index that may lag (the outbox retries)."""
+    def catch_up(self, realm: str) -> bool:
+        """Follow every account change up to now; True when anything was followed.
+        KeycloakError when Keycloak cannot say: the lookup waits rather than trusting an
+        index that may lag (the outbox retries)."""
         with self._store.transaction() as tx:
             mark = tx.sync_marks.get(_mark(realm))
         if mark is None:
             self.rebuild(realm)
-            return
+            return True
         changes = self._keycloak.account_changes(realm, since_ms=max(0, mark - OVERLAP_MS),
                                                  limit=REBUILD_AFTER)
         if not changes.complete:
             self.rebuild(realm)
-            return
-        for user_id, time_ms in changes.changed:
-            if self._followed.get((realm, user_id), -1) < time_ms:
-                self._follow(realm, user_id)
+            return True
+        with self._lock:
+            news = [(user_id, time_ms) for user_id, time_ms in changes.changed
+                    if self._followed.get((realm, user_id), -1) < time_ms]
+        for user_id, time_ms in news:
+            self._follow(realm, user_id)
+            with self._lock:
                 self._followed[(realm, user_id)] = time_ms
         self._forget_before(changes.until_ms - OVERLAP_MS)
-        with self._store.transaction() as tx:
-            tx.sync_marks.advance(_mark(realm), changes.until_ms)
+        if changes.until_ms > mark:  # no write (and no row lock) when nothing new was read
+            with self._store.transaction() as tx:
+                tx.sync_marks.advance(_mark(realm), changes.until_ms)
+        return bool(news)
+
+    def looked_up(self, realm: str, lookup: Callable[[], T]) -> T:
+        """``lookup``'s answer from an index caught up to now. The catch-up (a Keycloak
+        request) runs beside the lookup rather than before it -- half the wait -- and the
+        lookup runs again in the rare case the catch-up changed the index."""
+        caught_up = self._pool.submit(self.catch_up, realm)
+        found = lookup()
+        return lookup() if caught_up.result() else found
+
+    @cached_property
+    def _pool(self) -> ThreadPoolExecutor:
+        return ThreadPoolExecutor(max_workers=4, thread_name_prefix="identity-index")
 
     def rebuild(self, realm: str) -> int:
         """Read every account of ``realm`` into the index; returns how many were read."""
@@ -81,7 +107,9 @@ class IdentityIndex:
             gone = tx.identities.subjects(realm=realm) - seen
             for subject in gone:
                 tx.identities.release(realm=realm, subject_id=subject)
-            tx.sync_marks.advance(_mark(realm), start)
+            # The accounts were read after ``start``: the next read begins there, not an
+            # overlap before it (after a mass import that overlap alone could be thousands).
+            tx.sync_marks.advance(_mark(realm), start + OVERLAP_MS)
         log.info("identity index of %s rebuilt: %s accounts read, %s gone", realm, len(seen),
                  len(gone))
         return len(seen)
@@ -113,16 +141,17 @@ class IdentityIndex:
         kinds, now = self._kinds[realm], self._clock()
         refused: set[str] = set()
         with self._store.transaction() as tx:
-            for user in users:
-                refused.update(tx.identities.hold(
-                    realm=realm, subject_id=user.id, created_at=now,
-                    pairs=identifiers_of_account(user.email, user.attributes, kinds)))
+            refused.update(tx.identities.hold_all(
+                realm=realm, created_at=now,
+                accounts={user.id: identifiers_of_account(user.email, user.attributes, kinds)
+                          for user in users}))
         if refused:
             log.warning("identity index of %s: an account shares its %s with another one",
                         realm, ", ".join(sorted(refused)))
 
     def _forget_before(self, time_ms: int) -> None:
-        self._followed = {key: t for key, t in self._followed.items() if t >= time_ms}
+        with self._lock:
+            self._followed = {key: t for key, t in self._followed.items() if t >= time_ms}
 
 
 def _mark(realm: str) -> str:

@@ -85,3 +85,16 @@ def test_creating_an_app_starts_no_thread_and_writes_nothing(
     app.test_client().get("/health")
     assert "gerbang-outbox" not in {t.name for t in threading.enumerate()} - before
     assert not (tmp_path / "instance").exists()
+
+
+def test_x1_reindex_identities_reads_every_account_into_the_index(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    # Issue 11 item 4: after a Keycloak restore, what no admin event recorded.
+    monkeypatch.setenv("GERBANG_INSTANCE_PATH", str(tmp_path))
+    monkeypatch.setenv("KEYCLOAK_BACKEND", "fake")
+    main(["init"])
+    assert main(["reindex-identities", "--realm", "akses", "--realm", "oss"]) == 0
+    out = capsys.readouterr().out
+    assert "akses: 0 account(s) read into the identity index" in out
+    assert "oss: 0 account(s)" in out and "bsre" not in out

@@ -213,8 +213,11 @@ class OtpRequests:
 
     def _account(self, nik: str) -> UserRecord | None:
         realm = self.settings.realm
-        self._index.catch_up(realm)
-        with self._store.transaction() as tx:
-            owners = tx.identities.owners(realm=realm, pairs=[("nik", nik)])
-        # The index keeps a NIK with one account; a gone account's is released on catch-up.
-        return self._keycloak.get_user(realm, owners.pop()) if len(owners) == 1 else None
+
+        def by_nik() -> UserRecord | None:
+            with self._store.transaction() as tx:
+                owners = tx.identities.owners(realm=realm, pairs=[("nik", nik)])
+            # The index keeps a NIK with one account; a gone one's is released on catch-up.
+            return self._keycloak.get_user(realm, owners.pop()) if owners else None
+
+        return self._index.looked_up(realm, by_nik)

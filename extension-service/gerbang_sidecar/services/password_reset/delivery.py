@@ -18,7 +18,7 @@ from __future__ import annotations
 import logging
 import secrets
 
-from gerbang_sidecar.domain.account_recovery import lookups_for
+from gerbang_sidecar.domain.account_recovery import Lookup, lookups_for
 from gerbang_sidecar.domain.tokens import token_hash
 from gerbang_sidecar.ports.keycloak import UserRecord
 from gerbang_sidecar.ports.storage import ResetRequestRecord
@@ -80,8 +80,12 @@ def _record_sent(ctx: Context, realm: str, user_id: str, channel: str) -> None:
 def _resolve(ctx: Context, realm: str, identifier: str) -> UserRecord | None:
     allowed = ctx.settings_of(realm).lookups
     lookups = [found for found in lookups_for(identifier) if found.kind in allowed]
-    if any(lookup.kind != "username" for lookup in lookups):
-        ctx.index.catch_up(realm)
+    if all(lookup.kind == "username" for lookup in lookups):
+        return _first_found(ctx, realm, lookups)
+    return ctx.index.looked_up(realm, lambda: _first_found(ctx, realm, lookups))
+
+
+def _first_found(ctx: Context, realm: str, lookups: list[Lookup]) -> UserRecord | None:
     for lookup in lookups:
         if lookup.kind == "username":
             user = ctx.keycloak.find_by_username(realm, lookup.value)

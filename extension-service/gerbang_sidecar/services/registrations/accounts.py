@@ -98,20 +98,20 @@ class AccountMaker:
         Keycloak user from an earlier run or None).
 
         The identity index answers for NIK, SID, passport, phone and email -- brought up to
-        date first, so accounts made outside the sidecar count too -- and Keycloak only by
-        username and email, its two indexed lookups, to find an earlier run's own account.
+        date first, so accounts made outside the sidecar count too. Keycloak is asked only
+        for the username (an indexed lookup): an earlier run's own account has it, and
+        another account with it but a different email shows as Keycloak's refusal to create
+        the user.
         """
         realm = self.realm
-        self._index.catch_up(realm)
+        named = self._index.looked_up(
+            realm, lambda: self.keycloak.find_by_username(realm, plan.username))
         with self.store.transaction() as tx:
             owners = tx.identities.owners(realm=realm, pairs=list(plan.identifiers))
-        found = {u.id: u for u in (self.keycloak.find_by_username(realm, plan.username),
-                                   self.keycloak.find_by_email(realm, plan.email))
-                 if u is not None}
-        own = next((u for u in found.values()
-                    if _is_unfinished_account_of(u, plan) and not self._activated(u.id)), None)
-        others = (owners | set(found)) - ({own.id} if own is not None else set())
-        return others, own
+        own = named if named is not None and _is_unfinished_account_of(named, plan) \
+            and not self._activated(named.id) else None
+        others = owners | ({named.id} if named is not None else set())
+        return others - ({own.id} if own is not None else set()), own
 
     def _activated(self, user_id: str) -> bool:
         """Did a registration finish with this account (rather than stop after making it)?"""

@@ -135,8 +135,8 @@ def test_x1_activation_keeps_what_the_index_recorded_for_the_same_account(storag
     # The index may record a new account between its creation and its activation.
     pairs = [("nik", NIK), ("email", "baru@example.com")]
     with storage.transaction() as tx:
-        assert tx.identities.hold(realm=REALM, subject_id="u-1", pairs=pairs[:1],
-                                  created_at=clock()) == []
+        assert tx.identities.hold_all(realm=REALM, accounts={"u-1": pairs[:1]},
+                                      created_at=clock()) == []
         tx.identities.add_all(realm=REALM, pairs=pairs, created_at=clock(), subject_id="u-1")
     with storage.transaction() as tx:
         assert tx.identities.owners(realm=REALM, pairs=pairs) == {"u-1"}
@@ -152,3 +152,40 @@ def test_x1_sync_marks_only_move_forward(storage):
         tx.sync_marks.advance("feed", 5)
     with storage.transaction() as tx:
         assert tx.sync_marks.get("feed") == 10
+
+
+def test_x1_a_page_of_accounts_is_held_at_once_and_a_shared_key_goes_to_the_first(storage,
+                                                                                   clock):
+    with storage.transaction() as tx:
+        refused = tx.identities.hold_all(realm=REALM, created_at=clock(), accounts={
+            "u-1": [("nik", NIK), ("email", "satu@example.com")],
+            "u-2": [("nik", NIK), ("email", "dua@example.com")],
+            "u-3": [("nik", OTHER_NIK)]})
+    assert refused == ["nik"]
+    with storage.transaction() as tx:
+        assert tx.identities.owners(realm=REALM, pairs=[("nik", NIK)]) == {"u-1"}
+        assert tx.identities.owners(realm=REALM, pairs=[("email", "dua@example.com")]) == {"u-2"}
+        # Again with u-1 changed: its old email goes, the rest stays as it was.
+        assert tx.identities.hold_all(realm=REALM, created_at=clock(), accounts={
+            "u-1": [("nik", NIK)], "u-3": [("nik", OTHER_NIK)]}) == []
+    with storage.transaction() as tx:
+        assert tx.identities.owners(realm=REALM, pairs=[("email", "satu@example.com")]) == set()
+        assert tx.identities.subjects(realm=REALM) == {"u-1", "u-2", "u-3"}
+
+
+def test_x1_a_lookup_beside_a_catch_up_that_changed_the_index_is_asked_again(storage,
+                                                                              keycloak,
+                                                                              index):
+    index.catch_up(REALM)
+    owner = _admin_made(keycloak, "lama", nik=NIK)
+    answers = []
+
+    def lookup() -> set[str]:
+        answers.append(_owners(storage, "nik", NIK))
+        return answers[-1]
+
+    assert index.looked_up(REALM, lookup) == {owner}
+    assert len(answers) in (1, 2)  # once when the catch-up won the race, else twice
+    answers.clear()
+    assert index.looked_up(REALM, lookup) == {owner}
+    assert len(answers) == 1  # nothing new: asked once
