@@ -31,7 +31,7 @@ from gerbang_sidecar.domain.registry_results import Match, Unavailable
 from gerbang_sidecar.domain.throttle import TooEarly
 from gerbang_sidecar.domain.tokens import new_token, plausible, token_hash
 from gerbang_sidecar.ports.clock import Clock
-from gerbang_sidecar.ports.keycloak import KeycloakUsers
+from gerbang_sidecar.ports.keycloak import KeycloakUsers, UserAlreadyExists
 from gerbang_sidecar.ports.registries import Bkn
 from gerbang_sidecar.ports.storage import AccountRequestRecord, StorageError, Store
 from gerbang_sidecar.services.bsre.invitations import BsreSettings
@@ -77,6 +77,12 @@ class Decided:
 @dataclass(frozen=True)
 class NotAllowed:
     """Not waiting any more, or not in the officer's scope."""
+
+
+@dataclass(frozen=True)
+class AddressTaken:
+    """The new email address belongs to another account by now (it was free when the change
+    was asked for): nothing changed, the change still waits to be rejected."""
 
 
 def _subject(user_id: str) -> str:
@@ -197,7 +203,7 @@ class ProfileChanges:
         return [r for r in rows if r.data.get("confirm_by") != CONFIRMED_BY_USER]
 
     def decide(self, officer: Officer, request_id: int, *, approve: bool, reason: str = ""
-               ) -> Decided | NotAllowed | FormErrors | TemporaryProblem:
+               ) -> Decided | NotAllowed | AddressTaken | FormErrors | TemporaryProblem:
         if not approve:
             try:
                 reason = parse_reason(reason)
@@ -234,6 +240,8 @@ class ProfileChanges:
                              "reason": reason})
         except StorageError:
             return TemporaryProblem()
+        except UserAlreadyExists:  # Keycloak refused the address; the transaction rolled back
+            return AddressTaken()
         return Decided(approve)
 
     # --- changes an officer makes, which the user confirms by mail ----------------------
@@ -313,12 +321,19 @@ class ProfileChanges:
             row = tx.account_requests.get(int(check.purpose.split(":", 1)[1]))
         return row if row is not None and row.status == "pending" else None
 
-    def confirm(self, token: str, *, accept: bool) -> Decided | NotAllowed:
+    def confirm(self, token: str, *, accept: bool) -> Decided | NotAllowed | AddressTaken:
         """"Verifikasi" applies the change ("Persetujuan update data berhasil"); "Tolak"
-        drops it. The link works once."""
+        drops it. The link works once (again after AddressTaken, which changed nothing)."""
         row = self.confirmation(token)
         if row is None:
             return NotAllowed()
+        try:
+            return self._confirm(token, row, accept=accept)
+        except UserAlreadyExists:  # Keycloak refused the address; the transaction rolled back
+            return AddressTaken()
+
+    def _confirm(self, token: str, row: AccountRequestRecord, *, accept: bool
+                 ) -> Decided | NotAllowed:
         realm = self.settings.realm
         now = self._clock()
         with self._store.transaction() as tx:

@@ -28,6 +28,7 @@ from wtforms import StringField, TextAreaField
 
 from gerbang_sidecar.domain.throttle import TooEarly
 from gerbang_sidecar.services.bsre.profile_changes import (
+    AddressTaken,
     CodeSent,
     Decided,
     ProfileChanges,
@@ -148,6 +149,8 @@ def decide(request_id: int) -> ResponseReturnValue:
         return error_page(503)
     if isinstance(result, Decided):
         flash("bsre.change.approved" if approve else "bsre.change.rejected", "success")
+    elif isinstance(result, AddressTaken):
+        flash("bsre.change.email_taken", "warning")
     else:
         flash("bsre.verify.not_waiting", "warning")
     return redirect(url_for(".queue"))
@@ -172,6 +175,10 @@ def confirmation() -> ResponseReturnValue:
     if request.method == "GET" or not form.validate_on_submit():
         return form_page("bsre/profile_changes/confirm.html", form, change=row)
     result = _service().confirm(token, accept=request.form.get("decision") == "verify")
+    if isinstance(result, AddressTaken):
+        flash("bsre.change.email_taken", "warning")
+        body, _ = form_page("bsre/profile_changes/confirm.html", form, change=row)
+        return body, 409
     LINK.forget()
     if not isinstance(result, Decided):
         return LINK.dead()

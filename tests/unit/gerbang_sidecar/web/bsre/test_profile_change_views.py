@@ -161,3 +161,42 @@ def test_b13_the_user_may_refuse_a_verifiers_change(
                                                      "decision": "refuse"})
     assert fake_keycloak.get_user("bsre", holder).attributes["jabatan"] == "Analis"  # type: ignore[union-attr]
     assert not services.bsre_profile_changes.signing_blocked(holder)
+
+
+def test_b13_an_address_taken_since_the_request_changes_nothing_and_says_so(
+        user: FlaskClient, verifier: FlaskClient, holder: str, services: Services,
+        fake_keycloak: FakeKeycloakUsers) -> None:
+    assert _post(user, email="baru@bssn.go.id", action="submit_email").status_code == 302
+    # Someone else's account takes the address while the change waits.
+    fake_keycloak.create_user("bsre", NewUser(
+        username="baru@bssn.go.id", email="baru@bssn.go.id", first_name="Orang Lain"))
+    decided = _decide(verifier, _pending_id(services, holder), "approve")
+    assert decided.status_code == 302
+    queue = verifier.get("/bsre/verifikator/perubahan").get_data(as_text=True)
+    assert "sudah dipakai akun lain" in queue
+    assert fake_keycloak.get_user("bsre", holder).email == "asn@bssn.go.id"  # type: ignore[union-attr]
+    # Still waiting: the officer rejects it.
+    assert _decide(verifier, _pending_id(services, holder), "reject",
+                   reason="Alamat sudah dipakai").status_code == 302
+    assert not services.bsre_profile_changes.signing_blocked(holder)
+
+
+def test_b13_a_users_verifikasi_of_a_taken_address_keeps_the_link(
+        app: Flask, verifier: FlaskClient, holder: str, services: Services,
+        fake_keycloak: FakeKeycloakUsers) -> None:
+    assert _propose(verifier, holder, "email", "kantor@bssn.go.id").status_code == 302
+    link = _confirmation_link(services, "asn@bssn.go.id")
+    fake_keycloak.create_user("bsre", NewUser(
+        username="kantor@bssn.go.id", email="kantor@bssn.go.id", first_name="Orang Lain"))
+    browser = app.test_client()
+    browser.get(link)
+    page = browser.get("/bsre/konfirmasi-perubahan").get_data(as_text=True)
+    taken = browser.post("/bsre/konfirmasi-perubahan",
+                         data={"csrf_token": csrf(page), "decision": "verify"})
+    assert taken.status_code == 409
+    assert "sudah dipakai akun lain" in taken.get_data(as_text=True)
+    assert fake_keycloak.get_user("bsre", holder).email == "asn@bssn.go.id"  # type: ignore[union-attr]
+    refused = browser.post("/bsre/konfirmasi-perubahan",
+                           data={"csrf_token": csrf(page), "decision": "refuse"})
+    assert refused.status_code == 200
+    assert not services.bsre_profile_changes.signing_blocked(holder)
