@@ -16,6 +16,7 @@ from flask import Flask
 
 from gerbang_sidecar import web
 from gerbang_sidecar.config import ConfigError, Settings, load_settings
+from gerbang_sidecar.web import pki_ocsp
 from gerbang_sidecar.web.client_address import TrustedProxies, parse_networks
 from gerbang_sidecar.wiring import Services, build_services
 
@@ -42,4 +43,6 @@ def create_app(config: Settings | Mapping[str, Any] | None = None, *,
     if proxies:
         app.wsgi_app = TrustedProxies(app.wsgi_app, proxies)  # type: ignore[method-assign]
     web.init_app(app, services)
+    # Last, so outermost: OCSP requests are answered before any of Flask's machinery.
+    pki_ocsp.install(app, services)
     return app

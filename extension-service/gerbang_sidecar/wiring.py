@@ -35,6 +35,7 @@ from gerbang_sidecar.adapters.selfies.opencv_faces import OpenCvSelfieInspector
 from gerbang_sidecar.adapters.signing.pades import PadesSigner, PadesVerifier
 from gerbang_sidecar.adapters.storage.crypto import StorageKeys, derive_key, key_material
 from gerbang_sidecar.adapters.storage.engine import Storage
+from gerbang_sidecar.adapters.storage.revocation_mark import RevocationMarkReader
 from gerbang_sidecar.config import Settings
 from gerbang_sidecar.portals import PORTALS, portal, realms, registries_in_use
 from gerbang_sidecar.ports.clock import Clock, utc_now
@@ -101,6 +102,7 @@ from gerbang_sidecar.services.certificates.issuance import (
     OUTBOX_SET_PASSPHRASE_WHATSAPP as SET_PASSPHRASE_WHATSAPP,
 )
 from gerbang_sidecar.services.certificates.issuance import CertificateIssuance
+from gerbang_sidecar.services.certificates.ocsp import OcspResponder
 from gerbang_sidecar.services.certificates.passphrases import (
     OUTBOX_CHANGE_INVITED as PASSPHRASE_CHANGE_INVITED,
 )
@@ -188,6 +190,7 @@ class Services:
     bsre_profile_changes: ProfileChanges
     certificate_authority: StoredCertificateAuthority
     certificates: CertificateIssuance
+    ocsp: OcspResponder
     revocation: CertificateRevocation
     passphrases: PassphraseChanges
     signing: DocumentSigning
@@ -382,6 +385,7 @@ def build_services(settings: Settings, *, clock: Clock | None = None,
         bsre_profile_changes=profile_changes,
         certificate_authority=authority,
         certificates=issuance,
+        ocsp=OcspResponder(storage, authority, clock, RevocationMarkReader(storage.engine)),
         signing=DocumentSigning(storage, keycloak, authority, PadesSigner(), PypdfInspector(),
                                 issuance, profile_changes, clock, bsre_settings,
                                 metrics=metrics),

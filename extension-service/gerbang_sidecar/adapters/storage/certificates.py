@@ -20,6 +20,11 @@ from gerbang_sidecar.ports.storage import CertificateStatus
 CA_NAME = "issuing"
 _STATUS_COLUMNS = (IssuedCertificateRecord.serial_number, IssuedCertificateRecord.status,
                    IssuedCertificateRecord.revoked_at, IssuedCertificateRecord.revocation_reason)
+# How many certificates are revoked and the latest revocation time: an index-only read
+# (ix_certificates_status_revoked). The CRL and the OCSP responder's caches hold while it
+# stays the same; adapters/storage/revocation_mark.py runs it outside a transaction.
+REVOCATION_MARK = select(func.count(), func.max(IssuedCertificateRecord.revoked_at)).where(
+    IssuedCertificateRecord.status == "revoked")
 
 
 class SqlCertificates:
@@ -190,7 +195,5 @@ class SqlCertificates:
             select(*_STATUS_COLUMNS).where(IssuedCertificateRecord.status == "revoked"))]
 
     def revocation_mark(self) -> tuple[int, datetime | None]:
-        count, latest = self._session.execute(
-            select(func.count(), func.max(IssuedCertificateRecord.revoked_at)).where(
-                IssuedCertificateRecord.status == "revoked")).one()
+        count, latest = self._session.execute(REVOCATION_MARK).one()
         return int(count), latest

@@ -430,18 +430,6 @@ class CertificateIssuance:
     def chain(self) -> list[bytes]:
         return self._ca.chain()
 
-    def ocsp(self, request: bytes) -> bytes:
-        """X6: the responder's answer for one certificate: good (Issued, Renew, Expired --
-        never revoked), revoked with its time and reason, or unknown."""
-        def status_of(serial: int) -> tuple[str, datetime | None, str | None] | None:
-            with self._store.transaction() as tx:
-                row = tx.certificates.status_by_serial(f"{serial:X}")
-            if row is None:
-                return None
-            return row.status, row.revoked_at, row.revocation_reason
-
-        return self._ca.ocsp(request, status_of, now=self._clock())
-
 
 def crl_number(now: datetime) -> int:
     """RFC 5280 5.2.3: every newer CRL a larger number -- after a revocation and after a

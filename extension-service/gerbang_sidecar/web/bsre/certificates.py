@@ -15,12 +15,10 @@
 ``/bsre/set-passphrase``                 confirm the profile, the selfie, the passphrase and
                                          the subscriber agreement; Submit
 ``/pki/issuing-ca.crl``, ``/pki/issuing-ca.crt``  public (X6): the CRL and the CA's certificate
+(the OCSP responder, ``/pki/ocsp``, is a bare WSGI layer in front of Flask: web/pki_ocsp.py)
 """
 
 from __future__ import annotations
-
-import base64
-from urllib.parse import unquote
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
@@ -60,7 +58,7 @@ from gerbang_sidecar.texts import long_time
 from gerbang_sidecar.web.bsre.access import CLIENT, REALM
 from gerbang_sidecar.web.context import services
 from gerbang_sidecar.web.errors import error_page, temporary_problem
-from gerbang_sidecar.web.forms import add_form_errors, csrf, form_page
+from gerbang_sidecar.web.forms import add_form_errors, form_page
 from gerbang_sidecar.web.layout import use_portal
 from gerbang_sidecar.web.locale import get_locale, t
 from gerbang_sidecar.web.mailed_links import MailedLink
@@ -69,7 +67,6 @@ from gerbang_sidecar.web.rate_limit import rate_limited
 from gerbang_sidecar.web.security_headers import camera_page_headers
 
 LINK = MailedLink("bsre_set_passphrase", "cert.link_dead.title", "cert.link_dead.text")
-MAX_OCSP_REQUEST = 8 * 1024
 bp = Blueprint("bsre_certificates", __name__)
 
 
@@ -356,30 +353,6 @@ def _camera_on_the_set_passphrase_step(response: Response) -> Response:
 def crl() -> ResponseReturnValue:
     return Response(_service().crl(), mimetype="application/pkix-crl",
                     headers={"Cache-Control": "public, max-age=300"})
-
-
-@bp.post("/pki/ocsp")
-@csrf.exempt
-def ocsp_post() -> ResponseReturnValue:
-    """RFC 6960 over HTTP POST (what openssl ocsp and PDF validators send)."""
-    if request.mimetype != "application/ocsp-request" or \
-            (request.content_length or 0) > MAX_OCSP_REQUEST:
-        abort(400)
-    return _ocsp_response(request.get_data())
-
-
-@bp.get("/pki/ocsp/<path:encoded>")
-def ocsp_get(encoded: str) -> ResponseReturnValue:
-    """RFC 6960 appendix A.1: the request base64-encoded in the URL."""
-    try:
-        der = base64.b64decode(unquote(encoded), validate=False)
-    except ValueError:
-        abort(400)
-    return _ocsp_response(der[:MAX_OCSP_REQUEST])
-
-
-def _ocsp_response(der: bytes) -> ResponseReturnValue:
-    return Response(_service().ocsp(der), mimetype="application/ocsp-response")
 
 
 @bp.get("/pki/issuing-ca.crt")

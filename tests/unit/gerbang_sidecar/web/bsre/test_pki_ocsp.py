@@ -1,0 +1,195 @@
+"""X6 over the app's WSGI callable: ``POST /pki/ocsp`` and ``GET /pki/ocsp/<base64>`` answer
+in front of Flask -- good and revoked, the same pre-signed bytes for a request without a
+nonce (by POST or GET alike), a fresh signature echoing a nonce; malformedRequest and
+unauthorized as OCSP statuses; 400 for the wrong content type or more than 8 KiB; the
+request id and the latency metric as every route has them; everything else still Flask's."""
+
+from __future__ import annotations
+
+import base64
+import os
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import quote
+
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.x509 import ocsp
+from flask import Flask
+from flask.testing import FlaskClient
+from prometheus_client.parser import text_string_to_metric_families
+
+from gerbang_sidecar.adapters.ca.hierarchy import CaMaterial, create_hierarchy
+from gerbang_sidecar.domain.certificates.profiles import Product, person_subject, profile_for
+from gerbang_sidecar.request_ids import REQUEST_ID_HEADER
+from gerbang_sidecar.web.pki_ocsp import MAX_OCSP_REQUEST
+from gerbang_sidecar.wiring import Services
+
+KEK = "a-test-key-encryption-key-of-the-ca"
+OCSP_REQUEST = {"Content-Type": "application/ocsp-request"}
+SHA1 = hashes.SHA1()  # noqa: S303 - names the certificate in a CertID, protects nothing
+
+
+@pytest.fixture
+def clock() -> Any:
+    from support.clock import FakeClock
+
+    return FakeClock(datetime.now(UTC))
+
+
+@pytest.fixture(scope="module")
+def material() -> CaMaterial:
+    return create_hierarchy(KEK.encode(), now=datetime.now(UTC))
+
+
+@pytest.fixture
+def settings_overrides() -> dict[str, Any]:
+    return {"ca_key": KEK}
+
+
+@pytest.fixture
+def authority(services: Services, material: CaMaterial) -> Iterator[None]:
+    with services.storage.transaction() as tx:
+        tx.certificates.add_authority(
+            root_certificate=material.root_certificate, root_key=material.root_key,
+            issuing_certificate=material.issuing_certificate,
+            issuing_key=material.issuing_key,
+            responder_certificate=material.responder_certificate,
+            responder_key=material.responder_key, now=services.clock())
+    yield
+
+
+@pytest.fixture
+def anyone(app: Flask, authority: None) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def recorded(services: Services, authority: None) -> tuple[x509.Certificate, int]:
+    """A certificate of the CA, recorded as Issued: (certificate, row id)."""
+    public = rsa.generate_private_key(public_exponent=65537, key_size=2048).public_key()
+    issued = services.certificate_authority.issue(
+        public.public_bytes(serialization.Encoding.DER,
+                            serialization.PublicFormat.SubjectPublicKeyInfo),
+        person_subject("Agus Wijaya", "BSSN", "3174041503800005"), profile_for(Product.ESIGN),
+        now=services.clock())
+    with services.storage.transaction() as tx:
+        row = tx.certificates.add_certificate(
+            realm="bsre", user_id="holder", serial_number=f"{issued.serial_number:X}",
+            product="esign", status="issued", common_name="AGUS WIJAYA", enroll_method="web",
+            note="", not_before=issued.not_before, not_after=issued.not_after,
+            certificate=issued.certificate, pkcs12=b"p12", created_at=services.clock())
+    return x509.load_der_x509_certificate(issued.certificate), row.id
+
+
+def _counted(client: FlaskClient, route: str, status: str, method: str = "GET") -> float:
+    """Requests the latency histogram counted for this route, as /metrics shows it."""
+    text = client.get("/metrics", environ_base={"REMOTE_ADDR": "10.0.3.7"}).get_data(
+        as_text=True)
+    wanted = {"route": route, "status": status, "method": method}
+    return sum(sample.value for family in text_string_to_metric_families(text)
+               for sample in family.samples
+               if sample.name == "gerbang_http_request_duration_seconds_count"
+               and sample.labels == wanted)
+
+
+def _request(services: Services, certificate: x509.Certificate,
+             nonce: bytes | None = None) -> bytes:
+    issuing = x509.load_der_x509_certificate(services.certificate_authority.chain()[0])
+    builder = ocsp.OCSPRequestBuilder().add_certificate(certificate, issuing, SHA1)
+    if nonce is not None:
+        builder = builder.add_extension(x509.OCSPNonce(nonce), critical=False)
+    return builder.build().public_bytes(serialization.Encoding.DER)
+
+
+def test_x6_post_answers_in_front_of_flask_with_the_headers_that_matter(
+        anyone: FlaskClient, services: Services,
+        recorded: tuple[x509.Certificate, int]) -> None:
+    answer = anyone.post("/pki/ocsp", data=_request(services, recorded[0]),
+                         headers={**OCSP_REQUEST, REQUEST_ID_HEADER: "proxy-id-42"})
+    assert answer.status_code == 200 and answer.mimetype == "application/ocsp-response"
+    assert ocsp.load_der_ocsp_response(answer.data).certificate_status == \
+        ocsp.OCSPCertStatus.GOOD
+    assert answer.headers[REQUEST_ID_HEADER] == "proxy-id-42"
+    assert answer.headers["X-Content-Type-Options"] == "nosniff"
+    assert answer.headers["Cache-Control"] == "no-store"
+    assert "Strict-Transport-Security" in answer.headers  # the test site is https
+    assert "Content-Security-Policy" not in answer.headers  # for pages, not DER
+    assert "Set-Cookie" not in answer.headers
+    assert _counted(anyone, "/pki/ocsp", "200", method="POST") == 1
+
+
+def test_x6_without_nonce_the_same_bytes_by_post_and_get_and_a_revocation_at_once(
+        anyone: FlaskClient, services: Services,
+        recorded: tuple[x509.Certificate, int]) -> None:
+    certificate, certificate_id = recorded
+    request = _request(services, certificate)
+    posted = anyone.post("/pki/ocsp", data=request, headers=OCSP_REQUEST).data
+    url = f"/pki/ocsp/{quote(base64.b64encode(request).decode(), safe='')}"
+    fetched = anyone.get(url)
+    assert fetched.status_code == 200 and fetched.mimetype == "application/ocsp-response"
+    assert fetched.data == posted  # one pre-signed answer for the CertID
+    assert anyone.post("/pki/ocsp", data=request, headers=OCSP_REQUEST).data == posted
+    with services.storage.transaction() as tx:
+        assert tx.certificates.set_status(certificate_id, status="revoked", expected="issued",
+                                          revoked_at=services.clock(), reason="superseded")
+    revoked = ocsp.load_der_ocsp_response(anyone.get(url).data)
+    assert revoked.certificate_status == ocsp.OCSPCertStatus.REVOKED
+    assert revoked.revocation_reason == x509.ReasonFlags.superseded
+    assert _counted(anyone, "/pki/ocsp/<path:encoded>", "200") == 2
+
+
+def test_x6_a_nonce_is_echoed_in_a_fresh_signature(
+        anyone: FlaskClient, services: Services,
+        recorded: tuple[x509.Certificate, int]) -> None:
+    seen = []
+    for _ in range(2):
+        nonce = os.urandom(16)
+        answer = ocsp.load_der_ocsp_response(anyone.post(
+            "/pki/ocsp", data=_request(services, recorded[0], nonce), headers=OCSP_REQUEST).data)
+        assert answer.extensions.get_extension_for_class(x509.OCSPNonce).value.nonce == nonce
+        seen.append(answer.signature)
+    assert seen[0] != seen[1]
+
+
+def test_x6_malformed_and_another_issuer_are_ocsp_error_statuses(
+        anyone: FlaskClient, recorded: tuple[x509.Certificate, int]) -> None:
+    garbled = anyone.post("/pki/ocsp", data=b"\x30\x03garbage", headers=OCSP_REQUEST)
+    assert garbled.status_code == 200
+    assert ocsp.load_der_ocsp_response(garbled.data).response_status == \
+        ocsp.OCSPResponseStatus.MALFORMED_REQUEST
+    certificate = recorded[0]
+    stranger = ocsp.OCSPRequestBuilder().add_certificate(certificate, certificate, SHA1).build()
+    answer = anyone.get(
+        f"/pki/ocsp/{base64.b64encode(stranger.public_bytes(serialization.Encoding.DER)).decode()}")
+    assert ocsp.load_der_ocsp_response(answer.data).response_status == \
+        ocsp.OCSPResponseStatus.UNAUTHORIZED
+
+
+def test_x6_wrong_content_type_oversized_bad_base64_and_wrong_method_are_http_errors(
+        anyone: FlaskClient, services: Services,
+        recorded: tuple[x509.Certificate, int]) -> None:
+    request = _request(services, recorded[0])
+    wrong_type = anyone.post("/pki/ocsp", data=request,
+                             headers={"Content-Type": "application/octet-stream"})
+    assert wrong_type.status_code == 400
+    assert anyone.post("/pki/ocsp", data=request).status_code == 400  # no type at all
+    oversized = anyone.post("/pki/ocsp", data=b"\x30" * (MAX_OCSP_REQUEST + 1),
+                            headers=OCSP_REQUEST)
+    assert oversized.status_code == 400
+    assert anyone.get("/pki/ocsp/%C3%A9%C3%A9").status_code == 400  # not base64
+    not_allowed = anyone.get("/pki/ocsp")
+    assert not_allowed.status_code == 405 and not_allowed.headers["Allow"] == "POST"
+    assert anyone.put("/pki/ocsp/MAA=").status_code == 405
+    assert REQUEST_ID_HEADER in wrong_type.headers
+    assert _counted(anyone, "/pki/ocsp", "400", method="POST") == 3
+
+
+def test_x6_other_paths_still_go_through_flask(anyone: FlaskClient) -> None:
+    crl = anyone.get("/pki/issuing-ca.crl")
+    assert crl.status_code == 200 and "Content-Security-Policy" in crl.headers
+    assert anyone.get("/pki/ocspx").status_code == 404
+    assert anyone.get("/pki/ocsp/").status_code == 404
