@@ -153,6 +153,13 @@ def test_r9_a_login_on_node_a_is_honoured_silently_on_node_b(
     assert on_a.shows_login_form  # our themed login page, served by node A
     on_a.log_in(investor, PASSWORD)
     session_on_a = claims(redeem(node_a.url, portal, on_a)["id_token"])["sid"]
+    # Issue 11 item 5: the runtime options of the compose file give the dashboard its
+    # latency histogram and its login counter.
+    metrics = requests.get(f"http://127.0.0.1:{node_a.management_port}/metrics",
+                           timeout=TIMEOUT).text
+    assert "http_server_requests_seconds_bucket{" in metrics
+    assert any(line.startswith("keycloak_user_events_total{") and 'event="login"' in line
+               and f'realm="{REALM}"' in line for line in metrics.splitlines())
 
     browser.route_to(node_b.url)
     on_b = Authorization(browser, keycloak_cluster.public_url, portal)

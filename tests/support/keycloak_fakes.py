@@ -38,10 +38,6 @@ class FlakyKeycloak(FakeKeycloakUsers):
         self._maybe_fail("find_by_email")
         return super().find_by_email(realm, email)
 
-    def find_by_attribute(self, realm: str, name: str, value: str) -> Any:
-        self._maybe_fail("find_by_attribute")
-        return super().find_by_attribute(realm, name, value)
-
     def delete_user(self, realm: str, user_id: str) -> None:
         self._maybe_fail("delete_user")
         super().delete_user(realm, user_id)

@@ -126,9 +126,6 @@ class KeycloakUsers(Protocol):
 
     def find_by_email(self, realm: str, email: str) -> UserRecord | None: ...
 
-    def find_by_attribute(self, realm: str, name: str, value: str) -> list[UserRecord]:
-        """Exact match on one attribute value."""
-
     def search_users(self, realm: str, text: str, *, limit: int) -> list[UserRecord]:
         """Keycloak's own search: ``text`` within username, email, first or last name."""
 

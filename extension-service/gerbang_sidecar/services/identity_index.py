@@ -89,6 +89,16 @@ class IdentityIndex:
         found = lookup()
         return lookup() if caught_up.result() else found
 
+    def accounts_holding(self, realm: str, kind: str, value: str) -> list[UserRecord]:
+        """The account holding (kind, value) -- one at most, the index keeps an identifier
+        with one account -- read from Keycloak; none when it is gone."""
+        def lookup() -> list[UserRecord]:
+            with self._store.transaction() as tx:
+                owners = tx.identities.owners(realm=realm, pairs=[(kind, value)])
+            return [user for user in (self._keycloak.get_user(realm, owner)
+                                      for owner in sorted(owners)) if user is not None]
+        return self.looked_up(realm, lookup)
+
     @cached_property
     def _pool(self) -> ThreadPoolExecutor:
         return ThreadPoolExecutor(max_workers=4, thread_name_prefix="identity-index")

@@ -37,6 +37,9 @@ PRODUCTION_BUILD_OPTIONS: tuple[str, ...] = (
     "--db=postgres",
     "--health-enabled=true",
     "--metrics-enabled=true",
+    # A build option although `start --help-all` lists it: `start --optimized` with it
+    # refuses to run ("build time options have values that differ").
+    "--event-metrics-user-enabled=true",
 )
 
 # "ISPN000094: Received new cluster view for channel ISPN: [node-1(v=16.0.14)|1] (2)
@@ -107,6 +110,9 @@ class ProductionKeycloakServer(KeycloakServer):
             f"--cache-embedded-network-bind-port={self.cluster_port}",
             f"--spi-theme--folder--dir={self.themes_dir}",
             f"--spi-events-listener--email--exclude-events={EMAIL_LISTENER_EXCLUDES}",
+            # As in docker-compose.yml: request-latency histograms for the dashboard (a
+            # runtime option; the login counters are built in, tests/cluster reads both).
+            "--http-metrics-histograms-enabled=true",
         ]
         if self.node_name:
             options.append(f"--spi-cache-embedded--default--node-name={self.node_name}")

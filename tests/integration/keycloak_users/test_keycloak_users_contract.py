@@ -88,20 +88,6 @@ def test_find_by_email_is_exact(users: KeycloakUsers, unique: str) -> None:
     assert users.find_by_email(REALM, f"{unique}@example.tes") is None
 
 
-def test_x1_attribute_search_returns_exact_matches_only(users: KeycloakUsers,
-                                                        unique: str) -> None:
-    nik = nik_for(unique)
-    near = nik[:-1] + ("0" if nik[-1] != "0" else "1")
-    user_id = users.create_user(REALM, new_user(unique, nik=nik))
-    users.create_user(REALM, new_user(f"{unique}n", nik=near))
-
-    found = users.find_by_attribute(REALM, "nik", nik)
-
-    assert [u.id for u in found] == [user_id]
-    assert users.find_by_attribute(REALM, "nik", nik[:-1]) == []
-    assert users.find_by_attribute(REALM, "nik", nik[1:]) == []
-
-
 def test_a6_direct_roles_are_removed_by_name_and_group_roles_stay(
         users: KeycloakUsers, unique: str, roles) -> None:  # type: ignore[no-untyped-def]
     user_id = users.create_user(REALM, NewUser(

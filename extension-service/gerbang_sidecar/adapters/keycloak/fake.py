@@ -114,10 +114,6 @@ class FakeKeycloakUsers:
         return next((u for u in self._in(realm) if (u.email or "").lower() == email.lower()),
                     None)
 
-    def find_by_attribute(self, realm: str, name: str, value: str) -> list[UserRecord]:
-        self._check()
-        return [u for u in self._in(realm) if u.attributes.get(name) == value]
-
     def search_users(self, realm: str, text: str, *, limit: int) -> list[UserRecord]:
         self._check()
         wanted = text.strip().casefold()

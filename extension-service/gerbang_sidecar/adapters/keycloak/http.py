@@ -239,15 +239,6 @@ class HttpKeycloakUsers:
                  if (u.get("email") or "").lower() == wanted]
         return self._record(found[0]) if found else None
 
-    def find_by_attribute(self, realm: str, name: str, value: str) -> list[UserRecord]:
-        if not value or any(ch.isspace() for ch in f"{name}{value}") or ":" in name:
-            # Keycloak's q syntax is "name:value name2:value2"; whitespace would split it.
-            raise ValueError("attribute search takes a name and value without spaces")
-        hits = self._search(realm, "find by attribute", q=f"{name}:{value}")
-        # Filter again here: exactness must not depend on the server's matching rules (X1).
-        return [self._record(u) for u in hits
-                if value in (u.get("attributes") or {}).get(name, [])]
-
     def _mapped_roles(self, realm: str, user_id: str, names: list[str]) -> list[dict]:
         """The representations of those of ``names`` mapped to the user directly."""
         response = self._call(realm, "role lookup", lambda c: c.raw_get(

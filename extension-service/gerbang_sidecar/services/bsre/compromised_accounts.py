@@ -29,6 +29,7 @@ from gerbang_sidecar.ports.keycloak import KeycloakUsers, UserRecord
 from gerbang_sidecar.ports.storage import AccountRequestRecord, StorageError, Store
 from gerbang_sidecar.services.bsre.invitations import BsreSettings
 from gerbang_sidecar.services.bsre.officers import Officer
+from gerbang_sidecar.services.identity_index import identity_index
 from gerbang_sidecar.services.portal_sessions import PortalSessions
 from gerbang_sidecar.services.results import FormErrors, TemporaryProblem
 
@@ -75,6 +76,7 @@ class CompromisedAccounts:
         self._images = images
         self._clock = clock
         self.settings = settings
+        self._index = identity_index(store, keycloak, clock, [settings.realm])
 
     # --- what officers see ---------------------------------------------------------------
 
@@ -89,8 +91,9 @@ class CompromisedAccounts:
         return Account(user, list(requests))
 
     def search(self, officer: Officer, query: str) -> list[UserRecord]:
-        """Accounts of the officer's instansi by email, NIK, NIP (exact) or by name (Keycloak's
-        search, at most SEARCH_LIMIT before the scope is applied)."""
+        """Accounts of the officer's instansi by email, NIK, NIP (exact; NIK and NIP from the
+        identity index) or by name (Keycloak's search, at most SEARCH_LIMIT before the scope
+        is applied)."""
         text = " ".join((query or "").split())[:254]
         realm = self.settings.realm
         if not text:
@@ -98,8 +101,8 @@ class CompromisedAccounts:
         if "@" in text:
             found = [u for u in [self._keycloak.find_by_email(realm, text)] if u is not None]
         elif text.isdigit() and len(text) in (16, 18):
-            found = self._keycloak.find_by_attribute(realm, "nik" if len(text) == 16
-                                                     else "nip", text)
+            found = self._index.accounts_holding(realm, "nik" if len(text) == 16 else "nip",
+                                                 text)
         else:
             found = self._keycloak.search_users(realm, text, limit=SEARCH_LIMIT)
         return [u for u in found if officer.may_see(u.attributes.get("instansi"))]

@@ -212,12 +212,5 @@ class OtpRequests:
         return Checked()
 
     def _account(self, nik: str) -> UserRecord | None:
-        realm = self.settings.realm
-
-        def by_nik() -> UserRecord | None:
-            with self._store.transaction() as tx:
-                owners = tx.identities.owners(realm=realm, pairs=[("nik", nik)])
-            # The index keeps a NIK with one account; a gone one's is released on catch-up.
-            return self._keycloak.get_user(realm, owners.pop()) if owners else None
-
-        return self._index.looked_up(realm, by_nik)
+        found = self._index.accounts_holding(self.settings.realm, "nik", nik)
+        return found[0] if found else None

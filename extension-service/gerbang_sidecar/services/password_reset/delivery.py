@@ -18,7 +18,7 @@ from __future__ import annotations
 import logging
 import secrets
 
-from gerbang_sidecar.domain.account_recovery import Lookup, lookups_for
+from gerbang_sidecar.domain.account_recovery import lookups_for
 from gerbang_sidecar.domain.tokens import token_hash
 from gerbang_sidecar.ports.keycloak import UserRecord
 from gerbang_sidecar.ports.storage import ResetRequestRecord
@@ -79,21 +79,12 @@ def _record_sent(ctx: Context, realm: str, user_id: str, channel: str) -> None:
 
 def _resolve(ctx: Context, realm: str, identifier: str) -> UserRecord | None:
     allowed = ctx.settings_of(realm).lookups
-    lookups = [found for found in lookups_for(identifier) if found.kind in allowed]
-    if all(lookup.kind == "username" for lookup in lookups):
-        return _first_found(ctx, realm, lookups)
-    return ctx.index.looked_up(realm, lambda: _first_found(ctx, realm, lookups))
-
-
-def _first_found(ctx: Context, realm: str, lookups: list[Lookup]) -> UserRecord | None:
-    for lookup in lookups:
+    for lookup in (found for found in lookups_for(identifier) if found.kind in allowed):
         if lookup.kind == "username":
             user = ctx.keycloak.find_by_username(realm, lookup.value)
         else:
-            with ctx.store.transaction() as tx:
-                owners = tx.identities.owners(realm=realm, pairs=[(lookup.kind, lookup.value)])
-            # The index keeps an identifier with one account (services/identity_index.py).
-            user = ctx.keycloak.get_user(realm, owners.pop()) if owners else None
+            user = next(iter(ctx.index.accounts_holding(realm, lookup.kind, lookup.value)),
+                        None)
         if user is not None:
             return user
     return None
