@@ -21,10 +21,11 @@ from pathlib import Path
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
-from sqlalchemy import insert
+from sqlalchemy import insert, update
 
 from gerbang_sidecar.adapters.ca.keys import RsaSubscriberKeys
-from gerbang_sidecar.adapters.storage.models import IssuedCertificateRecord
+from gerbang_sidecar.adapters.storage.certificates import REVOCATIONS
+from gerbang_sidecar.adapters.storage.models import IssuedCertificateRecord, SyncMark
 from gerbang_sidecar.config import load_settings
 from gerbang_sidecar.domain.certificates.profiles import (
     Product,
@@ -175,3 +176,6 @@ def insert_revoked(services: Services, rows: list[RevokedRow], sealed: KeyStore,
             for n, r in enumerate(rows[start:start + chunk], start)]
         with services.storage.engine.begin() as connection:
             connection.execute(insert(table), values)
+            # As a revocation does: the CRL's and the OCSP responder's mark moves.
+            connection.execute(update(SyncMark).where(SyncMark.name == REVOCATIONS)
+                               .values(value=SyncMark.value + len(values)))

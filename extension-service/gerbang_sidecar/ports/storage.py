@@ -207,7 +207,7 @@ class IdentityRecords(Protocol):
 
 
 class SyncMarks(Protocol):
-    """How far an outside feed has been read, shared by every process."""
+    """Numbers every process reads alike: how far an outside feed has been read."""
 
     def get(self, name: str) -> int | None: ...
 
@@ -654,9 +654,9 @@ class Certificates(Protocol):
         """Every revoked certificate: the CRL's entries."""
         ...
 
-    def revocation_mark(self) -> tuple[int, datetime | None]:
-        """How many certificates are revoked and the latest revocation time: changes with
-        every revocation, whichever process made it."""
+    def revocation_mark(self) -> int:
+        """How many revocations were ever recorded: changes with every revocation, whichever
+        process made it, and costs one row to read."""
         ...
 
 

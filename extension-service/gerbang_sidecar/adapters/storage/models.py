@@ -517,8 +517,9 @@ class IssuedUsername(Base):
 
 
 class SyncMark(Base):
-    """How far a process has read an outside feed (issue 11: Keycloak's admin events per
-    realm, for the identity index): the next run starts there, whichever process runs it."""
+    """A number every process reads alike: how far an outside feed has been read (issue 11:
+    Keycloak's admin events per realm, for the identity index), or how many times something
+    happened that caches depend on (issue 12: revocations, for the CRL and OCSP)."""
 
     __tablename__ = "sync_marks"
 

@@ -1,6 +1,6 @@
-"""The revocation mark (``REVOCATION_MARK``: how many certificates are revoked and the latest
-revocation time) read outside a transaction, for the OCSP responder, which reads it on every
-request (services/certificates/ocsp.py).
+"""The revocation mark (``REVOCATION_MARK``: how many revocations were ever recorded, one row)
+read outside a transaction, for the OCSP responder, which reads it on every request
+(services/certificates/ocsp.py).
 
 One statement on a pooled DBAPI connection, no ORM session and no explicit transaction: a
 single SELECT sees a consistent snapshot by itself. Through ``Storage.transaction`` the same
@@ -24,7 +24,7 @@ from gerbang_sidecar.ports.storage import StorageError
 
 class RevocationMarkReader:
     """Call it for the mark: an opaque value that changes with every revocation, whichever
-    process recorded it (the latest time comes as the driver returns it, unconverted)."""
+    process recorded it."""
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine

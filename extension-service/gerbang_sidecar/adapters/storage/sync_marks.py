@@ -1,7 +1,9 @@
-"""Sync marks: how far an outside feed has been read (the ``SyncMarks`` port)."""
+"""Sync marks: numbers every process reads alike -- how far an outside feed has been read,
+how many revocations were recorded (the ``SyncMarks`` port)."""
 
 from __future__ import annotations
 
+from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -31,3 +33,11 @@ class SqlSyncMarks:
                 assert row is not None
         # Two processes reading the same feed: the mark only moves forward.
         row.value = max(row.value, value)
+
+    def increment(self, name: str, by: int = 1) -> None:
+        """Count ``by`` more in this transaction (the row is locked until it ends)."""
+        moved = self._session.execute(
+            update(SyncMark).where(SyncMark.name == name)
+            .values(value=SyncMark.value + by).execution_options(synchronize_session=False))
+        if not getattr(moved, "rowcount", 0):
+            self.advance(name, by)

@@ -414,11 +414,11 @@ class CertificateIssuance:
             return cached.der
         return self.rebuild_crl(mark)
 
-    def rebuild_crl(self, mark: tuple[int, datetime | None] | None = None) -> bytes:
+    def rebuild_crl(self, mark: int | None = None) -> bytes:
         """A newly signed CRL of every revocation, whatever this process holds."""
         now = self._clock()
         with self._store.transaction() as tx:
-            mark = mark or tx.certificates.revocation_mark()
+            mark = tx.certificates.revocation_mark() if mark is None else mark
             revoked = [Revocation(int(r.serial_number, 16), r.revoked_at or now,
                                   r.revocation_reason or "unspecified")
                        for r in tx.certificates.revocations()]
@@ -440,7 +440,7 @@ def crl_number(now: datetime) -> int:
 
 @dataclass(frozen=True)
 class _SignedCrl:
-    mark: tuple[int, datetime | None]
+    mark: int
     built_at: datetime
     der: bytes
 

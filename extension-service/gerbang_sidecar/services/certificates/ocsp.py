@@ -1,10 +1,10 @@
 """X6: the OCSP responder's answers (RFC 6960), with what this process already knows reused
 until a certificate is revoked anywhere.
 
-Every request reads the revocation mark (how many certificates are revoked and the latest
-revocation time; one index-only SELECT outside a transaction,
-adapters/storage/revocation_mark.py) -- the same mark the CRL is cached against. While it
-stays the same, two things this process learnt hold (a ``_Generation``):
+Every request reads the revocation mark (how many revocations were ever recorded; one row,
+read outside a transaction, adapters/storage/revocation_mark.py) -- the same mark the CRL is
+cached against. While it stays the same, two things this process learnt hold (a
+``_Generation``):
 
 - **statuses**: serial -> status, each read once from the database (three columns, nothing
   decrypted). Issued, Renew and Expired all answer good and leave that only by revocation,
