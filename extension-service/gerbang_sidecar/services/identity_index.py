@@ -53,6 +53,7 @@ class IdentityIndex:
         # several threads and the chore share it.
         self._followed: dict[tuple[str, str], int] = {}
         self._lock = threading.Lock()
+        self._rebuilding: dict[str, threading.Lock] = {}
 
     def catch_up(self, realm: str) -> bool:
         """Follow every account change up to now; True when anything was followed.
@@ -61,12 +62,12 @@ class IdentityIndex:
         with self._store.transaction() as tx:
             mark = tx.sync_marks.get(_mark(realm))
         if mark is None:
-            self.rebuild(realm)
+            self._rebuild_once(realm)
             return True
         changes = self._keycloak.account_changes(realm, since_ms=max(0, mark - OVERLAP_MS),
                                                  limit=REBUILD_AFTER)
         if not changes.complete:
-            self.rebuild(realm)
+            self._rebuild_once(realm)
             return True
         with self._lock:
             news = [(user_id, time_ms) for user_id, time_ms in changes.changed
@@ -102,6 +103,20 @@ class IdentityIndex:
     @cached_property
     def _pool(self) -> ThreadPoolExecutor:
         return ThreadPoolExecutor(max_workers=4, thread_name_prefix="identity-index")
+
+    def _rebuild_once(self, realm: str) -> None:
+        """One thread of this process reads the realm; lookups that also found it needed
+        wait for that one instead of reading it again each."""
+        with self._lock:
+            lock = self._rebuilding.setdefault(realm, threading.Lock())
+        if lock.acquire(blocking=False):
+            try:
+                self.rebuild(realm)
+            finally:
+                lock.release()
+        else:
+            with lock:
+                pass
 
     def rebuild(self, realm: str) -> int:
         """Read every account of ``realm`` into the index; returns how many were read."""

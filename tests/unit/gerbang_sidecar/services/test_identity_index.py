@@ -189,3 +189,39 @@ def test_x1_a_lookup_beside_a_catch_up_that_changed_the_index_is_asked_again(sto
     answers.clear()
     assert index.looked_up(REALM, lookup) == {owner}
     assert len(answers) == 1  # nothing new: asked once
+
+
+def test_x1_a_lookup_that_finds_the_realm_being_read_waits_instead_of_reading_it_too(
+        keycloak, index, monkeypatch):
+    import threading
+
+    readings: list[str] = []
+    monkeypatch.setattr(index, "rebuild", lambda realm: readings.append(realm) or 0)
+    index.catch_up(REALM)  # reads it: no mark yet (and this stand-in sets none)
+    assert readings == [REALM]
+    # Another thread of this process is reading the realm now (it holds the realm's lock).
+    reading = index._rebuilding[REALM]
+    reading.acquire()
+    lookup = threading.Thread(target=index.catch_up, args=(REALM,))
+    lookup.start()
+    _until_waiting_in(lookup, "_rebuild_once")
+    assert lookup.is_alive()  # waiting for that reading, not reading itself
+    reading.release()
+    lookup.join(10)
+    assert not lookup.is_alive() and readings == [REALM]
+
+
+def _until_waiting_in(thread, function: str) -> None:  # type: ignore[no-untyped-def]
+    """Until ``thread`` is inside ``function`` (no fixed wait: a busy machine only slows it)."""
+    import sys
+    import time
+
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        frame = sys._current_frames().get(thread.ident)
+        while frame is not None:
+            if frame.f_code.co_name == function:
+                return
+            frame = frame.f_back
+        time.sleep(0.001)
+    raise AssertionError(f"{thread.name} never reached {function}")
