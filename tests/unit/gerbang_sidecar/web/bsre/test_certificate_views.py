@@ -2,13 +2,15 @@
 link; its page confirms the profile, checks a selfie, takes the passphrase twice and the
 subscriber agreement, and issues the certificate; the lists show the request and the
 certificate; "Unduh" gives the chain and never the key; the CRL is served."""
+# Fixtures imported from support/ca_fixtures.py read as redefinitions where tests take them.
+# ruff: noqa: F811
 
 from __future__ import annotations
 
 import io
 import re
-from collections.abc import Callable, Iterator
-from datetime import UTC, datetime, timedelta
+from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -17,46 +19,21 @@ from cryptography import x509
 from flask import Flask
 from flask.testing import FlaskClient
 
-from gerbang_sidecar.adapters.ca.hierarchy import CaMaterial, create_hierarchy
+from gerbang_sidecar.adapters.ca.hierarchy import CaMaterial
 from gerbang_sidecar.adapters.keycloak.fake import FakeKeycloakUsers
 from gerbang_sidecar.ports.keycloak import NewUser
 from gerbang_sidecar.wiring import Services
+from support.ca_fixtures import (  # noqa: F401 - fixtures of every test with a CA
+    KEK,
+    authority,
+    clock,
+    material,
+    settings_overrides,
+)
 
 from .conftest import BSSN, csrf, face_jpeg, post_form, work_outbox
 
-KEK = "a-test-key-encryption-key-of-the-ca"
 PASSPHRASE = "Rahasia#2025x"
-
-
-@pytest.fixture
-def clock() -> Any:
-    # The CA is made with today's time; certificates issued under a clock of 2025 would
-    # predate it and fail validation.
-    from support.clock import FakeClock
-
-    return FakeClock(datetime.now(UTC))
-
-
-@pytest.fixture(scope="module")
-def material() -> CaMaterial:
-    return create_hierarchy(KEK.encode(), now=datetime.now(UTC))
-
-
-@pytest.fixture
-def settings_overrides() -> dict[str, Any]:
-    return {"ca_key": KEK}
-
-
-@pytest.fixture
-def authority(services: Services, material: CaMaterial) -> Iterator[None]:
-    with services.storage.transaction() as tx:
-        tx.certificates.add_authority(
-            root_certificate=material.root_certificate, root_key=material.root_key,
-            issuing_certificate=material.issuing_certificate,
-            issuing_key=material.issuing_key,
-            responder_certificate=material.responder_certificate,
-            responder_key=material.responder_key, now=services.clock())
-    yield
 
 
 @pytest.fixture

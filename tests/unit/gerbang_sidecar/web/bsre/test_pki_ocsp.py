@@ -3,14 +3,13 @@ in front of Flask -- good and revoked, the same pre-signed bytes for a request w
 nonce (by POST or GET alike), a fresh signature echoing a nonce; malformedRequest and
 unauthorized as OCSP statuses; 400 for the wrong content type or more than 8 KiB; the
 request id and the latency metric as every route has them; everything else still Flask's."""
+# Fixtures imported from support/ca_fixtures.py read as redefinitions where tests take them.
+# ruff: noqa: F811
 
 from __future__ import annotations
 
 import base64
 import os
-from collections.abc import Iterator
-from datetime import UTC, datetime
-from typing import Any
 from urllib.parse import quote
 
 import pytest
@@ -22,44 +21,20 @@ from flask import Flask
 from flask.testing import FlaskClient
 from prometheus_client.parser import text_string_to_metric_families
 
-from gerbang_sidecar.adapters.ca.hierarchy import CaMaterial, create_hierarchy
 from gerbang_sidecar.domain.certificates.profiles import Product, person_subject, profile_for
 from gerbang_sidecar.request_ids import REQUEST_ID_HEADER
 from gerbang_sidecar.web.pki_ocsp import MAX_OCSP_REQUEST
 from gerbang_sidecar.wiring import Services
+from support.ca_fixtures import (  # noqa: F401 - fixtures of every test with a CA
+    KEK,
+    authority,
+    clock,
+    material,
+    settings_overrides,
+)
 
-KEK = "a-test-key-encryption-key-of-the-ca"
 OCSP_REQUEST = {"Content-Type": "application/ocsp-request"}
 SHA1 = hashes.SHA1()  # noqa: S303 - names the certificate in a CertID, protects nothing
-
-
-@pytest.fixture
-def clock() -> Any:
-    from support.clock import FakeClock
-
-    return FakeClock(datetime.now(UTC))
-
-
-@pytest.fixture(scope="module")
-def material() -> CaMaterial:
-    return create_hierarchy(KEK.encode(), now=datetime.now(UTC))
-
-
-@pytest.fixture
-def settings_overrides() -> dict[str, Any]:
-    return {"ca_key": KEK}
-
-
-@pytest.fixture
-def authority(services: Services, material: CaMaterial) -> Iterator[None]:
-    with services.storage.transaction() as tx:
-        tx.certificates.add_authority(
-            root_certificate=material.root_certificate, root_key=material.root_key,
-            issuing_certificate=material.issuing_certificate,
-            issuing_key=material.issuing_key,
-            responder_certificate=material.responder_certificate,
-            responder_key=material.responder_key, now=services.clock())
-    yield
 
 
 @pytest.fixture
