@@ -121,8 +121,10 @@ class KeycloakUsers(Protocol):
 
     def get_user(self, realm: str, user_id: str) -> UserRecord | None: ...
 
-    def find_by_username(self, realm: str, username: str) -> UserRecord | None:
-        """Exact match on username, or on email when the realm allows email login."""
+    def find_by_username(self, realm: str, username: str, *,
+                         email_too: bool = True) -> UserRecord | None:
+        """Exact match on username, or (``email_too``) on email, as the realms allow email
+        login."""
 
     def find_by_email(self, realm: str, email: str) -> UserRecord | None: ...
 

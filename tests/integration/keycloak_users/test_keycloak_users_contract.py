@@ -78,6 +78,9 @@ def test_c3_find_by_username_is_exact_and_accepts_the_email(users: KeycloakUsers
     assert users.find_by_username(REALM, unique.upper()).id == user_id  # type: ignore[union-attr]
     assert users.find_by_username(REALM, f"{unique}@mail.test").id == user_id  # type: ignore[union-attr]
     assert users.find_by_username(REALM, unique[:-1]) is None
+    # The duplicate check asks for the username alone: the email is in the identity index.
+    assert users.find_by_username(REALM, f"{unique}@mail.test", email_too=False) is None
+    assert users.find_by_username(REALM, unique, email_too=False).id == user_id  # type: ignore[union-attr]
 
 
 def test_find_by_email_is_exact(users: KeycloakUsers, unique: str) -> None:

@@ -103,11 +103,12 @@ class FakeKeycloakUsers:
     def _in(self, realm: str) -> list[UserRecord]:
         return [u for (r, _), u in self.users.items() if r == realm]
 
-    def find_by_username(self, realm: str, username: str) -> UserRecord | None:
+    def find_by_username(self, realm: str, username: str, *,
+                         email_too: bool = True) -> UserRecord | None:
         self._check()
         wanted = username.lower()
-        return next((u for u in self._in(realm)
-                     if u.username == wanted or (u.email or "").lower() == wanted), None)
+        return next((u for u in self._in(realm) if u.username == wanted or (
+            email_too and (u.email or "").lower() == wanted)), None)
 
     def find_by_email(self, realm: str, email: str) -> UserRecord | None:
         self._check()

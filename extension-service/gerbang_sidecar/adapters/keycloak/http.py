@@ -223,7 +223,8 @@ class HttpKeycloakUsers:
             raise self._unexpected("get user", response)
         return self._record(response.json())
 
-    def find_by_username(self, realm: str, username: str) -> UserRecord | None:
+    def find_by_username(self, realm: str, username: str, *,
+                         email_too: bool = True) -> UserRecord | None:
         wanted = username.strip().lower()
         found = [u for u in self._search(realm, "find by username", username=wanted,
                                          exact="true")
@@ -231,7 +232,7 @@ class HttpKeycloakUsers:
         if found:
             return self._record(found[0])
         # Realms allow login by email (C3), so an email typed as "username" names the user too.
-        return self.find_by_email(realm, wanted) if "@" in wanted else None
+        return self.find_by_email(realm, wanted) if email_too and "@" in wanted else None
 
     def find_by_email(self, realm: str, email: str) -> UserRecord | None:
         wanted = email.strip().lower()

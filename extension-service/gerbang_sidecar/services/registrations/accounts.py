@@ -104,8 +104,8 @@ class AccountMaker:
         the user.
         """
         realm = self.realm
-        named = self._index.looked_up(
-            realm, lambda: self.keycloak.find_by_username(realm, plan.username))
+        named = self._index.looked_up(realm, lambda: self.keycloak.find_by_username(
+            realm, plan.username, email_too=False))  # the email is in the index
         with self.store.transaction() as tx:
             owners = tx.identities.owners(realm=realm, pairs=list(plan.identifiers))
         own = named if named is not None and _is_unfinished_account_of(named, plan) \
