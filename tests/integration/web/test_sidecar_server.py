@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 import requests
 
@@ -9,7 +11,15 @@ pytestmark = pytest.mark.keycloak
 
 
 def test_sidecar_readiness_reports_every_dependency_up(sidecar_server: str) -> None:
-    answer = requests.get(f"{sidecar_server}/internal/ready", timeout=10)
-    assert answer.status_code == 200
+    # A probe past its 2 s deadline reads "timeout" until the next one (10 s later): on a
+    # machine busy with other tests Keycloak may be that slow once, so ask until a minute
+    # has passed rather than judge one answer.
+    deadline = time.monotonic() + 60
+    while True:
+        answer = requests.get(f"{sidecar_server}/internal/ready", timeout=10)
+        assert answer.status_code == 200
+        if answer.json()["status"] == "up" or time.monotonic() > deadline:
+            break
+        time.sleep(1)
     assert answer.json()["status"] == "up", answer.json()
     assert requests.get(f"{sidecar_server}/health", timeout=10).json() == {"status": "up"}
