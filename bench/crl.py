@@ -171,7 +171,7 @@ def _table(times: dict[str, list[float]], ours_size: int, bare_size: int,
         "baseline starts from the entries in memory. Same issuer, key (RSA-3072, SHA-256), "
         "authority key identifier, and a reason code on every entry (checked: both CRLs "
         "name the same certificates). A CRL is signed again after a revocation (any "
-        "sidecar's: a count and latest time read per call) or after half its 6-hour life.",
+        "sidecar's: the revocation counter, one row, read per call) or after half its 6-hour life.",
         "each add_revoked_certificate copies the list of entries so far (cryptography "
         f"{cryptography.__version__}), so the documented chained form is quadratic; "
         f"Gerbang (hierarchy.py) hands the builder the whole list, like the constructor "
