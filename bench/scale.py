@@ -252,14 +252,16 @@ def lookups(stack: ClusterStack, storage: Storage, loaded: Callable[[], int]) ->
     portal = find_portal(REALM)
     assert portal is not None
     settings = SimpleNamespace(lookups=portal.forgot_password.lookups)
+    # One index per sidecar (node), shared by its lookups as wiring.py shares it.
+    indexes = [identity_index(storage, u, lambda: datetime.now(UTC), [REALM]) for u in users]
     makers = [AccountMaker(store=storage, keycloak=u, clock=lambda: datetime.now(UTC),
                            realm=REALM, portal_url=stack.sidecar_url,
                            plan_of=lambda _row: None,  # type: ignore[arg-type,return-value]
-                           after_activation=lambda *_args: None) for u in users]
+                           after_activation=lambda *_args: None, index=index)
+              for u, index in zip(users, indexes, strict=True)]
     contexts = [SimpleNamespace(keycloak=u, store=storage, settings_of=lambda _realm: settings,
-                                index=identity_index(storage, u, lambda: datetime.now(UTC),
-                                                     [REALM]))
-                for u in users]
+                                index=index)
+                for u, index in zip(users, indexes, strict=True)]
 
     def existing(rng: random.Random, investor: bool = False) -> ScalePerson:
         index = rng.randrange(loaded())

@@ -75,7 +75,7 @@ def reindex_identities(realms: list[str], settings: Settings | None = None) -> d
     Keycloak from a backup, or anything else its admin events did not record."""
     services = build_services(settings or load_settings())
     try:
-        index = services.identity_index()
+        index = services.identity_index
         return {realm: index.rebuild(realm) for realm in realms}
     finally:
         services.close()

@@ -186,6 +186,9 @@ class Services:
     bsre_otp_devices: OtpDeviceCap
     bsre_account: BsreAccount
     bsre_otp_requests: OtpRequests
+    # One per process: every lookup by identifier and the chore share its memo and its
+    # single reading of a realm.
+    identity_index: IdentityIndex
     bsre_compromised: CompromisedAccounts
     bsre_profile_changes: ProfileChanges
     certificate_authority: StoredCertificateAuthority
@@ -283,11 +286,7 @@ class Services:
                       self.otp_device_reconciler().run),
                 Chore("certificate expiry", CERTIFICATE_EXPIRY_SECONDS,
                       self.certificate_expiry.run),
-                Chore("identity index", IDENTITY_INDEX_SECONDS, self.identity_index().run)]
-
-    def identity_index(self) -> IdentityIndex:
-        """Every portal's identity index, following Keycloak (one per outbox process)."""
-        return identity_index(self.storage, self.keycloak, self.clock, realms())
+                Chore("identity index", IDENTITY_INDEX_SECONDS, self.identity_index.run)]
 
     def housekeeping(self) -> dict[str, int]:
         """Delete personal data past what the portals promise (the outbox worker runs it)."""
@@ -332,6 +331,7 @@ def build_services(settings: Settings, *, clock: Clock | None = None,
     issuance = CertificateIssuance(storage, keycloak, authority, subscriber_keys, selfies,
                                    registries.dukcapil, profile_changes, clock, bsre_settings,
                                    metrics=metrics)
+    index = identity_index(storage, keycloak, clock, realms())
     portal_sessions = PortalSessions(
         storage, keycloak, clock,
         recheck=timedelta(seconds=settings.portal_session_recheck_seconds))
@@ -343,7 +343,8 @@ def build_services(settings: Settings, *, clock: Clock | None = None,
         akses_registration=AksesRegistration(
             storage, keycloak, registries, clock,
             RegistrationSettings(public_url=settings.public_url, realm=akses.realm,
-                                 client_id=akses.client_id, portal_path=akses.client.path)),
+                                 client_id=akses.client_id, portal_path=akses.client.path),
+            index),
         password_reset=PasswordReset(
             storage, keycloak, clock,
             [PasswordResetSettings(public_url=settings.public_url, realm=p.realm,
@@ -351,20 +352,22 @@ def build_services(settings: Settings, *, clock: Clock | None = None,
                                    landing=p.forgot_password.landing,
                                    lookups=p.forgot_password.lookups)  # type: ignore[arg-type]
              for p in PORTALS if p.forgot_password is not None],
-            settings.secret_key),
+            settings.secret_key, index),
         legacy_members=LegacyEmailRegistration(codes, keycloak, storage, clock,
                                                realm=akses.realm),
         oss_registrations=OssRegistrations(
             storage, keycloak, registries.dukcapil, clock,
             OssRegistrationSettings(public_url=settings.public_url, realm=oss.realm,
-                                    client_id=oss.client_id, portal_path=oss.client.path)),
+                                    client_id=oss.client_id, portal_path=oss.client.path),
+            index),
         insw_registrations=InswRegistrations(
             storage, registries.oss, PypdfInspector(), clock,
             InswRegistrationSettings(realm=insw.realm)),
         insw_review=InswReview(
             storage, keycloak, clock,
             InswReviewSettings(public_url=settings.public_url, realm=insw.realm,
-                               client_id=insw.client_id, portal_path=insw.client.path)),
+                               client_id=insw.client_id, portal_path=insw.client.path),
+            index),
         portal_sessions=portal_sessions,
         captcha=Captcha(
             AltchaProofOfWork(derive_key(key_material(settings.secret_key), "captcha/v1"),
@@ -374,14 +377,15 @@ def build_services(settings: Settings, *, clock: Clock | None = None,
         bsre_invitations=Invitations(storage, clock, bsre_settings, bkn=registries.bkn),
         bsre_activation=BsreActivation(storage, registries, codes, selfies, clock,
                                        bsre_settings),
-        bsre_verification=BsreVerification(storage, keycloak, clock, bsre_settings),
+        bsre_verification=BsreVerification(storage, keycloak, clock, bsre_settings, index),
         bsre_otp_devices=bsre_devices,
         bsre_account=BsreAccount(storage, keycloak, bsre_devices, clock, realm=bsre.realm),
         bsre_otp_requests=OtpRequests(storage, keycloak, registries.dukcapil, selfies,
-                                      bsre_devices, clock, bsre_settings),
+                                      bsre_devices, clock, bsre_settings, index),
+        identity_index=index,
         bsre_compromised=CompromisedAccounts(storage, keycloak, portal_sessions,
                                              PypdfInspector(), PillowImageInspector(), clock,
-                                             bsre_settings),
+                                             bsre_settings, index),
         bsre_profile_changes=profile_changes,
         certificate_authority=authority,
         certificates=issuance,

@@ -71,10 +71,8 @@ class SqlIdentityRecords:
                 stale.append(row_id)
         for chunk in _chunks(stale):
             self._session.execute(delete(IdentityRecord).where(IdentityRecord.id.in_(chunk)))
-        unheld = [index for keys in wanted.values() for (kind, index) in keys
-                  if (kind, index) not in holders]
-        for _, subject, key in self._rows(realm, IdentityRecord.blind_index, unheld):
-            holders[key] = subject
+        holders.update(self._held(realm, {key: value for keys in wanted.values()
+                                          for key, value in keys.items() if key not in holders}))
         refused: list[str] = []
         added: list[dict[str, object]] = []
         for subject, keys in wanted.items():
@@ -127,17 +125,11 @@ class SqlIdentityRecords:
                     .where(IdentityRecord.realm == realm, column.in_(chunk))):
                 yield row_id, subject, (kind, bytes(index))
 
-    def _held(self, realm: str, wanted: dict[tuple[str, bytes], str]
+    def _held(self, realm: str, wanted: Mapping[tuple[str, bytes], str]
               ) -> dict[tuple[str, bytes], str | None]:
         """Who holds any of ``wanted`` now: {(kind, blind index): subject id}."""
-        if not wanted:
-            return {}
-        rows = self._session.execute(
-            select(IdentityRecord.kind, IdentityRecord.blind_index, IdentityRecord.subject_id)
-            .where(IdentityRecord.realm == realm,
-                   or_(*(and_(IdentityRecord.kind == kind, IdentityRecord.blind_index == index)
-                         for kind, index in wanted))))
-        return {(kind, bytes(index)): subject for kind, index, subject in rows}
+        return {key: subject for _, subject, key in self._rows(
+            realm, IdentityRecord.blind_index, [index for _, index in wanted])}
 
     def find(self, *, realm: str, kind: str, value: str) -> IdentityRecord | None:
         return self._session.scalars(

@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
-from functools import cached_property
 from typing import Literal
 
 from itsdangerous import BadSignature, URLSafeTimedSerializer
@@ -14,7 +13,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from gerbang_sidecar.ports.clock import Clock
 from gerbang_sidecar.ports.keycloak import KeycloakUsers
 from gerbang_sidecar.ports.storage import Store
-from gerbang_sidecar.services.identity_index import IdentityIndex, identity_index
+from gerbang_sidecar.services.identity_index import IdentityIndex
 
 Channel = Literal["email", "sms"]
 CHANNELS: tuple[Channel, ...] = ("email", "sms")
@@ -61,15 +60,12 @@ class Context:
     clock: Clock
     portals: Mapping[str, PasswordResetSettings]  # by realm
     link_secret: str = field(repr=False)
+    # Where NIK, passport and SID are looked up (Keycloak's attribute search reads every user
+    # of the realm).
+    index: IdentityIndex
 
     def settings_of(self, realm: str) -> PasswordResetSettings:
         return self.portals[realm]
-
-    @cached_property
-    def index(self) -> IdentityIndex:
-        """Where NIK, passport and SID are looked up (Keycloak's attribute search reads every
-        user of the realm)."""
-        return identity_index(self.store, self.keycloak, self.clock, list(self.portals))
 
     @property
     def signer(self) -> URLSafeTimedSerializer:

@@ -27,7 +27,6 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from functools import cached_property
 
 from gerbang_sidecar.domain.account_plan import AccountPlan
 from gerbang_sidecar.domain.registration_lifecycle import ACTIVATING
@@ -41,7 +40,7 @@ from gerbang_sidecar.ports.keycloak import (
     UserRecord,
 )
 from gerbang_sidecar.ports.storage import RegistrationRecord, Store, Transaction
-from gerbang_sidecar.services.identity_index import IdentityIndex, identity_index
+from gerbang_sidecar.services.identity_index import IdentityIndex
 from gerbang_sidecar.services.outbox_worker import PermanentFailure
 
 log = logging.getLogger(__name__)
@@ -66,6 +65,7 @@ class AccountMaker:
     portal_url: str
     plan_of: Callable[[RegistrationRecord], AccountPlan]
     after_activation: Callable[[Transaction, int, datetime], None]
+    index: IdentityIndex  # the process's one (wiring.py): its memo and reading are shared
 
     def make(self, registration_id: int) -> None:
         """The outbox handler's work for one accepted registration."""
@@ -104,7 +104,7 @@ class AccountMaker:
         the user.
         """
         realm = self.realm
-        named = self._index.looked_up(realm, lambda: self.keycloak.find_by_username(
+        named = self.index.looked_up(realm, lambda: self.keycloak.find_by_username(
             realm, plan.username, email_too=False))  # the email is in the index
         with self.store.transaction() as tx:
             owners = tx.identities.owners(realm=realm, pairs=list(plan.identifiers))
@@ -119,10 +119,6 @@ class AccountMaker:
             return tx.audit.last_occurred(realm=self.realm, subject_id=user_id,
                                           event_type=f"{self.realm}.registration.activated"
                                           ) is not None
-
-    @cached_property
-    def _index(self) -> IdentityIndex:
-        return identity_index(self.store, self.keycloak, self.clock, [self.realm])
 
     def _decline(self, registration_id: int, plan: AccountPlan, owners: set[str],
                  own: UserRecord | None, *, locale: str) -> None:

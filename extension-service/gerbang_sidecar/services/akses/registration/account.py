@@ -23,5 +23,6 @@ def make_account(ctx: Context, delivery: Delivery) -> None:
         ctx.store, ctx.keycloak, ctx.clock, ctx.settings.realm, ctx.settings.portal_url,
         plan_of=_plan,
         after_activation=lambda tx, registration_id, now: activation_email.emails(ctx).queue(
-            tx, registration_id, now=now))
+            tx, registration_id, now=now),
+        index=ctx.index)
     maker.make(int(delivery.payload["registration_id"]))

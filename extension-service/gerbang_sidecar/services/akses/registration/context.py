@@ -13,6 +13,7 @@ from gerbang_sidecar.ports.clock import Clock
 from gerbang_sidecar.ports.keycloak import KeycloakUsers
 from gerbang_sidecar.ports.registries import Dukcapil, Ksei
 from gerbang_sidecar.ports.storage import RegistrationRecord, Store
+from gerbang_sidecar.services.identity_index import IdentityIndex
 
 
 class InvestorRegistries(Protocol):
@@ -53,6 +54,7 @@ class Context:
     registries: InvestorRegistries
     clock: Clock
     settings: RegistrationSettings
+    index: IdentityIndex
 
     def find(self, token: str) -> RegistrationRecord | None:
         """The registration behind a page's token; a pending one only within its lifetime."""
