@@ -28,11 +28,11 @@ import yaml
 from werkzeug.serving import BaseWSGIServer, make_server
 
 from gerbang_ops.keycloak.server import KeycloakServer
+from gerbang_ops.local_secrets import throwaway_realm_env
 from gerbang_ops.mailsink import MailSink, MailSinkClient
 from gerbang_ops.paths import REPO_ROOT
 from gerbang_ops.postgres import PostgresServer, throwaway_postgres
 from gerbang_ops.provision.keycloak_api import KeycloakApi
-from gerbang_sidecar.portals import portal_clients
 
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
@@ -194,15 +194,7 @@ class Stack:
 
 def realm_env(mail_sink: MailSink, sidecar_url: str) -> dict[str, str]:
     """Values for the realm files' placeholders, as DevOps would export them."""
-    def secret() -> str:
-        return secrets.token_urlsafe(24)
-
-    return {
-        "SMTP_HOST": mail_sink.smtp_host, "SMTP_PORT": str(mail_sink.smtp_port),
-        "SMTP_FROM": "no-reply@gerbang.test", "SIDECAR_PUBLIC_URL": sidecar_url,
-        "SIDECAR_CLIENT_SECRET": secret(),
-        **{client.secret_variable: secret() for client in portal_clients()},
-    }
+    return throwaway_realm_env(mail_sink.smtp_host, mail_sink.smtp_port, sidecar_url)
 
 
 @contextmanager

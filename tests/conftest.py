@@ -19,6 +19,7 @@ from hypothesis import settings
 from werkzeug.serving import make_server
 
 from gerbang_ops.keycloak.server import KeycloakServer
+from gerbang_ops.local_secrets import throwaway_realm_env
 from gerbang_ops.mailsink import MailSink, MailSinkClient
 from gerbang_ops.paths import REALM_CONFIG, THEMES
 from gerbang_ops.provision.cli import load_and_check, provision
@@ -123,14 +124,7 @@ def mailbox(mail_sink: MailSink) -> MailSinkClient:
 
 @pytest.fixture(scope="session")
 def realm_env(mail_sink: MailSink, sidecar_url: str) -> dict[str, str]:
-    """Values for the realm files' placeholders, as DevOps would export them."""
-    secret = lambda: secrets.token_urlsafe(24)  # noqa: E731
-    return {
-        "SMTP_HOST": mail_sink.smtp_host, "SMTP_PORT": str(mail_sink.smtp_port),
-        "SMTP_FROM": "no-reply@gerbang.test", "SIDECAR_PUBLIC_URL": sidecar_url,
-        "SIDECAR_CLIENT_SECRET": secret(),
-        **{client.secret_variable: secret() for client in portal_clients()},
-    }
+    return throwaway_realm_env(mail_sink.smtp_host, mail_sink.smtp_port, sidecar_url)
 
 
 @pytest.fixture(scope="session")

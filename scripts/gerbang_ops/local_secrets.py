@@ -33,3 +33,14 @@ def load_or_create(path: Path) -> dict[str, str]:
                         + "".join(f"{k}={v}\n" for k, v in values.items()))
         path.chmod(0o600)
     return values
+
+
+def throwaway_realm_env(smtp_host: str, smtp_port: int, sidecar_url: str) -> dict[str, str]:
+    """Values for the realm files' placeholders, as DevOps would export them, with secrets
+    made for one throw-away run (tests, benchmarks) and never written anywhere."""
+    return {
+        "SMTP_HOST": smtp_host, "SMTP_PORT": str(smtp_port), "SMTP_FROM": "no-reply@gerbang.test",
+        "SIDECAR_PUBLIC_URL": sidecar_url,
+        "SIDECAR_CLIENT_SECRET": secrets.token_urlsafe(24),
+        **{client.secret_variable: secrets.token_urlsafe(24) for client in portal_clients()},
+    }

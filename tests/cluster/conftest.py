@@ -55,13 +55,13 @@ from gerbang_ops.keycloak.production import (
     jdbc_postgres_url,
 )
 from gerbang_ops.keycloak.server import free_port
+from gerbang_ops.local_secrets import throwaway_realm_env
 from gerbang_ops.mailsink import MailSink
 from gerbang_ops.paths import REALM_CONFIG, THEMES
 from gerbang_ops.postgres import PostgresServer, PostgresUnavailable, throwaway_postgres
 from gerbang_ops.provision.cli import load_and_check, provision
 from gerbang_ops.provision.keycloak_api import KeycloakApi
 from gerbang_sidecar.fake_registry import create_fake_registry_app, running_fake_registry
-from gerbang_sidecar.portals import portal_clients
 from support.cluster_sidecars import (
     Sidecar,
     SidecarCluster,
@@ -114,15 +114,8 @@ def cluster_sidecar_url(cluster_sidecar_socket: socket.socket) -> str:
 
 @pytest.fixture(scope="session")
 def cluster_realm_env(cluster_mail_sink: MailSink, cluster_sidecar_url: str) -> dict[str, str]:
-    def secret() -> str:
-        return secrets.token_urlsafe(24)
-
-    return {
-        "SMTP_HOST": cluster_mail_sink.smtp_host, "SMTP_PORT": str(cluster_mail_sink.smtp_port),
-        "SMTP_FROM": "no-reply@gerbang.test", "SIDECAR_PUBLIC_URL": cluster_sidecar_url,
-        "SIDECAR_CLIENT_SECRET": secret(),
-        **{client.secret_variable: secret() for client in portal_clients()},
-    }
+    return throwaway_realm_env(cluster_mail_sink.smtp_host, cluster_mail_sink.smtp_port,
+                               cluster_sidecar_url)
 
 
 @pytest.fixture(scope="session")
