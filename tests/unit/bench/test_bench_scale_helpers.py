@@ -81,7 +81,7 @@ def test_cluster_login_helpers() -> None:
     assert batch_size(5, 1) == 10
     a = Summary(count=2, elapsed=1.0, latencies=(0.1, 0.2), failures=1)
     b = Summary(count=1, elapsed=0.5, latencies=(0.3,))
-    both = merged(a, b)
+    both = merged([a, b])
     assert (both.count, both.failures, both.latencies) == (3, 1, (0.1, 0.2, 0.3))
     assert math.isclose(both.per_second, 2.0)
     assert verdict([0.97, 1.02, 0.95]) == "met"
