@@ -159,6 +159,16 @@ def compose_gunicorn_arguments(compose_file: Path = REPO_ROOT / "docker-compose.
     return _without(command[1:], "--bind")
 
 
+def compose_ocsp_arguments(compose_file: Path = REPO_ROOT / "docker-compose.yml"
+                           ) -> list[str]:
+    """The OCSP responder's options in docker-compose.yml after ``-m gerbang_sidecar
+    serve-ocsp``, without its ``--bind`` (workers and threads stay as production has them)."""
+    command = _compose_command("ocsp", compose_file)
+    if command[:4] != ["python", "-m", "gerbang_sidecar", "serve-ocsp"]:
+        raise ValueError("docker-compose.yml's ocsp does not run gerbang_sidecar serve-ocsp")
+    return _without(command[4:], "--bind")
+
+
 def compose_outbox_arguments(compose_file: Path = REPO_ROOT / "docker-compose.yml"
                              ) -> list[str]:
     """The outbox worker's command line in docker-compose.yml after ``-m gerbang_sidecar``,

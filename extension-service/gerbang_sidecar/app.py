@@ -23,12 +23,9 @@ from gerbang_sidecar.wiring import Services, build_services
 
 def create_app(config: Settings | Mapping[str, Any] | None = None, *,
                services: Services | None = None) -> Flask:
-    if services is None:
-        settings = config if isinstance(config, Settings) else load_settings(**(config or {}))
-        services = build_services(settings)
+    services = services or _services(config)
     settings = services.settings
-    app = Flask(__name__, instance_path=str(settings.instance_path),
-                static_folder="web/static", template_folder="web/templates")
+    app = _flask(services, static_folder="web/static", template_folder="web/templates")
     app.config.update(
         SECRET_KEY=settings.secret_key,
         # Lax: the OIDC callback is a top-level GET from Keycloak and must carry the cookie.
@@ -36,13 +33,35 @@ def create_app(config: Settings | Mapping[str, Any] | None = None, *,
         SESSION_COOKIE_SECURE=settings.public_url.startswith("https://"),
         SESSION_COOKIE_NAME="gerbang_session",
     )
+    web.init_app(app, services)
+    # Last, so outermost: OCSP requests are answered before any of Flask's machinery.
+    pki_ocsp.install(app, services)
+    return app
+
+
+def create_ocsp_app(config: Settings | Mapping[str, Any] | None = None, *,
+                    services: Services | None = None) -> Flask:
+    """The OCSP responder alone (``serve-ocsp``): ``/pki/ocsp``, liveness, readiness and
+    ``/metrics`` -- no pages, sessions or forms; any other path is 404."""
+    services = services or _services(config)
+    app = _flask(services)
+    web.init_responder_app(app, services)
+    pki_ocsp.install(app, services)
+    return app
+
+
+def _services(config: Settings | Mapping[str, Any] | None) -> Services:
+    settings = config if isinstance(config, Settings) else load_settings(**(config or {}))
+    return build_services(settings)
+
+
+def _flask(services: Services, **options: Any) -> Flask:
+    settings = services.settings
+    app = Flask(__name__, instance_path=str(settings.instance_path), **options)
     try:
         proxies = parse_networks(settings.trusted_proxies)
     except ValueError as exc:
         raise ConfigError(f"TRUSTED_PROXIES: {exc}") from None
     if proxies:
         app.wsgi_app = TrustedProxies(app.wsgi_app, proxies)  # type: ignore[method-assign]
-    web.init_app(app, services)
-    # Last, so outermost: OCSP requests are answered before any of Flask's machinery.
-    pki_ocsp.install(app, services)
     return app

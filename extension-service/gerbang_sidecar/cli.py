@@ -19,8 +19,10 @@
   may run: claims are atomic (``FOR UPDATE SKIP LOCKED`` on PostgreSQL). With
   ``--metrics-port`` it serves its own Prometheus metrics (deliveries, the registry and
   Keycloak calls its handlers make) on that port, for the scraper only (issue 11 item 5).
+* ``serve-ocsp`` -- the OCSP responder alone (X6) under granian, ``--workers`` processes: what
+  production's proxy sends ``/pki/ocsp`` to (``serve.py`` says why it runs apart).
 
-Both read the same environment as the sidecar (docs/configuration.md).
+All read the same environment as the sidecar (docs/configuration.md).
 """
 
 from __future__ import annotations
@@ -31,10 +33,16 @@ import os
 import signal
 import threading
 from pathlib import Path
+from typing import Any
 
+from granian import Granian
+from granian.constants import Interfaces
 from sqlalchemy.engine import make_url
 
-from gerbang_sidecar.adapters.metrics.prometheus import PrometheusMetrics
+from gerbang_sidecar.adapters.metrics.prometheus import (
+    PrometheusMetrics,
+    empty_multiprocess_directory,
+)
 from gerbang_sidecar.config import ConfigError, Settings, load_settings, write_local_secrets
 from gerbang_sidecar.logging_setup import configure_logging
 from gerbang_sidecar.migrations import current_revision, upgrade
@@ -43,6 +51,8 @@ from gerbang_sidecar.services.chores import run_due
 from gerbang_sidecar.wiring import build_services
 
 log = logging.getLogger("gerbang_sidecar.outbox")
+
+OCSP_TARGET = "gerbang_sidecar.serve:ocsp_wsgi_app"
 
 
 def init_local(instance_path: Path | None = None) -> str:
@@ -120,6 +130,42 @@ def run_outbox(*, idle_seconds: float, once: bool, heartbeat: Path | None,
     return 0
 
 
+def _address(text: str) -> tuple[str, int]:
+    host, _, port = text.rpartition(":")
+    if not host or not port.isdecimal():
+        raise argparse.ArgumentTypeError(f"expected host:port, got {text!r}")
+    return host, int(port)
+
+
+def serve_ocsp(*, host: str, port: int, workers: int, blocking_threads: int,
+               target: str = OCSP_TARGET) -> None:
+    """granian in front of ``target`` (a factory) until stopped; the workers' metrics merged
+    at ``/metrics`` when ``PROMETHEUS_MULTIPROC_DIR`` is set. ``target`` is the OCSP app;
+    the benchmark's floor (bench/ocsp_floor.py) passes its own to be served the same way."""
+    empty_multiprocess_directory()
+    Granian(target, address=host, port=port, interface=Interfaces.WSGI, factory=True,
+            workers=workers, blocking_threads=blocking_threads, websockets=False,
+            # A worker that dies is started again, as gunicorn's master does.
+            respawn_failed_workers=True, workers_kill_timeout=30).serve()
+
+
+def add_ocsp_server_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--bind", default="127.0.0.1:5001", type=_address,
+                        help="host:port to listen on (default 127.0.0.1:5001; 0.0.0.0:5001 "
+                             "in a container)")
+    parser.add_argument("--workers", type=int, default=2,
+                        help="processes (default 2; one per core)")
+    parser.add_argument("--blocking-threads", type=int, default=2,
+                        help="threads per process running the app (default 2)")
+
+
+def ocsp_server_options(args: argparse.Namespace) -> dict[str, Any]:
+    """serve_ocsp's keywords from arguments add_ocsp_server_arguments parsed."""
+    host, port = args.bind
+    return {"host": host, "port": port, "workers": max(1, args.workers),
+            "blocking_threads": max(1, args.blocking_threads)}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m gerbang_sidecar",
                                      description=__doc__.splitlines()[0])
@@ -146,7 +192,12 @@ def main(argv: list[str] | None = None) -> int:
     outbox.add_argument("--metrics-host", default="127.0.0.1",
                         help="address the metrics port binds (default 127.0.0.1; 0.0.0.0 "
                              "in a container)")
+    add_ocsp_server_arguments(commands.add_parser(
+        "serve-ocsp", help="the OCSP responder alone, under granian (production)"))
     args = parser.parse_args(argv)
+    if args.command == "serve-ocsp":  # the app's factory sets logging up in each worker
+        serve_ocsp(**ocsp_server_options(args))
+        return 0
     configure_logging(os.environ.get("LOG_LEVEL", "INFO"))  # settings may not load yet
     if args.command == "init":
         url = init_local()

@@ -15,22 +15,18 @@ Only hooks live here; the command line keeps the bind address, workers and threa
 from __future__ import annotations
 
 import os
-from pathlib import Path
 from typing import Any
 
 from prometheus_client import multiprocess
 
-from gerbang_sidecar.adapters.metrics.prometheus import MULTIPROCESS_VARIABLE
+from gerbang_sidecar.adapters.metrics.prometheus import (
+    MULTIPROCESS_VARIABLE,
+    empty_multiprocess_directory,
+)
 
 
 def on_starting(server: Any) -> None:
-    directory = os.environ.get(MULTIPROCESS_VARIABLE)
-    if not directory:
-        return
-    path = Path(directory)
-    path.mkdir(parents=True, exist_ok=True)
-    for stale in path.glob("*.db"):
-        stale.unlink()
+    empty_multiprocess_directory()
 
 
 def child_exit(server: Any, worker: Any) -> None:

@@ -7,6 +7,8 @@ docker-compose.yml starts them, on a database of the cluster's PostgreSQL.
   workers, its own ``PROMETHEUS_MULTIPROC_DIR``.
 * ``start_outbox`` -- ``python -m gerbang_sidecar outbox``: the web processes only enqueue
   (``OUTBOX_IN_PROCESS=false``), this process delivers.
+* ``start_ocsp`` -- ``python -m gerbang_sidecar serve-ocsp``: the OCSP responder's own
+  process (granian), where production's proxy sends ``/pki/ocsp``.
 
 Every process runs in a process group of its own (gerbang_ops.stack.ChildProcess) with its
 output in a log file; ``stop`` ends the group, ``kill`` sends it SIGKILL.
@@ -158,6 +160,16 @@ def start_outbox(name: str, env: Mapping[str, str], logs: Path, *, threads: int 
     return Process(ChildProcess(name, [
         sys.executable, "-m", "gerbang_sidecar", "outbox", "--threads", str(threads),
         "--idle-seconds", str(idle_seconds)], dict(env), logs / f"{name}.log"))
+
+
+def start_ocsp(name: str, port: int, env: Mapping[str, str], logs: Path, *,
+               workers: int = 2) -> Sidecar:
+    """docker-compose.yml's ocsp command, bound to loopback, its own PROMETHEUS_MULTIPROC_DIR."""
+    child = ChildProcess(name, [
+        sys.executable, "-m", "gerbang_sidecar", "serve-ocsp", "--bind", f"127.0.0.1:{port}",
+        "--workers", str(workers)],
+        {**env, "PROMETHEUS_MULTIPROC_DIR": str(logs / f"{name}-metrics")}, logs / f"{name}.log")
+    return Sidecar(child, name=name, url=f"http://127.0.0.1:{port}")
 
 
 def wait_until_ready(sidecar: Sidecar, timeout: float = START_TIMEOUT) -> None:

@@ -53,3 +53,12 @@ def init_app(app: Flask, services: Services) -> None:
         if portal.pages is not None:
             importlib.import_module(f"gerbang_sidecar.web.{portal.pages}").init_app(app)
     background.init_app(app, services)
+
+
+def init_responder_app(app: Flask, services: Services) -> None:
+    """The OCSP process's own few pages: request ids and metrics, security headers,
+    liveness and readiness (``pki_ocsp`` answers the OCSP requests in front of them)."""
+    context.install(app, services)
+    observability.init_app(app)
+    security_headers.init_app(app, services.settings)
+    health.init_app(app)

@@ -1,5 +1,6 @@
 """docker-compose.yml checked statically: no Docker engine runs here (issue 2, item 6; issue 11
-item 3: two Keycloak nodes and two sidecars behind one proxy).
+item 3: two Keycloak nodes and two sidecars behind one proxy; X6: the OCSP responder in a
+service of its own, which the proxy sends /pki/ocsp to).
 
 The file is validated against the compose-spec JSON schema that the pinned check-jsonschema
 package ships (``check_jsonschema/builtin_schemas/vendor/compose-spec.json``, from
@@ -34,14 +35,15 @@ REALM_CONFIG = ROOT / "realm-config"
 
 KEYCLOAK_NODES = ("keycloak-1", "keycloak-2")
 SIDECARS = ("sidecar-1", "sidecar-2")
+OCSP = "ocsp"
 PROXY = "proxy"
 EXPECTED_SERVICES = {"postgres", *KEYCLOAK_NODES, "provision", "sidecar-migrate",
-                     "sidecar-ca-init", *SIDECARS, "sidecar-outbox", PROXY, "mailpit",
+                     "sidecar-ca-init", *SIDECARS, "sidecar-outbox", OCSP, PROXY, "mailpit",
                      "fake-registry"}
 STAGING_SERVICES = {"mailpit", "fake-registry"}
 ONE_SHOT_SERVICES = {"provision", "sidecar-migrate", "sidecar-ca-init"}
 # Services that run the sidecar's code with the sidecar's whole environment.
-SIDECAR_PROCESSES = (*SIDECARS, "sidecar-outbox", "sidecar-ca-init")
+SIDECAR_PROCESSES = (*SIDECARS, "sidecar-outbox", "sidecar-ca-init", OCSP)
 THEMES = ("gerbang", "gerbang-akses", "gerbang-oss", "gerbang-bsre", "gerbang-insw")
 SECRET_WORDS = {"PASSWORD", "SECRET", "KEY", "TOKEN"}
 # A secret is a required reference `${NAME:?message}`, or `${NAME:-}` for an optional one (SMTP
@@ -224,6 +226,8 @@ def test_compose_start_order_provisions_before_the_sidecar(services: dict[str, A
         assert {"provision", "sidecar-migrate", "sidecar-ca-init", "keycloak-1"} <= set(
             services[sidecar]["depends_on"]), sidecar
     assert {"sidecar-migrate", "sidecar-ca-init"} <= set(services["sidecar-outbox"]["depends_on"])
+    # The responder needs the schema and the CA it answers for, not Keycloak.
+    assert set(services[OCSP]["depends_on"]) == {"sidecar-migrate", "sidecar-ca-init"}
 
 
 def test_compose_runs_the_documented_commands(services: dict[str, Any]) -> None:
@@ -267,7 +271,7 @@ def test_issue11_staging_mail_is_mailpit_on_loopback(services: dict[str, Any]) -
 
 def test_compose_gerbang_services_share_one_image(services: dict[str, Any]) -> None:
     for name in ("provision", "sidecar-migrate", "sidecar-ca-init", *SIDECARS, "sidecar-outbox",
-                 "fake-registry"):
+                 OCSP, "fake-registry"):
         assert services[name]["image"].startswith("gerbang:"), name
         assert services[name]["build"]["context"] == "."
 
@@ -347,7 +351,7 @@ def test_issue11_proxy_balances_both_keycloak_nodes_and_both_sidecars(
     # No stickiness: the sidecar is stateless and Keycloak's sessions are in its caches.
     assert not re.search(r"\b(ip_hash|hash|sticky)\b", conf)
     # Replicas that restart get new addresses: nginx re-resolves them.
-    assert "resolver 127.0.0.11" in conf and conf.count(" resolve ") == 4
+    assert "resolver 127.0.0.11" in conf and conf.count(" resolve ") == 5
 
 
 def test_issue11_one_origin_routes_keycloak_public_paths_and_hides_the_rest() -> None:
@@ -365,6 +369,81 @@ def test_issue11_one_origin_routes_keycloak_public_paths_and_hides_the_rest() ->
     # The edge overwrites forwarded headers instead of passing on what a client sent.
     assert "proxy_set_header X-Forwarded-For $remote_addr;" in conf
     assert "$proxy_add_x_forwarded_for" not in conf
+
+
+# ---- X6: the OCSP responder in a service of its own ------------------------------------------
+
+def ocsp_port(services: dict[str, Any]) -> int:
+    command = services[OCSP]["command"]
+    return int(command[command.index("--bind") + 1].rpartition(":")[2])
+
+
+def nginx_locations(server: str) -> dict[str, str]:
+    """`modifier path` (`= /x`, `^~ /x/`, or the bare path) -> the location's directives."""
+    found = re.findall(r"location\s+((?:\^~|=)\s+)?(\S+)\s*\{\s*(.*?)\s*\}", server, re.DOTALL)
+    return {f"{modifier.strip()} {path}".strip(): body for modifier, path, body in found}
+
+
+def test_x6_ocsp_service_runs_serve_ocsp_with_the_sidecar_environment(
+        services: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 11's production shape answers OCSP from its own process under granian: the
+    command the CLI documents, the sidecars' image and settings, metrics of its own."""
+    from gerbang_sidecar import cli
+
+    ocsp = services[OCSP]
+    assert ocsp["command"] == ["python", "-m", "gerbang_sidecar", "serve-ocsp", "--bind",
+                               "0.0.0.0:5001", "--workers", "2", "--blocking-threads", "2"]
+    # The CLI takes that command as written (and would start granian with it).
+    started: list[dict[str, Any]] = []
+    monkeypatch.setattr(cli, "serve_ocsp", lambda **options: started.append(options))
+    assert cli.main(ocsp["command"][3:]) == 0
+    assert started == [{"host": "0.0.0.0", "port": 5001, "workers": 2,  # noqa: S104
+                        "blocking_threads": 2}]
+    assert ocsp["restart"] == "unless-stopped"
+    assert ocsp["image"] == services["sidecar-1"]["image"]
+    env, web = environment(ocsp), environment(services["sidecar-1"])
+    assert {k: v for k, v in env.items() if k != "PROMETHEUS_MULTIPROC_DIR"} == {
+        k: v for k, v in web.items() if k != "PROMETHEUS_MULTIPROC_DIR"}
+    # Its workers' metric files next to the web workers', never in their directory
+    # (serve-ocsp empties its own at start).
+    ocsp_metrics, web_metrics = (Path(e["PROMETHEUS_MULTIPROC_DIR"]) for e in (env, web))
+    assert ocsp_metrics != web_metrics and ocsp_metrics.parent == web_metrics.parent
+    assert not ocsp.get("ports"), "only the proxy publishes ports"
+
+
+def test_x6_ocsp_service_is_healthy_when_its_readiness_answers_on_its_port(
+        services: dict[str, Any]) -> None:
+    check = services[OCSP]["healthcheck"]
+    probe = " ".join(check["test"])
+    assert check["test"][:3] == ["CMD", "python", "-c"]
+    assert f"urlopen('http://127.0.0.1:{ocsp_port(services)}/internal/ready'" in probe
+    assert check["start_period"] and check["retries"] >= 3
+    # The proxy waits for one responder, as it waits for one node of Keycloak and the sidecar.
+    assert services[PROXY]["depends_on"][OCSP] == {"condition": "service_healthy"}
+
+
+def test_x6_proxy_sends_ocsp_to_the_ocsp_service_and_the_rest_of_pki_to_the_sidecar(
+        services: dict[str, Any]) -> None:
+    from gerbang_sidecar.web import pki_ocsp
+
+    conf = nginx_directives()
+    assert nginx_upstreams(conf)["ocsp"] == [f"{OCSP}:{ocsp_port(services)}"]
+    assert re.search(rf"server {OCSP}:\d+ resolve ", conf)  # every replica of --scale ocsp=N
+    public = re.search(r"listen 443 ssl default_server;(.*?)\n    \}\n", conf, re.DOTALL)
+    assert public, "no public TLS server block"
+    routes = nginx_locations(public.group(1))
+    # The responder's own paths: POST to /pki/ocsp, GET /pki/ocsp/<base64> (RFC 6960 A.1).
+    for route in (f"= {pki_ocsp.PATH}", f"^~ {pki_ocsp.GET_PREFIX}"):
+        assert "proxy_pass http://ocsp;" in routes[route], route
+        # No proxy_set_header of its own: the forwarded headers are the http block's, the
+        # ones the sidecar gets (a location that sets one would drop all the others).
+        assert "proxy_set_header" not in routes[route], route
+    # The CRL and the CA certificate stay with the sidecar (its catch-all location).
+    pki = {route for route in routes if route.split()[-1].startswith("/pki")}
+    assert pki == {f"= {pki_ocsp.PATH}", f"^~ {pki_ocsp.GET_PREFIX}"}
+    assert "proxy_pass http://sidecar;" in routes["/"]
+    # The admin listener and the health listener never reach the responder.
+    assert conf.count("proxy_pass http://ocsp;") == 2
 
 
 def inline_secrets(services: dict[str, Any]) -> list[str]:

@@ -1,4 +1,5 @@
-"""deploy/kubernetes/ checked statically: no cluster runs here (issue 11 item 3).
+"""deploy/kubernetes/ checked statically: no cluster runs here (issue 11 item 3; X6: the OCSP
+responder's own Deployment, which the Ingress sends /pki/ocsp to).
 
 Every built-in manifest is validated against the "local-strict" JSON schemas (no field the API
 does not know) of Kubernetes 1.35 and 1.37 that the pinned kubernetes-validate package ships
@@ -38,6 +39,7 @@ COMPOSE = ROOT / "docker-compose.yml"
 CONFIG_DOC = ROOT / "docs" / "configuration.md"
 REALM_CONFIG = ROOT / "realm-config"
 THEMES = ROOT / "themes"
+OCSP_DEPLOYMENT = "gerbang-sidecar-ocsp"
 
 KUBERNETES_VERSIONS = ("1.35.0", "1.37.0")
 DEFINITIONS_ID = "https://kubernetes.io/api/_definitions.json"
@@ -359,6 +361,7 @@ def test_issue11_sidecar_processes_get_every_variable_they_read(
     wanted = set(documented_variables().values())
     for kind, workload, name in (("Deployment", "gerbang-sidecar", "sidecar"),
                                  ("Deployment", "gerbang-sidecar-outbox", "outbox"),
+                                 ("Deployment", OCSP_DEPLOYMENT, "ocsp"),
                                  ("Job", "gerbang-sidecar-migrate", "ca-init")):
         item = container(one(manifests, kind, workload), name)
         missing = wanted - env_names(item, config)
@@ -373,7 +376,7 @@ def test_issue11_sidecar_pods_wait_for_their_migration_head(
 
     commands = {json.dumps(container(one(manifests, "Deployment", name),
                                      "wait-for-migrations")["command"])
-                for name in ("gerbang-sidecar", "gerbang-sidecar-outbox")}
+                for name in ("gerbang-sidecar", "gerbang-sidecar-outbox", OCSP_DEPLOYMENT)}
     assert len(commands) == 1
     command = json.loads(commands.pop())
     assert command[:2] == ["python", "-c"]
@@ -399,17 +402,99 @@ def test_issue11_autoscaler_scales_the_sidecar_from_two(
 def test_issue11_sidecar_service_and_disruption_budget_select_the_web_pods_only(
         manifests: dict[str, dict[str, Any]]) -> None:
     web = one(manifests, "Deployment", "gerbang-sidecar")
-    outbox = one(manifests, "Deployment", "gerbang-sidecar-outbox")
     web_labels = web["spec"]["template"]["metadata"]["labels"]
-    outbox_labels = outbox["spec"]["template"]["metadata"]["labels"]
+    others = [one(manifests, "Deployment", name)["spec"]["template"]["metadata"]["labels"]
+              for name in ("gerbang-sidecar-outbox", OCSP_DEPLOYMENT)]
     assert web["spec"]["selector"]["matchLabels"].items() <= web_labels.items()
     service = one(manifests, "Service", "gerbang-sidecar")
     pdb = one(manifests, "PodDisruptionBudget", "gerbang-sidecar")
     for selector in (service["spec"]["selector"], pdb["spec"]["selector"]["matchLabels"]):
         assert selector.items() <= web_labels.items()
-        assert not selector.items() <= outbox_labels.items()
+        for labels in others:
+            assert not selector.items() <= labels.items()
     assert pdb["spec"]["maxUnavailable"] == 1
     assert service["spec"]["ports"][0]["targetPort"] == "http"
+
+
+# ---- X6: the OCSP responder -------------------------------------------------------------------
+
+def test_x6_ocsp_deployment_runs_the_compose_command_with_readiness_and_liveness(
+        manifests: dict[str, dict[str, Any]], compose_services: dict[str, Any]) -> None:
+    """Issue 11's production shape answers OCSP from pods of its own under granian, probed on
+    the responder's real health endpoints and scraped on its own port."""
+    from gerbang_sidecar.web import health
+
+    app = Flask("probe-paths")
+    health.init_app(app)  # the OCSP app's health pages are these (web.init_responder_app)
+    routes = {rule.rule for rule in app.url_map.iter_rules()}
+    deployment = one(manifests, "Deployment", OCSP_DEPLOYMENT)
+    assert deployment["spec"]["replicas"] >= 2
+    assert deployment["spec"]["strategy"]["rollingUpdate"]["maxUnavailable"] == 0
+    ocsp = container(deployment, "ocsp")
+    command = compose_services["ocsp"]["command"]
+    assert ocsp["command"] == command
+    assert command[3] == "serve-ocsp"
+    port = int(command[command.index("--bind") + 1].rpartition(":")[2])
+    assert {p["name"]: p["containerPort"] for p in ocsp["ports"]} == {"http": port}
+    readiness = ocsp["readinessProbe"]["httpGet"]
+    liveness = ocsp["livenessProbe"]["httpGet"]
+    assert readiness == {"path": "/internal/ready", "port": "http"}
+    # Liveness never touches the database, so an outage does not restart every pod.
+    assert liveness == {"path": "/health", "port": "http"}
+    assert ocsp["startupProbe"]["httpGet"]["path"] == "/health"
+    assert {readiness["path"], liveness["path"]} <= routes
+    annotations = deployment["spec"]["template"]["metadata"]["annotations"]
+    assert annotations["prometheus.io/port"] == str(port)
+    # Its workers' metric files apart from the web workers', on its own /tmp (as in compose).
+    web = container(one(manifests, "Deployment", "gerbang-sidecar"), "sidecar")
+    directory = {e["name"]: e.get("value") for e in ocsp["env"]}["PROMETHEUS_MULTIPROC_DIR"]
+    assert directory == compose_services["ocsp"]["environment"]["PROMETHEUS_MULTIPROC_DIR"]
+    assert directory != {e["name"]: e.get("value") for e in web["env"]}["PROMETHEUS_MULTIPROC_DIR"]
+    # The root filesystem is read-only: the directory must be on a mounted volume.
+    assert any(directory.startswith(m["mountPath"] + "/") for m in ocsp["volumeMounts"])
+
+
+def test_x6_ocsp_service_budget_and_autoscaler_select_the_ocsp_pods_only(
+        manifests: dict[str, dict[str, Any]]) -> None:
+    ocsp = one(manifests, "Deployment", OCSP_DEPLOYMENT)
+    labels = ocsp["spec"]["template"]["metadata"]["labels"]
+    assert ocsp["spec"]["selector"]["matchLabels"].items() <= labels.items()
+    others = [one(manifests, "Deployment", name)["spec"]["template"]["metadata"]["labels"]
+              for name in ("gerbang-sidecar", "gerbang-sidecar-outbox")]
+    service = one(manifests, "Service", OCSP_DEPLOYMENT)
+    pdb = one(manifests, "PodDisruptionBudget", OCSP_DEPLOYMENT)
+    for selector in (service["spec"]["selector"], pdb["spec"]["selector"]["matchLabels"]):
+        assert selector.items() <= labels.items()
+        for other in others:
+            assert not selector.items() <= other.items()
+    assert pdb["spec"]["maxUnavailable"] == 1
+    (port,) = service["spec"]["ports"]
+    assert port["name"] == "http" and port["targetPort"] == "http"
+    hpa = one(manifests, "HorizontalPodAutoscaler", OCSP_DEPLOYMENT)
+    assert hpa["spec"]["scaleTargetRef"] == {
+        "apiVersion": "apps/v1", "kind": "Deployment", "name": OCSP_DEPLOYMENT}
+    assert 2 <= hpa["spec"]["minReplicas"] < hpa["spec"]["maxReplicas"]
+    (metric,) = hpa["spec"]["metrics"]
+    assert metric["resource"]["name"] == "cpu"
+
+
+def test_x6_ingress_sends_ocsp_to_the_responder_and_the_rest_of_pki_to_the_sidecar(
+        manifests: dict[str, dict[str, Any]]) -> None:
+    from gerbang_sidecar.web import pki_ocsp
+
+    (rule,) = one(manifests, "Ingress", "gerbang")["spec"]["rules"]
+    paths = {p["path"]: p for p in rule["http"]["paths"]}
+    ocsp = paths[pki_ocsp.PATH]
+    # Prefix matches whole path elements: /pki/ocsp and /pki/ocsp/<base64>, not /pki/ocspx.
+    assert ocsp["pathType"] == "Prefix"
+    backend = ocsp["backend"]["service"]
+    service = one(manifests, "Service", backend["name"])
+    assert backend["port"]["name"] in {p["name"] for p in service["spec"]["ports"]}
+    assert service["spec"]["selector"].items() <= one(
+        manifests, "Deployment", OCSP_DEPLOYMENT)["spec"]["template"]["metadata"]["labels"].items()
+    # The CRL, the CA certificate and the time-stamp authority stay with the sidecar.
+    assert [p for p in paths if p.startswith("/pki")] == [pki_ocsp.PATH]
+    assert paths["/"]["backend"]["service"]["name"] == "gerbang-sidecar"
 
 
 # ---- jobs --------------------------------------------------------------------------------------
@@ -462,7 +547,8 @@ def test_issue11_ingress_routes_keycloak_public_paths_and_the_sidecar(
     # The master realm (the admin console's) is on the admin host only: the sidecar 404s it.
     assert backends["/realms/master"][1] == "gerbang-sidecar"
     # Nothing reaches Keycloak's admin paths or the management port through the ingress.
-    assert set(backends) == {"/realms/master", "/realms", "/resources", "/.well-known", "/"}
+    assert set(backends) == {"/realms/master", "/realms", "/resources", "/.well-known",
+                             "/pki/ocsp", "/"}
     assert ingress["spec"]["tls"][0]["secretName"] == "gerbang-tls"
 
 

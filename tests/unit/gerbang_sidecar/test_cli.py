@@ -1,4 +1,4 @@
-"""``python -m gerbang_sidecar init | outbox``: the explicit steps that create_app no longer
+"""``python -m gerbang_sidecar init | outbox | serve-ocsp``: the explicit steps that create_app
 takes as side effects (local secrets, migrations), and the outbox worker's process."""
 
 from __future__ import annotations
@@ -98,3 +98,16 @@ def test_x1_reindex_identities_reads_every_account_into_the_index(
     out = capsys.readouterr().out
     assert "akses: 0 account(s) read into the identity index" in out
     assert "oss: 0 account(s)" in out and "bsre" not in out
+
+
+def test_x6_serve_ocsp_takes_host_port_and_refuses_anything_else(
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    served: list[dict[str, object]] = []
+    monkeypatch.setattr("gerbang_sidecar.cli.serve_ocsp", lambda **kw: served.append(kw))
+    assert main(["serve-ocsp", "--bind", "0.0.0.0:5001", "--workers", "0"]) == 0
+    assert served == [{"host": "0.0.0.0", "port": 5001, "workers": 1,  # noqa: S104
+                       "blocking_threads": 2}]
+    for wrong in ("5001", "host:", "host:port"):
+        with pytest.raises(SystemExit):
+            main(["serve-ocsp", "--bind", wrong])
+        assert "host:port" in capsys.readouterr().err

@@ -55,6 +55,18 @@ def multiprocess_directory() -> str | None:
     return os.environ.get(MULTIPROCESS_VARIABLE) or None
 
 
+def empty_multiprocess_directory() -> None:
+    """Before a server starts its workers: the directory made if missing and emptied, as
+    values an earlier run left there would be added to this run's."""
+    directory = multiprocess_directory()
+    if directory is None:
+        return
+    path = Path(directory)
+    path.mkdir(parents=True, exist_ok=True)
+    for stale in path.glob("*.db"):
+        stale.unlink()
+
+
 class OutboxBacklogCollector:
     """``gerbang_outbox_*``: what the outbox holds unsent, read when scraped."""
 

@@ -21,6 +21,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from prometheus_client.parser import text_string_to_metric_families
 
+from gerbang_sidecar.app import create_ocsp_app
 from gerbang_sidecar.domain.certificates.profiles import Product, person_subject, profile_for
 from gerbang_sidecar.request_ids import REQUEST_ID_HEADER
 from gerbang_sidecar.web.pki_ocsp import MAX_OCSP_REQUEST
@@ -168,3 +169,22 @@ def test_x6_other_paths_still_go_through_flask(anyone: FlaskClient) -> None:
     assert crl.status_code == 200 and "Content-Security-Policy" in crl.headers
     assert anyone.get("/pki/ocspx").status_code == 404
     assert anyone.get("/pki/ocsp/").status_code == 404
+
+
+def test_x6_the_responder_process_app_answers_ocsp_health_and_metrics_and_nothing_else(
+        services: Services, recorded: tuple[x509.Certificate, int]) -> None:
+    """``serve-ocsp``'s app (create_ocsp_app): the same endpoint, none of the pages."""
+    client = create_ocsp_app(services=services).test_client()
+    certificate, _ = recorded
+    answer = client.post("/pki/ocsp", data=_request(services, certificate, nonce=os.urandom(16)),
+                         headers=OCSP_REQUEST)
+    assert answer.status_code == 200 and REQUEST_ID_HEADER in answer.headers
+    assert ocsp.load_der_ocsp_response(answer.data).certificate_status == \
+        ocsp.OCSPCertStatus.GOOD
+    assert client.get("/health").status_code == 200
+    assert client.get("/internal/ready").status_code == 200  # its database answers
+    assert client.get("/internal/ready",
+                      environ_base={"REMOTE_ADDR": "203.0.113.9"}).status_code == 404
+    for page in ("/", "/bsre/", "/pki/issuing-ca.crl", "/akses/daftar", "/static/app.css"):
+        assert client.get(page).status_code == 404, page
+    assert _counted(client, "/pki/ocsp", "200", method="POST") == 1
