@@ -105,12 +105,7 @@ class SidecarServer:
             self._wait_until_ready(process, log_path, ready_timeout)
             yield self.url
         finally:
-            os.killpg(process.pid, signal.SIGTERM)
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
+            stop_group(process)
             self._start_werkzeug()
 
     def _wait_until_ready(self, process: subprocess.Popen[bytes], log_path: Path,
@@ -130,6 +125,16 @@ class SidecarServer:
     def stop(self) -> None:
         self._stop_werkzeug()
         self._socket.close()
+
+
+def stop_group(process: subprocess.Popen[bytes], timeout: float = 30.0) -> None:
+    """SIGTERM to the process group a server was started in, SIGKILL after ``timeout``."""
+    os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
 
 
 def _compose_command(service: str, compose_file: Path) -> list[str]:

@@ -52,7 +52,7 @@ from bench.certificates import (
     sidecar_ca,
     store_certificate,
 )
-from bench.environment import compose_ocsp_arguments
+from bench.environment import compose_ocsp_arguments, stop_group
 from bench.ocsp_floor import SIZE_VARIABLE
 from bench.ocsp_index import INDEX_ATTRIBUTES, IndexEntry, index_text, openssl_subject
 from bench.report import Row, Table, fmt_ratio
@@ -263,12 +263,7 @@ def _serving(command: list[str], environment: dict[str, str], log_path: Path
     try:
         yield port
     finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
+        stop_group(process)
 
 
 def wait_until_answering(endpoint: Endpoint, body: bytes, timeout: float = 30.0) -> None:

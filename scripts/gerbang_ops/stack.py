@@ -159,10 +159,14 @@ def run(profile: str = "dev", keycloak_nodes: int = 1) -> None:
                        stdout=subprocess.DEVNULL)
         print("Starting the sidecar and its outbox worker ...")
         # As docker-compose.yml runs them: gunicorn, and the worker that sends mail and SMS.
+        # gunicorn_config and a metrics directory of its own: both workers' values at /metrics.
         sidecar = ChildProcess("sidecar", [
-            sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{ports['SIDECAR']}",
+            sys.executable, "-m", "gunicorn", "--config", "python:gerbang_sidecar.gunicorn_config",
+            "--bind", f"127.0.0.1:{ports['SIDECAR']}",
             "--worker-class", "gthread", "--workers", "2", "--threads", "8",
-            "gerbang_sidecar.serve:wsgi_app()"], env, logs / "sidecar.log")
+            "gerbang_sidecar.serve:wsgi_app()"],
+            {**env, "PROMETHEUS_MULTIPROC_DIR": str(run_dir / "sidecar-metrics")},
+            logs / "sidecar.log")
         stack.callback(sidecar.stop)
         outbox = ChildProcess("outbox worker", [
             sys.executable, "-m", "gerbang_sidecar", "outbox", "--threads", "4",
