@@ -15,10 +15,10 @@ thread (``-multi`` is not used) and closes every connection; so the one client o
 connection for each request on both sides. The client is the same for both: threads, each
 posting a prebuilt DER request (SHA-1 CertID, as OpenSSL's client sends, with or without a
 nonce by workload); 85 % ask about valid certificates, 10 % revoked ones, 5 % serial numbers
-the CA never issued
-(never kept: those are signed per request on both sides). Each workload and concurrency is
-asked twice over untimed first, the same requests on both sides, so Gerbang's workers have
-opened the CA and seen the CertIDs, as a responder that has been up for minutes has.
+the CA never issued (never kept: those are signed per request on both sides). Each workload
+and concurrency is asked twice over untimed first, the same requests on both sides, so
+Gerbang's workers have opened the CA and seen the CertIDs, as a responder that has been up
+for minutes has.
 
 A third server takes the same turns: the same server with the same options serving a WSGI app
 that answers fixed bytes (bench/ocsp_floor.py), the floor no responder behind it can beat;

@@ -15,7 +15,6 @@ import pytest
 import requests
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
-from prometheus_client.parser import text_string_to_metric_families
 
 from gerbang_ops.keycloak.server import free_port
 from gerbang_sidecar.adapters.ca.keys import RsaSubscriberKeys
@@ -23,6 +22,7 @@ from gerbang_sidecar.config import load_settings
 from gerbang_sidecar.domain.certificates.profiles import Product, person_subject, profile_for
 from gerbang_sidecar.wiring import Services, build_services
 from support.cluster_sidecars import SidecarCluster, start_ocsp, wait_until_ready
+from support.metrics_text import requests_counted
 
 pytestmark = pytest.mark.skipif(shutil.which("openssl") is None, reason="needs openssl")
 TIMEOUT = 60  # per request; the machine may be busy. Nothing here is timed.
@@ -60,11 +60,7 @@ def _openssl_asks(url: str, folder: Path) -> str:
 def _answered(url: str) -> float:
     """OCSP POSTs answered 200, as the process's /metrics adds up its workers' counts."""
     text = requests.get(f"{url}/metrics", timeout=TIMEOUT).text
-    wanted = {"route": "/pki/ocsp", "method": "POST", "status": "200"}
-    return sum(sample.value for family in text_string_to_metric_families(text)
-               for sample in family.samples
-               if sample.name == "gerbang_http_request_duration_seconds_count"
-               and sample.labels == wanted)
+    return requests_counted(text, "/pki/ocsp", "200", method="POST")
 
 
 def test_x6_serve_ocsp_answers_openssl_and_sees_a_revocation_another_process_recorded(

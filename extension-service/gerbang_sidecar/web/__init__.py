@@ -34,15 +34,12 @@ from gerbang_sidecar.wiring import Services
 
 
 def init_app(app: Flask, services: Services) -> None:
-    context.install(app, services)
-    observability.init_app(app)  # first: the request id is bound before any other hook
-    security_headers.init_app(app, services.settings)
+    init_responder_app(app, services)  # first: the request id is bound before any other hook
     locale.init_app(app)
     layout.init_app(app)
     errors.init_app(app)
     rate_limit.init_app(app)  # before forms: CSRF failures are counted too
     forms.init_app(app)
-    health.init_app(app)
     theme_assets.init_app(app)
     captcha.init_app(app)
     portal_login.init_app(app)
@@ -56,8 +53,8 @@ def init_app(app: Flask, services: Services) -> None:
 
 
 def init_responder_app(app: Flask, services: Services) -> None:
-    """The OCSP process's own few pages: request ids and metrics, security headers,
-    liveness and readiness (``pki_ocsp`` answers the OCSP requests in front of them)."""
+    """What every app has, and all the OCSP process has besides ``pki_ocsp``: the services,
+    request ids and metrics (first of the hooks), security headers, liveness and readiness."""
     context.install(app, services)
     observability.init_app(app)
     security_headers.init_app(app, services.settings)

@@ -13,11 +13,11 @@ import pytest
 import responses
 from flask import Flask
 from flask.testing import FlaskClient
-from prometheus_client.parser import text_string_to_metric_families
 
 from gerbang_sidecar.adapters.keycloak.http import HttpKeycloakUsers
 from gerbang_sidecar.logging_setup import configure_logging
 from gerbang_sidecar.request_ids import REQUEST_ID_HEADER
+from support.metrics_text import requests_counted, samples
 
 NIK = "3171015203900001"
 EMAIL = "budi.santoso@example.co.id"
@@ -31,20 +31,6 @@ def scrape(client: FlaskClient) -> str:
     assert answer.status_code == 200, answer.status_code
     assert answer.content_type.startswith("text/plain")
     return answer.get_data(as_text=True)
-
-
-def samples(text: str, name: str) -> dict[tuple[tuple[str, str], ...], float]:
-    found = {}
-    for family in text_string_to_metric_families(text):
-        for sample in family.samples:
-            if sample.name == name:
-                found[tuple(sorted(sample.labels.items()))] = sample.value
-    return found
-
-
-def requests_counted(text: str, route: str, status: str, method: str = "GET") -> float:
-    return samples(text, "gerbang_http_request_duration_seconds_count").get(
-        (("method", method), ("route", route), ("status", status)), 0.0)
 
 
 # ---- /metrics ---------------------------------------------------------------------------------

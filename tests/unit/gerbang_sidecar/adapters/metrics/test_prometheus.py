@@ -19,15 +19,11 @@ from gerbang_sidecar.adapters.metrics.prometheus import PrometheusMetrics
 from gerbang_sidecar.adapters.storage.engine import Storage
 from gerbang_sidecar.ports.storage import StorageError
 from support.clock import FakeClock
+from support.metrics_text import samples
 
 
 def values(metrics: PrometheusMetrics, name: str) -> dict[tuple[tuple[str, str], ...], float]:
-    found = {}
-    for family in text_string_to_metric_families(metrics.scrape().body.decode()):
-        for sample in family.samples:
-            if sample.name == name:
-                found[tuple(sorted(sample.labels.items()))] = sample.value
-    return found
+    return samples(metrics.scrape().body.decode(), name)
 
 
 def enqueue(storage: Storage, clock: FakeClock, key: str, kind: str = "mail.test",

@@ -19,7 +19,6 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509 import ocsp
 from flask import Flask
 from flask.testing import FlaskClient
-from prometheus_client.parser import text_string_to_metric_families
 
 from gerbang_sidecar.app import create_ocsp_app
 from gerbang_sidecar.domain.certificates.profiles import Product, person_subject, profile_for
@@ -33,6 +32,7 @@ from support.ca_fixtures import (  # noqa: F401 - fixtures of every test with a 
     material,
     settings_overrides,
 )
+from support.metrics_text import requests_counted
 
 OCSP_REQUEST = {"Content-Type": "application/ocsp-request"}
 SHA1 = hashes.SHA1()  # noqa: S303 - names the certificate in a CertID, protects nothing
@@ -65,11 +65,7 @@ def _counted(client: FlaskClient, route: str, status: str, method: str = "GET") 
     """Requests the latency histogram counted for this route, as /metrics shows it."""
     text = client.get("/metrics", environ_base={"REMOTE_ADDR": "10.0.3.7"}).get_data(
         as_text=True)
-    wanted = {"route": route, "status": status, "method": method}
-    return sum(sample.value for family in text_string_to_metric_families(text)
-               for sample in family.samples
-               if sample.name == "gerbang_http_request_duration_seconds_count"
-               and sample.labels == wanted)
+    return requests_counted(text, route, status, method)
 
 
 def _request(services: Services, certificate: x509.Certificate,
