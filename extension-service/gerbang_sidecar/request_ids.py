@@ -65,7 +65,8 @@ def unbind_request_id(token: object) -> None:
 
 @contextmanager
 def request_id_scope(request_id: str | None = None) -> Iterator[str]:
-    """Work outside a request (an outbox delivery, a chore) under an id of its own."""
+    """Work under an id of its own: an outbox delivery, a chore, an OCSP request answered
+    before Flask (web/pki_ocsp.py)."""
     bound = request_id or new_request_id()
     token = bind_request_id(bound)
     try:

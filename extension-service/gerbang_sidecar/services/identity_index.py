@@ -49,9 +49,10 @@ class IdentityIndex:
         self._keycloak = keycloak
         self._clock = clock
         self._kinds = dict(kinds_by_realm)
-        # (realm, user id) -> the change time already followed by this process; lookups of
-        # several threads and the chore share it.
-        self._followed: dict[tuple[str, str], int] = {}
+        # realm -> user id -> the change time already followed by this process; lookups of
+        # several threads and the chore share it. Per realm, as each realm's reads start from
+        # its own mark: what one realm forgets must not make another follow a change again.
+        self._followed: dict[str, dict[str, int]] = {realm: {} for realm in self._kinds}
         self._lock = threading.Lock()
         self._rebuilding: dict[str, threading.Lock] = {}
 
@@ -70,13 +71,15 @@ class IdentityIndex:
             self._rebuild_once(realm)
             return True
         with self._lock:
-            news = [(user_id, time_ms) for user_id, time_ms in changes.changed
-                    if self._followed.get((realm, user_id), -1) < time_ms]
-        for user_id, time_ms in news:
-            self._follow(realm, user_id)
-            with self._lock:
-                self._followed[(realm, user_id)] = time_ms
-        self._forget_before(changes.until_ms - OVERLAP_MS)
+            followed = self._followed[realm]
+            news = {user_id: time_ms for user_id, time_ms in changes.changed
+                    if followed.get(user_id, -1) < time_ms}
+        if news:
+            self._follow(realm, list(news))
+        with self._lock:  # what the next read, starting an overlap before, may return
+            self._followed[realm] = {
+                user_id: t for user_id, t in (self._followed[realm] | news).items()
+                if t >= changes.until_ms - OVERLAP_MS}
         if changes.until_ms > mark:  # no write (and no row lock) when nothing new was read
             with self._store.transaction() as tx:
                 tx.sync_marks.advance(_mark(realm), changes.until_ms)
@@ -86,9 +89,18 @@ class IdentityIndex:
         """``lookup``'s answer from an index caught up to now. The catch-up (a Keycloak
         request) runs beside the lookup rather than before it -- half the wait -- and the
         lookup runs again in the rare case the catch-up changed the index."""
+        found, changed = self._beside_catch_up(realm, lookup)
+        return lookup() if changed else found
+
+    def caught_up_beside(self, realm: str, work: Callable[[], T]) -> T:
+        """``work``'s answer once the index is caught up to now, the catch-up running beside
+        it: for work that does not read the index, so it is never done again."""
+        return self._beside_catch_up(realm, work)[0]
+
+    def _beside_catch_up(self, realm: str, work: Callable[[], T]) -> tuple[T, bool]:
         caught_up = self._pool.submit(self.catch_up, realm)
-        found = lookup()
-        return lookup() if caught_up.result() else found
+        done = work()
+        return done, caught_up.result()
 
     def accounts_holding(self, realm: str, kind: str, value: str) -> list[UserRecord]:
         """The account holding (kind, value) -- one at most, the index keeps an identifier
@@ -151,16 +163,20 @@ class IdentityIndex:
                             type(exc).__name__)
         return done
 
-    def _follow(self, realm: str, user_id: str) -> None:
-        user = self._keycloak.get_user(realm, user_id)
-        if user is not None:
-            self._hold(realm, [user])
-            return
-        with self._store.transaction() as tx:
-            released = tx.identities.release(realm=realm, subject_id=user_id)
-        if released:
-            log.info("identity index of %s: a deleted account's %s identifier(s) released",
-                     realm, released)
+    def _follow(self, realm: str, user_ids: Sequence[str]) -> None:
+        """The accounts as they are now: a deleted one's identifiers released first, so an
+        account that took them over holds them, then the others' held in one transaction."""
+        found = {user_id: self._keycloak.get_user(realm, user_id) for user_id in user_ids}
+        gone = [user_id for user_id, user in found.items() if user is None]
+        if gone:
+            with self._store.transaction() as tx:
+                released = sum(tx.identities.release(realm=realm, subject_id=user_id)
+                               for user_id in gone)
+            if released:
+                log.info("identity index of %s: deleted accounts' %s identifier(s) released",
+                         realm, released)
+        if present := [user for user in found.values() if user is not None]:
+            self._hold(realm, present)
 
     def _hold(self, realm: str, users: Sequence[UserRecord]) -> None:
         kinds, now = self._kinds[realm], self._clock()
@@ -173,10 +189,6 @@ class IdentityIndex:
         if refused:
             log.warning("identity index of %s: an account shares its %s with another one",
                         realm, ", ".join(sorted(refused)))
-
-    def _forget_before(self, time_ms: int) -> None:
-        with self._lock:
-            self._followed = {key: t for key, t in self._followed.items() if t >= time_ms}
 
 
 def _mark(realm: str) -> str:

@@ -33,12 +33,7 @@ from urllib.parse import unquote
 from flask import Flask
 
 from gerbang_sidecar.ports.metrics import Metrics
-from gerbang_sidecar.request_ids import (
-    REQUEST_ID_HEADER,
-    accept_request_id,
-    bind_request_id,
-    unbind_request_id,
-)
+from gerbang_sidecar.request_ids import REQUEST_ID_HEADER, accept_request_id, request_id_scope
 from gerbang_sidecar.services.certificates.ocsp import OcspResponder
 from gerbang_sidecar.web.observability import KNOWN_METHODS
 from gerbang_sidecar.web.security_headers import headers_for
@@ -87,23 +82,20 @@ class OcspEndpoint:
             return self._app(environ, start_response)
         started = time.perf_counter()
         method = environ.get("REQUEST_METHOD", "GET")
-        request_id = accept_request_id(environ.get("HTTP_X_REQUEST_ID"))
-        binding = bind_request_id(request_id)
-        headers = [(REQUEST_ID_HEADER, request_id), *self._headers]
-        try:
-            body = self._answer(route, method, environ, path)
-            status, content_type = HTTPStatus.OK, RESPONSE_TYPE
-        except _Refused as refused:
-            status, content_type = refused.status, "text/plain; charset=utf-8"
-            body = refused.status.phrase.encode()
-            if refused.allow:
-                headers.append(("Allow", refused.allow))
-        except Exception:
-            log.exception("unhandled error answering OCSP")
-            status, content_type = HTTPStatus.INTERNAL_SERVER_ERROR, "text/plain; charset=utf-8"
-            body = status.phrase.encode()
-        finally:
-            unbind_request_id(binding)
+        with request_id_scope(accept_request_id(environ.get("HTTP_X_REQUEST_ID"))) as request_id:
+            headers = [(REQUEST_ID_HEADER, request_id), *self._headers]
+            try:
+                body = self._answer(route, method, environ, path)
+                status, content_type = HTTPStatus.OK, RESPONSE_TYPE
+            except _Refused as refused:
+                status, content_type = refused.status, "text/plain; charset=utf-8"
+                body = refused.status.phrase.encode()
+                if refused.allow:
+                    headers.append(("Allow", refused.allow))
+            except Exception:
+                log.exception("unhandled error answering OCSP")
+                status = HTTPStatus.INTERNAL_SERVER_ERROR
+                content_type, body = "text/plain; charset=utf-8", status.phrase.encode()
         start_response(_STATUS_LINES[status], [
             ("Content-Type", content_type), ("Content-Length", str(len(body))), *headers])
         self._metrics.http_request(route=route,

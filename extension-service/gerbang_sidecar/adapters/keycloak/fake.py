@@ -244,8 +244,9 @@ class FakeKeycloakUsers:
             if r == realm and time >= since_ms:
                 changed.pop(user_id, None)
                 changed[user_id] = time
+        # Like Keycloak's: up to the newest change of this realm that was read.
         return AccountChanges(tuple(changed.items())[:limit],
-                              max(since_ms, len(self.account_log)),
+                              max(since_ms, *changed.values(), 0),
                               complete=len(changed) <= limit)
 
     def latest_account_change(self, realm: str) -> int:

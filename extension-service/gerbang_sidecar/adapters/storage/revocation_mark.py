@@ -28,7 +28,8 @@ class RevocationMarkReader:
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
-        # Compiled once; the one parameter ('revoked') is a constant of ours, never input.
+        # Compiled once; the one parameter (the mark's name) is a constant of ours, never
+        # input.
         self._sql = str(REVOCATION_MARK.compile(dialect=engine.dialect,
                                                 compile_kwargs={"literal_binds": True}))
         self._driver_error: type[Exception] = engine.dialect.loaded_dbapi.Error

@@ -63,7 +63,8 @@ def checks_made(data: RegistrationData) -> tuple[str, ...]:
     return ("ksei.name", "ksei.broker_email")
 
 
-# Profile attributes that prove who an account belongs to, searched in Keycloak.
+# Profile attributes that prove who an account belongs to, compared with an earlier
+# run's own unfinished account.
 PROVEN = ("nik", "passport", "sid")
 
 

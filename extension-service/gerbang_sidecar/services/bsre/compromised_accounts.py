@@ -29,7 +29,7 @@ from gerbang_sidecar.ports.keycloak import KeycloakUsers, UserRecord
 from gerbang_sidecar.ports.storage import AccountRequestRecord, StorageError, Store
 from gerbang_sidecar.services.bsre.invitations import BsreSettings
 from gerbang_sidecar.services.bsre.officers import Officer
-from gerbang_sidecar.services.identity_index import IdentityIndex, identity_index
+from gerbang_sidecar.services.identity_index import IdentityIndex
 from gerbang_sidecar.services.portal_sessions import PortalSessions
 from gerbang_sidecar.services.results import FormErrors, TemporaryProblem
 
@@ -68,7 +68,7 @@ class NotAllowed:
 class CompromisedAccounts:
     def __init__(self, store: Store, keycloak: KeycloakUsers, sessions: PortalSessions,
                  pdf: PdfInspector, images: ImageInspector, clock: Clock,
-                 settings: BsreSettings, index: IdentityIndex | None = None) -> None:
+                 settings: BsreSettings, index: IdentityIndex) -> None:
         self._store = store
         self._keycloak = keycloak
         self._sessions = sessions
@@ -76,7 +76,7 @@ class CompromisedAccounts:
         self._images = images
         self._clock = clock
         self.settings = settings
-        self._index = index or identity_index(store, keycloak, clock, [settings.realm])
+        self._index = index
 
     # --- what officers see ---------------------------------------------------------------
 

@@ -42,7 +42,7 @@ from gerbang_sidecar.ports.selfies import CleanSelfie, SelfieInspector
 from gerbang_sidecar.ports.storage import IdentityCheckRecord, StorageError, Store
 from gerbang_sidecar.services.bsre.invitations import BsreSettings
 from gerbang_sidecar.services.bsre.otp_devices import OtpDeviceCap
-from gerbang_sidecar.services.identity_index import IdentityIndex, identity_index
+from gerbang_sidecar.services.identity_index import IdentityIndex
 from gerbang_sidecar.services.outbox_worker import Delivery
 from gerbang_sidecar.services.results import FormErrors, TemporaryProblem
 from gerbang_sidecar.texts import normalise
@@ -99,7 +99,7 @@ def _validate(form: Mapping[str, str | None]) -> dict[str, str] | FormErrors:
 class OtpRequests:
     def __init__(self, store: Store, keycloak: KeycloakUsers, dukcapil: Dukcapil,
                  selfies: SelfieInspector, cap: OtpDeviceCap, clock: Clock,
-                 settings: BsreSettings, index: IdentityIndex | None = None) -> None:
+                 settings: BsreSettings, index: IdentityIndex) -> None:
         self._store = store
         self._keycloak = keycloak
         self._dukcapil = dukcapil
@@ -107,7 +107,7 @@ class OtpRequests:
         self._cap = cap
         self._clock = clock
         self.settings = settings
-        self._index = index or identity_index(store, keycloak, clock, [settings.realm])
+        self._index = index
 
     def submit(self, form: Mapping[str, str | None], locale: str = "id"
                ) -> Received | FormErrors | TemporaryProblem:

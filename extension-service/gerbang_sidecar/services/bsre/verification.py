@@ -28,7 +28,7 @@ from gerbang_sidecar.ports.storage import RegistrationRecord, StorageError, Stor
 from gerbang_sidecar.services.bsre.activation import OUTBOX_MAKE_ACCOUNT, SELFIE
 from gerbang_sidecar.services.bsre.invitations import BsreSettings
 from gerbang_sidecar.services.bsre.officers import Officer
-from gerbang_sidecar.services.identity_index import IdentityIndex, identity_index
+from gerbang_sidecar.services.identity_index import IdentityIndex
 from gerbang_sidecar.services.outbox_worker import Delivery
 from gerbang_sidecar.services.registrations.accounts import AccountMaker
 from gerbang_sidecar.services.registrations.activation_email import ActivationEmails
@@ -69,7 +69,7 @@ class ReasonMissing:
 
 class Verification:
     def __init__(self, store: Store, keycloak: KeycloakUsers, clock: Clock,
-                 settings: BsreSettings, index: IdentityIndex | None = None) -> None:
+                 settings: BsreSettings, index: IdentityIndex) -> None:
         self._store = store
         self._clock = clock
         self.settings = settings
@@ -81,7 +81,7 @@ class Verification:
             store, keycloak, clock, settings.realm, settings.portal_url, plan_of=_plan,
             after_activation=lambda tx, registration_id, now: self._emails.queue(
                 tx, registration_id, now=now),
-            index=index or identity_index(store, keycloak, clock, [settings.realm]))
+            index=index)
 
     def waiting(self, officer: Officer, registration_id: int) -> Waiting | None:
         with self._store.transaction() as tx:

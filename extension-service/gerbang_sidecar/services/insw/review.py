@@ -25,7 +25,7 @@ from gerbang_sidecar.domain.insw.usernames import username_for
 from gerbang_sidecar.ports.clock import Clock
 from gerbang_sidecar.ports.keycloak import KeycloakUsers
 from gerbang_sidecar.ports.storage import RegistrationRecord, StorageError, Store
-from gerbang_sidecar.services.identity_index import IdentityIndex, identity_index
+from gerbang_sidecar.services.identity_index import IdentityIndex
 from gerbang_sidecar.services.insw.registration import SURAT_KUASA
 from gerbang_sidecar.services.outbox_worker import Delivery
 from gerbang_sidecar.services.registrations.accounts import AccountMaker
@@ -94,7 +94,7 @@ class ReasonMissing:
 
 class InswReview:
     def __init__(self, store: Store, keycloak: KeycloakUsers, clock: Clock,
-                 settings: InswReviewSettings, index: IdentityIndex | None = None) -> None:
+                 settings: InswReviewSettings, index: IdentityIndex) -> None:
         self._store = store
         self._clock = clock
         self.settings = settings
@@ -105,7 +105,7 @@ class InswReview:
             store, keycloak, clock, settings.realm, settings.portal_url, plan_of=_plan,
             after_activation=lambda tx, registration_id, now: self._emails.queue(
                 tx, registration_id, now=now),
-            index=index or identity_index(store, keycloak, clock, [settings.realm]))
+            index=index)
 
     def queue(self) -> list[Waiting]:
         with self._store.transaction() as tx:

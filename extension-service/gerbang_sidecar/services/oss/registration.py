@@ -40,7 +40,7 @@ from gerbang_sidecar.ports.clock import Clock
 from gerbang_sidecar.ports.keycloak import KeycloakUsers
 from gerbang_sidecar.ports.registries import Dukcapil
 from gerbang_sidecar.ports.storage import RegistrationRecord, StorageError, Store
-from gerbang_sidecar.services.identity_index import IdentityIndex, identity_index
+from gerbang_sidecar.services.identity_index import IdentityIndex
 from gerbang_sidecar.services.outbox_worker import Delivery
 from gerbang_sidecar.services.registrations.accounts import AccountMaker
 from gerbang_sidecar.services.registrations.activation_email import ActivationEmails
@@ -97,7 +97,7 @@ def population_mismatch() -> IdentifierError:
 
 class OssRegistrations:
     def __init__(self, store: Store, keycloak: KeycloakUsers, dukcapil: Dukcapil, clock: Clock,
-                 settings: OssRegistrationSettings, index: IdentityIndex | None = None) -> None:
+                 settings: OssRegistrationSettings, index: IdentityIndex) -> None:
         self._store = store
         self._dukcapil = dukcapil
         self._clock = clock
@@ -109,7 +109,7 @@ class OssRegistrations:
             store, keycloak, clock, settings.realm, settings.portal_url, plan_of=_plan,
             after_activation=lambda tx, registration_id, now: self._emails.queue(
                 tx, registration_id, now=now),
-            index=index or identity_index(store, keycloak, clock, [settings.realm]))
+            index=index)
 
     def make_account(self, delivery: Delivery) -> None:
         """The outbox worker's handler of ``OUTBOX_MAKE_ACCOUNT``."""

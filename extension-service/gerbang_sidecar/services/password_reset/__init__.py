@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from gerbang_sidecar.ports.clock import Clock
 from gerbang_sidecar.ports.keycloak import KeycloakUsers
 from gerbang_sidecar.ports.storage import Store
-from gerbang_sidecar.services.identity_index import IdentityIndex, identity_index
+from gerbang_sidecar.services.identity_index import IdentityIndex
 from gerbang_sidecar.services.password_reset import delivery, request, sms_link
 from gerbang_sidecar.services.password_reset.context import (
     Channel,
@@ -34,10 +34,9 @@ from gerbang_sidecar.services.password_reset.results import (
 class PasswordReset:
     def __init__(self, store: Store, keycloak: KeycloakUsers, clock: Clock,
                  portals: Sequence[PasswordResetSettings], link_secret: str,
-                 index: IdentityIndex | None = None) -> None:
+                 index: IdentityIndex) -> None:
         self._ctx = Context(store, keycloak, clock, {p.realm: p for p in portals}, link_secret,
-                            index or identity_index(store, keycloak, clock,
-                                                    [p.realm for p in portals]))
+                            index)
 
     def settings_of(self, realm: str) -> PasswordResetSettings:
         return self._ctx.settings_of(realm)

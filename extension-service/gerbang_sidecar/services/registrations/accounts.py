@@ -104,7 +104,7 @@ class AccountMaker:
         the user.
         """
         realm = self.realm
-        named = self.index.looked_up(realm, lambda: self.keycloak.find_by_username(
+        named = self.index.caught_up_beside(realm, lambda: self.keycloak.find_by_username(
             realm, plan.username, email_too=False))  # the email is in the index
         with self.store.transaction() as tx:
             owners = tx.identities.owners(realm=realm, pairs=list(plan.identifiers))

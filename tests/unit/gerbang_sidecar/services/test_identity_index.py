@@ -108,6 +108,24 @@ def test_x1_a_change_is_followed_once_however_often_lookups_catch_up(keycloak, i
     assert fetched == []
 
 
+def test_x1_another_realm_catching_up_does_not_make_a_quiet_one_follow_again(
+        keycloak, index, monkeypatch):
+    monkeypatch.setattr(module, "OVERLAP_MS", 1)  # the fake's clock counts changes, not ms
+    index.catch_up(REALM)  # both realms have their mark (read whole the first time)
+    index.catch_up("insw")
+    _admin_made(keycloak, "sepi", nik=NIK)
+    index.catch_up(REALM)
+    for n in range(3):  # later changes in another realm only
+        _admin_made(keycloak, f"ramai{n}", realm="insw", nik=f"31710152039000{n:02d}")
+    index.catch_up("insw")
+    fetched = []
+    original = keycloak.get_user
+    keycloak.get_user = lambda realm, user_id: fetched.append(user_id) or original(realm,
+                                                                                   user_id)
+    assert index.catch_up(REALM) is False  # its last change is read again, not followed
+    assert fetched == []
+
+
 def test_x1_a_mass_change_reads_the_realm_instead(storage, keycloak, index, monkeypatch):
     index.catch_up(REALM)
     monkeypatch.setattr(module, "REBUILD_AFTER", 2)

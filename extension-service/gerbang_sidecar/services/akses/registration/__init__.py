@@ -42,16 +42,16 @@ from gerbang_sidecar.services.akses.registration.results import (
     ThankYou,
     ThankYouResult,
 )
-from gerbang_sidecar.services.identity_index import IdentityIndex, identity_index
+from gerbang_sidecar.services.identity_index import IdentityIndex
 from gerbang_sidecar.services.outbox_worker import Delivery
 
 
 class AksesRegistration:
     def __init__(self, store: Store, keycloak: KeycloakUsers, registries: InvestorRegistries,
                  clock: Clock, settings: RegistrationSettings,
-                 index: IdentityIndex | None = None) -> None:
+                 index: IdentityIndex) -> None:
         self._ctx = Context(store, keycloak, registries, clock, settings,
-                            index or identity_index(store, keycloak, clock, [settings.realm]))
+                            index)
 
     @property
     def settings(self) -> RegistrationSettings:

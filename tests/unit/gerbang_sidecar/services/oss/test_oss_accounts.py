@@ -16,6 +16,7 @@ from gerbang_sidecar.adapters.registries.fakes import build_fake_registries
 from gerbang_sidecar.adapters.storage.engine import Storage
 from gerbang_sidecar.domain.oss.accounts import GROUP_ROLES
 from gerbang_sidecar.ports.keycloak import NewUser
+from gerbang_sidecar.services.identity_index import identity_index
 from gerbang_sidecar.services.notifications import Notifications
 from gerbang_sidecar.services.oss.registration import (
     OUTBOX_ACTIVATION_EMAIL,
@@ -51,8 +52,10 @@ def mailer() -> FakeMailer:
 
 @pytest.fixture
 def oss(storage: Storage, keycloak: FakeKeycloakUsers, clock: FakeClock) -> OssRegistrations:
+    settings = OssRegistrationSettings(public_url="https://g.example.id")
     return OssRegistrations(storage, keycloak, build_fake_registries().registries().dukcapil,
-                            clock, OssRegistrationSettings(public_url="https://g.example.id"))
+                            clock, settings,
+                            identity_index(storage, keycloak, clock, [settings.realm]))
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ import pytest
 from gerbang_sidecar.adapters.keycloak.fake import FakeKeycloakUsers
 from gerbang_sidecar.adapters.storage.engine import Storage
 from gerbang_sidecar.ports.keycloak import NewUser
+from gerbang_sidecar.services.identity_index import identity_index
 from gerbang_sidecar.services.password_reset import PasswordReset
 from gerbang_sidecar.services.password_reset.context import PasswordResetSettings
 from support.clock import FakeClock
@@ -35,10 +36,11 @@ def siti(fake_keycloak: FakeKeycloakUsers) -> str:
 @pytest.fixture
 def reset(storage: Storage, counting_keycloak: CountingKeycloak,
           clock: FakeClock) -> PasswordReset:
+    portals = [PasswordResetSettings(public_url="https://sidecar.test"),
+               PasswordResetSettings(public_url="https://sidecar.test", realm="oss",
+                                     client_id="oss-portal", portal_path="oss",
+                                     landing="home", lookups=("username",))]
+    index = identity_index(storage, counting_keycloak, clock,  # type: ignore[arg-type]
+                           [p.realm for p in portals])
     return PasswordReset(storage, counting_keycloak, clock,  # type: ignore[arg-type]
-                         [PasswordResetSettings(public_url="https://sidecar.test"),
-                          PasswordResetSettings(public_url="https://sidecar.test",
-                                                realm="oss", client_id="oss-portal",
-                                                portal_path="oss", landing="home",
-                                                lookups=("username",))],
-                         "unit-test-secret")
+                         portals, "unit-test-secret", index)

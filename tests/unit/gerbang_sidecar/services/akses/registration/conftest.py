@@ -14,6 +14,7 @@ from gerbang_sidecar.services.akses.registration import AksesRegistration
 from gerbang_sidecar.services.akses.registration.activation import OUTBOX_MAKE_ACCOUNT
 from gerbang_sidecar.services.akses.registration.activation_email import OUTBOX_ACTIVATION_EMAIL
 from gerbang_sidecar.services.akses.registration.context import RegistrationSettings
+from gerbang_sidecar.services.identity_index import identity_index
 from gerbang_sidecar.services.notifications import Notifications
 from gerbang_sidecar.services.outbox_worker import OutboxWorker, RunReport
 from gerbang_sidecar.services.registrations.accounts import OUTBOX_REGISTRATION_ATTEMPT
@@ -41,8 +42,9 @@ def mailer() -> FakeMailer:
 @pytest.fixture
 def registration(storage: Storage, flaky_keycloak: FlakyKeycloak,
                  fake_registries: FakeRegistries, clock: FakeClock) -> AksesRegistration:
-    return AksesRegistration(storage, flaky_keycloak, fake_registries, clock,
-                             RegistrationSettings(public_url=PUBLIC_URL))
+    settings = RegistrationSettings(public_url=PUBLIC_URL)
+    return AksesRegistration(storage, flaky_keycloak, fake_registries, clock, settings,
+                             identity_index(storage, flaky_keycloak, clock, [settings.realm]))
 
 
 @pytest.fixture
