@@ -15,7 +15,10 @@ authentication session and the code cross the cluster (Infinispan) inside the ti
 Each concurrency level is timed in CYCLES rounds of four batches, akses / stock / stock /
 akses, so load that drifts over the run (JIT, caches, a PostgreSQL checkpoint, other work on
 the machine) weighs on both sides alike; one round of 40 logins a side at one client moved
-the ratio by several hundredths from run to run.
+the ratio by several hundredths from run to run. The warm-up is long (WARMUP_LOGINS a side
+at WARMUP_CLIENTS): a fresh cluster's logins kept getting faster for thousands of logins
+(8 clients: 23/s after 700, 35/s after 4,500, 43/s after 3,000 at 8 clients first), far
+more drift than an akses/stock/stock/akses order cancels, and production runs warm.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from __future__ import annotations
 import itertools
 import secrets
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 from bench.browser import Browser
 from bench.cluster import ClusterStack, RoundRobin
@@ -32,18 +36,28 @@ from bench.runner import Bounds, timed_concurrently
 from bench.stats import Summary, ratio
 
 CONCURRENCY = (1, 8, 32)
-# More accounts than clients: 32 logins at once are 32 different users.
-ACCOUNTS = 64
+# Far more accounts than clients: a person does not log in twice at the same instant, and with
+# brute-force detection on Keycloak refuses the second of two concurrent logins of one account.
+ACCOUNTS = 256
 GOAL = 0.95
-CYCLES = 3
-WARMUP_CLIENTS = 4
+# Rounds of each concurrency: one round's ratio strays by up to ±0.15 from the others (a
+# garbage collection, a checkpoint, another process on the two cores), six rounds' pooled
+# figure by a few hundredths.
+CYCLES = 6
+# Timed logins a side in one round at least (one client's batches were too short to average
+# out a garbage collection or a checkpoint).
+MIN_ROUND = 80
+WARMUP_CLIENTS = 8
+WARMUP_LOGINS = 1200
 
 
 def batch_size(count: int, clients: int) -> int:
     """Timed logins per side in one akses/stock/stock/akses round at ``clients`` concurrent
-    clients (two batches of half as many): ``count`` halved, at least ten rounds of every
-    client, rounded up to an even number."""
-    size = max(count // 2, clients * 10)
+    clients (two batches of half as many): ``count`` halved, at least MIN_ROUND and ten
+    logins of every client in each batch -- a batch's wall time ends with its slowest login,
+    and a batch of five logins a client let that tail sway the ratio of a round by 0.2 --
+    rounded up to an even number."""
+    size = max(count // 2, clients * 20, MIN_ROUND)
     return size + size % 2
 
 
@@ -52,6 +66,12 @@ def merged(batches: list[Summary]) -> Summary:
     return Summary(count=sum(b.count for b in batches), elapsed=sum(b.elapsed for b in batches),
                    latencies=tuple(t for b in batches for t in b.latencies),
                    failures=sum(b.failures for b in batches))
+
+
+def round_ratios(akses: list[Summary], stock: list[Summary]) -> list[float]:
+    """akses ÷ stock logins/s of each akses/stock/stock/akses round (two batches a side)."""
+    return [ratio(merged(akses[i:i + 2]).per_second, merged(stock[i:i + 2]).per_second)
+            for i in range(0, len(akses), 2)]
 
 
 def verdict(ratios: list[float], goal: float = GOAL) -> str:
@@ -78,8 +98,11 @@ def run(stack: ClusterStack, bounds: Bounds, log: Callable[[str], None] = print)
     stock_secret = secrets.token_urlsafe(24)
     create_stock_realm(api, stock_redirect, stock_secret)
     log(f"cluster logins: {ACCOUNTS} accounts with passwords in akses and in {STOCK_REALM} ...")
-    akses_users = [create_user(api, "akses", i, True) for i in range(ACCOUNTS)]
-    stock_users = [create_user(api, STOCK_REALM, i, True) for i in range(ACCOUNTS)]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        akses_users = list(pool.map(lambda i: create_user(api, "akses", i, True),
+                                    range(ACCOUNTS)))
+        stock_users = list(pool.map(lambda i: create_user(api, STOCK_REALM, i, True),
+                                    range(ACCOUNTS)))
     in_akses = int(api.get("/akses/users/count"))
     in_stock = int(api.get(f"/{STOCK_REALM}/users/count"))
 
@@ -102,12 +125,12 @@ def run(stack: ClusterStack, bounds: Bounds, log: Callable[[str], None] = print)
         next_index[side] += count
         return summary
 
-    warmup = max(bounds.warmup, 1) * WARMUP_CLIENTS
-    log(f"  warm-up: {warmup} logins per side at {WARMUP_CLIENTS} clients (untimed) ...")
-    for side in sides:
-        batch(side, WARMUP_CLIENTS, warmup)
+    log(f"  warm-up: {WARMUP_LOGINS} logins per side at {WARMUP_CLIENTS} clients (untimed) ...")
+    for _ in range(3):
+        for side in sides:
+            batch(side, WARMUP_CLIENTS, WARMUP_LOGINS // 3)
 
-    results: list[tuple[int, Summary, Summary]] = []
+    results: list[tuple[int, Summary, Summary, list[float]]] = []
     for clients in CONCURRENCY:
         half = batch_size(bounds.count, clients) // 2
         log(f"  {clients} client(s): {2 * CYCLES} x {half} logins per side, "
@@ -117,19 +140,22 @@ def run(stack: ClusterStack, bounds: Bounds, log: Callable[[str], None] = print)
             for side in ("akses", "stock", "stock", "akses"):
                 batches[side].append(batch(side, clients, half))
         akses, stock = merged(batches["akses"]), merged(batches["stock"])
+        rounds = round_ratios(batches["akses"], batches["stock"])
         log(f"    akses {akses.per_second:.2f}/s p95 {fmt_seconds(akses.p95)}; "
-            f"stock {stock.per_second:.2f}/s p95 {fmt_seconds(stock.p95)}")
-        results.append((clients, akses, stock))
+            f"stock {stock.per_second:.2f}/s p95 {fmt_seconds(stock.p95)}; rounds "
+            + " ".join(f"{r:.2f}" for r in rounds))
+        results.append((clients, akses, stock, rounds))
     return _table(results, in_akses, in_stock, len(stack.node_urls), bounds)
 
 
-def _table(results: list[tuple[int, Summary, Summary]], in_akses: int, in_stock: int,
+def _table(results: list[tuple[int, Summary, Summary, list[float]]], in_akses: int,
+           in_stock: int,
            nodes: int, bounds: Bounds) -> Table:
     table = Table(title=f"Password logins on the {nodes}-node production cluster "
                         "(PostgreSQL, login form flow)",
                   gerbang_label="akses realm", baseline_label="stock realm")
     rate_ratios: list[float] = []
-    for clients, akses, stock in results:
+    for clients, akses, stock, rounds in results:
         rate = ratio(akses.per_second, stock.per_second)
         rate_ratios.append(rate)
         table.rows += [
@@ -139,6 +165,8 @@ def _table(results: list[tuple[int, Summary, Summary]], in_akses: int, in_stock:
                 fmt_seconds(stock.p95), fmt_ratio(ratio(akses.p95, stock.p95))),
             Row(f"timed logins (failed), {clients} client(s)",
                 f"{akses.count} ({akses.failures})", f"{stock.count} ({stock.failures})"),
+            Row(f"ratio of each round, {clients} client(s)", "", "",
+                " / ".join(f"{r:.2f}" for r in rounds)),
         ]
     table.rows.append(Row("users in the realm", str(in_akses), str(in_stock)))
     table.notes += [
@@ -152,14 +180,16 @@ def _table(results: list[tuple[int, Summary, Summary]], in_akses: int, in_stock:
         f"per concurrency {2 * CYCLES} batches per side, {CYCLES} times in the order "
         f"akses/stock/stock/akses, each "
         f"batch ending after its logins or {bounds.max_seconds / 2:.0f} s; logins/s is "
-        f"logins / wall time of the batches; {ACCOUNTS} accounts per realm, untimed warm-up "
-        "first.",
-        "akses adds its login theme, brute-force detection, stored LOGIN/CODE_TO_TOKEN events "
-        "and the email event listener; both realms use Keycloak's default password hashing.",
-        "failed: a login that did not end with a code, not counted in logins/s. With more "
-        "clients the same account is now and then logged in twice at once; with brute-force "
-        "detection on, Keycloak refuses the second (LOGIN_ERROR user_temporarily_disabled, "
-        "Keycloak's default: the SPI option allow-concurrent-requests is off, and Gerbang "
-        "keeps it off) -- the stock realm has no detection, so it has no such failures.",
+        f"logins / wall time of the batches; {ACCOUNTS} accounts per realm, "
+        f"{WARMUP_LOGINS} untimed logins a side first.",
+        "akses adds its login theme, brute-force detection, stored LOGIN events (not "
+        "CODE_TO_TOKEN) and the email event listener; both realms use Keycloak's default "
+        "password hashing.",
+        "failed: a login that did not end with a code, not counted in logins/s. One account "
+        "logged in twice at once fails the second time on the akses side: with brute-force "
+        "detection on, Keycloak refuses it (LOGIN_ERROR user_temporarily_disabled; the SPI "
+        "option allow-concurrent-requests is off by default, and Gerbang keeps it off). "
+        f"With {ACCOUNTS} accounts a side that takes a login slower than {ACCOUNTS} others; "
+        "with 64, 3-8 akses logins a run failed so at 32 clients.",
     ]
     return table

@@ -103,7 +103,8 @@ def _table(akses: Summary, stock: Summary, in_akses: int, in_stock: int,
         f"{bounds.max_seconds:.0f} s per side, the sides taking turns every {bounds.block}, "
         f"cycling through {ACCOUNTS} accounts; each login "
         "is a fresh cookie jar: auth request with PKCE, login page, form post, code exchange.",
-        "akses adds its login theme, brute-force detection, stored LOGIN/CODE_TO_TOKEN events "
-        "and the email event listener; both realms use Keycloak's default password hashing.",
+        "akses adds its login theme, brute-force detection, stored LOGIN events (not "
+        "CODE_TO_TOKEN) and the email event listener; both realms use Keycloak's default "
+        "password hashing.",
     ]
     return table

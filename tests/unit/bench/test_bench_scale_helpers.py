@@ -9,7 +9,7 @@ import pytest
 from stdnum.id import nik as stdnum_nik
 
 from bench.cluster import next_address
-from bench.cluster_logins import batch_size, merged, verdict
+from bench.cluster_logins import MIN_ROUND, batch_size, merged, round_ratios, verdict
 from bench.scale import ScalePerson, goal_verdict, import_batches, parse_users, scale_nik
 from bench.stats import Summary
 from gerbang_sidecar.domain.identifiers.nik import parse_nik
@@ -75,14 +75,18 @@ def test_round_robin_address() -> None:
 
 
 def test_cluster_login_helpers() -> None:
-    assert batch_size(80, 1) == 40
-    assert batch_size(80, 8) == 80
-    assert batch_size(80, 32) == 320
-    assert batch_size(5, 1) == 10
+    assert batch_size(80, 1) == MIN_ROUND
+    assert batch_size(80, 8) == 160  # ten logins of every client in each of its two batches
+    assert batch_size(80, 32) == 640
+    assert batch_size(1002, 1) == 502
     a = Summary(count=2, elapsed=1.0, latencies=(0.1, 0.2), failures=1)
     b = Summary(count=1, elapsed=0.5, latencies=(0.3,))
     both = merged([a, b])
     assert (both.count, both.failures, both.latencies) == (3, 1, (0.1, 0.2, 0.3))
     assert math.isclose(both.per_second, 2.0)
+    rounds = round_ratios([Summary(count=10, elapsed=1.0, latencies=())] * 4,
+                          [Summary(count=10, elapsed=1.0, latencies=())] * 2
+                          + [Summary(count=5, elapsed=1.0, latencies=())] * 2)
+    assert rounds == [1.0, 2.0]
     assert verdict([0.97, 1.02, 0.95]) == "met"
     assert verdict([0.97, 0.86, 0.93]) == "not met (worst 0.86×)"
