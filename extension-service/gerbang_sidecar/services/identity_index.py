@@ -142,8 +142,7 @@ class IdentityIndex:
             first += len(page)
         with self._store.transaction() as tx:
             gone = tx.identities.subjects(realm=realm) - seen
-            for subject in gone:
-                tx.identities.release(realm=realm, subject_id=subject)
+            tx.identities.release_all(realm=realm, subject_ids=gone)
             # The accounts were read after ``start``: the next read begins there, not an
             # overlap before it (after a mass import that overlap alone could be thousands).
             tx.sync_marks.advance(_mark(realm), start + OVERLAP_MS)
@@ -170,8 +169,7 @@ class IdentityIndex:
         gone = [user_id for user_id, user in found.items() if user is None]
         if gone:
             with self._store.transaction() as tx:
-                released = sum(tx.identities.release(realm=realm, subject_id=user_id)
-                               for user_id in gone)
+                released = tx.identities.release_all(realm=realm, subject_ids=gone)
             if released:
                 log.info("identity index of %s: deleted accounts' %s identifier(s) released",
                          realm, released)

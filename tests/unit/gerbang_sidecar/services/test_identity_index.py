@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 
 import pytest
+import sqlalchemy
 
 from gerbang_sidecar.adapters.storage.engine import Storage
 from gerbang_sidecar.ports.keycloak import KeycloakUnavailable, NewUser
@@ -73,6 +74,33 @@ def test_x1_a_changed_identifier_moves_and_a_deleted_account_lets_go(storage, ke
     index.catch_up(REALM)
     assert _owners(storage, "nik", OTHER_NIK) == set()
     assert _owners(storage, "email", "lama@example.com") == set()
+
+
+def test_x1_a_rebuild_releases_every_departed_accounts_identifiers_at_once(storage, keycloak,
+                                                                           index):
+    niks = [f"31710152039000{n:02d}" for n in range(1, 5)]
+    made = [_admin_made(keycloak, f"pergi{n}", nik=nik) for n, nik in enumerate(niks)]
+    index.rebuild(REALM)
+    for owner in made[:3]:
+        keycloak.delete_user(REALM, owner)
+    deletes: list[str] = []
+
+    def seen(conn, cursor, statement, *args) -> None:  # type: ignore[no-untyped-def]
+        if statement.lstrip().upper().startswith("DELETE FROM IDENTITY_RECORDS"):
+            deletes.append(statement)
+
+    sqlalchemy.event.listen(storage.engine, "before_cursor_execute", seen)
+    try:
+        index.rebuild(REALM)
+    finally:
+        sqlalchemy.event.remove(storage.engine, "before_cursor_execute", seen)
+    for n, nik in enumerate(niks[:3]):
+        assert _owners(storage, "nik", nik) == set()
+        assert _owners(storage, "email", f"pergi{n}@example.com") == set()
+    assert _owners(storage, "nik", niks[3]) == {made[3]}
+    with storage.transaction() as tx:
+        assert tx.identities.subjects(realm=REALM) == {made[3]}
+    assert len(deletes) == 1  # the three departed accounts in one statement
 
 
 def test_x1_a_realm_records_only_what_its_registration_records(storage, keycloak, index):
