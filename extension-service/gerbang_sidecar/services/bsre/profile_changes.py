@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from gerbang_sidecar.domain.form_rules import parse_reason
 from gerbang_sidecar.domain.identifiers import (
@@ -33,7 +33,7 @@ from gerbang_sidecar.domain.tokens import new_token, plausible, token_hash
 from gerbang_sidecar.ports.clock import Clock
 from gerbang_sidecar.ports.keycloak import KeycloakUsers, UserAlreadyExists
 from gerbang_sidecar.ports.registries import Bkn
-from gerbang_sidecar.ports.storage import AccountRequestRecord, StorageError, Store
+from gerbang_sidecar.ports.storage import AccountRequestRecord, StorageError, Store, Transaction
 from gerbang_sidecar.services.bsre.invitations import BsreSettings
 from gerbang_sidecar.services.bsre.officers import Officer
 from gerbang_sidecar.services.one_time_codes import OneTimeCodeService, Sent, Verified, Wrong
@@ -314,31 +314,28 @@ class ProfileChanges:
         if not token or not plausible(token):
             return None
         with self._store.transaction() as tx:
-            check = tx.identity_checks.usable(token_hash(token), now=self._clock(),
-                                              max_attempts=1)
-            if check is None or not check.purpose.startswith("change:"):
-                return None
-            row = tx.account_requests.get(int(check.purpose.split(":", 1)[1]))
-        return row if row is not None and row.status == "pending" else None
+            found = _pending_change(tx, token, now=self._clock())
+        return None if found is None else found[1]
 
     def confirm(self, token: str, *, accept: bool) -> Decided | NotAllowed | AddressTaken:
         """"Verifikasi" applies the change ("Persetujuan update data berhasil"); "Tolak"
         drops it. The link works once (again after AddressTaken, which changed nothing)."""
-        row = self.confirmation(token)
-        if row is None:
+        if not plausible(token):
             return NotAllowed()
         try:
-            return self._confirm(token, row, accept=accept)
+            return self._decide(token, accept=accept)
         except UserAlreadyExists:  # Keycloak refused the address; the transaction rolled back
             return AddressTaken()
 
-    def _confirm(self, token: str, row: AccountRequestRecord, *, accept: bool
-                 ) -> Decided | NotAllowed:
+    def _decide(self, token: str, *, accept: bool) -> Decided | NotAllowed:
         realm = self.settings.realm
         now = self._clock()
         with self._store.transaction() as tx:
-            check = tx.identity_checks.usable(token_hash(token), now=now, max_attempts=1)
-            if check is None or not tx.identity_checks.use(check.id, now=now) or \
+            found = _pending_change(tx, token, now=now)
+            if found is None:
+                return NotAllowed()
+            check_id, row = found
+            if not tx.identity_checks.use(check_id, now=now) or \
                     not tx.account_requests.decide(
                         row.id, status="approved" if accept else "rejected",
                         by=row.user_id, now=now):
@@ -366,3 +363,13 @@ class ProfileChanges:
         if field == "phone":
             attributes["phoneNumberVerified"] = "true"
         self._keycloak.update_user(realm, user_id, attributes=attributes)
+
+
+def _pending_change(tx: Transaction, token: str, *, now: datetime
+                    ) -> tuple[int, AccountRequestRecord] | None:
+    """The usable check behind ``token`` and the pending change it confirms, or None."""
+    check = tx.identity_checks.usable(token_hash(token), now=now, max_attempts=1)
+    if check is None or not check.purpose.startswith("change:"):
+        return None
+    row = tx.account_requests.get(int(check.purpose.split(":", 1)[1]))
+    return None if row is None or row.status != "pending" else (check.id, row)
