@@ -41,6 +41,6 @@ def throwaway_realm_env(smtp_host: str, smtp_port: int, sidecar_url: str) -> dic
     return {
         "SMTP_HOST": smtp_host, "SMTP_PORT": str(smtp_port), "SMTP_FROM": "no-reply@gerbang.test",
         "SIDECAR_PUBLIC_URL": sidecar_url,
-        "SIDECAR_CLIENT_SECRET": secrets.token_urlsafe(24),
-        **{client.secret_variable: secrets.token_urlsafe(24) for client in portal_clients()},
+        "SIDECAR_CLIENT_SECRET": _new("SIDECAR_CLIENT_SECRET"),
+        **{client.secret_variable: _new(client.secret_variable) for client in portal_clients()},
     }

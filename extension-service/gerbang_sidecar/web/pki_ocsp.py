@@ -35,7 +35,7 @@ from flask import Flask
 from gerbang_sidecar.ports.metrics import Metrics
 from gerbang_sidecar.request_ids import REQUEST_ID_HEADER, accept_request_id, request_id_scope
 from gerbang_sidecar.services.certificates.ocsp import OcspResponder
-from gerbang_sidecar.web.observability import KNOWN_METHODS
+from gerbang_sidecar.web.observability import method_label
 from gerbang_sidecar.web.security_headers import headers_for
 from gerbang_sidecar.wiring import Services
 
@@ -98,8 +98,7 @@ class OcspEndpoint:
                 content_type, body = "text/plain; charset=utf-8", status.phrase.encode()
         start_response(_STATUS_LINES[status], [
             ("Content-Type", content_type), ("Content-Length", str(len(body))), *headers])
-        self._metrics.http_request(route=route,
-                                   method=method if method in KNOWN_METHODS else "OTHER",
+        self._metrics.http_request(route=route, method=method_label(method),
                                    status=int(status), seconds=time.perf_counter() - started)
         return [] if method == "HEAD" else [body]
 

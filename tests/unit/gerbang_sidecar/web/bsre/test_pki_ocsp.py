@@ -14,28 +14,32 @@ from urllib.parse import quote
 
 import pytest
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives import serialization
 from cryptography.x509 import ocsp
 from flask import Flask
 from flask.testing import FlaskClient
 
 from gerbang_sidecar.app import create_ocsp_app
-from gerbang_sidecar.domain.certificates.profiles import Product, person_subject, profile_for
 from gerbang_sidecar.request_ids import REQUEST_ID_HEADER
 from gerbang_sidecar.web.pki_ocsp import MAX_OCSP_REQUEST
 from gerbang_sidecar.wiring import Services
 from support.ca_fixtures import (  # noqa: F401 - fixtures of every test with a CA
     KEK,
+    SHA1,
     authority,
     clock,
+    issue_certificate,
     material,
+    new_subscriber_key,
+    ocsp_request,
+    ocsp_status,
+    record_certificate,
+    revoke_certificate,
     settings_overrides,
 )
 from support.metrics_text import requests_counted
 
 OCSP_REQUEST = {"Content-Type": "application/ocsp-request"}
-SHA1 = hashes.SHA1()  # noqa: S303 - names the certificate in a CertID, protects nothing
 
 
 @pytest.fixture
@@ -46,19 +50,9 @@ def anyone(app: Flask, authority: None) -> FlaskClient:
 @pytest.fixture
 def recorded(services: Services, authority: None) -> tuple[x509.Certificate, int]:
     """A certificate of the CA, recorded as Issued: (certificate, row id)."""
-    public = rsa.generate_private_key(public_exponent=65537, key_size=2048).public_key()
-    issued = services.certificate_authority.issue(
-        public.public_bytes(serialization.Encoding.DER,
-                            serialization.PublicFormat.SubjectPublicKeyInfo),
-        person_subject("Agus Wijaya", "BSSN", "3174041503800005"), profile_for(Product.ESIGN),
-        now=services.clock())
-    with services.storage.transaction() as tx:
-        row = tx.certificates.add_certificate(
-            realm="bsre", user_id="holder", serial_number=f"{issued.serial_number:X}",
-            product="esign", status="issued", common_name="AGUS WIJAYA", enroll_method="web",
-            note="", not_before=issued.not_before, not_after=issued.not_after,
-            certificate=issued.certificate, pkcs12=b"p12", created_at=services.clock())
-    return x509.load_der_x509_certificate(issued.certificate), row.id
+    certificate = issue_certificate(services.certificate_authority, new_subscriber_key(),
+                                    services.clock())
+    return certificate, record_certificate(services.storage, certificate, services.clock())
 
 
 def _counted(client: FlaskClient, route: str, status: str, method: str = "GET") -> float:
@@ -68,23 +62,14 @@ def _counted(client: FlaskClient, route: str, status: str, method: str = "GET") 
     return requests_counted(text, route, status, method)
 
 
-def _request(services: Services, certificate: x509.Certificate,
-             nonce: bytes | None = None) -> bytes:
-    issuing = x509.load_der_x509_certificate(services.certificate_authority.chain()[0])
-    builder = ocsp.OCSPRequestBuilder().add_certificate(certificate, issuing, SHA1)
-    if nonce is not None:
-        builder = builder.add_extension(x509.OCSPNonce(nonce), critical=False)
-    return builder.build().public_bytes(serialization.Encoding.DER)
-
-
 def test_x6_post_answers_in_front_of_flask_with_the_headers_that_matter(
         anyone: FlaskClient, services: Services,
         recorded: tuple[x509.Certificate, int]) -> None:
-    answer = anyone.post("/pki/ocsp", data=_request(services, recorded[0]),
+    request = ocsp_request(services.certificate_authority, recorded[0])
+    answer = anyone.post("/pki/ocsp", data=request,
                          headers={**OCSP_REQUEST, REQUEST_ID_HEADER: "proxy-id-42"})
     assert answer.status_code == 200 and answer.mimetype == "application/ocsp-response"
-    assert ocsp.load_der_ocsp_response(answer.data).certificate_status == \
-        ocsp.OCSPCertStatus.GOOD
+    assert ocsp_status(answer.data) == ocsp.OCSPCertStatus.GOOD
     assert answer.headers[REQUEST_ID_HEADER] == "proxy-id-42"
     assert answer.headers["X-Content-Type-Options"] == "nosniff"
     assert answer.headers["Cache-Control"] == "no-store"
@@ -98,16 +83,14 @@ def test_x6_without_nonce_the_same_bytes_by_post_and_get_and_a_revocation_at_onc
         anyone: FlaskClient, services: Services,
         recorded: tuple[x509.Certificate, int]) -> None:
     certificate, certificate_id = recorded
-    request = _request(services, certificate)
+    request = ocsp_request(services.certificate_authority, certificate)
     posted = anyone.post("/pki/ocsp", data=request, headers=OCSP_REQUEST).data
     url = f"/pki/ocsp/{quote(base64.b64encode(request).decode(), safe='')}"
     fetched = anyone.get(url)
     assert fetched.status_code == 200 and fetched.mimetype == "application/ocsp-response"
     assert fetched.data == posted  # one pre-signed answer for the CertID
     assert anyone.post("/pki/ocsp", data=request, headers=OCSP_REQUEST).data == posted
-    with services.storage.transaction() as tx:
-        assert tx.certificates.set_status(certificate_id, status="revoked", expected="issued",
-                                          revoked_at=services.clock(), reason="superseded")
+    revoke_certificate(services.storage, certificate_id, services.clock(), reason="superseded")
     revoked = ocsp.load_der_ocsp_response(anyone.get(url).data)
     assert revoked.certificate_status == ocsp.OCSPCertStatus.REVOKED
     assert revoked.revocation_reason == x509.ReasonFlags.superseded
@@ -120,8 +103,9 @@ def test_x6_a_nonce_is_echoed_in_a_fresh_signature(
     seen = []
     for _ in range(2):
         nonce = os.urandom(16)
-        answer = ocsp.load_der_ocsp_response(anyone.post(
-            "/pki/ocsp", data=_request(services, recorded[0], nonce), headers=OCSP_REQUEST).data)
+        request = ocsp_request(services.certificate_authority, recorded[0], nonce)
+        answer = ocsp.load_der_ocsp_response(
+            anyone.post("/pki/ocsp", data=request, headers=OCSP_REQUEST).data)
         assert answer.extensions.get_extension_for_class(x509.OCSPNonce).value.nonce == nonce
         seen.append(answer.signature)
     assert seen[0] != seen[1]
@@ -144,7 +128,7 @@ def test_x6_malformed_and_another_issuer_are_ocsp_error_statuses(
 def test_x6_wrong_content_type_oversized_bad_base64_and_wrong_method_are_http_errors(
         anyone: FlaskClient, services: Services,
         recorded: tuple[x509.Certificate, int]) -> None:
-    request = _request(services, recorded[0])
+    request = ocsp_request(services.certificate_authority, recorded[0])
     wrong_type = anyone.post("/pki/ocsp", data=request,
                              headers={"Content-Type": "application/octet-stream"})
     assert wrong_type.status_code == 400
@@ -172,11 +156,10 @@ def test_x6_the_responder_process_app_answers_ocsp_health_and_metrics_and_nothin
     """``serve-ocsp``'s app (create_ocsp_app): the same endpoint, none of the pages."""
     client = create_ocsp_app(services=services).test_client()
     certificate, _ = recorded
-    answer = client.post("/pki/ocsp", data=_request(services, certificate, nonce=os.urandom(16)),
-                         headers=OCSP_REQUEST)
+    request = ocsp_request(services.certificate_authority, certificate, nonce=os.urandom(16))
+    answer = client.post("/pki/ocsp", data=request, headers=OCSP_REQUEST)
     assert answer.status_code == 200 and REQUEST_ID_HEADER in answer.headers
-    assert ocsp.load_der_ocsp_response(answer.data).certificate_status == \
-        ocsp.OCSPCertStatus.GOOD
+    assert ocsp_status(answer.data) == ocsp.OCSPCertStatus.GOOD
     assert client.get("/health").status_code == 200
     assert client.get("/internal/ready").status_code == 200  # its database answers
     assert client.get("/internal/ready",
