@@ -28,15 +28,10 @@ import requests
 from requests.adapters import HTTPAdapter
 
 from bench.environment import SidecarServer, realm_env
-from gerbang_ops.keycloak.production import (
-    KeycloakCluster,
-    ProductionKeycloakServer,
-    jdbc_postgres_url,
-)
+from gerbang_ops.keycloak.production import KeycloakCluster, jdbc_postgres_url
+from gerbang_ops.keycloak.provisioned import start_provisioned_cluster
 from gerbang_ops.mailsink import MailSink
-from gerbang_ops.paths import REALM_CONFIG, THEMES
 from gerbang_ops.postgres import PostgresServer, throwaway_postgres
-from gerbang_ops.provision.cli import load_and_check, provision
 from gerbang_ops.provision.keycloak_api import KeycloakApi
 
 CLUSTER_SIZE = 2
@@ -113,22 +108,13 @@ def running_cluster(log: Callable[[str], None] = print,
         stack.callback(sidecar.stop)
         env = realm_env(sink, sidecar.url)
         database = postgres.create_database()
-        cluster = KeycloakCluster.on_loopback(
+        log(f"starting {size} Keycloak node(s) in production mode (start --optimized, "
+            "PostgreSQL) ...")
+        cluster = start_provisioned_cluster(  # stops every node when it fails
             work_dir / "keycloak", size,
             db_url=jdbc_postgres_url(postgres.host, postgres.port, database),
             db_username=postgres.user, admin_password=secrets.token_urlsafe(16),
-            environment={"SIDECAR_PUBLIC_URL": sidecar.url})
-        specs = load_and_check(REALM_CONFIG, THEMES, None, env)
-
-        def provision_realms(first: ProductionKeycloakServer) -> None:
-            log(f"node-1 ready at {first.url}; provisioning "
-                f"{', '.join(s.name for s in specs)} while the other node(s) join ...")
-            api = KeycloakApi(first.url, first.admin_user, first.admin_password)
-            provision(api, specs, apply=True, out=lambda _line: None)
-
-        log(f"starting {size} Keycloak node(s) in production mode (start --optimized, "
-            "PostgreSQL) ...")
-        cluster.start(while_joining=provision_realms)  # stops every node when it fails
+            realm_env=env, environment={"SIDECAR_PUBLIC_URL": sidecar.url}, log=log)
         stack.callback(cluster.stop)
         log(f"cluster ready: {', '.join(n.node_name + ' ' + n.url for n in cluster.nodes)}")
         yield ClusterStack(cluster=cluster, postgres=postgres, realm_env=env,

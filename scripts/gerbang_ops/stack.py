@@ -27,6 +27,7 @@ import requests
 
 from gerbang_ops.demo_accounts import DEMO_ACCOUNTS, ensure_demo_accounts
 from gerbang_ops.keycloak.production import KeycloakCluster, jdbc_postgres_url
+from gerbang_ops.keycloak.provisioned import start_provisioned_cluster
 from gerbang_ops.keycloak.server import KeycloakServer, free_port
 from gerbang_ops.local_secrets import load_or_create
 from gerbang_ops.mailsink import MailSink
@@ -132,17 +133,19 @@ def run(profile: str = "dev", keycloak_nodes: int = 1) -> None:
             print("Starting PostgreSQL (.cache/run-production/postgres) ...")
             postgres = stack.enter_context(local_postgres(run_dir / "postgres"))
             env["DATABASE_URL"] = postgres.url(postgres.ensure_database("sidecar"))
-            cluster = KeycloakCluster.on_loopback(
+            print(f"Starting Keycloak in production mode, {keycloak_nodes} node(s) (the first "
+                  "run builds the server image: a minute or more) ...")
+            cluster = start_provisioned_cluster(  # stops every node when it fails
                 run_dir / "keycloak", keycloak_nodes,
                 db_url=jdbc_postgres_url(postgres.host, postgres.port,
                                          postgres.ensure_database("keycloak")),
                 db_username=postgres.user, admin_password=secrets["KEYCLOAK_ADMIN_PASSWORD"],
-                environment={"SIDECAR_PUBLIC_URL": sidecar_url},
-                http_port=ports["KEYCLOAK"], management_port=ports["KEYCLOAK_MANAGEMENT"])
-            print(f"Starting Keycloak in production mode, {keycloak_nodes} node(s) (the first "
-                  "run builds the server image: a minute or more) ...")
+                realm_env=env, environment={"SIDECAR_PUBLIC_URL": sidecar_url},
+                http_port=ports["KEYCLOAK"], management_port=ports["KEYCLOAK_MANAGEMENT"],
+                log=print, report_changes=True,
+                after_provisioning=lambda api: ensure_demo_accounts(
+                    api, secrets["DEMO_PASSWORD"]))
             stack.callback(cluster.stop)
-            cluster.start(while_joining=provision_realms)
             keycloak: KeycloakServer = cluster.first
         else:
             print("Starting Keycloak (the first start takes a minute) ...")

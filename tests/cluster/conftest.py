@@ -49,17 +49,12 @@ from pathlib import Path
 
 import pytest
 
-from gerbang_ops.keycloak.production import (
-    KeycloakCluster,
-    ProductionKeycloakServer,
-    jdbc_postgres_url,
-)
+from gerbang_ops.keycloak.production import KeycloakCluster, jdbc_postgres_url
+from gerbang_ops.keycloak.provisioned import start_provisioned_cluster
 from gerbang_ops.keycloak.server import free_port
 from gerbang_ops.local_secrets import throwaway_realm_env
 from gerbang_ops.mailsink import MailSink
-from gerbang_ops.paths import REALM_CONFIG, THEMES
 from gerbang_ops.postgres import PostgresServer, PostgresUnavailable, throwaway_postgres
-from gerbang_ops.provision.cli import load_and_check, provision
 from gerbang_ops.provision.keycloak_api import KeycloakApi
 from gerbang_sidecar.fake_registry import create_fake_registry_app, running_fake_registry
 from support.cluster_sidecars import (
@@ -123,20 +118,14 @@ def _started_cluster(tmp_path_factory: pytest.TempPathFactory,
                      cluster_postgres: PostgresServer, cluster_realm_env: dict[str, str],
                      cluster_sidecar_url: str) -> Iterator[KeycloakCluster]:
     database = cluster_postgres.create_database()
-    cluster = KeycloakCluster.on_loopback(
+    cluster = start_provisioned_cluster(  # stops every node when it fails
         tmp_path_factory.mktemp("keycloak-cluster"), CLUSTER_SIZE,
         db_url=jdbc_postgres_url(cluster_postgres.host, cluster_postgres.port, database),
         db_username=cluster_postgres.user, admin_password=secrets.token_urlsafe(16),
+        realm_env=cluster_realm_env,
         # The themes build their "Daftar" links from it.
         environment={"SIDECAR_PUBLIC_URL": cluster_sidecar_url})
-    specs = load_and_check(REALM_CONFIG, THEMES, None, cluster_realm_env)
-
-    def provision_realms(first: ProductionKeycloakServer) -> None:
-        api = KeycloakApi(first.url, first.admin_user, first.admin_password)
-        provision(api, specs, apply=True, out=lambda _line: None)
-
     try:
-        cluster.start(while_joining=provision_realms)  # stops every node when it fails
         yield cluster
     finally:
         cluster.stop()
