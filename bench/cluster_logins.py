@@ -17,8 +17,8 @@ akses, so load that drifts over the run (JIT, caches, a PostgreSQL checkpoint, o
 the machine) weighs on both sides alike; one round of 40 logins a side at one client moved
 the ratio by several hundredths from run to run. The warm-up is long (WARMUP_LOGINS a side
 at WARMUP_CLIENTS): a fresh cluster's logins kept getting faster for thousands of logins
-(8 clients: 23/s after 700, 35/s after 4,500, 43/s after 3,000 at 8 clients first), far
-more drift than an akses/stock/stock/akses order cancels, and production runs warm.
+(at 8 clients from 23/s to 43/s), far more drift than an akses/stock/stock/akses order
+cancels, and production runs warm.
 """
 
 from __future__ import annotations
@@ -149,8 +149,7 @@ def run(stack: ClusterStack, bounds: Bounds, log: Callable[[str], None] = print)
 
 
 def _table(results: list[tuple[int, Summary, Summary, list[float]]], in_akses: int,
-           in_stock: int,
-           nodes: int, bounds: Bounds) -> Table:
+           in_stock: int, nodes: int, bounds: Bounds) -> Table:
     table = Table(title=f"Password logins on the {nodes}-node production cluster "
                         "(PostgreSQL, login form flow)",
                   gerbang_label="akses realm", baseline_label="stock realm")

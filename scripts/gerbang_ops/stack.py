@@ -27,14 +27,13 @@ import requests
 
 from gerbang_ops.demo_accounts import DEMO_ACCOUNTS, ensure_demo_accounts
 from gerbang_ops.keycloak.production import KeycloakCluster, jdbc_postgres_url
-from gerbang_ops.keycloak.provisioned import start_provisioned_cluster
+from gerbang_ops.keycloak.provisioned import provision_realm_config, start_provisioned_cluster
 from gerbang_ops.keycloak.server import KeycloakServer, free_port
 from gerbang_ops.local_secrets import load_or_create
 from gerbang_ops.mailsink import MailSink
 from gerbang_ops.paths import REALM_CONFIG, THEMES, cache_dir
 from gerbang_ops.postgres import PostgresServer, local_postgres
-from gerbang_ops.provision.cli import load_and_check, provision
-from gerbang_ops.provision.keycloak_api import KeycloakApi
+from gerbang_ops.provision.cli import load_and_check
 from gerbang_sidecar.portals import realms
 
 DEFAULT_PORTS = {"KEYCLOAK": 8080, "KEYCLOAK_MANAGEMENT": 9000, "SIDECAR": 5000,
@@ -119,14 +118,6 @@ def run(profile: str = "dev", keycloak_nodes: int = 1) -> None:
         stack.callback(registry.stop)
         registry.wait_for(f"{registry_url}/gateway/messages")
 
-        def provision_realms(server: KeycloakServer) -> None:
-            print("Provisioning the realms from realm-config/ ...")
-            api = KeycloakApi(server.url, server.admin_user, server.admin_password)
-            changes = provision(api, load_and_check(REALM_CONFIG, THEMES, None, env),
-                                apply=True, out=lambda _line: None)
-            print(f"  {len(changes)} change(s) applied")
-            ensure_demo_accounts(api, secrets["DEMO_PASSWORD"])
-
         postgres: PostgresServer | None = None
         cluster: KeycloakCluster | None = None
         if profile == "production":
@@ -154,7 +145,10 @@ def run(profile: str = "dev", keycloak_nodes: int = 1) -> None:
                 http_port=ports["KEYCLOAK"], management_port=ports["KEYCLOAK_MANAGEMENT"],
                 environment={"SIDECAR_PUBLIC_URL": sidecar_url})
             stack.enter_context(keycloak)
-            provision_realms(keycloak)
+            api = provision_realm_config(
+                keycloak, load_and_check(REALM_CONFIG, THEMES, None, env), log=print,
+                report_changes=True)
+            ensure_demo_accounts(api, secrets["DEMO_PASSWORD"])
         env["KEYCLOAK_URL"] = keycloak.url
 
         print("Preparing the sidecar's database ...")

@@ -199,9 +199,6 @@ class IdentityRecords(Protocol):
         go, missing ones are added. Returns the kinds not held because another account holds
         them (nothing raised: the accounts exist in Keycloak whatever the index says)."""
 
-    def release(self, *, realm: str, subject_id: str) -> int:
-        """Drop every record of an account that is gone; returns how many."""
-
     def release_all(self, *, realm: str, subject_ids: Collection[str]) -> int:
         """Drop every record of the accounts that are gone -- one statement per few hundred
         accounts, not one each; returns how many records went."""

@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from gerbang_ops.keycloak.production import KeycloakCluster, ProductionKeycloakServer
+from gerbang_ops.keycloak.server import KeycloakServer
 from gerbang_ops.paths import REALM_CONFIG, THEMES
 from gerbang_ops.provision.cli import load_and_check, provision
 from gerbang_ops.provision.files import RealmSpec
@@ -41,19 +42,22 @@ def start_provisioned_cluster(
         http_port=http_port, management_port=management_port)
 
     def provision_realms(first: ProductionKeycloakServer) -> None:
-        api = _provision(first, specs, size, log, report_changes)
+        joining = " while the other node(s) join" if size > 1 else ""
+        log(f"{first.node_name} ready at {first.url}{joining}:")
+        api = provision_realm_config(first, specs, log=log, report_changes=report_changes)
         if after_provisioning is not None:
             after_provisioning(api)
 
     return cluster.start(while_joining=provision_realms)
 
 
-def _provision(first: ProductionKeycloakServer, specs: list[RealmSpec], size: int,
-               log: Callable[[str], None], report_changes: bool) -> KeycloakApi:
-    joining = " while the other node(s) join" if size > 1 else ""
-    log(f"{first.node_name} ready at {first.url}; provisioning "
-        f"{', '.join(s.name for s in specs)} from realm-config/{joining} ...")
-    api = KeycloakApi(first.url, first.admin_user, first.admin_password)
+def provision_realm_config(server: KeycloakServer, specs: list[RealmSpec], *,
+                           log: Callable[[str], None] = _silent,
+                           report_changes: bool = False) -> KeycloakApi:
+    """Apply the realm files (``load_and_check``'s specs) through ``server``'s admin API;
+    the API, for what comes next (demo accounts)."""
+    log(f"provisioning {', '.join(s.name for s in specs)} from realm-config/ ...")
+    api = KeycloakApi(server.url, server.admin_user, server.admin_password)
     changes = provision(api, specs, apply=True, out=_silent)
     if report_changes:
         log(f"  {len(changes)} change(s) applied")

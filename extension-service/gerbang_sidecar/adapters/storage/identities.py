@@ -96,9 +96,6 @@ class SqlIdentityRecords:
                     refused.append(str(row["kind"]))
         return refused
 
-    def release(self, *, realm: str, subject_id: str) -> int:
-        return self.release_all(realm=realm, subject_ids=[subject_id])
-
     def release_all(self, *, realm: str, subject_ids: Collection[str]) -> int:
         # A realm read whole may find thousands gone: a statement per chunk, not per account.
         # Sorted so that two processes releasing the same accounts lock rows in one order.

@@ -311,7 +311,7 @@ class ProfileChanges:
 
     def confirmation(self, token: str | None) -> AccountRequestRecord | None:
         """The officer's change behind a mailed link, while the link is good."""
-        if not token or not plausible(token):
+        if not plausible(token):
             return None
         with self._store.transaction() as tx:
             found = _pending_change(tx, token, now=self._clock())
