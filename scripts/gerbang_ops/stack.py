@@ -20,7 +20,9 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable, Sequence
 from contextlib import ExitStack
+from dataclasses import dataclass
 from pathlib import Path
 
 import requests
@@ -175,8 +177,11 @@ def run(profile: str = "dev", keycloak_nodes: int = 1) -> None:
         print_welcome(keycloak, sidecar_url, sink.http_url, registry_url, secrets, logs)
         if cluster is not None and postgres is not None:
             print_production(cluster, postgres)
-        wait_for_interrupt([registry, sidecar, outbox])
-        print("\nStopping everything ...")
+        # Runs first when the stack unwinds (Ctrl-C or a process that died): said before the
+        # stops, which take seconds.
+        stack.callback(print, "\nStopping everything ...")
+        wait_until_one_stops(watch([registry, sidecar, outbox],
+                                   cluster.nodes if cluster is not None else [keycloak]))
 
 
 def print_welcome(keycloak: KeycloakServer, sidecar_url: str, mail_url: str, registry_url: str,
@@ -217,14 +222,36 @@ def print_production(cluster: KeycloakCluster, postgres: PostgresServer) -> None
     print()
 
 
-def wait_for_interrupt(children: list[ChildProcess]) -> None:
-    try:
-        while all(child.process.poll() is None for child in children):
-            time.sleep(1)
-        dead = next(c for c in children if c.process.poll() is not None)
-        print(f"\n{dead.name} stopped unexpectedly; see {dead.log}")
-    except KeyboardInterrupt:
-        pass
+@dataclass(frozen=True)
+class Watched:
+    """Something ``make run`` started that must keep running: its name, a liveness check and
+    where its log is."""
+
+    name: str
+    running: Callable[[], bool]
+    log: Path
+
+
+class StoppedUnexpectedly(RuntimeError):
+    pass
+
+
+def watch(children: Sequence[ChildProcess], keycloak_nodes: Sequence[KeycloakServer]
+          ) -> list[Watched]:
+    return [*(Watched(c.name, lambda c=c: c.process.poll() is None, c.log) for c in children),
+            *(Watched(f"Keycloak ({node.url})", lambda node=node: node.running, node.log_path)
+              for node in keycloak_nodes)]
+
+
+def wait_until_one_stops(watched: list[Watched], every: float = 1.0) -> None:
+    """Never returns: Ctrl-C (KeyboardInterrupt) ends the wait, and a watched process that
+    exits raises StoppedUnexpectedly, so ``make run`` stops the rest and exits non-zero
+    instead of serving half a stack."""
+    while True:
+        for item in watched:
+            if not item.running():
+                raise StoppedUnexpectedly(f"{item.name} stopped unexpectedly; see {item.log}")
+        time.sleep(every)
 
 
 def _interrupt(signum: int, frame: object) -> None:
