@@ -9,6 +9,7 @@ locally, ``python -m gerbang_sidecar.migrations upgrade`` in production).
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from typing import Any
 
@@ -16,6 +17,7 @@ from flask import Flask
 
 from gerbang_sidecar import web
 from gerbang_sidecar.config import ConfigError, Settings, load_settings
+from gerbang_sidecar.services.readiness import DATABASE_PROBE
 from gerbang_sidecar.web import pki_ocsp
 from gerbang_sidecar.web.client_address import TrustedProxies, parse_networks
 from gerbang_sidecar.wiring import Services, build_services
@@ -42,8 +44,12 @@ def create_app(config: Settings | Mapping[str, Any] | None = None, *,
 def create_ocsp_app(config: Settings | Mapping[str, Any] | None = None, *,
                     services: Services | None = None) -> Flask:
     """The OCSP responder alone (``serve-ocsp``): ``/pki/ocsp``, liveness, readiness and
-    ``/metrics`` -- no pages, sessions or forms; any other path is 404."""
+    ``/metrics`` -- no pages, sessions or forms; any other path is 404. Its readiness asks
+    its database alone: the responder never calls Keycloak or a registry, so it neither
+    probes them nor reports itself degraded when they are down."""
     services = services or _services(config)
+    services = dataclasses.replace(services, probes={
+        name: probe for name, probe in services.probes.items() if name == DATABASE_PROBE})
     app = _flask(services)
     web.init_responder_app(app, services)
     pki_ocsp.install(app, services)

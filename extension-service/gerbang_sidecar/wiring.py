@@ -144,7 +144,7 @@ from gerbang_sidecar.services.password_reset.context import (
 )
 from gerbang_sidecar.services.portal_sessions import PortalSessions
 from gerbang_sidecar.services.rate_limits import RateLimiter
-from gerbang_sidecar.services.readiness import Probe, ReadinessChecks
+from gerbang_sidecar.services.readiness import DATABASE_PROBE, Probe, ReadinessChecks
 from gerbang_sidecar.services.registrations.accounts import OUTBOX_REGISTRATION_ATTEMPT
 
 # Personal data past its promise (pending registrations: 24 hours) goes within this long.
@@ -433,7 +433,7 @@ def _mailer(settings: Settings) -> Mailer:
 
 def _probes(storage: Storage, keycloak: KeycloakUsers,
             registries: Registries) -> dict[str, Probe]:
-    probes: dict[str, Probe] = {"database": storage.ping}
+    probes: dict[str, Probe] = {DATABASE_PROBE: storage.ping}
     if isinstance(keycloak, HttpKeycloakUsers):
         http_users = keycloak
         probes["keycloak"] = lambda: all(http_users.realm_answers(r) for r in realms())

@@ -18,6 +18,8 @@ from dataclasses import dataclass
 log = logging.getLogger(__name__)
 
 Probe = Callable[[], bool]
+# The one system a sidecar process cannot serve without; the others only degrade it.
+DATABASE_PROBE = "database"
 
 
 @dataclass(frozen=True)
@@ -27,7 +29,7 @@ class Readiness:
     @property
     def ready(self) -> bool:
         """The sidecar serves when its own database does; outside systems degrade it."""
-        return self.checks.get("database", "up") == "up"
+        return self.checks.get(DATABASE_PROBE, "up") == "up"
 
     @property
     def status(self) -> str:

@@ -9,6 +9,7 @@ request id and the latency metric as every route has them; everything else still
 from __future__ import annotations
 
 import base64
+import dataclasses
 import os
 from urllib.parse import quote
 
@@ -167,3 +168,22 @@ def test_x6_the_responder_process_app_answers_ocsp_health_and_metrics_and_nothin
     for page in ("/", "/bsre/", "/pki/issuing-ca.crl", "/akses/daftar", "/static/app.css"):
         assert client.get(page).status_code == 404, page
     assert _counted(client, "/pki/ocsp", "200", method="POST") == 1
+
+
+def test_x6_the_responder_process_is_ready_with_its_database_whatever_keycloak_does(
+        services: Services) -> None:
+    """The responder never calls Keycloak or a registry: its readiness neither probes them
+    nor reports degraded while they are down."""
+    called: list[str] = []
+
+    def down() -> bool:
+        called.append("keycloak")
+        return False
+
+    with_keycloak_down = dataclasses.replace(
+        services, probes={**services.probes, "keycloak": down})
+    client = create_ocsp_app(services=with_keycloak_down).test_client()
+    answer = client.get("/internal/ready")
+    assert answer.status_code == 200
+    assert answer.json == {"status": "up", "checks": {"database": "up"}}
+    assert called == []
