@@ -634,8 +634,13 @@ class Certificates(Protocol):
                    note: str | None = None) -> bool:
         """expected -> status; one of concurrent callers wins."""
 
-    def count_wrong_passphrase(self, certificate_id: int) -> int:
-        """One more wrong passphrase; returns how many in a row."""
+    def reserve_passphrase_attempt(self, certificate_id: int, limit: int) -> int | None:
+        """Count an attempt before its passphrase is tried: the attempts in a row now, or
+        None when ``limit`` are counted already (locked). Atomic: however many arrive at
+        once, no more than ``limit`` passphrases are tried between two right ones."""
+
+    def give_back_passphrase_attempt(self, certificate_id: int) -> None:
+        """Uncount a reserved attempt that never got to try its passphrase."""
 
     def reset_wrong_passphrases(self, certificate_id: int) -> None: ...
 

@@ -1,5 +1,5 @@
-"""The outbox claim, the one-time code limits, the captcha's spent puzzles and the INSW
-usernames on SQLite and PostgreSQL alike."""
+"""The outbox claim, the one-time code limits, the captcha's spent puzzles, the INSW
+usernames and the count of passphrase tries on SQLite and PostgreSQL alike."""
 
 from __future__ import annotations
 
@@ -118,3 +118,33 @@ def test_i4_concurrent_approvals_get_different_usernames_never_reused(storage, c
     assert len(set(names.values())) == 8
     approve(3)
     assert len(set(names.values())) == 8  # the same name again for registration 3
+
+
+def test_b22_passphrase_tries_are_counted_before_they_are_made_on_this_database(storage, clock):
+    """Twenty concurrent tries on one certificate: exactly five are let through (counted
+    1..5), the rest see it locked; a try given back frees one place."""
+    with storage.transaction() as tx:
+        certificate_id = tx.certificates.add_certificate(
+            realm="bsre", user_id="holder", serial_number="1A2B", product="esign",
+            status="issued", common_name="AGUS WIJAYA", enroll_method="web", note="",
+            not_before=clock(), not_after=clock(), certificate=b"der", pkcs12=b"p12",
+            created_at=clock()).id
+    counted: list[int | None] = []
+    lock = threading.Lock()
+
+    def attempt() -> None:
+        with storage.transaction() as tx:
+            got = tx.certificates.reserve_passphrase_attempt(certificate_id, 5)
+        with lock:
+            counted.append(got)
+
+    threads = [threading.Thread(target=attempt) for _ in range(20)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    assert sorted(c for c in counted if c is not None) == [1, 2, 3, 4, 5]
+    assert counted.count(None) == 15
+    with storage.transaction() as tx:
+        tx.certificates.give_back_passphrase_attempt(certificate_id)
+        assert tx.certificates.reserve_passphrase_attempt(certificate_id, 5) == 5

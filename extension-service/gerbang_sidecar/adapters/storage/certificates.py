@@ -139,16 +139,24 @@ class SqlCertificates:
             SqlSyncMarks(self._session).increment(REVOCATIONS)
         return changed
 
-    def count_wrong_passphrase(self, certificate_id: int) -> int:
+    def reserve_passphrase_attempt(self, certificate_id: int, limit: int) -> int | None:
+        # One conditional UPDATE: the row lock (PostgreSQL) or the write lock (SQLite) lets
+        # one attempt at a time count itself, so the check and the count cannot be split.
+        return self._session.execute(
+            update(IssuedCertificateRecord)
+            .where(IssuedCertificateRecord.id == certificate_id,
+                   IssuedCertificateRecord.failed_passphrases < limit)
+            .values(failed_passphrases=IssuedCertificateRecord.failed_passphrases + 1)
+            .returning(IssuedCertificateRecord.failed_passphrases)
+            .execution_options(synchronize_session=False)).scalar_one_or_none()
+
+    def give_back_passphrase_attempt(self, certificate_id: int) -> None:
         self._session.execute(
             update(IssuedCertificateRecord)
-            .where(IssuedCertificateRecord.id == certificate_id)
-            .values(failed_passphrases=IssuedCertificateRecord.failed_passphrases + 1)
+            .where(IssuedCertificateRecord.id == certificate_id,
+                   IssuedCertificateRecord.failed_passphrases > 0)
+            .values(failed_passphrases=IssuedCertificateRecord.failed_passphrases - 1)
             .execution_options(synchronize_session=False))
-        row = self._session.get(IssuedCertificateRecord, certificate_id)
-        if row is not None:
-            self._session.refresh(row)
-        return 0 if row is None else row.failed_passphrases
 
     def reset_wrong_passphrases(self, certificate_id: int) -> None:
         self._session.execute(

@@ -83,11 +83,13 @@ class PassphraseChanges:
         assert old is not None and new is not None
         realm = self.settings.realm
         now = self._clock()
+        wrong = reserve_attempt(self._store, certificate_id)
+        if wrong is None:
+            return Locked()
         try:
             resealed = self._keys.reseal(sealed, old, new)
         except WrongPassphrase:
             with self._store.transaction() as tx:
-                wrong = tx.certificates.count_wrong_passphrase(certificate_id)
                 tx.audit.record(realm=realm, occurred_at=now, actor=user_id,
                                 subject_id=user_id, event_type="bsre.certificate.passphrase_wrong",
                                 details={"serial_number": row.serial_number, "in_a_row": wrong})
@@ -97,6 +99,9 @@ class PassphraseChanges:
             return FormErrors({"old_passphrase": IdentifierError(
                 "old_passphrase.wrong", key="passphrase.wrong",
                 attempts_left=MAX_WRONG - wrong)})
+        except BaseException:
+            give_back_attempt(self._store, certificate_id)
+            raise
         with self._store.transaction() as tx:
             tx.certificates.replace_pkcs12(certificate_id, resealed)
             tx.audit.record(realm=realm, occurred_at=now, actor=user_id, subject_id=user_id,
@@ -133,3 +138,18 @@ class PassphraseChanges:
         except StorageError:
             return TemporaryProblem()
         return Invited(row.serial_number)
+
+
+def reserve_attempt(store: Store, certificate_id: int) -> int | None:
+    """Count a try of the certificate's passphrase before it is made: how many in a row
+    then, or None when MAX_WRONG are counted (locked). Counted first, because a count made
+    after the slow decryption let concurrent tries all pass the check: a burst tried every
+    guess it held, and a right one among them unlocked the certificate."""
+    with store.transaction() as tx:
+        return tx.certificates.reserve_passphrase_attempt(certificate_id, MAX_WRONG)
+
+
+def give_back_attempt(store: Store, certificate_id: int) -> None:
+    """A counted try failed before its passphrase was judged (an error of ours)."""
+    with store.transaction() as tx:
+        tx.certificates.give_back_passphrase_attempt(certificate_id)

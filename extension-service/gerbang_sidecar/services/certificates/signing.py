@@ -21,7 +21,11 @@ from gerbang_sidecar.ports.storage import Store
 from gerbang_sidecar.services.bsre.invitations import BsreSettings
 from gerbang_sidecar.services.bsre.profile_changes import ProfileChanges
 from gerbang_sidecar.services.certificates.issuance import CertificateIssuance
-from gerbang_sidecar.services.certificates.passphrases import MAX_WRONG
+from gerbang_sidecar.services.certificates.passphrases import (
+    MAX_WRONG,
+    give_back_attempt,
+    reserve_attempt,
+)
 from gerbang_sidecar.services.results import FormErrors
 
 MAX_PDF_BYTES = 10 * 1024 * 1024
@@ -82,12 +86,14 @@ class DocumentSigning:
         assert passphrase is not None
         realm = self.settings.realm
         material = SigningMaterial(self._ca.chain(), self._issuance.crl(), self.timestamp)
+        wrong = reserve_attempt(self._store, certificate_id)
+        if wrong is None:
+            return Refused("locked")
         try:
             signed = self._signer.sign(document, sealed, passphrase, material,
                                        signer_name=row.common_name, now=now)
         except WrongPassphrase:
             with self._store.transaction() as tx:
-                wrong = tx.certificates.count_wrong_passphrase(certificate_id)
                 tx.audit.record(realm=realm, occurred_at=now, actor=user_id,
                                 subject_id=user_id,
                                 event_type="bsre.certificate.passphrase_wrong",
@@ -99,7 +105,11 @@ class DocumentSigning:
             return FormErrors({"passphrase": IdentifierError(
                 "passphrase.wrong", attempts_left=MAX_WRONG - wrong)})
         except UnreadablePdf:
+            give_back_attempt(self._store, certificate_id)
             return FormErrors({"document": IdentifierError("document.not_pdf")})
+        except BaseException:
+            give_back_attempt(self._store, certificate_id)
+            raise
         with self._store.transaction() as tx:
             tx.certificates.reset_wrong_passphrases(certificate_id)
             tx.audit.record(realm=realm, occurred_at=now, actor=user_id, subject_id=user_id,
