@@ -7,6 +7,7 @@ for service tests. Both raise only the errors below, so services never see HTTP.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Protocol
@@ -134,6 +135,12 @@ class KeycloakUsers(Protocol):
     def remove_realm_roles(self, realm: str, user_id: str, roles: list[str]) -> None:
         """Take roles mapped to the user directly (the legacy import's ``legacy-member``);
         roles held through a group stay."""
+
+    def held_realm_roles(self, realm: str, user_id: str,
+                         among: Collection[str]) -> frozenset[str]:
+        """Which of ``among`` the user holds now -- directly, through a group or a composite
+        role; none for a user who is gone. Privileged pages ask this on every request: the
+        roles in a login's token are those of the moment it was made."""
 
     def update_user(self, realm: str, user_id: str, *, email: str | None = None,
                     email_verified: bool | None = None,

@@ -103,6 +103,22 @@ def test_a6_direct_roles_are_removed_by_name_and_group_roles_stay(
     assert roles.of(user_id) == {"investor"}
 
 
+def test_held_realm_roles_are_read_now_directly_and_through_groups(
+        users: KeycloakUsers, unique: str, roles) -> None:  # type: ignore[no-untyped-def]
+    """What privileged pages ask on every request (BSrE officers, INSW reviewers)."""
+    user_id = users.create_user(REALM, NewUser(
+        username=f"{unique}@example.test", email=f"{unique}@example.test",
+        first_name="Budi", groups=("investor",)))
+    asked = {"investor", "legacy-member", "no-such-role"}
+    assert users.held_realm_roles(REALM, user_id, asked) == {"investor"}
+    roles.grant(user_id, ["legacy-member"])
+    assert users.held_realm_roles(REALM, user_id, asked) == {"investor", "legacy-member"}
+    users.remove_realm_roles(REALM, user_id, ["legacy-member"])
+    assert users.held_realm_roles(REALM, user_id, {"legacy-member"}) == frozenset()
+    users.delete_user(REALM, user_id)
+    assert users.held_realm_roles(REALM, user_id, asked) == frozenset()
+
+
 def test_update_user_merges_attributes_and_changes_email(users: KeycloakUsers,
                                                          unique: str) -> None:
     nik = nik_for(unique)

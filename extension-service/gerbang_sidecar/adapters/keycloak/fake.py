@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Collection
 from dataclasses import dataclass, field, replace
 
 from gerbang_sidecar.domain.akses.accounts import GROUP_ROLES as AKSES_GROUP_ROLES
@@ -127,6 +128,10 @@ class FakeKeycloakUsers:
         key = (realm, user_id)
         self.direct_roles[key] = self.direct_roles.get(key, frozenset()) | set(roles)
 
+    def held_realm_roles(self, realm: str, user_id: str,
+                         among: Collection[str]) -> frozenset[str]:
+        return self.realm_roles_of(realm, user_id) & frozenset(among)
+
     def realm_roles_of(self, realm: str, user_id: str) -> frozenset[str]:
         """Held directly or through the user's groups (not part of the port)."""
         known = self.groups.get(realm, {})
@@ -202,6 +207,8 @@ class FakeKeycloakUsers:
     def delete_user(self, realm: str, user_id: str) -> None:
         self._check()
         self.users.pop((realm, user_id), None)
+        self.direct_roles.pop((realm, user_id), None)
+        self.memberships.pop((realm, user_id), None)
         self.account_log.append((realm, user_id))
 
     # --- OTP devices (B9) --------------------------------------------------------------

@@ -19,7 +19,7 @@ import logging
 import re
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
@@ -250,6 +250,16 @@ class HttpKeycloakUsers:
             raise self._unexpected("role lookup", response)
         by_name = {r["name"]: r for r in response.json()}
         return [by_name[n] for n in names if n in by_name]
+
+    def held_realm_roles(self, realm: str, user_id: str,
+                         among: Collection[str]) -> frozenset[str]:
+        response = self._call(realm, "role lookup", lambda c: c.raw_get(
+            self._users_path(realm, user_id, "role-mappings", "realm", "composite")))
+        if response.status_code == 404:
+            return frozenset()
+        if response.status_code != 200:
+            raise self._unexpected("role lookup", response)
+        return frozenset(r["name"] for r in response.json()) & frozenset(among)
 
     def remove_realm_roles(self, realm: str, user_id: str, roles: list[str]) -> None:
         held = self._mapped_roles(realm, user_id, roles)

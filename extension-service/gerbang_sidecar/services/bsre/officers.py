@@ -1,6 +1,6 @@
 """Who acts on BSrE users (issue 10 item 1): a Verifikator for the users of their own instansi,
-an RA for every instansi. The instansi is the officer's Keycloak profile attribute, read on
-each request, so moving a verifier takes effect at once."""
+an RA for every instansi. The role and the instansi (the officer's Keycloak profile attribute)
+are read on each request, so taking the role away or moving a verifier takes effect at once."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ from dataclasses import dataclass
 
 from gerbang_sidecar.domain.bsre.accounts import ROLE_RA, ROLE_VERIFIKATOR
 from gerbang_sidecar.ports.keycloak import KeycloakUsers
+
+OFFICER_ROLES = frozenset({ROLE_RA, ROLE_VERIFIKATOR})
 
 
 @dataclass(frozen=True)
@@ -32,8 +34,15 @@ class Officers:
 
     def of(self, user_id: str, roles: Iterable[str]) -> Officer | None:
         """The officer behind a login, or None: not an officer, or a Verifikator without an
-        instansi (who may then see nobody). Keycloak down raises KeycloakUnavailable."""
-        roles = set(roles)
+        instansi (who may then see nobody). Keycloak down raises KeycloakUnavailable.
+
+        ``roles`` are the login's, as its token had them; an officer role among them is
+        asked of Keycloak again, so one taken away ends the officer's powers at once, not
+        when the login ends (up to eight hours later)."""
+        claimed = set(roles) & OFFICER_ROLES
+        if not claimed:
+            return None
+        roles = self._keycloak.held_realm_roles(self._realm, user_id, claimed)
         if ROLE_RA in roles:
             return Officer(user_id, None)
         if ROLE_VERIFIKATOR not in roles:

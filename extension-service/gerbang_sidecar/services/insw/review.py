@@ -12,6 +12,7 @@ overdue.
 from __future__ import annotations
 
 import logging
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -37,6 +38,8 @@ log = logging.getLogger(__name__)
 OUTBOX_MAKE_ACCOUNT = "insw.make_account"
 OUTBOX_ACTIVATION_EMAIL = "insw.activation_email"
 OUTBOX_REJECTED = "insw.registration_rejected"
+# The realm role of those who review registrations (realm-config/insw/roles.json).
+REVIEWER = "reviewer"
 # The username's date is the approval's day where INSW works.
 JAKARTA = ZoneInfo("Asia/Jakarta")
 
@@ -96,6 +99,7 @@ class InswReview:
     def __init__(self, store: Store, keycloak: KeycloakUsers, clock: Clock,
                  settings: InswReviewSettings, index: IdentityIndex) -> None:
         self._store = store
+        self._keycloak = keycloak
         self._clock = clock
         self.settings = settings
         self._emails = ActivationEmails(store, keycloak, clock, settings.realm,
@@ -107,6 +111,13 @@ class InswReview:
                 tx, registration_id, now=now),
             index=index)
 
+
+    def is_reviewer(self, user_id: str, roles: Collection[str]) -> bool:
+        """I4: the login's token named the reviewer role and the user holds it now -- asked
+        of Keycloak on every page, so a role taken away ends the reviewing at once rather
+        than when the login ends. Keycloak down raises KeycloakUnavailable."""
+        return REVIEWER in roles and bool(
+            self._keycloak.held_realm_roles(self.settings.realm, user_id, {REVIEWER}))
     def queue(self) -> list[Waiting]:
         with self._store.transaction() as tx:
             rows = tx.registrations.waiting_for_review(self.settings.realm)

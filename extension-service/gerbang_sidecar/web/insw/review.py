@@ -23,8 +23,10 @@ from wtforms import TextAreaField
 from wtforms.validators import Length
 
 from gerbang_sidecar.domain.form_rules import MAX_REASON
+from gerbang_sidecar.ports.keycloak import KeycloakUnavailable
 from gerbang_sidecar.services.insw.review import (
     JAKARTA,
+    REVIEWER,
     Approved,
     InswReview,
     ReasonMissing,
@@ -42,7 +44,6 @@ R = TypeVar("R")
 
 REALM = "insw"
 CLIENT = "insw-portal"
-REVIEWER = "reviewer"
 bp = Blueprint("insw_review", __name__)
 
 
@@ -58,7 +59,12 @@ def reviewer_only(view: Callable[P, R]) -> Callable[P, R | ResponseReturnValue]:
     @wraps(view)
     def guarded(*args: P.args, **kwargs: P.kwargs) -> R | ResponseReturnValue:
         use_portal(REALM)
-        if not g.portal_user.has_role(REVIEWER):
+        user = g.portal_user
+        try:
+            reviewer = _review().is_reviewer(user.sub, user.roles)
+        except KeycloakUnavailable:
+            return error_page(503)
+        if not reviewer:
             return error_page(403, title_key="insw.review.forbidden.title",
                               text_key="insw.review.forbidden.text")
         return view(*args, **kwargs)

@@ -143,8 +143,13 @@ def log_in(services: Services) -> Callable[..., str]:
         from gerbang_sidecar.portals import client as portal_client
         from gerbang_sidecar.web.portal_login import SESSION_KEY
 
+        realm = portal_client(client_id).realm
+        if roles:
+            # Keycloak put them in the token because it holds them; privileged pages ask it
+            # again on every request.
+            services.keycloak.grant(realm, sub, list(roles))  # type: ignore[attr-defined]
         key = services.portal_sessions.start(
-            realm=portal_client(client_id).realm, client_id=client_id, subject=sub,
+            realm=realm, client_id=client_id, subject=sub,
             keycloak_session=keycloak_session,
             data={"username": username, "name": name, "email": None, "roles": list(roles),
                   "id_token": id_token},

@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 from flask import Flask
 from flask.testing import FlaskClient
 
+from gerbang_sidecar.adapters.keycloak.fake import FakeKeycloakUsers
 from gerbang_sidecar.wiring import Services
 from support.clock import FakeClock
 
@@ -33,6 +34,17 @@ def test_item1_only_officers_open_the_verifier_pages(
     unplaced = app.test_client()
     officer_login(unplaced, instansi=None, name="unplaced")
     assert unplaced.get("/bsre/verifikator").status_code == 403
+
+
+def test_item1_a_verifier_whose_role_is_taken_away_stops_at_once(
+        app: Flask, officer_login: Callable[..., str], fake_keycloak: FakeKeycloakUsers) -> None:
+    """The role is asked of Keycloak on every request, not read from the login's token
+    (which would keep it for up to eight hours)."""
+    client = app.test_client()
+    user_id = officer_login(client, name="leaving")
+    assert client.get("/bsre/verifikator").status_code == 200
+    fake_keycloak.remove_realm_roles("bsre", user_id, ["verifikator"])
+    assert client.get("/bsre/verifikator").status_code == 403
 
 
 def test_item1_a_verifier_of_another_instansi_gets_404_for_every_page_and_action(

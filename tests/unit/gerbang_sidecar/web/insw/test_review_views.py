@@ -74,6 +74,16 @@ def test_i4_only_reviewers_see_the_queue(client: FlaskClient,
     assert client.get("/insw/review").status_code == 403
 
 
+def test_i4_a_reviewer_whose_role_is_taken_away_stops_at_once(
+        reviewer: FlaskClient, services: Services) -> None:
+    """The role is asked of Keycloak on every page, not read from the login's token."""
+    assert reviewer.get("/insw/review").status_code == 200
+    keycloak = services.keycloak
+    assert isinstance(keycloak, FakeKeycloakUsers)
+    keycloak.direct_roles[("insw", "reviewer-1")] = frozenset()  # what an admin does
+    assert reviewer.get("/insw/review").status_code == 403
+
+
 def test_i4_the_queue_shows_the_registration_and_its_document_in_a_sandbox(
         reviewer: FlaskClient, registration_id: int) -> None:
     queue = reviewer.get("/insw/review").get_data(as_text=True)
