@@ -2,8 +2,8 @@
 ``/internal/ready`` (the database and the outside systems, cached and time-bounded; only
 for callers on loopback or a private network, i.e. the orchestrator, never the internet).
 
-Behind a reverse proxy the caller's address is the forwarded one (TRUSTED_PROXIES), so a
-public client reaching ``/internal/ready`` through the proxy gets 404 like any unknown page.
+Anything that came through a reverse proxy (a forwarding header) gets 404 like any unknown
+page, as ``/metrics`` does: behind source NAT the proxy's own address may be private.
 """
 
 from __future__ import annotations
@@ -16,6 +16,8 @@ from gerbang_sidecar.web.context import services
 
 bp = Blueprint("health", __name__)
 
+FORWARDING_HEADERS = ("X-Forwarded-For", "X-Forwarded-Host", "X-Forwarded-Proto",
+                      "Forwarded", "X-Real-IP")
 # Loopback and the private ranges an orchestrator's network uses (RFC 1918, RFC 4193).
 INTERNAL_NETWORKS = tuple(ipaddress.ip_network(n) for n in (
     "127.0.0.0/8", "::1/128", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7"))
@@ -36,6 +38,11 @@ def ready() -> tuple[object, int]:
 
 
 def internal_caller() -> bool:
+    """The orchestrator or the scraper on a private network, asking directly: a request
+    that came through a proxy (any forwarding header) is not, whatever address the proxy
+    has -- behind source NAT every hop may look private."""
+    if any(header in request.headers for header in FORWARDING_HEADERS):
+        return False
     try:
         address = ipaddress.ip_address(request.remote_addr or "")
     except ValueError:
