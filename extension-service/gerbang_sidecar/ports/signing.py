@@ -29,6 +29,14 @@ class UnreadablePdf(Exception):
     """The upload is not a PDF pyHanko can sign."""
 
 
+class TooManySignatures(UnreadablePdf):
+    """The PDF carries more signatures than a verification checks (``limit``)."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"more than {limit} signatures")
+        self.limit = limit
+
+
 class PdfSigner(Protocol):
     def sign(self, pdf: bytes, pkcs12: bytes, passphrase: str, material: SigningMaterial, *,
              signer_name: str, now: datetime) -> bytes:

@@ -27,6 +27,7 @@ from gerbang_sidecar.web import (
     pages,
     portal_login,
     rate_limit,
+    request_limits,
     security_headers,
     theme_assets,
 )
@@ -54,8 +55,10 @@ def init_app(app: Flask, services: Services) -> None:
 
 def init_responder_app(app: Flask, services: Services) -> None:
     """What every app has, and all the OCSP process has besides ``pki_ocsp``: the services,
-    request ids and metrics (first of the hooks), security headers, liveness and readiness."""
+    request ids and metrics (first of the hooks, after the body's size limit), security
+    headers, liveness and readiness."""
     context.install(app, services)
     observability.init_app(app)
     security_headers.init_app(app, services.settings)
     health.init_app(app)
+    request_limits.init_app(app)

@@ -1,4 +1,4 @@
-"""Themed error pages (400/CSRF, 404, 429, 500, 503) naming the helpdesk (C6), and the
+"""Themed error pages (400/CSRF, 404, 413, 429, 500, 503) naming the helpdesk (C6), and the
 "temporary problem" answer that keeps what the user typed.
 
 Two ways to meet an outage (Keycloak or the database down, a registry ``Unavailable``):
@@ -14,13 +14,14 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Flask, render_template, request
+from flask import Flask, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from gerbang_sidecar.ports.keycloak import KeycloakUnavailable
 from gerbang_sidecar.ports.storage import StorageError
+from gerbang_sidecar.web.locale import t
 
 log = logging.getLogger(__name__)
 
@@ -52,9 +53,12 @@ def _http_error(error: HTTPException) -> ResponseReturnValue:
         body, code = error_page(429, minutes=max(1, -(-retry_after // 60)))
         headers = {"Retry-After": str(retry_after)} if retry_after else {}
         return body, code, headers
-    if status in (400, 404, 500, 503):
+    if status == 413 and request.path.endswith(".json"):
+        # An API client (the public verification's JSON) reads JSON, in the asked language.
+        return jsonify({"errors": {"request": t("http.413.text")}}), 413
+    if status in (400, 404, 413, 500, 503):
         return error_page(status)
-    # Other statuses (405, 413…) keep Werkzeug's response: they are not user paths.
+    # Other statuses (405…) keep Werkzeug's response: they are not user paths.
     return error
 
 

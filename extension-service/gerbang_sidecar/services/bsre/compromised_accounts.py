@@ -227,7 +227,7 @@ class CompromisedAccounts:
 
     def _check_document(self, content: bytes) -> tuple[bytes, str] | IdentifierError:
         if not content:
-            return IdentifierError("document.required", key="field.required")
+            return IdentifierError("document.required")
         if len(content) > MAX_DOCUMENT_BYTES:
             return IdentifierError("document.too_large", max_mb=MAX_DOCUMENT_BYTES // 2**20)
         if content.lstrip()[:5] == b"%PDF-":

@@ -214,8 +214,7 @@ class Invitations:
         if isinstance(validated, FieldErrors) or not scope:
             errors = dict(validated.errors) if isinstance(validated, FieldErrors) else {}
             if not scope:
-                errors["instansi"] = IdentifierError("instansi.required",
-                                                     key="field.required")
+                errors["instansi"] = IdentifierError("instansi.required")
             return FormErrors(errors, kept)
         now = self._clock()
         token = new_token()

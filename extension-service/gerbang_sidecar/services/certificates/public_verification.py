@@ -19,7 +19,12 @@ from gerbang_sidecar.domain.certificates.signature_validity import (
 from gerbang_sidecar.domain.identifiers import IdentifierError
 from gerbang_sidecar.ports.ca import CertificateAuthority
 from gerbang_sidecar.ports.clock import Clock
-from gerbang_sidecar.ports.signing import PdfVerifier, SignatureEvidence, UnreadablePdf
+from gerbang_sidecar.ports.signing import (
+    PdfVerifier,
+    SignatureEvidence,
+    TooManySignatures,
+    UnreadablePdf,
+)
 from gerbang_sidecar.ports.storage import CertificateStatus, Store
 from gerbang_sidecar.services.certificates.signing import MAX_PDF_BYTES
 from gerbang_sidecar.services.results import FormErrors
@@ -71,14 +76,16 @@ class PublicVerification:
 
     def verify(self, pdf: bytes) -> Report | FormErrors:
         if not pdf:
-            return FormErrors({"document": IdentifierError("document.required",
-                                                           key="field.required")})
+            return FormErrors({"document": IdentifierError("document.required")})
         if len(pdf) > MAX_PDF_BYTES:
             return FormErrors({"document": IdentifierError(
                 "document.too_large", max_mb=MAX_PDF_BYTES // 2**20)})
         now = self._clock()
         try:
             found = self._verifier.verify(pdf, self._ca.chain(), now=now)
+        except TooManySignatures as refused:
+            return FormErrors({"document": IdentifierError("document.too_many_signatures",
+                                                           max=refused.limit)})
         except UnreadablePdf:
             return FormErrors({"document": IdentifierError("document.not_pdf")})
         # The few signers' statuses by serial (indexed), not every revocation ever made.

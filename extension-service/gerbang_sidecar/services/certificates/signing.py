@@ -75,7 +75,7 @@ class DocumentSigning:
         if not passphrase:
             errors["passphrase"] = IdentifierError("passphrase.required")
         if not document:
-            errors["document"] = IdentifierError("document.required", key="field.required")
+            errors["document"] = IdentifierError("document.required")
         elif len(document) > MAX_PDF_BYTES:
             errors["document"] = IdentifierError("document.too_large",
                                                  max_mb=MAX_PDF_BYTES // 2**20)

@@ -37,6 +37,7 @@ from gerbang_sidecar.web.bsre.certificates import ActionForm, RevokeForm
 from gerbang_sidecar.web.context import services
 from gerbang_sidecar.web.errors import error_page
 from gerbang_sidecar.web.forms import add_form_errors, add_identifier_error, form_page
+from gerbang_sidecar.web.request_limits import MULTIPART_ALLOWANCE, accepts_body
 
 bp = Blueprint("bsre_accounts", __name__, url_prefix="/bsre/verifikator")
 
@@ -144,9 +145,9 @@ def disable(user_id: str) -> ResponseReturnValue:
 
 
 @bp.post("/akun/<user_id>/reset-authenticator")
+@accepts_body(3 * MAX_DOCUMENT_BYTES + MULTIPART_ALLOWANCE)
 @officer_required
 def request_reset(user_id: str) -> ResponseReturnValue:
-    request.max_content_length = 3 * MAX_DOCUMENT_BYTES + 512 * 1024
     form = ResetForm()
     if not form.validate_on_submit():
         return _account_page(user_id, reset=form)

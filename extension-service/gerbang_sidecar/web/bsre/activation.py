@@ -53,6 +53,7 @@ from gerbang_sidecar.web.forms import (
 from gerbang_sidecar.web.layout import use_portal
 from gerbang_sidecar.web.mailed_links import MailedLink
 from gerbang_sidecar.web.rate_limit import rate_limited
+from gerbang_sidecar.web.request_limits import MULTIPART_ALLOWANCE, accepts_body
 from gerbang_sidecar.web.security_headers import camera_page_headers
 
 REALM = "bsre"
@@ -61,7 +62,7 @@ LINK = MailedLink("bsre_activation", "bsre.activation.dead.title",
 DONE_KEY = "bsre_activation_done"
 STEP_LIMIT, WINDOW_SECONDS = 60, 600
 # A photo a little over the limit still reaches the page, which says so beside the field.
-_UPLOAD_REQUEST_LIMIT = MAX_SELFIE_BYTES + 512 * 1024
+_UPLOAD_REQUEST_LIMIT = MAX_SELFIE_BYTES + MULTIPART_ALLOWANCE
 
 bp = Blueprint("bsre_activation", __name__, url_prefix="/bsre/aktivasi")
 
@@ -225,9 +226,9 @@ def _camera_on_the_selfie_step(response: Response) -> Response:
 
 
 @bp.route("/foto-diri", methods=["GET", "POST"])
+@accepts_body(_UPLOAD_REQUEST_LIMIT)
 @rate_limited(STEP_LIMIT, WINDOW_SECONDS)
 def selfie() -> ResponseReturnValue:
-    request.max_content_length = _UPLOAD_REQUEST_LIMIT
     progress = _progress()
     token = LINK.token()
     if progress is None or token is None:

@@ -64,6 +64,7 @@ from gerbang_sidecar.web.locale import get_locale, t
 from gerbang_sidecar.web.mailed_links import MailedLink
 from gerbang_sidecar.web.portal_login import portal_login_required
 from gerbang_sidecar.web.rate_limit import rate_limited
+from gerbang_sidecar.web.request_limits import MULTIPART_ALLOWANCE, accepts_body
 from gerbang_sidecar.web.security_headers import camera_page_headers
 
 LINK = MailedLink("bsre_set_passphrase", "cert.link_dead.title", "cert.link_dead.text")
@@ -223,13 +224,13 @@ def _sign_page(form: SignForm, **context: object) -> ResponseReturnValue:
 
 
 @bp.route("/bsre/tanda-tangan", methods=["GET", "POST"])
+@accepts_body(MAX_PDF_BYTES + MULTIPART_ALLOWANCE)
 @portal_login_required(REALM, CLIENT)
 @rate_limited(30, 600)
 def sign() -> ResponseReturnValue:
     """X7 "Tanda Tangan Dokumen": a PDF, an Issued certificate, the passphrase -> the signed
     PDF to download; nothing of the document or the passphrase is kept."""
     use_portal(REALM)
-    request.max_content_length = MAX_PDF_BYTES + 512 * 1024
     if request.method == "GET":
         return _sign_page(SignForm(formdata=None))
     form = SignForm()
@@ -300,10 +301,10 @@ def _page(form: SetPassphraseForm, opened: SetPassphrase, **context: object
 
 
 @bp.route("/bsre/set-passphrase", methods=["GET", "POST"])
+@accepts_body(MAX_SELFIE_BYTES + MULTIPART_ALLOWANCE)
 @rate_limited(20, 600)
 def set_passphrase() -> ResponseReturnValue:
     use_portal(REALM)
-    request.max_content_length = MAX_SELFIE_BYTES + 512 * 1024
     token = LINK.token()
     opened = _service().open(token)
     if opened is None or token is None:

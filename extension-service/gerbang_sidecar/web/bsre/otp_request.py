@@ -27,6 +27,7 @@ from gerbang_sidecar.web.layout import use_portal
 from gerbang_sidecar.web.locale import get_locale
 from gerbang_sidecar.web.mailed_links import MailedLink
 from gerbang_sidecar.web.rate_limit import limit_identifier, rate_limited
+from gerbang_sidecar.web.request_limits import MULTIPART_ALLOWANCE, accepts_body
 from gerbang_sidecar.web.security_headers import camera_page_headers
 
 REALM = "bsre"
@@ -86,10 +87,10 @@ def start_check(token: str) -> ResponseReturnValue:
 
 
 @bp.route("/pengecekan-data-diri", methods=["GET", "POST"])
+@accepts_body(MAX_SELFIE_BYTES + MULTIPART_ALLOWANCE)
 @rate_limited(CHECK_LIMIT, CHECK_WINDOW)
 def check() -> ResponseReturnValue:
     use_portal(REALM)
-    request.max_content_length = MAX_SELFIE_BYTES + 512 * 1024
     token = LINK.token()
     if token is None or _service().open(token) is None:
         return LINK.dead()

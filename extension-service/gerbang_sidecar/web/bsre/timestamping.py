@@ -12,6 +12,7 @@ from flask.typing import ResponseReturnValue
 from gerbang_sidecar.web.context import services
 from gerbang_sidecar.web.forms import csrf
 from gerbang_sidecar.web.rate_limit import rate_limited
+from gerbang_sidecar.web.request_limits import accepts_body
 
 bp = Blueprint("pki_timestamping", __name__)
 MAX_REQUEST = 4096  # a TimeStampReq is a few hundred bytes
@@ -19,6 +20,7 @@ LIMIT, WINDOW, CEILING = 120, 600, 6000
 
 
 @bp.post("/pki/tsa")
+@accepts_body(MAX_REQUEST)
 @csrf.exempt
 @rate_limited(LIMIT, WINDOW, ceiling=CEILING)
 def timestamp() -> ResponseReturnValue:

@@ -29,8 +29,9 @@ from gerbang_sidecar.texts import message
 from gerbang_sidecar.web.context import services
 from gerbang_sidecar.web.forms import add_form_errors, csrf, form_page
 from gerbang_sidecar.web.layout import use_portal
-from gerbang_sidecar.web.locale import get_locale
+from gerbang_sidecar.web.locale import get_locale, t
 from gerbang_sidecar.web.rate_limit import rate_limited
+from gerbang_sidecar.web.request_limits import MULTIPART_ALLOWANCE, accepts_body
 
 bp = Blueprint("public_verification", __name__)
 LIMIT, WINDOW, CEILING = 20, 600, 600
@@ -41,10 +42,10 @@ class VerifyForm(FlaskForm):
 
 
 @bp.route("/verifikasi", methods=["GET", "POST"])
+@accepts_body(MAX_PDF_BYTES + MULTIPART_ALLOWANCE)
 @rate_limited(LIMIT, WINDOW, ceiling=CEILING)
 def verify() -> ResponseReturnValue:
     use_portal("bsre")
-    request.max_content_length = MAX_PDF_BYTES + 512 * 1024
     if request.method == "GET":
         return form_page("bsre/verification.html", VerifyForm(formdata=None), report=None)
     form = VerifyForm()
@@ -60,10 +61,15 @@ def verify() -> ResponseReturnValue:
 
 
 @bp.post("/verifikasi.json")
+@accepts_body(MAX_PDF_BYTES + MULTIPART_ALLOWANCE)
 @csrf.exempt
 @rate_limited(LIMIT, WINDOW, ceiling=CEILING)
 def verify_json() -> ResponseReturnValue:
-    request.max_content_length = MAX_PDF_BYTES + 512 * 1024
+    if request.headers.get("Sec-Fetch-Site") == "cross-site":
+        # Exempt from CSRF for API clients, which send no Sec-Fetch-* headers; a browser
+        # sent here by another site's page would spend this endpoint's overall limit for
+        # everyone.
+        return jsonify({"errors": {"request": t("http.cross_site")}}), 403
     upload = request.files.get("document")
     result = services().public_verification.verify(
         upload.stream.read(MAX_PDF_BYTES + 1) if upload else b"")

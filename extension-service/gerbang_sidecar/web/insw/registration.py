@@ -37,6 +37,7 @@ from gerbang_sidecar.web.forms import add_form_errors, form_page
 from gerbang_sidecar.web.layout import use_portal
 from gerbang_sidecar.web.locale import get_locale
 from gerbang_sidecar.web.rate_limit import limit_identifier, rate_limited
+from gerbang_sidecar.web.request_limits import accepts_body
 
 REALM = "insw"
 SESSION_KEY = "insw_registration"
@@ -165,10 +166,10 @@ def person() -> ResponseReturnValue:
 
 
 @bp.route("/surat-kuasa", methods=["GET", "POST"])
+@accepts_body(_UPLOAD_REQUEST_LIMIT)
 @rate_limited(STEP_LIMIT, WINDOW_SECONDS)
 def document() -> ResponseReturnValue:
     use_portal(REALM)
-    request.max_content_length = _UPLOAD_REQUEST_LIMIT
     token = _token()
     progress = _service().progress(token)
     if token is None or progress is None or "person" not in progress:

@@ -38,9 +38,10 @@ from gerbang_sidecar.adapters.ca.hierarchy import (
     with_timestamping,
 )
 from gerbang_sidecar.adapters.ca.keys import RsaSubscriberKeys
+from gerbang_sidecar.adapters.signing import pades
 from gerbang_sidecar.adapters.signing.pades import PadesSigner, PadesVerifier
 from gerbang_sidecar.domain.certificates.profiles import Product, person_subject, profile_for
-from gerbang_sidecar.ports.signing import SigningMaterial
+from gerbang_sidecar.ports.signing import SigningMaterial, TooManySignatures, UnreadablePdf
 
 KEK = b"a key-encryption key from the environment"
 URL = "https://gerbang.example.test"
@@ -189,3 +190,75 @@ def test_x7_item9_without_a_timestamp_only_the_claim_remains(
     assert now.claimed_at is not None and now.trusted
     [later] = PadesVerifier().verify(old_style, ca.chain(), now=NOW + timedelta(days=3 * 365))
     assert not later.trusted  # checked now, and the certificate has expired
+
+
+def _objects_pdf(objects: list[tuple[int, bytes]]) -> bytes:
+    """A minimal PDF of the given numbered objects, object 1 the catalog."""
+    out = io.BytesIO()
+    out.write(b"%PDF-1.7\n")
+    offsets = {}
+    for number, body in objects:
+        offsets[number] = out.tell()
+        out.write(b"%d 0 obj\n" % number + body + b"\nendobj\n")
+    xref, size = out.tell(), max(offsets) + 1
+    out.write(b"xref\n0 %d\n0000000000 65535 f \n" % size)
+    for number in range(1, size):
+        out.write(b"%010d 00000 n \n" % offsets.get(number, 0))
+    out.write(b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (size, xref))
+    return out.getvalue()
+
+
+def _copies_of_its_signature(signed: bytes, total: int) -> bytes:
+    """``signed`` with an update adding fields until ``total`` point at its one signature:
+    a few bytes each, a full validation each for a verifier that does not count them."""
+    reader = PdfFileReader(io.BytesIO(signed))
+    first = reader.root["/AcroForm"].raw_get("/Fields").raw_get(0)
+    value = first.get_object().raw_get("/V").idnum
+    size = int(reader.trailer["/Size"])
+    out = io.BytesIO()
+    out.write(signed)
+    offsets = []
+    for n in range(total - 1):
+        offsets.append((size + n, out.tell()))
+        out.write(b"%d 0 obj\n<< /FT /Sig /T (copy%d) /V %d 0 R >>\nendobj\n"
+                  % (size + n, n, value))
+    catalog = reader.trailer.raw_get("/Root").idnum
+    offsets.append((catalog, out.tell()))
+    fields = b" ".join(b"%d 0 R" % (size + n) for n in range(total - 1))
+    out.write(b"%d 0 obj\n<< /Type /Catalog /Pages %d 0 R /AcroForm << /Fields [%d 0 R %s] "
+              b"/SigFlags 3 >> >>\nendobj\n" % (catalog, reader.root.raw_get("/Pages").idnum,
+                                                first.idnum, fields))
+    xref = out.tell()
+    out.write(b"xref\n")
+    for number, offset in sorted(offsets):
+        out.write(b"%d 1\n%010d 00000 n \n" % (number, offset))
+    previous = int(signed.rsplit(b"startxref", 1)[1].split()[0])
+    out.write(b"trailer\n<< /Size %d /Root %d 0 R /Prev %d >>\nstartxref\n%d\n%%%%EOF\n"
+              % (size + total - 1, catalog, previous, xref))
+    return out.getvalue()
+
+
+def test_item9_a_pdf_with_more_signatures_than_checked_is_refused_before_any_is_validated(
+        ca: LocalCertificateAuthority, signed: bytes, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Validation work grows with the square of the signatures: a small file of copies of
+    one signature held a worker for minutes (hostile review); more than MAX_SIGNATURES are
+    refused at once."""
+    calls: list[object] = []
+    monkeypatch.setattr(pades, "_evidence", lambda *args: calls.append(args))
+    with pytest.raises(TooManySignatures):
+        PadesVerifier().verify(_copies_of_its_signature(signed, pades.MAX_SIGNATURES + 1),
+                               ca.chain(), now=NOW)
+    assert calls == []
+    PadesVerifier().verify(_copies_of_its_signature(signed, pades.MAX_SIGNATURES), ca.chain(),
+                           now=NOW)
+    assert len(calls) == pades.MAX_SIGNATURES
+
+
+@pytest.mark.parametrize("objects", [
+    [(1, b"<< /Type /Catalog /AcroForm << /Fields " + b"[" * 5000 + b"]" * 5000 + b" >> >>")],
+    [(1, b"42")],  # a catalog that is no dictionary
+], ids=["nested-5000-deep", "root-not-a-dictionary"])
+def test_item9_a_hostile_pdf_is_unreadable_not_an_error_of_ours(
+        ca: LocalCertificateAuthority, objects: list[tuple[int, bytes]]) -> None:
+    with pytest.raises(UnreadablePdf):
+        PadesVerifier().verify(_objects_pdf(objects), ca.chain(), now=NOW)
