@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from asn1crypto import pkcs12 as asn1_pkcs12
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.serialization import pkcs12
@@ -20,7 +21,12 @@ from gerbang_sidecar.adapters.ca.hierarchy import (
     LocalCertificateAuthority,
     create_hierarchy,
 )
-from gerbang_sidecar.adapters.ca.keys import RsaSubscriberKeys
+from gerbang_sidecar.adapters.ca.keys import (
+    KDF_ROUNDS,
+    PBMAC1,
+    Pbmac1Parameters,
+    RsaSubscriberKeys,
+)
 from gerbang_sidecar.domain.certificates.profiles import Product, person_subject, profile_for
 from gerbang_sidecar.ports.ca import Revocation
 
@@ -104,17 +110,39 @@ def test_b17_the_pkcs12_is_pbes2_aes256_and_needs_the_passphrase(
     sealed, _ = _issue(ca)
     path = tmp_path / "sertifikat.p12"
     path.write_bytes(sealed)
-    info = _openssl("pkcs12", "-info", "-noout", "-in", str(path), "-passin",
+    # Debian's OpenSSL (3.0) predates PBMAC1 (3.4): it reads the bags, not the MAC.
+    info = _openssl("pkcs12", "-info", "-noout", "-nomacver", "-in", str(path), "-passin",
                     f"pass:{PASSPHRASE}")
     text = info.stdout + info.stderr
     assert info.returncode == 0, text
     assert "PBES2" in text and "AES-256-CBC" in text and "600000" in text
+    assert "MAC: PBMAC1" in text
     assert "RC2" not in text and "3DES" not in text and "TripleDES" not in text
-    wrong = _openssl("pkcs12", "-info", "-noout", "-in", str(path), "-passin",
+    wrong = _openssl("pkcs12", "-info", "-noout", "-nomacver", "-in", str(path), "-passin",
                      "pass:Salah#2025x")
     assert wrong.returncode != 0
     with pytest.raises(ValueError):
         pkcs12.load_key_and_certificates(sealed, b"Salah#2025x")
+
+
+def test_b17_the_pkcs12_mac_costs_a_guess_as_much_as_the_key_bag(
+        ca: LocalCertificateAuthority) -> None:
+    """The MAC is checked with the passphrase alone: at cryptography's 2,048 PKCS#12-KDF
+    iterations it was the cheap way to test guesses offline. PBMAC1 (RFC 9579) at 600,000
+    PBKDF2-HMAC-SHA256 iterations, and cryptography's OpenSSL checks it on every load."""
+    sealed, _ = _issue(ca)
+    mac = asn1_pkcs12.Pfx.load(sealed)["mac_data"]["mac"]
+    algorithm = mac["digest_algorithm"]
+    assert algorithm["algorithm"].dotted == PBMAC1
+    kdf = Pbmac1Parameters.load(algorithm["parameters"].dump())["key_derivation_func"]
+    assert kdf["algorithm"].native == "pbkdf2"
+    assert kdf["parameters"]["iteration_count"].native == KDF_ROUNDS
+    assert kdf["parameters"]["prf"]["algorithm"].native == "sha256"
+    pkcs12.load_key_and_certificates(sealed, PASSPHRASE.encode())
+    tag = mac["digest"].native
+    tampered = sealed.replace(tag, tag[:-1] + bytes([tag[-1] ^ 1]))
+    with pytest.raises(ValueError):
+        pkcs12.load_key_and_certificates(tampered, PASSPHRASE.encode())
 
 
 def test_issue12_ca_keys_are_stored_encrypted(material: CaMaterial) -> None:
