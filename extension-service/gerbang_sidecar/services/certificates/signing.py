@@ -8,6 +8,7 @@ audit trail (X4); the passphrase and the document are never stored."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from gerbang_sidecar.domain.identifiers import IdentifierError
@@ -28,6 +29,7 @@ from gerbang_sidecar.services.certificates.passphrases import (
 )
 from gerbang_sidecar.services.results import FormErrors
 
+_UNSAFE_IN_FILENAME = re.compile(r'[\x00-\x1f\x7f"\\/]')
 MAX_PDF_BYTES = 10 * 1024 * 1024
 
 
@@ -117,8 +119,7 @@ class DocumentSigning:
                             details={"serial_number": row.serial_number,
                                      "document_bytes": len(document)})
         self._metrics.certificate_operation("signed")
-        stem = filename.rsplit(".", 1)[0][:80] or "dokumen"
-        return Signed(signed, f"{stem}-ditandatangani.pdf")
+        return Signed(signed, signed_filename(filename))
 
     def timestamp(self, request: bytes) -> bytes:
         """RFC 3161: the CA's TSA answers a TimeStampReq (DER) with a TimeStampResp (DER),
@@ -139,3 +140,13 @@ class DocumentSigning:
         if self._changes.signing_blocked(user_id):
             return Refused("pending_change")
         return None
+
+
+def signed_filename(uploaded: str) -> str:
+    """``laporan.pdf`` -> ``laporan-ditandatangani.pdf``: the upload's name, at most 80
+    characters of it, without what cannot sit in a header's quoted name (controls, quotes,
+    backslashes, slashes). Other characters, Indonesian or not, stay; the download header
+    spells them out (RFC 6266 ``filename*``)."""
+    stem = uploaded.rsplit(".", 1)[0][:80]
+    stem = _UNSAFE_IN_FILENAME.sub("_", stem).strip() or "dokumen"
+    return f"{stem}-ditandatangani.pdf"

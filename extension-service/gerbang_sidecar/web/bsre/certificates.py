@@ -20,6 +20,8 @@
 
 from __future__ import annotations
 
+import io
+
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from flask import (
@@ -32,6 +34,7 @@ from flask import (
     redirect,
     render_template,
     request,
+    send_file,
     url_for,
 )
 from flask.typing import ResponseReturnValue
@@ -250,8 +253,10 @@ def sign() -> ResponseReturnValue:
     if isinstance(result, FormErrors):
         add_form_errors(form, result.errors)
         return _sign_page(form)
-    return Response(result.pdf, mimetype="application/pdf", headers={
-        "Content-Disposition": f'attachment; filename="{result.filename}"'})
+    # send_file writes the name as RFC 6266 wants it, filename* for what is not ASCII: a
+    # name Latin-1 cannot spell failed the header after the document had been signed.
+    return send_file(io.BytesIO(result.pdf), mimetype="application/pdf", as_attachment=True,
+                     download_name=result.filename, etag=False, max_age=0)
 
 
 class RevokeForm(FlaskForm):

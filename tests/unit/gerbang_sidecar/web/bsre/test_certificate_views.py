@@ -274,11 +274,12 @@ def _pdf() -> bytes:
     return out.getvalue()
 
 
-def _sign(client: FlaskClient, certificate_id: int, passphrase: str):  # type: ignore[no-untyped-def]
+def _sign(client: FlaskClient, certificate_id: int, passphrase: str,  # type: ignore[no-untyped-def]
+          name: str = "surat.pdf"):
     token = csrf(client.get("/bsre/sertifikat").get_data(as_text=True))
     return client.post("/bsre/tanda-tangan", data={
         "csrf_token": token, "certificate": str(certificate_id), "passphrase": passphrase,
-        "document": (io.BytesIO(_pdf()), "surat.pdf", "application/pdf")},
+        "document": (io.BytesIO(_pdf()), name, "application/pdf")},
         content_type="multipart/form-data")
 
 
@@ -298,7 +299,13 @@ def test_x7_a_signed_pdf_is_pades_with_revocation_data_and_validates(
     assert wrong.status_code == 422 and "Sisa percobaan: 4" in wrong.get_data(as_text=True)
     signed = _sign(browser, certificate_id, PASSPHRASE)
     assert signed.status_code == 200 and signed.mimetype == "application/pdf"
-    assert signed.headers["Content-Disposition"].endswith('surat-ditandatangani.pdf"')
+    assert signed.headers["Content-Disposition"] == \
+        "attachment; filename=surat-ditandatangani.pdf"
+    # A name Latin-1 cannot spell (it failed the header after signing): RFC 6266 filename*.
+    named = _sign(browser, certificate_id, PASSPHRASE, name="Laporan – Dinas.pdf")
+    assert named.status_code == 200
+    assert "filename*=UTF-8''Laporan%20%E2%80%93%20Dinas-ditandatangani.pdf" in \
+        named.headers["Content-Disposition"]
     reader = PdfFileReader(io.BytesIO(signed.data))
     signature = reader.embedded_signatures[0]
     assert signature.sig_object["/SubFilter"] == "/ETSI.CAdES.detached"
