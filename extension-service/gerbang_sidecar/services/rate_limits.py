@@ -19,6 +19,7 @@ import hmac
 import ipaddress
 import re
 import time
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -45,8 +46,11 @@ def client_key(address: str) -> str:
 
 
 def identifier_key(value: str) -> str:
-    """One identifier however it is typed: case, spaces, dots and dashes do not count."""
-    return "id:" + re.sub(r"[\s.\-]", "", value).lower()
+    """One identifier however it is typed: case, spaces, dots and dashes do not count, nor do
+    full-width or other compatibility forms of its characters -- the forms read them as the
+    plain ones (NFKC), so a limit counting them apart was a limit per spelling."""
+    plain = unicodedata.normalize("NFKC", value)
+    return "id:" + re.sub(r"[\s.\-]", "", plain).casefold()
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from gerbang_sidecar.adapters.storage.engine import Storage
 from gerbang_sidecar.adapters.storage.models import RateLimitWindow
-from gerbang_sidecar.services.rate_limits import RateLimiter
+from gerbang_sidecar.services.rate_limits import RateLimiter, identifier_key
 
 
 def test_x2_window_resets_and_buckets_hold_no_address(storage: Storage) -> None:
@@ -27,3 +27,14 @@ def test_x2_window_resets_and_buckets_hold_no_address(storage: Storage) -> None:
 def test_x2_window_longer_than_a_day_is_refused(storage: Storage) -> None:
     with pytest.raises(ValueError):
         RateLimiter(storage, "key").hit("s", "c", 1, 2 * 24 * 3600)
+
+
+@pytest.mark.parametrize("spellings", [
+    ["3273010101900001", "３２７３０１０１０１９００００１", "3273.0101.0190.0001",
+     "3273-0101 0190 0001"],
+    ["siti@example.com", "ｓｉｔｉ@ｅｘａｍｐｌｅ.ｃｏｍ", "SITI@Example.com"],
+])
+def test_x2_an_identifier_is_counted_once_however_it_is_spelled(spellings: list[str]) -> None:
+    """The forms read full-width digits and letters as the plain ones (NFKC); a limit per
+    identifier that counted each spelling apart let one NIK be tried three times over."""
+    assert len({identifier_key(s) for s in spellings}) == 1
