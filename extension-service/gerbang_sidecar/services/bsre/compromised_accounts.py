@@ -28,7 +28,7 @@ from gerbang_sidecar.ports.documents import (
 from gerbang_sidecar.ports.keycloak import KeycloakUsers, UserRecord
 from gerbang_sidecar.ports.storage import AccountRequestRecord, StorageError, Store
 from gerbang_sidecar.services.bsre.invitations import BsreSettings
-from gerbang_sidecar.services.bsre.officers import Officer
+from gerbang_sidecar.services.bsre.officers import OFFICER_ROLES, Officer
 from gerbang_sidecar.services.identity_index import IdentityIndex
 from gerbang_sidecar.services.portal_sessions import PortalSessions
 from gerbang_sidecar.services.results import FormErrors, TemporaryProblem
@@ -135,12 +135,13 @@ class CompromisedAccounts:
         except IdentifierError as error:
             return FormErrors({"reason": error})
         account = self.account(officer, user_id)
-        if account is None or not account.user.enabled:
+        if account is None or not account.user.enabled or not self._may_act_on(officer, user_id):
             return NotAllowed()
         realm = self.settings.realm
         self._keycloak.update_user(realm, user_id, enabled=False)
-        self._keycloak.end_sessions(realm, user_id)
-        self._sessions.end_all(realm, user_id)
+        # Recorded as soon as it is done: if ending the sessions fails below, the account is
+        # disabled all the same (Keycloak refuses a disabled account's tokens, the sidecar's
+        # logins check it), and the audit trail and the user's notice must say so.
         now = self._clock()
         with self._store.transaction() as tx:
             tx.audit.record(realm=realm, event_type="bsre.account.disabled", occurred_at=now,
@@ -149,8 +150,17 @@ class CompromisedAccounts:
             tx.outbox.enqueue(kind=OUTBOX_DISABLED, now=now,
                               idempotency_key=f"bsre_disabled:{user_id}:{now.isoformat()}",
                               payload={"realm": realm, "user_id": user_id})
+        self._sessions.end_all(realm, user_id)
+        self._keycloak.end_sessions(realm, user_id)
         log.info("bsre account disabled by an officer")
         return Done()
+
+    def _may_act_on(self, officer: Officer, user_id: str) -> bool:
+        """Never on oneself; a Verifikator on users, not on officers (an RA's work)."""
+        if user_id == officer.user_id:
+            return False
+        return officer.is_ra or not self._keycloak.held_realm_roles(
+            self.settings.realm, user_id, OFFICER_ROLES)
 
     def request_reset(self, officer: Officer, user_id: str,
                       uploads: Mapping[str, bytes]) -> Done | NotAllowed | FormErrors:

@@ -199,8 +199,10 @@ class ProfileChanges:
             rows, _ = tx.account_requests.pending_in_scope(
                 realm=self.settings.realm, scope=officer.instansi, kinds=list(KINDS.values()),
                 offset=0, limit=QUEUE_PAGE)
-        # An officer's own proposals wait for the user, not for an officer.
-        return [r for r in rows if r.data.get("confirm_by") != CONFIRMED_BY_USER]
+        # An officer's own proposals wait for the user, not for an officer; and an officer's
+        # own requests wait for another officer (no one approves a change to themselves).
+        return [r for r in rows if r.data.get("confirm_by") != CONFIRMED_BY_USER
+                and r.user_id != officer.user_id]
 
     def decide(self, officer: Officer, request_id: int, *, approve: bool, reason: str = ""
                ) -> Decided | NotAllowed | AddressTaken | FormErrors | TemporaryProblem:
@@ -213,7 +215,7 @@ class ProfileChanges:
         with self._store.transaction() as tx:
             row = tx.account_requests.get(request_id)
         if row is None or row.kind not in KINDS.values() or row.status != "pending" or \
-                not officer.may_see(row.scope) or \
+                not officer.may_see(row.scope) or row.user_id == officer.user_id or \
                 row.data.get("confirm_by") == CONFIRMED_BY_USER:
             return NotAllowed()
         now = self._clock()

@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from gerbang_sidecar.adapters.keycloak.fake import FakeKeycloakUsers
 from gerbang_sidecar.adapters.storage.models import AuditEvent
-from gerbang_sidecar.ports.keycloak import NewUser
+from gerbang_sidecar.ports.keycloak import KeycloakUnavailable, NewUser
 from gerbang_sidecar.wiring import Services
 
 from .conftest import BALI, BSSN, csrf, work_outbox
@@ -76,6 +76,37 @@ def test_b11_x9_disable_ends_every_session_and_blocks_the_account(
     assert fake_keycloak.get_user("bsre", holder).enabled is False  # type: ignore[union-attr]
     assert ("bsre", holder) in fake_keycloak.sessions_ended
     assert own.get("/bsre/profil").status_code == 302  # X9: the copied login is gone
+    work_outbox(services)
+    assert "dinonaktifkan" in services.mailer.to("asn@bssn.go.id")[-1].subject  # type: ignore[attr-defined]
+
+
+def test_b11_a_verifier_disables_users_not_officers_nor_themselves(
+        app: Flask, officer_login: Callable[..., str],
+        fake_keycloak: FakeKeycloakUsers) -> None:
+    verifier = app.test_client()
+    verifier_id = officer_login(verifier, name="verif.satu")
+    colleague_id = officer_login(app.test_client(), name="verif.dua")
+    for officer in (verifier_id, colleague_id):
+        _disable(verifier, officer)
+        assert fake_keycloak.get_user("bsre", officer).enabled is True  # type: ignore[union-attr]
+    ra = app.test_client()
+    officer_login(ra, name="ra", role="ra")
+    assert _disable(ra, colleague_id).status_code == 302
+    assert fake_keycloak.get_user("bsre", colleague_id).enabled is False  # type: ignore[union-attr]
+
+
+def test_b11_x4_a_disable_is_recorded_even_when_ending_its_sessions_fails(
+        verifier: FlaskClient, holder: str, services: Services,
+        fake_keycloak: FakeKeycloakUsers, monkeypatch: pytest.MonkeyPatch) -> None:
+    def down(realm: str, user_id: str) -> None:
+        raise KeycloakUnavailable("down")
+
+    monkeypatch.setattr(fake_keycloak, "end_sessions", down)
+    assert _disable(verifier, holder).status_code == 503
+    assert fake_keycloak.get_user("bsre", holder).enabled is False  # type: ignore[union-attr]
+    with services.storage.transaction() as tx:
+        kinds = [e.event_type for e in tx.session.scalars(select(AuditEvent))]
+    assert "bsre.account.disabled" in kinds
     work_outbox(services)
     assert "dinonaktifkan" in services.mailer.to("asn@bssn.go.id")[-1].subject  # type: ignore[attr-defined]
 

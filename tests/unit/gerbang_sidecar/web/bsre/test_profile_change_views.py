@@ -200,3 +200,24 @@ def test_b13_a_users_verifikasi_of_a_taken_address_keeps_the_link(
                            data={"csrf_token": csrf(page), "decision": "refuse"})
     assert refused.status_code == 200
     assert not services.bsre_profile_changes.signing_blocked(holder)
+
+
+def test_b13_no_verifier_decides_a_change_to_themselves(
+        app: Flask, officer_login: Callable[..., str], services: Services,
+        fake_keycloak: FakeKeycloakUsers) -> None:
+    """Separation of duties: a Verifikator's own request waits for another officer."""
+    own = app.test_client()
+    officer_id = officer_login(own, name="verif.sendiri")
+    fake_keycloak.update_user("bsre", officer_id, attributes={"jabatan": "Analis"})
+    assert _post(own, jabatan="Kepala Seksi", action="submit_jabatan").status_code == 302
+    request_id = _pending_id(services, officer_id)
+    assert "Kepala Seksi" not in own.get("/bsre/verifikator/perubahan").get_data(as_text=True)
+    _decide(own, request_id, "approve")  # refused: nothing changes, the request still waits
+    assert _pending_id(services, officer_id) == request_id
+    user = fake_keycloak.get_user("bsre", officer_id)
+    assert user is not None and user.attributes.get("jabatan") == "Analis"
+    colleague = app.test_client()
+    officer_login(colleague, name="verif.rekan")
+    assert "Kepala Seksi" in colleague.get("/bsre/verifikator/perubahan").get_data(
+        as_text=True)
+    assert _decide(colleague, request_id, "approve").status_code == 302
