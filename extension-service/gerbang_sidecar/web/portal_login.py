@@ -268,6 +268,11 @@ def _remember(client: PortalClient, tokens: dict[str, Any], id_claims: dict[str,
     roles = [r for r in (access_claims.get("realm_access") or {}).get("roles", [])
              if not r.startswith("default-roles-")
              and r not in ("offline_access", "uma_authorization")]
+    # The login this one replaces in the cookie ends with it: a copy of the cookie taken
+    # before (a password change logs in again on the same Keycloak session) must not live on.
+    replaced = session.get(SESSION_KEY, {}).get(client.client_id)
+    if replaced is not None:
+        services().portal_sessions.end(replaced)
     key = services().portal_sessions.start(
         realm=client.realm, client_id=client.client_id, subject=id_claims["sub"],
         keycloak_session=id_claims.get("sid"),
