@@ -215,6 +215,10 @@ class SyncMarks(Protocol):
     def advance(self, name: str, value: int) -> None:
         """Move the mark to ``value`` unless it is already further."""
 
+    def hold(self, name: str) -> None:
+        """Lock the mark ``name`` (made when missing) until the transaction ends: work that
+        holds it runs one process at a time."""
+
 
 class AuditTrail(Protocol):
     """Append-only (X4): there is no way to change or remove an event."""

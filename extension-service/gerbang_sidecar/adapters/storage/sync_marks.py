@@ -24,6 +24,9 @@ class SqlSyncMarks:
             # Two processes reading the same feed: the mark only moves forward.
             row.value = max(row.value, value)
 
+    def hold(self, name: str) -> None:
+        self._locked_or_added(name, 0)
+
     def increment(self, name: str, by: int = 1) -> None:
         """Count ``by`` more in this transaction (the row is locked until it ends)."""
         moved = self._session.execute(

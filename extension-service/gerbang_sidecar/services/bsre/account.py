@@ -99,16 +99,18 @@ class BsreAccount:
         return self._devices.devices(user_id)
 
     def remove_device(self, user_id: str, device_id: str) -> OtpDevice | LastDevice | None:
-        """None: no such device of this user."""
-        devices = self._devices.devices(user_id)
-        doomed = next((d for d in devices if d.id == device_id), None)
-        if doomed is None:
-            return None
-        if len(devices) == 1:
-            return LastDevice()
-        self._keycloak.remove_credential(self.realm, user_id, device_id)
-        now = self._clock()
+        """None: no such device of this user. One removal per user at a time, from reading
+        the devices to removing one: two at once both saw two devices and left none."""
         with self._store.transaction() as tx:
+            tx.sync_marks.hold(f"otp-devices:{self.realm}:{user_id}")
+            devices = self._devices.devices(user_id)
+            doomed = next((d for d in devices if d.id == device_id), None)
+            if doomed is None:
+                return None
+            if len(devices) == 1:
+                return LastDevice()
+            self._keycloak.remove_credential(self.realm, user_id, device_id)
+            now = self._clock()
             tx.audit.record(realm=self.realm, event_type="bsre.otp_device.removed",
                             occurred_at=now, actor=user_id, subject_id=user_id,
                             details={"label": doomed.label, "reason": "by_owner",

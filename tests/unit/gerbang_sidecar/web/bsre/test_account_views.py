@@ -4,6 +4,7 @@ Saya" on every portal."""
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Callable
 from urllib.parse import parse_qs, urlsplit
 
@@ -14,7 +15,7 @@ from sqlalchemy import select
 
 from gerbang_sidecar.adapters.keycloak.fake import FakeKeycloakUsers
 from gerbang_sidecar.adapters.storage.models import AuditEvent
-from gerbang_sidecar.ports.keycloak import NewUser, UserEvent
+from gerbang_sidecar.ports.keycloak import NewUser, OtpDevice, UserEvent
 from gerbang_sidecar.wiring import Services
 
 from .conftest import BSSN, csrf
@@ -144,3 +145,45 @@ def test_x10_every_portal_has_data_saya(app: Flask, path: str, client_id: str,
     document = json.loads(client.get(f"/{path}/data-saya").get_data(as_text=True))
     assert document["portal"]["realm"] == realm
     assert document["account"]["email"] == "orang@example.test"
+
+
+def test_b9_two_removals_at_once_never_leave_the_user_without_a_device(
+        app: Flask, log_in: Callable[..., str], fake_keycloak: FakeKeycloakUsers) -> None:
+    """Both requests once read two devices before either removed one, and removed both."""
+    user_id = fake_keycloak.create_user("bsre", NewUser(
+        username="x@bssn.go.id", email="x@bssn.go.id", first_name="X",
+        attributes={"instansi": BSSN}))
+    fake_keycloak.add_otp_device("bsre", user_id, "A", T0)
+    fake_keycloak.add_otp_device("bsre", user_id, "B", T0 + 1000)
+    client = app.test_client()
+    log_in(client, sub=user_id, client_id="bsre-portal", roles=("pengguna",))
+    token = csrf(client.get("/bsre/keamanan").get_data(as_text=True))
+    first, second = fake_keycloak.otp_devices("bsre", user_id)
+    real = fake_keycloak.otp_devices
+    readers = threading.Condition()
+    read = [0]
+
+    def read_then_wait_for_the_other(realm: str, user_id: str) -> list[OtpDevice]:
+        found = real(realm, user_id)
+        with readers:
+            read[0] += 1
+            readers.notify_all()
+            # The other request reads too, unless it has to wait for this one to finish.
+            readers.wait_for(lambda: read[0] >= 2, timeout=1)
+        return found
+
+    fake_keycloak.otp_devices = read_then_wait_for_the_other  # type: ignore[method-assign]
+    statuses: list[int] = []
+
+    def remove(device_id: str) -> None:
+        statuses.append(client.post(f"/bsre/keamanan/otp/{device_id}/hapus",
+                                    data={"csrf_token": token}).status_code)
+
+    threads = [threading.Thread(target=remove, args=(d.id,)) for d in (first, second)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    fake_keycloak.otp_devices = real  # type: ignore[method-assign]
+    assert len(statuses) == 2
+    assert len(real("bsre", user_id)) == 1
