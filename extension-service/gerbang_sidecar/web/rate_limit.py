@@ -15,6 +15,8 @@ from typing import ParamSpec, TypeVar
 from flask import Flask, current_app, request
 from werkzeug.exceptions import TooManyRequests
 
+from gerbang_sidecar.domain.identifiers import IdentifierError, parse_mobile_number
+from gerbang_sidecar.domain.one_time_code import CodePolicy
 from gerbang_sidecar.services.rate_limits import (
     EVERYONE,
     MAX_WINDOW_SECONDS,
@@ -88,6 +90,19 @@ def limit_identifier(scope: str, value: str, limit: int, per_seconds: int) -> No
     decision = container.rate_limiter.hit(scope, identifier_key(value), limit, per_seconds)
     if not decision.allowed:
         raise TooManyRequests(retry_after=decision.retry_after)
+
+
+def limit_codes_to(number: str | None, policy: CodePolicy) -> None:
+    """A code policy's cap (B2: 5 a day) per mobile number as well as per asker: each new
+    self-registration is a new asker, and bought one more code for any number -- a paid
+    WhatsApp message to whoever holds it. Counted on the number in E.164, however typed; a
+    number that does not parse is left to the use case, which refuses it beside its field."""
+    try:
+        e164 = parse_mobile_number(number).e164
+    except IdentifierError:
+        return
+    limit_identifier(f"codes_to.{policy.name}", e164, policy.daily_cap,
+                     int(policy.cap_window.total_seconds()))
 
 
 def init_app(app: Flask) -> None:

@@ -32,6 +32,7 @@ from wtforms.fields.choices import SelectChoice
 
 from gerbang_sidecar.domain.bsre.activation_form import PERSONAL_FIELDS, SERVICE_FIELDS
 from gerbang_sidecar.domain.identifiers import IdentifierError, parse_mobile_number
+from gerbang_sidecar.domain.one_time_code import B2_WHATSAPP
 from gerbang_sidecar.domain.throttle import TooEarly
 from gerbang_sidecar.ports.selfies import MAX_SELFIE_BYTES
 from gerbang_sidecar.services.bsre.activation import (
@@ -52,7 +53,7 @@ from gerbang_sidecar.web.forms import (
 )
 from gerbang_sidecar.web.layout import use_portal
 from gerbang_sidecar.web.mailed_links import MailedLink
-from gerbang_sidecar.web.rate_limit import rate_limited
+from gerbang_sidecar.web.rate_limit import limit_codes_to, rate_limited
 from gerbang_sidecar.web.request_limits import MULTIPART_ALLOWANCE, accepts_body
 from gerbang_sidecar.web.security_headers import camera_page_headers
 
@@ -140,6 +141,7 @@ def personal() -> ResponseReturnValue:
     typed = {name: form[name].data or "" for name in PERSONAL_FIELDS}
     action = request.form.get("action", "next")
     if action == "send_code":
+        limit_codes_to(typed["phone"], B2_WHATSAPP)
         sent = _service().send_code(token, typed["phone"])
         return _after_code(form, progress, sent)
     if action == "verify_code":

@@ -26,6 +26,7 @@ from flask.typing import ResponseReturnValue
 from flask_wtf import FlaskForm
 from wtforms import StringField, TextAreaField
 
+from gerbang_sidecar.domain.one_time_code import B2_WHATSAPP
 from gerbang_sidecar.domain.throttle import TooEarly
 from gerbang_sidecar.services.bsre.profile_changes import (
     AddressTaken,
@@ -47,7 +48,7 @@ from gerbang_sidecar.web.layout import use_portal
 from gerbang_sidecar.web.locale import get_locale
 from gerbang_sidecar.web.mailed_links import MailedLink
 from gerbang_sidecar.web.portal_login import portal_login_required
-from gerbang_sidecar.web.rate_limit import rate_limited
+from gerbang_sidecar.web.rate_limit import limit_codes_to, rate_limited
 
 bp = Blueprint("bsre_profile_changes", __name__, url_prefix="/bsre")
 
@@ -100,6 +101,7 @@ def change() -> ResponseReturnValue:
             return _page(form)
         return _page(form, email_available=checked.email)
     if action == "send_code":
+        limit_codes_to(form.phone.data, B2_WHATSAPP)
         sent = _service().send_phone_code(user_id, form.phone.data, get_locale())
         if isinstance(sent, FormErrors):
             add_form_errors(form, sent.errors)
