@@ -3,6 +3,8 @@ how many revocations were recorded (the ``SyncMarks`` port)."""
 
 from __future__ import annotations
 
+import hashlib
+
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -25,7 +27,9 @@ class SqlSyncMarks:
             row.value = max(row.value, value)
 
     def hold(self, name: str) -> None:
-        self._locked_or_added(name, 0)
+        # Held marks are never read, only locked: their names hashed to fit the column
+        # whatever ids they carry.
+        self._locked_or_added("hold:" + hashlib.sha256(name.encode()).hexdigest()[:40], 0)
 
     def increment(self, name: str, by: int = 1) -> None:
         """Count ``by`` more in this transaction (the row is locked until it ends)."""

@@ -24,6 +24,8 @@ OUTBOX_SMS_LINK = "password_reset.sms_link"
 OUTBOX_PASSWORD_CHANGED = "password_changed.notice"  # noqa: S105 (an outbox kind)
 # Audit event of every reset link sent; also what the per-account resend throttle reads.
 AUDIT_LINK_SENT = "a7_reset_link_sent"
+# A send reserved by AUDIT_LINK_SENT that failed: the next try is not throttled by it.
+AUDIT_LINK_FAILED = "a7_reset_link_failed"
 _LINK_SALT = "gerbang.password-reset-link"
 # A7 links live 15 minutes, the time after which "Kirim Ulang" becomes available (C2).
 LINK_LIFETIME = timedelta(minutes=15)

@@ -23,6 +23,7 @@ from gerbang_sidecar.domain.tokens import token_hash
 from gerbang_sidecar.ports.keycloak import UserRecord
 from gerbang_sidecar.ports.storage import ResetRequestRecord
 from gerbang_sidecar.services.password_reset.context import (
+    AUDIT_LINK_FAILED,
     AUDIT_LINK_SENT,
     LINK_LIFETIME,
     OUTBOX_SMS_LINK,
@@ -42,38 +43,63 @@ def process(ctx: Context, request_id: int) -> str:
     user = _resolve(ctx, row.realm, row.identifier)
     if user is None or not user.enabled:
         outcome = "no_account"
-    elif _sent_recently(ctx, row.realm, user.id):
+    elif (channel := _channel(row, user)) is None:
+        outcome = "no_address"
+    elif not _reserve_a_send(ctx, row.realm, user.id, channel):
         # C2 per account, not per request: a stranger pressing "Proses" again and again must
         # not flood the owner with mails or paid SMS. The page answered the same.
         outcome = "throttled"
-    elif row.channel == "sms" and _verified_phone(user):
-        _send_sms_link(ctx, row, user)
-        _record_sent(ctx, row.realm, user.id, "sms")
-        outcome = "sms_link"
-    elif user.email:
-        settings = ctx.settings_of(row.realm)
-        ctx.keycloak.send_actions_email(
-            row.realm, user.id, ["UPDATE_PASSWORD"], client_id=settings.client_id,
-            redirect_uri=settings.after_change_url,
-            lifespan_seconds=int(LINK_LIFETIME.total_seconds()))
-        _record_sent(ctx, row.realm, user.id, "email")
-        outcome = "email_link"
     else:
-        outcome = "no_address"
+        try:
+            _send(ctx, row, user, channel)
+        except BaseException:
+            _record(ctx, row.realm, user.id, AUDIT_LINK_FAILED, channel)
+            raise  # the outbox tries the request again; this send no longer throttles it
+        outcome = f"{channel}_link"
     log.info("password reset request %s: %s", request_id, outcome)
     return outcome
 
 
-def _sent_recently(ctx: Context, realm: str, user_id: str) -> bool:
+def _channel(row: ResetRequestRecord, user: UserRecord) -> str | None:
+    """SMS when asked and the account has a verified number; else email, if it has one."""
+    if row.channel == "sms" and _verified_phone(user):
+        return "sms"
+    return "email" if user.email else None
+
+
+def _reserve_a_send(ctx: Context, realm: str, user_id: str, channel: str) -> bool:
+    """Record the send before it is made, unless one went to the account within
+    RESEND_AFTER. One decision per account at a time (a held mark): requests for the same
+    account by NIK, SID and username, delivered by parallel outbox threads, each saw no
+    recent send and each sent."""
+    now = ctx.clock()
     with ctx.store.transaction() as tx:
-        last = tx.audit.last_occurred(realm=realm, event_type=AUDIT_LINK_SENT,
+        tx.sync_marks.hold(f"password-reset:{realm}:{user_id}")
+        sent = tx.audit.last_occurred(realm=realm, event_type=AUDIT_LINK_SENT,
                                       subject_id=user_id)
-    return last is not None and last > ctx.clock() - RESEND_AFTER
+        failed = tx.audit.last_occurred(realm=realm, event_type=AUDIT_LINK_FAILED,
+                                        subject_id=user_id)
+        if sent is not None and sent > now - RESEND_AFTER and (failed is None or failed < sent):
+            return False
+        tx.audit.record(realm=realm, event_type=AUDIT_LINK_SENT, occurred_at=now,
+                        subject_id=user_id, details={"channel": channel})
+    return True
 
 
-def _record_sent(ctx: Context, realm: str, user_id: str, channel: str) -> None:
+def _send(ctx: Context, row: ResetRequestRecord, user: UserRecord, channel: str) -> None:
+    if channel == "sms":
+        _send_sms_link(ctx, row, user)
+        return
+    settings = ctx.settings_of(row.realm)
+    ctx.keycloak.send_actions_email(
+        row.realm, user.id, ["UPDATE_PASSWORD"], client_id=settings.client_id,
+        redirect_uri=settings.after_change_url,
+        lifespan_seconds=int(LINK_LIFETIME.total_seconds()))
+
+
+def _record(ctx: Context, realm: str, user_id: str, event_type: str, channel: str) -> None:
     with ctx.store.transaction() as tx:
-        tx.audit.record(realm=realm, event_type=AUDIT_LINK_SENT, occurred_at=ctx.clock(),
+        tx.audit.record(realm=realm, event_type=event_type, occurred_at=ctx.clock(),
                         subject_id=user_id, details={"channel": channel})
 
 

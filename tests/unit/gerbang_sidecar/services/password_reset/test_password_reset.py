@@ -13,7 +13,7 @@ from gerbang_sidecar.adapters.registries.message_gateway import FakeMessageGatew
 from gerbang_sidecar.adapters.storage.engine import Storage
 from gerbang_sidecar.adapters.storage.models import OutboxMessage
 from gerbang_sidecar.domain.throttle import TooEarly
-from gerbang_sidecar.ports.keycloak import NewUser
+from gerbang_sidecar.ports.keycloak import KeycloakUnavailable, NewUser
 from gerbang_sidecar.services.notifications import Notifications
 from gerbang_sidecar.services.outbox_worker import OutboxWorker
 from gerbang_sidecar.services.password_reset import PasswordReset
@@ -198,6 +198,46 @@ def test_c2_repeated_requests_reach_the_account_once_per_15_minutes(
     reset.request("akses", NIK, "email", "id")
     latest = [m.payload["request_id"] for m in outbox(storage) if m.kind == OUTBOX_REQUESTED]
     assert reset.process(latest[-1]) == "email_link"
+
+
+def test_c2_requests_by_nik_and_sid_delivered_at_once_send_one_link(
+        reset: PasswordReset, storage: Storage, siti: str,
+        fake_keycloak: FakeKeycloakUsers) -> None:
+    """Parallel outbox threads: the second request is decided while the first one sends."""
+    reset.request("akses", NIK, "email", "id")
+    reset.request("akses", SID, "email", "id")
+    first, second = [m.payload["request_id"] for m in outbox(storage)
+                     if m.kind == OUTBOX_REQUESTED]
+    send = fake_keycloak.send_actions_email
+    meanwhile: list[str] = []
+
+    def the_other_thread_runs_now(*args, **kwargs):  # type: ignore[no-untyped-def]
+        if not meanwhile:
+            meanwhile.append(reset.process(second))
+        return send(*args, **kwargs)
+
+    fake_keycloak.send_actions_email = the_other_thread_runs_now  # type: ignore[method-assign]
+    assert reset.process(first) == "email_link"
+    assert meanwhile == ["throttled"]
+    assert len(fake_keycloak.sent) == 1
+
+
+def test_c2_a_send_that_failed_does_not_throttle_its_retry(
+        reset: PasswordReset, storage: Storage, siti: str,
+        fake_keycloak: FakeKeycloakUsers) -> None:
+    reset.request("akses", NIK, "email", "id")
+    [request_id] = [m.payload["request_id"] for m in outbox(storage)
+                    if m.kind == OUTBOX_REQUESTED]
+    send = fake_keycloak.send_actions_email
+
+    def down(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise KeycloakUnavailable("down")
+
+    fake_keycloak.send_actions_email = down  # type: ignore[method-assign]
+    with pytest.raises(KeycloakUnavailable):
+        reset.process(request_id)
+    fake_keycloak.send_actions_email = send  # type: ignore[method-assign]
+    assert reset.process(request_id) == "email_link"  # the outbox's retry
 
 
 def test_oss_forgot_password_by_username_or_email_leads_home(
