@@ -3,8 +3,9 @@ one JSON document, and the download in the audit trail.
 
 Gathered from where each datum lives: Keycloak (profile attributes, consents stored there,
 OTP devices, the user's own events) and the sidecar (identity records -- decrypted, they are
-the user's own -- the registrations that made the account, the audit trail about the user).
-Secrets are never part of it: no password or OTP secret, no token, no code hash.
+the user's own -- account requests, certificates as issued and certificate requests with
+their verification, the audit trail about the user). Secrets are never part of it: no
+password or OTP secret, no token, no code hash, no PKCS#12.
 """
 
 from __future__ import annotations
@@ -13,9 +14,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+
 from gerbang_sidecar.ports.clock import Clock
 from gerbang_sidecar.ports.keycloak import KeycloakUsers
-from gerbang_sidecar.ports.storage import Store
+from gerbang_sidecar.ports.storage import CertificateRow, Store
 
 EVENTS_INCLUDED = 500
 
@@ -51,6 +55,14 @@ class AccountDataExport:
             requests = [{"kind": r.kind, "status": r.status, "at": _iso(r.created_at),
                          **({"change": r.data} if r.kind.startswith("change_") else {})}
                         for r in tx.account_requests.of_user(realm=realm, user_id=user_id)]
+            certificates = [_certificate(c) for c in
+                            tx.certificates.certificates_of(realm=realm, user_id=user_id)]
+            certificate_requests = [
+                {"kind": r.kind, "product": r.product, "verification": r.verification,
+                 "enrollment": r.enrollment, "detail": r.detail, "at": _iso(r.created_at),
+                 "selfie_checked_at": _iso(r.selfie_checked_at) if r.selfie_checked_at
+                 else None}
+                for r in tx.certificates.requests_of(realm=realm, user_id=user_id)]
             tx.audit.record(realm=realm, event_type="account_data.downloaded", occurred_at=now,
                             actor=user_id, subject_id=user_id,
                             details={"identifiers": len(identifiers), "events": len(events)})
@@ -67,9 +79,24 @@ class AccountDataExport:
                           "client": e.client_id, "ip_address": e.ip_address,
                           **({"error": e.error} if e.error else {})} for e in events],
             "requests": requests,
+            "certificates": certificates,
+            "certificate_requests": certificate_requests,
             "audit_trail": audit,
         }
         return AccountData(document)
+
+
+def _certificate(row: CertificateRow) -> dict[str, Any]:
+    """The user's certificate as issued (it names them: CN, serialNumber) and its state;
+    never the PKCS#12 that holds the key."""
+    pem = x509.load_der_x509_certificate(bytes(row.certificate)).public_bytes(
+        serialization.Encoding.PEM).decode("ascii")
+    return {"serial_number": row.serial_number, "product": row.product, "status": row.status,
+            "common_name": row.common_name, "enroll_method": row.enroll_method,
+            "note": row.note, "valid_from": _iso(row.not_before),
+            "valid_until": _iso(row.not_after),
+            "revoked_at": _iso(row.revoked_at) if row.revoked_at else None,
+            "revocation_reason": row.revocation_reason, "certificate_pem": pem}
 
 
 def _from_ms(ms: int) -> datetime:

@@ -489,3 +489,23 @@ def test_b22_reset_passphrase_rekeys_and_revokes_the_old_one_as_superseded(
     lists = browser.get("/bsre/sertifikat").get_data(as_text=True)
     newest = max(int(n) for n in re.findall(r'id="certificate-(\d+)"', lists))
     assert _sign(browser, newest, new).status_code == 200
+
+
+def test_x10_data_saya_holds_the_certificates_and_their_requests_never_the_key(
+        app: Flask, browser: FlaskClient, services: Services) -> None:
+    certificate_id = _issue(app, browser, services)
+    with services.storage.transaction() as tx:
+        row = tx.certificates.certificate(certificate_id)
+    assert row is not None
+    answer = browser.get("/bsre/data-saya")
+    document = answer.json
+    assert document is not None
+    [certificate] = document["certificates"]
+    assert certificate["serial_number"] == row.serial_number
+    assert certificate["status"] == "issued" and certificate["common_name"] == row.common_name
+    issued = x509.load_pem_x509_certificate(certificate["certificate_pem"].encode())
+    assert f"{issued.serial_number:X}" == row.serial_number
+    assert document["certificate_requests"]
+    assert all(r["selfie_checked_at"] for r in document["certificate_requests"])
+    body = answer.get_data(as_text=True)
+    assert "PRIVATE KEY" not in body and "pkcs12" not in body.lower()
