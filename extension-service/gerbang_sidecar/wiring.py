@@ -83,6 +83,9 @@ from gerbang_sidecar.services.bsre.profile_changes import (
 from gerbang_sidecar.services.bsre.profile_changes import (
     OUTBOX_DECIDED as BSRE_CHANGE_DECIDED,
 )
+from gerbang_sidecar.services.bsre.profile_changes import (
+    OUTBOX_VERIFY_EMAIL as BSRE_CHANGE_VERIFY_EMAIL,
+)
 from gerbang_sidecar.services.bsre.profile_changes import ProfileChanges
 from gerbang_sidecar.services.bsre.verification import (
     OUTBOX_ACCOUNT_EMAIL as BSRE_ACCOUNT_EMAIL,
@@ -239,6 +242,7 @@ class Services:
         worker.register(BSRE_CHECK_LINK, notifications.bsre_identity_check_link)
         worker.register(BSRE_DISABLED, notifications.bsre_account_disabled)
         worker.register(BSRE_CHANGE_DECIDED, notifications.bsre_profile_change_decided)
+        worker.register(BSRE_CHANGE_VERIFY_EMAIL, self.bsre_profile_changes.send_verify_email)
         worker.register(BSRE_CHANGE_CONFIRMATION,
                         notifications.bsre_profile_change_confirmation)
         worker.register(SET_PASSPHRASE_LINK, notifications.bsre_set_passphrase_link)

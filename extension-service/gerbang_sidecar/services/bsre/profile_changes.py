@@ -37,6 +37,7 @@ from gerbang_sidecar.ports.storage import AccountRequestRecord, StorageError, St
 from gerbang_sidecar.services.bsre.invitations import BsreSettings
 from gerbang_sidecar.services.bsre.officers import Officer
 from gerbang_sidecar.services.one_time_codes import OneTimeCodeService, Sent, Verified, Wrong
+from gerbang_sidecar.services.outbox_worker import Delivery
 from gerbang_sidecar.services.results import FormErrors, TemporaryProblem
 
 log = logging.getLogger(__name__)
@@ -49,6 +50,7 @@ ATTRIBUTES = {"jabatan": "jabatan", "unit_organisasi": "unitOrganisasi",
               "phone": "phoneNumber", "nip": "nip"}
 OUTBOX_DECIDED = "bsre.profile_change_decided"
 OUTBOX_CONFIRMATION = "bsre.profile_change_confirmation"
+OUTBOX_VERIFY_EMAIL = "bsre.profile_change_verify_email"
 CONFIRM_LIFETIME = timedelta(hours=24)
 CONFIRMED_BY_USER = "user"
 QUEUE_PAGE = 50
@@ -226,7 +228,10 @@ class ProfileChanges:
                         by=officer.user_id, now=now):
                     return NotAllowed()
                 if approve:
-                    self._apply(row.user_id, row.data)  # inside: a failure rolls back
+                    # Inside: a failure rolls the decision back. The address's VERIFY_EMAIL
+                    # mail goes through the outbox, so a mail failure cannot leave Keycloak
+                    # changed and the request pending.
+                    self._apply(tx, row.id, row.user_id, row.data, now=now)
                 tx.audit.record(realm=realm, occurred_at=now, actor=officer.user_id,
                                 subject_id=row.user_id,
                                 event_type="bsre.profile_change."
@@ -343,7 +348,7 @@ class ProfileChanges:
                         by=row.user_id, now=now):
                 return NotAllowed()
             if accept:
-                self._apply(row.user_id, row.data)
+                self._apply(tx, row.id, row.user_id, row.data, now=now)
             tx.audit.record(realm=realm, occurred_at=now, actor=row.user_id,
                             subject_id=row.user_id,
                             event_type="bsre.profile_change."
@@ -351,15 +356,23 @@ class ProfileChanges:
                             details={"request_id": row.id, "field": row.data["field"]})
         return Decided(accept)
 
-    def _apply(self, user_id: str, data: dict[str, str]) -> None:
+    def send_verify_email(self, delivery: Delivery) -> None:
+        """``bsre.profile_change_verify_email``: Keycloak's VERIFY_EMAIL mail to the address
+        an approved change set (retried by the outbox when Keycloak or its mail is down)."""
+        self._keycloak.send_actions_email(
+            delivery.payload["realm"], delivery.payload["user_id"], ["VERIFY_EMAIL"],
+            client_id=self.settings.client_id, redirect_uri=f"{self.settings.portal_url}/profil",
+            lifespan_seconds=3600)
+
+    def _apply(self, tx: Transaction, request_id: int, user_id: str, data: dict[str, str], *,
+               now: datetime) -> None:
         realm = self.settings.realm
         field, new = data["field"], data["new"]
         if field == "email":
             self._keycloak.update_user(realm, user_id, email=new, email_verified=False)
-            self._keycloak.send_actions_email(realm, user_id, ["VERIFY_EMAIL"],
-                                              client_id=self.settings.client_id,
-                                              redirect_uri=f"{self.settings.portal_url}/profil",
-                                              lifespan_seconds=3600)
+            tx.outbox.enqueue(kind=OUTBOX_VERIFY_EMAIL, now=now,
+                              idempotency_key=f"bsre_profile_change_verify:{request_id}",
+                              payload={"realm": realm, "user_id": user_id})
             return
         attributes = {ATTRIBUTES[field]: new}
         if field == "phone":

@@ -11,7 +11,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from gerbang_sidecar.adapters.keycloak.fake import FakeKeycloakUsers
-from gerbang_sidecar.ports.keycloak import NewUser
+from gerbang_sidecar.ports.keycloak import KeycloakUnavailable, NewUser
 from gerbang_sidecar.wiring import Services
 
 from .conftest import BALI, BSSN, csrf, work_outbox
@@ -69,9 +69,10 @@ def test_b13_email_availability_then_submit_then_the_verifier_approves(
     assert _decide(verifier, _pending_id(services, holder), "approve").status_code == 302
     changed = fake_keycloak.get_user("bsre", holder)
     assert changed is not None and changed.email == "baru@bssn.go.id"
-    assert not changed.email_verified and fake_keycloak.sent[-1].actions == ["VERIFY_EMAIL"]
+    assert not changed.email_verified
     assert not services.bsre_profile_changes.signing_blocked(holder)
-    work_outbox(services)
+    work_outbox(services)  # Keycloak's VERIFY_EMAIL goes through the outbox
+    assert fake_keycloak.sent[-1].actions == ["VERIFY_EMAIL"]
     assert services.mailer.to("baru@bssn.go.id")[-1].subject == \
         "Persetujuan update data berhasil"  # type: ignore[attr-defined]
 
@@ -200,6 +201,28 @@ def test_b13_a_users_verifikasi_of_a_taken_address_keeps_the_link(
                            data={"csrf_token": csrf(page), "decision": "refuse"})
     assert refused.status_code == 200
     assert not services.bsre_profile_changes.signing_blocked(holder)
+
+
+def test_b13_x5_an_approval_whose_mail_fails_is_decided_and_the_mail_retried(
+        user: FlaskClient, verifier: FlaskClient, holder: str, services: Services,
+        fake_keycloak: FakeKeycloakUsers, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The VERIFY_EMAIL mail once went out inside the decision: when it failed, Keycloak
+    held the new address while the request stayed pending, unaudited, unmailed."""
+    _post(user, email="baru@bssn.go.id", action="check_email")
+    assert _post(user, email="baru@bssn.go.id", action="submit_email").status_code == 302
+    send = fake_keycloak.send_actions_email
+
+    def down(*args: object, **kwargs: object) -> None:
+        raise KeycloakUnavailable("mail down")
+
+    monkeypatch.setattr(fake_keycloak, "send_actions_email", down)
+    assert _decide(verifier, _pending_id(services, holder), "approve").status_code == 302
+    assert services.bsre_profile_changes.pending(holder) == []
+    work_outbox(services)  # fails, stays queued
+    monkeypatch.setattr(fake_keycloak, "send_actions_email", send)
+    services.clock.advance(minutes=10)  # type: ignore[attr-defined]
+    work_outbox(services)
+    assert fake_keycloak.sent[-1].actions == ["VERIFY_EMAIL"]
 
 
 def test_b13_no_verifier_decides_a_change_to_themselves(
