@@ -468,7 +468,13 @@ class IdentityChecks(Protocol):
 
     def take_attempt(self, check_id: int, *, max_attempts: int) -> bool: ...
 
+    def give_back_attempt(self, check_id: int) -> None:
+        """Uncount a taken attempt whose selfie was never judged (the registry was down)."""
+
     def use(self, check_id: int, *, now: datetime) -> bool: ...
+
+    def give_back(self, check_id: int) -> None:
+        """Usable again: what the use was for failed (Keycloak down)."""
 
 
 class AccountRequestRecord(Protocol):

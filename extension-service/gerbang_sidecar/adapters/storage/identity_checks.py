@@ -40,6 +40,18 @@ class SqlIdentityChecks:
             .execution_options(synchronize_session=False))
         return bool(getattr(result, "rowcount", 0))
 
+    def give_back_attempt(self, check_id: int) -> None:
+        self._session.execute(
+            update(IdentityCheck)
+            .where(IdentityCheck.id == check_id, IdentityCheck.attempts > 0)
+            .values(attempts=IdentityCheck.attempts - 1)
+            .execution_options(synchronize_session=False))
+
+    def give_back(self, check_id: int) -> None:
+        self._session.execute(
+            update(IdentityCheck).where(IdentityCheck.id == check_id)
+            .values(used_at=None).execution_options(synchronize_session=False))
+
     def use(self, check_id: int, *, now: datetime) -> bool:
         result = self._session.execute(
             update(IdentityCheck)

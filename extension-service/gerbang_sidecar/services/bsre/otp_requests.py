@@ -172,36 +172,51 @@ class OtpRequests:
         if not isinstance(verdict, CleanSelfie):
             return FormErrors({"photo": IdentifierError(f"photo.{verdict.reason}")})
         realm = self.settings.realm
+        # Each step is claimed before it is taken, so two tabs (or a burst of selfies)
+        # cannot both pass: an attempt before the face is compared, the link itself before
+        # Keycloak makes room and mails -- each given back when it never happened.
+        with self._store.transaction() as tx:
+            if not tx.identity_checks.take_attempt(check.id, max_attempts=CHECK_ATTEMPTS):
+                return CheckDead()
         try:
             user = self._keycloak.get_user(realm, check.user_id)
             if user is None or not user.attributes.get("nik"):
                 return CheckDead()
             answer = self._dukcapil.compare_face(user.attributes["nik"], verdict.jpeg)
-            if isinstance(answer, Unavailable):
-                return TemporaryProblem()
-            if not isinstance(answer, Match):
-                reason = "face_mismatch" if isinstance(answer, NoMatch) else "no_reference"
-                with self._store.transaction() as tx:
-                    tx.identity_checks.take_attempt(check.id, max_attempts=CHECK_ATTEMPTS)
-                    tx.audit.record(realm=realm, occurred_at=self._clock(),
-                                    subject_id=check.user_id,
-                                    event_type="bsre.identity_check.failed",
-                                    details={"reason": reason})
-                return FormErrors({"photo": IdentifierError(f"photo.{reason}")})
-            # Room first, then Keycloak's link; the check is spent only once both happened.
+        except KeycloakUnavailable:
+            self._give_back(check.id, attempt=True)
+            return TemporaryProblem()
+        except KeycloakError:
+            return CheckDead()
+        if isinstance(answer, Unavailable):
+            self._give_back(check.id, attempt=True)
+            return TemporaryProblem()
+        if not isinstance(answer, Match):
+            reason = "face_mismatch" if isinstance(answer, NoMatch) else "no_reference"
+            with self._store.transaction() as tx:
+                tx.audit.record(realm=realm, occurred_at=self._clock(),
+                                subject_id=check.user_id,
+                                event_type="bsre.identity_check.failed",
+                                details={"reason": reason})
+            return FormErrors({"photo": IdentifierError(f"photo.{reason}")})
+        now = self._clock()
+        with self._store.transaction() as tx:
+            if not tx.identity_checks.use(check.id, now=now):
+                return CheckDead()  # another tab used it a moment ago
+        try:
+            # Room first, then Keycloak's link.
             self._cap.enforce(check.user_id, room_for=1, reason="permohonan_otp")
             self._keycloak.send_actions_email(
                 realm, check.user_id, ["CONFIGURE_TOTP"], client_id=self.settings.client_id,
                 redirect_uri=f"{self.settings.portal_url}/dashboard",
                 lifespan_seconds=int(CONFIGURE_LINK_LIFESPAN.total_seconds()))
         except KeycloakUnavailable:
+            self._give_back(check.id, attempt=False)
             return TemporaryProblem()
         except KeycloakError:
             return CheckDead()
-        now = self._clock()
         try:
             with self._store.transaction() as tx:
-                tx.identity_checks.use(check.id, now=now)
                 tx.audit.record(realm=realm, occurred_at=now, subject_id=check.user_id,
                                 actor=check.user_id, event_type="bsre.identity_check.passed",
                                 details={"purpose": PURPOSE, "score": answer.data.score})
@@ -210,6 +225,16 @@ class OtpRequests:
         except StorageError:
             log.error("bsre identity check %s passed, not recorded", check.id)
         return Checked()
+
+    def _give_back(self, check_id: int, *, attempt: bool) -> None:
+        try:
+            with self._store.transaction() as tx:
+                if attempt:
+                    tx.identity_checks.give_back_attempt(check_id)
+                else:
+                    tx.identity_checks.give_back(check_id)
+        except StorageError:
+            log.warning("bsre identity check %s: not given back", check_id)
 
     def _account(self, nik: str) -> UserRecord | None:
         found = self._index.accounts_holding(self.settings.realm, "nik", nik)

@@ -14,6 +14,7 @@ from flask.testing import FlaskClient
 
 from gerbang_sidecar.adapters.keycloak.fake import FakeKeycloakUsers
 from gerbang_sidecar.ports.keycloak import NewUser
+from gerbang_sidecar.services.bsre.otp_requests import CheckDead, Checked
 from gerbang_sidecar.wiring import Services
 
 from .conftest import BSSN, face_jpeg, post_form, work_outbox
@@ -128,3 +129,26 @@ def test_b9_keycloak_down_keeps_the_link(
     assert _check(browser, face_jpeg()).status_code == 503
     fake_keycloak.down = False
     assert "berhasil" in _check(browser, face_jpeg()).get_data(as_text=True)
+
+
+def test_b9_a_check_link_submitted_in_two_tabs_takes_effect_once(
+        app: Flask, services: Services, fake_keycloak: FakeKeycloakUsers) -> None:
+    """The second tab is decided while the first one's mail goes out: it once passed too,
+    mailed a second CONFIGURE_TOTP link and made room twice (a device lost for nothing)."""
+    _account(fake_keycloak, AGUS, "+6281234567890")
+    _request(app, services, AGUS)
+    token = _link(services, f"{AGUS['nik']}@example.go.id").rsplit("/", 1)[1]
+    checks = services.bsre_otp_requests
+    photo = face_jpeg()
+    send = fake_keycloak.send_actions_email
+    second: list[object] = []
+
+    def the_other_tab_submits_now(*args, **kwargs):  # type: ignore[no-untyped-def]
+        if not second:
+            second.append(checks.check(token, photo))
+        return send(*args, **kwargs)
+
+    fake_keycloak.send_actions_email = the_other_tab_submits_now  # type: ignore[method-assign]
+    assert checks.check(token, photo) == Checked()
+    assert second == [CheckDead()]
+    assert len([s for s in fake_keycloak.sent if s.actions == ["CONFIGURE_TOTP"]]) == 1
