@@ -611,3 +611,17 @@ def test_compose_keycloak_mails_no_failed_login_itself(services: dict[str, Any])
     for node in KEYCLOAK_NODES:
         assert environment(services[node])[
             "KC_SPI_EVENTS_LISTENER__EMAIL__EXCLUDE_EVENTS"] == EMAIL_LISTENER_EXCLUDES
+
+
+def test_x3_the_proxy_logs_no_query_string_token_or_referer() -> None:
+    """Query strings carry Keycloak's action tokens, OIDC codes and an officer's NIK
+    search; the sidecar's links carry their token as the last path segment."""
+    conf = nginx_directives()
+    assert "access_log /dev/stdout gerbang;" in conf
+    log_format = conf[conf.index("log_format gerbang"):]
+    log_format = log_format[:log_format.index(";")]
+    for leaking in ("$request ", "$request_uri", "$args", "$query_string", "$http_referer",
+                    '$request"', "$uri"):
+        assert leaking not in log_format, leaking
+    assert "$logged_uri" in log_format
+    assert '"${kept}/-"' in conf
