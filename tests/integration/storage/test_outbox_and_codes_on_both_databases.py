@@ -148,3 +148,24 @@ def test_b22_passphrase_tries_are_counted_before_they_are_made_on_this_database(
     with storage.transaction() as tx:
         tx.certificates.give_back_passphrase_attempt(certificate_id)
         assert tx.certificates.reserve_passphrase_attempt(certificate_id, 5) == 5
+
+
+def test_b9_b13_c2_a_held_mark_lets_one_transaction_at_a_time_through(storage):
+    """What per-user decisions rely on (OTP removal, one pending change per field, one
+    reset link per 15 minutes): read, decide, write -- never two at once."""
+    with storage.transaction() as tx:
+        tx.sync_marks.advance("counted", 0)
+
+    def read_then_write() -> None:
+        with storage.transaction() as tx:
+            tx.sync_marks.hold("per-user:holder")
+            seen = tx.sync_marks.get("counted") or 0
+            tx.sync_marks.advance("counted", seen + 1)  # a lost update without the hold
+
+    threads = [threading.Thread(target=read_then_write) for _ in range(12)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    with storage.transaction() as tx:
+        assert tx.sync_marks.get("counted") == 12

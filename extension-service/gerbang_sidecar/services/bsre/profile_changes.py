@@ -145,6 +145,9 @@ class ProfileChanges:
         now = self._clock()
         try:
             with self._store.transaction() as tx:
+                # One request per field: two submits at once (PostgreSQL reads committed
+                # rows) both found none pending and both added one.
+                tx.sync_marks.hold(f"profile-change:{self.settings.realm}:{user_id}")
                 if any(r.kind == KINDS[field] for r in
                        tx.account_requests.pending_of(realm=self.settings.realm,
                                                       user_id=user_id)):
