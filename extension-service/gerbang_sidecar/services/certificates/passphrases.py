@@ -48,6 +48,12 @@ class NotChangeable:
     """Not the holder's, or not Issued."""
 
 
+@dataclass(frozen=True)
+class ChangedMeanwhile:
+    """Another request changed the passphrase after this one read the key (a double
+    submit): that change holds, this one changed nothing."""
+
+
 class PassphraseChanges:
     def __init__(self, store: Store, keycloak: KeycloakUsers, keys: SubscriberKeys,
                  clock: Clock, settings: BsreSettings, *, metrics: Metrics = NO_METRICS) -> None:
@@ -60,7 +66,7 @@ class PassphraseChanges:
 
     def change(self, user_id: str, certificate_id: int, old: str | None, new: str | None,
                confirmation: str | None, consent: str | None
-               ) -> Changed | FormErrors | Locked | NotChangeable:
+               ) -> Changed | ChangedMeanwhile | FormErrors | Locked | NotChangeable:
         with self._store.transaction() as tx:
             row = tx.certificates.certificate(certificate_id)
             sealed = tx.certificates.pkcs12_of(certificate_id)
@@ -103,6 +109,12 @@ class PassphraseChanges:
             give_back_attempt(self._store, certificate_id)
             raise
         with self._store.transaction() as tx:
+            tx.sync_marks.hold(f"certificate-key:{certificate_id}")
+            if tx.certificates.pkcs12_of(certificate_id) != sealed:
+                # Another change sealed the key since this one read it: that passphrase
+                # holds, and this change says so rather than silently replace it.
+                tx.certificates.give_back_passphrase_attempt(certificate_id)
+                return ChangedMeanwhile()
             tx.certificates.replace_pkcs12(certificate_id, resealed)
             tx.audit.record(realm=realm, occurred_at=now, actor=user_id, subject_id=user_id,
                             event_type="bsre.certificate.passphrase_changed",

@@ -53,7 +53,11 @@ from gerbang_sidecar.services.certificates.issuance import (
     Requested,
     SetPassphrase,
 )
-from gerbang_sidecar.services.certificates.passphrases import Locked, NotChangeable
+from gerbang_sidecar.services.certificates.passphrases import (
+    ChangedMeanwhile,
+    Locked,
+    NotChangeable,
+)
 from gerbang_sidecar.services.certificates.revocation import REASONS, Revoked
 from gerbang_sidecar.services.certificates.signing import MAX_PDF_BYTES, Refused
 from gerbang_sidecar.services.results import FormErrors, TemporaryProblem
@@ -201,6 +205,9 @@ def change_passphrase(certificate_id: int) -> ResponseReturnValue:
         form.passphrase_confirm.data, "y" if form.consent.data else "")
     if isinstance(result, NotChangeable):
         abort(404)
+    if isinstance(result, ChangedMeanwhile):
+        flash("cert.passphrase_changed_meanwhile", "warning")
+        return redirect(url_for(".overview"))
     if isinstance(result, Locked):
         body, _ = form_page("bsre/certificates/passphrase.html", form,  # type: ignore[misc]
                             certificate_id=certificate_id, locked=True)

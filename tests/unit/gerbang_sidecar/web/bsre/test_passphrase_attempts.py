@@ -11,6 +11,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Sequence
 
+from cryptography.hazmat.primitives.serialization import pkcs12
 from flask import Flask
 from flask.testing import FlaskClient
 
@@ -117,3 +118,17 @@ def test_b22_an_attempt_that_never_judged_its_passphrase_is_given_back(
     assert counts == [1, 2, 3, 4, 5, None]
     give_back_attempt(services.storage, certificate_id)
     assert reserve_attempt(services.storage, certificate_id) == MAX_WRONG
+
+
+def test_b22_two_changes_at_once_one_wins_and_the_other_says_so(
+        app: Flask, browser: FlaskClient, services: Services, holder: str) -> None:
+    """Both knew the passphrase; the second once replaced the first's key silently and
+    both reported success."""
+    certificate_id = _issue(app, browser, services)
+    _, results = _at_once(services, holder, certificate_id, [PASSPHRASE, PASSPHRASE])
+    assert sorted(type(r).__name__ for r in results) == ["Changed", "ChangedMeanwhile"]
+    with services.storage.transaction() as tx:
+        sealed = tx.certificates.pkcs12_of(certificate_id)
+        row = tx.certificates.certificate(certificate_id)
+    assert sealed is not None and row is not None and row.failed_passphrases == 0
+    pkcs12.load_key_and_certificates(sealed, NEW.encode())
