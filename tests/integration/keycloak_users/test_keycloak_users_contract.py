@@ -103,9 +103,10 @@ def test_a6_direct_roles_are_removed_by_name_and_group_roles_stay(
     assert roles.of(user_id) == {"investor"}
 
 
-def test_held_realm_roles_are_read_now_directly_and_through_groups(
+def test_b1_i4_held_realm_roles_are_read_now_directly_and_through_groups(
         users: KeycloakUsers, unique: str, roles) -> None:  # type: ignore[no-untyped-def]
-    """What privileged pages ask on every request (BSrE officers, INSW reviewers)."""
+    """What privileged pages ask on every request (BSrE Verifikator and RA, B1; INSW
+    reviewers, I4)."""
     user_id = users.create_user(REALM, NewUser(
         username=f"{unique}@example.test", email=f"{unique}@example.test",
         first_name="Budi", groups=("investor",)))
