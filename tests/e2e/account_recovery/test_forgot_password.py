@@ -1,6 +1,7 @@
 """A7 forgot password in a real browser against the real Keycloak, sidecar and worker: by NIK
 and by SID through Keycloak's action email, by SMS through the sidecar's own page, and the
-C4 notification after each change; X1 seen from outside."""
+C4 notification after each change; X1 seen from outside; X9: the reset signs out the
+other devices."""
 
 from __future__ import annotations
 
@@ -59,6 +60,9 @@ def finish_on_keycloak(page: Page, link: str, shots=None) -> None:
     if page.locator("#password-new").count() == 0 and proceed.count():
         proceed.first.click()
     expect(page.locator("#password-new")).to_be_visible()
+    # X9: no "sign out other devices" box to forget; the page says it happens.
+    expect(page.locator("#gb-logout-others")).to_contain_text("perangkat lain")
+    assert page.locator("input[type=checkbox][name=logout-sessions]").count() == 0
     page.fill("#password-new", NEW_PASSWORD)
     page.fill("#password-confirm", NEW_PASSWORD)
     if shots:
@@ -71,10 +75,14 @@ def test_a7_forgot_password_by_nik(page: Page, sidecar_server: str, keycloak, ma
                                    MailSinkClient, make_member: Callable[..., Member],
                                    screenshots) -> None:
     member = make_member()
+    # X9: a device still signed in (say, a thief's) is signed out by the reset.
+    other_device = BrowserLogin(keycloak.url, "akses", "akses-portal", f"{sidecar_server}/akses/cb")
+    assert other_device.password(member.username, OLD_PASSWORD).code is not None
     request_reset(page, sidecar_server, member.nik, shots=screenshots)
     mail = mailbox.wait_for(member.email, subject_contains=ACTION_MAIL[0], timeout=20)
     finish_on_keycloak(page, mailbox.links(mail, containing="action-token")[0], screenshots)
     screenshots.take(page, "akun diperbarui")
+    assert other_device.open().code is None, "the other device's Keycloak session lives on"
     # C4: Keycloak's email event listener tells the owner.
     notice = wait_for_subject(mailbox, member.email, KEYCLOAK_NOTICE)
     assert "AKSes" in notice["text"]

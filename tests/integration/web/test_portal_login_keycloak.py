@@ -21,6 +21,7 @@ from gerbang_sidecar.config import Settings
 from gerbang_sidecar.ports.keycloak import NewUser
 from support.forms import form
 from support.loopback_session import LoopbackSession
+from support.oidc_login import BrowserLogin
 
 pytestmark = pytest.mark.keycloak
 
@@ -146,5 +147,22 @@ def test_x9_keycloak_ending_the_session_ends_the_sidecar_login(
         admin_api.post(f"/akses/users/{user['id']}/logout", None)
     else:
         admin_api.put(f"/akses/users/{user['id']}", {**user, "enabled": False})
+    assert sidecar.get("/akses/beranda").status_code == 302
+    assert copied.get("/akses/beranda").status_code == 302
+
+
+def test_x9_a_password_changed_on_another_device_ends_the_sidecar_login(
+        sidecar: FlaskClient, investor: str, sidecar_url: str, keycloak: KeycloakServer) -> None:
+    """The form as the browser sends it, nothing ticked: Keycloak signs the other devices
+    out (our theme's hidden ``logout-sessions``), and the sidecar's logins follow."""
+    _logged_in(sidecar, investor, sidecar_url)
+    copied = _copy_of(sidecar)
+    elsewhere = BrowserLogin(keycloak.url, "akses", "akses-portal", f"{sidecar_url}/akses/cb")
+    assert elsewhere.password(investor, PASSWORD).code is not None
+    change = elsewhere.open(kc_action="UPDATE_PASSWORD")
+    assert 'id="gb-logout-others"' in change.html
+    done = elsewhere.submit(change, "kc-passwd-update-form", **{
+        "password-new": "Sandi-Baru-2026", "password-confirm": "Sandi-Baru-2026"})
+    assert done.code is not None  # back to the portal, still signed in on this device
     assert sidecar.get("/akses/beranda").status_code == 302
     assert copied.get("/akses/beranda").status_code == 302
