@@ -1,12 +1,19 @@
 """Authentication flows: declared as trees, owned whole.
 
 Keycloak has no call that updates a flow's structure in place, so a flow that differs is
-replaced: its bindings (realm and client overrides) move to Keycloak's built-in flow for the
-moment of the swap and come back to the new flow in the same change.
+replaced -- without a moment on a laxer flow (a bsre login without OTP, an eASY login
+without its role check): the new tree is built beside the old one under staged aliases
+(``<alias> ~<tag>``, for its sub-flows and authenticator configurations too), the realm and
+client bindings move to it, the old flow goes and the staged aliases are renamed to the
+declared ones. A run that dies on the way leaves the realm bound to the old or the staged
+tree, both strict; the next run sees the staged leftovers and replaces again. Until the
+rename a condition naming a sub-flow by its alias (bsre's "flow executed" check) does not
+find it and refuses: closed, not open.
 """
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
 from gerbang_ops.provision.changes import Change, seg
@@ -14,13 +21,7 @@ from gerbang_ops.provision.files import RealmSpec
 from gerbang_ops.provision.keycloak_api import KeycloakApi
 from gerbang_ops.provision.validate import BINDING_KEYS
 
-BUILT_IN_FOR_BINDING = {
-    "browserFlow": "browser", "registrationFlow": "registration",
-    "directGrantFlow": "direct grant", "resetCredentialsFlow": "reset credentials",
-    "clientAuthenticationFlow": "clients", "dockerAuthenticationFlow": "docker auth",
-    "firstBrokerLoginFlow": "first broker login",
-}
-
+STAGED = " ~"
 
 def live_flows(api: KeycloakApi, realm: str) -> list[dict[str, Any]]:
     return api.get(f"/{seg(realm)}/authentication/flows")
@@ -32,29 +33,38 @@ def plan(api: KeycloakApi, spec: RealmSpec, live: list[dict[str, Any]]) -> list[
     for flow in spec.flows:
         alias = flow["alias"]
         source = spec.source(f"flow:{alias}")
-        if alias not in by_alias:
+        leftovers = staged_leftovers(live, alias)
+        if alias not in by_alias and not leftovers:
             changes.append(Change(spec.name, "flow", alias, "create", source,
                                   run=lambda f=flow: create(api, spec.name, f)))
             continue
         current = [f"description: {by_alias[alias].get('description', '')}",
-                   *outline_live(api, spec.name, alias)]
+                   *outline_live(api, spec.name, alias)] if alias in by_alias else []
         wanted = [f"description: {flow.get('description', '')}",
                   *outline(flow.get("executions", []))]
-        if current != wanted:
+        if current != wanted or leftovers:
             details = [f"- {line}" for line in current if line not in wanted]
             details += [f"+ {line}" for line in wanted if line not in current]
+            details += [f"left by an unfinished replacement: {f['alias']}" for f in leftovers]
+            outgoing = [f for f in (by_alias.get(alias), *leftovers) if f]
             changes.append(Change(spec.name, "flow", alias, "replace", source, details=details,
-                                  run=lambda f=flow, old=by_alias[alias]: replace(
-                                      api, spec.name, old, f)))
+                                  run=lambda f=flow, out=outgoing: replace(
+                                      api, spec.name, out, f)))
     return changes
 
 
 def plan_removals(api: KeycloakApi, spec: RealmSpec, live: list[dict[str, Any]]) -> list[Change]:
-    """Flows made by hand; planned last so the realm no longer points at them."""
+    """Flows made by hand; planned last so the realm no longer points at them. Staged
+    leftovers of a declared flow are its replacement's to remove."""
     declared = {f["alias"] for f in spec.flows}
+    staged = {f["alias"] for d in declared for f in staged_leftovers(live, d)}
     return [Change(spec.name, "flow", f["alias"], "delete", "", details=["not in realm-config"],
                    run=lambda i=f["id"]: api.delete(f"/{seg(spec.name)}/authentication/flows/{i}"))
-            for f in live if not f.get("builtIn") and f["alias"] not in declared]
+            for f in live if not f.get("builtIn") and f["alias"] not in declared | staged]
+
+
+def staged_leftovers(live: list[dict[str, Any]], alias: str) -> list[dict[str, Any]]:
+    return [f for f in live if f["alias"].startswith(alias + STAGED)]
 
 
 def outline(executions: list[dict[str, Any]], depth: int = 0) -> list[str]:
@@ -114,27 +124,53 @@ def _add_executions(api: KeycloakApi, realm: str, parent: str,
             _add_executions(api, realm, node["subFlow"], node.get("executions", []))
 
 
-def replace(api: KeycloakApi, realm: str, old: dict[str, Any], flow: dict[str, Any]) -> None:
-    alias = flow["alias"]
+def replace(api: KeycloakApi, realm: str, outgoing: list[dict[str, Any]],
+            flow: dict[str, Any]) -> None:
+    """Build, rebind, remove, rename -- in that order (see the module's docstring)."""
+    tag = f"{STAGED}{secrets.token_hex(3)}"
+    create(api, realm, _staged(flow, tag))
+    staged_alias = flow["alias"] + tag
+    staged_id = next(f["id"] for f in live_flows(api, realm) if f["alias"] == staged_alias)
+    _move_bindings(api, realm, outgoing, staged_alias, staged_id)
+    for old in outgoing:
+        api.delete(f"/{seg(realm)}/authentication/flows/{old['id']}")
+    entries = api.get(f"/{seg(realm)}/authentication/flows/{seg(staged_alias)}/executions")
+    staged_parts = [f"/authentication/config/{e['authenticationConfig']}"
+                    for e in entries if e.get("authenticationConfig")]
+    staged_parts += [f"/authentication/flows/{e['flowId']}"
+                     for e in entries if e.get("authenticationFlow")]
+    for part in [*staged_parts, f"/authentication/flows/{staged_id}"]:
+        current = api.get(f"/{seg(realm)}{part}")
+        api.put(f"/{seg(realm)}{part}", {**current, "alias": current["alias"].removesuffix(tag)})
+
+
+def _staged(flow: dict[str, Any], tag: str) -> dict[str, Any]:
+    """The same tree with every alias Keycloak wants unique in a realm tagged: the flow's,
+    each sub-flow's and each authenticator configuration's."""
+    def node(n: dict[str, Any]) -> dict[str, Any]:
+        if "subFlow" in n:
+            return {**n, "subFlow": n["subFlow"] + tag,
+                    "executions": [node(c) for c in n.get("executions", [])]}
+        if "config" in n:
+            return {**n, "config": {**n["config"], "alias": n["config"]["alias"] + tag}}
+        return n
+    return {**flow, "alias": flow["alias"] + tag,
+            "executions": [node(n) for n in flow.get("executions", [])]}
+
+
+def _move_bindings(api: KeycloakApi, realm: str, outgoing: list[dict[str, Any]],
+                   alias: str, flow_id: str) -> None:
+    """Every realm binding and client override of the outgoing flows, to the new one: the
+    realm's in one update, then each client's (the old flow still stands meanwhile)."""
+    old_aliases = {f["alias"] for f in outgoing}
+    old_ids = {f["id"] for f in outgoing}
     settings = api.get(f"/{seg(realm)}")
-    realm_bindings = [k for k in BINDING_KEYS if settings.get(k) == alias]
-    clients = [c for c in api.get(f"/{seg(realm)}/clients")
-               if old["id"] in (c.get("authenticationFlowBindingOverrides") or {}).values()]
-    if realm_bindings:
-        api.put(f"/{seg(realm)}", {k: BUILT_IN_FOR_BINDING[k] for k in realm_bindings})
-    for client in clients:
-        # Keycloak drops an override only when it is sent empty, not when it is left out.
-        unbound = {k: ("" if v == old["id"] else v)
-                   for k, v in client["authenticationFlowBindingOverrides"].items()}
-        api.put(f"/{seg(realm)}/clients/{client['id']}",
-                {**client, "authenticationFlowBindingOverrides": unbound})
-    api.delete(f"/{seg(realm)}/authentication/flows/{old['id']}")
-    create(api, realm, flow)
-    new_id = next(f["id"] for f in live_flows(api, realm) if f["alias"] == alias)
-    if realm_bindings:
-        api.put(f"/{seg(realm)}", dict.fromkeys(realm_bindings, alias))
-    for client in clients:
-        overrides = {k: (new_id if v == old["id"] else v)
-                     for k, v in client["authenticationFlowBindingOverrides"].items()}
-        api.put(f"/{seg(realm)}/clients/{client['id']}",
-                {**client, "authenticationFlowBindingOverrides": overrides})
+    bound = [k for k in BINDING_KEYS if settings.get(k) in old_aliases]
+    if bound:
+        api.put(f"/{seg(realm)}", dict.fromkeys(bound, alias))
+    for client in api.get(f"/{seg(realm)}/clients"):
+        overrides = client.get("authenticationFlowBindingOverrides") or {}
+        if old_ids & set(overrides.values()):
+            api.put(f"/{seg(realm)}/clients/{client['id']}", {
+                **client, "authenticationFlowBindingOverrides": {
+                    k: (flow_id if v in old_ids else v) for k, v in overrides.items()}})

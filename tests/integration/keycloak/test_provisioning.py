@@ -6,9 +6,11 @@ import pytest
 
 from gerbang_ops.paths import REALM_CONFIG, THEMES
 from gerbang_ops.provision import cli
+from gerbang_ops.provision.changes import seg
 from gerbang_ops.provision.cli import load_and_check, provision
 from gerbang_ops.provision.files import RealmSpec
-from gerbang_ops.provision.keycloak_api import KeycloakApi
+from gerbang_ops.provision.keycloak_api import ApiError, KeycloakApi
+from gerbang_ops.provision.validate import BINDING_KEYS, BUILT_IN_FLOWS
 
 pytestmark = pytest.mark.keycloak
 REALMS = ["akses", "bsre", "insw", "oss"]
@@ -138,6 +140,69 @@ def test_changed_flow_is_replaced_and_stays_bound(keycloak, admin_api: KeycloakA
     changes = provision(api, bsre, apply=True, out=lambda _line: None)
     assert [(c.kind, c.action) for c in changes] == [("flow", "replace")]
     assert admin_api.get("/bsre")["browserFlow"] == "bsre browser"
+    assert provision(api, bsre, apply=False, out=lambda _line: None) == []
+
+
+def test_a8_a_replaced_client_flow_stays_the_clients_override(
+        keycloak, admin_api: KeycloakApi, provisioned: list[RealmSpec]) -> None:
+    executions = admin_api.get("/akses/authentication/flows/easy%20browser/executions")
+    deny = next(e for e in executions if e.get("providerId") == "deny-access-authenticator")
+    admin_api.put("/akses/authentication/flows/easy%20browser/executions",
+                  {**deny, "requirement": "DISABLED"})
+    api = KeycloakApi(keycloak.url, keycloak.admin_user, keycloak.admin_password)
+    akses = [s for s in provisioned if s.name == "akses"]
+    changes = provision(api, akses, apply=True, out=lambda _line: None)
+    assert [(c.kind, c.name, c.action) for c in changes] == [("flow", "easy browser", "replace")]
+    easy = admin_api.get("/akses/clients", clientId="easy")[0]
+    flow_id = easy["authenticationFlowBindingOverrides"]["browser"]
+    assert admin_api.get(f"/akses/authentication/flows/{flow_id}")["alias"] == "easy browser"
+    assert provision(api, akses, apply=False, out=lambda _line: None) == []
+
+
+class StopsAt(KeycloakApi):
+    """The admin API as provisioning sees it, dying at one step of a flow replacement, and
+    refusing any realm update that would bind a login to Keycloak's laxer built-in flows."""
+
+    def __init__(self, keycloak, step: str) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(keycloak.url, keycloak.admin_user, keycloak.admin_password)
+        self.step = step
+
+    def put(self, path: str, body: object) -> object:
+        if path == "/bsre" and isinstance(body, dict):
+            assert not {body.get(k) for k in BINDING_KEYS} & set(BUILT_IN_FLOWS), body
+        renaming = path.startswith("/bsre/authentication/flows/") and path.count("/") == 4
+        if self.step == "rename" and renaming:
+            raise ApiError("stopped before the rename")
+        return super().put(path, body)
+
+    def delete(self, path: str, body: object = None) -> object:
+        if self.step == "delete" and path.startswith("/bsre/authentication/flows/"):
+            raise ApiError("stopped before the old flow went")
+        return super().delete(path, body)
+
+
+@pytest.mark.parametrize("step", ["delete", "rename"])
+def test_b8_a_flow_replacement_never_binds_a_laxer_flow_and_a_broken_one_heals(
+        keycloak, admin_api: KeycloakApi, provisioned: list[RealmSpec], step: str) -> None:
+    executions = admin_api.get("/bsre/authentication/flows/bsre%20browser/executions")
+    otp = next(e for e in executions if e.get("providerId") == "auth-otp-form")
+    admin_api.put("/bsre/authentication/flows/bsre%20browser/executions",
+                  {**otp, "requirement": "DISABLED"})
+    bsre = [s for s in provisioned if s.name == "bsre"]
+    with pytest.raises(ApiError):
+        provision(StopsAt(keycloak, step), bsre, apply=True, out=lambda _line: None)
+    # Stopped half-way: the login is bound to the old flow or the staged new one, and the
+    # staged one asks for the OTP code.
+    bound = admin_api.get("/bsre")["browserFlow"]
+    assert bound.startswith("bsre browser ~")
+    assert any(e.get("providerId") == "auth-otp-form" and e["requirement"] == "REQUIRED"
+               for e in admin_api.get(f"/bsre/authentication/flows/{seg(bound)}/executions"))
+    # The next run finishes the job and leaves nothing staged behind.
+    healed = provision(StopsAt(keycloak, "none"), bsre, apply=True, out=lambda _line: None)
+    assert ("flow", "bsre browser", "replace") in [(c.kind, c.name, c.action) for c in healed]
+    assert admin_api.get("/bsre")["browserFlow"] == "bsre browser"
+    assert not [f for f in admin_api.get("/bsre/authentication/flows") if " ~" in f["alias"]]
+    api = KeycloakApi(keycloak.url, keycloak.admin_user, keycloak.admin_password)
     assert provision(api, bsre, apply=False, out=lambda _line: None) == []
 
 
