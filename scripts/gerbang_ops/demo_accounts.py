@@ -6,7 +6,10 @@ checks agree with what these accounts hold.
 
 from __future__ import annotations
 
+import base64
+import json
 from dataclasses import dataclass, field
+from typing import Any
 
 from gerbang_ops.provision.changes import seg
 from gerbang_ops.provision.keycloak_api import KeycloakApi
@@ -34,25 +37,52 @@ DEMO_ACCOUNTS = (
     DemoAccount("oss", "pelaku.usaha@example.com", "Dewi Lestari", ("pelaku-usaha",),
                 "OSS business actor"),
     DemoAccount("bsre", "verifikator@example.com", "Agus Wibowo", ("verifikator",),
-                "BSrE verifier of BSSN (sets up an OTP device at first login)",
+                "BSrE verifier of BSSN (OTP device: the key below)",
                 {"instansi": "Badan Siber dan Sandi Negara"}),
     DemoAccount("insw", "reviewer@example.com", "Rina Marlina", ("reviewer",),
                 "INSW registration reviewer"),
 )
 
 
-def ensure_demo_accounts(api: KeycloakApi, password: str) -> None:
-    """Create missing demo accounts; existing ones are left as they are (their password too)."""
+def authenticator_key(otp_key: str) -> str:
+    """What an authenticator app is given for the key Keycloak stores (base32 of its text)."""
+    return base64.b32encode(otp_key.encode()).decode()
+
+
+def ensure_demo_accounts(api: KeycloakApi, password: str, otp_key: str) -> None:
+    """Create missing demo accounts; existing ones are left as they are (their password too).
+    BSrE accounts get an OTP device on ``otp_key``: a bsre login never sets one up with the
+    password alone (B9), and a demo has no Helpdesk to ask."""
     for account in DEMO_ACCOUNTS:
         realm = seg(account.realm)
-        if api.get(f"/{realm}/users", username=account.username, exact="true"):
+        if existing := api.get(f"/{realm}/users", username=account.username, exact="true"):
+            _give_a_device_if_none(api, account, existing[0], otp_key)
             continue
         api.post(f"/{realm}/users", {
             "username": account.username, "email": account.username, "emailVerified": True,
             "firstName": account.name, "enabled": True,
             "attributes": {k: [v] for k, v in account.attributes.items()},
-            "credentials": [{"type": "password", "value": password, "temporary": False}],
+            "credentials": [{"type": "password", "value": password, "temporary": False},
+                            *([_otp_device(otp_key)] if account.realm == "bsre" else [])],
         })
         user = api.get(f"/{realm}/users", username=account.username, exact="true")[0]
         roles = [api.get(f"/{realm}/roles/{seg(r)}") for r in account.roles]
         api.post(f"/{realm}/users/{user['id']}/role-mappings/realm", roles)
+
+
+def _otp_device(otp_key: str) -> dict[str, str]:
+    return {"type": "otp", "userLabel": "Demo", "secretData": json.dumps({"value": otp_key}),
+            "credentialData": json.dumps({"subType": "totp", "digits": 6, "period": 30,
+                                          "algorithm": "HmacSHA1", "counter": 0})}
+
+
+def _give_a_device_if_none(api: KeycloakApi, account: DemoAccount, user: dict[str, Any],
+                           otp_key: str) -> None:
+    """A demo account from an older run, made when a bsre login could still set one up."""
+    realm = seg(account.realm)
+    if account.realm != "bsre" or any(
+            c["type"] == "otp" for c in api.get(f"/{realm}/users/{user['id']}/credentials")):
+        return
+    api.put(f"/{realm}/users/{user['id']}", {
+        **{k: user[k] for k in ("username", "email", "firstName", "enabled", "emailVerified")},
+        "credentials": [_otp_device(otp_key)]})

@@ -8,13 +8,16 @@ from pathlib import Path
 from gerbang_sidecar.portals import portal_clients
 
 NAMES = ("KEYCLOAK_ADMIN_PASSWORD", "SIDECAR_CLIENT_SECRET",
-         *(client.secret_variable for client in portal_clients()), "DEMO_PASSWORD")
+         *(client.secret_variable for client in portal_clients()), "DEMO_PASSWORD",
+         "DEMO_OTP_KEY")
 
 
 def _new(name: str) -> str:
     if name == "DEMO_PASSWORD":
         # Meets C1 whatever the random part is: upper, lower, digit and special are fixed.
         return f"Demo-{secrets.token_hex(3)}a1"
+    if name == "DEMO_OTP_KEY":
+        return secrets.token_hex(10)  # Keycloak keeps a TOTP key as text; apps get base32
     return secrets.token_urlsafe(24)
 
 

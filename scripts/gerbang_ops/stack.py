@@ -27,7 +27,7 @@ from pathlib import Path
 
 import requests
 
-from gerbang_ops.demo_accounts import DEMO_ACCOUNTS, ensure_demo_accounts
+from gerbang_ops.demo_accounts import DEMO_ACCOUNTS, authenticator_key, ensure_demo_accounts
 from gerbang_ops.keycloak.production import KeycloakCluster, jdbc_postgres_url
 from gerbang_ops.keycloak.provisioned import provision_realm_config, start_provisioned_cluster
 from gerbang_ops.keycloak.server import KeycloakServer, free_port
@@ -137,7 +137,7 @@ def run(profile: str = "dev", keycloak_nodes: int = 1) -> None:
                 http_port=ports["KEYCLOAK"], management_port=ports["KEYCLOAK_MANAGEMENT"],
                 log=print, report_changes=True,
                 after_provisioning=lambda api: ensure_demo_accounts(
-                    api, secrets["DEMO_PASSWORD"]))
+                    api, secrets["DEMO_PASSWORD"], secrets["DEMO_OTP_KEY"]))
             stack.callback(cluster.stop)
             keycloak: KeycloakServer = cluster.first
         else:
@@ -150,7 +150,7 @@ def run(profile: str = "dev", keycloak_nodes: int = 1) -> None:
             api = provision_realm_config(
                 keycloak, load_and_check(REALM_CONFIG, THEMES, None, env), log=print,
                 report_changes=True)
-            ensure_demo_accounts(api, secrets["DEMO_PASSWORD"])
+            ensure_demo_accounts(api, secrets["DEMO_PASSWORD"], secrets["DEMO_OTP_KEY"])
         env["KEYCLOAK_URL"] = keycloak.url
 
         print("Preparing the sidecar's database ...")
@@ -207,6 +207,10 @@ Gerbang is running. Press Ctrl-C to stop everything.
     print(f"\n  Demo accounts (password {secrets['DEMO_PASSWORD']}):")
     for account in DEMO_ACCOUNTS:
         print(f"    {account.realm:<6} {account.username:<30} {account.what}")
+    key = authenticator_key(secrets["DEMO_OTP_KEY"])
+    print(f"  BSrE OTP key (TOTP, 6 digits, 30 s; add it to an authenticator app): {key}\n"
+          f"    or the current code: .cache/venv/bin/python -c \"import pyotp; "
+          f"print(pyotp.TOTP('{key}').now())\"")
     print()
 
 

@@ -4,6 +4,7 @@ least privilege)."""
 from __future__ import annotations
 
 import base64
+import json
 import secrets
 
 import pyotp
@@ -12,7 +13,6 @@ import requests
 
 from gerbang_ops.provision.files import RealmSpec
 from gerbang_ops.provision.keycloak_api import ApiError, KeycloakApi
-from support.forms import form
 from support.oidc_login import BrowserLogin
 
 pytestmark = pytest.mark.keycloak
@@ -92,25 +92,32 @@ def test_brute_force_locks_the_account_after_configured_failures(
     assert login.password(user["username"], GOOD_PASSWORD).code is None
 
 
-def test_b8_bsre_asks_for_otp_at_every_login(keycloak, admin_api: KeycloakApi, sidecar_url: str,
-                                             provisioned: list[RealmSpec]) -> None:
+def test_b8_b9_bsre_asks_for_otp_at_every_login_and_never_enrols_one_at_login(
+        keycloak, admin_api: KeycloakApi, sidecar_url: str,
+        provisioned: list[RealmSpec]) -> None:
     user = make_user(admin_api, "bsre")
     redirect = f"{sidecar_url}/bsre/cb"
-    # First login: no device yet, so Keycloak makes the user set one up before anything else.
+    # No device: the password alone neither logs in nor sets one up (a stolen password after
+    # a B11 reactivation would otherwise enrol the thief's phone); the Helpdesk path it is.
     login = BrowserLogin(keycloak.url, "bsre", "bsre-portal", redirect)
-    setup = login.password(user["username"], GOOD_PASSWORD)
-    assert setup.code is None
-    totp_form = form(setup.html, "kc-totp-settings-form")
-    # The form carries the raw secret; authenticator apps get its base32 form.
-    secret = base64.b32encode(totp_form.fields["totpSecret"].encode()).decode()
-    done = login.submit(setup, "kc-totp-settings-form", totp=pyotp.TOTP(secret).now(),
-                        userLabel="HP Kantor")
-    assert done.code
-    # Every later login stops at the OTP form: the password alone is not enough.
+    refused = login.password(user["username"], GOOD_PASSWORD)
+    assert refused.code is None
+    assert "kc-totp-settings-form" not in refused.html
+    assert "belum memiliki perangkat OTP" in refused.html
+    # A device set up through the emailed link (here: stored by an administrator): every
+    # login stops at the OTP form, and the code from the device completes it.
+    raw = secrets.token_hex(10)
+    admin_api.put(f"/bsre/users/{user['id']}", {
+        "username": user["username"], "email": user["email"], "firstName": user["firstName"],
+        "enabled": True, "emailVerified": True, "credentials": [{
+            "type": "otp", "userLabel": "HP Kantor", "secretData": json.dumps({"value": raw}),
+            "credentialData": json.dumps({"subType": "totp", "digits": 6, "period": 30,
+                                          "algorithm": "HmacSHA1", "counter": 0})}]})
     again = BrowserLogin(keycloak.url, "bsre", "bsre-portal", redirect)
     after_password = again.password(user["username"], GOOD_PASSWORD)
     assert after_password.code is None
-    assert form(after_password.html, "kc-otp-login-form")
+    code = pyotp.TOTP(base64.b32encode(raw.encode()).decode()).now()
+    assert again.submit(after_password, "kc-otp-login-form", otp=code).code
 
 
 def test_sidecar_service_account_manages_users_but_not_the_realm(
@@ -134,14 +141,16 @@ def test_sidecar_service_account_manages_users_but_not_the_realm(
                          timeout=10).status_code == 403
 
 
-def test_b8_bsre_refuses_password_grants(
-        keycloak, admin_api: KeycloakApi, provisioned: list[RealmSpec]) -> None:
-    user = make_user(admin_api, "bsre")
-    answer = requests.post(f"{keycloak.url}/realms/bsre/protocol/openid-connect/token", data={
+@pytest.mark.parametrize("realm", ["akses", "oss", "insw", "bsre"])
+def test_b8_x2_no_realm_answers_password_grants(
+        keycloak, admin_api: KeycloakApi, provisioned: list[RealmSpec], realm: str) -> None:
+    """Not even Keycloak's built-in admin-cli: a token endpoint that takes passwords would be
+    a guessing machine past the login page's captcha and limits (and BSrE's OTP, B8)."""
+    user = make_user(admin_api, realm)
+    answer = requests.post(f"{keycloak.url}/realms/{realm}/protocol/openid-connect/token", data={
         "grant_type": "password", "client_id": "admin-cli", "username": user["username"],
         "password": GOOD_PASSWORD}, timeout=10)
-    # Keycloak's deny-access answers with its error page, and no token.
-    assert answer.status_code == 401
+    assert answer.status_code in (400, 401), answer.text
     assert "access_token" not in answer.text
 
 
