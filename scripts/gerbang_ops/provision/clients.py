@@ -33,6 +33,13 @@ def plan(api: KeycloakApi, spec: RealmSpec, live: list[dict[str, Any]],
         client_id = client["clientId"]
         source = spec.source(f"client:{client_id}")
         current = by_client_id.get(client_id)
+        if current is None and client_id in BUILT_IN:
+            # The realm is being created: Keycloak makes its built-in clients with it.
+            changes.append(Change(
+                spec.name, "client", client_id, "update", source,
+                details=[f"{k}: {v!r}" for k, v in client.items() if k != "clientId"],
+                run=lambda c=client: _update_built_in(api, spec, c)))
+            continue
         if current is None:
             changes.append(Change(
                 spec.name, "client", client_id, "create", source,
@@ -67,3 +74,9 @@ def _with_flow_ids(api: KeycloakApi, spec: RealmSpec, client: dict[str, Any],
     id_of = {f["alias"]: f["id"] for f in live_flows(api, spec.name)}
     return {**client, OVERRIDES: {**cleared,
                                   **{k: id_of[v] for k, v in client[OVERRIDES].items()}}}
+
+
+def _update_built_in(api: KeycloakApi, spec: RealmSpec, client: dict[str, Any]) -> None:
+    base = f"/{seg(spec.name)}/clients"
+    current = api.get(base, clientId=client["clientId"])[0]
+    api.put(f"{base}/{current['id']}", {**current, **_with_flow_ids(api, spec, client)})

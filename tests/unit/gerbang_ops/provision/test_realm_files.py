@@ -91,7 +91,8 @@ def test_common_files_merge_under_each_realm() -> None:
     assert spec.settings["smtpServer"]["host"] == "x"  # _common's, kept beside it
     names = [a["name"] for a in spec.user_profile["attributes"]]
     assert names[:2] == ["username", "email"] and "nip" in names
-    assert [c["clientId"] for c in spec.clients] == ["bsre-portal", "gerbang-sidecar"]
+    assert sorted(c["clientId"] for c in spec.clients) == ["admin-cli", "bsre-portal",
+                                                          "gerbang-sidecar"]
 
 
 def test_named_lists_merge_by_name_and_others_are_replaced() -> None:
