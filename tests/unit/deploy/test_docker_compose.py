@@ -358,12 +358,17 @@ def test_issue11_one_origin_routes_keycloak_public_paths_and_hides_the_rest() ->
     conf = nginx_directives()
     public = re.search(r"listen 443 ssl default_server;(.*?)\n    \}\n", conf, re.DOTALL)
     assert public, "no public TLS server block"
-    routes = dict(re.findall(r"location\s+(?:\^~\s+|=\s+)?(\S+)\s*\{\s*(.*?)\s*\}",
+    routes = dict(re.findall(r"location\s+(?:\^~\s+|=\s+|~\s+)?(\S+)\s*\{\s*(.*?)\s*\}",
                              public.group(1), re.DOTALL))
-    for path in ("/realms/", "/resources/", "/.well-known/"):
+    # Keycloak gets the portal realms by name and nothing else of /realms/ (the master
+    # realm's login and token endpoint belong to the admin listener).
+    realms = sorted(p.name for p in (ROOT / "realm-config").iterdir()
+                    if p.is_dir() and not p.name.startswith("_"))
+    assert "proxy_pass http://keycloak;" in routes[f"^/realms/({'|'.join(realms)})(/|$)"]
+    for path in ("/resources/", "/.well-known/"):
         assert "proxy_pass http://keycloak;" in routes[path], path
     assert "proxy_pass http://sidecar;" in routes["/"]
-    for hidden in ("/realms/master/", "/internal/", "/metrics"):
+    for hidden in ("/realms/", "/internal/", "/metrics"):
         assert routes[hidden] == "return 404;", hidden
     assert "/admin/" not in routes  # Keycloak's admin console: the admin listener only
     # The edge overwrites forwarded headers instead of passing on what a client sent.
