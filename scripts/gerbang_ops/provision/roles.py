@@ -1,4 +1,5 @@
-"""Realm roles: the declared ones are owned; any other, except Keycloak's own, is removed."""
+"""Realm roles: the declared ones are owned; any other, except Keycloak's own, is removed --
+unless accounts or groups hold it: deleting it would take it from them silently."""
 
 from __future__ import annotations
 
@@ -31,7 +32,19 @@ def plan(api: KeycloakApi, spec: RealmSpec, exists: bool) -> list[Change]:
                                   run=lambda r=role: api.put(f"{base}/{seg(r['name'])}", r)))
     declared = {r["name"] for r in spec.roles}
     for name in sorted(set(live) - declared - built_in(spec.name)):
+        if _held(api, f"{base}/{seg(name)}"):
+            changes.append(Change(
+                spec.name, "role", name, "keep", "", run=lambda: None,
+                details=["not in realm-config, but accounts or groups hold it: take it from "
+                         "them (or declare it), then delete it by hand"]))
+            continue
         changes.append(Change(spec.name, "role", name, "delete", "",
                               details=["not in realm-config"],
                               run=lambda n=name: api.delete(f"{base}/{seg(n)}")))
     return changes
+
+
+def _held(api: KeycloakApi, role_path: str) -> bool:
+    return bool(api.get(f"{role_path}/users", first="0", max="1", briefRepresentation="true")
+                or api.get(f"{role_path}/groups", first="0", max="1",
+                           briefRepresentation="true"))

@@ -129,6 +129,30 @@ def test_a1_a_group_with_members_is_never_deleted_by_provisioning(
         ("group", "renamed-by-hand", "delete")]
 
 
+def test_a1_a_role_accounts_hold_is_never_deleted_by_provisioning(
+        keycloak, admin_api: KeycloakApi, provisioned: list[RealmSpec]) -> None:
+    """A role made by hand and given to accounts: deleting it on the next deploy would take
+    it from all of them without a word."""
+    admin_api.post("/oss/roles", {"name": "made-by-hand"})
+    role = admin_api.get("/oss/roles/made-by-hand")
+    admin_api.post("/oss/users", {"username": "pemegang-peran", "enabled": True,
+                                  "firstName": "Pemegang"})
+    user = admin_api.get("/oss/users", username="pemegang-peran", exact="true")[0]
+    admin_api.post(f"/oss/users/{user['id']}/role-mappings/realm", [role])
+    api = KeycloakApi(keycloak.url, keycloak.admin_user, keycloak.admin_password)
+    oss = [s for s in provisioned if s.name == "oss"]
+    try:
+        changes = provision(api, oss, apply=True, out=lambda _line: None)
+        assert [(c.kind, c.name, c.action) for c in changes] == [
+            ("role", "made-by-hand", "keep")]
+        assert "made-by-hand" in {r["name"] for r in admin_api.get(
+            f"/oss/users/{user['id']}/role-mappings/realm")}
+    finally:
+        admin_api.delete(f"/oss/users/{user['id']}")
+    changes = provision(api, oss, apply=True, out=lambda _line: None)
+    assert [(c.kind, c.name, c.action) for c in changes] == [("role", "made-by-hand", "delete")]
+
+
 def test_changed_flow_is_replaced_and_stays_bound(keycloak, admin_api: KeycloakApi,
                                                   provisioned: list[RealmSpec]) -> None:
     executions = admin_api.get("/bsre/authentication/flows/bsre%20browser/executions")
