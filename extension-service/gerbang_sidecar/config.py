@@ -41,6 +41,10 @@ class Settings:
     env: str = "development"
     instance_path: Path = DEFAULT_INSTANCE
     database_url: str = ""
+    # Connections per process (SQLAlchemy's pool: kept open, and more for bursts): the
+    # database's max_connections must cover every process of every replica.
+    database_pool_size: int = 5
+    database_max_overflow: int = 10
     secret_key: str = ""
     # AES-256-GCM key for personal identifiers at rest and HMAC key for their blind index (X3).
     pii_key: str = ""
@@ -104,6 +108,8 @@ _ENV_NAMES = {
     "env": "GERBANG_ENV",
     "instance_path": "GERBANG_INSTANCE_PATH",
     "database_url": "DATABASE_URL",
+    "database_pool_size": "DATABASE_POOL_SIZE",
+    "database_max_overflow": "DATABASE_MAX_OVERFLOW",
     "secret_key": "GERBANG_SECRET_KEY",
     "pii_key": "GERBANG_PII_KEY",
     "blind_index_key": "GERBANG_BLIND_INDEX_KEY",

@@ -304,6 +304,13 @@ class Services:
         self.storage.dispose()
 
 
+def _pool_options(settings: Settings) -> dict[str, int]:
+    if settings.database_url.startswith("sqlite"):
+        return {}  # one file, one writer: the default pool
+    return {"pool_size": settings.database_pool_size,
+            "max_overflow": settings.database_max_overflow}
+
+
 def build_services(settings: Settings, *, clock: Clock | None = None,
                    storage: Storage | None = None, keycloak: KeycloakUsers | None = None,
                    registries: Registries | None = None,
@@ -312,7 +319,8 @@ def build_services(settings: Settings, *, clock: Clock | None = None,
     clock = clock or utc_now
     storage = storage or Storage.create(
         settings.database_url,
-        StorageKeys.from_settings(settings.pii_key, settings.blind_index_key))
+        StorageKeys.from_settings(settings.pii_key, settings.blind_index_key),
+        **_pool_options(settings))
     if metrics is None:
         metrics = PrometheusMetrics(storage, clock)
     keycloak = keycloak or _keycloak(settings, metrics)

@@ -3,8 +3,9 @@ trust (``TRUSTED_PROXIES``, a list of networks).
 
 ``X-Forwarded-For`` is a list anyone can start: a client may send its own header and the
 proxy appends the real address. So the list is read from the right, skipping the trusted
-proxies, and the first address that is not one of them is the client. A request whose own
-peer is not a trusted proxy keeps its peer address and its headers are ignored.
+proxies, and the first address that is not one of them is the client (when all are, the
+rightmost). A request whose own peer is not a trusted proxy keeps its peer address and its
+headers are ignored.
 ``X-Forwarded-Proto`` and ``-Host`` count only from a trusted peer too.
 """
 
@@ -43,8 +44,10 @@ class TrustedProxies:
         if self.networks and _trusted(peer, self.networks):
             hops = [h.strip() for h in environ.get("HTTP_X_FORWARDED_FOR", "").split(",")
                     if h.strip()]
+            # Every hop trusted (a client inside the proxies' own networks): the one the
+            # nearest proxy wrote, never the leftmost, which the client may have written.
             client = next((h for h in reversed(hops) if not _trusted(h, self.networks)),
-                          hops[0] if hops else peer)
+                          hops[-1] if hops else peer)
             environ["REMOTE_ADDR"] = client
             proto = environ.get("HTTP_X_FORWARDED_PROTO", "").split(",")[-1].strip()
             if proto in ("http", "https"):

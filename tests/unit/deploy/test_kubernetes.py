@@ -598,3 +598,66 @@ def test_every_configmap_key_is_documented(config: dict[str, str]) -> None:
                           CONFIG_DOC.read_text(encoding="utf-8"), flags=re.MULTILINE))
     missing = set(config) - rows
     assert not missing, f"document these in docs/configuration.md: {sorted(missing)}"
+
+
+# ---- network policies -------------------------------------------------------------------------
+
+def _selects(policy: dict[str, Any], labels: dict[str, str]) -> bool:
+    selector = policy["spec"]["podSelector"]
+    if any(labels.get(k) != v for k, v in (selector.get("matchLabels") or {}).items()):
+        return False
+    return all(labels.get(e["key"]) in e["values"]
+               for e in selector.get("matchExpressions") or [])
+
+
+def _allowed(policies: list[dict[str, Any]], labels: dict[str, str], port: int,
+             source: dict[str, str]) -> bool:
+    """Would a pod with ``labels`` take a connection on ``port`` from ``source``: a pod's
+    labels plus ``namespace`` (ours: "gerbang")?"""
+    namespace = source.get("namespace", "gerbang")
+    for policy in policies:
+        if not _selects(policy, labels):
+            continue
+        for rule in policy["spec"].get("ingress") or []:
+            ports = {p["port"] for p in rule.get("ports") or []}
+            if ports and port not in ports:
+                continue
+            for peer in rule.get("from") or []:
+                if "namespaceSelector" in peer:
+                    wanted = peer["namespaceSelector"]["matchLabels"]
+                    if wanted == {"kubernetes.io/metadata.name": namespace}:
+                        return True
+                elif namespace == "gerbang" and _selects({"spec": peer}, source):
+                    return True
+    return False
+
+
+def test_issue11_network_policies_let_in_only_what_each_pod_serves(
+        manifests: dict[str, dict[str, Any]]) -> None:
+    policies = [m for m in manifests.values() if m["kind"] == "NetworkPolicy"]
+    deny = one(manifests, "NetworkPolicy", "default-deny-ingress")
+    assert deny["spec"] == {"podSelector": {}, "policyTypes": ["Ingress"]}
+    web = {"app.kubernetes.io/name": "gerbang-sidecar", "app.kubernetes.io/component": "web"}
+    ocsp = {**web, "app.kubernetes.io/component": "ocsp"}
+    outbox = {**web, "app.kubernetes.io/component": "outbox"}
+    provision = {"app.kubernetes.io/name": "gerbang-provision"}
+    keycloak = {"app": "keycloak", "app.kubernetes.io/instance": "keycloak"}
+    ingress, monitoring = {"namespace": "ingress-nginx"}, {"namespace": "monitoring"}
+    stranger = {"app": "something-else"}
+    # The pages and OCSP: from the ingress controller and monitoring only.
+    for pod, port in ((web, 5000), (ocsp, 5001)):
+        assert _allowed(policies, pod, port, ingress) and _allowed(policies, pod, port, monitoring)
+        assert not _allowed(policies, pod, port, stranger)
+        assert not _allowed(policies, pod, port, {"namespace": "default"})
+    assert not any(_allowed(policies, outbox, 5000, s) for s in (ingress, monitoring, stranger))
+    # Keycloak's HTTP port: the ingress controller and our callers; its management port:
+    # monitoring; JGroups: the other Keycloak pods.
+    for caller in (web, outbox, provision, ingress):
+        assert _allowed(policies, keycloak, 8080, caller), caller
+    assert not _allowed(policies, keycloak, 8080, stranger)
+    assert not _allowed(policies, keycloak, 8080, {"namespace": "default"})
+    assert _allowed(policies, keycloak, 9000, monitoring)
+    assert not _allowed(policies, keycloak, 9000, web) and not _allowed(
+        policies, keycloak, 9000, ingress)
+    assert _allowed(policies, keycloak, 7800, keycloak)
+    assert not _allowed(policies, keycloak, 7800, web)

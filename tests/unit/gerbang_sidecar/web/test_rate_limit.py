@@ -114,6 +114,11 @@ def test_x2_forwarded_for_counts_only_from_a_trusted_proxy(client: FlaskClient,
         post("198.51.100.20", "203.0.113.99")
     assert post("198.51.100.20", "203.0.113.100") == 429
     assert post("10.1.0.5", "203.0.113.99") == 400
+    # A client inside the trusted networks cannot pick a new address each time: what the
+    # nearest proxy wrote counts, not what the client put before it.
+    for n in range(form_limit):
+        post("10.1.0.5", f"10.9.0.{n}, 10.2.0.1")
+    assert post("10.1.0.5", "10.9.0.200, 10.2.0.1") == 429
 
 
 def test_b2_x2_a_number_gets_its_daily_codes_however_many_ask(app: Flask) -> None:
