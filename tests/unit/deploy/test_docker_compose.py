@@ -44,6 +44,11 @@ STAGING_SERVICES = {"mailpit", "fake-registry"}
 ONE_SHOT_SERVICES = {"provision", "sidecar-migrate", "sidecar-ca-init"}
 # Services that run the sidecar's code with the sidecar's whole environment.
 SIDECAR_PROCESSES = (*SIDECARS, "sidecar-outbox", "sidecar-ca-init", OCSP)
+# Credentials the OCSP responder never uses (it calls neither Keycloak nor a mail relay): kept
+# out of the one process the internet reaches besides the pages.
+NOT_FOR_OCSP = {"SIDECAR_CLIENT_SECRET", "AKSES_PORTAL_CLIENT_SECRET", "EASY_CLIENT_SECRET",
+                "OSS_PORTAL_CLIENT_SECRET", "BSRE_PORTAL_CLIENT_SECRET",
+                "INSW_PORTAL_CLIENT_SECRET", "SMTP_USER", "SMTP_PASSWORD"}
 THEMES = ("gerbang", "gerbang-akses", "gerbang-oss", "gerbang-bsre", "gerbang-insw")
 SECRET_WORDS = {"PASSWORD", "SECRET", "KEY", "TOKEN"}
 # A secret is a required reference `${NAME:?message}`, or `${NAME:-}` for an optional one (SMTP
@@ -295,15 +300,22 @@ def test_compose_sidecar_gets_every_variable_it_reads(services: dict[str, Any]) 
         env = environment(services[name])
         missing = set(documented_variables().values()) - set(env)
         assert not missing, f"{name} environment lacks {sorted(missing)}"
+    assert {n: environment(services[OCSP])[n] for n in NOT_FOR_OCSP} == dict.fromkeys(
+        NOT_FOR_OCSP, "")
 
 
 def test_issue11_sidecars_share_one_configuration_on_postgres(services: dict[str, Any]) -> None:
     """Stateless sidecars: the same settings everywhere, and their shared state (sessions, rate
     limits, one-time codes, the outbox) in PostgreSQL, never a file of their own."""
     # Only where a process keeps its metric values differs (the web workers share a folder).
+    # (and the credentials the OCSP responder goes without).
     envs = [{k: v for k, v in environment(services[name]).items()
-             if k != "PROMETHEUS_MULTIPROC_DIR"} for name in SIDECAR_PROCESSES]
+             if k != "PROMETHEUS_MULTIPROC_DIR" and k not in NOT_FOR_OCSP}
+            for name in SIDECAR_PROCESSES]
     assert all(env == envs[0] for env in envs), "the sidecar processes' settings differ"
+    credentials = [{k: environment(services[name])[k] for k in NOT_FOR_OCSP}
+                   for name in SIDECAR_PROCESSES if name != OCSP]
+    assert all(c == credentials[0] for c in credentials)
     assert envs[0]["DATABASE_URL"].startswith("postgresql+psycopg://")
     assert "@postgres:5432/" in envs[0]["DATABASE_URL"]
     assert envs[0]["OUTBOX_IN_PROCESS"] == "false"
@@ -407,8 +419,9 @@ def test_x6_ocsp_service_runs_serve_ocsp_with_the_sidecar_environment(
     assert ocsp["restart"] == "unless-stopped"
     assert ocsp["image"] == services["sidecar-1"]["image"]
     env, web = environment(ocsp), environment(services["sidecar-1"])
-    assert {k: v for k, v in env.items() if k != "PROMETHEUS_MULTIPROC_DIR"} == {
-        k: v for k, v in web.items() if k != "PROMETHEUS_MULTIPROC_DIR"}
+    own = {"PROMETHEUS_MULTIPROC_DIR", *NOT_FOR_OCSP}
+    assert {k: v for k, v in env.items() if k not in own} == {
+        k: v for k, v in web.items() if k not in own}
     # Its workers' metric files next to the web workers', never in their directory
     # (serve-ocsp empties its own at start).
     ocsp_metrics, web_metrics = (Path(e["PROMETHEUS_MULTIPROC_DIR"]) for e in (env, web))
@@ -456,8 +469,8 @@ def inline_secrets(services: dict[str, Any]) -> list[str]:
     found = []
     for name, service in services.items():
         for key, value in environment(service).items():
-            if SECRET_WORDS & set(key.upper().split("_")) and not SECRET_REFERENCE.fullmatch(
-                    value):
+            if SECRET_WORDS & set(key.upper().split("_")) and value and \
+                    not SECRET_REFERENCE.fullmatch(value):
                 found.append(f"{name}.{key}")
             url = URL_PASSWORD.search(value)
             if url and not SECRET_REFERENCE.fullmatch(url["password"]):

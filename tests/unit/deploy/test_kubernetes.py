@@ -40,6 +40,11 @@ CONFIG_DOC = ROOT / "docs" / "configuration.md"
 REALM_CONFIG = ROOT / "realm-config"
 THEMES = ROOT / "themes"
 OCSP_DEPLOYMENT = "gerbang-sidecar-ocsp"
+# Credentials the OCSP responder never uses (it calls neither Keycloak nor a mail relay): kept
+# out of the one process the internet reaches besides the pages.
+NOT_FOR_OCSP = {"SIDECAR_CLIENT_SECRET", "AKSES_PORTAL_CLIENT_SECRET", "EASY_CLIENT_SECRET",
+                "OSS_PORTAL_CLIENT_SECRET", "BSRE_PORTAL_CLIENT_SECRET",
+                "INSW_PORTAL_CLIENT_SECRET", "SMTP_USER", "SMTP_PASSWORD"}
 
 KUBERNETES_VERSIONS = ("1.35.0", "1.37.0")
 DEFINITIONS_ID = "https://kubernetes.io/api/_definitions.json"
@@ -365,6 +370,9 @@ def test_issue11_sidecar_processes_get_every_variable_they_read(
                                  ("Job", "gerbang-sidecar-migrate", "ca-init")):
         item = container(one(manifests, kind, workload), name)
         missing = wanted - env_names(item, config)
+        if name == "ocsp":
+            assert missing == NOT_FOR_OCSP, sorted(missing ^ NOT_FOR_OCSP)
+            continue
         assert not missing, f"{workload}/{name} lacks {sorted(missing)}"
         assert secret_refs(item)["DATABASE_URL"] == ("gerbang-sidecar", "DATABASE_URL")
 
