@@ -669,3 +669,19 @@ def test_issue11_network_policies_let_in_only_what_each_pod_serves(
         policies, keycloak, 9000, ingress)
     assert _allowed(policies, keycloak, 7800, keycloak)
     assert not _allowed(policies, keycloak, 7800, web)
+
+
+def test_x2_keycloaks_own_reset_pages_are_rate_limited_on_the_ingress_too(
+        manifests: dict[str, dict[str, Any]], keycloak: dict[str, Any]) -> None:
+    main, limited = (one(manifests, "Ingress", n) for n in ("gerbang", "gerbang-keycloak-reset"))
+    assert limited["metadata"]["annotations"]["nginx.ingress.kubernetes.io/limit-rpm"] == "10"
+    assert limited["spec"]["rules"][0]["host"] == main["spec"]["rules"][0]["host"]
+    assert limited["spec"]["tls"] == main["spec"]["tls"]
+    realms = sorted(p.name for p in (ROOT / "realm-config").iterdir()
+                    if p.is_dir() and not p.name.startswith("_"))
+    paths = limited["spec"]["rules"][0]["http"]["paths"]
+    assert [p["path"] for p in paths] == [
+        f"/realms/{r}/login-actions/reset-credentials" for r in realms]
+    service = f"{keycloak['metadata']['name']}-service"
+    assert all(p["backend"]["service"] == {"name": service, "port": {"number": 8080}}
+               and p["pathType"] == "Prefix" for p in paths)
