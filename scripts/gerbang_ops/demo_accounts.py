@@ -23,6 +23,8 @@ class DemoAccount:
     roles: tuple[str, ...]
     what: str
     attributes: dict[str, str] = field(default_factory=dict)
+    # A BSrE account and an INSW reviewer cannot log in without an OTP device (B8/B9).
+    otp_device: bool = False
 
 
 DEMO_ACCOUNTS = (
@@ -38,9 +40,9 @@ DEMO_ACCOUNTS = (
                 "OSS business actor"),
     DemoAccount("bsre", "verifikator@example.com", "Agus Wibowo", ("verifikator",),
                 "BSrE verifier of BSSN (OTP device: the key below)",
-                {"instansi": "Badan Siber dan Sandi Negara"}),
+                {"instansi": "Badan Siber dan Sandi Negara"}, otp_device=True),
     DemoAccount("insw", "reviewer@example.com", "Rina Marlina", ("reviewer",),
-                "INSW registration reviewer"),
+                "INSW registration reviewer (OTP device: the key below)", otp_device=True),
 )
 
 
@@ -51,8 +53,8 @@ def authenticator_key(otp_key: str) -> str:
 
 def ensure_demo_accounts(api: KeycloakApi, password: str, otp_key: str) -> None:
     """Create missing demo accounts; existing ones are left as they are (their password too).
-    BSrE accounts get an OTP device on ``otp_key``: a bsre login never sets one up with the
-    password alone (B9), and a demo has no Helpdesk to ask."""
+    Accounts that must use OTP get a device on ``otp_key``: their login never sets one up
+    with the password alone (B9), and a demo has no Helpdesk to ask."""
     for account in DEMO_ACCOUNTS:
         realm = seg(account.realm)
         if existing := api.get(f"/{realm}/users", username=account.username, exact="true"):
@@ -63,7 +65,7 @@ def ensure_demo_accounts(api: KeycloakApi, password: str, otp_key: str) -> None:
             "firstName": account.name, "enabled": True,
             "attributes": {k: [v] for k, v in account.attributes.items()},
             "credentials": [{"type": "password", "value": password, "temporary": False},
-                            *([_otp_device(otp_key)] if account.realm == "bsre" else [])],
+                            *([_otp_device(otp_key)] if account.otp_device else [])],
         })
         user = api.get(f"/{realm}/users", username=account.username, exact="true")[0]
         roles = [api.get(f"/{realm}/roles/{seg(r)}") for r in account.roles]
@@ -78,9 +80,9 @@ def _otp_device(otp_key: str) -> dict[str, str]:
 
 def _give_a_device_if_none(api: KeycloakApi, account: DemoAccount, user: dict[str, Any],
                            otp_key: str) -> None:
-    """A demo account from an older run, made when a bsre login could still set one up."""
+    """A demo account from an older run, made when its login could still set one up."""
     realm = seg(account.realm)
-    if account.realm != "bsre" or any(
+    if not account.otp_device or any(
             c["type"] == "otp" for c in api.get(f"/{realm}/users/{user['id']}/credentials")):
         return
     api.put(f"/{realm}/users/{user['id']}", {

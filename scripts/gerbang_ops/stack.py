@@ -208,7 +208,8 @@ Gerbang is running. Press Ctrl-C to stop everything.
     for account in DEMO_ACCOUNTS:
         print(f"    {account.realm:<6} {account.username:<30} {account.what}")
     key = authenticator_key(secrets["DEMO_OTP_KEY"])
-    print(f"  BSrE OTP key (TOTP, 6 digits, 30 s; add it to an authenticator app): {key}\n"
+    print(f"  OTP key of the BSrE and INSW demo accounts (TOTP, 6 digits, 30 s; add it to an "
+          f"authenticator app): {key}\n"
           f"    or the current code: .cache/venv/bin/python -c \"import pyotp; "
           f"print(pyotp.TOTP('{key}').now())\"")
     print()

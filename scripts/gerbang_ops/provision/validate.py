@@ -19,6 +19,8 @@ REALM_MANAGEMENT_ROLES = {
 # Roles that would let the sidecar change realm settings: never granted to a service account.
 FORBIDDEN_SERVICE_ROLES = {"realm-admin", "manage-realm", "manage-clients",
                            "manage-authorization", "impersonation", "manage-identity-providers"}
+# Keycloak's column for a flow's description; a longer one fails the create with a bare 500.
+DESCRIPTION_LIMIT = 255
 BINDING_KEYS = ("browserFlow", "registrationFlow", "directGrantFlow", "resetCredentialsFlow",
                 "clientAuthenticationFlow", "dockerAuthenticationFlow", "firstBrokerLoginFlow")
 THEME_KEYS = {"loginTheme": "login", "emailTheme": "email", "accountTheme": "account"}
@@ -50,6 +52,9 @@ def check_references(spec: RealmSpec, themes_dir: Path) -> list[Problem]:
 
     for flow in spec.flows:
         source = Path(spec.source(f"flow:{flow.get('alias')}"))
+        if len(flow.get("description", "")) > DESCRIPTION_LIMIT:
+            problems.append(Problem(source, "$.description",
+                                    f"longer than Keycloak keeps ({DESCRIPTION_LIMIT} characters)"))
         for node in iter_flow_nodes(flow.get("executions", [])):
             config = (node.get("config") or {}).get("config", {})
             role = config.get("condUserRole")

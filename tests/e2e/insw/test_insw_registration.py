@@ -6,8 +6,13 @@ The business is seeded (docs/registries.md, "Businesses (OSS)"): CV SUMBER REJEK
 
 from __future__ import annotations
 
+import base64
+import json
+import secrets
+from dataclasses import dataclass
 from pathlib import Path
 
+import pyotp
 import pytest
 from playwright.sync_api import Page, expect
 from pypdf import PdfWriter
@@ -69,22 +74,34 @@ def test_i0_i1_i2_i3_from_buat_akun_to_review(page: Page, sidecar_server: str,
     screenshots.take(page, "terkirim")
 
 
-REVIEWER = "pemeriksa.insw@example.com"
 REVIEWER_PASSWORD = "Periksa#Insw2025"
 NEW_PASSWORD = "Gerbang#2025aman"
 
 
-def _reviewer(admin_api) -> None:  # type: ignore[no-untyped-def]
-    """The reviewer account, made once per session."""
-    if admin_api.get("/insw/users", username=REVIEWER, exact="true"):
-        return
+@dataclass(frozen=True)
+class Reviewer:
+    username: str
+    app: pyotp.TOTP  # the reviewer's OTP device: a reviewer cannot log in without one
+
+
+def _reviewer(admin_api) -> Reviewer:  # type: ignore[no-untyped-def]
+    """A reviewer of one's own per test: an OTP code is good once (no reuse), and two tests
+    may log in within the same 30 seconds."""
+    username = f"pemeriksa.{secrets.token_hex(4)}@example.com"
+    key = secrets.token_hex(10)  # Keycloak keeps the key as text; apps get its base32 form
     admin_api.post("/insw/users", {
-        "username": REVIEWER, "email": REVIEWER, "emailVerified": True, "enabled": True,
+        "username": username, "email": username, "emailVerified": True, "enabled": True,
         "firstName": "Pemeriksa INSW",
-        "credentials": [{"type": "password", "value": REVIEWER_PASSWORD, "temporary": False}]})
-    [user] = admin_api.get("/insw/users", username=REVIEWER, exact="true")
+        "credentials": [{"type": "password", "value": REVIEWER_PASSWORD, "temporary": False},
+                        {"type": "otp", "userLabel": "HP Pemeriksa",
+                         "secretData": json.dumps({"value": key}),
+                         "credentialData": json.dumps({
+                             "subType": "totp", "digits": 6, "period": 30,
+                             "algorithm": "HmacSHA1", "counter": 0})}]})
+    [user] = admin_api.get("/insw/users", username=username, exact="true")
     role = admin_api.get("/insw/roles/reviewer")
     admin_api.post(f"/insw/users/{user['id']}/role-mappings/realm", [role])
+    return Reviewer(username, pyotp.TOTP(base64.b32encode(key.encode()).decode()))
 
 
 def _register_for_review(page: Page, sidecar: str, registrant: dict[str, str],
@@ -108,6 +125,13 @@ def _log_in(page: Page, username: str, password: str) -> None:
     page.locator("#kc-login").click()
 
 
+def _log_in_as_reviewer(page: Page, reviewer: Reviewer) -> None:
+    _log_in(page, reviewer.username, REVIEWER_PASSWORD)
+    expect(page.locator("#kc-otp-login-form")).to_be_visible()
+    page.fill("#otp", reviewer.app.now())
+    page.locator("#kc-login").click()
+
+
 def test_i4_review_approval_username_mail_and_login(
         page: Page, browser, sidecar_server: str, mailbox, admin_api,  # type: ignore[no-untyped-def]
         tmp_path: Path, screenshots) -> None:
@@ -118,12 +142,12 @@ def test_i4_review_approval_username_mail_and_login(
               "email": "siti.logistik@berkahtani.id", "phone": "081377788899"}
     _register_for_review(page, sidecar_server, registrant, person, tmp_path)
 
-    _reviewer(admin_api)
+    reviewer = _reviewer(admin_api)
     review = browser.new_context(locale="id-ID", viewport={"width": 412, "height": 915})
     try:
         desk = review.new_page()
         desk.goto(f"{sidecar_server}/insw/review")
-        _log_in(desk, REVIEWER, REVIEWER_PASSWORD)
+        _log_in_as_reviewer(desk, reviewer)
         desk.get_by_role("link", name="PT BERKAH TANI MAKMUR").click()
         expect(desk.locator("#person")).to_contain_text("Kepala Logistik")
         screenshots.take(desk, "pemeriksaan")
@@ -161,12 +185,12 @@ def test_i4_rejection_in_the_browser_mails_the_reason(
               "email": "agus.salim@nusantara.id", "phone": "081366655544"}
     _register_for_review(page, sidecar_server, registrant, person, tmp_path)
 
-    _reviewer(admin_api)
+    reviewer = _reviewer(admin_api)
     review = browser.new_context(locale="id-ID", viewport={"width": 412, "height": 915})
     try:
         desk = review.new_page()
         desk.goto(f"{sidecar_server}/insw/review")
-        _log_in(desk, REVIEWER, REVIEWER_PASSWORD)
+        _log_in_as_reviewer(desk, reviewer)
         desk.get_by_role("link", name="PT NUSANTARA DIGITAL NIAGA").click()
         desk.click("#reject")  # no reason yet
         expect(desk.locator("#reason-error")).to_be_visible()

@@ -106,18 +106,11 @@ def test_b8_b9_bsre_asks_for_otp_at_every_login_and_never_enrols_one_at_login(
     assert "belum memiliki perangkat OTP" in refused.html
     # A device set up through the emailed link (here: stored by an administrator): every
     # login stops at the OTP form, and the code from the device completes it.
-    raw = secrets.token_hex(10)
-    admin_api.put(f"/bsre/users/{user['id']}", {
-        "username": user["username"], "email": user["email"], "firstName": user["firstName"],
-        "enabled": True, "emailVerified": True, "credentials": [{
-            "type": "otp", "userLabel": "HP Kantor", "secretData": json.dumps({"value": raw}),
-            "credentialData": json.dumps({"subType": "totp", "digits": 6, "period": 30,
-                                          "algorithm": "HmacSHA1", "counter": 0})}]})
+    app = _otp_device(admin_api, "bsre", user)
     again = BrowserLogin(keycloak.url, "bsre", "bsre-portal", redirect)
     after_password = again.password(user["username"], GOOD_PASSWORD)
     assert after_password.code is None
-    code = pyotp.TOTP(base64.b32encode(raw.encode()).decode()).now()
-    assert again.submit(after_password, "kc-otp-login-form", otp=code).code
+    assert again.submit(after_password, "kc-otp-login-form", otp=app.now()).code
 
 
 def test_sidecar_service_account_manages_users_but_not_the_realm(
@@ -160,3 +153,39 @@ def test_b13_users_cannot_change_their_own_email(admin_api: KeycloakApi,
         email = next(a for a in admin_api.get(f"/{realm}/users/profile")["attributes"]
                      if a["name"] == "email")
         assert email["permissions"]["edit"] == ["admin"], realm
+
+
+def _otp_device(admin_api: KeycloakApi, realm: str, user: dict) -> pyotp.TOTP:
+    raw = secrets.token_hex(10)
+    admin_api.put(f"/{realm}/users/{user['id']}", {
+        "username": user["username"], "email": user["email"], "firstName": user["firstName"],
+        "enabled": True, "emailVerified": True, "credentials": [{
+            "type": "otp", "userLabel": "HP Kantor", "secretData": json.dumps({"value": raw}),
+            "credentialData": json.dumps({"subType": "totp", "digits": 6, "period": 30,
+                                          "algorithm": "HmacSHA1", "counter": 0})}]})
+    return pyotp.TOTP(base64.b32encode(raw.encode()).decode())
+
+
+def test_i4_an_insw_reviewer_logs_in_only_with_an_otp_code(
+        keycloak, admin_api: KeycloakApi, sidecar_url: str,
+        provisioned: list[RealmSpec]) -> None:
+    """The reviewer sees every pending registration's NIK, NPWP and power of attorney: a
+    password alone is not enough, and it cannot enrol a device either."""
+    redirect = f"{sidecar_url}/insw/cb"
+    reviewer = make_user(admin_api, "insw")
+    admin_api.post(f"/insw/users/{reviewer['id']}/role-mappings/realm",
+                   [admin_api.get("/insw/roles/reviewer")])
+    refused = BrowserLogin(keycloak.url, "insw", "insw-portal", redirect).password(
+        reviewer["username"], GOOD_PASSWORD)
+    assert refused.code is None
+    assert "kc-totp-settings-form" not in refused.html
+    assert "belum memiliki perangkat OTP" in refused.html
+    app = _otp_device(admin_api, "insw", reviewer)
+    login = BrowserLogin(keycloak.url, "insw", "insw-portal", redirect)
+    asked = login.password(reviewer["username"], GOOD_PASSWORD)
+    assert asked.code is None and 'id="kc-otp-login-form"' in asked.html
+    assert login.submit(asked, "kc-otp-login-form", otp=app.now()).code
+    # An organisation's user logs in with the password, as before.
+    member = make_user(admin_api, "insw")
+    assert BrowserLogin(keycloak.url, "insw", "insw-portal", redirect).password(
+        member["username"], GOOD_PASSWORD).code

@@ -70,6 +70,16 @@ def test_a8_unknown_flow_reference_is_refused(config: Path) -> None:
                                 "flow 'no such flow' is not declared"]
 
 
+def test_a_flow_description_longer_than_keycloak_keeps_is_refused(config: Path) -> None:
+    """Keycloak would answer the create with a bare 500 (its column holds 255)."""
+    flow = config / "insw" / "flows" / "insw-browser.json"
+    data = json.loads(flow.read_text())
+    data["description"] = "x" * 256
+    flow.write_text(json.dumps(data))
+    assert problems(config) == [
+        f"{flow}: $.description: longer than Keycloak keeps (255 characters)"]
+
+
 def test_service_account_may_not_hold_realm_admin(config: Path) -> None:
     grants = config / "_common" / "service-accounts.json"
     grants.write_text(json.dumps({"gerbang-sidecar": {
