@@ -153,6 +153,21 @@ def test_a1_a_role_accounts_hold_is_never_deleted_by_provisioning(
     assert [(c.kind, c.name, c.action) for c in changes] == [("role", "made-by-hand", "delete")]
 
 
+def test_b13_unmanaged_attributes_switched_on_by_hand_are_switched_off(
+        keycloak, admin_api: KeycloakApi, provisioned: list[RealmSpec]) -> None:
+    """With the policy ENABLED a user could write any attribute through the account console,
+    past the reviewed profile changes (B13)."""
+    profile = admin_api.get("/oss/users/profile")
+    admin_api.put("/oss/users/profile", {**profile, "unmanagedAttributePolicy": "ENABLED"})
+    api = KeycloakApi(keycloak.url, keycloak.admin_user, keycloak.admin_password)
+    oss = [s for s in provisioned if s.name == "oss"]
+    changes = provision(api, oss, apply=True, out=lambda _line: None)
+    assert [(c.kind, c.action) for c in changes] == [("user profile", "update")]
+    assert "unmanagedAttributePolicy: 'ENABLED' -> (none)" in changes[0].details
+    assert "unmanagedAttributePolicy" not in admin_api.get("/oss/users/profile")
+    assert provision(api, oss, apply=False, out=lambda _line: None) == []
+
+
 def test_changed_flow_is_replaced_and_stays_bound(keycloak, admin_api: KeycloakApi,
                                                   provisioned: list[RealmSpec]) -> None:
     executions = admin_api.get("/bsre/authentication/flows/bsre%20browser/executions")
