@@ -18,9 +18,12 @@ bp = Blueprint("health", __name__)
 
 FORWARDING_HEADERS = ("X-Forwarded-For", "X-Forwarded-Host", "X-Forwarded-Proto",
                       "Forwarded", "X-Real-IP")
-# Loopback and the private ranges an orchestrator's network uses (RFC 1918, RFC 4193).
+# Loopback and the private ranges an orchestrator's network uses (RFC 1918, RFC 4193, and
+# RFC 6598's shared space, which some clusters give their pods): none is routed on the
+# internet.
 INTERNAL_NETWORKS = tuple(ipaddress.ip_network(n) for n in (
-    "127.0.0.0/8", "::1/128", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7"))
+    "127.0.0.0/8", "::1/128", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16",
+    "100.64.0.0/10", "fc00::/7"))
 
 
 @bp.get("/health")

@@ -25,6 +25,9 @@ def test_readiness_is_not_for_the_internet(app: Flask) -> None:
                       environ_base={"REMOTE_ADDR": "203.0.113.9"}).status_code == 404
     inside = client.get("/internal/ready", environ_base={"REMOTE_ADDR": "10.0.3.7"})
     assert inside.status_code == 200 and inside.get_json()["checks"]["database"] == "up"
+    # A cluster whose pods live in the shared address space (RFC 6598) is inside too.
+    assert client.get("/internal/ready",
+                      environ_base={"REMOTE_ADDR": "100.72.0.9"}).status_code == 200
     # Through a proxy whose own address is private (source NAT): still not for the internet.
     assert client.get("/internal/ready", environ_base={"REMOTE_ADDR": "10.0.3.7"},
                       headers={"X-Forwarded-For": "203.0.113.9"}).status_code == 404
