@@ -643,3 +643,14 @@ def test_x3_the_proxy_logs_no_query_string_token_or_referer() -> None:
         assert leaking not in log_format, leaking
     assert "$logged_uri" in log_format
     assert '"${kept}/-"' in conf
+
+
+def test_compose_gerbang_processes_run_hardened_like_the_kubernetes_pods(
+        services: dict[str, Any]) -> None:
+    for name in ("provision", "sidecar-migrate", "sidecar-ca-init", *SIDECARS, "sidecar-outbox",
+                 OCSP):
+        service = services[name]
+        assert service["read_only"] is True, name
+        assert set(service["tmpfs"]) == {"/tmp", "/var/lib/gerbang"}, name  # noqa: S108
+        assert service["cap_drop"] == ["ALL"], name
+        assert "no-new-privileges:true" in service["security_opt"], name
