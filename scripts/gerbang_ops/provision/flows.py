@@ -5,23 +5,26 @@ replaced -- without a moment on a laxer flow (a bsre login without OTP, an eASY 
 without its role check): the new tree is built beside the old one under staged aliases
 (``<alias> ~<tag>``, for its sub-flows and authenticator configurations too), the realm and
 client bindings move to it, the old flow goes and the staged aliases are renamed to the
-declared ones. A run that dies on the way leaves the realm bound to the old or the staged
-tree, both strict; the next run sees the staged leftovers and replaces again. Until the
-rename a condition naming a sub-flow by its alias (bsre's "flow executed" check) does not
-find it and refuses: closed, not open.
+declared ones. A "flow executed" condition (bsre's and insw's) names a sub-flow of its own
+tree: staged, it names the staged sub-flow, so the staged tree works as the declared one
+would. A run that dies on the way leaves the realm bound to the old or the staged tree, both
+strict; the next run sees the staged leftovers and replaces again. Only a run that dies
+between renaming the configurations and the sub-flows leaves a condition naming a sub-flow
+that is not there: it refuses (closed, not open) until the next run.
 """
 
 from __future__ import annotations
 
+import re
 import secrets
 from typing import Any
 
 from gerbang_ops.provision.changes import Change, seg
-from gerbang_ops.provision.files import RealmSpec
+from gerbang_ops.provision.files import RealmSpec, iter_flow_nodes
 from gerbang_ops.provision.keycloak_api import KeycloakApi
-from gerbang_ops.provision.validate import BINDING_KEYS
+from gerbang_ops.provision.validate import BINDING_KEYS, STAGED
 
-STAGED = " ~"
+STAGED_TAG = re.compile(r" ~[0-9a-f]{6}")  # STAGED and secrets.token_hex(3)
 
 def live_flows(api: KeycloakApi, realm: str) -> list[dict[str, Any]]:
     return api.get(f"/{seg(realm)}/authentication/flows")
@@ -64,7 +67,8 @@ def plan_removals(api: KeycloakApi, spec: RealmSpec, live: list[dict[str, Any]])
 
 
 def staged_leftovers(live: list[dict[str, Any]], alias: str) -> list[dict[str, Any]]:
-    return [f for f in live if f["alias"].startswith(alias + STAGED)]
+    return [f for f in live if f["alias"].startswith(alias)
+            and STAGED_TAG.fullmatch(f["alias"][len(alias):])]
 
 
 def outline(executions: list[dict[str, Any]], depth: int = 0) -> list[str]:
@@ -135,24 +139,34 @@ def replace(api: KeycloakApi, realm: str, outgoing: list[dict[str, Any]],
     for old in outgoing:
         api.delete(f"/{seg(realm)}/authentication/flows/{old['id']}")
     entries = api.get(f"/{seg(realm)}/authentication/flows/{seg(staged_alias)}/executions")
-    staged_parts = [f"/authentication/config/{e['authenticationConfig']}"
-                    for e in entries if e.get("authenticationConfig")]
-    staged_parts += [f"/authentication/flows/{e['flowId']}"
-                     for e in entries if e.get("authenticationFlow")]
-    for part in [*staged_parts, f"/authentication/flows/{staged_id}"]:
-        current = api.get(f"/{seg(realm)}{part}")
-        api.put(f"/{seg(realm)}{part}", {**current, "alias": current["alias"].removesuffix(tag)})
+    for config_id in [e["authenticationConfig"] for e in entries if e.get("authenticationConfig")]:
+        path = f"/{seg(realm)}/authentication/config/{config_id}"
+        current = api.get(path)
+        api.put(path, {**current, "alias": current["alias"].removesuffix(tag),
+                       "config": {k: v.removesuffix(tag) if isinstance(v, str) else v
+                                  for k, v in (current.get("config") or {}).items()}})
+    for flow_id in [*(e["flowId"] for e in entries if e.get("authenticationFlow")), staged_id]:
+        path = f"/{seg(realm)}/authentication/flows/{flow_id}"
+        current = api.get(path)
+        api.put(path, {**current, "alias": current["alias"].removesuffix(tag)})
 
 
 def _staged(flow: dict[str, Any], tag: str) -> dict[str, Any]:
-    """The same tree with every alias Keycloak wants unique in a realm tagged: the flow's,
-    each sub-flow's and each authenticator configuration's."""
+    """The same tree with every alias Keycloak wants unique in a realm tagged -- the flow's,
+    each sub-flow's, each authenticator configuration's -- and each configuration value that
+    names one of its sub-flows (a "flow executed" condition), so the staged tree checks its
+    own sub-flow while the old one still stands."""
+    sub_flows = {n["subFlow"] for n in iter_flow_nodes(flow.get("executions", []))
+                 if "subFlow" in n}
+
     def node(n: dict[str, Any]) -> dict[str, Any]:
         if "subFlow" in n:
             return {**n, "subFlow": n["subFlow"] + tag,
                     "executions": [node(c) for c in n.get("executions", [])]}
         if "config" in n:
-            return {**n, "config": {**n["config"], "alias": n["config"]["alias"] + tag}}
+            values = {k: v + tag if v in sub_flows else v
+                      for k, v in n["config"]["config"].items()}
+            return {**n, "config": {"alias": n["config"]["alias"] + tag, "config": values}}
         return n
     return {**flow, "alias": flow["alias"] + tag,
             "executions": [node(n) for n in flow.get("executions", [])]}

@@ -7,6 +7,9 @@ from pathlib import Path
 from gerbang_ops.provision.files import Problem, RealmSpec, iter_flow_nodes
 from gerbang_sidecar.portals import PORTALS, find_portal
 
+# Provisioning's staging mark (flows.py, which imports this module).
+STAGED = " ~"
+
 # Keycloak's own flows a realm may bind without declaring them.
 BUILT_IN_FLOWS = {"browser", "direct grant", "registration", "reset credentials", "clients",
                   "first broker login", "docker auth"}
@@ -50,13 +53,26 @@ def check_references(spec: RealmSpec, themes_dir: Path) -> list[Problem]:
                 problems.append(Problem(source, f"$.authenticationFlowBindingOverrides.{binding}",
                                         f"flow {alias!r} is not declared"))
 
+    problems += _check_flow_aliases(spec)
     for flow in spec.flows:
         source = Path(spec.source(f"flow:{flow.get('alias')}"))
         if len(flow.get("description", "")) > DESCRIPTION_LIMIT:
             problems.append(Problem(source, "$.description",
                                     f"longer than Keycloak keeps ({DESCRIPTION_LIMIT} characters)"))
+        sub_flows = {n["subFlow"] for n in iter_flow_nodes(flow.get("executions", []))
+                     if "subFlow" in n}
         for node in iter_flow_nodes(flow.get("executions", [])):
             config = (node.get("config") or {}).get("config", {})
+            where = f"$..{node.get('authenticator')}.config"
+            if node.get("authenticator") == "conditional-sub-flow-executed":
+                # Keycloak reads anything but "not-executed" as "executed": a typo inverts it.
+                if config.get("check_result") not in ("executed", "not-executed"):
+                    problems.append(Problem(source, where, "check_result must be 'executed' or "
+                                            "'not-executed'"))
+                if config.get("flow_to_check") not in sub_flows:
+                    problems.append(Problem(source, where, f"flow_to_check "
+                                            f"{config.get('flow_to_check')!r} is not a "
+                                            "sub-flow of this flow"))
             role = config.get("condUserRole")
             if role and role not in roles:
                 problems.append(Problem(source, f"$..{node.get('authenticator')}.config",
@@ -123,4 +139,28 @@ def check_portal_table(specs: list[RealmSpec], config_dir: Path) -> list[Problem
                                         "$.redirectUris",
                                         f"no redirect URI under /{client.path}/ for the "
                                         "sidecar's login"))
+    return problems
+
+
+def _check_flow_aliases(spec: RealmSpec) -> list[Problem]:
+    """Flow, sub-flow and configuration aliases are unique in a realm (Keycloak answers a
+    second one with 409 half-way through an apply), and free of the staging mark that
+    provisioning gives a flow while it replaces it (flows.py)."""
+    problems: list[Problem] = []
+    seen: set[str] = set()
+    for flow in spec.flows:
+        source = Path(spec.source(f"flow:{flow.get('alias')}"))
+        nodes = list(iter_flow_nodes(flow.get("executions", [])))
+        aliases = [("flow", flow.get("alias", "")),
+                   *(("sub-flow", n["subFlow"]) for n in nodes if "subFlow" in n),
+                   *(("configuration", n["config"].get("alias", "")) for n in nodes
+                     if n.get("config"))]
+        for kind, alias in aliases:
+            if STAGED in alias:
+                problems.append(Problem(source, "$", f"{kind} alias {alias!r} contains "
+                                        f"{STAGED!r}, provisioning's staging mark"))
+            if (kind, alias) in seen or (kind == "sub-flow" and ("flow", alias) in seen):
+                problems.append(Problem(source, "$", f"{kind} alias {alias!r} is used twice "
+                                        "in the realm"))
+            seen.add(("flow" if kind == "sub-flow" else kind, alias))
     return problems

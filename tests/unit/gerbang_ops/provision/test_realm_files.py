@@ -80,6 +80,44 @@ def test_a_flow_description_longer_than_keycloak_keeps_is_refused(config: Path) 
         f"{flow}: $.description: longer than Keycloak keeps (255 characters)"]
 
 
+def _edit_bsre_browser(config: Path, change) -> Path:  # type: ignore[no-untyped-def]
+    flow = config / "bsre" / "flows" / "bsre-browser.json"
+    data = json.loads(flow.read_text())
+    change(data["executions"][1]["executions"])
+    flow.write_text(json.dumps(data))
+    return flow
+
+
+def test_b8_a_flow_executed_condition_must_name_its_own_sub_flow_and_a_real_result(
+        config: Path) -> None:
+    """Keycloak reads any check_result but 'not-executed' as 'executed': a typo would let
+    the users without a device in and keep those with one out."""
+    def typo(forms):  # type: ignore[no-untyped-def]
+        condition = forms[2]["executions"][0]["config"]["config"]
+        condition["check_result"] = "not_executed"
+        condition["flow_to_check"] = "bsre reset existing otp"  # another flow's sub-flow
+    flow = _edit_bsre_browser(config, typo)
+    where = f"{flow}: $..conditional-sub-flow-executed.config"
+    assert problems(config) == [
+        f"{where}: check_result must be 'executed' or 'not-executed'",
+        f"{where}: flow_to_check 'bsre reset existing otp' is not a sub-flow of this flow"]
+
+
+def test_flow_aliases_are_unique_in_a_realm_and_free_of_the_staging_mark(
+        config: Path) -> None:
+    def clash(forms):  # type: ignore[no-untyped-def]
+        forms[1]["subFlow"] = "bsre reset existing otp"  # the reset flow's sub-flow
+        forms[2]["executions"][0]["config"]["config"]["flow_to_check"] = \
+            "bsre reset existing otp"
+        forms[2]["executions"][1]["config"]["alias"] = "temp ~abc123"
+    flow = _edit_bsre_browser(config, clash)
+    found = problems(config)
+    assert any("sub-flow alias 'bsre reset existing otp' is used twice in the realm" in p
+               for p in found), found
+    assert f"{flow}: $: configuration alias 'temp ~abc123' contains ' ~', provisioning's " \
+           "staging mark" in found
+
+
 def test_service_account_may_not_hold_realm_admin(config: Path) -> None:
     grants = config / "_common" / "service-accounts.json"
     grants.write_text(json.dumps({"gerbang-sidecar": {
