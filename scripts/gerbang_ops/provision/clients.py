@@ -33,7 +33,7 @@ def plan(api: KeycloakApi, spec: RealmSpec, live: list[dict[str, Any]],
         client_id = client["clientId"]
         source = spec.source(f"client:{client_id}")
         current = by_client_id.get(client_id)
-        if current is None and client_id in BUILT_IN:
+        if current is None and client_id in BUILT_IN and not live:
             # The realm is being created: Keycloak makes its built-in clients with it.
             changes.append(Change(
                 spec.name, "client", client_id, "update", source,

@@ -1,5 +1,6 @@
 """Realm roles: the declared ones are owned; any other, except Keycloak's own, is removed --
-unless accounts or groups hold it: deleting it would take it from them silently."""
+unless accounts, groups or a composite role (the default roles) hold it: deleting it would
+take it from them silently."""
 
 from __future__ import annotations
 
@@ -31,12 +32,14 @@ def plan(api: KeycloakApi, spec: RealmSpec, exists: bool) -> list[Change]:
             changes.append(Change(spec.name, "role", name, "update", source, details=diffs,
                                   run=lambda r=role: api.put(f"{base}/{seg(r['name'])}", r)))
     declared = {r["name"] for r in spec.roles}
+    in_composites = _in_composites(api, base, live) if exists else set()
     for name in sorted(set(live) - declared - built_in(spec.name)):
-        if _held(api, f"{base}/{seg(name)}"):
+        if name in in_composites or _held(api, f"{base}/{seg(name)}"):
             changes.append(Change(
                 spec.name, "role", name, "keep", "", run=lambda: None,
-                details=["not in realm-config, but accounts or groups hold it: take it from "
-                         "them (or declare it), then delete it by hand"]))
+                details=["not in realm-config, but accounts, groups or a composite role (the "
+                         "default roles, say) hold it: take it from them (or declare it), "
+                         "then delete it by hand"]))
             continue
         changes.append(Change(spec.name, "role", name, "delete", "",
                               details=["not in realm-config"],
@@ -48,3 +51,9 @@ def _held(api: KeycloakApi, role_path: str) -> bool:
     return bool(api.get(f"{role_path}/users", first="0", max="1", briefRepresentation="true")
                 or api.get(f"{role_path}/groups", first="0", max="1",
                            briefRepresentation="true"))
+
+
+def _in_composites(api: KeycloakApi, base: str, live: dict[str, dict[str, Any]]) -> set[str]:
+    """Realm roles that a composite role holds (every account holds the default roles')."""
+    return {r["name"] for name, role in live.items() if role.get("composite")
+            for r in api.get(f"{base}/{seg(name)}/composites/realm")}

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import base64
+import json
+import secrets
+
+import pyotp
 import pytest
 
 from gerbang_ops.paths import REALM_CONFIG, THEMES
@@ -11,8 +16,10 @@ from gerbang_ops.provision.cli import load_and_check, provision
 from gerbang_ops.provision.files import RealmSpec
 from gerbang_ops.provision.keycloak_api import ApiError, KeycloakApi
 from gerbang_ops.provision.validate import BINDING_KEYS, BUILT_IN_FLOWS
+from support.oidc_login import BrowserLogin
 
 pytestmark = pytest.mark.keycloak
+PASSWORD = "Rahasia#2026"
 REALMS = ["akses", "bsre", "insw", "oss"]
 # Realms with their own email theme over the common one: BSrE's "[BSrE] Perbarui Akun Anda" (B6).
 EMAIL_THEMES = {"bsre": "gerbang-bsre"}
@@ -153,6 +160,26 @@ def test_a1_a_role_accounts_hold_is_never_deleted_by_provisioning(
     assert [(c.kind, c.name, c.action) for c in changes] == [("role", "made-by-hand", "delete")]
 
 
+def test_a1_a_role_in_the_default_roles_is_never_deleted_by_provisioning(
+        keycloak, admin_api: KeycloakApi, provisioned: list[RealmSpec]) -> None:
+    """Every account holds the default roles: a role put in them by hand is held by all."""
+    admin_api.post("/oss/roles", {"name": "for-everyone"})
+    role = admin_api.get("/oss/roles/for-everyone")
+    defaults = "/oss/roles/default-roles-oss/composites"
+    admin_api.post(defaults, [role])
+    api = KeycloakApi(keycloak.url, keycloak.admin_user, keycloak.admin_password)
+    oss = [s for s in provisioned if s.name == "oss"]
+    try:
+        changes = provision(api, oss, apply=True, out=lambda _line: None)
+        assert [(c.kind, c.name, c.action) for c in changes] == [
+            ("role", "for-everyone", "keep")]
+        assert admin_api.get("/oss/roles/for-everyone")
+    finally:
+        admin_api.delete(defaults, [role])
+    changes = provision(api, oss, apply=True, out=lambda _line: None)
+    assert [(c.kind, c.name, c.action) for c in changes] == [("role", "for-everyone", "delete")]
+
+
 def test_b13_unmanaged_attributes_switched_on_by_hand_are_switched_off(
         keycloak, admin_api: KeycloakApi, provisioned: list[RealmSpec]) -> None:
     """With the policy ENABLED a user could write any attribute through the account console,
@@ -220,9 +247,33 @@ class StopsAt(KeycloakApi):
         return super().delete(path, body)
 
 
+def _civil_servant_with_a_device(admin_api: KeycloakApi) -> tuple[str, pyotp.TOTP]:
+    username = f"asn.{secrets.token_hex(4)}@example.go.id"
+    key = secrets.token_hex(10)
+    admin_api.post("/bsre/users", {
+        "username": username, "email": username, "emailVerified": True, "enabled": True,
+        "firstName": "Aparatur Uji", "credentials": [
+            {"type": "password", "value": PASSWORD, "temporary": False},
+            {"type": "otp", "userLabel": "HP", "secretData": json.dumps({"value": key}),
+             "credentialData": json.dumps({"subType": "totp", "digits": 6, "period": 30,
+                                           "algorithm": "HmacSHA1", "counter": 0})}]})
+    return username, pyotp.TOTP(base64.b32encode(key.encode()).decode())
+
+
+def _logs_in(keycloak, username: str, app: pyotp.TOTP, redirect: str) -> bool:  # type: ignore[no-untyped-def]
+    login = BrowserLogin(keycloak.url, "bsre", "bsre-portal", redirect)
+    asked = login.password(username, PASSWORD)
+    if 'id="kc-otp-login-form"' not in asked.html:
+        return False
+    return login.submit(asked, "kc-otp-login-form", otp=app.now()).code is not None
+
+
 @pytest.mark.parametrize("step", ["delete", "rename"])
 def test_b8_a_flow_replacement_never_binds_a_laxer_flow_and_a_broken_one_heals(
-        keycloak, admin_api: KeycloakApi, provisioned: list[RealmSpec], step: str) -> None:
+        keycloak, admin_api: KeycloakApi, provisioned: list[RealmSpec], step: str,
+        sidecar_url: str) -> None:
+    redirect = f"{sidecar_url}/bsre/cb"
+    holder, app = _civil_servant_with_a_device(admin_api)
     executions = admin_api.get("/bsre/authentication/flows/bsre%20browser/executions")
     otp = next(e for e in executions if e.get("providerId") == "auth-otp-form")
     admin_api.put("/bsre/authentication/flows/bsre%20browser/executions",
@@ -236,6 +287,10 @@ def test_b8_a_flow_replacement_never_binds_a_laxer_flow_and_a_broken_one_heals(
     assert bound.startswith("bsre browser ~")
     assert any(e.get("providerId") == "auth-otp-form" and e["requirement"] == "REQUIRED"
                for e in admin_api.get(f"/bsre/authentication/flows/{seg(bound)}/executions"))
+    # Bound to the staged tree, a civil servant with a device logs in as before (its "flow
+    # executed" condition names its own staged sub-flow). Stopped between renaming the
+    # configurations and the sub-flows, that condition finds nothing: refused, not let in.
+    assert _logs_in(keycloak, holder, app, redirect) is (step == "delete")
     # The next run finishes the job and leaves nothing staged behind.
     healed = provision(StopsAt(keycloak, "none"), bsre, apply=True, out=lambda _line: None)
     assert ("flow", "bsre browser", "replace") in [(c.kind, c.name, c.action) for c in healed]

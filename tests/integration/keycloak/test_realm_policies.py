@@ -143,8 +143,28 @@ def test_b8_x2_no_realm_answers_password_grants(
     answer = requests.post(f"{keycloak.url}/realms/{realm}/protocol/openid-connect/token", data={
         "grant_type": "password", "client_id": "admin-cli", "username": user["username"],
         "password": GOOD_PASSWORD}, timeout=10)
-    assert answer.status_code in (400, 401), answer.text
-    assert "access_token" not in answer.text
+    assert (answer.status_code, answer.json()["error"]) == (400, "unauthorized_client")
+
+
+def test_b8_bsre_denies_password_grants_even_to_a_client_that_allows_them(
+        keycloak, admin_api: KeycloakApi, provisioned: list[RealmSpec]) -> None:
+    """BSrE's direct-grant flow is deny-access: a client given password grants by mistake
+    still gets no token without the browser's OTP step."""
+    client_id = f"mistake-{secrets.token_hex(3)}"
+    admin_api.post("/bsre/clients", {"clientId": client_id, "publicClient": True,
+                                     "directAccessGrantsEnabled": True,
+                                     "standardFlowEnabled": False})
+    [client] = admin_api.get("/bsre/clients", clientId=client_id)
+    try:
+        user = make_user(admin_api, "bsre")
+        answer = requests.post(f"{keycloak.url}/realms/bsre/protocol/openid-connect/token",
+                               data={"grant_type": "password", "client_id": client_id,
+                                     "username": user["username"],
+                                     "password": GOOD_PASSWORD}, timeout=10)
+        assert answer.status_code == 401, answer.text
+        assert "access_token" not in answer.text
+    finally:
+        admin_api.delete(f"/bsre/clients/{client['id']}")
 
 
 def test_b13_users_cannot_change_their_own_email(admin_api: KeycloakApi,

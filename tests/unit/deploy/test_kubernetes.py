@@ -662,8 +662,9 @@ def test_issue11_network_policies_let_in_only_what_each_pod_serves(
     # monitoring; JGroups: the other Keycloak pods.
     for caller in (web, outbox, provision, ingress):
         assert _allowed(policies, keycloak, 8080, caller), caller
-    assert not _allowed(policies, keycloak, 8080, stranger)
-    assert not _allowed(policies, keycloak, 8080, {"namespace": "default"})
+    for outsider in (stranger, ocsp, {"namespace": "default"},
+                     {**web, "app.kubernetes.io/component": "migrate"}):
+        assert not _allowed(policies, keycloak, 8080, outsider), outsider
     assert _allowed(policies, keycloak, 9000, monitoring)
     assert not _allowed(policies, keycloak, 9000, web) and not _allowed(
         policies, keycloak, 9000, ingress)
