@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import secrets
+from collections.abc import Callable
 
 import pyotp
 import pytest
@@ -112,6 +113,21 @@ def test_drift_shows_in_plan_and_apply_undoes_it(keycloak, admin_api: KeycloakAp
     assert admin_api.get("/akses")["passwordPolicy"].startswith("length(8)")
 
 
+def _kept_until_released(keycloak, provisioned: list[RealmSpec], kind: str, name: str,  # type: ignore[no-untyped-def]
+                         release: Callable[[], None]) -> None:
+    """Provisioning keeps (and reports) what accounts still hold; once ``release`` has
+    taken it from them, it is removed like anything else made by hand."""
+    api = KeycloakApi(keycloak.url, keycloak.admin_user, keycloak.admin_password)
+    oss = [s for s in provisioned if s.name == "oss"]
+    try:
+        changes = provision(api, oss, apply=True, out=lambda _line: None)
+        assert [(c.kind, c.name, c.action) for c in changes] == [(kind, name, "keep")]
+    finally:
+        release()
+    changes = provision(api, oss, apply=True, out=lambda _line: None)
+    assert [(c.kind, c.name, c.action) for c in changes] == [(kind, name, "delete")]
+
+
 def test_a1_a_group_with_members_is_never_deleted_by_provisioning(
         keycloak, admin_api: KeycloakApi, provisioned: list[RealmSpec]) -> None:
     """Accounts hold their portal roles through their group: a group dropped from
@@ -120,20 +136,12 @@ def test_a1_a_group_with_members_is_never_deleted_by_provisioning(
     group = admin_api.get("/oss/groups", search="renamed-by-hand", exact="true")[0]
     admin_api.post("/oss/users", {"username": "anggota-grup", "enabled": True,
                                   "firstName": "Anggota", "groups": ["renamed-by-hand"]})
-    api = KeycloakApi(keycloak.url, keycloak.admin_user, keycloak.admin_password)
-    oss = [s for s in provisioned if s.name == "oss"]
-    try:
-        changes = provision(api, oss, apply=True, out=lambda _line: None)
-        assert [(c.kind, c.name, c.action) for c in changes] == [
-            ("group", "renamed-by-hand", "keep")]
+    user = admin_api.get("/oss/users", username="anggota-grup", exact="true")[0]
+
+    def release() -> None:
         assert admin_api.get(f"/oss/groups/{group['id']}/members")
-    finally:
-        user = admin_api.get("/oss/users", username="anggota-grup", exact="true")[0]
         admin_api.delete(f"/oss/users/{user['id']}")
-    # Once empty it is removed like any other group made by hand.
-    changes = provision(api, oss, apply=True, out=lambda _line: None)
-    assert [(c.kind, c.name, c.action) for c in changes] == [
-        ("group", "renamed-by-hand", "delete")]
+    _kept_until_released(keycloak, provisioned, "group", "renamed-by-hand", release)
 
 
 def test_a1_a_role_accounts_hold_is_never_deleted_by_provisioning(
@@ -146,18 +154,12 @@ def test_a1_a_role_accounts_hold_is_never_deleted_by_provisioning(
                                   "firstName": "Pemegang"})
     user = admin_api.get("/oss/users", username="pemegang-peran", exact="true")[0]
     admin_api.post(f"/oss/users/{user['id']}/role-mappings/realm", [role])
-    api = KeycloakApi(keycloak.url, keycloak.admin_user, keycloak.admin_password)
-    oss = [s for s in provisioned if s.name == "oss"]
-    try:
-        changes = provision(api, oss, apply=True, out=lambda _line: None)
-        assert [(c.kind, c.name, c.action) for c in changes] == [
-            ("role", "made-by-hand", "keep")]
+
+    def release() -> None:
         assert "made-by-hand" in {r["name"] for r in admin_api.get(
             f"/oss/users/{user['id']}/role-mappings/realm")}
-    finally:
         admin_api.delete(f"/oss/users/{user['id']}")
-    changes = provision(api, oss, apply=True, out=lambda _line: None)
-    assert [(c.kind, c.name, c.action) for c in changes] == [("role", "made-by-hand", "delete")]
+    _kept_until_released(keycloak, provisioned, "role", "made-by-hand", release)
 
 
 def test_a1_a_role_in_the_default_roles_is_never_deleted_by_provisioning(
@@ -167,17 +169,8 @@ def test_a1_a_role_in_the_default_roles_is_never_deleted_by_provisioning(
     role = admin_api.get("/oss/roles/for-everyone")
     defaults = "/oss/roles/default-roles-oss/composites"
     admin_api.post(defaults, [role])
-    api = KeycloakApi(keycloak.url, keycloak.admin_user, keycloak.admin_password)
-    oss = [s for s in provisioned if s.name == "oss"]
-    try:
-        changes = provision(api, oss, apply=True, out=lambda _line: None)
-        assert [(c.kind, c.name, c.action) for c in changes] == [
-            ("role", "for-everyone", "keep")]
-        assert admin_api.get("/oss/roles/for-everyone")
-    finally:
-        admin_api.delete(defaults, [role])
-    changes = provision(api, oss, apply=True, out=lambda _line: None)
-    assert [(c.kind, c.name, c.action) for c in changes] == [("role", "for-everyone", "delete")]
+    _kept_until_released(keycloak, provisioned, "role", "for-everyone",
+                         lambda: admin_api.delete(defaults, [role]))
 
 
 def test_b13_unmanaged_attributes_switched_on_by_hand_are_switched_off(
@@ -195,12 +188,16 @@ def test_b13_unmanaged_attributes_switched_on_by_hand_are_switched_off(
     assert provision(api, oss, apply=False, out=lambda _line: None) == []
 
 
+def _weaken(admin_api: KeycloakApi, realm: str, flow: str, provider: str) -> None:
+    """Disable one step of a declared flow by hand: drift that provisioning must undo."""
+    path = f"/{realm}/authentication/flows/{seg(flow)}/executions"
+    step = next(e for e in admin_api.get(path) if e.get("providerId") == provider)
+    admin_api.put(path, {**step, "requirement": "DISABLED"})
+
+
 def test_changed_flow_is_replaced_and_stays_bound(keycloak, admin_api: KeycloakApi,
                                                   provisioned: list[RealmSpec]) -> None:
-    executions = admin_api.get("/bsre/authentication/flows/bsre%20browser/executions")
-    otp = next(e for e in executions if e.get("providerId") == "auth-otp-form")
-    admin_api.put("/bsre/authentication/flows/bsre%20browser/executions",
-                  {**otp, "requirement": "DISABLED"})
+    _weaken(admin_api, "bsre", "bsre browser", "auth-otp-form")
     api = KeycloakApi(keycloak.url, keycloak.admin_user, keycloak.admin_password)
     bsre = [s for s in provisioned if s.name == "bsre"]
     changes = provision(api, bsre, apply=True, out=lambda _line: None)
@@ -211,10 +208,7 @@ def test_changed_flow_is_replaced_and_stays_bound(keycloak, admin_api: KeycloakA
 
 def test_a8_a_replaced_client_flow_stays_the_clients_override(
         keycloak, admin_api: KeycloakApi, provisioned: list[RealmSpec]) -> None:
-    executions = admin_api.get("/akses/authentication/flows/easy%20browser/executions")
-    deny = next(e for e in executions if e.get("providerId") == "deny-access-authenticator")
-    admin_api.put("/akses/authentication/flows/easy%20browser/executions",
-                  {**deny, "requirement": "DISABLED"})
+    _weaken(admin_api, "akses", "easy browser", "deny-access-authenticator")
     api = KeycloakApi(keycloak.url, keycloak.admin_user, keycloak.admin_password)
     akses = [s for s in provisioned if s.name == "akses"]
     changes = provision(api, akses, apply=True, out=lambda _line: None)
@@ -274,10 +268,7 @@ def test_b8_a_flow_replacement_never_binds_a_laxer_flow_and_a_broken_one_heals(
         sidecar_url: str) -> None:
     redirect = f"{sidecar_url}/bsre/cb"
     holder, app = _civil_servant_with_a_device(admin_api)
-    executions = admin_api.get("/bsre/authentication/flows/bsre%20browser/executions")
-    otp = next(e for e in executions if e.get("providerId") == "auth-otp-form")
-    admin_api.put("/bsre/authentication/flows/bsre%20browser/executions",
-                  {**otp, "requirement": "DISABLED"})
+    _weaken(admin_api, "bsre", "bsre browser", "auth-otp-form")
     bsre = [s for s in provisioned if s.name == "bsre"]
     with pytest.raises(ApiError):
         provision(StopsAt(keycloak, step), bsre, apply=True, out=lambda _line: None)

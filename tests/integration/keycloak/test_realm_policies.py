@@ -92,6 +92,23 @@ def test_brute_force_locks_the_account_after_configured_failures(
     assert login.password(user["username"], GOOD_PASSWORD).code is None
 
 
+def _refused_without_a_device(keycloak, realm: str, username: str, redirect: str) -> None:  # type: ignore[no-untyped-def]
+    """The password is right, yet no login and no device set-up: the Helpdesk path."""
+    refused = BrowserLogin(keycloak.url, realm, f"{realm}-portal", redirect).password(
+        username, GOOD_PASSWORD)
+    assert refused.code is None
+    assert "kc-totp-settings-form" not in refused.html
+    assert "belum memiliki perangkat OTP" in refused.html
+
+
+def _logs_in_with_the_code(keycloak, realm: str, username: str, app: pyotp.TOTP,  # type: ignore[no-untyped-def]
+                           redirect: str) -> None:
+    login = BrowserLogin(keycloak.url, realm, f"{realm}-portal", redirect)
+    asked = login.password(username, GOOD_PASSWORD)
+    assert asked.code is None and 'id="kc-otp-login-form"' in asked.html
+    assert login.submit(asked, "kc-otp-login-form", otp=app.now()).code
+
+
 def test_b8_b9_bsre_asks_for_otp_at_every_login_and_never_enrols_one_at_login(
         keycloak, admin_api: KeycloakApi, sidecar_url: str,
         provisioned: list[RealmSpec]) -> None:
@@ -99,18 +116,11 @@ def test_b8_b9_bsre_asks_for_otp_at_every_login_and_never_enrols_one_at_login(
     redirect = f"{sidecar_url}/bsre/cb"
     # No device: the password alone neither logs in nor sets one up (a stolen password after
     # a B11 reactivation would otherwise enrol the thief's phone); the Helpdesk path it is.
-    login = BrowserLogin(keycloak.url, "bsre", "bsre-portal", redirect)
-    refused = login.password(user["username"], GOOD_PASSWORD)
-    assert refused.code is None
-    assert "kc-totp-settings-form" not in refused.html
-    assert "belum memiliki perangkat OTP" in refused.html
+    _refused_without_a_device(keycloak, "bsre", user["username"], redirect)
     # A device set up through the emailed link (here: stored by an administrator): every
     # login stops at the OTP form, and the code from the device completes it.
     app = _otp_device(admin_api, "bsre", user)
-    again = BrowserLogin(keycloak.url, "bsre", "bsre-portal", redirect)
-    after_password = again.password(user["username"], GOOD_PASSWORD)
-    assert after_password.code is None
-    assert again.submit(after_password, "kc-otp-login-form", otp=app.now()).code
+    _logs_in_with_the_code(keycloak, "bsre", user["username"], app, redirect)
 
 
 def test_sidecar_service_account_manages_users_but_not_the_realm(
@@ -195,16 +205,9 @@ def test_i4_an_insw_reviewer_logs_in_only_with_an_otp_code(
     reviewer = make_user(admin_api, "insw")
     admin_api.post(f"/insw/users/{reviewer['id']}/role-mappings/realm",
                    [admin_api.get("/insw/roles/reviewer")])
-    refused = BrowserLogin(keycloak.url, "insw", "insw-portal", redirect).password(
-        reviewer["username"], GOOD_PASSWORD)
-    assert refused.code is None
-    assert "kc-totp-settings-form" not in refused.html
-    assert "belum memiliki perangkat OTP" in refused.html
+    _refused_without_a_device(keycloak, "insw", reviewer["username"], redirect)
     app = _otp_device(admin_api, "insw", reviewer)
-    login = BrowserLogin(keycloak.url, "insw", "insw-portal", redirect)
-    asked = login.password(reviewer["username"], GOOD_PASSWORD)
-    assert asked.code is None and 'id="kc-otp-login-form"' in asked.html
-    assert login.submit(asked, "kc-otp-login-form", otp=app.now()).code
+    _logs_in_with_the_code(keycloak, "insw", reviewer["username"], app, redirect)
     # An organisation's user logs in with the password, as before.
     member = make_user(admin_api, "insw")
     assert BrowserLogin(keycloak.url, "insw", "insw-portal", redirect).password(
