@@ -1,7 +1,11 @@
-"""``provision validate | plan | apply``: realms as code for DevOps.
+"""``provision validate | plan | apply | bootstrap-provisioner``: realms as code for DevOps.
 
 Exit codes: 0 done (plan: nothing pending), 1 error, 2 (plan only) changes pending.
 Every failure is one readable line naming the file, JSON path or call and the reason.
+
+``plan`` and ``apply`` log in as the provisioning client when ``KEYCLOAK_PROVISIONER_SECRET``
+is set, otherwise as the admin user; ``bootstrap-provisioner`` (as the admin user) makes
+that client (provisioner.py).
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from gerbang_ops.paths import REALM_CONFIG, THEMES
+from gerbang_ops.provision import provisioner
 from gerbang_ops.provision.changes import Change
 from gerbang_ops.provision.files import ConfigFileError, RealmSpec, load_realms
 from gerbang_ops.provision.keycloak_api import ApiError, KeycloakApi
@@ -25,7 +30,8 @@ EXIT_OK, EXIT_ERROR, EXIT_PENDING = 0, 1, 2
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="provision", description=__doc__.splitlines()[0])
-    parser.add_argument("command", choices=["validate", "plan", "apply"])
+    parser.add_argument("command",
+                        choices=["validate", "plan", "apply", "bootstrap-provisioner"])
     parser.add_argument("--realm", action="append", dest="realms",
                         help="only this realm (repeatable); default: every realm folder")
     parser.add_argument("--config-dir", type=Path, default=REALM_CONFIG)
@@ -66,6 +72,17 @@ def provision(api: KeycloakApi, specs: list[RealmSpec], apply: bool,
     return found
 
 
+class MissingPassword(Exception):
+    """The admin login was needed and its password variable is empty."""
+
+
+def _admin_login(args: argparse.Namespace) -> KeycloakApi:
+    password = os.environ.get(args.password_env)
+    if not password:
+        raise MissingPassword(args.password_env)
+    return KeycloakApi(args.url, args.user, password)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     try:
@@ -73,13 +90,21 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "validate":
             print(f"realm-config is valid: {', '.join(s.name for s in specs)}")
             return EXIT_OK
-        password = os.environ.get(args.password_env)
-        if not password:
-            print(f"error: set {args.password_env} to the Keycloak admin password",
-                  file=sys.stderr)
-            return EXIT_ERROR
+        client_secret = os.environ.get("KEYCLOAK_PROVISIONER_SECRET", "")
+        if args.command == "bootstrap-provisioner":
+            if not client_secret:
+                print("error: set KEYCLOAK_PROVISIONER_SECRET to the secret the provisioning "
+                      "client is to have", file=sys.stderr)
+                return EXIT_ERROR
+            provisioner.ensure(_admin_login(args), [s.name for s in specs], client_secret)
+            print(f"client {provisioner.CLIENT_ID!r} of the master realm is ready: run plan "
+                  "and apply with KEYCLOAK_PROVISIONER_SECRET, then delete the bootstrap admin")
+            return EXIT_OK
         started = time.monotonic()
-        api = KeycloakApi(args.url, args.user, password)
+        api = (KeycloakApi(args.url, os.environ.get("KEYCLOAK_PROVISIONER_CLIENT_ID",
+                                                    provisioner.CLIENT_ID),
+                           client_secret=client_secret)
+               if client_secret else _admin_login(args))
         changes = provision(api, specs, apply=args.command == "apply")
     except ConfigFileError as exc:
         for problem in exc.problems:
@@ -87,6 +112,9 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_ERROR
     except ApiError as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except MissingPassword as exc:
+        print(f"error: set {exc} to the Keycloak admin password", file=sys.stderr)
         return EXIT_ERROR
     verb = "applied" if args.command == "apply" else "pending"
     print(f"{len(changes)} change(s) {verb}; {api.requests_made} request(s), "

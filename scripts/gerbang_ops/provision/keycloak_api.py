@@ -44,21 +44,26 @@ class CountingConnection(KeycloakOpenIDConnection):
 
 
 class KeycloakApi:
-    def __init__(self, server_url: str, username: str, password: str, timeout: int = 30):
+    """Logged in to the master realm as an admin user (``username``, ``password``) or, with
+    ``client_secret``, as the service account of the confidential client ``username``."""
+
+    def __init__(self, server_url: str, username: str, password: str = "", timeout: int = 30,
+                 *, client_secret: str = ""):
         self.server_url = server_url.rstrip("/")
+        login = ({"client_id": username, "client_secret_key": client_secret} if client_secret
+                 else {"client_id": "admin-cli", "username": username, "password": password})
         try:
             self.connection = CountingConnection(
-                server_url=self.server_url, username=username, password=password,
-                realm_name="master", client_id="admin-cli", timeout=timeout,
-            )
+                server_url=self.server_url, realm_name="master", timeout=timeout, **login)
             self.connection.get_token()
         except KeycloakConnectionError as exc:
             raise ApiError(f"cannot reach Keycloak at {self.server_url} ({_cause(exc)})") from exc
         except KeycloakError as exc:
             # A wrong password is a 401 or a 400 invalid_grant depending on the version.
+            check = ("KEYCLOAK_PROVISIONER_CLIENT_ID / KEYCLOAK_PROVISIONER_SECRET"
+                     if client_secret else "KEYCLOAK_ADMIN_USER / KEYCLOAK_ADMIN_PASSWORD")
             raise ApiError(f"Keycloak at {self.server_url} refused the admin login for "
-                           f"{username!r}: check KEYCLOAK_ADMIN_USER / KEYCLOAK_ADMIN_PASSWORD"
-                           ) from exc
+                           f"{username!r}: check {check}") from exc
 
     @property
     def requests_made(self) -> int:

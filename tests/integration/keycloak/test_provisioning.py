@@ -6,12 +6,13 @@ import base64
 import json
 import secrets
 from collections.abc import Callable
+from dataclasses import replace
 
 import pyotp
 import pytest
 
 from gerbang_ops.paths import REALM_CONFIG, THEMES
-from gerbang_ops.provision import cli
+from gerbang_ops.provision import cli, provisioner
 from gerbang_ops.provision.changes import seg
 from gerbang_ops.provision.cli import load_and_check, provision
 from gerbang_ops.provision.files import RealmSpec
@@ -339,3 +340,61 @@ def test_b8_flow_override_added_by_hand_is_drift_and_removed(
     overrides = admin_api.get(f"/bsre/clients/{portal['id']}")["authenticationFlowBindingOverrides"]
     assert not any(overrides.values())
     assert provision(api, bsre, apply=False, out=lambda _line: None) == []
+
+
+def test_provisioning_logs_in_as_its_own_least_privileged_client(
+        keycloak, admin_api: KeycloakApi, provisioned: list[RealmSpec]) -> None:
+    """Not the bootstrap admin, which Keycloak calls temporary: a client that may create
+    realms and manage the portal realms, and nothing else of the server."""
+    secret = secrets.token_urlsafe(24)
+    provisioner.ensure(admin_api, [s.name for s in provisioned], secret)
+    api = KeycloakApi(keycloak.url, provisioner.CLIENT_ID, client_secret=secret)
+    assert provision(api, provisioned, apply=False, out=lambda _line: None) == []
+    # Drift of every kind it owns, undone by it: settings, flows, clients, the sidecar's
+    # service-account roles (an admin role it must hold to give).
+    _weaken(admin_api, "bsre", "bsre browser", "auth-otp-form")
+    admin_api.put("/akses", {"passwordPolicy": "length(4)"})
+    [sidecar] = admin_api.get("/oss/clients", clientId="gerbang-sidecar")
+    user = admin_api.get(f"/oss/clients/{sidecar['id']}/service-account-user")
+    [management] = admin_api.get("/oss/clients", clientId="realm-management")
+    admin_api.delete(f"/oss/users/{user['id']}/role-mappings/clients/{management['id']}",
+                     [admin_api.get(f"/oss/clients/{management['id']}/roles/view-events")])
+    changes = provision(api, provisioned, apply=True, out=lambda _line: None)
+    assert {(c.realm, c.kind) for c in changes} == {
+        ("bsre", "flow"), ("akses", "realm settings"), ("oss", "service account roles")}
+    assert provision(api, provisioned, apply=False, out=lambda _line: None) == []
+    # A realm it creates is its own to manage.
+    oss = next(s for s in provisioned if s.name == "oss")
+    new = replace(oss, name="uji-baru", settings={**oss.settings, "realm": "uji-baru"})
+    try:
+        provision(api, [new], apply=True, out=lambda _line: None)
+        assert provision(api, [new], apply=False, out=lambda _line: None) == []
+    finally:
+        admin_api.delete("/uji-baru")
+    # The rest of the server is not its business.
+    for path in ("/master/users", "/master/clients"):
+        with pytest.raises(ApiError, match="403"):
+            api.get(path)
+
+
+def test_the_cli_bootstraps_the_provisioning_client_then_plans_without_the_admin(
+        keycloak, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+        realm_env: dict[str, str], provisioned: list[RealmSpec]) -> None:
+    for name, value in realm_env.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("KEYCLOAK_URL", keycloak.url)
+    monkeypatch.setenv("KEYCLOAK_ADMIN_USER", keycloak.admin_user)
+    monkeypatch.setenv("KEYCLOAK_ADMIN_PASSWORD", keycloak.admin_password)
+    assert cli.main(["bootstrap-provisioner"]) == cli.EXIT_ERROR  # no secret given
+    assert "KEYCLOAK_PROVISIONER_SECRET" in capsys.readouterr().err
+    monkeypatch.setenv("KEYCLOAK_PROVISIONER_SECRET", secrets.token_urlsafe(24))
+    assert cli.main(["bootstrap-provisioner"]) == cli.EXIT_OK
+    capsys.readouterr()
+    # From here on the admin's password is not needed, nor given.
+    monkeypatch.delenv("KEYCLOAK_ADMIN_PASSWORD")
+    assert cli.main(["plan"]) == cli.EXIT_OK
+    assert "0 change(s) pending" in capsys.readouterr().out
+    monkeypatch.setenv("KEYCLOAK_PROVISIONER_SECRET", "not-the-secret")
+    assert cli.main(["plan"]) == cli.EXIT_ERROR
+    err = capsys.readouterr().err
+    assert "KEYCLOAK_PROVISIONER_SECRET" in err and "Traceback" not in err
