@@ -28,7 +28,9 @@ def _check_channel(channel: str) -> None:
 
 
 def _parse_send(status: int, payload: Mapping[str, Any]) -> SendResult:
-    if status == 202 and field(payload, "result", str) == "accepted":
+    # 202 is the contract; a gateway that says 200 or 201 has sent it too, and calling that
+    # an outage would send the code again.
+    if status in (200, 201, 202) and field(payload, "result", str) == "accepted":
         return Accepted(field(field(payload, "data", dict), "message_id", str))
     raise MalformedReply(f"unexpected answer with status {status}")
 

@@ -147,6 +147,15 @@ class CircuitBreaker:
             self._opened_at = None
             self._trial_running = False
 
+    def record_neutral(self) -> None:
+        """An answer that says nothing of the registry's health (our input refused): the
+        count stays; a half-open trial that got it has still heard the registry answer."""
+        with self._lock:
+            if self._trial_running:
+                self._consecutive = 0
+                self._opened_at = None
+                self._trial_running = False
+
     def record_failure(self) -> bool:
         """Count a failure; True when this one opened (or re-opened) the breaker."""
         with self._lock:
@@ -200,7 +209,10 @@ class TtlCache:
 Parser = Callable[[int, Mapping[str, Any]], R]
 
 # Statuses whose bodies carry a contract answer; anything else is an outage.
-_ANSWER_STATUSES = frozenset({200, 202, 404})
+_ANSWER_STATUSES = frozenset({200, 201, 202, 404})
+# A registry's answer is a small JSON object: anything bigger is not one, and reading it
+# whole would let a broken or hostile registry fill a worker's memory.
+MAX_REPLY_BYTES = 64 * 1024
 
 
 class RegistryClient:
@@ -258,7 +270,9 @@ class RegistryClient:
             log.exception("registry=%s op=%s unexpected failure correlation=%s",
                           self.registry, operation, correlation)
             result, healthy = Unavailable(self.registry, "malformed_body"), False
-        if healthy:
+        if healthy is None:
+            self.breaker.record_neutral()
+        elif healthy:
             self.breaker.record_success()
         elif self.breaker.record_failure():
             log.warning("registry=%s circuit opened", self.registry)
@@ -277,38 +291,62 @@ class RegistryClient:
         self._metrics.registry_breaker(registry=self.registry, state=self.breaker.state)
 
     def _exchange(self, path: str, body: Mapping[str, object], parse: Parser[R],
-                  correlation: str, headers: Mapping[str, str]) -> tuple[R | Unavailable, bool]:
-        """One call; the flag says whether the registry behaved (for the breaker)."""
+                  correlation: str, headers: Mapping[str, str],
+                  ) -> tuple[R | Unavailable, bool | None]:
+        """One call; the flag says whether the registry behaved (for the breaker), None
+        when the answer says nothing about its health (our input refused)."""
         started = time.monotonic()
         request_id = current_request_id()
         try:
             response = self._session.post(
                 self.base_url + path,
                 json=body,
-                headers={CORRELATION_HEADER: correlation,
+                headers={CORRELATION_HEADER: correlation, "Accept-Encoding": "identity",
                          **({REQUEST_ID_HEADER: request_id} if request_id else {}), **headers},
                 timeout=(self._policy.connect_timeout, self._policy.read_timeout),
+                # A redirect would send the identifiers in the body on to wherever it points.
+                allow_redirects=False, stream=True,
             )
         except requests.Timeout:
             return Unavailable(self.registry, "timeout"), False
         except requests.RequestException as exc:
             # The class name only: requests' messages quote URLs and sometimes bodies.
             return Unavailable(self.registry, f"connection:{type(exc).__name__}"), False
-        status = response.status_code
-        log.debug("registry=%s status=%s correlation=%s ms=%d", self.registry, status,
-                  correlation, (time.monotonic() - started) * 1000)
-        if status not in _ANSWER_STATUSES:
-            # 4xx other than 404/429 is our request being refused, not the registry
-            # failing: counting it would let one bad input open the breaker for everyone.
-            refused_input = 400 <= status < 500 and status != 429
-            return Unavailable(self.registry, f"http_{status}"), refused_input
+        with response:
+            status = response.status_code
+            log.debug("registry=%s status=%s correlation=%s ms=%d", self.registry, status,
+                      correlation, (time.monotonic() - started) * 1000)
+            if status not in _ANSWER_STATUSES:
+                return Unavailable(self.registry, f"http_{status}"), _health_of(status)
+            raw = self._read(response, started + self._policy.read_timeout)
+        if isinstance(raw, Unavailable):
+            return raw, False
         try:
-            payload = response.json()
+            payload = json.loads(raw)
             if not isinstance(payload, dict):
                 raise MalformedReply("body is not a JSON object")
             return parse(status, payload), True
         except (ValueError, MalformedReply):
             return Unavailable(self.registry, "malformed_body"), False
+
+    def _read(self, response: requests.Response, deadline: float) -> bytes | Unavailable:
+        """The body, if it is small and comes in time: the read timeout bounds each wait
+        for bytes, not a registry that drips them."""
+        declared = response.headers.get("Content-Length", "")
+        if declared.isdigit() and int(declared) > MAX_REPLY_BYTES:
+            return Unavailable(self.registry, "too_large")
+        chunks, size = [], 0
+        try:
+            for chunk in response.iter_content(8192):
+                size += len(chunk)
+                if size > MAX_REPLY_BYTES:
+                    return Unavailable(self.registry, "too_large")
+                if time.monotonic() > deadline:
+                    return Unavailable(self.registry, "timeout")
+                chunks.append(chunk)
+        except requests.RequestException:
+            return Unavailable(self.registry, "timeout")
+        return b"".join(chunks)
 
     def is_reachable(self) -> bool:
         """True when the registry's health endpoint answers 200 (for our health page)."""
@@ -377,3 +415,13 @@ def lookup_parser(build: Callable[[Mapping[str, Any]], T]) -> Parser[RegistryRes
         raise MalformedReply(f"unexpected result {result!r} with status {status}")
 
     return parse
+
+
+def _health_of(status: int) -> bool | None:
+    """What a status outside the contract says of the registry: 5xx, 429 and any 3xx
+    (we follow no redirects) are failures; a refused credential (401, 403) is too -- it
+    will not pass by itself; other 4xx refuse our input and say nothing either way, or
+    one bad input could open the breaker for everyone (or close it)."""
+    if 400 <= status < 500 and status not in (401, 403, 429):
+        return None
+    return False

@@ -11,6 +11,7 @@ import responses
 from gerbang_sidecar.adapters.registries.bkn import HttpBkn
 from gerbang_sidecar.adapters.registries.message_gateway import HttpMessageGateway
 from gerbang_sidecar.adapters.registries.transport import (
+    MAX_REPLY_BYTES,
     CircuitBreaker,
     HttpPolicy,
     RegistryClient,
@@ -152,7 +153,7 @@ def test_b2_message_send_accepted_with_idempotency_key(make_client: ClientFactor
 
 
 @pytest.mark.parametrize(("status", "body"), [
-    (200, '{"result": "accepted", "data": {"message_id": "m-1"}}'),
+    (200, '{"result": "queued", "data": {"message_id": "m-1"}}'),
     (202, '{"result": "accepted"}'),
     (202, "accepted"),
 ])
@@ -202,3 +203,69 @@ def test_b3_unexpected_parser_failure_counts_and_breaker_recovers(
     monotonic_clock.now += 30
     rsps.replace(responses.POST, BKN_URL, json=MATCH)
     assert isinstance(bkn.verify_civil_servant(NIP, NIK), Match)
+
+
+def test_x3_a_redirect_is_not_followed_with_the_identifiers(
+        make_client: ClientFactory, rsps: responses.RequestsMock) -> None:
+    """A 307/308 would send the body (the NIK) on to wherever it points."""
+    bkn = HttpBkn(make_client("bkn"))
+    rsps.post(BKN_URL, status=307, headers={"Location": "http://elsewhere.test/steal"})
+    elsewhere = rsps.post("http://elsewhere.test/steal", json=MATCH)
+    assert bkn.verify_civil_servant(NIP, NIK) == Unavailable("bkn", "http_307")
+    assert elsewhere.call_count == 0
+
+
+@pytest.mark.parametrize("declared", [True, False])
+def test_b3_an_oversized_answer_is_refused_unread(
+        make_client: ClientFactory, rsps: responses.RequestsMock, declared: bool) -> None:
+    big = {"result": "match", "data": {**SERVANT, "pad": "x" * (MAX_REPLY_BYTES + 1)}}
+    bkn = HttpBkn(make_client("bkn"))
+    rsps.post(BKN_URL, json=big, auto_calculate_content_length=declared)
+    assert bkn.verify_civil_servant(NIP, NIK) == Unavailable("bkn", "too_large")
+
+
+def test_b3_a_registry_that_drips_its_answer_runs_into_the_deadline(
+        monkeypatch: pytest.MonkeyPatch, make_client: ClientFactory,
+        rsps: responses.RequestsMock) -> None:
+    """The read timeout bounds each wait for bytes; the whole answer has one deadline."""
+    ticks = iter(range(0, 1000, 1))  # every look at the clock: one more second
+    monkeypatch.setattr("gerbang_sidecar.adapters.registries.transport.time.monotonic",
+                        lambda: float(next(ticks)))
+    bkn = HttpBkn(make_client("bkn"))
+    rsps.post(BKN_URL, json=MATCH)
+    assert bkn.verify_civil_servant(NIP, NIK) == Unavailable("bkn", "timeout")
+
+
+def test_b3_refused_input_neither_opens_nor_closes_the_breaker(
+        make_client: ClientFactory, rsps: responses.RequestsMock) -> None:
+    """Failures between refusals still add up; a 401/403 (a credential gone bad) counts."""
+    bkn = HttpBkn(make_client("bkn"))  # opens after 3 failures
+    rsps.post(BKN_URL, status=503)
+    bkn.verify_civil_servant(NIP, NIK)
+    rsps.replace(responses.POST, BKN_URL, status=400, json={"error": "invalid_nip"})
+    bkn.verify_civil_servant("1", NIK)
+    rsps.replace(responses.POST, BKN_URL, status=403)
+    bkn.verify_civil_servant(NIP, NIK)
+    rsps.replace(responses.POST, BKN_URL, status=502)
+    bkn.verify_civil_servant(NIP, NIK)
+    assert bkn.verify_civil_servant(NIP, NIK) == Unavailable("bkn", "circuit_open")
+
+
+def test_breaker_half_open_trial_answered_with_a_refusal_closes_it(
+        monotonic_clock: Callable[[], float]) -> None:
+    breaker = CircuitBreaker(failures=1, cooldown=10, clock=monotonic_clock)
+    breaker.record_failure()
+    monotonic_clock.now += 10  # type: ignore[attr-defined]
+    assert breaker.allow()
+    breaker.record_neutral()  # the registry answered, if only to refuse our input
+    assert breaker.state == "closed" and breaker.allow()
+
+
+@pytest.mark.parametrize("status", [200, 201])
+def test_b2_a_gateway_that_says_sent_with_another_2xx_has_sent(
+        make_client: ClientFactory, rsps: responses.RequestsMock, status: int) -> None:
+    """Calling it an outage would have the outbox send the code again."""
+    gateway = HttpMessageGateway(make_client("message_gateway", retry_posts=False))
+    rsps.post(f"{BASE}/message_gateway/messages", status=status,
+              json={"result": "accepted", "data": {"message_id": "m-1"}})
+    assert gateway.send("whatsapp", "+6281234567801", "Kode: 123456") == Accepted("m-1")
