@@ -184,11 +184,19 @@ class OutboxWorker:
             log.error("outbox message %s (%s): payload unreadable, parked",
                       message.id, message.kind)
             return "dead"
+        if _expired(payload, self.clock()):
+            # A code or link past its time (after an outage, say) would only mislead.
+            self._finish(message.id, token, status="dead", error="expired before delivery")
+            self._count(report, "dead")
+            log.info("outbox message %s (%s) expired before delivery", message.id,
+                     message.kind)
+            return "dead"
         delivery = Delivery(message_id=message.id, kind=message.kind, payload=payload,
                             idempotency_key=message.idempotency_key, attempt=message.attempts)
         try:
             registration.handler(delivery)
-        except PermanentFailure as exc:
+        except (PermanentFailure, KeyError, TypeError, ValueError) as exc:
+            # A payload its handler cannot read will not read better in an hour.
             reason = _describe(exc)
             self._finish(message.id, token, status="dead", error=reason)
             self._count(report, "dead")
@@ -262,3 +270,14 @@ class OutboxWorker:
 def _describe(exc: BaseException) -> str:
     # Exception texts can quote a recipient; redact before it reaches the table.
     return redact(f"{type(exc).__name__}: {exc}")[:500]
+
+
+def _expired(payload: dict[str, Any], now: datetime) -> bool:
+    """Payloads of codes and links carry ``expires_at`` (ISO 8601)."""
+    raw = payload.get("expires_at")
+    if not isinstance(raw, str):
+        return False
+    try:
+        return datetime.fromisoformat(raw) <= now
+    except (ValueError, TypeError):  # not a time, or one without a zone
+        return False

@@ -115,6 +115,10 @@ class SqlOutbox:
         if status == "sent":
             # The payload may hold a code or an address; it has done its job.
             values.update(sent_at=now, payload=None)
+        elif status == "dead":
+            # Nor is it kept for a message that will not be sent (UU PDP: no longer than
+            # needed); the kind, the idempotency key and the redacted error stay.
+            values.update(payload=None)
         if next_attempt_at is not None:
             values["next_attempt_at"] = next_attempt_at
         result = self._session.execute(

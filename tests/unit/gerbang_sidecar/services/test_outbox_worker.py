@@ -164,13 +164,30 @@ def test_outbox_retry_then_success(storage, clock):
     assert [d.attempt for d in handler.calls] == [1, 2, 3]
 
 
-def test_outbox_permanent_failure_is_dead_at_once(storage, clock):
-    enqueue(storage, clock)
-    handler = Recorder(failures=1, error=PermanentFailure)
+@pytest.mark.parametrize("error", [PermanentFailure, KeyError, ValueError])
+def test_outbox_permanent_failure_is_dead_at_once_and_keeps_no_payload(storage, clock, error):
+    """A refusal, or a payload its handler cannot read: another hour will not help. A dead
+    message keeps its kind and error, not the address or code (UU PDP)."""
+    enqueue(storage, clock, payload={"to": "budi@example.com", "code": "12345"})
+    handler = Recorder(failures=1, error=error)
     worker = make_worker(storage, clock)
     worker.register(KIND, handler)
     assert worker.run_once().dead == 1
-    assert message(storage).status == "dead"
+    dead = message(storage)
+    assert dead.status == "dead" and dead.payload is None and dead.last_error
+
+
+def test_x2_a_code_past_its_expiry_is_not_sent(storage, clock):
+    """After a gateway outage, a code whose time is over would only mislead."""
+    expires = clock() + timedelta(minutes=5)
+    enqueue(storage, clock, payload={"code": "123456", "expires_at": expires.isoformat()})
+    handler = Recorder()
+    worker = make_worker(storage, clock)
+    worker.register(KIND, handler)
+    clock.advance(minutes=6)
+    assert worker.run_once().dead == 1
+    assert handler.calls == []
+    assert message(storage).last_error == "expired before delivery"
 
 
 def test_x3_outbox_error_text_is_redacted(storage, clock):
