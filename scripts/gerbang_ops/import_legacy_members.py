@@ -49,6 +49,7 @@ from pathlib import Path
 from gerbang_ops.provision.changes import seg
 from gerbang_ops.provision.keycloak_api import ApiError, KeycloakApi
 from gerbang_sidecar.domain.identifiers import IdentifierError, parse_nik, parse_sid
+from gerbang_sidecar.logging_setup import configure_logging
 from gerbang_sidecar.texts import message
 
 LEGACY_ROLE = "legacy-member"
@@ -175,12 +176,30 @@ class Importer:
         self.out(line)
 
     def _import(self, member: Member) -> str:
+        try:
+            return self._import_or_refuse(member)
+        except ApiError as exc:
+            if exc.status is not None and 400 <= exc.status < 500:
+                # Keycloak refused this row (a value it will not store, say): the others go
+                # on. Its message may quote the row, so only the status is said.
+                raise RowRejected(f"Keycloak refused the account ({exc.status})") from None
+            raise
+
+    def _import_or_refuse(self, member: Member) -> str:
         existing = self.api.get(f"/{self.realm}/users", username=member.username, exact="true")
         if existing:
             legacy = (existing[0].get("attributes") or {}).get("legacyUserId") or []
-            if member.user_id in legacy:
+            if member.user_id not in legacy:
+                raise RowRejected("user_id is already the username of another account")
+            # A run that died between the account and its role left it without the role,
+            # and the member would skip the email step (A6): give it now.
+            held = self.api.get(f"/{self.realm}/users/{seg(existing[0]['id'])}"
+                                "/role-mappings/realm")
+            if any(role["name"] == LEGACY_ROLE for role in held):
                 return "unchanged"
-            raise RowRejected("user_id is already the username of another account")
+            self.api.post(f"/{self.realm}/users/{seg(existing[0]['id'])}/role-mappings/realm",
+                          [self._legacy_role()])
+            return "imported"
         for kind, value in (("nik", member.nik), ("sid", member.sid)):
             if value and self.api.get(f"/{self.realm}/users", q=f"{kind}:{value}",
                                       briefRepresentation="true", max=1):
@@ -229,6 +248,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--password-env", default="KEYCLOAK_ADMIN_PASSWORD",
                         help="environment variable holding the admin password")
     args = parser.parse_args(argv)
+    # Library warnings (urllib3's retries quote the URL, whose query holds a NIK or SID)
+    # go through the sidecar's redacting handler (X3).
+    configure_logging("WARNING")
     password = os.environ.get(args.password_env)
     if not password:
         print(f"error: set {args.password_env} to the Keycloak admin password", file=sys.stderr)

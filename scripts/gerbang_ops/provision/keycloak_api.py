@@ -16,7 +16,12 @@ from requests import Response
 
 
 class ApiError(Exception):
-    """A call to Keycloak failed; the message says which and why."""
+    """A call to Keycloak failed; the message says which and why, ``status`` the HTTP
+    status when Keycloak answered."""
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
 
 
 class CountingConnection(KeycloakOpenIDConnection):
@@ -106,7 +111,7 @@ class KeycloakApi:
                            f"({_cause(exc)})") from exc
         if response.status_code >= 400 and not (allow_404 and response.status_code == 404):
             raise ApiError(f"Keycloak answered {response.status_code} to {method} {path}: "
-                           f"{_error_text(response)}")
+                           f"{_error_text(response)}", response.status_code)
         return response
 
 

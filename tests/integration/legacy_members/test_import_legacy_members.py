@@ -83,6 +83,15 @@ def test_a6_import_keeps_password_role_and_is_idempotent(
     assert (again.imported, again.unchanged, again.rejected) == (0, 2, 3)
     assert admin_api.writes_made == writes
 
+    # A run that died between the account and its role: the next run gives the role, or
+    # the member would skip the email step for good.
+    role = admin_api.get("/akses/roles/legacy-member")
+    admin_api.delete(f"/akses/users/{user['id']}/role-mappings/realm", [role])
+    repaired = Importer(admin_api, "akses", out=lambda _l: None).run(read_rows(csv_path))
+    assert (repaired.imported, repaired.unchanged, repaired.rejected) == (1, 1, 3)
+    roles = {r["name"] for r in admin_api.get(f"/akses/users/{user['id']}/role-mappings/realm")}
+    assert "legacy-member" in roles
+
 
 def test_a6_import_cli_reports_and_exits_1_on_rejections(
         tmp_path: Path, keycloak: KeycloakServer, provisioned: list[RealmSpec]) -> None:

@@ -7,7 +7,8 @@ import hashlib
 
 import pytest
 
-from gerbang_ops.import_legacy_members import RowRejected, parse_row
+from gerbang_ops.import_legacy_members import Importer, RowRejected, parse_row
+from gerbang_ops.provision.keycloak_api import ApiError
 
 SALT = b"0123456789abcdef"
 GOOD_HASH = ("pbkdf2-sha256$27500$" + base64.b64encode(SALT).decode() + "$"
@@ -45,3 +46,30 @@ def test_a6_invalid_rows_are_rejected_with_reason(changes: dict[str, str], reaso
     for value in changes.values():
         if len(value) > 5:
             assert value not in str(refused.value)
+
+
+class RefusingKeycloak:
+    """Keycloak that finds nobody and refuses to store one particular name (400)."""
+
+    writes_made = 0
+
+    def get(self, path: str, **_params: str) -> list[dict[str, str]]:
+        return []
+
+    def post(self, path: str, body: dict) -> None:
+        if body.get("firstName") == "Nama (Tak Boleh)":
+            raise ApiError("Keycloak answered 400 to POST /akses/users: error-invalid-value "
+                           "Nama (Tak Boleh)", 400)
+        raise ApiError("Keycloak answered 503 to POST /akses/users", 503)
+
+
+def test_a6_a_row_keycloak_refuses_is_rejected_alone_and_its_value_not_repeated() -> None:
+    lines: list[str] = []
+    importer = Importer(RefusingKeycloak(), "akses", out=lines.append)  # type: ignore[arg-type]
+    report = importer.run([row(name="Nama (Tak Boleh)")])
+    assert (report.imported, report.rejected) == (0, 1)
+    assert "Keycloak refused the account (400)" in lines[0]
+    assert "Tak Boleh" not in "\n".join(lines)
+    # Keycloak unable to answer is not the row's fault: the run stops, nothing is rejected.
+    with pytest.raises(ApiError):
+        importer.run([row(name="Budi")])
