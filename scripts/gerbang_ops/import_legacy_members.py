@@ -53,6 +53,8 @@ from gerbang_sidecar.logging_setup import configure_logging
 from gerbang_sidecar.texts import message
 
 LEGACY_ROLE = "legacy-member"
+# Keycloak's answers that are one row's fault; any other stops the run.
+ROW_REFUSALS = (400, 409, 422)
 COLUMNS = ("user_id", "name", "nik", "sid", "password_hash")
 _USER_ID = re.compile(r"[A-Za-z0-9._-]{3,64}")
 _HASH_PREFIX = "pbkdf2-sha256"
@@ -179,7 +181,9 @@ class Importer:
         try:
             return self._import_or_refuse(member)
         except ApiError as exc:
-            if exc.status is not None and 400 <= exc.status < 500:
+            # The row's own fault (a value Keycloak will not store, a clash); a 401/403/404
+            # is the run's (rights, a realm without the role) and stops it with one error.
+            if exc.status in ROW_REFUSALS:
                 # Keycloak refused this row (a value it will not store, say): the others go
                 # on. Its message may quote the row, so only the status is said.
                 raise RowRejected(f"Keycloak refused the account ({exc.status})") from None

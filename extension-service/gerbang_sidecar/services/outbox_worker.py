@@ -195,8 +195,7 @@ class OutboxWorker:
                             idempotency_key=message.idempotency_key, attempt=message.attempts)
         try:
             registration.handler(delivery)
-        except (PermanentFailure, KeyError, TypeError, ValueError) as exc:
-            # A payload its handler cannot read will not read better in an hour.
+        except PermanentFailure as exc:
             reason = _describe(exc)
             self._finish(message.id, token, status="dead", error=reason)
             self._count(report, "dead")

@@ -76,6 +76,10 @@ class MissingPassword(Exception):
     """The admin login was needed and its password variable is empty."""
 
 
+def _provisioner_id() -> str:
+    return os.environ.get("KEYCLOAK_PROVISIONER_CLIENT_ID") or provisioner.CLIENT_ID
+
+
 def _admin_login(args: argparse.Namespace) -> KeycloakApi:
     password = os.environ.get(args.password_env)
     if not password:
@@ -96,14 +100,13 @@ def main(argv: list[str] | None = None) -> int:
                 print("error: set KEYCLOAK_PROVISIONER_SECRET to the secret the provisioning "
                       "client is to have", file=sys.stderr)
                 return EXIT_ERROR
-            provisioner.ensure(_admin_login(args), [s.name for s in specs], client_secret)
+            provisioner.ensure(_admin_login(args), [s.name for s in specs], client_secret,
+                               client_id=_provisioner_id())
             print(f"client {provisioner.CLIENT_ID!r} of the master realm is ready: run plan "
                   "and apply with KEYCLOAK_PROVISIONER_SECRET, then delete the bootstrap admin")
             return EXIT_OK
         started = time.monotonic()
-        api = (KeycloakApi(args.url, os.environ.get("KEYCLOAK_PROVISIONER_CLIENT_ID",
-                                                    provisioner.CLIENT_ID),
-                           client_secret=client_secret)
+        api = (KeycloakApi(args.url, _provisioner_id(), client_secret=client_secret)
                if client_secret else _admin_login(args))
         changes = provision(api, specs, apply=args.command == "apply")
     except ConfigFileError as exc:

@@ -165,7 +165,7 @@ def _staged(flow: dict[str, Any], tag: str) -> dict[str, Any]:
                     "executions": [node(c) for c in n.get("executions", [])]}
         if "config" in n:
             values = {k: v + tag if v in sub_flows else v
-                      for k, v in n["config"]["config"].items()}
+                      for k, v in n["config"].get("config", {}).items()}
             return {**n, "config": {"alias": n["config"]["alias"] + tag, "config": values}}
         return n
     return {**flow, "alias": flow["alias"] + tag,

@@ -5,7 +5,8 @@ so the bootstrap admin, which Keycloak itself calls temporary, can be deleted.
 ``provision bootstrap-provisioner`` makes it (as an admin, once, and again after a new
 portal realm); ``plan`` and ``apply`` then log in as it when ``KEYCLOAK_PROVISIONER_SECRET``
 is set. A realm the client creates is its own to manage (Keycloak grants a realm's creator
-its admin roles), so only the realms that existed before need the grants below.
+all of that realm's admin roles -- wider than the grants below, which only the realms that
+existed before need).
 """
 
 from __future__ import annotations
@@ -24,10 +25,12 @@ REALM_ROLES = ("manage-realm", "manage-clients", "manage-users", "view-realm", "
                "view-users", "view-events", "query-clients", "query-groups", "query-users")
 
 
-def ensure(api: KeycloakApi, realms: list[str], secret: str) -> None:
-    """Make (or update) the client and give its service account exactly what it needs."""
-    client = _client(api)
-    body = {"clientId": CLIENT_ID, "name": "Gerbang provisioning (service account)",
+def ensure(api: KeycloakApi, realms: list[str], secret: str,
+           client_id: str = CLIENT_ID) -> None:
+    """Make (or update) the client, with ``secret`` as its secret from now on, and give its
+    service account what provisioning needs in the realms that exist."""
+    client = _client(api, client_id)
+    body = {"clientId": client_id, "name": "Gerbang provisioning (service account)",
             "protocol": "openid-connect", "publicClient": False,
             "clientAuthenticatorType": "client-secret", "secret": secret,
             "serviceAccountsEnabled": True, "standardFlowEnabled": False,
@@ -35,7 +38,7 @@ def ensure(api: KeycloakApi, realms: list[str], secret: str) -> None:
             "fullScopeAllowed": True}
     if client is None:
         api.post("/master/clients", body)
-        client = _client(api)
+        client = _client(api, client_id)
         assert client is not None
     else:
         api.put(f"/master/clients/{client['id']}", {**client, **body})
@@ -51,6 +54,6 @@ def ensure(api: KeycloakApi, realms: list[str], secret: str) -> None:
         api.post(f"{mappings}/clients/{management['id']}", roles)
 
 
-def _client(api: KeycloakApi) -> dict[str, Any] | None:
-    found = api.get("/master/clients", clientId=CLIENT_ID)
+def _client(api: KeycloakApi, client_id: str) -> dict[str, Any] | None:
+    found = api.get("/master/clients", clientId=client_id)
     return found[0] if found else None

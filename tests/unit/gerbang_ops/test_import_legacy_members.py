@@ -60,6 +60,8 @@ class RefusingKeycloak:
         if body.get("firstName") == "Nama (Tak Boleh)":
             raise ApiError("Keycloak answered 400 to POST /akses/users: error-invalid-value "
                            "Nama (Tak Boleh)", 400)
+        if body.get("firstName") == "Tanpa Hak":
+            raise ApiError("Keycloak answered 403 to POST /akses/users", 403)
         raise ApiError("Keycloak answered 503 to POST /akses/users", 503)
 
 
@@ -70,6 +72,8 @@ def test_a6_a_row_keycloak_refuses_is_rejected_alone_and_its_value_not_repeated(
     assert (report.imported, report.rejected) == (0, 1)
     assert "Keycloak refused the account (400)" in lines[0]
     assert "Tak Boleh" not in "\n".join(lines)
-    # Keycloak unable to answer is not the row's fault: the run stops, nothing is rejected.
-    with pytest.raises(ApiError):
-        importer.run([row(name="Budi")])
+    # Keycloak unable to answer, or the run without the rights: not the row's fault. The
+    # run stops with one error rather than rejecting every row.
+    for name in ("Budi", "Tanpa Hak"):
+        with pytest.raises(ApiError):
+            importer.run([row(name=name)])

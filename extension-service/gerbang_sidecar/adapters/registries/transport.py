@@ -318,7 +318,9 @@ class RegistryClient:
                       correlation, (time.monotonic() - started) * 1000)
             if status not in _ANSWER_STATUSES:
                 return Unavailable(self.registry, f"http_{status}"), _health_of(status)
-            raw = self._read(response, started + self._policy.read_timeout)
+            # From the moment the answer starts: connecting and retried 5xx are bounded
+            # by their own timeouts and backoff.
+            raw = self._read(response, time.monotonic() + self._policy.read_timeout)
         if isinstance(raw, Unavailable):
             return raw, False
         try:
@@ -332,8 +334,11 @@ class RegistryClient:
     def _read(self, response: requests.Response, deadline: float) -> bytes | Unavailable:
         """The body, if it is small and comes in time: the read timeout bounds each wait
         for bytes, not a registry that drips them."""
-        declared = response.headers.get("Content-Length", "")
-        if declared.isdigit() and int(declared) > MAX_REPLY_BYTES:
+        try:
+            declared = int(response.headers.get("Content-Length", ""))
+        except ValueError:
+            declared = 0  # absent or not a number: counted as it comes
+        if declared > MAX_REPLY_BYTES:
             return Unavailable(self.registry, "too_large")
         chunks, size = [], 0
         try:

@@ -147,7 +147,8 @@ class SqlOutbox:
         if status == "pending":
             values["next_attempt_at"] = now
         else:
-            values["last_error"] = error
+            # Dead: its payload goes, as in finish().
+            values.update(last_error=error, payload=None)
         self._session.execute(
             update(OutboxMessage)
             .where(OutboxMessage.id == message_id, OutboxMessage.status == "in_flight")

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import replace
 
 import pytest
+import requests
 import responses
 
 from gerbang_sidecar.adapters.registries.bkn import HttpBkn
@@ -224,16 +226,47 @@ def test_b3_an_oversized_answer_is_refused_unread(
     assert bkn.verify_civil_servant(NIP, NIK) == Unavailable("bkn", "too_large")
 
 
+class SteppedClock:
+    """transport's time.monotonic: still unless a test moves it."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
 def test_b3_a_registry_that_drips_its_answer_runs_into_the_deadline(
         monkeypatch: pytest.MonkeyPatch, make_client: ClientFactory,
         rsps: responses.RequestsMock) -> None:
     """The read timeout bounds each wait for bytes; the whole answer has one deadline."""
-    ticks = iter(range(0, 1000, 1))  # every look at the clock: one more second
-    monkeypatch.setattr("gerbang_sidecar.adapters.registries.transport.time.monotonic",
-                        lambda: float(next(ticks)))
-    bkn = HttpBkn(make_client("bkn"))
+    clock = SteppedClock()
+    monkeypatch.setattr("gerbang_sidecar.adapters.registries.transport.time.monotonic", clock)
+
+    def drip(_response, _chunk_size=1, _decode_unicode=False):  # type: ignore[no-untyped-def]
+        for byte in json.dumps(MATCH).encode():
+            clock.now += 0.1  # each byte a tenth of a second after the last
+            yield bytes([byte])
+    monkeypatch.setattr(requests.Response, "iter_content", drip)
+    bkn = HttpBkn(make_client("bkn"))  # read timeout 0.5 s
     rsps.post(BKN_URL, json=MATCH)
     assert bkn.verify_civil_servant(NIP, NIK) == Unavailable("bkn", "timeout")
+
+
+def test_b3_the_answer_deadline_starts_when_the_answer_does(
+        monkeypatch: pytest.MonkeyPatch, make_client: ClientFactory,
+        rsps: responses.RequestsMock) -> None:
+    """Time spent before the answer (connecting, a retried 503 and its backoff) has its own
+    bounds: a registry that answers promptly after it is not cut off."""
+    clock = SteppedClock()
+    monkeypatch.setattr("gerbang_sidecar.adapters.registries.transport.time.monotonic", clock)
+
+    def slow_to_start(_request):  # type: ignore[no-untyped-def]
+        clock.now += 10.0  # far past one read timeout before the answer begins
+        return 200, {}, json.dumps(MATCH)
+    bkn = HttpBkn(make_client("bkn"))
+    rsps.add_callback(responses.POST, BKN_URL, callback=slow_to_start)
+    assert isinstance(bkn.verify_civil_servant(NIP, NIK), Match)
 
 
 def test_b3_refused_input_neither_opens_nor_closes_the_breaker(
