@@ -13,7 +13,6 @@ much to the figure.
 
 from __future__ import annotations
 
-import json
 import secrets
 import statistics
 import tempfile
@@ -25,6 +24,7 @@ from bench.environment import Stack
 from bench.report import Row, Table, fmt_ratio, fmt_seconds
 from bench.runner import Bounds
 from bench.stats import percentile
+from gerbang_ops.otp_device import new_key, totp_credential
 from gerbang_ops.provision.keycloak_api import KeycloakApi
 from gerbang_sidecar.adapters.keycloak.http import HttpKeycloakUsers
 from gerbang_sidecar.adapters.storage.crypto import StorageKeys
@@ -37,18 +37,11 @@ from gerbang_sidecar.wiring import OTP_DEVICES_SECONDS
 DEADLINE_SECONDS = 30.0
 
 
-def _credential(label: str) -> dict:
-    raw = secrets.token_hex(10)
-    return {"type": "otp", "userLabel": label, "secretData": json.dumps({"value": raw}),
-            "credentialData": json.dumps({"subType": "totp", "digits": 6, "period": 30,
-                                          "algorithm": "HmacSHA1", "counter": 0})}
-
-
 def _user_with_three(api: KeycloakApi) -> dict:
     email = f"bench.otp.{secrets.token_hex(5)}@example.go.id"
     api.post("/bsre/users", {"username": email, "email": email, "enabled": True,
                              "emailVerified": True, "firstName": "Bench",
-                             "credentials": [_credential("HP 1")]})
+                             "credentials": [totp_credential(new_key(), "HP 1")]})
     user = api.get("/bsre/users", username=email, exact="true")[0]
     for n in (2, 3):
         _add(api, user, f"HP {n}")
@@ -57,7 +50,7 @@ def _user_with_three(api: KeycloakApi) -> dict:
 
 def _add(api: KeycloakApi, user: dict, label: str) -> None:
     api.put(f"/bsre/users/{user['id']}", {"username": user["username"], "enabled": True,
-                                          "credentials": [_credential(label)]})
+                                          "credentials": [totp_credential(new_key(), label)]})
 
 
 def run(stack: Stack, bounds: Bounds, log: Callable[[str], None] = print) -> Table:

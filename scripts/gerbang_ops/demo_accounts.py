@@ -6,11 +6,10 @@ checks agree with what these accounts hold.
 
 from __future__ import annotations
 
-import base64
-import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from gerbang_ops.otp_device import totp_credential
 from gerbang_ops.provision.changes import seg
 from gerbang_ops.provision.keycloak_api import KeycloakApi
 
@@ -27,6 +26,7 @@ class DemoAccount:
     otp_device: bool = False
 
 
+DEVICE = "Demo"  # the label of the demo accounts' OTP device
 DEMO_ACCOUNTS = (
     DemoAccount("akses", "siti.rahmawati@example.com", "Siti Rahmawati",
                 ("investor", "easy-shareholder"), "local investor with a SID: Beranda and eASY",
@@ -46,11 +46,6 @@ DEMO_ACCOUNTS = (
 )
 
 
-def authenticator_key(otp_key: str) -> str:
-    """What an authenticator app is given for the key Keycloak stores (base32 of its text)."""
-    return base64.b32encode(otp_key.encode()).decode()
-
-
 def ensure_demo_accounts(api: KeycloakApi, password: str, otp_key: str) -> None:
     """Create missing demo accounts; existing ones are left as they are (their password too).
     Accounts that must use OTP get a device on ``otp_key``: their login never sets one up
@@ -65,17 +60,11 @@ def ensure_demo_accounts(api: KeycloakApi, password: str, otp_key: str) -> None:
             "firstName": account.name, "enabled": True,
             "attributes": {k: [v] for k, v in account.attributes.items()},
             "credentials": [{"type": "password", "value": password, "temporary": False},
-                            *([_otp_device(otp_key)] if account.otp_device else [])],
+                            *([totp_credential(otp_key, DEVICE)] if account.otp_device else [])],
         })
         user = api.get(f"/{realm}/users", username=account.username, exact="true")[0]
         roles = [api.get(f"/{realm}/roles/{seg(r)}") for r in account.roles]
         api.post(f"/{realm}/users/{user['id']}/role-mappings/realm", roles)
-
-
-def _otp_device(otp_key: str) -> dict[str, str]:
-    return {"type": "otp", "userLabel": "Demo", "secretData": json.dumps({"value": otp_key}),
-            "credentialData": json.dumps({"subType": "totp", "digits": 6, "period": 30,
-                                          "algorithm": "HmacSHA1", "counter": 0})}
 
 
 def _give_a_device_if_none(api: KeycloakApi, account: DemoAccount, user: dict[str, Any],
@@ -87,4 +76,4 @@ def _give_a_device_if_none(api: KeycloakApi, account: DemoAccount, user: dict[st
         return
     api.put(f"/{realm}/users/{user['id']}", {
         **{k: user[k] for k in ("username", "email", "firstName", "enabled", "emailVerified")},
-        "credentials": [_otp_device(otp_key)]})
+        "credentials": [totp_credential(otp_key, DEVICE)]})

@@ -181,11 +181,10 @@ class Importer:
         try:
             return self._import_or_refuse(member)
         except ApiError as exc:
-            # The row's own fault (a value Keycloak will not store, a clash); a 401/403/404
-            # is the run's (rights, a realm without the role) and stops it with one error.
+            # The row's own fault (a value Keycloak will not store, a clash): the others go
+            # on, and only the status is said (Keycloak's message may quote the row). A
+            # 401/403/404 is the run's (rights, a realm without the role): it stops.
             if exc.status in ROW_REFUSALS:
-                # Keycloak refused this row (a value it will not store, say): the others go
-                # on. Its message may quote the row, so only the status is said.
                 raise RowRejected(f"Keycloak refused the account ({exc.status})") from None
             raise
 

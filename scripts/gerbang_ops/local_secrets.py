@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 from pathlib import Path
 
+from gerbang_ops.otp_device import new_key
 from gerbang_sidecar.portals import portal_clients
 
 NAMES = ("KEYCLOAK_ADMIN_PASSWORD", "SIDECAR_CLIENT_SECRET",
@@ -17,7 +18,7 @@ def _new(name: str) -> str:
         # Meets C1 whatever the random part is: upper, lower, digit and special are fixed.
         return f"Demo-{secrets.token_hex(3)}a1"
     if name == "DEMO_OTP_KEY":
-        return secrets.token_hex(10)  # Keycloak keeps a TOTP key as text; apps get base32
+        return new_key()
     return secrets.token_urlsafe(24)
 
 

@@ -27,12 +27,13 @@ from pathlib import Path
 
 import requests
 
-from gerbang_ops.demo_accounts import DEMO_ACCOUNTS, authenticator_key, ensure_demo_accounts
+from gerbang_ops.demo_accounts import DEMO_ACCOUNTS, ensure_demo_accounts
 from gerbang_ops.keycloak.production import KeycloakCluster, jdbc_postgres_url
 from gerbang_ops.keycloak.provisioned import provision_realm_config, start_provisioned_cluster
 from gerbang_ops.keycloak.server import KeycloakServer, free_port
 from gerbang_ops.local_secrets import load_or_create
 from gerbang_ops.mailsink import MailSink
+from gerbang_ops.otp_device import authenticator_key
 from gerbang_ops.paths import REALM_CONFIG, THEMES, cache_dir
 from gerbang_ops.postgres import PostgresServer, local_postgres
 from gerbang_ops.provision.cli import load_and_check

@@ -100,9 +100,10 @@ def main(argv: list[str] | None = None) -> int:
                 print("error: set KEYCLOAK_PROVISIONER_SECRET to the secret the provisioning "
                       "client is to have", file=sys.stderr)
                 return EXIT_ERROR
+            client_id = _provisioner_id()
             provisioner.ensure(_admin_login(args), [s.name for s in specs], client_secret,
-                               client_id=_provisioner_id())
-            print(f"client {provisioner.CLIENT_ID!r} of the master realm is ready: run plan "
+                               client_id=client_id)
+            print(f"client {client_id!r} of the master realm is ready: run plan "
                   "and apply with KEYCLOAK_PROVISIONER_SECRET, then delete the bootstrap admin")
             return EXIT_OK
         started = time.monotonic()

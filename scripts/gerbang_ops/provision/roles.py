@@ -32,8 +32,9 @@ def plan(api: KeycloakApi, spec: RealmSpec, exists: bool) -> list[Change]:
             changes.append(Change(spec.name, "role", name, "update", source, details=diffs,
                                   run=lambda r=role: api.put(f"{base}/{seg(r['name'])}", r)))
     declared = {r["name"] for r in spec.roles}
-    in_composites = _in_composites(api, base, live) if exists else set()
-    for name in sorted(set(live) - declared - built_in(spec.name)):
+    undeclared = sorted(set(live) - declared - built_in(spec.name))
+    in_composites = _in_composites(api, base, live) if undeclared else set()
+    for name in undeclared:
         if name in in_composites or _held(api, f"{base}/{seg(name)}"):
             changes.append(Change(
                 spec.name, "role", name, "keep", "", run=lambda: None,

@@ -75,7 +75,7 @@ def check_references(spec: RealmSpec, themes_dir: Path) -> list[Problem]:
                                             "sub-flow of this flow"))
             role = config.get("condUserRole")
             if role and role not in roles:
-                problems.append(Problem(source, f"$..{node.get('authenticator')}.config",
+                problems.append(Problem(source, where,
                                         f"role {role!r} is not declared in roles.json"))
 
     for group in spec.groups:

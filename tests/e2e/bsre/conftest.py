@@ -4,9 +4,7 @@ who gets an eSign certificate through the mailed Set Passphrase link (issue 12).
 
 from __future__ import annotations
 
-import base64
 import io
-import json
 import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -20,6 +18,7 @@ from pypdf import PdfWriter
 
 from gerbang_ops.mailsink import MailSinkClient
 from gerbang_ops.provision.keycloak_api import KeycloakApi
+from support.otp import otp_credential
 
 from ..conftest import CHROMIUM, CHROMIUM_ARGS, Screenshots
 
@@ -33,14 +32,6 @@ class Officer:
     id: str
     username: str
     app: pyotp.TOTP
-
-
-def otp_credential(label: str) -> tuple[dict, pyotp.TOTP]:
-    raw = secrets.token_hex(10)
-    return ({"type": "otp", "userLabel": label, "secretData": json.dumps({"value": raw}),
-             "credentialData": json.dumps({"subType": "totp", "digits": 6, "period": 30,
-                                           "algorithm": "HmacSHA1", "counter": 0})},
-            pyotp.TOTP(base64.b32encode(raw.encode()).decode()))
 
 
 @pytest.fixture

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import json
 import secrets
 from urllib.parse import urlencode
 
@@ -19,6 +18,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from gerbang_ops.mailsink import MailSinkClient
+from gerbang_ops.otp_device import authenticator_key, new_key, totp_credential
 from gerbang_ops.provision.files import RealmSpec
 from gerbang_ops.provision.keycloak_api import KeycloakApi
 
@@ -35,12 +35,7 @@ def make_civil_servant(api: KeycloakApi, *, otp_secret: str | None) -> dict:
     email = f"asn.{secrets.token_hex(5)}@example.go.id"
     credentials: list[dict] = [{"type": "password", "value": OLD_PASSWORD, "temporary": False}]
     if otp_secret:
-        credentials.append({
-            "type": "otp", "userLabel": "HP Kantor",
-            "secretData": json.dumps({"value": otp_secret}),
-            "credentialData": json.dumps({"subType": "totp", "digits": 6, "period": 30,
-                                          "algorithm": "HmacSHA1", "counter": 0}),
-        })
+        credentials.append(totp_credential(otp_secret, "HP Kantor"))
     api.post("/bsre/users", {"username": email, "email": email, "emailVerified": True,
                              "enabled": True, "firstName": "Aparatur Uji",
                              "credentials": credentials})
@@ -49,8 +44,8 @@ def make_civil_servant(api: KeycloakApi, *, otp_secret: str | None) -> dict:
 
 def new_device() -> tuple[str, pyotp.TOTP]:
     """Keycloak's stored secret and the authenticator app holding it (its base32 form)."""
-    raw = secrets.token_hex(10)
-    return raw, pyotp.TOTP(base64.b32encode(raw.encode()).decode())
+    key = new_key()
+    return key, pyotp.TOTP(authenticator_key(key))
 
 
 def otp_devices(api: KeycloakApi, user_id: str) -> list[dict]:

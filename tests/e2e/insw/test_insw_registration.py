@@ -6,8 +6,6 @@ The business is seeded (docs/registries.md, "Businesses (OSS)"): CV SUMBER REJEK
 
 from __future__ import annotations
 
-import base64
-import json
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +14,8 @@ import pyotp
 import pytest
 from playwright.sync_api import Page, expect
 from pypdf import PdfWriter
+
+from support.otp import otp_credential
 
 pytestmark = [pytest.mark.browser, pytest.mark.keycloak]
 
@@ -88,20 +88,16 @@ def _reviewer(admin_api) -> Reviewer:  # type: ignore[no-untyped-def]
     """A reviewer of one's own per test: an OTP code is good once (no reuse), and two tests
     may log in within the same 30 seconds."""
     username = f"pemeriksa.{secrets.token_hex(4)}@example.com"
-    key = secrets.token_hex(10)  # Keycloak keeps the key as text; apps get its base32 form
+    credential, app = otp_credential("HP Pemeriksa")
     admin_api.post("/insw/users", {
         "username": username, "email": username, "emailVerified": True, "enabled": True,
         "firstName": "Pemeriksa INSW",
         "credentials": [{"type": "password", "value": REVIEWER_PASSWORD, "temporary": False},
-                        {"type": "otp", "userLabel": "HP Pemeriksa",
-                         "secretData": json.dumps({"value": key}),
-                         "credentialData": json.dumps({
-                             "subType": "totp", "digits": 6, "period": 30,
-                             "algorithm": "HmacSHA1", "counter": 0})}]})
+                        credential]})
     [user] = admin_api.get("/insw/users", username=username, exact="true")
     role = admin_api.get("/insw/roles/reviewer")
     admin_api.post(f"/insw/users/{user['id']}/role-mappings/realm", [role])
-    return Reviewer(username, pyotp.TOTP(base64.b32encode(key.encode()).decode()))
+    return Reviewer(username, app)
 
 
 def _register_for_review(page: Page, sidecar: str, registrant: dict[str, str],

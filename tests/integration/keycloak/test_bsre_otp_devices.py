@@ -6,7 +6,6 @@ gone."""
 from __future__ import annotations
 
 import base64
-import json
 import re
 import secrets
 import time
@@ -24,6 +23,7 @@ from gerbang_sidecar.adapters.storage.engine import Storage
 from gerbang_sidecar.ports.clock import utc_now
 from gerbang_sidecar.services.bsre.otp_devices import OtpDeviceCap, OtpDeviceReconciler
 from support.oidc_login import BrowserLogin
+from support.otp import otp_credential
 
 pytestmark = pytest.mark.keycloak
 PASSWORD = "Benar#Sandi2025"
@@ -46,17 +46,9 @@ def http_users(keycloak: KeycloakServer, provisioned: list[RealmSpec],
                              timeout=10)
 
 
-def _otp(label: str) -> tuple[dict, pyotp.TOTP]:
-    raw = secrets.token_hex(10)
-    credential = {"type": "otp", "userLabel": label, "secretData": json.dumps({"value": raw}),
-                  "credentialData": json.dumps({"subType": "totp", "digits": 6, "period": 30,
-                                                "algorithm": "HmacSHA1", "counter": 0})}
-    return credential, pyotp.TOTP(base64.b32encode(raw.encode()).decode())
-
-
 def _civil_servant(admin_api: KeycloakApi, labels: list[str]) -> tuple[dict, dict[str, pyotp.TOTP]]:
     email = f"otp.{secrets.token_hex(4)}@example.go.id"
-    first, app = _otp(labels[0])
+    first, app = otp_credential(labels[0])
     admin_api.post("/bsre/users", {
         "username": email, "email": email, "emailVerified": True, "enabled": True,
         "firstName": "Aparatur Uji", "credentials": [
@@ -70,7 +62,7 @@ def _civil_servant(admin_api: KeycloakApi, labels: list[str]) -> tuple[dict, dic
 
 def _add_by_admin_api(admin_api: KeycloakApi, user: dict, label: str) -> pyotp.TOTP:
     """An administrator stores one more OTP credential on the user (PUT users/{id})."""
-    credential, app = _otp(label)
+    credential, app = otp_credential(label)
     admin_api.put(f"/bsre/users/{user['id']}", {**_editable(user), "credentials": [credential]})
     return app
 

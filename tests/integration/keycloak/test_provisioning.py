@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import json
 import secrets
 from collections.abc import Callable
 from dataclasses import replace
@@ -19,6 +17,7 @@ from gerbang_ops.provision.files import RealmSpec
 from gerbang_ops.provision.keycloak_api import ApiError, KeycloakApi
 from gerbang_ops.provision.validate import BINDING_KEYS, BUILT_IN_FLOWS
 from support.oidc_login import BrowserLogin
+from support.otp import otp_credential
 
 pytestmark = pytest.mark.keycloak
 PASSWORD = "Rahasia#2026"
@@ -244,15 +243,12 @@ class StopsAt(KeycloakApi):
 
 def _civil_servant_with_a_device(admin_api: KeycloakApi) -> tuple[str, pyotp.TOTP]:
     username = f"asn.{secrets.token_hex(4)}@example.go.id"
-    key = secrets.token_hex(10)
+    credential, app = otp_credential("HP")
     admin_api.post("/bsre/users", {
         "username": username, "email": username, "emailVerified": True, "enabled": True,
         "firstName": "Aparatur Uji", "credentials": [
-            {"type": "password", "value": PASSWORD, "temporary": False},
-            {"type": "otp", "userLabel": "HP", "secretData": json.dumps({"value": key}),
-             "credentialData": json.dumps({"subType": "totp", "digits": 6, "period": 30,
-                                           "algorithm": "HmacSHA1", "counter": 0})}]})
-    return username, pyotp.TOTP(base64.b32encode(key.encode()).decode())
+            {"type": "password", "value": PASSWORD, "temporary": False}, credential]})
+    return username, app
 
 
 def _logs_in(keycloak, username: str, app: pyotp.TOTP, redirect: str) -> bool:  # type: ignore[no-untyped-def]

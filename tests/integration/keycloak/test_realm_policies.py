@@ -3,8 +3,6 @@ least privilege)."""
 
 from __future__ import annotations
 
-import base64
-import json
 import secrets
 
 import pyotp
@@ -14,6 +12,7 @@ import requests
 from gerbang_ops.provision.files import RealmSpec
 from gerbang_ops.provision.keycloak_api import ApiError, KeycloakApi
 from support.oidc_login import BrowserLogin
+from support.otp import otp_credential
 
 pytestmark = pytest.mark.keycloak
 GOOD_PASSWORD = "Rahasia#2026"
@@ -186,14 +185,11 @@ def test_b13_users_cannot_change_their_own_email(admin_api: KeycloakApi,
 
 
 def _otp_device(admin_api: KeycloakApi, realm: str, user: dict) -> pyotp.TOTP:
-    raw = secrets.token_hex(10)
+    credential, app = otp_credential("HP Kantor")
     admin_api.put(f"/{realm}/users/{user['id']}", {
         "username": user["username"], "email": user["email"], "firstName": user["firstName"],
-        "enabled": True, "emailVerified": True, "credentials": [{
-            "type": "otp", "userLabel": "HP Kantor", "secretData": json.dumps({"value": raw}),
-            "credentialData": json.dumps({"subType": "totp", "digits": 6, "period": 30,
-                                          "algorithm": "HmacSHA1", "counter": 0})}]})
-    return pyotp.TOTP(base64.b32encode(raw.encode()).decode())
+        "enabled": True, "emailVerified": True, "credentials": [credential]})
+    return app
 
 
 def test_i4_an_insw_reviewer_logs_in_only_with_an_otp_code(
