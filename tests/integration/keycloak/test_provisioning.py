@@ -338,7 +338,7 @@ def test_b8_flow_override_added_by_hand_is_drift_and_removed(
     assert provision(api, bsre, apply=False, out=lambda _line: None) == []
 
 
-def test_provisioning_logs_in_as_its_own_least_privileged_client(
+def test_issue11_provisioning_logs_in_as_its_own_least_privileged_client(
         keycloak, admin_api: KeycloakApi, provisioned: list[RealmSpec]) -> None:
     """Not the bootstrap admin, which Keycloak calls temporary: a client that may create
     realms and manage the portal realms, and nothing else of the server."""
@@ -373,7 +373,7 @@ def test_provisioning_logs_in_as_its_own_least_privileged_client(
             api.get(path)
 
 
-def test_the_cli_bootstraps_the_provisioning_client_then_plans_without_the_admin(
+def test_issue11_the_cli_bootstraps_the_provisioning_client_then_plans_without_the_admin(
         keycloak, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
         realm_env: dict[str, str], provisioned: list[RealmSpec]) -> None:
     for name, value in realm_env.items():

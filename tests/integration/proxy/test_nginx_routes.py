@@ -205,7 +205,7 @@ def test_issue11_bodies_up_to_the_largest_upload_pass_and_larger_ones_stop_at_th
                          timeout=30).status_code == 413
 
 
-def test_plain_http_is_sent_to_https(proxy: dict[str, object]) -> None:
+def test_issue11_plain_http_is_sent_to_https(proxy: dict[str, object]) -> None:
     answer = requests.get(f"{proxy['http']}/akses/", allow_redirects=False, timeout=10)
     assert answer.status_code == 301
     assert answer.headers["Location"].startswith("https://")

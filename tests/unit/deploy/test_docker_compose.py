@@ -645,7 +645,7 @@ def test_x3_the_proxy_logs_no_query_string_token_or_referer() -> None:
     assert '"${kept}/-"' in conf
 
 
-def test_compose_gerbang_processes_run_hardened_like_the_kubernetes_pods(
+def test_issue11_compose_gerbang_processes_run_hardened_like_the_kubernetes_pods(
         services: dict[str, Any]) -> None:
     for name in ("provision", "sidecar-migrate", "sidecar-ca-init", *SIDECARS, "sidecar-outbox",
                  OCSP):

@@ -70,7 +70,7 @@ def test_a8_unknown_flow_reference_is_refused(config: Path) -> None:
                                 "flow 'no such flow' is not declared"]
 
 
-def test_a_flow_description_longer_than_keycloak_keeps_is_refused(config: Path) -> None:
+def test_b8_a_flow_description_longer_than_keycloak_keeps_is_refused(config: Path) -> None:
     """Keycloak would answer the create with a bare 500 (its column holds 255)."""
     flow = config / "insw" / "flows" / "insw-browser.json"
     data = json.loads(flow.read_text())
@@ -103,7 +103,7 @@ def test_b8_a_flow_executed_condition_must_name_its_own_sub_flow_and_a_real_resu
         f"{where}: flow_to_check 'bsre reset existing otp' is not a sub-flow of this flow"]
 
 
-def test_flow_aliases_are_unique_in_a_realm_and_free_of_the_staging_mark(
+def test_b8_flow_aliases_are_unique_in_a_realm_and_free_of_the_staging_mark(
         config: Path) -> None:
     def clash(forms):  # type: ignore[no-untyped-def]
         forms[1]["subFlow"] = "bsre reset existing otp"  # the reset flow's sub-flow

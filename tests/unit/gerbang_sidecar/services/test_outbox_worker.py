@@ -164,7 +164,7 @@ def test_outbox_retry_then_success(storage, clock):
     assert [d.attempt for d in handler.calls] == [1, 2, 3]
 
 
-def test_outbox_permanent_failure_is_dead_at_once_and_keeps_no_payload(storage, clock):
+def test_x3_outbox_permanent_failure_is_dead_at_once_and_keeps_no_payload(storage, clock):
     """A dead message keeps its kind and error, not the address or code (UU PDP)."""
     enqueue(storage, clock, payload={"to": "budi@example.com", "code": "12345"})
     handler = Recorder(failures=1, error=PermanentFailure)

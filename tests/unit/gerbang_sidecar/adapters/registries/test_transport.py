@@ -284,7 +284,7 @@ def test_b3_refused_input_neither_opens_nor_closes_the_breaker(
     assert bkn.verify_civil_servant(NIP, NIK) == Unavailable("bkn", "circuit_open")
 
 
-def test_breaker_half_open_trial_answered_with_a_refusal_closes_it(
+def test_b3_breaker_half_open_trial_answered_with_a_refusal_closes_it(
         monotonic_clock: Callable[[], float]) -> None:
     breaker = CircuitBreaker(failures=1, cooldown=10, clock=monotonic_clock)
     breaker.record_failure()
