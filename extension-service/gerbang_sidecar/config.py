@@ -7,10 +7,12 @@ once into the instance folder (git-ignored), see :func:`write_local_secrets`.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from dataclasses import dataclass, field, fields
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from gerbang_sidecar.portals import portal_clients
 
@@ -73,6 +75,9 @@ class Settings:
     smtp_user: str = ""
     smtp_password: str = ""
     mail_from: str = "no-reply@gerbang.local"
+    # Production sends identifiers to the registries and links to the mail relay only over
+    # TLS unless they are on this machine; staging's fakes and Mailpit have no TLS.
+    plaintext_outbound_allowed: bool = False
     log_level: str = "INFO"
     themes_dir: Path = DEFAULT_THEMES_DIR
     widgets_dir: Path = DEFAULT_WIDGETS_DIR
@@ -125,6 +130,7 @@ _ENV_NAMES = {
     "smtp_user": "SMTP_USER",
     "smtp_password": "SMTP_PASSWORD",
     "mail_from": "MAIL_FROM",
+    "plaintext_outbound_allowed": "ALLOW_PLAINTEXT_OUTBOUND",
     "log_level": "LOG_LEVEL",
     "keycloak_public_url": "KEYCLOAK_PUBLIC_URL",
     "keycloak_timeout_seconds": "KEYCLOAK_TIMEOUT_SECONDS",
@@ -218,6 +224,8 @@ def _complete(settings: Settings, secrets_required: bool) -> Settings:
         if getattr(settings, name) not in allowed:
             raise ConfigError(f"{_ENV_NAMES[name]} must be one of {', '.join(allowed)}, "
                               f"got {getattr(settings, name)!r}")
+    if settings.is_production and not settings.plaintext_outbound_allowed:
+        _refuse_plaintext_outbound(settings)
     changes: dict[str, object] = {}
     if not settings.database_url:
         if settings.is_production:
@@ -236,6 +244,34 @@ def _complete(settings: Settings, secrets_required: bool) -> Settings:
     if not changes:
         return settings
     return Settings(**{**{f.name: getattr(settings, f.name) for f in fields(Settings)}, **changes})
+
+
+def _refuse_plaintext_outbound(settings: Settings) -> None:
+    """NIKs, NIPs and phone numbers go to the registries, set-password links to the relay:
+    in the clear only to this machine (a local TLS-terminating egress proxy, the tests)."""
+    if settings.registry_backend == "http":
+        for name, variable in _REGISTRY_ENV_NAMES.items():
+            url = urlsplit(getattr(settings.registries, name))
+            if url.scheme != "https" and not is_loopback_host(url.hostname or ""):
+                raise ConfigError(
+                    f"{variable} must be an https:// URL in production (or set "
+                    f"{_ENV_NAMES['plaintext_outbound_allowed']}=true for staging's fakes)")
+    if (settings.mail_backend == "smtp" and not settings.smtp_starttls
+            and not is_loopback_host(settings.smtp_host)):
+        raise ConfigError(
+            f"{_ENV_NAMES['smtp_starttls']} must be true in production for a relay on another "
+            f"host (or set {_ENV_NAMES['plaintext_outbound_allowed']}=true for staging's Mailpit)")
+
+
+def is_loopback_host(host: str) -> bool:
+    """True for a host name or address that never leaves this machine (provisioning's
+    check of Keycloak's mail settings asks the same)."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 DATABASE_FILE = "gerbang.sqlite3"

@@ -44,6 +44,7 @@ def throwaway_realm_env(smtp_host: str, smtp_port: int, sidecar_url: str) -> dic
     made for one throw-away run (tests, benchmarks) and never written anywhere."""
     return {
         "SMTP_HOST": smtp_host, "SMTP_PORT": str(smtp_port), "SMTP_FROM": "no-reply@gerbang.test",
+        "SMTP_STARTTLS": "false",  # the project's mail sink speaks no TLS
         "SIDECAR_PUBLIC_URL": sidecar_url,
         "SIDECAR_CLIENT_SECRET": _new("SIDECAR_CLIENT_SECRET"),
         **{client.secret_variable: _new(client.secret_variable) for client in portal_clients()},

@@ -108,6 +108,7 @@ def run(profile: str = "dev", keycloak_nodes: int = 1) -> None:
             **os.environ, **secrets,
             "SIDECAR_PUBLIC_URL": sidecar_url,
             "SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(sink.smtp_port),
+            "SMTP_STARTTLS": "false",  # the sink speaks no TLS
             "SMTP_FROM": "no-reply@gerbang.local", "MAIL_FROM": "no-reply@gerbang.local",
             "GERBANG_INSTANCE_PATH": str(run_dir / "sidecar"),
             **{f"{n}_URL": f"{registry_url}/{n.lower()}"

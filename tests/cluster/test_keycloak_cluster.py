@@ -22,7 +22,8 @@ from urllib.parse import parse_qs, urlencode, urlparse
 import pytest
 import requests
 
-from gerbang_ops.keycloak.production import KeycloakCluster
+from gerbang_ops.keycloak.distribution import ensure_built
+from gerbang_ops.keycloak.production import PRODUCTION_BUILD_OPTIONS, KeycloakCluster
 from gerbang_ops.provision.keycloak_api import KeycloakApi
 from support.forms import form
 from support.routed_session import RoutedSession
@@ -204,3 +205,20 @@ def test_r9_node_a_dies_mid_journey_and_the_user_goes_on_through_node_b(
         f"{node_b.url}/realms/{REALM}/protocol/openid-connect/userinfo", timeout=TIMEOUT,
         headers={"Authorization": f"Bearer {redeem(node_b.url, portal, again)['access_token']}"})
     assert userinfo.status_code == 200 and userinfo.json()["email"] == investor
+
+
+def test_issue11_running_nodes_write_nothing_into_their_distribution(
+        keycloak_cluster: KeycloakCluster, portal: Portal, investor: str) -> None:
+    """Why docker-compose.yml can run Keycloak on a read-only root with only data/ and /tmp
+    writable: nodes that started, clustered and served logins changed no file of the built
+    distribution (their transaction logs go to data/, here each node's own folder)."""
+    node = next(n for n in keycloak_cluster.nodes if n.running)
+    login = Authorization(RoutedSession(keycloak_cluster.public_url, node.url),
+                          keycloak_cluster.public_url, portal)
+    login.log_in(investor, PASSWORD)
+    redeem(node.url, portal, login)
+    home = ensure_built(PRODUCTION_BUILD_OPTIONS)
+    built_at = (home / ".gerbang-built").stat().st_mtime
+    changed = [str(path.relative_to(home)) for path in home.rglob("*")
+               if path.stat().st_mtime > built_at]
+    assert changed == []

@@ -23,7 +23,11 @@ from gerbang_ops.provision.changes import Change
 from gerbang_ops.provision.files import ConfigFileError, RealmSpec, load_realms
 from gerbang_ops.provision.keycloak_api import ApiError, KeycloakApi
 from gerbang_ops.provision.planner import plan_realm
-from gerbang_ops.provision.validate import check_portal_table, check_references
+from gerbang_ops.provision.validate import (
+    check_mail_transport,
+    check_portal_table,
+    check_references,
+)
 
 EXIT_OK, EXIT_ERROR, EXIT_PENDING = 0, 1, 2
 
@@ -45,8 +49,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def load_and_check(config_dir: Path, themes_dir: Path, realms: list[str] | None,
                    environ: Mapping[str, str] | None = None) -> list[RealmSpec]:
-    specs = load_realms(config_dir, os.environ if environ is None else environ, realms)
-    problems = [p for spec in specs for p in check_references(spec, themes_dir)]
+    environ = os.environ if environ is None else environ
+    specs = load_realms(config_dir, environ, realms)
+    problems = [p for spec in specs for p in (*check_references(spec, themes_dir),
+                                               *check_mail_transport(spec, environ))]
     if realms is None:  # the whole folder: it must match the portal table
         problems += check_portal_table(specs, config_dir)
     if problems:

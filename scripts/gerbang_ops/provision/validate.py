@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 from gerbang_ops.provision.files import Problem, RealmSpec, iter_flow_nodes
+from gerbang_sidecar.config import is_loopback_host
 from gerbang_sidecar.portals import PORTALS, find_portal
 
 # Provisioning's staging mark (flows.py, which imports this module).
@@ -103,6 +105,21 @@ def check_references(spec: RealmSpec, themes_dir: Path) -> list[Problem]:
                 problems.append(Problem(sa_source, f"$.{client_id}.realmRoles",
                                         f"role {role!r} is not declared in roles.json"))
     return problems
+
+
+def check_mail_transport(spec: RealmSpec, environ: Mapping[str, str]) -> list[Problem]:
+    """Keycloak's mails carry set-password and reset links: to a relay on another host only
+    over TLS, unless staging says its Mailpit has none (the sidecar's own rule, config.py)."""
+    smtp = spec.settings.get("smtpServer") or {}
+    host = str(smtp.get("host", ""))
+    encrypted = "true" in (str(smtp.get("starttls", "")).lower(), str(smtp.get("ssl", "")).lower())
+    allowed = environ.get("ALLOW_PLAINTEXT_OUTBOUND", "").strip().lower() in ("1", "true", "yes",
+                                                                                "on")
+    if not host or encrypted or allowed or is_loopback_host(host):
+        return []
+    return [Problem(Path(spec.source("realm")), "$.smtpServer.starttls",
+                    f"mail to {host} would travel unencrypted: set SMTP_STARTTLS=true "
+                    "(ALLOW_PLAINTEXT_OUTBOUND=true for staging's Mailpit, which has no TLS)")]
 
 
 def check_portal_table(specs: list[RealmSpec], config_dir: Path) -> list[Problem]:

@@ -654,3 +654,13 @@ def test_issue11_compose_gerbang_processes_run_hardened_like_the_kubernetes_pods
         assert set(service["tmpfs"]) == {"/tmp", "/var/lib/gerbang"}, name  # noqa: S108
         assert service["cap_drop"] == ["ALL"], name
         assert "no-new-privileges:true" in service["security_opt"], name
+
+
+def test_issue11_compose_keycloak_nodes_run_on_a_read_only_root(services: dict[str, Any]) -> None:
+    """What the production-mode runtime showed a node writes: data/ and /tmp, nothing else."""
+    for name in ("keycloak-1", "keycloak-2"):
+        service = services[name]
+        assert service["read_only"] is True, name
+        assert set(service["tmpfs"]) == {"/tmp", "/opt/keycloak/data"}, name  # noqa: S108
+        assert service["cap_drop"] == ["ALL"], name
+        assert "no-new-privileges:true" in service["security_opt"], name

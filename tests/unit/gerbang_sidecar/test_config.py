@@ -68,3 +68,37 @@ def test_production_takes_no_local_secret(tmp_path: Path) -> None:
 def test_malformed_settings_are_refused_by_name(variable: str, value: str) -> None:
     with pytest.raises(ConfigError, match=variable):
         load_settings({**KEYS, variable: value})
+
+
+PRODUCTION = {**KEYS, "GERBANG_ENV": "production",
+              "DATABASE_URL": "postgresql+psycopg://db/gerbang",
+              **{f"{name}_URL": f"https://registry.example.go.id/{name.lower()}"
+                 for name in ("DUKCAPIL", "OSS", "KSEI", "BKN", "SIPP", "MESSAGE_GATEWAY")},
+              "SMTP_HOST": "smtp.example.go.id", "SMTP_STARTTLS": "true"}
+
+
+def test_x3_production_sends_identifiers_over_tls_only() -> None:
+    assert load_settings(PRODUCTION).registries.dukcapil.startswith("https://")
+    with pytest.raises(ConfigError, match="DUKCAPIL_URL must be an https:// URL"):
+        load_settings({**PRODUCTION, "DUKCAPIL_URL": "http://registry.example.go.id/dukcapil"})
+    with pytest.raises(ConfigError, match="SMTP_STARTTLS must be true in production"):
+        load_settings({**PRODUCTION, "SMTP_STARTTLS": "false"})
+
+
+@pytest.mark.parametrize("overrides", [
+    {"DUKCAPIL_URL": "http://127.0.0.1:8090/dukcapil", "SMTP_HOST": "localhost",
+     "SMTP_STARTTLS": "false"},
+    {"DUKCAPIL_URL": "http://[::1]:8090/dukcapil"},
+    {"DUKCAPIL_URL": "http://fake-registry:8090/dukcapil", "SMTP_HOST": "mailpit",
+     "SMTP_STARTTLS": "false", "ALLOW_PLAINTEXT_OUTBOUND": "true"},
+    {"REGISTRY_BACKEND": "fake", "MAIL_BACKEND": "null", "DUKCAPIL_URL": "http://x/d",
+     "SMTP_STARTTLS": "false"},
+], ids=["loopback", "loopback-v6", "staging", "no-outside-systems"])
+def test_x3_plaintext_only_to_this_machine_or_when_staging_says_so(
+        overrides: dict[str, str]) -> None:
+    load_settings({**PRODUCTION, **overrides})
+
+
+def test_x3_a_look_alike_loopback_name_is_not_loopback() -> None:
+    with pytest.raises(ConfigError, match="OSS_URL"):
+        load_settings({**PRODUCTION, "OSS_URL": "http://127.0.0.1.example.com/oss"})

@@ -25,11 +25,16 @@ import time
 import uuid
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass
+from types import TracebackType
 from typing import Any, TypeVar
 
 import requests
 from requests.adapters import HTTPAdapter
+from urllib3.connectionpool import ConnectionPool
+from urllib3.exceptions import MaxRetryError, ResponseError
+from urllib3.response import BaseHTTPResponse
 from urllib3.util.retry import Retry
 
 from gerbang_sidecar.adapters.http_environment import read_environment_once
@@ -63,7 +68,9 @@ class HttpPolicy:
     connect_timeout: float = 2.0
     read_timeout: float = 5.0
     # Retries cover refused/timed-out connects and 502/503/504; never read timeouts,
-    # because a registry that is already slow only gets slower when asked again.
+    # because a registry that is already slow only gets slower when asked again. A retry
+    # starts only within read_timeout of the call's start (CallDeadlineRetry), so a registry
+    # that answers 503 slowly holds a page for about two read timeouts, not three.
     retries: int = 2
     backoff_factor: float = 0.2
     backoff_max: float = 2.0
@@ -78,6 +85,28 @@ class HttpPolicy:
         return cls(connect_timeout=min(seconds, cls.connect_timeout), read_timeout=seconds)
 
 
+# When the call being made may no longer start a retry (time.monotonic()); per thread and
+# per call, while the Retry object is shared by every call of a session.
+_RETRIES_UNTIL: ContextVar[float | None] = ContextVar("registry_retries_until", default=None)
+
+
+class CallDeadlineRetry(Retry):
+    """urllib3's Retry, but no new attempt once the call has used up its retry window."""
+
+    def increment(self, method: str | None = None, url: str | None = None,
+                  response: BaseHTTPResponse | None = None, error: Exception | None = None,
+                  _pool: ConnectionPool | None = None,
+                  _stacktrace: TracebackType | None = None) -> CallDeadlineRetry:
+        retry = super().increment(method, url, response, error, _pool, _stacktrace)
+        until = _RETRIES_UNTIL.get()
+        if until is not None and time.monotonic() >= until:
+            # What urllib3 does when the counts run out: the last 5xx is returned
+            # (raise_on_status=False), a connection error raised.
+            reason = error or ResponseError("no time left to retry")
+            raise MaxRetryError(_pool, url, reason) from reason  # type: ignore[arg-type]
+        return retry
+
+
 def build_session(policy: HttpPolicy, base_url: str, *, retry_posts: bool) -> requests.Session:
     """A session whose retries apply only to calls without side effects.
 
@@ -86,7 +115,7 @@ def build_session(policy: HttpPolicy, base_url: str, *, retry_posts: bool) -> re
     twice. Connect failures are retried for any method: the request never left.
     """
     methods = frozenset({"GET", "HEAD", "POST"} if retry_posts else {"GET", "HEAD"})
-    retry = Retry(
+    retry = CallDeadlineRetry(
         total=policy.retries,
         connect=policy.retries,
         read=False,
@@ -297,6 +326,7 @@ class RegistryClient:
         when the answer says nothing about its health (our input refused)."""
         started = time.monotonic()
         request_id = current_request_id()
+        window = _RETRIES_UNTIL.set(started + self._policy.read_timeout)
         try:
             response = self._session.post(
                 self.base_url + path,
@@ -312,6 +342,8 @@ class RegistryClient:
         except requests.RequestException as exc:
             # The class name only: requests' messages quote URLs and sometimes bodies.
             return Unavailable(self.registry, f"connection:{type(exc).__name__}"), False
+        finally:
+            _RETRIES_UNTIL.reset(window)
         with response:
             status = response.status_code
             log.debug("registry=%s status=%s correlation=%s ms=%d", self.registry, status,

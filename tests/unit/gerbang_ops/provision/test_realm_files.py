@@ -188,3 +188,20 @@ def test_malformed_files_are_one_line_each_never_a_traceback(
     (config / rel).write_text(json.dumps(content))
     found = problems(config)
     assert any(p.startswith(f"{config}/{rel}: {expected}") for p in found), found
+
+
+@pytest.mark.parametrize(("overrides", "refused"), [
+    ({}, False),  # SMTP_STARTTLS unset: the realm files default to STARTTLS
+    ({"SMTP_STARTTLS": "false"}, True),
+    ({"SMTP_STARTTLS": "false", "ALLOW_PLAINTEXT_OUTBOUND": "true"}, False),
+    ({"SMTP_STARTTLS": "false", "SMTP_HOST": "127.0.0.1"}, False),
+])
+def test_x3_keycloak_mails_links_to_another_host_only_over_tls(
+        overrides: dict[str, str], refused: bool) -> None:
+    env = {**ENV, **overrides}
+    if refused:
+        found = problems(REALM_CONFIG, env)
+        assert found and all("smtpServer.starttls" in p and "SMTP_STARTTLS=true" in p
+                             for p in found)
+    else:
+        assert load_and_check(REALM_CONFIG, THEMES, None, env)

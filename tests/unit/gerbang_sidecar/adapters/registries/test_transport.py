@@ -269,6 +269,39 @@ def test_b3_the_answer_deadline_starts_when_the_answer_does(
     assert isinstance(bkn.verify_civil_servant(NIP, NIK), Match)
 
 
+def test_b3_a_slow_503_is_not_retried_past_the_calls_window(
+        monkeypatch: pytest.MonkeyPatch, make_client: ClientFactory, policy: HttpPolicy,
+        ordered_rsps: responses.RequestsMock) -> None:
+    """A retry starts only within one read timeout of the call: a registry that takes
+    that long to say 503 is not asked twice more (B3: the page hears of the outage)."""
+    clock = SteppedClock()
+    monkeypatch.setattr("gerbang_sidecar.adapters.registries.transport.time.monotonic", clock)
+
+    def slow_503(_request):  # type: ignore[no-untyped-def]
+        clock.now += policy.read_timeout
+        return 503, {}, ""
+    bkn = HttpBkn(make_client("bkn", policy_=replace(policy, retries=2)))
+    ordered_rsps.add_callback(responses.POST, BKN_URL, callback=slow_503)
+    assert bkn.verify_civil_servant(NIP, NIK) == Unavailable("bkn", "http_503")
+    assert len(ordered_rsps.calls) == 1
+
+
+def test_b3_a_quick_503_is_retried_within_the_window(
+        monkeypatch: pytest.MonkeyPatch, make_client: ClientFactory, policy: HttpPolicy,
+        ordered_rsps: responses.RequestsMock) -> None:
+    clock = SteppedClock()
+    monkeypatch.setattr("gerbang_sidecar.adapters.registries.transport.time.monotonic", clock)
+
+    def quick_503(_request):  # type: ignore[no-untyped-def]
+        clock.now += policy.read_timeout / 4
+        return 503, {}, ""
+    bkn = HttpBkn(make_client("bkn", policy_=replace(policy, retries=2)))
+    ordered_rsps.add_callback(responses.POST, BKN_URL, callback=quick_503)
+    ordered_rsps.post(BKN_URL, json=MATCH)
+    assert isinstance(bkn.verify_civil_servant(NIP, NIK), Match)
+    assert len(ordered_rsps.calls) == 2
+
+
 def test_b3_refused_input_neither_opens_nor_closes_the_breaker(
         make_client: ClientFactory, rsps: responses.RequestsMock) -> None:
     """Failures between refusals still add up; a 401/403 (a credential gone bad) counts."""
