@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from functools import cached_property
 from typing import TypeVar
@@ -29,7 +29,7 @@ from gerbang_sidecar.domain.identity_index import identifiers_of_account
 from gerbang_sidecar.portals import portal
 from gerbang_sidecar.ports.clock import Clock
 from gerbang_sidecar.ports.keycloak import KeycloakError, KeycloakUsers, UserRecord
-from gerbang_sidecar.ports.storage import Store
+from gerbang_sidecar.ports.storage import Store, Transaction
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -141,8 +141,9 @@ class IdentityIndex:
             seen.update(user.id for user in page)
             first += len(page)
         with self._store.transaction() as tx:
-            gone = tx.identities.subjects(realm=realm) - seen
-            tx.identities.release_all(realm=realm, subject_ids=gone)
+            gone = (tx.identities.subjects(realm=realm)
+                    | tx.registrations.account_ids(realm=realm)) - seen
+            _forget(tx, realm, gone)
             # The accounts were read after ``start``: the next read begins there, not an
             # overlap before it (after a mass import that overlap alone could be thousands).
             tx.sync_marks.advance(_mark(realm), start + OVERLAP_MS)
@@ -169,7 +170,7 @@ class IdentityIndex:
         gone = [user_id for user_id, user in found.items() if user is None]
         if gone:
             with self._store.transaction() as tx:
-                released = tx.identities.release_all(realm=realm, subject_ids=gone)
+                released = _forget(tx, realm, gone)
             if released:
                 log.info("identity index of %s: deleted accounts' %s identifier(s) released",
                          realm, released)
@@ -187,6 +188,14 @@ class IdentityIndex:
         if refused:
             log.warning("identity index of %s: an account shares its %s with another one",
                         realm, ", ".join(sorted(refused)))
+
+
+def _forget(tx: Transaction, realm: str, gone: Collection[str]) -> int:
+    """A deleted account's identifiers are free again, and what its registration kept (the
+    name, INSW's Surat Kuasa) goes: nothing is kept for an account that no longer exists.
+    Returns the identifiers released."""
+    tx.registrations.forget_accounts(realm=realm, keycloak_user_ids=gone)
+    return tx.identities.release_all(realm=realm, subject_ids=gone)
 
 
 def _mark(realm: str) -> str:

@@ -14,6 +14,7 @@ from sqlalchemy import and_, delete, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from gerbang_sidecar.adapters.storage.batches import chunks
 from gerbang_sidecar.adapters.storage.crypto import keys_of
 from gerbang_sidecar.adapters.storage.models import IDENTIFIER_KINDS, IdentityRecord
 from gerbang_sidecar.ports.storage import DuplicateIdentifier
@@ -69,7 +70,7 @@ class SqlIdentityRecords:
                 stored.add((subject, key))
             else:
                 stale.append(row_id)
-        for chunk in _chunks(stale):
+        for chunk in chunks(stale):
             self._session.execute(delete(IdentityRecord).where(IdentityRecord.id.in_(chunk)))
         holders.update(self._held(realm, {key: value for keys in wanted.values()
                                           for key, value in keys.items() if key not in holders}))
@@ -102,7 +103,7 @@ class SqlIdentityRecords:
         return sum(self._session.execute(
             delete(IdentityRecord).where(IdentityRecord.realm == realm,
                                          IdentityRecord.subject_id.in_(chunk))
-        ).rowcount for chunk in _chunks(sorted(subject_ids)))
+        ).rowcount for chunk in chunks(sorted(subject_ids)))
 
     def subjects(self, *, realm: str) -> set[str]:
         return {subject for subject in self._session.scalars(
@@ -120,7 +121,7 @@ class SqlIdentityRecords:
               ) -> Iterator[tuple[int, str | None, tuple[str, bytes]]]:
         """(id, subject, (kind, blind index)) of the realm's records whose ``column`` is
         among ``values``, in chunks a database takes as parameters."""
-        for chunk in _chunks(values):
+        for chunk in chunks(values):
             for row_id, subject, kind, index in self._session.execute(
                     select(IdentityRecord.id, IdentityRecord.subject_id, IdentityRecord.kind,
                            IdentityRecord.blind_index)
@@ -162,8 +163,3 @@ class SqlIdentityRecords:
             .where(IdentityRecord.realm == realm, IdentityRecord.subject_id == subject_id)
             .order_by(IdentityRecord.id)
         ).all()
-
-
-def _chunks(values: Sequence[Any], size: int = 500) -> Iterator[Sequence[Any]]:
-    for start in range(0, len(values), size):
-        yield values[start:start + size]

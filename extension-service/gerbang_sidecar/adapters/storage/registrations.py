@@ -8,13 +8,14 @@ followed by a write.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
+from gerbang_sidecar.adapters.storage.batches import chunks
 from gerbang_sidecar.adapters.storage.crypto import keys_of
 from gerbang_sidecar.adapters.storage.models import Registration, RegistrationDocument
 from gerbang_sidecar.domain.registration_lifecycle import (
@@ -117,6 +118,27 @@ class SqlRegistrations:
             .execution_options(synchronize_session=False)
         )
         return int(getattr(result, "rowcount", 0))
+
+    def account_ids(self, *, realm: str) -> set[str]:
+        """The Keycloak accounts the realm's registrations made."""
+        return set(self._session.scalars(
+            select(Registration.keycloak_user_id).distinct()
+            .where(Registration.realm == realm, Registration.keycloak_user_id.is_not(None))))
+
+    def forget_accounts(self, *, realm: str, keycloak_user_ids: Collection[str]) -> int:
+        """Delete the registrations of accounts that no longer exist (their documents go
+        with them: ON DELETE CASCADE, as for purge_pending)."""
+        return sum(int(getattr(self._session.execute(
+            delete(Registration)
+            .where(Registration.realm == realm, Registration.keycloak_user_id.in_(chunk))
+            .execution_options(synchronize_session=False)), "rowcount", 0))
+            for chunk in chunks(sorted(keycloak_user_ids)))
+
+    def delete_documents(self, registration_id: int) -> int:
+        return int(getattr(self._session.execute(
+            delete(RegistrationDocument)
+            .where(RegistrationDocument.registration_id == registration_id)
+            .execution_options(synchronize_session=False)), "rowcount", 0))
 
     def set_pending_data(self, registration_id: int, *, data: dict[str, Any]) -> bool:
         """A step of a multi-step registration (INSW) changes what a pending row holds."""

@@ -187,6 +187,9 @@ class InswReview:
                 if not tx.registrations.decide_review(registration_id, approved=False,
                                                       data=kept):
                     return NotWaiting()
+                # The Surat Kuasa served the decision and nothing after it (the approved
+                # one stays while the account does: the authority the account acts on).
+                tx.registrations.delete_documents(registration_id)
                 tx.outbox.enqueue(
                     kind=OUTBOX_REJECTED, now=now,
                     idempotency_key=f"insw_registration_rejected:{registration_id}",

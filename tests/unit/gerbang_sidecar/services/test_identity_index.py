@@ -5,6 +5,7 @@ administrator count at once, an identifier stays with one account, and no log na
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 import pytest
 import sqlalchemy
@@ -271,3 +272,45 @@ def _until_waiting_in(thread, function: str) -> None:  # type: ignore[no-untyped
             frame = frame.f_back
         time.sleep(0.001)
     raise AssertionError(f"{thread.name} never reached {function}")
+
+
+def _registered(storage: Storage, clock: FakeClock, owner: str, realm: str = "insw") -> int:
+    """A registration that made ``owner``'s account and kept a document (INSW's Surat Kuasa)."""
+    now = clock()
+    with storage.transaction() as tx:
+        row = tx.registrations.add(token_hash=owner.encode(), realm=realm,
+                                   registration_type="organisasi", data={"name": "Agus"},
+                                   locale="id", now=now)
+        tx.registrations.put_document(row.id, kind="surat_kuasa", media_type="application/pdf",
+                                      content=b"%PDF-1.7", now=now)
+        assert tx.registrations.accept(owner.encode(), now=now,
+                                       pending_since=now - timedelta(days=1))
+        assert tx.registrations.mark_activated(row.id, keycloak_user_id=owner, now=now,
+                                               data={"name": "Agus"})
+        return row.id
+
+
+def _kept(storage: Storage, registration_id: int) -> tuple[bool, bool]:
+    with storage.transaction() as tx:
+        return (tx.registrations.get(registration_id) is not None,
+                tx.registrations.document(registration_id, "surat_kuasa") is not None)
+
+
+@pytest.mark.parametrize("how", ["catch_up", "rebuild"])
+def test_x3_a_deleted_accounts_registration_and_surat_kuasa_go_with_it(
+        storage: Storage, keycloak: FlakyKeycloak, index: IdentityIndex, clock: FakeClock,
+        how: str) -> None:
+    leaving = _admin_made(keycloak, "pergi", realm="insw")
+    staying = _admin_made(keycloak, "tinggal", realm="insw")
+    gone_row, kept_row = _registered(storage, clock, leaving), _registered(storage, clock,
+                                                                           staying)
+    index.rebuild("insw")
+    assert _kept(storage, gone_row) == (True, True)  # the account's authority, while it lives
+    keycloak.delete_user("insw", leaving)
+    if how == "rebuild":
+        keycloak.account_log.clear()  # deleted while nobody watched: the full read finds it
+        index.rebuild("insw")
+    else:
+        index.catch_up("insw")
+    assert _kept(storage, gone_row) == (False, False)
+    assert _kept(storage, kept_row) == (True, True)

@@ -14,7 +14,11 @@ from pypdf import PdfWriter
 from sqlalchemy import select
 
 from gerbang_sidecar.adapters.keycloak.fake import FakeKeycloakUsers
-from gerbang_sidecar.adapters.storage.models import AuditEvent, Registration
+from gerbang_sidecar.adapters.storage.models import (
+    AuditEvent,
+    Registration,
+    RegistrationDocument,
+)
 from gerbang_sidecar.domain.insw.usernames import is_well_formed
 from gerbang_sidecar.wiring import Services
 from support.clock import FakeClock
@@ -135,6 +139,8 @@ def test_i4_rejection_needs_a_reason_and_mails_it(
     assert not [u for (realm, _), u in fake_keycloak.users.items() if realm == "insw"]
     with services.storage.session_factory() as s:
         assert s.scalars(select(Registration.status)).one() == "rejected"
+        # X3: the Surat Kuasa served the decision only.
+        assert s.scalars(select(RegistrationDocument)).all() == []
 
 
 def test_i4_a_registration_waiting_over_24_hours_is_overdue(
