@@ -134,10 +134,12 @@ class SqlRegistrations:
             .execution_options(synchronize_session=False)), "rowcount", 0))
             for chunk in chunks(sorted(keycloak_user_ids)))
 
-    def delete_documents(self, registration_id: int) -> int:
-        return int(getattr(self._session.execute(
-            delete(RegistrationDocument)
-            .where(RegistrationDocument.registration_id == registration_id)
+    def delete_in_review(self, registration_id: int) -> bool:
+        """A rejected registration leaves nothing behind (documents by cascade); one of
+        concurrent decisions wins, as with decide_review."""
+        return bool(getattr(self._session.execute(
+            delete(Registration)
+            .where(Registration.id == registration_id, Registration.status == IN_REVIEW)
             .execution_options(synchronize_session=False)), "rowcount", 0))
 
     def set_pending_data(self, registration_id: int, *, data: dict[str, Any]) -> bool:

@@ -182,14 +182,10 @@ class InswReview:
                 if row is None or row.realm != realm or row.status != "in_review":
                     return NotWaiting()
                 person, organisation = row.data["person"], row.data["organisation"]
-                # Only what the rejected page and the mail need stays.
-                kept = {"name": person["name"], "organisation": {"name": organisation["name"]}}
-                if not tx.registrations.decide_review(registration_id, approved=False,
-                                                      data=kept):
+                # Nothing reads a rejected registration again: the mail carries the reason,
+                # the audit trail the decision. The row goes, its Surat Kuasa with it (X3).
+                if not tx.registrations.delete_in_review(registration_id):
                     return NotWaiting()
-                # The Surat Kuasa served the decision and nothing after it (the approved
-                # one stays while the account does: the authority the account acts on).
-                tx.registrations.delete_documents(registration_id)
                 tx.outbox.enqueue(
                     kind=OUTBOX_REJECTED, now=now,
                     idempotency_key=f"insw_registration_rejected:{registration_id}",

@@ -138,9 +138,11 @@ def test_i4_rejection_needs_a_reason_and_mails_it(
     assert "tidak ditandatangani direksi" in mail.text
     assert not [u for (realm, _), u in fake_keycloak.users.items() if realm == "insw"]
     with services.storage.session_factory() as s:
-        assert s.scalars(select(Registration.status)).one() == "rejected"
-        # X3: the Surat Kuasa served the decision only.
+        # X3: the registration and its Surat Kuasa served the decision only.
+        assert s.scalars(select(Registration)).all() == []
         assert s.scalars(select(RegistrationDocument)).all() == []
+        events = [e.event_type for e in s.scalars(select(AuditEvent))]
+        assert "insw.registration.rejected" in events  # X4: the decision stays on record
 
 
 def test_i4_a_registration_waiting_over_24_hours_is_overdue(
