@@ -7,12 +7,14 @@ from __future__ import annotations
 import io
 import re
 
+from flask import Flask
 from flask.testing import FlaskClient
 from pypdf import PdfWriter
 from sqlalchemy import select, text
 
 from gerbang_sidecar.adapters.storage.models import Registration, RegistrationDocument
 from gerbang_sidecar.wiring import Services
+from support.clock import FakeClock
 
 # docs/registries.md, businesses: PT NUSANTARA DIGITAL NIAGA.
 ORGANISATION = {"nib": "9120001234561", "npwp": "01.234.567.4-073.000",
@@ -107,3 +109,35 @@ def test_x5_kembali_shows_every_step_as_typed(client: FlaskClient) -> None:
 def test_steps_cannot_be_skipped(client: FlaskClient) -> None:
     assert client.get("/insw/daftar/surat-kuasa").location.endswith("/insw/daftar")
     assert client.get("/insw/daftar/terima-kasih").location.endswith("/insw/daftar")
+
+
+def _journey(app: Flask, person: dict[str, str]) -> list[tuple[int, str, str]]:
+    """Status, redirect and page of every step, with what the registrant typed taken out."""
+    client = app.test_client()
+    seen = []
+    for path, data, extra in (
+            ("/insw/daftar", ORGANISATION, {}),
+            ("/insw/daftar/data-diri", person, {}),
+            ("/insw/daftar/surat-kuasa", {"surat_kuasa": (io.BytesIO(_pdf()), "sk.pdf",
+                                                          "application/pdf"), "terms": "y"},
+             {"content_type": "multipart/form-data"})):
+        answer = _post(client, path, data, **extra)
+        seen.append((answer.status_code, answer.location or "", ""))
+    thanks = client.get("/insw/daftar/terima-kasih").get_data(as_text=True)
+    seen.append((200, "", thanks.replace(person["name"], "[name]")))
+    return seen
+
+
+def test_x1_an_email_and_phone_with_an_account_get_the_same_steps(
+        app: Flask, services: Services, clock: FakeClock) -> None:
+    """INSW's steps look nothing up by email or phone (the worker declines a duplicate after
+    the review and tells the address's owner): a registrant cannot tell a held address."""
+    with services.storage.transaction() as tx:
+        tx.identities.add_all(realm="insw", pairs=[("email", PERSON["email"]),
+                                                   ("phone", "+6281234567890")],
+                              created_at=clock(), subject_id="existing-account")
+    held = _journey(app, PERSON)
+    free = _journey(app, {**PERSON, "name": "Budi Santoso", "email": "budi@nusantara.id",
+                          "phone": "081298765432"})
+    assert held == free
+    assert held[2][1].endswith("/terima-kasih")
