@@ -92,6 +92,18 @@ def limit_identifier(scope: str, value: str, limit: int, per_seconds: int) -> No
         raise TooManyRequests(retry_after=decision.retry_after)
 
 
+# Selfies one emailed link may have compared with the holder's Dukcapil photo: enough for a
+# phone camera's bad tries, not a face-matching oracle for whoever holds the link.
+FACE_CHECKS_PER_LINK = 10
+FACE_CHECK_WINDOW = 24 * 3600  # the longest such link lives
+
+
+def limit_face_checks(link_token: str) -> None:
+    """Count a selfie sent with ``link_token`` (B4, B9, B17), from any address; the themed
+    429 page beyond FACE_CHECKS_PER_LINK."""
+    limit_identifier("face_check", link_token, FACE_CHECKS_PER_LINK, FACE_CHECK_WINDOW)
+
+
 def limit_codes_to(number: str | None, policy: CodePolicy) -> None:
     """A code policy's cap (B2: 5 a day) per mobile number as well as per asker: each new
     self-registration is a new asker, and bought one more code for any number -- a paid

@@ -53,6 +53,12 @@ def headers_for(settings: Settings) -> dict[str, str]:
     return headers
 
 
+# What someone uploaded (a Surat Kuasa, a KTP scan, a selfie), shown to an officer: in a
+# sandbox, so no script of ours or of the document's runs with the sidecar's origin, and
+# never in another site's frame (X8). Chromium's own PDF viewer still shows it (tests/e2e).
+UPLOADED_DOCUMENT_CSP = "sandbox; default-src 'none'; frame-ancestors 'none'"
+
+
 def camera_page_headers(settings: Settings) -> dict[str, str]:
     """B4 "Ambil Foto": this origin may use the camera, and the captured frame is shown from
     a ``blob:`` URL. Only the selfie pages send this; every other page keeps camera=()."""

@@ -7,6 +7,7 @@ The business is seeded (docs/registries.md, "Businesses (OSS)"): CV SUMBER REJEK
 from __future__ import annotations
 
 import secrets
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,6 +20,8 @@ from support.otp import otp_credential
 
 pytestmark = [pytest.mark.browser, pytest.mark.keycloak]
 
+# Chromium's built-in PDF viewer (an extension frame inside the document's page).
+PDF_VIEWER = "chrome-extension://mhjfbmdgcfjbbpaeojofohoefgiehjai/"
 ORGANISATION = {"nib": "8120105678902", "npwp": "0034567891411000", "nik": "3273051707850002"}
 PERSON = {"name": "Wahyu Nugroho", "position": "Manajer Ekspor", "email": "wahyu@sumberrejeki.id",
           "phone": "081298765432"}
@@ -147,6 +150,15 @@ def test_i4_review_approval_username_mail_and_login(
         desk.get_by_role("link", name="PT BERKAH TANI MAKMUR").click()
         expect(desk.locator("#person")).to_contain_text("Kepala Logistik")
         screenshots.take(desk, "pemeriksaan")
+        # X8: the Surat Kuasa opens in a sandbox, and Chromium's own PDF viewer shows it.
+        with review.expect_page() as opened:
+            desk.click("#surat-kuasa")
+        document = opened.value
+        deadline = time.monotonic() + 30
+        while not any(f.url.startswith(PDF_VIEWER) for f in document.frames):
+            assert time.monotonic() < deadline, [f.url for f in document.frames]
+            document.wait_for_timeout(100)
+        document.close()
         desk.click("#approve")
         expect(desk.get_by_text("Pendaftaran disetujui")).to_be_visible()
     finally:

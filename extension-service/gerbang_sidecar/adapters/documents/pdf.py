@@ -2,27 +2,33 @@
 should never run.
 
 Refused: anything pypdf cannot read as a PDF (a renamed image, a truncated file), an
-encrypted PDF (the reviewer could not read it, and we could not check it), JavaScript or
-launch/URI actions anywhere in the catalog or the pages (``/JS``, ``/JavaScript``,
-``/Launch``, ``/OpenAction`` with either), and embedded or attached files.
+encrypted PDF (the reviewer could not read it, and we could not check it), embedded or
+attached files, and active content anywhere in the catalog or the pages: JavaScript, XFA
+forms, actions that start by themselves (``/AA``, an ``/OpenAction`` other than going to a
+page of the document), and actions that send data out or open something else when
+followed (launch, submit or import form data, go to another file, multimedia). A link to a
+web address (``/URI``) is allowed where the reader clicks it: letterheads carry them, and
+viewers ask before opening one.
 """
 
 from __future__ import annotations
 
 import io
 import logging
-from collections.abc import Iterator
 from typing import Any
 
 from pypdf import PdfReader
 from pypdf.errors import PyPdfError
-from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
+from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObject
 
 from gerbang_sidecar.ports.documents import PlainPdf, RefusedDocument
 
 log = logging.getLogger(__name__)
 
-_ACTIVE_KEYS = frozenset({"/JS", "/JavaScript", "/Launch", "/RichMedia", "/AA"})
+_ACTIVE_KEYS = frozenset({"/JS", "/JavaScript", "/Launch", "/RichMedia", "/AA", "/XFA"})
+# Action types (an action dictionary's /S) that run code, send data or open other files.
+_ACTIVE_ACTIONS = frozenset({"/JavaScript", "/Launch", "/SubmitForm", "/ImportData", "/GoToR",
+                             "/GoToE", "/Rendition", "/Sound", "/Movie", "/RichMediaExecute"})
 _EMBEDDED_KEYS = frozenset({"/EmbeddedFiles", "/EmbeddedFile", "/FileAttachment"})
 # Enough for any real power of attorney; bounds the walk over a hostile object graph.
 _MAX_OBJECTS = 200_000
@@ -37,7 +43,9 @@ class PypdfInspector:
             if reader.is_encrypted:
                 return RefusedDocument("encrypted")
             pages = len(reader.pages)
-            keys = set(_keys(reader.trailer["/Root"]))
+            root = reader.trailer["/Root"]
+            keys, actions = _names(root)
+            opens_by_itself = _opens_by_itself(root.get_object())
         except (PyPdfError, ValueError, KeyError, TypeError, AttributeError,
                 RecursionError, OSError) as exc:
             log.info("uploaded document refused: unreadable (%s)", type(exc).__name__)
@@ -46,13 +54,16 @@ class PypdfInspector:
             return RefusedDocument("not_pdf")
         if keys & _EMBEDDED_KEYS:
             return RefusedDocument("embedded_files")
-        if keys & _ACTIVE_KEYS:
+        if keys & _ACTIVE_KEYS or actions & _ACTIVE_ACTIONS or opens_by_itself:
             return RefusedDocument("active_content")
         return PlainPdf(pages=pages)
 
 
-def _keys(root: Any) -> Iterator[str]:
-    """Every dictionary key reachable from the catalog, each object visited once."""
+def _names(root: Any) -> tuple[set[str], set[str]]:
+    """Every dictionary key reachable from the catalog, and every action type (the name
+    under /S), each object visited once."""
+    keys: set[str] = set()
+    actions: set[str] = set()
     seen: set[tuple[int, int]] = set()
     stack = [root]
     visited = 0
@@ -69,7 +80,23 @@ def _keys(root: Any) -> Iterator[str]:
             raise ValueError("too many objects")
         if isinstance(node, DictionaryObject):
             for key, value in node.items():
-                yield str(key)
+                keys.add(str(key))
+                if key == "/S" and isinstance(value, NameObject):
+                    actions.add(str(value))
                 stack.append(value)
         elif isinstance(node, ArrayObject):
             stack.extend(node)
+    return keys, actions
+
+
+def _opens_by_itself(catalog: DictionaryObject) -> bool:
+    """An /OpenAction that does more than show a page of this document (a destination
+    array, or a /GoTo action)."""
+    action = catalog.get("/OpenAction")
+    if action is None:
+        return False
+    action = action.get_object()
+    if isinstance(action, ArrayObject):
+        return False
+    return not (isinstance(action, DictionaryObject) and action.get("/S") == "/GoTo"
+                and "/Next" not in action)

@@ -83,7 +83,8 @@ class SqlRegistrations:
         return bool(getattr(result, "rowcount", 0))
 
     def mark_declined(self, registration_id: int, *, data: dict[str, Any]) -> bool:
-        """activating -> declined: an identifier already had an account; nothing was made."""
+        """activating -> declined: an identifier already had an account; nothing was made,
+        so nothing uploaded for it stays either (INSW's Surat Kuasa)."""
         result = self._session.execute(
             update(Registration)
             .where(Registration.id == registration_id,
@@ -91,7 +92,13 @@ class SqlRegistrations:
             .values(status=DECLINED, data=data)
             .execution_options(synchronize_session=False)
         )
-        return bool(getattr(result, "rowcount", 0))
+        declined = bool(getattr(result, "rowcount", 0))
+        if declined:
+            self._session.execute(
+                delete(RegistrationDocument)
+                .where(RegistrationDocument.registration_id == registration_id)
+                .execution_options(synchronize_session=False))
+        return declined
 
     def claim_email_send(self, registration_id: int, *, now: datetime,
                          last_sent_before: datetime) -> bool:

@@ -73,6 +73,13 @@ def subject_for(product: Product, *, name: str, instansi: str, nik: str,
     return person_subject(name, instansi, nik)
 
 
+def in_force(status: str, not_after: datetime, now: datetime) -> bool:
+    """Issued in B15's sense: issued and not past its expiry. The expiry job marks a
+    certificate Expired within the hour; until then its row still says issued (B21: an
+    expired certificate is neither renewed, re-keyed nor given a new passphrase)."""
+    return status == "issued" and now < not_after
+
+
 def renewal_opens(not_after: datetime) -> datetime:
     return not_after - RENEWAL_WINDOW
 

@@ -21,6 +21,7 @@ from gerbang_sidecar.domain.certificates.passphrase import check_passphrase
 from gerbang_sidecar.domain.certificates.profiles import (
     AVAILABLE,
     Product,
+    in_force,
     may_renew,
     profile_for,
     renewal_opens,
@@ -155,7 +156,7 @@ class CertificateIssuance:
     def renewal_refusal(self, row: CertificateRow) -> NotAllowed | NotYet | None:
         """Why this certificate cannot be renewed now (B20, B21), before anyone is asked to
         confirm; None when it can."""
-        if row.status != "issued":
+        if not in_force(row.status, row.not_after, self._clock()):
             return NotAllowed("not_issued")
         if not may_renew(row.not_after, self._clock()):
             return NotYet(renewal_opens(row.not_after))
@@ -187,13 +188,18 @@ class CertificateIssuance:
         the new passphrase, and the old certificate is revoked as superseded. Also the way
         out of a lock after five wrong passphrases."""
         row = self.own_certificate(user_id, certificate_id)
-        if row is None or row.status != "issued":
+        if row is None or not in_force(row.status, row.not_after, self._clock()):
             return NotAllowed("not_issued")
         user = self._holder(user_id)
         if isinstance(user, NotAllowed):
             return user
         return self._send_link(user, kind="reset", product=row.product,
                                certificate_id=certificate_id, actor=user_id)
+
+    def _still_in_force(self, certificate_id: int, now: datetime) -> bool:
+        with self._store.transaction() as tx:
+            row = tx.certificates.certificate(certificate_id)
+        return row is not None and in_force(row.status, row.not_after, now)
 
     def certificate_for(self, officer: Officer, certificate_id: int) -> CertificateRow | None:
         """A certificate whose holder is in the officer's instansi, else None."""
@@ -320,6 +326,9 @@ class CertificateIssuance:
         assert passphrase is not None
         user, request = opened.user, opened.request
         now = self._clock()
+        if request.certificate_id is not None and not self._still_in_force(
+                request.certificate_id, now):
+            return NotAllowed("not_issued")  # expired since the renewal or reset link came
         product = Product(request.product)
         subject = subject_for(product, name=user.first_name,
                               instansi=user.attributes.get("instansi", ""),

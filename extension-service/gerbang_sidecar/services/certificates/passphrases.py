@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from gerbang_sidecar.domain.certificates.passphrase import check_passphrase
+from gerbang_sidecar.domain.certificates.profiles import in_force
 from gerbang_sidecar.domain.consent import is_ticked
 from gerbang_sidecar.domain.identifiers import IdentifierError
 from gerbang_sidecar.ports.ca import SubscriberKeys, WrongPassphrase
@@ -70,7 +71,8 @@ class PassphraseChanges:
         with self._store.transaction() as tx:
             row = tx.certificates.certificate(certificate_id)
             sealed = tx.certificates.pkcs12_of(certificate_id)
-        if row is None or sealed is None or row.user_id != user_id or row.status != "issued":
+        if row is None or sealed is None or row.user_id != user_id or \
+                not in_force(row.status, row.not_after, self._clock()):
             return NotChangeable()
         if row.failed_passphrases >= MAX_WRONG:
             return Locked()
@@ -127,7 +129,7 @@ class PassphraseChanges:
         """B22: the officer starts a change for an Issued certificate of the instansi."""
         with self._store.transaction() as tx:
             row = tx.certificates.certificate(certificate_id)
-        if row is None or row.status != "issued":
+        if row is None or not in_force(row.status, row.not_after, self._clock()):
             return NotChangeable()
         user = self._keycloak.get_user(self.settings.realm, row.user_id)
         if user is None or not user.enabled or \

@@ -38,6 +38,7 @@ from gerbang_sidecar.web.context import services
 from gerbang_sidecar.web.errors import error_page
 from gerbang_sidecar.web.forms import add_form_errors, add_identifier_error, form_page
 from gerbang_sidecar.web.request_limits import MULTIPART_ALLOWANCE, accepts_body
+from gerbang_sidecar.web.security_headers import UPLOADED_DOCUMENT_CSP
 
 bp = Blueprint("bsre_accounts", __name__, url_prefix="/bsre/verifikator")
 
@@ -182,7 +183,7 @@ def reset_document(request_id: int, kind: str) -> ResponseReturnValue:
     content, media_type = found
     return content, 200, {"Content-Type": media_type, "Cache-Control": "no-store",
                           "Content-Disposition": f"inline; filename={kind}",
-                          "Content-Security-Policy": "sandbox; default-src 'none'"}
+                          "Content-Security-Policy": UPLOADED_DOCUMENT_CSP}
 
 
 @bp.post("/reset-authenticator/<int:request_id>/putuskan")

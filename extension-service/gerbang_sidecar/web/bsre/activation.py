@@ -53,7 +53,7 @@ from gerbang_sidecar.web.forms import (
 )
 from gerbang_sidecar.web.layout import use_portal
 from gerbang_sidecar.web.mailed_links import MailedLink
-from gerbang_sidecar.web.rate_limit import limit_codes_to, rate_limited
+from gerbang_sidecar.web.rate_limit import limit_codes_to, limit_face_checks, rate_limited
 from gerbang_sidecar.web.request_limits import MULTIPART_ALLOWANCE, accepts_body
 from gerbang_sidecar.web.security_headers import camera_page_headers
 
@@ -245,6 +245,7 @@ def selfie() -> ResponseReturnValue:
     if request.form.get("action") == "save_photo":
         upload = form.photo.data
         content = upload.stream.read(MAX_SELFIE_BYTES + 1) if upload else b""
+        limit_face_checks(token)
         saved = _service().selfie(token, content)
         if isinstance(saved, LinkDead):
             return LINK.dead()

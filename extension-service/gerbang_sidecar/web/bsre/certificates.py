@@ -70,7 +70,7 @@ from gerbang_sidecar.web.layout import use_portal
 from gerbang_sidecar.web.locale import get_locale, t
 from gerbang_sidecar.web.mailed_links import MailedLink
 from gerbang_sidecar.web.portal_login import portal_login_required
-from gerbang_sidecar.web.rate_limit import rate_limited
+from gerbang_sidecar.web.rate_limit import limit_face_checks, rate_limited
 from gerbang_sidecar.web.request_limits import MULTIPART_ALLOWANCE, accepts_body
 from gerbang_sidecar.web.security_headers import camera_page_headers
 
@@ -145,6 +145,13 @@ def renew(certificate_id: int) -> ResponseReturnValue:
                           "cert.renew_requested", url_for(".overview"))
 
 
+def _own_or_404(certificate_id: int) -> None:
+    """A page about one certificate is shown to its holder only (the actions behind it
+    check again)."""
+    if _service().own_certificate(g.portal_user.sub, certificate_id) is None:
+        abort(404)
+
+
 def request_answer(result: Requested | NotAllowed | NotYet | TemporaryProblem,
                    success_key: str, back: str) -> ResponseReturnValue:
     """What a request for a Set Passphrase link came to, on the holder's and the officer's
@@ -180,6 +187,7 @@ def reset_passphrase(certificate_id: int) -> ResponseReturnValue:
     """B22 "Reset Passphrase": the page says first that it re-keys."""
     use_portal(REALM)
     if request.method == "GET":
+        _own_or_404(certificate_id)
         return render_template("bsre/certificates/reset.html", form=ActionForm(formdata=None),
                                certificate_id=certificate_id)
     if not ActionForm().validate_on_submit():
@@ -194,6 +202,7 @@ def reset_passphrase(certificate_id: int) -> ResponseReturnValue:
 def change_passphrase(certificate_id: int) -> ResponseReturnValue:
     use_portal(REALM)
     if request.method == "GET":
+        _own_or_404(certificate_id)
         return form_page("bsre/certificates/passphrase.html", PassphraseForm(formdata=None),
                          certificate_id=certificate_id)
     form = PassphraseForm()
@@ -328,6 +337,7 @@ def set_passphrase() -> ResponseReturnValue:
         return _page(form, opened)
     if request.form.get("action") == "save_photo":
         upload = form.photo.data
+        limit_face_checks(token)
         checked = _service().selfie(token, upload.stream.read(MAX_SELFIE_BYTES + 1)
                                     if upload else b"")
         if isinstance(checked, LinkDead):

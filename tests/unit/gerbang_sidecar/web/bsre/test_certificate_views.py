@@ -22,6 +22,7 @@ from flask.testing import FlaskClient
 from gerbang_sidecar.adapters.ca.hierarchy import CaMaterial
 from gerbang_sidecar.adapters.keycloak.fake import FakeKeycloakUsers
 from gerbang_sidecar.ports.keycloak import NewUser
+from gerbang_sidecar.web.rate_limit import FACE_CHECKS_PER_LINK
 from gerbang_sidecar.wiring import Services
 from support.ca_fixtures import (  # noqa: F401 - fixtures of every test with a CA
     KEK,
@@ -509,3 +510,77 @@ def test_x10_data_saya_holds_the_certificates_and_their_requests_never_the_key(
     assert all(r["selfie_checked_at"] for r in document["certificate_requests"])
     body = answer.get_data(as_text=True)
     assert "PRIVATE KEY" not in body and "pkcs12" not in body.lower()
+
+
+def test_b21_b22_an_expired_certificate_the_job_has_not_marked_yet_is_not_issued(
+        app: Flask, browser: FlaskClient, services: Services, clock: Any, holder: str,
+        log_in: Callable[..., str]) -> None:
+    """Between its expiry and the hourly expiry job the row still says issued: no new
+    passphrase, no re-key and no renewal for it, and a reset link asked for before the
+    expiry issues nothing after it (B21: a new request instead)."""
+    certificate_id = _issue(app, browser, services)
+    clock.advance(days=729, hours=23)  # hours before expiry: a reset link is asked for
+    before = app.test_client()
+    log_in(before, sub=holder, client_id="bsre-portal", roles=("pengguna",))
+    page = before.get(f"/bsre/sertifikat/{certificate_id}/reset").get_data(as_text=True)
+    before.post(f"/bsre/sertifikat/{certificate_id}/reset", data={"csrf_token": csrf(page)})
+    work_outbox(services)
+    mail = services.mailer.to("agus@bssn.go.id")[-1]  # type: ignore[attr-defined]
+    found = re.search(r"https?://\S+/bsre/set-passphrase/t/\S+", mail.text)
+    assert found
+    clock.advance(hours=2)  # expired an hour ago; the job has not run; the link still lives
+    later = app.test_client()
+    log_in(later, sub=holder, client_id="bsre-portal", roles=("pengguna",))
+    path = f"/bsre/sertifikat/{certificate_id}/passphrase"
+    new = "Baru#Sandi2026"
+    changed = post_form(later, path, {"old_passphrase": PASSPHRASE, "passphrase": new,
+                                      "passphrase_confirm": new, "consent": "y"})
+    assert changed.status_code == 404
+    page = later.get("/bsre/sertifikat").get_data(as_text=True)
+    for action in ("reset", "pembaruan"):
+        refused = later.post(f"/bsre/sertifikat/{certificate_id}/{action}",
+                             data={"csrf_token": csrf(page)}, follow_redirects=True)
+        assert "ajukan Permohonan Baru" in refused.get_data(as_text=True), action
+    phone = app.test_client()
+    phone.get(urlsplit(found.group(0)).path)
+    _set(phone, action="save_photo", photo=(io.BytesIO(face_jpeg()), "f.jpg"))
+    late = _set(phone, action="submit", passphrase=new, passphrase_confirm=new, agreement="y")
+    assert late.status_code == 403
+    with services.storage.transaction() as tx:
+        row = tx.certificates.certificate(certificate_id)
+        assert row is not None and row.status == "issued"  # nothing revoked, nothing new
+    assert later.get("/bsre/sertifikat").get_data(as_text=True).count('id="certificate-') == 1
+
+
+def test_b16_another_holders_certificate_pages_are_not_found(
+        app: Flask, browser: FlaskClient, services: Services, fake_keycloak: FakeKeycloakUsers,
+        log_in: Callable[..., str]) -> None:
+    certificate_id = _issue(app, browser, services)
+    other = fake_keycloak.create_user("bsre", NewUser(
+        username="budi@bssn.go.id", email="budi@bssn.go.id", first_name="Budi",
+        email_verified=True, attributes={"instansi": BSSN, "nik": "3174041503800006",
+                                         "verificationStatus": "terverifikasi"}))
+    stranger = app.test_client()
+    log_in(stranger, sub=other, client_id="bsre-portal", roles=("pengguna",))
+    for page in ("reset", "passphrase"):
+        assert stranger.get(f"/bsre/sertifikat/{certificate_id}/{page}").status_code == 404
+        assert browser.get(f"/bsre/sertifikat/{certificate_id}/{page}").status_code == 200
+
+
+def test_b17_one_link_compares_at_most_ten_selfies(
+        app: Flask, browser: FlaskClient, services: Services) -> None:
+    """The Set Passphrase link's selfie goes to Dukcapil's face comparison: whoever holds
+    the link gets ten tries, not an oracle for the holder's face (from any address)."""
+    link = _request_link(browser, services)
+    phone = app.test_client()
+    phone.get(link)
+    for _ in range(FACE_CHECKS_PER_LINK):
+        assert _set(phone, action="save_photo",
+                    photo=(io.BytesIO(face_jpeg()), "f.jpg")).status_code != 429
+    other_address = app.test_client()
+    other_address.get(link)
+    refused = post_form(other_address, "/bsre/set-passphrase",
+                        {"action": "save_photo", "photo": (io.BytesIO(face_jpeg()), "f.jpg")},
+                        content_type="multipart/form-data",
+                        environ_base={"REMOTE_ADDR": "10.9.8.7"})
+    assert refused.status_code == 429

@@ -19,6 +19,7 @@ from sqlalchemy import select
 from gerbang_sidecar.adapters.keycloak.fake import FakeKeycloakUsers
 from gerbang_sidecar.adapters.storage.models import AuditEvent
 from gerbang_sidecar.ports.keycloak import KeycloakUnavailable, NewUser
+from gerbang_sidecar.web.security_headers import UPLOADED_DOCUMENT_CSP
 from gerbang_sidecar.wiring import Services
 
 from .conftest import BALI, BSSN, csrf, work_outbox
@@ -133,7 +134,7 @@ def test_b11_reactivation_by_the_ra_with_three_checked_documents(
     request_id = int(re.findall(r'id="reset-(\d+)"', queue)[0])
     document = ra.get(f"/bsre/verifikator/reset-authenticator/{request_id}/formulir")
     assert document.data[:5] == b"%PDF-"
-    assert document.headers["Content-Security-Policy"].startswith("sandbox")
+    assert document.headers["Content-Security-Policy"] == UPLOADED_DOCUMENT_CSP
     approved = ra.post(f"/bsre/verifikator/reset-authenticator/{request_id}/putuskan",
                        data={"csrf_token": csrf(queue), "decision": "approve"})
     assert approved.status_code == 302

@@ -141,3 +141,42 @@ def test_x1_an_email_and_phone_with_an_account_get_the_same_steps(
                           "phone": "081298765432"})
     assert held == free
     assert held[2][1].endswith("/terima-kasih")
+
+
+def _submit(client: FlaskClient):  # type: ignore[no-untyped-def]
+    """Step 3's "Daftar", with the session's CSRF token read off step 1 (step 3's page is
+    gone once the registration is sent)."""
+    return client.post("/insw/daftar/surat-kuasa", data={
+        "csrf_token": _csrf(client, "/insw/daftar"),
+        "surat_kuasa": (io.BytesIO(_pdf()), "sk.pdf", "application/pdf"), "terms": "y"},
+        content_type="multipart/form-data")
+
+
+def test_i3_a_second_click_on_daftar_shows_the_thank_you_page(client: FlaskClient,
+                                                              services: Services) -> None:
+    _steps_1_and_2(client)
+    with client.session_transaction() as before:
+        cookie_of_the_first_click = dict(before)
+    assert _submit(client).location.endswith("/terima-kasih")
+    with client.session_transaction() as session:  # the second click's request, sent before
+        session.clear()                             # the first one's answer came back
+        session.update(cookie_of_the_first_click)
+    again = _submit(client)
+    assert again.status_code == 302 and again.location.endswith("/terima-kasih")
+    assert "1x24 jam" in client.get("/insw/daftar/terima-kasih").get_data(as_text=True)
+    with services.storage.session_factory() as s:
+        assert len(s.scalars(select(Registration)).all()) == 1
+
+
+def test_x5_after_sending_a_new_registration_starts_empty(client: FlaskClient) -> None:
+    """A shared computer's next user finds no earlier organisation in the form; the
+    thank-you page of the one sent stays until a new registration starts."""
+    _steps_1_and_2(client)
+    _submit(client)
+    first_step = client.get("/insw/daftar").get_data(as_text=True)
+    assert ORGANISATION["nib"] not in first_step
+    assert "PT NUSANTARA DIGITAL NIAGA" in client.get("/insw/daftar/terima-kasih").get_data(
+        as_text=True)
+    assert _submit(client).location.endswith("/terima-kasih")  # "Daftar" again, back button
+    assert _post(client, "/insw/daftar", ORGANISATION).location.endswith("/data-diri")
+    assert client.get("/insw/daftar/terima-kasih").location.endswith("/insw/daftar")

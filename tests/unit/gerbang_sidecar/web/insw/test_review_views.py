@@ -20,6 +20,8 @@ from gerbang_sidecar.adapters.storage.models import (
     RegistrationDocument,
 )
 from gerbang_sidecar.domain.insw.usernames import is_well_formed
+from gerbang_sidecar.ports.keycloak import NewUser
+from gerbang_sidecar.web.security_headers import UPLOADED_DOCUMENT_CSP
 from gerbang_sidecar.wiring import Services
 from support.clock import FakeClock
 
@@ -96,7 +98,7 @@ def test_i4_the_queue_shows_the_registration_and_its_document_in_a_sandbox(
     assert "9120001234561" in detail and "Direktur Utama" in detail
     pdf = reviewer.get(f"/insw/review/{registration_id}/surat-kuasa.pdf")
     assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
-    assert pdf.headers["Content-Security-Policy"].startswith("sandbox")
+    assert pdf.headers["Content-Security-Policy"] == UPLOADED_DOCUMENT_CSP  # X8: no framing either
 
 
 def test_i4_approval_issues_the_username_and_makes_the_account(
@@ -152,3 +154,18 @@ def test_i4_a_registration_waiting_over_24_hours_is_overdue(
     clock.advance(hours=24, minutes=1)
     log_in(reviewer, sub="reviewer-1", client_id="insw-portal", roles=("reviewer",))  # next day
     assert "Lewat 1x24 jam" in reviewer.get("/insw/review").get_data(as_text=True)
+
+
+def test_x3_an_approved_registration_declined_as_a_duplicate_keeps_no_surat_kuasa(
+        reviewer: FlaskClient, registration_id: int, services: Services,
+        fake_keycloak: FakeKeycloakUsers) -> None:
+    """The worker declines when the email already has an account (its owner is told):
+    nothing was made, so the uploaded letter does not stay either."""
+    fake_keycloak.create_user("insw", NewUser(username="sudah.ada", email=PERSON["email"],
+                                              first_name="Sudah Ada", email_verified=True))
+    page = reviewer.get(f"/insw/review/{registration_id}").get_data(as_text=True)
+    reviewer.post(f"/insw/review/{registration_id}/setujui", data={"csrf_token": _csrf(page)})
+    _work_outbox(services)
+    with services.storage.session_factory() as s:
+        assert s.scalars(select(Registration.status)).one() == "declined"
+        assert s.scalars(select(RegistrationDocument)).all() == []
