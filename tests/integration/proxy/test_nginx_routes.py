@@ -181,6 +181,35 @@ def test_x2_keycloaks_own_reset_page_is_limited_per_client(proxy: dict[str, obje
     assert _get(proxy, "/realms/bsre/protocol/openid-connect/auth").status_code == 200
 
 
+def test_x6_ocsp_is_limited_per_client(proxy: dict[str, object]) -> None:
+    """Each OCSP answer with a nonce costs a signature: past a burst of 100 at 50 a second,
+    one address gets 429 -- asked until refused (any machine asks faster than 50 a second),
+    so the check does not depend on how fast this one is. POST to the path and GET with the
+    request in it share the address's budget."""
+    with requests.Session() as session:
+        asked = 0
+        while asked < 5000:
+            asked += 1
+            answer = session.post(f"{proxy['url']}/pki/ocsp", data=b"0", timeout=10,
+                                  verify=str(proxy["ca"]),
+                                  headers={"Content-Type": "application/ocsp-request"})
+            if answer.status_code == 429:
+                break
+            assert answer.text.startswith("ocsp\n")
+        else:
+            pytest.fail("5,000 OCSP requests and no 429")
+        assert asked > 100  # the burst first
+        again = session.get(f"{proxy['url']}/pki/ocsp/MEIwQDA%2BMDwwOjAJBgUrDgMCGgUA",
+                            verify=str(proxy["ca"]), timeout=10)
+        assert again.status_code == 429
+        # The address's budget comes back (other tests of this proxy ask OCSP paths too).
+        deadline = time.monotonic() + 60
+        while session.post(f"{proxy['url']}/pki/ocsp", data=b"0", timeout=10,
+                           verify=str(proxy["ca"])).status_code == 429:
+            assert time.monotonic() < deadline, "the OCSP limit never let go"
+            time.sleep(0.05)
+
+
 def test_x3_the_access_log_keeps_no_query_string_or_link_token(
         proxy: dict[str, object]) -> None:
     _get(proxy, "/akses/lupa-kata-sandi/atur/RahasiaTautan123?nik=3171015203900001")

@@ -490,9 +490,19 @@ def test_x6_ingress_sends_ocsp_to_the_responder_and_the_rest_of_pki_to_the_sidec
         manifests: dict[str, dict[str, Any]]) -> None:
     from gerbang_sidecar.web import pki_ocsp
 
-    (rule,) = one(manifests, "Ingress", "gerbang")["spec"]["rules"]
+    main = one(manifests, "Ingress", "gerbang")
+    (rule,) = main["spec"]["rules"]
     paths = {p["path"]: p for p in rule["http"]["paths"]}
-    ocsp = paths[pki_ocsp.PATH]
+    limited = one(manifests, "Ingress", "gerbang-ocsp")
+    (ocsp_rule,) = limited["spec"]["rules"]
+    assert (ocsp_rule["host"], limited["spec"]["tls"]) == (rule["host"], main["spec"]["tls"])
+    # Each answer with a nonce is signed: 50 a second per address, a burst of 100, as
+    # compose's proxy (deploy/proxy/nginx.conf, tested in tests/integration/proxy).
+    annotations = limited["metadata"]["annotations"]
+    assert (annotations["nginx.ingress.kubernetes.io/limit-rps"],
+            annotations["nginx.ingress.kubernetes.io/limit-burst-multiplier"]) == ("50", "2")
+    (ocsp,) = ocsp_rule["http"]["paths"]
+    assert ocsp["path"] == pki_ocsp.PATH
     # Prefix matches whole path elements: /pki/ocsp and /pki/ocsp/<base64>, not /pki/ocspx.
     assert ocsp["pathType"] == "Prefix"
     backend = ocsp["backend"]["service"]
@@ -501,7 +511,7 @@ def test_x6_ingress_sends_ocsp_to_the_responder_and_the_rest_of_pki_to_the_sidec
     assert service["spec"]["selector"].items() <= one(
         manifests, "Deployment", OCSP_DEPLOYMENT)["spec"]["template"]["metadata"]["labels"].items()
     # The CRL, the CA certificate and the time-stamp authority stay with the sidecar.
-    assert [p for p in paths if p.startswith("/pki")] == [pki_ocsp.PATH]
+    assert [p for p in paths if p.startswith("/pki")] == []
     assert paths["/"]["backend"]["service"]["name"] == "gerbang-sidecar"
 
 
@@ -557,7 +567,7 @@ def test_issue11_ingress_routes_keycloak_public_paths_and_the_sidecar(
         assert backends[path] == ("Prefix", keycloak_service, {"number": 8080}), path
     assert backends["/"] == ("Prefix", "gerbang-sidecar", {"name": "http"})
     # Nothing reaches Keycloak's admin paths or the management port through the ingress.
-    assert set(backends) == {*realms, "/resources", "/.well-known", "/pki/ocsp", "/"}
+    assert set(backends) == {*realms, "/resources", "/.well-known", "/"}
     assert ingress["spec"]["tls"][0]["secretName"] == "gerbang-tls"
 
 
