@@ -90,13 +90,8 @@ def _service() -> InswRegistrations:
     return services().insw_registrations
 
 
-def _token() -> str | None:
-    token = session.get(SESSION_KEY)
-    return token if isinstance(token, str) else None
-
-
-def _submitted_token() -> str | None:
-    token = session.get(SUBMITTED_KEY)
+def _token(key: str = SESSION_KEY) -> str | None:
+    token = session.get(key)
     return token if isinstance(token, str) else None
 
 
@@ -104,7 +99,7 @@ def _finished_or_first_step() -> ResponseReturnValue:
     """Where a step without a registration in progress goes: the thank-you page when this
     browser's registration is already in review (a second click on "Daftar", the back
     button), else step 1."""
-    for token in (_token(), _submitted_token()):
+    for token in (_token(), _token(SUBMITTED_KEY)):
         if _service().in_review(token) is not None:
             return redirect(url_for(".thank_you"))
     return redirect(url_for(".organisation"))
@@ -220,7 +215,7 @@ def document() -> ResponseReturnValue:
 def thank_you() -> ResponseReturnValue:
     use_portal(REALM)
     # Either key: of a double click's two answers, the browser keeps the last cookie.
-    found = _service().in_review(_submitted_token()) or _service().in_review(_token())
+    found = _service().in_review(_token(SUBMITTED_KEY)) or _service().in_review(_token())
     if found is None:
         return redirect(url_for(".organisation"))
     return render_template("insw/registration/thanks.html", registration=found)
