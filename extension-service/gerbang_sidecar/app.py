@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping
+from datetime import timedelta
 from typing import Any
 
 from flask import Flask
@@ -20,6 +21,7 @@ from gerbang_sidecar.config import ConfigError, Settings, load_settings
 from gerbang_sidecar.services.readiness import DATABASE_PROBE
 from gerbang_sidecar.web import pki_ocsp
 from gerbang_sidecar.web.client_address import TrustedProxies, parse_networks
+from gerbang_sidecar.web.portal_login import MAX_LOCAL_SESSION_SECONDS
 from gerbang_sidecar.wiring import Services, build_services
 
 
@@ -34,6 +36,8 @@ def create_app(config: Settings | Mapping[str, Any] | None = None, *,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=settings.public_url.startswith("https://"),
         SESSION_COOKIE_NAME="gerbang_session",
+        # The cookie outlives no login it carries (Flask's default would be 31 days).
+        PERMANENT_SESSION_LIFETIME=timedelta(seconds=MAX_LOCAL_SESSION_SECONDS),
     )
     web.init_app(app, services)
     # Last, so outermost: OCSP requests are answered before any of Flask's machinery.

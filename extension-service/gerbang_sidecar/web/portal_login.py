@@ -52,6 +52,12 @@ SESSION_KEY = "gerbang_login"
 PENDING_KEY = "gerbang_login_pending"
 # Logged in for at most this long without asking Keycloak again, whatever its session says.
 MAX_LOCAL_SESSION_SECONDS = 8 * 3600
+# How long Keycloak's login page may take before its answer is no longer taken: Keycloak's
+# own limit for a login in progress (accessCodeLifespanLogin, 30 minutes by default).
+PENDING_LOGIN_SECONDS = 30 * 60
+# The signature the realms' tokens carry (Keycloak's default; realm-config names no other):
+# a token signed any other way is refused, whatever the JWT library would accept.
+TOKEN_ALGORITHMS = ["RS256"]
 
 
 
@@ -177,7 +183,8 @@ def start_login(client: PortalClient, next_url: str | None = None, *,
     pending = dict(session.get(PENDING_KEY, {}))
     # One pending login per client: a second tab's login replaces the first one's.
     pending[client.client_id] = {"state": state, "nonce": nonce, "verifier": verifier,
-                                 "next": _safe_next(next_url, client)}
+                                 "next": _safe_next(next_url, client),
+                                 "started": services().clock().timestamp()}
     session[PENDING_KEY] = pending
     return redirect(authorization_url(
         _settings(), client, redirect_to=redirect_uri(client), state=state, nonce=nonce,
@@ -224,6 +231,9 @@ def callback(path: str) -> ResponseReturnValue:
     if pending is None or not secrets.compare_digest(
             request.args.get("state", "").encode(), str(pending["state"]).encode()):
         return _login_failed("state missing or different")
+    if services().clock().timestamp() - float(pending.get("started", 0)) > \
+            PENDING_LOGIN_SECONDS:
+        return _login_failed("login started too long ago")
     if "error" in request.args or "code" not in request.args:
         return _login_failed(f"keycloak error {request.args.get('error', 'no code')[:40]}")
     openid = _openid(client)
@@ -231,8 +241,8 @@ def callback(path: str) -> ResponseReturnValue:
         tokens = openid.token(grant_type="authorization_code", code=request.args["code"],
                               redirect_uri=redirect_uri(client),
                               code_verifier=pending["verifier"])
-        id_claims = openid.decode_token(tokens["id_token"])
-        access_claims = openid.decode_token(tokens["access_token"])
+        id_claims = openid.decode_token(tokens["id_token"], algs=TOKEN_ALGORITHMS)
+        access_claims = openid.decode_token(tokens["access_token"], algs=TOKEN_ALGORITHMS)
     except kc_errors.KeycloakConnectionError:
         return error_page(503)
     except kc_errors.KeycloakError as exc:
@@ -282,12 +292,22 @@ def _remember(client: PortalClient, tokens: dict[str, Any], id_claims: dict[str,
               "id_token": tokens["id_token"]},
         lifetime=timedelta(seconds=min(idle, MAX_LOCAL_SESSION_SECONDS)))
     # Another person's login must never survive beside this one (a shared computer): the
-    # keys of other clients stay only when they belong to the same account.
-    logins = {cid: other for cid, other in session.get(SESSION_KEY, {}).items()
-              if (user := current_portal_user(cid)) is not None and user.sub == id_claims["sub"]}
+    # keys of other clients stay only when they belong to the same account, and the others
+    # end (a copy of the cookie taken before must not keep them).
+    logins = {}
+    for cid, other in session.get(SESSION_KEY, {}).items():
+        if cid == client.client_id:
+            continue  # the replaced login, ended above
+        user = current_portal_user(cid)
+        if user is not None and user.sub == id_claims["sub"]:
+            logins[cid] = other
+        else:
+            services().portal_sessions.end(other)
     logins[client.client_id] = key
     session[SESSION_KEY] = logins
     g.pop("portal_users", None)
+    # A form token from before the login is not one of the logged-in user's.
+    session.pop("csrf_token", None)
     # A fresh login gets a fresh session cookie lifetime; the cookie is HttpOnly and signed.
     session.permanent = True
 
@@ -297,16 +317,19 @@ def logout(path: str) -> ResponseReturnValue:
     logout). POST only, with the CSRF token: a link on another site must not log users out."""
     client = _client_for_path(path)
     user = current_portal_user(client.client_id)
-    # X9: every sidecar login of this account ends, wherever a copy of the cookie is.
-    for key in session.pop(SESSION_KEY, {}).values():
-        services().portal_sessions.end(key)
-    g.pop("portal_users", None)
     settings = _settings()
     back = f"{settings.public_url.rstrip('/')}/{client.path}/"
     query = {"client_id": client.client_id, "post_logout_redirect_uri": back,
              "ui_locales": get_locale()}
     if user is not None:
         query["id_token_hint"] = user.id_token
+    # X9: every sidecar login of this account ends, wherever a copy of the cookie is; and
+    # nothing else of this browser's stays in the cookie (links opened, registrations under
+    # way, the form token): the next person at a shared computer starts clean.
+    for key in session.get(SESSION_KEY, {}).values():
+        services().portal_sessions.end(key)
+    session.clear()
+    g.pop("portal_users", None)
     return redirect(f"{settings.keycloak_browser_url.rstrip('/')}/realms/{client.realm}"
                     f"/protocol/openid-connect/logout?{urlencode(query)}")
 

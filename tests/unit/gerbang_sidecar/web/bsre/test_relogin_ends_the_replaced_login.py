@@ -40,7 +40,7 @@ def test_x9_a_password_change_ends_the_login_a_copied_cookie_holds(
         def token(self, **_: object) -> dict[str, object]:
             return {"id_token": "id", "access_token": "at", "refresh_expires_in": 1800}
 
-        def decode_token(self, _: str) -> dict[str, object]:
+        def decode_token(self, _: str, **_options: object) -> dict[str, object]:
             return {"sub": user_id, "nonce": nonce, "azp": "bsre-portal", "iss": issuer,
                     "aud": "bsre-portal", "sid": keycloak_session,
                     "realm_access": {"roles": []}}
