@@ -314,8 +314,10 @@ class Registrations(Protocol):
 
     def get(self, registration_id: int) -> RegistrationRecord | None: ...
 
-    def accept(self, token_hash: bytes, *, now: datetime, pending_since: datetime) -> bool:
-        """pending -> activating; True for exactly one of concurrent callers."""
+    def accept(self, token_hash: bytes, *, realm: str, now: datetime,
+               pending_since: datetime) -> bool:
+        """pending -> activating, for a registration of ``realm`` only; True for exactly one
+        of concurrent callers."""
 
     def mark_activated(self, registration_id: int, *, keycloak_user_id: str, now: datetime,
                        data: dict[str, Any]) -> bool: ...

@@ -41,10 +41,9 @@ from gerbang_sidecar.ports.clock import Clock
 from gerbang_sidecar.ports.metrics import NO_METRICS, Metrics
 from gerbang_sidecar.ports.storage import OutboxRecord, StorageError, Store, UnreadablePayload
 from gerbang_sidecar.request_ids import request_id_scope
+from gerbang_sidecar.services.retried_transactions import in_retried_transaction
 
 log = logging.getLogger(__name__)
-
-FINISH_ATTEMPTS = 3
 
 
 @dataclass(frozen=True)
@@ -227,19 +226,14 @@ class OutboxWorker:
         """Record the outcome, trying a few times. If the database stays away the message is
         left in flight: when its lease runs out it goes dead (or, for handlers safe to
         repeat, pending), so a send that happened is never repeated by default."""
-        for attempt in range(FINISH_ATTEMPTS):
-            try:
-                with self.store.transaction() as tx:
-                    recorded = tx.outbox.finish(message_id=message_id, token=token,
-                                                status=status, error=error, now=self.clock(),
-                                                next_attempt_at=next_attempt_at)
-                break
-            except StorageError:
-                if attempt == FINISH_ATTEMPTS - 1:
-                    log.error("outbox message %s: outcome %s not recorded; left to its lease",
-                              message_id, status)
-                    return
-                time.sleep(0.2 * (attempt + 1))
+        try:
+            recorded = in_retried_transaction(self.store, lambda tx: tx.outbox.finish(
+                message_id=message_id, token=token, status=status, error=error,
+                now=self.clock(), next_attempt_at=next_attempt_at))
+        except StorageError:
+            log.error("outbox message %s: outcome %s not recorded; left to its lease",
+                      message_id, status)
+            return
         if not recorded:
             log.error("outbox message %s: claim lost before its outcome was recorded",
                       message_id)

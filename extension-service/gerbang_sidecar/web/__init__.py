@@ -39,8 +39,9 @@ def init_app(app: Flask, services: Services) -> None:
     locale.init_app(app)
     layout.init_app(app)
     errors.init_app(app)
-    rate_limit.init_app(app)  # before forms: CSRF failures are counted too
+    rate_limit.init_app(app)  # before forms: CSRF failures count against their sender
     forms.init_app(app)
+    rate_limit.init_ceilings(app)  # after forms: junk without a form token spends no ceiling
     theme_assets.init_app(app)
     captcha.init_app(app)
     portal_login.init_app(app)

@@ -144,11 +144,12 @@ def sent(token: str) -> ResponseReturnValue:
 @rate_limited(SET_PASSWORD_LIMIT, SET_PASSWORD_WINDOW)
 def set_password(token: str) -> ResponseReturnValue:
     service = _service()
-    if isinstance(service.open_link(token), LinkInvalid):
+    realm = g.recovery_portal.realm
+    if isinstance(service.open_link(realm, token), LinkInvalid):
         return _link_invalid()
     form = NewPasswordForm()
     if form.validate_on_submit():
-        outcome = service.set_password(token, form.password.data or "")
+        outcome = service.set_password(realm, token, form.password.data or "")
         if isinstance(outcome, PasswordChanged):
             return render_template(f"{_TEMPLATES}/changed.html")
         if isinstance(outcome, LinkInvalid):

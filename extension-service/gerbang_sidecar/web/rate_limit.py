@@ -48,9 +48,10 @@ def rate_limited(limit: int, per_seconds: int, *, methods: tuple[str, ...] = ("P
     one client, or beyond ``ceiling`` from everyone together.
 
     Counted per ``scope`` (default: the endpoint), only for ``methods`` — showing a form is
-    free, sending it is counted. The decorator only marks the view; the check runs in a
-    ``before_request`` hook placed before the CSRF check, so requests with a missing or
-    forged token are counted too.
+    free, sending it is counted. The decorator only marks the view; the per-client check
+    runs in a ``before_request`` hook placed before the CSRF check, so requests with a
+    missing or forged token count against their sender too; the ceiling's hook runs after
+    it, so they do not count against everyone.
     """
     if not 0 < per_seconds <= MAX_WINDOW_SECONDS:
         raise ValueError("window must be between 1 second and a day")
@@ -62,20 +63,38 @@ def rate_limited(limit: int, per_seconds: int, *, methods: tuple[str, ...] = ("P
     return decorate
 
 
-def _enforce() -> None:
+def _rule() -> tuple[Limit, str] | None:
+    """The limit of the view this request goes to, and its scope; None when nothing counts."""
     view = current_app.view_functions.get(request.endpoint or "")
     rule: Limit | None = getattr(view, _MARK, None)
     if rule is None or request.method not in rule.methods:
+        return None
+    if not services().settings.rate_limits_enabled:
+        return None
+    return rule, rule.scope or request.endpoint or request.path
+
+
+def _enforce_per_client() -> None:
+    found = _rule()
+    if found is None:
         return
-    container = services()
-    if not container.settings.rate_limits_enabled:
+    rule, scope = found
+    decision = services().rate_limiter.hit(scope, client_key(request.remote_addr or ""),
+                                           rule.limit, rule.per_seconds)
+    if not decision.allowed:
+        raise TooManyRequests(retry_after=decision.retry_after)
+
+
+def _enforce_ceiling() -> None:
+    """Everyone together: counted after the CSRF check, so requests without a valid form
+    token (a script's junk, from as many addresses as it likes) cannot spend the ceiling
+    that real users share."""
+    found = _rule()
+    if found is None or found[0].ceiling is None:
         return
-    scope = rule.scope or request.endpoint or request.path
-    limiter = container.rate_limiter
-    decision = limiter.hit(scope, client_key(request.remote_addr or ""), rule.limit,
-                           rule.per_seconds)
-    if decision.allowed and rule.ceiling is not None:
-        decision = limiter.hit(scope, EVERYONE, rule.ceiling, rule.per_seconds)
+    rule, scope = found
+    assert rule.ceiling is not None
+    decision = services().rate_limiter.hit(scope, EVERYONE, rule.ceiling, rule.per_seconds)
     if not decision.allowed:
         raise TooManyRequests(retry_after=decision.retry_after)
 
@@ -118,5 +137,10 @@ def limit_codes_to(number: str | None, policy: CodePolicy) -> None:
 
 
 def init_app(app: Flask) -> None:
-    """Register before ``forms.init_app`` (CSRF) so refused tokens still count."""
-    app.before_request(_enforce)
+    """Register before ``forms.init_app`` (CSRF) so refused tokens still count per client."""
+    app.before_request(_enforce_per_client)
+
+
+def init_ceilings(app: Flask) -> None:
+    """Register after ``forms.init_app``: the ceilings count only requests past CSRF."""
+    app.before_request(_enforce_ceiling)

@@ -56,12 +56,13 @@ class SqlRegistrations:
     def get(self, registration_id: int) -> Registration | None:
         return self._session.get(Registration, registration_id)
 
-    def accept(self, token_hash: bytes, *, now: datetime, pending_since: datetime) -> bool:
+    def accept(self, token_hash: bytes, *, realm: str, now: datetime,
+               pending_since: datetime) -> bool:
         """pending -> activating ("Aktivasi" accepted), atomically: True for exactly one of
         concurrent callers, and only within the pending lifetime."""
         result = self._session.execute(
             update(Registration)
-            .where(Registration.token_hash == token_hash,
+            .where(Registration.token_hash == token_hash, Registration.realm == realm,
                    Registration.created_at > pending_since,
                    Registration.status == PENDING)
             .values(status=ACTIVATING, claimed_at=now)

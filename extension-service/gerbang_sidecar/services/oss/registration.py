@@ -156,7 +156,7 @@ class OssRegistrations:
                     registration_type=data.identity_type.value,
                     data={"data": data.to_dict(), "terms_accepted_at": now.isoformat()},
                     locale=normalise(lang) or "id", now=now)
-                tx.registrations.accept(token_hash(token), now=now,
+                tx.registrations.accept(token_hash(token), realm=realm, now=now,
                                         pending_since=now - self.settings.thank_you_lifetime)
                 tx.outbox.enqueue(kind=OUTBOX_MAKE_ACCOUNT, now=now,
                                   idempotency_key=f"oss_make_account:{row.id}",

@@ -53,8 +53,8 @@ class PasswordReset:
     def process(self, request_id: int) -> str:
         return delivery.process(self._ctx, request_id)
 
-    def open_link(self, token: str) -> LinkValid | LinkInvalid:
-        return sms_link.open_link(self._ctx, token)
+    def open_link(self, realm: str, token: str) -> LinkValid | LinkInvalid:
+        return sms_link.open_link(self._ctx, realm, token)
 
-    def set_password(self, token: str, password: str) -> SetPasswordResult:
-        return sms_link.set_password(self._ctx, token, password)
+    def set_password(self, realm: str, token: str, password: str) -> SetPasswordResult:
+        return sms_link.set_password(self._ctx, realm, token, password)

@@ -7,9 +7,11 @@ sidecar sends the C4 notification itself. Whoever knew the old password is logge
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 
 from gerbang_sidecar.domain.tokens import token_hash
 from gerbang_sidecar.ports.keycloak import KeycloakError, PasswordRejected
+from gerbang_sidecar.ports.storage import ResetLinkRecord, StorageError, Transaction
 from gerbang_sidecar.services.password_reset.context import (
     OUTBOX_PASSWORD_CHANGED,
     Context,
@@ -21,20 +23,22 @@ from gerbang_sidecar.services.password_reset.results import (
     PasswordRefused,
     SetPasswordResult,
 )
+from gerbang_sidecar.services.retried_transactions import in_retried_transaction
 
 log = logging.getLogger(__name__)
 
 
-def open_link(ctx: Context, token: str) -> LinkValid | LinkInvalid:
+def open_link(ctx: Context, realm: str, token: str) -> LinkValid | LinkInvalid:
+    """The link, on its own portal's pages only (``realm``: the portal of the URL opened)."""
     raw = ctx.unsign(token)
     if raw is None:
         return LinkInvalid()
     with ctx.store.transaction() as tx:
         link = tx.password_resets.usable_link(token_hash(raw), now=ctx.clock())
-        return LinkInvalid() if link is None else LinkValid(link.locale)
+        return LinkInvalid() if link is None or link.realm != realm else LinkValid(link.locale)
 
 
-def set_password(ctx: Context, token: str, password: str) -> SetPasswordResult:
+def set_password(ctx: Context, realm: str, token: str, password: str) -> SetPasswordResult:
     """Claim the link, let Keycloak's policy judge the password, then notify (C4).
 
     The claim is committed before Keycloak is called, so two submissions of one link cannot
@@ -46,7 +50,8 @@ def set_password(ctx: Context, token: str, password: str) -> SetPasswordResult:
     now = ctx.clock()
     with ctx.store.transaction() as tx:
         link = tx.password_resets.usable_link(token_hash(raw), now=now)
-        if link is None or not tx.password_resets.use_link(link.id, now=now):
+        if link is None or link.realm != realm or \
+                not tx.password_resets.use_link(link.id, now=now):
             return LinkInvalid()
     try:
         ctx.keycloak.set_password(link.realm, link.user_id, password)
@@ -61,21 +66,30 @@ def set_password(ctx: Context, token: str, password: str) -> SetPasswordResult:
         ctx.keycloak.end_sessions(link.realm, link.user_id)
     except KeycloakError:
         log.warning("password reset link %s: sessions not ended", link.id)
-    with ctx.store.transaction() as tx:
-        # Any other link still out for this account dies with the old password, and so does
-        # every sidecar login of it, wherever its cookie was copied to (X9).
-        tx.password_resets.use_all_links(realm=link.realm, user_id=link.user_id, now=now)
-        tx.portal_sessions.end_all(realm=link.realm, subject=link.user_id)
-        tx.outbox.enqueue(
-            kind=OUTBOX_PASSWORD_CHANGED, now=now,
-            idempotency_key=f"password_changed:link:{link.id}",
-            payload={"realm": link.realm, "user_id": link.user_id, "locale": link.locale,
-                     "changed_at": now.isoformat()})
-        tx.audit.record(realm=link.realm, event_type="a7_password_reset_by_sms",
-                        occurred_at=now, actor=link.user_id, subject_id=link.user_id,
-                        details={"link_id": link.id})
+    try:
+        # The password has changed: what follows must be recorded even if the database
+        # stumbles now (the user is told it changed either way; it did).
+        in_retried_transaction(ctx.store, lambda tx: _after_the_change(tx, link, now))
+    except StorageError:
+        log.error("password reset link %s: password changed, notice and logouts not recorded",
+                  link.id)
     log.info("password reset link %s used", link.id)
     return PasswordChanged()
+
+
+def _after_the_change(tx: Transaction, link: ResetLinkRecord, now: datetime) -> None:
+    # Any other link still out for this account dies with the old password, and so does
+    # every sidecar login of it, wherever its cookie was copied to (X9).
+    tx.password_resets.use_all_links(realm=link.realm, user_id=link.user_id, now=now)
+    tx.portal_sessions.end_all(realm=link.realm, subject=link.user_id)
+    tx.outbox.enqueue(
+        kind=OUTBOX_PASSWORD_CHANGED, now=now,
+        idempotency_key=f"password_changed:link:{link.id}",
+        payload={"realm": link.realm, "user_id": link.user_id, "locale": link.locale,
+                 "changed_at": now.isoformat()})
+    tx.audit.record(realm=link.realm, event_type="a7_password_reset_by_sms",
+                    occurred_at=now, actor=link.user_id, subject_id=link.user_id,
+                    details={"link_id": link.id})
 
 
 def _give_back(ctx: Context, link_id: int) -> None:

@@ -132,9 +132,11 @@ class AccountMaker:
             if not tx.registrations.mark_declined(registration_id, data={"name": plan.name}):
                 return
             for owner in sorted(owners):
+                # One notice a day per account, however many attempts use its data: each
+                # attempt is a stranger's free mail to the owner otherwise.
                 tx.outbox.enqueue(
                     kind=OUTBOX_REGISTRATION_ATTEMPT, now=now,
-                    idempotency_key=f"{realm}_registration_attempt:{registration_id}:{owner}",
+                    idempotency_key=f"{realm}_registration_attempt:{owner}:{now.date()}",
                     payload={"realm": realm, "user_id": owner, "locale": locale,
                              "portal_url": self.portal_url})
             tx.audit.record(realm=realm, event_type=f"{realm}.registration.declined",

@@ -283,7 +283,7 @@ def _registered(storage: Storage, clock: FakeClock, owner: str, realm: str = "in
                                    locale="id", now=now)
         tx.registrations.put_document(row.id, kind="surat_kuasa", media_type="application/pdf",
                                       content=b"%PDF-1.7", now=now)
-        assert tx.registrations.accept(owner.encode(), now=now,
+        assert tx.registrations.accept(owner.encode(), realm=realm, now=now,
                                        pending_since=now - timedelta(days=1))
         assert tx.registrations.mark_activated(row.id, keycloak_user_id=owner, now=now,
                                                data={"name": "Agus"})

@@ -332,7 +332,7 @@ def test_x5_an_outcome_that_cannot_be_recorded_never_sends_twice(storage, clock,
 
     with monkeypatch.context() as patch:
         patch.setattr(SqlOutbox, "finish", refuse)
-        patch.setattr("gerbang_sidecar.services.outbox_worker.time.sleep", lambda _s: None)
+        patch.setattr("gerbang_sidecar.services.retried_transactions.time.sleep", lambda _s: None)
         worker.run_once()
     assert len(handler.calls) == 1
     clock.advance(minutes=6)

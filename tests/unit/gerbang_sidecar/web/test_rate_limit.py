@@ -96,6 +96,22 @@ def test_x2_every_form_has_a_ceiling_for_everyone_together(client: FlaskClient,
     assert statuses[-1] == 429
 
 
+def test_x2_junk_without_a_form_token_spends_no_ceiling(client: FlaskClient,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A script posting without a CSRF token from many addresses counts against each of them,
+    not against the ceiling real users share."""
+    from gerbang_sidecar.web.rate_limit import Limit
+
+    view = client.application.view_functions["akses_registration.form"]
+    monkeypatch.setattr(view, "_gerbang_rate_limit", Limit(30, 600, ("POST",), None, 3))
+    junk = [client.post("/akses/daftar/individu-lokal", data={"nik": "3171015203900001"},
+                        environ_base={"REMOTE_ADDR": f"2001:db8:{n}::1"}).status_code
+            for n in range(10)]
+    assert junk == [400] * 10
+    assert _registration_check(client, "198.51.100.200", nik="3171015203900099",
+                               email="nyata@example.com") != 429
+
+
 @pytest.mark.parametrize("settings_overrides", [{"trusted_proxies": "10.1.0.0/16"}])
 def test_x2_forwarded_for_counts_only_from_a_trusted_proxy(client: FlaskClient,
                                                            form_limit: int) -> None:

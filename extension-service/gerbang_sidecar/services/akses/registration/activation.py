@@ -37,7 +37,8 @@ def activate(ctx: Context, token: str) -> ActivateResult:
             # The conditional update is the transaction's first statement: on SQLite it takes
             # the write lock straight away, so concurrent clicks queue instead of deadlocking.
             accepted = tx.registrations.accept(
-                hashed, now=now, pending_since=now - ctx.settings.pending_lifetime)
+                hashed, realm=ctx.settings.realm, now=now,
+                pending_since=now - ctx.settings.pending_lifetime)
             row = tx.registrations.by_token_hash(hashed)
             if accepted and row is not None:
                 tx.outbox.enqueue(
@@ -49,7 +50,7 @@ def activate(ctx: Context, token: str) -> ActivateResult:
                                 details={"registration_id": row.id})
     except StorageError:
         return TemporaryProblem()
-    if row is None or row.status not in ACCEPTED:
+    if row is None or row.realm != ctx.settings.realm or row.status not in ACCEPTED:
         return RegistrationNotFound()  # unknown, or pending past its lifetime
     if accepted:
         log.info("akses registration %s accepted", row.id)

@@ -105,6 +105,24 @@ def test_x1_a_taken_nik_makes_nothing_and_tells_the_owner(
     assert owner
 
 
+def test_x1_attempts_with_an_owners_data_mail_the_owner_once_a_day(
+        oss: OssRegistrations, worker: OutboxWorker, keycloak: FakeKeycloakUsers,
+        mailer: FakeMailer, clock: FakeClock) -> None:
+    """Each attempt is a stranger's free mail to the owner otherwise (a hostile review sent
+    eight in a row)."""
+    keycloak.create_user("oss", NewUser(
+        "pemilik@example.com", "pemilik@example.com", "Pemilik",
+        attributes={"nik": "3171014407960019"}, email_verified=True))
+    for n in range(3):
+        assert isinstance(oss.submit({**SRI, "email": f"orang{n}@example.com"}), Submitted)
+        _drain(worker)
+    assert [m.to for m in mailer.sent] == ["pemilik@example.com"]
+    clock.advance(days=1)
+    assert isinstance(oss.submit({**SRI, "email": "besok@example.com"}), Submitted)
+    _drain(worker)
+    assert [m.to for m in mailer.sent] == ["pemilik@example.com"] * 2
+
+
 def test_o3_a_passport_holder_joins_the_foreigners_group(
         oss: OssRegistrations, worker: OutboxWorker, keycloak: FakeKeycloakUsers) -> None:
     passport = {"identity_type": "paspor", "passport": "TR1234567", "passport_country": "JP",

@@ -123,16 +123,19 @@ def test_a7_sms_link_is_single_use_and_notifies(reset: PasswordReset,
     reset.request("akses", SID, "sms", "id")
     assert process_all(storage, reset) == ["sms_link"]
     token = _sms_token(storage)
-    assert isinstance(reset.open_link(token), LinkValid)
+    assert isinstance(reset.open_link("akses", token), LinkValid)
+    # Another portal's page is not this link's (an AKSes password set on an OSS page).
+    assert isinstance(reset.open_link("oss", token), LinkInvalid)
+    assert isinstance(reset.set_password("oss", token, "Baru#Sandi2025"), LinkInvalid)
     # Keycloak's policy refuses: the link stays usable, with the policy's reason.
-    assert reset.set_password(token, "pendek") == PasswordRefused(
+    assert reset.set_password("akses", token, "pendek") == PasswordRefused(
         "invalidPasswordMinLengthMessage")
-    assert reset.set_password(token, "Baru#Sandi2025") == PasswordChanged()
+    assert reset.set_password("akses", token, "Baru#Sandi2025") == PasswordChanged()
     assert fake_keycloak.passwords[("akses", siti)] == "Baru#Sandi2025"
     # Whoever knew the old password is logged out everywhere.
     assert fake_keycloak.sessions_ended == [("akses", siti)]
-    assert isinstance(reset.set_password(token, "Lain#Sandi2025"), LinkInvalid)
-    assert isinstance(reset.open_link(token), LinkInvalid)
+    assert isinstance(reset.set_password("akses", token, "Lain#Sandi2025"), LinkInvalid)
+    assert isinstance(reset.open_link("akses", token), LinkInvalid)
     notice = [m for m in outbox(storage) if m.kind == OUTBOX_PASSWORD_CHANGED]
     assert [m.payload["user_id"] for m in notice] == [siti]
 
@@ -145,12 +148,12 @@ def test_a7_sms_link_expires_after_15_minutes(reset: PasswordReset,
     process_all(storage, reset)
     token = _sms_token(storage)
     clock.advance(minutes=15, seconds=1)
-    assert isinstance(reset.open_link(token), LinkInvalid)
-    assert isinstance(reset.set_password(token, "Baru#Sandi2025"), LinkInvalid)
+    assert isinstance(reset.open_link("akses", token), LinkInvalid)
+    assert isinstance(reset.set_password("akses", token, "Baru#Sandi2025"), LinkInvalid)
 
 
 def test_a7_tampered_link_is_invalid(reset: PasswordReset) -> None:
-    assert isinstance(reset.open_link("forged.token.value"), LinkInvalid)
+    assert isinstance(reset.open_link("akses", "forged.token.value"), LinkInvalid)
 
 
 def test_c2_resend_only_after_15_minutes(reset: PasswordReset, storage: Storage,
@@ -180,7 +183,7 @@ def test_c4_sms_notification_and_sms_text(reset: PasswordReset,
     [sms] = gateway.messages_to(PHONE)
     assert sms.channel == "sms" and "15 minutes" in sms.text
     token = re.search(r"/atur/(\S+)", sms.text).group(1)
-    assert reset.set_password(token, "Baru#Sandi2025") == PasswordChanged()
+    assert reset.set_password("akses", token, "Baru#Sandi2025") == PasswordChanged()
     worker.run_once()
     [mail] = mailer.to("siti@example.com")
     assert mail.subject == "Your AKSes KSEI password has been changed"
@@ -252,3 +255,32 @@ def test_oss_forgot_password_by_username_or_email_leads_home(
     sent = fake_keycloak.sent[-1]
     assert (sent.realm, sent.user_id, sent.client_id, sent.redirect_uri) == (
         "oss", user_id, "oss-portal", "https://sidecar.test/oss/home")
+
+
+def test_c4_x9_a_database_hiccup_after_the_change_still_notifies_and_ends_the_logins(
+        reset: PasswordReset, fake_keycloak: FakeKeycloakUsers, siti: str, storage: Storage,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The password changed in Keycloak; the record of it (C4 notice, other links dead, the
+    sidecar's logins ended) is tried again rather than lost to one failed transaction."""
+    from gerbang_sidecar.adapters.storage.password_resets import SqlPasswordResets
+    from gerbang_sidecar.ports.storage import StorageError
+
+    _verify_phone(fake_keycloak, siti)
+    reset.request("akses", SID, "sms", "id")
+    process_all(storage, reset)
+    token = _sms_token(storage)
+    original = SqlPasswordResets.use_all_links
+    failures = iter([StorageError("database went away")])
+
+    def stumbling(self, **kwargs):  # type: ignore[no-untyped-def]
+        failure = next(failures, None)
+        if failure is not None:
+            raise failure
+        return original(self, **kwargs)
+
+    monkeypatch.setattr(SqlPasswordResets, "use_all_links", stumbling)
+    monkeypatch.setattr("gerbang_sidecar.services.retried_transactions.time.sleep",
+                        lambda _s: None)
+    assert reset.set_password("akses", token, "Baru#Sandi2025") == PasswordChanged()
+    notice = [m for m in outbox(storage) if m.kind == OUTBOX_PASSWORD_CHANGED]
+    assert [m.payload["user_id"] for m in notice] == [siti]

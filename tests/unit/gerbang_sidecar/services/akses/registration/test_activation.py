@@ -91,6 +91,21 @@ def test_a5_unknown_tokens_are_not_found(registration, token):
     assert registration.activate(token) == RegistrationNotFound()
 
 
+def test_a5_another_portals_registration_is_not_activated_here(registration, storage, clock):
+    """A token is its portal's: an OSS registration's token is unknown to AKSes's Aktivasi."""
+    from gerbang_sidecar.domain.tokens import new_token, token_hash
+
+    token = new_token()
+    with storage.transaction() as tx:
+        tx.registrations.add(token_hash=token_hash(token), realm="oss",
+                             registration_type="ktp", data={"data": {}}, locale="id",
+                             now=clock())
+    assert registration.activate(token) == RegistrationNotFound()
+    assert _outbox_kinds(storage) == []
+    with storage.session_factory() as session:
+        assert session.scalars(select(Registration.status)).one() == "pending_confirmation"
+
+
 def test_x4_activated_registration_keeps_only_the_name(registration, storage, flaky_keycloak,
                                                        deliver):
     confirmation = confirm(registration, SITI)
