@@ -187,7 +187,7 @@ def load_settings(environ: os._Environ[str] | dict[str, str] | None = None, *,
             elif kind in ("Path", Path):
                 values[name] = Path(raw)
             elif kind in ("bool", bool):
-                values[name] = _as_flag(var, raw)
+                values[name] = parse_flag(var, raw)
             else:
                 values[name] = raw
     registries = {k: env[v] for k, v in _REGISTRY_ENV_NAMES.items() if env.get(v)}
@@ -208,7 +208,8 @@ def _as_number(var: str, raw: str, kind: type[int] | type[float]) -> int | float
         raise ConfigError(f"{var} must be a number, got {raw!r}") from exc
 
 
-def _as_flag(var: str, raw: str) -> bool:
+def parse_flag(var: str, raw: str) -> bool:
+    """A true/false setting as every Gerbang process reads it (provisioning too)."""
     lowered = raw.strip().lower()
     if lowered in ("1", "true", "yes", "on"):
         return True

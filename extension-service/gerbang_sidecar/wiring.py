@@ -57,6 +57,9 @@ from gerbang_sidecar.services.bsre.activation import Activation as BsreActivatio
 from gerbang_sidecar.services.bsre.compromised_accounts import (
     OUTBOX_DISABLED as BSRE_DISABLED,
 )
+from gerbang_sidecar.services.bsre.compromised_accounts import (
+    OUTBOX_RESET_MAIL as BSRE_RESET_MAIL,
+)
 from gerbang_sidecar.services.bsre.compromised_accounts import CompromisedAccounts
 from gerbang_sidecar.services.bsre.invitations import (
     OUTBOX_ACTIVATION_LINK as BSRE_ACTIVATION_LINK,
@@ -241,6 +244,7 @@ class Services:
         worker.register(BSRE_OTP_REQUEST, self.bsre_otp_requests.process)
         worker.register(BSRE_CHECK_LINK, notifications.bsre_identity_check_link)
         worker.register(BSRE_DISABLED, notifications.bsre_account_disabled)
+        worker.register(BSRE_RESET_MAIL, self.bsre_compromised.send_reset_mail)
         worker.register(BSRE_CHANGE_DECIDED, notifications.bsre_profile_change_decided)
         worker.register(BSRE_CHANGE_VERIFY_EMAIL, self.bsre_profile_changes.send_verify_email)
         worker.register(BSRE_CHANGE_CONFIRMATION,

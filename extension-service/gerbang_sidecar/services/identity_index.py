@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from functools import cached_property
 from typing import TypeVar
@@ -29,7 +29,7 @@ from gerbang_sidecar.domain.identity_index import identifiers_of_account
 from gerbang_sidecar.portals import portal
 from gerbang_sidecar.ports.clock import Clock
 from gerbang_sidecar.ports.keycloak import KeycloakError, KeycloakUsers, UserRecord
-from gerbang_sidecar.ports.storage import Store, Transaction
+from gerbang_sidecar.ports.storage import Store
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -141,14 +141,21 @@ class IdentityIndex:
             seen.update(user.id for user in page)
             first += len(page)
         with self._store.transaction() as tx:
-            gone = (tx.identities.subjects(realm=realm)
-                    | tx.registrations.account_ids(realm=realm)) - seen
-            _forget(tx, realm, gone)
+            made_here = tx.registrations.account_ids(realm=realm) - seen
+        # A page read by offset skips an account when another is deleted meanwhile, and one
+        # made since the read is not in it: released identifiers are read again later, but a
+        # registration (a Surat Kuasa) is gone for good -- so each is asked of Keycloak first.
+        departed = {user_id for user_id in made_here
+                    if self._keycloak.get_user(realm, user_id) is None}
+        with self._store.transaction() as tx:
+            gone = tx.identities.subjects(realm=realm) - seen
+            tx.identities.release_all(realm=realm, subject_ids=gone)
+            tx.registrations.forget_accounts(realm=realm, keycloak_user_ids=departed)
             # The accounts were read after ``start``: the next read begins there, not an
             # overlap before it (after a mass import that overlap alone could be thousands).
             tx.sync_marks.advance(_mark(realm), start + OVERLAP_MS)
         log.info("identity index of %s rebuilt: %s accounts read, %s gone", realm, len(seen),
-                 len(gone))
+                 len(gone | departed))
         return len(seen)
 
     def run(self) -> int:
@@ -170,7 +177,10 @@ class IdentityIndex:
         gone = [user_id for user_id, user in found.items() if user is None]
         if gone:
             with self._store.transaction() as tx:
-                released = _forget(tx, realm, gone)
+                # What its registration kept (the name, INSW's Surat Kuasa) goes with it:
+                # nothing is kept for an account that no longer exists.
+                tx.registrations.forget_accounts(realm=realm, keycloak_user_ids=gone)
+                released = tx.identities.release_all(realm=realm, subject_ids=gone)
             if released:
                 log.info("identity index of %s: deleted accounts' %s identifier(s) released",
                          realm, released)
@@ -188,14 +198,6 @@ class IdentityIndex:
         if refused:
             log.warning("identity index of %s: an account shares its %s with another one",
                         realm, ", ".join(sorted(refused)))
-
-
-def _forget(tx: Transaction, realm: str, gone: Collection[str]) -> int:
-    """A deleted account's identifiers are free again, and what its registration kept (the
-    name, INSW's Surat Kuasa) goes: nothing is kept for an account that no longer exists.
-    Returns the identifiers released."""
-    tx.registrations.forget_accounts(realm=realm, keycloak_user_ids=gone)
-    return tx.identities.release_all(realm=realm, subject_ids=gone)
 
 
 def _mark(realm: str) -> str:

@@ -108,6 +108,16 @@ class PortalSessions:
             tx.portal_sessions.end_all(realm=row.realm, subject=row.subject)
         return login
 
+    def end_one(self, key: object) -> None:
+        """This login alone ends (the cookie that held it moved on to another login); the
+        account's logins on other devices stay."""
+        if not isinstance(key, str) or not plausible(key):
+            return
+        with self.store.transaction() as tx:
+            row = tx.portal_sessions.by_key_hash(token_hash(key))
+            if row is not None:
+                tx.portal_sessions.end(row.id)
+
     def amend(self, realm: str, subject: str,
               change: Callable[[dict[str, Any]], dict[str, Any]]) -> None:
         """Change what every login of one account shows (its email was registered, a role

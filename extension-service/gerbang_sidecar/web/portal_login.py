@@ -282,7 +282,7 @@ def _remember(client: PortalClient, tokens: dict[str, Any], id_claims: dict[str,
     # before (a password change logs in again on the same Keycloak session) must not live on.
     replaced = session.get(SESSION_KEY, {}).get(client.client_id)
     if replaced is not None:
-        services().portal_sessions.end(replaced)
+        services().portal_sessions.end_one(replaced)
     key = services().portal_sessions.start(
         realm=client.realm, client_id=client.client_id, subject=id_claims["sub"],
         keycloak_session=id_claims.get("sid"),
@@ -302,7 +302,7 @@ def _remember(client: PortalClient, tokens: dict[str, Any], id_claims: dict[str,
         if user is not None and user.sub == id_claims["sub"]:
             logins[cid] = other
         else:
-            services().portal_sessions.end(other)
+            services().portal_sessions.end_one(other)
     logins[client.client_id] = key
     session[SESSION_KEY] = logins
     g.pop("portal_users", None)

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from gerbang_ops.provision.files import Problem, RealmSpec, iter_flow_nodes
-from gerbang_sidecar.config import is_loopback_host
+from gerbang_sidecar.config import ConfigError, is_loopback_host, parse_flag
 from gerbang_sidecar.portals import PORTALS, find_portal
 
 # Provisioning's staging mark (flows.py, which imports this module).
@@ -107,14 +107,19 @@ def check_references(spec: RealmSpec, themes_dir: Path) -> list[Problem]:
     return problems
 
 
+PLAINTEXT_ALLOWED = "ALLOW_PLAINTEXT_OUTBOUND"
+
+
 def check_mail_transport(spec: RealmSpec, environ: Mapping[str, str]) -> list[Problem]:
     """Keycloak's mails carry set-password and reset links: to a relay on another host only
     over TLS, unless staging says its Mailpit has none (the sidecar's own rule, config.py)."""
     smtp = spec.settings.get("smtpServer") or {}
     host = str(smtp.get("host", ""))
     encrypted = "true" in (str(smtp.get("starttls", "")).lower(), str(smtp.get("ssl", "")).lower())
-    allowed = environ.get("ALLOW_PLAINTEXT_OUTBOUND", "").strip().lower() in ("1", "true", "yes",
-                                                                                "on")
+    try:
+        allowed = parse_flag(PLAINTEXT_ALLOWED, environ.get(PLAINTEXT_ALLOWED) or "false")
+    except ConfigError as error:
+        return [Problem(Path(spec.source("realm")), "$.smtpServer", str(error))]
     if not host or encrypted or allowed or is_loopback_host(host):
         return []
     return [Problem(Path(spec.source("realm")), "$.smtpServer.starttls",

@@ -25,7 +25,7 @@ COMPOSED = {
     "bsre.activation.step.": ("1", "2", "3"),
     "bsre.state.": ("sent", "expired", "in_review", "active", "rejected"),
     "bsre.status.": ("asn-polri", "lainnya"),
-    "mail.otp_removed.reason.": ("reconciler", "permohonan_otp", "cap", "by_owner", "new_device"),
+    "mail.otp_removed.reason.": ("reconciler", "permohonan_otp", "cap", "by_owner"),
     "mail.admin_change.": ("credential", "password"),
     "bsre.accounts.doc.": ("formulir", "antivirus", "email_password"),
     "cert.status.": ("issued", "renewed", "revoked", "expired"),

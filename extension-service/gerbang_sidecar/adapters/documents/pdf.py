@@ -7,8 +7,8 @@ attached files, and active content anywhere in the catalog or the pages: JavaScr
 forms, actions that start by themselves (``/AA``, an ``/OpenAction`` other than going to a
 page of the document), and actions that send data out or open something else when
 followed (launch, submit or import form data, go to another file, multimedia). A link to a
-web address (``/URI``) is allowed where the reader clicks it: letterheads carry them, and
-viewers ask before opening one.
+web or mail address (``/URI``, http, https or mailto only) is allowed where the reader
+clicks it: letterheads carry them, and viewers ask before opening one.
 """
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ class PypdfInspector:
                 return RefusedDocument("encrypted")
             pages = len(reader.pages)
             root = reader.trailer["/Root"]
-            keys, actions = _names(root)
+            keys, actions, addresses = _names(root)
             opens_by_itself = _opens_by_itself(root.get_object())
         except (PyPdfError, ValueError, KeyError, TypeError, AttributeError,
                 RecursionError, OSError) as exc:
@@ -54,16 +54,18 @@ class PypdfInspector:
             return RefusedDocument("not_pdf")
         if keys & _EMBEDDED_KEYS:
             return RefusedDocument("embedded_files")
-        if keys & _ACTIVE_KEYS or actions & _ACTIVE_ACTIONS or opens_by_itself:
+        if keys & _ACTIVE_KEYS or actions & _ACTIVE_ACTIONS or opens_by_itself or \
+                not all(_is_web_address(a) for a in addresses):
             return RefusedDocument("active_content")
         return PlainPdf(pages=pages)
 
 
-def _names(root: Any) -> tuple[set[str], set[str]]:
-    """Every dictionary key reachable from the catalog, and every action type (the name
-    under /S), each object visited once."""
+def _names(root: Any) -> tuple[set[str], set[str], set[str]]:
+    """Every dictionary key reachable from the catalog, every action type (the name under
+    /S) and every link address (under /URI), each object visited once."""
     keys: set[str] = set()
     actions: set[str] = set()
+    addresses: set[str] = set()
     seen: set[tuple[int, int]] = set()
     stack = [root]
     visited = 0
@@ -81,12 +83,24 @@ def _names(root: Any) -> tuple[set[str], set[str]]:
         if isinstance(node, DictionaryObject):
             for key, value in node.items():
                 keys.add(str(key))
-                if key == "/S" and isinstance(value, NameObject):
-                    actions.add(str(value))
+                # Followed when indirect (``/S 12 0 R``): a viewer reads it that way too.
+                named = value.get_object() if isinstance(value, IndirectObject) else value
+                if key == "/S" and isinstance(named, NameObject):
+                    actions.add(str(named))
+                elif key == "/URI" and isinstance(named, str | bytes):
+                    addresses.add(named if isinstance(named, str)
+                                  else named.decode("latin-1"))
                 stack.append(value)
         elif isinstance(node, ArrayObject):
             stack.extend(node)
-    return keys, actions
+    return keys, actions, addresses
+
+
+def _is_web_address(address: str) -> bool:
+    """A link a reader may follow: http(s) or mail, never a file or a network share
+    (``file://``, ``\\\\host\\share``), which would hand the reader's Windows
+    credentials to whoever runs it."""
+    return address.strip().lower().startswith(("https://", "http://", "mailto:"))
 
 
 def _opens_by_itself(catalog: DictionaryObject) -> bool:

@@ -121,7 +121,3 @@ class BsreAccount:
                 payload={"realm": self.realm, "user_id": user_id, "reason": "by_owner",
                          "devices": [{"label": doomed.label, "added_ms": doomed.created_ms}]})
         return doomed
-
-    def make_room_for_a_device(self, user_id: str) -> list[OtpDevice]:
-        """Before Keycloak's CONFIGURE_TOTP: the oldest goes when three exist (B9)."""
-        return self._devices.enforce(user_id, room_for=1, reason="new_device")

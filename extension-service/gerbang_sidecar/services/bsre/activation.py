@@ -314,7 +314,8 @@ class Activation:
                 automatic = data["service"]["status"] == EmploymentStatus.ASN_POLRI.value
                 tx.registrations.set_pending_data(row.id, data=data)
                 if automatic:
-                    moved = tx.registrations.accept(token_hash(token), realm=row.realm,
+                    moved = tx.registrations.accept(token_hash(token),
+                                                    realm=self.settings.realm,
                                                     now=now,
                                                     pending_since=row.created_at
                                                     - self.settings.link_lifetime)

@@ -28,8 +28,9 @@ from gerbang_sidecar.ports.documents import (
 from gerbang_sidecar.ports.keycloak import KeycloakUsers, UserRecord
 from gerbang_sidecar.ports.storage import AccountRequestRecord, StorageError, Store
 from gerbang_sidecar.services.bsre.invitations import BsreSettings
-from gerbang_sidecar.services.bsre.officers import OFFICER_ROLES, Officer
+from gerbang_sidecar.services.bsre.officers import Officer, may_act_on
 from gerbang_sidecar.services.identity_index import IdentityIndex
+from gerbang_sidecar.services.outbox_worker import Delivery
 from gerbang_sidecar.services.portal_sessions import PortalSessions
 from gerbang_sidecar.services.results import FormErrors, TemporaryProblem
 
@@ -41,6 +42,7 @@ MAX_DOCUMENT_BYTES = 1024 * 1024
 RESET_ACTIONS = ("CONFIGURE_TOTP", "UPDATE_PASSWORD")
 RESET_LINK_LIFESPAN = timedelta(hours=1)
 OUTBOX_DISABLED = "bsre.account_disabled"
+OUTBOX_RESET_MAIL = "bsre.reset_authenticator_mail"
 SEARCH_LIMIT = 50
 
 
@@ -156,16 +158,13 @@ class CompromisedAccounts:
         return Done()
 
     def _may_act_on(self, officer: Officer, user_id: str) -> bool:
-        """Never on oneself; a Verifikator on users, not on officers (an RA's work)."""
-        if user_id == officer.user_id:
-            return False
-        return officer.is_ra or not self._keycloak.held_realm_roles(
-            self.settings.realm, user_id, OFFICER_ROLES)
+        return may_act_on(self._keycloak, self.settings.realm, officer, user_id)
 
     def request_reset(self, officer: Officer, user_id: str,
                       uploads: Mapping[str, bytes]) -> Done | NotAllowed | FormErrors:
         account = self.account(officer, user_id)
-        if account is None or account.user.enabled or account.pending_reset is not None:
+        if account is None or account.user.enabled or account.pending_reset is not None \
+                or not self._may_act_on(officer, user_id):
             return NotAllowed()
         cleaned: dict[str, tuple[bytes, str]] = {}
         errors: dict[str, IdentifierError] = {}
@@ -204,7 +203,8 @@ class CompromisedAccounts:
         realm = self.settings.realm
         with self._store.transaction() as tx:
             row = tx.account_requests.get(request_id)
-        if row is None or row.kind != RESET_AUTHENTICATOR or row.status != "pending":
+        if row is None or row.kind != RESET_AUTHENTICATOR or row.status != "pending" \
+                or row.requested_by == officer.user_id:  # four eyes: not one's own request
             return NotAllowed()
         now = self._clock()
         try:
@@ -219,6 +219,11 @@ class CompromisedAccounts:
                     for device in self._keycloak.otp_devices(realm, row.user_id):
                         self._keycloak.remove_credential(realm, row.user_id, device.id)
                     self._keycloak.update_user(realm, row.user_id, enabled=True)
+                    # The mail with it, or never: sent by the outbox, retried while Keycloak
+                    # or its mail relay is down (the account is enabled and has no device).
+                    tx.outbox.enqueue(kind=OUTBOX_RESET_MAIL, now=now,
+                                      idempotency_key=f"bsre_reset_authenticator:{request_id}",
+                                      payload={"realm": realm, "user_id": row.user_id})
                 tx.audit.record(realm=realm, occurred_at=now, actor=officer.user_id,
                                 subject_id=row.user_id,
                                 event_type="bsre.reset_authenticator."
@@ -227,13 +232,16 @@ class CompromisedAccounts:
                                          **({"reason": reason} if reason else {})})
         except StorageError:
             return TemporaryProblem()
-        if approve:
-            # "Reset Authenticator": a new device and a new password, through Keycloak.
-            self._keycloak.send_actions_email(
-                realm, row.user_id, list(RESET_ACTIONS), client_id=self.settings.client_id,
-                redirect_uri=f"{self.settings.portal_url}/dashboard",
-                lifespan_seconds=int(RESET_LINK_LIFESPAN.total_seconds()))
         return Done()
+
+    def send_reset_mail(self, delivery: Delivery) -> None:
+        """``bsre.reset_authenticator_mail``: "Reset Authenticator", a new device and a new
+        password through Keycloak's own pages (B11)."""
+        self._keycloak.send_actions_email(
+            delivery.payload["realm"], delivery.payload["user_id"], list(RESET_ACTIONS),
+            client_id=self.settings.client_id,
+            redirect_uri=f"{self.settings.portal_url}/dashboard",
+            lifespan_seconds=int(RESET_LINK_LIFESPAN.total_seconds()))
 
     def _check_document(self, content: bytes) -> tuple[bytes, str] | IdentifierError:
         if not content:

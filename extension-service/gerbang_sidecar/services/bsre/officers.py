@@ -27,6 +27,14 @@ class Officer:
         return self.instansi is None or (scope is not None and scope == self.instansi)
 
 
+def may_act_on(keycloak: KeycloakUsers, realm: str, officer: Officer, user_id: str) -> bool:
+    """Never on oneself (four eyes: no officer changes, resets or approves their own account);
+    a Verifikator on users, not on other officers (an RA's work). Keycloak down raises."""
+    if user_id == officer.user_id:
+        return False
+    return officer.is_ra or not keycloak.held_realm_roles(realm, user_id, OFFICER_ROLES)
+
+
 class Officers:
     def __init__(self, keycloak: KeycloakUsers, realm: str = "bsre") -> None:
         self._keycloak = keycloak

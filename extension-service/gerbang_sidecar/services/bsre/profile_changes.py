@@ -35,7 +35,7 @@ from gerbang_sidecar.ports.keycloak import KeycloakUsers, UserAlreadyExists
 from gerbang_sidecar.ports.registries import Bkn
 from gerbang_sidecar.ports.storage import AccountRequestRecord, StorageError, Store, Transaction
 from gerbang_sidecar.services.bsre.invitations import BsreSettings
-from gerbang_sidecar.services.bsre.officers import Officer
+from gerbang_sidecar.services.bsre.officers import Officer, may_act_on
 from gerbang_sidecar.services.one_time_codes import OneTimeCodeService, Sent, Verified, Wrong
 from gerbang_sidecar.services.outbox_worker import Delivery
 from gerbang_sidecar.services.results import FormErrors, TemporaryProblem
@@ -264,7 +264,8 @@ class ProfileChanges:
             return NotAllowed()
         realm = self.settings.realm
         user = self._keycloak.get_user(realm, user_id)
-        if user is None or not officer.may_see(user.attributes.get("instansi")):
+        if user is None or not officer.may_see(user.attributes.get("instansi")) or \
+                not may_act_on(self._keycloak, realm, officer, user_id):
             return NotAllowed()
         new = self._officer_value(user_id, field, raw, user.attributes.get("nik", ""))
         if isinstance(new, (FormErrors, TemporaryProblem)):

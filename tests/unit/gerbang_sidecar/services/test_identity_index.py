@@ -314,3 +314,17 @@ def test_x3_a_deleted_accounts_registration_and_surat_kuasa_go_with_it(
         index.catch_up("insw")
     assert _kept(storage, gone_row) == (False, False)
     assert _kept(storage, kept_row) == (True, True)
+
+
+def test_x3_a_rebuild_that_misses_a_live_account_keeps_its_registration(
+        storage: Storage, keycloak: FlakyKeycloak, index: IdentityIndex, clock: FakeClock,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Pages read by offset skip an account when another is deleted meanwhile: its
+    registration (a Surat Kuasa) is asked of Keycloak before anything is forgotten."""
+    alive = _admin_made(keycloak, "hidup", realm="insw")
+    row = _registered(storage, clock, alive)
+    listed = keycloak.list_users
+    monkeypatch.setattr(keycloak, "list_users", lambda realm, *, first, count: [
+        u for u in listed(realm, first=first, count=count) if u.id != alive])
+    index.rebuild("insw")
+    assert _kept(storage, row) == (True, True)

@@ -79,13 +79,17 @@ def test_x9_an_answer_to_a_login_started_too_long_ago_is_refused(
 
 
 def test_x9_another_persons_login_in_the_cookie_ends_at_the_next_login(
-        client: FlaskClient, services: Services, monkeypatch: pytest.MonkeyPatch,
+        app: Any, client: FlaskClient, services: Services, monkeypatch: pytest.MonkeyPatch,
         log_in: Callable[..., str]) -> None:
     """A shared computer: B logs in to OSS where A is logged in to AKSes. A's login leaves
-    the cookie and ends, so a copy of the cookie taken before does not keep it."""
+    the cookie and ends, so a copy of the cookie taken before does not keep it; A's login
+    on A's own phone is not this browser's to end."""
     earlier = log_in(client, sub="person-a")
+    phone = app.test_client()
+    on_the_phone = log_in(phone, sub="person-a")
     _through_keycloak(client, monkeypatch, services, sub="person-b", client_id="oss-portal")
     assert services.portal_sessions.current(earlier) is None
+    assert services.portal_sessions.current(on_the_phone) is not None
     with client.session_transaction() as cookie:
         assert set(cookie[SESSION_KEY]) == {"oss-portal"}
 

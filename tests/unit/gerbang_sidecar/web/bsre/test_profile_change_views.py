@@ -244,3 +244,22 @@ def test_b13_no_verifier_decides_a_change_to_themselves(
     assert "Kepala Seksi" in colleague.get("/bsre/verifikator/perubahan").get_data(
         as_text=True)
     assert _decide(colleague, request_id, "approve").status_code == 302
+
+
+def test_b13_an_officer_proposes_no_change_to_themselves_or_a_fellow_officer(
+        app: Flask, officer_login: Callable[..., str], services: Services,
+        fake_keycloak: FakeKeycloakUsers) -> None:
+    """An officer's own change waits for another officer (B13's four eyes); proposing it to
+    oneself would confirm it by one's own mail. A Verifikator acts on users, an RA on
+    officers."""
+    own = app.test_client()
+    officer_id = officer_login(own, name="verif.sendiri")
+    fake_keycloak.update_user("bsre", officer_id, attributes={"jabatan": "Analis"})
+    assert _propose(own, officer_id, "jabatan", "Kepala Badan").status_code == 404
+    colleague = app.test_client()
+    officer_login(colleague, name="verif.rekan")
+    assert _propose(colleague, officer_id, "jabatan", "Kepala Badan").status_code == 404
+    assert services.bsre_profile_changes.pending(officer_id) == []
+    ra = app.test_client()
+    officer_login(ra, instansi=None, role="ra", name="ra")
+    assert _propose(ra, officer_id, "jabatan", "Kepala Seksi").status_code == 302
