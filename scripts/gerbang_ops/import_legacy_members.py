@@ -59,6 +59,9 @@ COLUMNS = ("user_id", "name", "nik", "sid", "password_hash")
 _USER_ID = re.compile(r"[A-Za-z0-9._-]{3,64}")
 _HASH_PREFIX = "pbkdf2-sha256"
 _MIN_ITERATIONS = 1000
+# Keycloak runs the stored count at every login of that user: a hostile row with billions
+# would make each try of its username burn Keycloak's CPU.
+_MAX_ITERATIONS = 10_000_000
 EXIT_OK, EXIT_REJECTED, EXIT_ERROR = 0, 1, 2
 
 
@@ -133,6 +136,8 @@ def _parse_hash(text: str) -> tuple[int, str, str]:
         raise RowRejected("password_hash has a bad iteration count or base64") from None
     if iterations < _MIN_ITERATIONS or not salt or len(derived) < 16:
         raise RowRejected("password_hash is too weak or truncated")
+    if iterations > _MAX_ITERATIONS:
+        raise RowRejected(f"password_hash has more than {_MAX_ITERATIONS:,} iterations")
     # Keycloak wants standard base64 with padding; re-encode what we decoded.
     return iterations, base64.b64encode(salt).decode(), base64.b64encode(derived).decode()
 

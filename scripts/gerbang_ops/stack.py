@@ -92,9 +92,15 @@ PROFILES = ("dev", "production")
 
 
 def run(profile: str = "dev", keycloak_nodes: int = 1) -> None:
+    # Everything this run writes (Keycloak's database with the realm keys and client
+    # secrets, the sidecar's keys, mails with set-password links, logs) is this user's
+    # alone, however the shell's umask is set; and so are the folders made before it.
+    os.umask(0o077)
     run_dir = cache_dir() / ("run" if profile == "dev" else f"run-{profile}")
     logs = run_dir / "logs"
     logs.mkdir(parents=True, exist_ok=True)
+    for folder in (cache_dir(), run_dir, logs):
+        folder.chmod(0o700)
     secrets = load_or_create(run_dir / "secrets.env")
     ports = {name: choose_port(name) for name in DEFAULT_PORTS}
     sidecar_url = f"http://127.0.0.1:{ports['SIDECAR']}"

@@ -1,8 +1,9 @@
 """Fetch, check and unpack the official Keycloak distribution from Maven Central.
 
-The zip comes through Maven (``dependency:copy`` with strict checksums, so a corrupt or
-tampered download fails the fetch), is tested entry by entry and unpacked atomically into
-the cache. A second call finds the unpacked tree and downloads nothing.
+The zip comes through Maven (``dependency:copy`` with strict checksums, so a corrupt
+download fails the fetch), must have the SHA-256 pinned for its version
+(``ARCHIVE_SHA256``), is tested entry by entry and unpacked atomically into the cache. A
+second call finds the unpacked tree and downloads nothing.
 
 Production mode runs a copy of its own, built once with ``kc.sh build`` for its build options
 (``ensure_built``): dev mode re-augments the shared tree for ``start-dev``, and a server image
@@ -23,7 +24,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
-from gerbang_ops.keycloak import KEYCLOAK_VERSION
+from gerbang_ops.keycloak import ARCHIVE_SHA256, KEYCLOAK_VERSION
 from gerbang_ops.paths import cache_dir
 
 ARTIFACT = "org.keycloak:keycloak-quarkus-dist:{version}:zip"
@@ -115,8 +116,24 @@ def _checked_archive(version: str, cache: Path, log: Callable[[str], None]) -> P
     if not archive.exists():
         log(f"Fetching Keycloak {version} from Maven Central ...")
         _maven_copy(version, downloads)
+    _check_digest(archive, version)
     _check_archive(archive, version)
     return archive
+
+
+def _check_digest(archive: Path, version: str) -> None:
+    expected = ARCHIVE_SHA256.get(version)
+    if expected is None:
+        raise DistributionError(f"no SHA-256 is pinned for Keycloak {version}: check the "
+                                "download and add it to ARCHIVE_SHA256 (gerbang_ops/keycloak)")
+    digest = hashlib.sha256()
+    with archive.open("rb") as data:
+        for block in iter(lambda: data.read(1 << 20), b""):
+            digest.update(block)
+    if digest.hexdigest() != expected:
+        archive.unlink(missing_ok=True)
+        raise DistributionError(f"{archive.name} is not the pinned Keycloak {version} "
+                                "(SHA-256 differs); removed, run again")
 
 
 def _maven_copy(version: str, destination: Path) -> None:

@@ -11,9 +11,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
-# Keycloak answers a stored secret with this mask; it cannot be compared, so it is taken as equal.
+# Keycloak answers a stored secret with this mask; it cannot be compared, so it is taken as
+# equal (a changed SMTP password is seen through its fingerprint, realm_settings.py).
 MASKED_SECRET = "**********"  # noqa: S105 - the mask, not a secret
-SECRET_KEYS = frozenset({"secret", "password"})
+# A key whose name holds one of these is never printed, nor an object holding such a key.
+SECRET_WORDS = ("secret", "password", "credential", "fingerprint")
 EXACT_KEYS = frozenset({"validations", "permissions", "required", "config", "annotations"})
 
 
@@ -78,9 +80,21 @@ def _canonical(value: Any) -> str:
 
 
 def _changed(path: str, live: Any, desired: Any) -> str:
-    if path.rsplit(".", 1)[-1].lower() in SECRET_KEYS:
+    if _is_secret(path.rsplit(".", 1)[-1]) or _holds_secret(live) or _holds_secret(desired):
         return f"{path}: (differs; value not shown)"
     return f"{path}: {_short(live)} -> {_short(desired)}"
+
+
+def _is_secret(key: str) -> bool:
+    return any(word in key.lower() for word in SECRET_WORDS)
+
+
+def _holds_secret(value: Any) -> bool:
+    if isinstance(value, dict):
+        return any(_is_secret(str(k)) or _holds_secret(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_holds_secret(item) for item in value)
+    return False
 
 
 def _short(value: Any) -> str:

@@ -394,3 +394,31 @@ def test_issue11_the_cli_bootstraps_the_provisioning_client_then_plans_without_t
     assert cli.main(["plan"]) == cli.EXIT_ERROR
     err = capsys.readouterr().err
     assert "KEYCLOAK_PROVISIONER_SECRET" in err and "Traceback" not in err
+
+
+def test_a_rotated_smtp_password_reaches_keycloak(keycloak, admin_api: KeycloakApi,
+                                                  provisioned: list[RealmSpec]) -> None:
+    """Keycloak shows a stored SMTP password as a mask: the fingerprint in a realm attribute
+    is what tells provisioning that SMTP_PASSWORD changed (rule 4: rotate secrets)."""
+    api = KeycloakApi(keycloak.url, keycloak.admin_user, keycloak.admin_password)
+    [oss] = [s for s in provisioned if s.name == "oss"]
+
+    def with_password(password: str) -> RealmSpec:
+        # A relay with a login: Keycloak keeps the password only then.
+        smtp = {**oss.settings["smtpServer"], "auth": "true", "user": "relay",
+                "password": password}
+        return replace(oss, settings={**oss.settings, "smtpServer": smtp})
+
+    try:
+        assert provision(api, [with_password("Sandi#Lama1")], apply=True,
+                         out=lambda _line: None)
+        assert provision(api, [with_password("Sandi#Lama1")], apply=False,
+                         out=lambda _line: None) == []
+        rotated = provision(api, [with_password("Sandi#Baru2")], apply=True,
+                            out=lambda _line: None)
+        assert [c.kind for c in rotated] == ["realm settings"]
+        assert all("Sandi" not in line for c in rotated for line in c.details)
+        assert provision(api, [with_password("Sandi#Baru2")], apply=False,
+                         out=lambda _line: None) == []
+    finally:
+        admin_api.put("/oss", {"smtpServer": oss.settings["smtpServer"]})

@@ -38,6 +38,7 @@ def test_a6_valid_row_becomes_a_pbkdf2_credential() -> None:
     ({"nik": "", "sid": "IDX1"}, "SID"),
     ({"password_hash": "md5$abc"}, "password_hash"),
     ({"password_hash": "pbkdf2-sha256$10$AAAA$AAAA"}, "password_hash"),
+    ({"password_hash": GOOD_HASH.replace("$27500$", "$2000000000$")}, "password_hash"),
 ])
 def test_a6_invalid_rows_are_rejected_with_reason(changes: dict[str, str], reason: str) -> None:
     with pytest.raises(RowRejected) as refused:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import subprocess
 import zipfile
 from pathlib import Path
@@ -16,40 +17,44 @@ def _no_maven(*args: object, **kwargs: object) -> subprocess.CompletedProcess[st
     raise AssertionError("Maven must not run when the archive is already cached")
 
 
-def _fake_archive(cache: Path, version: str, with_launcher: bool = True) -> Path:
+def _fake_archive(cache: Path, version: str, with_launcher: bool = True,
+                  pins: dict[str, str] | None = None) -> Path:
     archive = cache / "downloads" / f"keycloak-quarkus-dist-{version}.zip"
     archive.parent.mkdir(parents=True)
     with zipfile.ZipFile(archive, "w") as zf:
         if with_launcher:
             zf.writestr(f"keycloak-{version}/bin/kc.sh", "#!/bin/sh\n")
         zf.writestr(f"keycloak-{version}/version.txt", version)
+    if pins is not None:
+        pins[version] = hashlib.sha256(archive.read_bytes()).hexdigest()
     return archive
 
 
-def test_second_start_reuses_the_cache_without_download(tmp_path: Path,
-                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+def test_second_start_reuses_the_cache_without_download(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pinned: dict[str, str]) -> None:
     monkeypatch.setattr(distribution.subprocess, "run", _no_maven)
-    _fake_archive(tmp_path, "1.0.0")
+    _fake_archive(tmp_path, "1.0.0", pins=pinned)
     home = ensure_distribution("1.0.0", tmp_path)
     assert (home / "bin" / "kc.sh").stat().st_mode & 0o111
     (tmp_path / "downloads" / "keycloak-quarkus-dist-1.0.0.zip").unlink()
     assert ensure_distribution("1.0.0", tmp_path) == home
 
 
-def test_corrupt_archive_is_removed_with_a_clear_error(tmp_path: Path,
-                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+def test_corrupt_archive_is_removed_with_a_clear_error(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pinned: dict[str, str]) -> None:
     monkeypatch.setattr(distribution.subprocess, "run", _no_maven)
     archive = _fake_archive(tmp_path, "1.0.0")
     archive.write_bytes(archive.read_bytes()[:40])
+    pinned["1.0.0"] = hashlib.sha256(archive.read_bytes()).hexdigest()
     with pytest.raises(DistributionError, match="not a valid zip"):
         ensure_distribution("1.0.0", tmp_path)
     assert not archive.exists()
 
 
-def test_archive_without_launcher_is_refused(tmp_path: Path,
-                                             monkeypatch: pytest.MonkeyPatch) -> None:
+def test_archive_without_launcher_is_refused(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pinned: dict[str, str]) -> None:
     monkeypatch.setattr(distribution.subprocess, "run", _no_maven)
-    _fake_archive(tmp_path, "1.0.0", with_launcher=False)
+    _fake_archive(tmp_path, "1.0.0", with_launcher=False, pins=pinned)
     with pytest.raises(DistributionError, match=r"does not contain keycloak-1\.0\.0/bin/kc\.sh"):
         ensure_distribution("1.0.0", tmp_path)
 
@@ -57,3 +62,29 @@ def test_archive_without_launcher_is_refused(tmp_path: Path,
 def test_version_is_pinned_to_a_26_release_with_indonesian_messages() -> None:
     major, minor, _patch = (int(p) for p in KEYCLOAK_VERSION.split("."))
     assert (major, minor) >= (26, 6)
+
+
+def test_an_archive_other_than_the_pinned_one_is_refused_and_removed(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pinned: dict[str, str]) -> None:
+    """A mirror or a cache serving other bytes than the pinned release (rule 4)."""
+    monkeypatch.setattr(distribution.subprocess, "run", _no_maven)
+    archive = _fake_archive(tmp_path, "1.0.0", pins=pinned)
+    with zipfile.ZipFile(archive, "a") as zf:
+        zf.writestr("keycloak-1.0.0/providers/extra.jar", "not ours")
+    with pytest.raises(DistributionError, match="SHA-256 differs"):
+        ensure_distribution("1.0.0", tmp_path)
+    assert not archive.exists()
+
+
+def test_a_version_without_a_pinned_digest_is_refused(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(distribution.subprocess, "run", _no_maven)
+    _fake_archive(tmp_path, "1.0.0")
+    with pytest.raises(DistributionError, match="no SHA-256 is pinned"):
+        ensure_distribution("1.0.0", tmp_path)
+
+
+def test_the_pinned_version_has_a_digest() -> None:
+    from gerbang_ops.keycloak import ARCHIVE_SHA256
+
+    assert len(ARCHIVE_SHA256[KEYCLOAK_VERSION]) == 64

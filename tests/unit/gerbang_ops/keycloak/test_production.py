@@ -4,6 +4,7 @@ their own; the cluster view is read from the log. tests/cluster runs the real th
 
 from __future__ import annotations
 
+import hashlib
 import subprocess
 import zipfile
 from pathlib import Path
@@ -32,6 +33,7 @@ def _fake_archive(cache: Path, version: str) -> None:
     archive.parent.mkdir(parents=True)
     with zipfile.ZipFile(archive, "w") as zf:
         zf.writestr(f"keycloak-{version}/bin/kc.sh", FAKE_KC_SH)
+    distribution.ARCHIVE_SHA256[version] = hashlib.sha256(archive.read_bytes()).hexdigest()
 
 
 def _builds(cache: Path) -> list[str]:

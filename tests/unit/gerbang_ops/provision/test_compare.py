@@ -54,3 +54,42 @@ def test_b8_flow_outline_shows_nesting_and_config() -> None:
                  "config": {"alias": "c", "config": {"k": "v"}}}]}]
     assert outline(flow) == ["auth-cookie ALTERNATIVE", "[forms] ALTERNATIVE",
                              "  auth-otp-form REQUIRED config c [('k', 'v')]"]
+
+
+def test_keys_and_objects_holding_secrets_are_never_printed() -> None:
+    found = differences({"clientSecret": "baru", "bindCredential": "baru"},
+                        {"clientSecret": "lama", "bindCredential": "lama"})
+    assert found == ["clientSecret: (differs; value not shown)",
+                     "bindCredential: (differs; value not shown)"]
+    # Keycloak left the whole object out: the declared one, password inside, is not shown.
+    assert differences({"smtpServer": {"host": "smtp", "password": "rahasia"}},
+                       {"smtpServer": "x"}) == ["smtpServer: (differs; value not shown)"]
+
+
+def test_a_rotated_smtp_password_is_seen_through_its_fingerprint() -> None:
+    """Keycloak answers the stored password with a mask: without the fingerprint a new
+    SMTP_PASSWORD counted as no change and never reached Keycloak."""
+    from gerbang_ops.provision.realm_settings import (
+        FINGERPRINT_ATTRIBUTE,
+        with_smtp_password_fingerprint,
+    )
+
+    declared = {"smtpServer": {"host": "smtp.example.go.id", "auth": "true", "password": "lama"}}
+    applied = with_smtp_password_fingerprint("bsre", declared)
+    live = {"smtpServer": {"host": "smtp.example.go.id", "auth": "true",
+                           "password": "**********"},
+            "attributes": {**applied["attributes"], "other": "kept"}}
+    assert differences(applied, live) == []
+    rotated = with_smtp_password_fingerprint(
+        "bsre", {"smtpServer": {"host": "smtp.example.go.id", "auth": "true", "password": "baru"}})
+    assert differences(rotated, live) == [
+        f"attributes.{FINGERPRINT_ATTRIBUTE}: (differs; value not shown)"]
+    assert "lama" not in applied["attributes"][FINGERPRINT_ATTRIBUTE]
+    # No password, no fingerprint: nothing to compare, nothing shown.
+    assert differences(with_smtp_password_fingerprint("bsre", {"smtpServer": {}}), {}) == []
+    # No login to the relay: Keycloak keeps no password, so none is compared (the sidecar's
+    # SMTP_PASSWORD must not read as a change on every run).
+    sidecar_only = {"smtpServer": {"host": "smtp.example.go.id", "auth": "false",
+                                   "password": "lama"}}
+    assert differences(with_smtp_password_fingerprint("bsre", sidecar_only),
+                       {"smtpServer": {"host": "smtp.example.go.id", "auth": "false"}}) == []
