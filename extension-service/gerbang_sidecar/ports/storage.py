@@ -331,6 +331,11 @@ class Registrations(Protocol):
 
     def account_ids(self, *, realm: str) -> set[str]: ...
 
+    def of_account(self, *, realm: str, keycloak_user_id: str
+                   ) -> Sequence[RegistrationRecord]: ...
+
+    def documents(self, registration_id: int) -> Sequence[DocumentRecord]: ...
+
     def forget_accounts(self, *, realm: str, keycloak_user_ids: Collection[str]) -> int:
         """Delete the registrations (and documents) of accounts that no longer exist."""
 

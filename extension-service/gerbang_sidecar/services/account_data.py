@@ -3,13 +3,15 @@ one JSON document, and the download in the audit trail.
 
 Gathered from where each datum lives: Keycloak (profile attributes, consents stored there,
 OTP devices, the user's own events) and the sidecar (identity records -- decrypted, they are
-the user's own -- account requests, certificates as issued and certificate requests with
+the user's own -- the registration that made the account with what it kept, INSW's Surat
+Kuasa included, account requests, certificates as issued and certificate requests with
 their verification, the audit trail about the user). Secrets are never part of it: no
 password or OTP secret, no token, no code hash, no PKCS#12.
 """
 
 from __future__ import annotations
 
+import base64
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -55,6 +57,14 @@ class AccountDataExport:
             requests = [{"kind": r.kind, "status": r.status, "at": _iso(r.created_at),
                          **({"change": r.data} if r.kind.startswith("change_") else {})}
                         for r in tx.account_requests.of_user(realm=realm, user_id=user_id)]
+            registrations = [
+                {"type": r.registration_type, "status": r.status, "at": _iso(r.created_at),
+                 "kept": r.data,
+                 "documents": [{"kind": d.kind, "media_type": d.media_type, "size": d.size,
+                                "uploaded_at": _iso(d.created_at),
+                                "content_base64": base64.b64encode(bytes(d.content)).decode()}
+                               for d in tx.registrations.documents(r.id)]}
+                for r in tx.registrations.of_account(realm=realm, keycloak_user_id=user_id)]
             certificates = [_certificate(c) for c in
                             tx.certificates.certificates_of(realm=realm, user_id=user_id)]
             certificate_requests = [
@@ -79,6 +89,7 @@ class AccountDataExport:
                           "client": e.client_id, "ip_address": e.ip_address,
                           **({"error": e.error} if e.error else {})} for e in events],
             "requests": requests,
+            "registrations": registrations,
             "certificates": certificates,
             "certificate_requests": certificate_requests,
             "audit_trail": audit,

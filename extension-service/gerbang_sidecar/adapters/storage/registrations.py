@@ -133,6 +133,19 @@ class SqlRegistrations:
             select(Registration.keycloak_user_id).distinct()
             .where(Registration.realm == realm, Registration.keycloak_user_id.is_not(None))))
 
+    def of_account(self, *, realm: str, keycloak_user_id: str) -> list[Registration]:
+        """The registrations that made this account (X10)."""
+        return list(self._session.scalars(
+            select(Registration)
+            .where(Registration.realm == realm, Registration.keycloak_user_id == keycloak_user_id)
+            .order_by(Registration.id)))
+
+    def documents(self, registration_id: int) -> list[RegistrationDocument]:
+        return list(self._session.scalars(
+            select(RegistrationDocument)
+            .where(RegistrationDocument.registration_id == registration_id)
+            .order_by(RegistrationDocument.kind)))
+
     def forget_accounts(self, *, realm: str, keycloak_user_ids: Collection[str]) -> int:
         """Delete the registrations of accounts that no longer exist (their documents go
         with them: ON DELETE CASCADE, as for purge_pending)."""

@@ -1,20 +1,27 @@
 """Beranda (the AKSes landing page after login, A5) and the eASY page (A8).
 
-Both are plain OIDC-protected pages. Who may enter eASY is decided by Keycloak's ``easy
-browser`` flow (deny access unless ``easy-shareholder``), so the sidecar checks nothing more:
-a user who reaches ``/easy/`` has passed Keycloak.
+Both are OIDC-protected pages. Who may enter eASY is decided first by Keycloak's ``easy
+browser`` flow (deny access unless ``easy-shareholder``); the page asks Keycloak again on
+every request, as the officers' pages do, so a role taken away (a SID closed, an account
+moved to Registered User) ends eASY at once rather than when the login ends, and a legacy
+member registers an email first (A6) here too.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from functools import wraps
+from typing import ParamSpec, TypeVar
 
 from flask import Blueprint, Flask, g, render_template
 from flask.typing import ResponseReturnValue
 
-from gerbang_sidecar.ports.keycloak import KeycloakError
+from gerbang_sidecar.domain.akses.accounts import ROLE_EASY_SHAREHOLDER
+from gerbang_sidecar.ports.keycloak import KeycloakError, KeycloakUnavailable
 from gerbang_sidecar.web.akses.legacy_members import require_registered_email
 from gerbang_sidecar.web.context import services
+from gerbang_sidecar.web.errors import error_page
 from gerbang_sidecar.web.layout import use_portal
 from gerbang_sidecar.web.portal_login import portal_login_required
 
@@ -22,6 +29,26 @@ log = logging.getLogger(__name__)
 bp = Blueprint("akses_portal", __name__)
 
 REALM = "akses"
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def easy_shareholders_only(view: Callable[P, R]) -> Callable[P, R | ResponseReturnValue]:
+    """A8: the login named ``easy-shareholder`` and the user holds it now."""
+    @wraps(view)
+    def guarded(*args: P.args, **kwargs: P.kwargs) -> R | ResponseReturnValue:
+        use_portal(REALM)
+        user = g.portal_user
+        try:
+            holds = ROLE_EASY_SHAREHOLDER in user.roles and bool(
+                services().keycloak.held_realm_roles(REALM, user.sub, {ROLE_EASY_SHAREHOLDER}))
+        except KeycloakUnavailable:
+            return error_page(503)
+        if not holds:
+            return error_page(403, title_key="easy.forbidden.title",
+                              text_key="easy.forbidden.text")
+        return view(*args, **kwargs)
+    return guarded
 
 
 @bp.get("/akses/beranda")
@@ -34,6 +61,8 @@ def beranda() -> ResponseReturnValue:
 
 @bp.get("/easy/")
 @portal_login_required(REALM, "easy")
+@require_registered_email  # A6 before anything else of the portal
+@easy_shareholders_only
 def easy_home() -> ResponseReturnValue:
     use_portal(REALM)
     return render_template("akses/easy.html", user=g.portal_user, sid=_sid_of(g.portal_user.sub))

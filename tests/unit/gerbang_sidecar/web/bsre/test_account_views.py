@@ -147,6 +147,14 @@ def test_x10_every_portal_has_data_saya(app: Flask, path: str, client_id: str,
     document = json.loads(client.get(f"/{path}/data-saya").get_data(as_text=True))
     assert document["portal"]["realm"] == realm
     assert document["account"]["email"] == "orang@example.test"
+    # And the portal's own page links to it (X10: "can see and download").
+    home = {"akses": "/akses/beranda", "oss": "/oss/home", "insw": "/insw/home",
+            "easy": "/easy/"}[path]
+    if path == "easy":
+        fake_keycloak.grant(realm, user_id, ["easy-shareholder"])  # type: ignore[attr-defined]
+        log_in(client, sub=user_id, client_id=client_id, roles=("easy-shareholder",))
+    page = client.get(home).get_data(as_text=True)
+    assert f'id="data-saya" href="/{path}/data-saya"' in page
 
 
 def test_b9_two_removals_at_once_never_leave_the_user_without_a_device(

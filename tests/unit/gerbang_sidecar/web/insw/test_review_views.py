@@ -169,3 +169,22 @@ def test_x3_an_approved_registration_declined_as_a_duplicate_keeps_no_surat_kuas
     with services.storage.session_factory() as s:
         assert s.scalars(select(Registration.status)).one() == "declined"
         assert s.scalars(select(RegistrationDocument)).all() == []
+
+
+def test_x10_the_approved_accounts_data_saya_holds_its_registration_and_surat_kuasa(
+        app, reviewer: FlaskClient, registration_id: int, services: Services,  # type: ignore[no-untyped-def]
+        fake_keycloak: FakeKeycloakUsers, log_in: Callable[..., str]) -> None:
+    import base64
+    import json
+
+    page = reviewer.get(f"/insw/review/{registration_id}").get_data(as_text=True)
+    reviewer.post(f"/insw/review/{registration_id}/setujui", data={"csrf_token": _csrf(page)})
+    _work_outbox(services)
+    [user] = [u for (realm, _), u in fake_keycloak.users.items() if realm == "insw"]
+    owner = app.test_client()
+    log_in(owner, sub=user.id, client_id="insw-portal", roles=("pengguna-organisasi",))
+    document = json.loads(owner.get("/insw/data-saya").get_data(as_text=True))
+    [registration] = document["registrations"]
+    [letter] = registration["documents"]
+    assert (registration["status"], letter["kind"]) == ("activated", "surat_kuasa")
+    assert base64.b64decode(letter["content_base64"]).startswith(b"%PDF")
