@@ -32,6 +32,22 @@ MAX_WINDOW_SECONDS = 24 * 3600
 EVERYONE = "*"
 
 
+# An IPv6 site gets a /48 and may hand a different /64 to every request: beside each /64,
+# the /48 counts too, with room for this many /64 clients at their own limit.
+CLIENTS_PER_SITE = 16
+
+
+def site_key(address: str) -> str | None:
+    """The IPv6 /48 a client's /64 belongs to; None for IPv4 (one address is one client)."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return None
+    if not isinstance(ip, ipaddress.IPv6Address) or ip.ipv4_mapped is not None:
+        return None
+    return "site:" + str(ipaddress.ip_network(f"{ip}/48", strict=False))
+
+
 def client_key(address: str) -> str:
     """The client a limit counts: the IPv4 address, the IPv6 /64 network."""
     try:

@@ -18,10 +18,12 @@ from werkzeug.exceptions import TooManyRequests
 from gerbang_sidecar.domain.identifiers import IdentifierError, parse_mobile_number
 from gerbang_sidecar.domain.one_time_code import CodePolicy
 from gerbang_sidecar.services.rate_limits import (
+    CLIENTS_PER_SITE,
     EVERYONE,
     MAX_WINDOW_SECONDS,
     client_key,
     identifier_key,
+    site_key,
 )
 from gerbang_sidecar.web.context import services
 
@@ -79,8 +81,12 @@ def _enforce_per_client() -> None:
     if found is None:
         return
     rule, scope = found
-    decision = services().rate_limiter.hit(scope, client_key(request.remote_addr or ""),
-                                           rule.limit, rule.per_seconds)
+    address = request.remote_addr or ""
+    limiter = services().rate_limiter
+    decision = limiter.hit(scope, client_key(address), rule.limit, rule.per_seconds)
+    site = site_key(address)
+    if decision.allowed and site is not None:
+        decision = limiter.hit(scope, site, rule.limit * CLIENTS_PER_SITE, rule.per_seconds)
     if not decision.allowed:
         raise TooManyRequests(retry_after=decision.retry_after)
 

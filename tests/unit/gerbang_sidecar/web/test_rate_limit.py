@@ -112,6 +112,27 @@ def test_x2_junk_without_a_form_token_spends_no_ceiling(client: FlaskClient,
                                email="nyata@example.com") != 429
 
 
+def test_x2_an_ipv6_site_counts_as_a_whole_beside_each_of_its_64s(
+        client: FlaskClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A /48 may hand every request a different /64: its /64s together get sixteen
+    clients' worth, then 429; another site is not touched."""
+    from gerbang_sidecar.services.rate_limits import CLIENTS_PER_SITE
+    from gerbang_sidecar.web.rate_limit import Limit
+
+    view = client.application.view_functions["akses_registration.form"]
+    monkeypatch.setattr(view, "_gerbang_rate_limit", Limit(2, 600, ("POST",), None, None))
+
+    def post(address: str) -> int:
+        return client.post("/akses/daftar/individu-lokal", data={"nik": "1"},
+                           environ_base={"REMOTE_ADDR": address}).status_code
+
+    statuses = [post(f"2001:db8:7:{n:x}::1") for n in range(2 * CLIENTS_PER_SITE + 1)]
+    assert statuses[:2 * CLIENTS_PER_SITE] == [400] * (2 * CLIENTS_PER_SITE)  # CSRF, counted
+    assert statuses[-1] == 429
+    assert post("2001:db8:8::1") == 400
+    assert post("198.51.100.77") == 400
+
+
 @pytest.mark.parametrize("settings_overrides", [{"trusted_proxies": "10.1.0.0/16"}])
 def test_x2_forwarded_for_counts_only_from_a_trusted_proxy(client: FlaskClient,
                                                            form_limit: int) -> None:
