@@ -113,7 +113,8 @@ def running_cluster(log: Callable[[str], None] = print,
         cluster = start_provisioned_cluster(  # stops every node when it fails
             work_dir / "keycloak", size,
             db_url=jdbc_postgres_url(postgres.host, postgres.port, database),
-            db_username=postgres.user, admin_password=secrets.token_urlsafe(16),
+            db_username=postgres.user, db_password=postgres.password,
+            admin_password=secrets.token_urlsafe(16),
             realm_env=env, environment={"SIDECAR_PUBLIC_URL": sidecar.url}, log=log)
         stack.callback(cluster.stop)
         log(f"cluster ready: {', '.join(n.node_name + ' ' + n.url for n in cluster.nodes)}")

@@ -4,7 +4,8 @@
 sidecar on it as production does, and the cluster tests run Keycloak's nodes on it. The
 cluster is initdb'ed into a temporary directory owned by the ``postgres`` OS user (the server
 refuses to run as root), listens on a free port with durability switched off (it is thrown
-away), and is stopped and removed on exit.
+away), and is stopped and removed on exit. Its superuser has a password of its own
+(SCRAM on every connection): a loopback port is open to every user of the machine.
 
 ``local_postgres``: the same, kept in a folder of the caller's choosing with durability on,
 so ``make run PROFILE=production`` starts where it stopped.
@@ -13,6 +14,7 @@ so ``make run PROFILE=production`` starts where it stopped.
 from __future__ import annotations
 
 import os
+import secrets
 import shutil
 import subprocess
 import tempfile
@@ -21,6 +23,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import quote
 
 from gerbang_ops.keycloak.server import free_port
 
@@ -36,13 +39,15 @@ class PostgresServer:
     host: str
     port: int
     user: str
+    password: str
 
     def url(self, database: str) -> str:
-        return f"postgresql+psycopg://{self.user}@{self.host}:{self.port}/{database}"
+        return (f"postgresql+psycopg://{self.user}:{quote(self.password, safe='')}"
+                f"@{self.host}:{self.port}/{database}")
 
     def _admin(self) -> dict[str, object]:
-        return {"host": self.host, "port": self.port, "user": self.user, "dbname": "postgres",
-                "autocommit": True}
+        return {"host": self.host, "port": self.port, "user": self.user,
+                "password": self.password, "dbname": "postgres", "autocommit": True}
 
     def create_database(self) -> str:
         """A new empty database; returns its name."""
@@ -68,6 +73,17 @@ class PostgresServer:
 
         with psycopg.connect(**self._admin()) as conn:  # type: ignore[arg-type]
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _password(root: Path) -> str:
+    """The superuser's password, made with the cluster and kept beside it (this user's
+    alone) so a kept cluster (``local_postgres``) opens again on its next start."""
+    path = root / "superuser-password"
+    if not path.exists():
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w") as out:
+            out.write(secrets.token_urlsafe(24))
+    return path.read_text().strip()
 
 
 def _as_postgres(*args: str) -> list[str]:
@@ -123,11 +139,21 @@ def _running(root: Path, user: str, port: int, durable: bool) -> Iterator[Postgr
             if reachable.returncode != 0:
                 raise PostgresUnavailable(f"the postgres user cannot reach {root} (a folder "
                                           "above it is closed to other users)")
+        password = _password(root)
         if not (data / "PG_VERSION").exists():
-            init = subprocess.run(
-                _as_postgres(str(PG_BIN / "initdb"), "-D", str(data), "-U", user,
-                             "--auth=trust", "-E", "UTF8", *([] if durable else ["--no-sync"])),
-                capture_output=True, text=True, timeout=120, check=False)
+            pwfile = root / "initdb-password"
+            pwfile.write_text(password + "\n")
+            pwfile.chmod(0o600)
+            if os.geteuid() == 0:
+                shutil.chown(pwfile, "postgres")
+            try:
+                init = subprocess.run(
+                    _as_postgres(str(PG_BIN / "initdb"), "-D", str(data), "-U", user,
+                                 "--auth=scram-sha-256", f"--pwfile={pwfile}", "-E", "UTF8",
+                                 *([] if durable else ["--no-sync"])),
+                    capture_output=True, text=True, timeout=120, check=False)
+            finally:
+                pwfile.unlink(missing_ok=True)
             if init.returncode != 0:
                 raise PostgresUnavailable(f"initdb failed: {init.stderr.strip()[-300:]}")
         port = port or free_port()
@@ -144,7 +170,7 @@ def _running(root: Path, user: str, port: int, durable: bool) -> Iterator[Postgr
             detail = log.read_text(errors="replace")[-300:] if log.exists() else start.stderr
             raise PostgresUnavailable(f"postgres did not start: {detail.strip()}")
         started = True
-        yield PostgresServer(host="127.0.0.1", port=port, user=user)
+        yield PostgresServer(host="127.0.0.1", port=port, user=user, password=password)
     finally:
         if started:
             subprocess.run(_as_postgres(str(PG_BIN / "pg_ctl"), "-D", str(data), "-m",

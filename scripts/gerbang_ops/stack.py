@@ -94,13 +94,14 @@ PROFILES = ("dev", "production")
 def run(profile: str = "dev", keycloak_nodes: int = 1) -> None:
     # Everything this run writes (Keycloak's database with the realm keys and client
     # secrets, the sidecar's keys, mails with set-password links, logs) is this user's
-    # alone, however the shell's umask is set; and so are the folders made before it.
+    # alone, however the shell's umask is set. The folders on the way to PostgreSQL's data
+    # stay passable (not listable) for the postgres user, who runs the server.
     os.umask(0o077)
     run_dir = cache_dir() / ("run" if profile == "dev" else f"run-{profile}")
     logs = run_dir / "logs"
     logs.mkdir(parents=True, exist_ok=True)
-    for folder in (cache_dir(), run_dir, logs):
-        folder.chmod(0o700)
+    for folder, mode in ((cache_dir(), 0o711), (run_dir, 0o711), (logs, 0o700)):
+        folder.chmod(mode)
     secrets = load_or_create(run_dir / "secrets.env")
     ports = {name: choose_port(name) for name in DEFAULT_PORTS}
     sidecar_url = f"http://127.0.0.1:{ports['SIDECAR']}"
@@ -140,7 +141,8 @@ def run(profile: str = "dev", keycloak_nodes: int = 1) -> None:
                 run_dir / "keycloak", keycloak_nodes,
                 db_url=jdbc_postgres_url(postgres.host, postgres.port,
                                          postgres.ensure_database("keycloak")),
-                db_username=postgres.user, admin_password=secrets["KEYCLOAK_ADMIN_PASSWORD"],
+                db_username=postgres.user, db_password=postgres.password,
+                admin_password=secrets["KEYCLOAK_ADMIN_PASSWORD"],
                 realm_env=env, environment={"SIDECAR_PUBLIC_URL": sidecar_url},
                 http_port=ports["KEYCLOAK"], management_port=ports["KEYCLOAK_MANAGEMENT"],
                 log=print, report_changes=True,
@@ -231,7 +233,8 @@ def print_production(cluster: KeycloakCluster, postgres: PostgresServer) -> None
               f"log {node.log_path}")
     print(f"    every node's public address (issuer): {cluster.public_url}")
     print(f"  PostgreSQL               psql -h {postgres.host} -p {postgres.port} "
-          f"-U {postgres.user} keycloak   (and sidecar)")
+          f"-U {postgres.user} keycloak   (and sidecar; its password is in "
+          ".cache/run-production/postgres/superuser-password)")
     print()
 
 

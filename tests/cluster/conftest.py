@@ -121,7 +121,8 @@ def _started_cluster(tmp_path_factory: pytest.TempPathFactory,
     cluster = start_provisioned_cluster(  # stops every node when it fails
         tmp_path_factory.mktemp("keycloak-cluster"), CLUSTER_SIZE,
         db_url=jdbc_postgres_url(cluster_postgres.host, cluster_postgres.port, database),
-        db_username=cluster_postgres.user, admin_password=secrets.token_urlsafe(16),
+        db_username=cluster_postgres.user, db_password=cluster_postgres.password,
+        admin_password=secrets.token_urlsafe(16),
         realm_env=cluster_realm_env,
         # The themes build their "Daftar" links from it.
         environment={"SIDECAR_PUBLIC_URL": cluster_sidecar_url})

@@ -25,7 +25,8 @@ def _silent(_line: str) -> None:
 
 
 def start_provisioned_cluster(
-        work_dir: Path, size: int, *, db_url: str, db_username: str, admin_password: str,
+        work_dir: Path, size: int, *, db_url: str, db_username: str, db_password: str,
+        admin_password: str,
         realm_env: Mapping[str, str], environment: dict[str, str] | None = None,
         http_port: int = 0, management_port: int = 0,
         log: Callable[[str], None] = _silent, report_changes: bool = False,
@@ -37,7 +38,7 @@ def start_provisioned_cluster(
     Every node is stopped when this fails; stopping a returned cluster is the caller's."""
     specs = load_and_check(REALM_CONFIG, THEMES, None, realm_env)
     cluster = KeycloakCluster.on_loopback(
-        work_dir, size, db_url=db_url, db_username=db_username,
+        work_dir, size, db_url=db_url, db_username=db_username, db_password=db_password,
         admin_password=admin_password, environment=environment,
         http_port=http_port, management_port=management_port)
 

@@ -31,7 +31,8 @@ def postgres_data_dir(postgres_server: PostgresServer) -> Path:
     import psycopg
 
     with psycopg.connect(host=postgres_server.host, port=postgres_server.port,
-                         user=postgres_server.user, dbname="postgres") as conn:
+                         user=postgres_server.user, password=postgres_server.password,
+                         dbname="postgres") as conn:
         row = conn.execute("SHOW data_directory").fetchone()
     assert row is not None
     return Path(row[0])

@@ -27,6 +27,7 @@ def cluster() -> Iterator[PostgresServer]:
         with throwaway_postgres(user="postgres") as server:
             env = {**os.environ, "PATH": f"{PG_BIN}:{os.environ.get('PATH', '')}",
                    "PGHOST": server.host, "PGPORT": str(server.port),
+                   "PGPASSWORD": server.password,
                    "KC_DB_USERNAME": "keycloak", "KC_DB_PASSWORD": "kc-secret",
                    "SIDECAR_DB_OWNER_PASSWORD": "owner-secret",
                    "SIDECAR_DB_PASSWORD": "app-secret"}
@@ -37,17 +38,22 @@ def cluster() -> Iterator[PostgresServer]:
         pytest.skip(str(exc))
 
 
+# The roles' passwords, as the test gives them to the init script.
+PASSWORDS = {"gerbang_owner": "owner-secret", "gerbang": "app-secret", "keycloak": "kc-secret"}
+
+
 def _connect(server: PostgresServer, user: str):  # type: ignore[no-untyped-def]
     import psycopg
 
     return psycopg.connect(host=server.host, port=server.port, user=user, dbname="gerbang",
-                           autocommit=True)
+                           password=PASSWORDS[user], autocommit=True)
 
 
 def test_x4_the_application_role_cannot_rewrite_the_audit_trail(cluster: PostgresServer) -> None:
     import psycopg
 
-    upgrade(f"postgresql+psycopg://gerbang_owner@{cluster.host}:{cluster.port}/gerbang")
+    upgrade(f"postgresql+psycopg://gerbang_owner:owner-secret@{cluster.host}:{cluster.port}"
+            "/gerbang")
     with _connect(cluster, "gerbang") as app:
         app.execute("INSERT INTO audit_events (occurred_at, realm, event_type, details) "
                     "VALUES (%s, 'akses', 'test.event', '{}')", (datetime.now(UTC),))
