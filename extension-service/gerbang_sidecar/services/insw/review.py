@@ -12,7 +12,6 @@ overdue.
 from __future__ import annotations
 
 import logging
-from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -111,13 +110,6 @@ class InswReview:
                 tx, registration_id, now=now),
             index=index)
 
-
-    def is_reviewer(self, user_id: str, roles: Collection[str]) -> bool:
-        """I4: the login's token named the reviewer role and the user holds it now -- asked
-        of Keycloak on every page, so a role taken away ends the reviewing at once rather
-        than when the login ends. Keycloak down raises KeycloakUnavailable."""
-        return REVIEWER in roles and bool(
-            self._keycloak.held_realm_roles(self.settings.realm, user_id, {REVIEWER}))
     def queue(self) -> list[Waiting]:
         with self._store.transaction() as tx:
             rows = tx.registrations.waiting_for_review(self.settings.realm)

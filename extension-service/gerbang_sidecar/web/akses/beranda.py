@@ -10,18 +10,15 @@ member registers an email first (A6) here too.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from functools import wraps
-from typing import ParamSpec, TypeVar
 
 from flask import Blueprint, Flask, g, render_template
 from flask.typing import ResponseReturnValue
 
 from gerbang_sidecar.domain.akses.accounts import ROLE_EASY_SHAREHOLDER
-from gerbang_sidecar.ports.keycloak import KeycloakError, KeycloakUnavailable
+from gerbang_sidecar.ports.keycloak import KeycloakError
 from gerbang_sidecar.web.akses.legacy_members import require_registered_email
 from gerbang_sidecar.web.context import services
-from gerbang_sidecar.web.errors import error_page
+from gerbang_sidecar.web.held_roles import held_role_required
 from gerbang_sidecar.web.layout import use_portal
 from gerbang_sidecar.web.portal_login import portal_login_required
 
@@ -29,26 +26,8 @@ log = logging.getLogger(__name__)
 bp = Blueprint("akses_portal", __name__)
 
 REALM = "akses"
-P = ParamSpec("P")
-R = TypeVar("R")
-
-
-def easy_shareholders_only(view: Callable[P, R]) -> Callable[P, R | ResponseReturnValue]:
-    """A8: the login named ``easy-shareholder`` and the user holds it now."""
-    @wraps(view)
-    def guarded(*args: P.args, **kwargs: P.kwargs) -> R | ResponseReturnValue:
-        use_portal(REALM)
-        user = g.portal_user
-        try:
-            holds = ROLE_EASY_SHAREHOLDER in user.roles and bool(
-                services().keycloak.held_realm_roles(REALM, user.sub, {ROLE_EASY_SHAREHOLDER}))
-        except KeycloakUnavailable:
-            return error_page(503)
-        if not holds:
-            return error_page(403, title_key="easy.forbidden.title",
-                              text_key="easy.forbidden.text")
-        return view(*args, **kwargs)
-    return guarded
+easy_shareholders_only = held_role_required(  # A8
+    REALM, ROLE_EASY_SHAREHOLDER, title_key="easy.forbidden.title", text_key="easy.forbidden.text")
 
 
 @bp.get("/akses/beranda")

@@ -12,10 +12,6 @@ realm role opens the review pages, checked on every request.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
-from typing import ParamSpec, TypeVar
-
 from flask import Blueprint, Flask, abort, flash, g, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_wtf import FlaskForm
@@ -23,7 +19,6 @@ from wtforms import TextAreaField
 from wtforms.validators import Length
 
 from gerbang_sidecar.domain.form_rules import MAX_REASON
-from gerbang_sidecar.ports.keycloak import KeycloakUnavailable
 from gerbang_sidecar.services.insw.review import (
     JAKARTA,
     REVIEWER,
@@ -34,14 +29,12 @@ from gerbang_sidecar.services.insw.review import (
 )
 from gerbang_sidecar.services.results import TemporaryProblem
 from gerbang_sidecar.web.context import services
-from gerbang_sidecar.web.errors import error_page, temporary_problem
+from gerbang_sidecar.web.errors import temporary_problem
 from gerbang_sidecar.web.forms import add_identifier_error, form_page
+from gerbang_sidecar.web.held_roles import held_role_required
 from gerbang_sidecar.web.layout import use_portal
 from gerbang_sidecar.web.portal_login import portal_login_required
 from gerbang_sidecar.web.security_headers import UPLOADED_DOCUMENT_CSP
-
-P = ParamSpec("P")
-R = TypeVar("R")
 
 REALM = "insw"
 CLIENT = "insw-portal"
@@ -56,20 +49,9 @@ def _review() -> InswReview:
     return services().insw_review
 
 
-def reviewer_only(view: Callable[P, R]) -> Callable[P, R | ResponseReturnValue]:
-    @wraps(view)
-    def guarded(*args: P.args, **kwargs: P.kwargs) -> R | ResponseReturnValue:
-        use_portal(REALM)
-        user = g.portal_user
-        try:
-            reviewer = _review().is_reviewer(user.sub, user.roles)
-        except KeycloakUnavailable:
-            return error_page(503)
-        if not reviewer:
-            return error_page(403, title_key="insw.review.forbidden.title",
-                              text_key="insw.review.forbidden.text")
-        return view(*args, **kwargs)
-    return guarded
+# I4: reviewers only, the role asked of Keycloak on every request.
+reviewer_only = held_role_required(REALM, REVIEWER, title_key="insw.review.forbidden.title",
+                                   text_key="insw.review.forbidden.text")
 
 
 @bp.get("/insw/review")
