@@ -32,6 +32,8 @@ def plan(api: KeycloakApi, spec: RealmSpec, exists: bool) -> list[Change]:
             changes.append(Change(spec.name, "role", name, "update", source, details=diffs,
                                   run=lambda r=role: api.put(f"{base}/{seg(r['name'])}", r)))
     declared = {r["name"] for r in spec.roles}
+    if exists:
+        changes += _declared_roles_in_the_default_roles(api, spec, base, declared)
     undeclared = sorted(set(live) - declared - built_in(spec.name))
     in_composites = _in_composites(api, base, live) if undeclared else set()
     for name in undeclared:
@@ -46,6 +48,21 @@ def plan(api: KeycloakApi, spec: RealmSpec, exists: bool) -> list[Change]:
                               details=["not in realm-config"],
                               run=lambda n=name: api.delete(f"{base}/{seg(n)}")))
     return changes
+
+
+def _declared_roles_in_the_default_roles(api: KeycloakApi, spec: RealmSpec, base: str,
+                                         declared: set[str]) -> list[Change]:
+    """Every account holds the default roles' composites: a portal role put there by hand
+    (easy-shareholder, reviewer, verifikator) would be every account's. realm-config gives
+    portal roles through groups only, so any one found there is drift, and goes."""
+    default_roles = f"{base}/{seg(f'default-roles-{spec.name}')}/composites"
+    found = [r for r in api.get(f"{default_roles}/realm") or [] if r["name"] in declared]
+    if not found:
+        return []
+    return [Change(spec.name, "default roles", f"default-roles-{spec.name}", "update",
+                   spec.source("realm"),
+                   details=[f"- {r['name']} (every account would hold it)" for r in found],
+                   run=lambda: api.delete(f"{default_roles}", found))]
 
 
 def _held(api: KeycloakApi, role_path: str) -> bool:

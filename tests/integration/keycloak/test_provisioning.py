@@ -422,3 +422,25 @@ def test_a_rotated_smtp_password_reaches_keycloak(keycloak, admin_api: KeycloakA
                          out=lambda _line: None) == []
     finally:
         admin_api.put("/oss", {"smtpServer": oss.settings["smtpServer"]})
+
+
+def test_a8_a_portal_role_added_to_the_default_roles_is_drift_and_goes(
+        keycloak, admin_api: KeycloakApi, provisioned: list[RealmSpec]) -> None:
+    """Every account holds the default roles: easy-shareholder put there by hand would open
+    eASY to everyone (the ops review). Portal roles come through groups only."""
+    api = KeycloakApi(keycloak.url, keycloak.admin_user, keycloak.admin_password)
+    [akses] = [s for s in provisioned if s.name == "akses"]
+    composites = "/akses/roles/default-roles-akses/composites"
+    admin_api.post(composites, [admin_api.get("/akses/roles/easy-shareholder")])
+    try:
+        [drift] = provision(api, [akses], apply=False, out=lambda _line: None)
+        assert (drift.kind, drift.details) == (
+            "default roles", ["- easy-shareholder (every account would hold it)"])
+        provision(api, [akses], apply=True, out=lambda _line: None)
+        held = {r["name"] for r in admin_api.get(f"{composites}/realm")}
+        assert "easy-shareholder" not in held and "offline_access" in held
+        assert provision(api, [akses], apply=False, out=lambda _line: None) == []
+    finally:
+        left = [r for r in admin_api.get(f"{composites}/realm") if r["name"] == "easy-shareholder"]
+        if left:
+            admin_api.delete(composites, left)
