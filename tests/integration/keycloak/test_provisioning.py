@@ -396,7 +396,7 @@ def test_issue11_the_cli_bootstraps_the_provisioning_client_then_plans_without_t
     assert "KEYCLOAK_PROVISIONER_SECRET" in err and "Traceback" not in err
 
 
-def test_a_rotated_smtp_password_reaches_keycloak(keycloak, admin_api: KeycloakApi,
+def test_issue2_a_rotated_smtp_password_reaches_keycloak(keycloak, admin_api: KeycloakApi,
                                                   provisioned: list[RealmSpec]) -> None:
     """Keycloak shows a stored SMTP password as a mask: the fingerprint in a realm attribute
     is what tells provisioning that SMTP_PASSWORD changed (rule 4: rotate secrets)."""

@@ -11,7 +11,8 @@ from gerbang_ops.postgres import PostgresServer
 pytestmark = pytest.mark.postgres
 
 
-def test_a_connection_without_the_password_is_refused(postgres_server: PostgresServer) -> None:
+def test_issue11_a_connection_without_the_password_is_refused(
+        postgres_server: PostgresServer) -> None:
     import psycopg
 
     with pytest.raises(psycopg.OperationalError, match="password"):

@@ -12,7 +12,7 @@ import pytest
 from gerbang_ops.local_secrets import NAMES, load_or_create
 
 
-def test_secrets_are_made_once_private_and_kept(tmp_path: Path,
+def test_issue2_make_runs_secrets_are_made_once_private_and_kept(tmp_path: Path,
                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     path = tmp_path / "run" / "secrets.env"
     created: list[int] = []

@@ -64,7 +64,7 @@ def test_version_is_pinned_to_a_26_release_with_indonesian_messages() -> None:
     assert (major, minor) >= (26, 6)
 
 
-def test_an_archive_other_than_the_pinned_one_is_refused_and_removed(
+def test_issue2_an_archive_other_than_the_pinned_one_is_refused_and_removed(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pinned: dict[str, str]) -> None:
     """A mirror or a cache serving other bytes than the pinned release (rule 4)."""
     monkeypatch.setattr(distribution.subprocess, "run", _no_maven)
@@ -76,7 +76,7 @@ def test_an_archive_other_than_the_pinned_one_is_refused_and_removed(
     assert not archive.exists()
 
 
-def test_a_version_without_a_pinned_digest_is_refused(
+def test_issue2_a_version_without_a_pinned_digest_is_refused(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(distribution.subprocess, "run", _no_maven)
     _fake_archive(tmp_path, "1.0.0")
@@ -84,7 +84,7 @@ def test_a_version_without_a_pinned_digest_is_refused(
         ensure_distribution("1.0.0", tmp_path)
 
 
-def test_the_pinned_version_has_a_digest() -> None:
+def test_issue2_the_pinned_version_has_a_digest() -> None:
     from gerbang_ops.keycloak import ARCHIVE_SHA256
 
     assert len(ARCHIVE_SHA256[KEYCLOAK_VERSION]) == 64

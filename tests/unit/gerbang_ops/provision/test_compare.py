@@ -56,7 +56,7 @@ def test_b8_flow_outline_shows_nesting_and_config() -> None:
                              "  auth-otp-form REQUIRED config c [('k', 'v')]"]
 
 
-def test_keys_and_objects_holding_secrets_are_never_printed() -> None:
+def test_issue2_keys_and_objects_holding_secrets_are_never_printed() -> None:
     found = differences({"clientSecret": "baru", "bindCredential": "baru"},
                         {"clientSecret": "lama", "bindCredential": "lama"})
     assert found == ["clientSecret: (differs; value not shown)",
@@ -66,7 +66,7 @@ def test_keys_and_objects_holding_secrets_are_never_printed() -> None:
                        {"smtpServer": "x"}) == ["smtpServer: (differs; value not shown)"]
 
 
-def test_a_rotated_smtp_password_is_seen_through_its_fingerprint() -> None:
+def test_issue2_a_rotated_smtp_password_is_seen_through_its_fingerprint() -> None:
     """Keycloak answers the stored password with a mask: without the fingerprint a new
     SMTP_PASSWORD counted as no change and never reached Keycloak."""
     from gerbang_ops.provision.realm_settings import (
