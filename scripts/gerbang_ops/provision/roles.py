@@ -32,10 +32,11 @@ def plan(api: KeycloakApi, spec: RealmSpec, exists: bool) -> list[Change]:
             changes.append(Change(spec.name, "role", name, "update", source, details=diffs,
                                   run=lambda r=role: api.put(f"{base}/{seg(r['name'])}", r)))
     declared = {r["name"] for r in spec.roles}
-    if exists:
-        changes += _declared_roles_in_the_default_roles(api, spec, base, declared)
+    composites = _composites(api, base, live)
+    changes += _declared_roles_in_the_default_roles(
+        api, spec, base, declared, composites.get(f"default-roles-{spec.name}", []))
     undeclared = sorted(set(live) - declared - built_in(spec.name))
-    in_composites = _in_composites(api, base, live) if undeclared else set()
+    in_composites = {r["name"] for held in composites.values() for r in held}
     for name in undeclared:
         if name in in_composites or _held(api, f"{base}/{seg(name)}"):
             changes.append(Change(
@@ -51,12 +52,13 @@ def plan(api: KeycloakApi, spec: RealmSpec, exists: bool) -> list[Change]:
 
 
 def _declared_roles_in_the_default_roles(api: KeycloakApi, spec: RealmSpec, base: str,
-                                         declared: set[str]) -> list[Change]:
+                                         declared: set[str], default_composites: list[Any]
+                                         ) -> list[Change]:
     """Every account holds the default roles' composites: a portal role put there by hand
     (easy-shareholder, reviewer, verifikator) would be every account's. realm-config gives
     portal roles through groups only, so any one found there is drift, and goes."""
     default_roles = f"{base}/{seg(f'default-roles-{spec.name}')}/composites"
-    found = [r for r in api.get(f"{default_roles}/realm") or [] if r["name"] in declared]
+    found = [r for r in default_composites if r["name"] in declared]
     if not found:
         return []
     return [Change(spec.name, "default roles", f"default-roles-{spec.name}", "update",
@@ -71,7 +73,9 @@ def _held(api: KeycloakApi, role_path: str) -> bool:
                            briefRepresentation="true"))
 
 
-def _in_composites(api: KeycloakApi, base: str, live: dict[str, dict[str, Any]]) -> set[str]:
-    """Realm roles that a composite role holds (every account holds the default roles')."""
-    return {r["name"] for name, role in live.items() if role.get("composite")
-            for r in api.get(f"{base}/{seg(name)}/composites/realm")}
+def _composites(api: KeycloakApi, base: str, live: dict[str, dict[str, Any]]
+                ) -> dict[str, list[Any]]:
+    """The realm roles each composite role holds (every account holds the default roles'),
+    read once for both checks above."""
+    return {name: api.get(f"{base}/{seg(name)}/composites/realm") or []
+            for name, role in live.items() if role.get("composite")}
