@@ -308,13 +308,6 @@ class Services:
         self.storage.dispose()
 
 
-def _pool_options(settings: Settings) -> dict[str, int]:
-    if settings.database_url.startswith("sqlite"):
-        return {}  # one file, one writer: the default pool
-    return {"pool_size": settings.database_pool_size,
-            "max_overflow": settings.database_max_overflow}
-
-
 def build_services(settings: Settings, *, clock: Clock | None = None,
                    storage: Storage | None = None, keycloak: KeycloakUsers | None = None,
                    registries: Registries | None = None,
@@ -324,7 +317,7 @@ def build_services(settings: Settings, *, clock: Clock | None = None,
     storage = storage or Storage.create(
         settings.database_url,
         StorageKeys.from_settings(settings.pii_key, settings.blind_index_key),
-        **_pool_options(settings))
+        pool_size=settings.database_pool_size, max_overflow=settings.database_max_overflow)
     if metrics is None:
         metrics = PrometheusMetrics(storage, clock)
     keycloak = keycloak or _keycloak(settings, metrics)

@@ -144,18 +144,17 @@ class IdentityIndex:
             made_here = tx.registrations.account_ids(realm=realm) - seen
         # A page read by offset skips an account when another is deleted meanwhile, and one
         # made since the read is not in it: released identifiers are read again later, but a
-        # registration (a Surat Kuasa) is gone for good -- so each is asked of Keycloak first.
-        departed = {user_id for user_id in made_here
-                    if self._keycloak.get_user(realm, user_id) is None}
+        # registration (a Surat Kuasa) is gone for good -- so they are followed one by one.
+        if made_here:
+            self._follow(realm, sorted(made_here))
         with self._store.transaction() as tx:
-            gone = tx.identities.subjects(realm=realm) - seen
+            gone = tx.identities.subjects(realm=realm) - seen - made_here
             tx.identities.release_all(realm=realm, subject_ids=gone)
-            tx.registrations.forget_accounts(realm=realm, keycloak_user_ids=departed)
             # The accounts were read after ``start``: the next read begins there, not an
             # overlap before it (after a mass import that overlap alone could be thousands).
             tx.sync_marks.advance(_mark(realm), start + OVERLAP_MS)
         log.info("identity index of %s rebuilt: %s accounts read, %s gone", realm, len(seen),
-                 len(gone | departed))
+                 len(gone))
         return len(seen)
 
     def run(self) -> int:

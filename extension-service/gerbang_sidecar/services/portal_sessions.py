@@ -23,7 +23,7 @@ from typing import Any
 from gerbang_sidecar.domain.tokens import new_token, plausible, token_hash
 from gerbang_sidecar.ports.clock import Clock
 from gerbang_sidecar.ports.keycloak import KeycloakUnavailable, KeycloakUsers
-from gerbang_sidecar.ports.storage import Store
+from gerbang_sidecar.ports.storage import PortalSessionRecord, Store, Transaction
 
 log = logging.getLogger(__name__)
 
@@ -62,11 +62,9 @@ class PortalSessions:
 
     def current(self, key: object) -> PortalLogin | None:
         """The login behind a cookie's key, while it holds here and at Keycloak."""
-        if not isinstance(key, str) or not plausible(key):
-            return None
         now = self.clock()
         with self.store.transaction() as tx:
-            row = tx.portal_sessions.by_key_hash(token_hash(key))
+            row = _row_of(tx, key)
             if row is None:
                 return None
             if row.expires_at <= now:
@@ -97,10 +95,8 @@ class PortalSessions:
 
     def end(self, key: object) -> PortalLogin | None:
         """Logout: every sidecar login of the account behind ``key`` ends (X9)."""
-        if not isinstance(key, str) or not plausible(key):
-            return None
         with self.store.transaction() as tx:
-            row = tx.portal_sessions.by_key_hash(token_hash(key))
+            row = _row_of(tx, key)
             if row is None:
                 return None
             login = PortalLogin(row.realm, row.client_id, row.subject, dict(row.data),
@@ -111,10 +107,8 @@ class PortalSessions:
     def end_one(self, key: object) -> None:
         """This login alone ends (the cookie that held it moved on to another login); the
         account's logins on other devices stay."""
-        if not isinstance(key, str) or not plausible(key):
-            return
         with self.store.transaction() as tx:
-            row = tx.portal_sessions.by_key_hash(token_hash(key))
+            row = _row_of(tx, key)
             if row is not None:
                 tx.portal_sessions.end(row.id)
 
@@ -133,3 +127,11 @@ class PortalSessions:
     def purge_expired(self) -> int:
         with self.store.transaction() as tx:
             return tx.portal_sessions.purge_expired(now=self.clock())
+
+
+def _row_of(tx: Transaction, key: object) -> PortalSessionRecord | None:
+    """The login row a cookie's key names; None for anything that is no key of ours (the
+    database is not asked)."""
+    if not isinstance(key, str) or not plausible(key):
+        return None
+    return tx.portal_sessions.by_key_hash(token_hash(key))

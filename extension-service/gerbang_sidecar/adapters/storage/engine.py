@@ -28,7 +28,10 @@ class AppendOnlyViolation(RuntimeError):
 def make_engine(database_url: str, keys: StorageKeys, **engine_options: Any) -> Engine:
     options: dict[str, Any] = {"pool_pre_ping": True, **engine_options}
     if database_url.startswith("sqlite"):
-        options.pop("pool_pre_ping")
+        # One file, one writer: SQLite keeps its default pool (an in-memory database's
+        # refuses max_overflow); the sizes are PostgreSQL's.
+        for postgres_only in ("pool_pre_ping", "pool_size", "max_overflow"):
+            options.pop(postgres_only, None)
         # Flask serves requests from several threads; each gets its pooled connection.
         options.setdefault("connect_args", {"check_same_thread": False, "timeout": 15})
     engine = create_engine(database_url, **options)

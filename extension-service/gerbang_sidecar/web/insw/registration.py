@@ -95,13 +95,18 @@ def _token(key: str = SESSION_KEY) -> str | None:
     return token if isinstance(token, str) else None
 
 
+def _sent_from_here() -> InReview | None:
+    """This browser's registration in review, under either key: of a double click's two
+    answers, the browser keeps the last cookie."""
+    return _service().in_review(_token(SUBMITTED_KEY)) or _service().in_review(_token())
+
+
 def _finished_or_first_step() -> ResponseReturnValue:
     """Where a step without a registration in progress goes: the thank-you page when this
     browser's registration is already in review (a second click on "Daftar", the back
     button), else step 1."""
-    for token in (_token(), _token(SUBMITTED_KEY)):
-        if _service().in_review(token) is not None:
-            return redirect(url_for(".thank_you"))
+    if _sent_from_here() is not None:
+        return redirect(url_for(".thank_you"))
     return redirect(url_for(".organisation"))
 
 
@@ -214,8 +219,7 @@ def document() -> ResponseReturnValue:
 @bp.get("/terima-kasih")
 def thank_you() -> ResponseReturnValue:
     use_portal(REALM)
-    # Either key: of a double click's two answers, the browser keeps the last cookie.
-    found = _service().in_review(_token(SUBMITTED_KEY)) or _service().in_review(_token())
+    found = _sent_from_here()
     if found is None:
         return redirect(url_for(".organisation"))
     return render_template("insw/registration/thanks.html", registration=found)
