@@ -26,6 +26,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from gerbang_ops.keycloak.server import free_port
+from gerbang_ops.private_files import write_private
 
 PG_BIN = Path(os.environ.get("GERBANG_PG_BIN", "/usr/lib/postgresql/15/bin"))
 
@@ -80,9 +81,7 @@ def _password(root: Path) -> str:
     alone) so a kept cluster (``local_postgres``) opens again on its next start."""
     path = root / "superuser-password"
     if not path.exists():
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(descriptor, "w") as out:
-            out.write(secrets.token_urlsafe(24))
+        write_private(path, secrets.token_urlsafe(24))
     return path.read_text().strip()
 
 
@@ -142,8 +141,7 @@ def _running(root: Path, user: str, port: int, durable: bool) -> Iterator[Postgr
         password = _password(root)
         if not (data / "PG_VERSION").exists():
             pwfile = root / "initdb-password"
-            pwfile.write_text(password + "\n")
-            pwfile.chmod(0o600)
+            write_private(pwfile, password + "\n")
             if os.geteuid() == 0:
                 shutil.chown(pwfile, "postgres")
             try:

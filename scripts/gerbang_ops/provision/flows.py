@@ -24,7 +24,8 @@ from gerbang_ops.provision.files import RealmSpec, iter_flow_nodes
 from gerbang_ops.provision.keycloak_api import KeycloakApi
 from gerbang_ops.provision.validate import BINDING_KEYS, STAGED
 
-STAGED_TAG = re.compile(r" ~[0-9a-f]{6}")  # STAGED and secrets.token_hex(3)
+STAGED_TAG = re.compile(re.escape(STAGED) + "[0-9a-f]{6}")  # secrets.token_hex(3) after it
+
 
 def live_flows(api: KeycloakApi, realm: str) -> list[dict[str, Any]]:
     return api.get(f"/{seg(realm)}/authentication/flows")
