@@ -347,7 +347,8 @@ def build_services(settings: Settings, *, clock: Clock | None = None,
     return Services(
         settings=settings, clock=clock, storage=storage, keycloak=keycloak,
         registries=registries, mailer=mailer,
-        rate_limiter=RateLimiter(storage, settings.secret_key),
+        rate_limiter=RateLimiter(storage, settings.secret_key,
+                                 clock=lambda: clock().timestamp()),
         one_time_codes=codes,
         akses_registration=AksesRegistration(
             storage, keycloak, registries, clock,
