@@ -111,7 +111,7 @@ def run(stack: ClusterStack, bounds: Bounds, log: Callable[[str], None] = print)
     sides = {
         "akses": _login(stack, turns, "akses", "akses-portal",
                         stack.realm_env["AKSES_PORTAL_CLIENT_SECRET"],
-                        f"{stack.sidecar_url}/akses/callback", akses_users),
+                        f"{stack.sidecar_url}/akses/oidc/callback", akses_users),
         "stock": _login(stack, turns, STOCK_REALM, STOCK_CLIENT, stock_secret, stock_redirect,
                         stock_users),
     }

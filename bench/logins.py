@@ -83,7 +83,7 @@ def run(stack: Stack, bounds: Bounds, log: Callable[[str], None] = print) -> Tab
 
     akses, stock = timed_pair(
         _login(stack, "akses", "akses-portal", stack.realm_env["AKSES_PORTAL_CLIENT_SECRET"],
-               f"{stack.sidecar_url}/akses/callback", akses_users),
+               f"{stack.sidecar_url}/akses/oidc/callback", akses_users),
         _login(stack, STOCK_REALM, STOCK_CLIENT, stock_secret, stock_redirect, stock_users),
         bounds, ("akses login", "stock login"), log)
     return _table(akses, stock, in_akses, in_stock, bounds)

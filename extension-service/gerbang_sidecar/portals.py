@@ -2,9 +2,9 @@
 
 Config takes the portal clients' secret variables from it, the web layer its login routes and
 page packages, the health check its realms and registries, ``make run`` its list of realms,
-and ``provision validate`` checks realm-config/ against it (realm, display name, theme, client
-redirect URIs). Adding a portal is one entry here, its realm folder, its theme and its own
-package under ``web/`` and ``services/``.
+and ``provision validate`` checks realm-config/ against it (realm, display name, theme, the
+clients' exact redirect URIs). Adding a portal is one entry here, its realm folder, its theme
+and its own package under ``web/`` and ``services/``.
 
 The helpdesk contact (C6) is not repeated here: it lives in the portal's login theme, the one
 place Keycloak's own pages can read it, and the sidecar reads it from there (``helpdesk``).
@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from gerbang_sidecar.ports.registries import Registries
 
@@ -26,10 +27,8 @@ REGISTRIES = tuple(f.name for f in fields(Registries))
 class PortalClient:
     """An OIDC client of a realm whose login the sidecar runs.
 
-    ``path`` is the URL prefix its pages and callback live under; it must match the client's
-    redirect URIs ``${SIDECAR_PUBLIC_URL}/<path>/*`` in realm-config (provisioning checks).
-    ``secret_variable`` is the environment variable holding the client's secret, the same
-    placeholder the realm file uses.
+    ``path`` is the URL prefix its pages and callback live under. ``secret_variable`` is the
+    environment variable holding the client's secret, the same placeholder the realm file uses.
     """
 
     realm: str
@@ -38,6 +37,17 @@ class PortalClient:
     secret_variable: str
     # Where a login that names no page lands, under ``/<path>/`` (OSS O6: "Home").
     landing: str = ""
+    # Pages under ``/<path>/`` that Keycloak's action emails lead back to, beside the landing
+    # (activation, a new password, a changed profile).
+    returns: tuple[str, ...] = ()
+
+    @property
+    def redirect_paths(self) -> tuple[str, ...]:
+        """Every page under ``/<path>/`` Keycloak may send a browser back to: the login
+        callback, the start page after logout, the landing and the action emails' pages.
+        realm-config declares exactly these as the client's redirect URIs (provisioning
+        checks): a wildcard would let a code or token travel to any page of the path."""
+        return tuple(dict.fromkeys(("oidc/callback", "", self.landing, *self.returns)))
 
 
 @dataclass(frozen=True)
@@ -76,13 +86,14 @@ class Portal:
         return f"gerbang-{self.realm}"
 
 
-def _clients(realm: str, *entries: tuple[str, ...]) -> tuple[PortalClient, ...]:
+def _clients(realm: str, *entries: tuple[Any, ...]) -> tuple[PortalClient, ...]:
     return tuple(PortalClient(realm, *entry) for entry in entries)
 
 
 PORTALS: tuple[Portal, ...] = (
     Portal("akses", "AKSes KSEI",
-           _clients("akses", ("akses-portal", "akses", "AKSES_PORTAL_CLIENT_SECRET"),
+           _clients("akses", ("akses-portal", "akses", "AKSES_PORTAL_CLIENT_SECRET", "",
+                                      ("beranda",)),
                     ("easy", "easy", "EASY_CLIENT_SECRET")),
            registries=("dukcapil", "ksei", "message_gateway"), pages="akses",
            forgot_password=ForgotPassword(lookups=("username", "nik", "passport", "sid"),
@@ -93,7 +104,8 @@ PORTALS: tuple[Portal, ...] = (
            forgot_password=ForgotPassword(lookups=("username",), landing="home"),
            indexed=("nik", "passport", "email", "phone")),
     Portal("bsre", "BSrE AMS",
-           _clients("bsre", ("bsre-portal", "bsre", "BSRE_PORTAL_CLIENT_SECRET", "dashboard")),
+           _clients("bsre", ("bsre-portal", "bsre", "BSRE_PORTAL_CLIENT_SECRET", "dashboard",
+                             ("profil",))),
            registries=("dukcapil", "bkn", "sipp", "message_gateway"), pages="bsre",
            indexed=("nik", "nip", "nrp", "email", "phone")),
     Portal("insw", "INSW",

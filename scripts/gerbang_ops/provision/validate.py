@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from gerbang_ops.provision.files import Problem, RealmSpec, iter_flow_nodes
 from gerbang_sidecar.config import ConfigError, is_loopback_host, parse_flag
-from gerbang_sidecar.portals import PORTALS, find_portal
+from gerbang_sidecar.portals import PORTALS, PortalClient, find_portal
 
 # Provisioning's staging mark (flows.py, which imports this module).
 STAGED = " ~"
@@ -155,12 +156,27 @@ def check_portal_table(specs: list[RealmSpec], config_dir: Path) -> list[Problem
                 problems.append(Problem(realm_file, "$", f"client {client.client_id!r} of the "
                                         "portal table is not declared in clients/"))
                 continue
-            if not any(uri.endswith(f"/{client.path}/*")
-                       for uri in declared.get("redirectUris", [])):
-                problems.append(Problem(Path(spec.source(f"client:{client.client_id}")),
-                                        "$.redirectUris",
-                                        f"no redirect URI under /{client.path}/ for the "
-                                        "sidecar's login"))
+            problems += _check_redirects(Path(spec.source(f"client:{client.client_id}")),
+                                         client, declared)
+    return problems
+
+
+def _check_redirects(source: Path, client: PortalClient, declared: dict[str, Any]
+                     ) -> list[Problem]:
+    """The client's redirect URIs are exactly the sidecar's pages Keycloak sends browsers back
+    to (no wildcard: a code or an action token's return could otherwise be aimed at any page
+    of the path), and logout returns only to the portal's start page; all under the client's
+    root URL (``${SIDECAR_PUBLIC_URL}``)."""
+    base = f"{str(declared.get('rootUrl', '')).rstrip('/')}/{client.path}/"
+    wanted = sorted(base + page for page in client.redirect_paths)
+    problems: list[Problem] = []
+    if sorted(declared.get("redirectUris", [])) != wanted:
+        problems.append(Problem(source, "$.redirectUris",
+                                f"must be exactly {wanted} (the portal table's pages)"))
+    logout = (declared.get("attributes") or {}).get("post.logout.redirect.uris")
+    if logout != base:
+        problems.append(Problem(source, '$.attributes["post.logout.redirect.uris"]',
+                                f"must be {base!r}, the page the sidecar's logout returns to"))
     return problems
 
 

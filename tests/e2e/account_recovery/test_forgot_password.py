@@ -50,7 +50,7 @@ def request_reset(page: Page, sidecar: str, identifier: str, channel: str = "ema
 
 
 def can_log_in(keycloak_url: str, sidecar: str, username: str, password: str) -> bool:
-    login = BrowserLogin(keycloak_url, "akses", "akses-portal", f"{sidecar}/akses/cb")
+    login = BrowserLogin(keycloak_url, "akses", "akses-portal", f"{sidecar}/akses/oidc/callback")
     return login.password(username, password).code is not None
 
 
@@ -76,7 +76,8 @@ def test_a7_forgot_password_by_nik(page: Page, sidecar_server: str, keycloak, ma
                                    screenshots) -> None:
     member = make_member()
     # X9: a device still signed in (say, a thief's) is signed out by the reset.
-    other_device = BrowserLogin(keycloak.url, "akses", "akses-portal", f"{sidecar_server}/akses/cb")
+    other_device = BrowserLogin(keycloak.url, "akses", "akses-portal",
+                                f"{sidecar_server}/akses/oidc/callback")
     assert other_device.password(member.username, OLD_PASSWORD).code is not None
     request_reset(page, sidecar_server, member.nik, shots=screenshots)
     mail = mailbox.wait_for(member.email, subject_contains=ACTION_MAIL[0], timeout=20)

@@ -57,7 +57,8 @@ def open_reset_link(page: Page, keycloak_url: str, sidecar_url: str, mailbox: Ma
     """From the bsre login page: "Lupa kata sandi", the email, then the mailed link."""
     challenge = base64.urlsafe_b64encode(hashlib.sha256(
         secrets.token_urlsafe(48).encode()).digest()).rstrip(b"=").decode()
-    query = urlencode({"client_id": "bsre-portal", "redirect_uri": f"{sidecar_url}/bsre/cb",
+    query = urlencode({"client_id": "bsre-portal",
+                       "redirect_uri": f"{sidecar_url}/bsre/oidc/callback",
                        "response_type": "code", "scope": "openid", "ui_locales": "id",
                        "code_challenge": challenge, "code_challenge_method": "S256"})
     page.goto(f"{keycloak_url}/realms/bsre/protocol/openid-connect/auth?{query}")
@@ -100,7 +101,7 @@ def test_b10_reset_with_the_existing_otp_code_then_a_notice(
     expect(page.locator("#password-new")).to_be_visible()
     page.fill("#password-new", NEW_PASSWORD)
     page.fill("#password-confirm", NEW_PASSWORD)
-    with page.expect_request(lambda r: r.url.startswith(f"{sidecar_server}/bsre/cb")):
+    with page.expect_request(lambda r: r.url.startswith(f"{sidecar_server}/bsre/oidc/callback")):
         page.locator("input[type=submit], button[type=submit]").first.click()
     # B7/B10: the owner hears of the change; the device is the same one as before.
     mailbox.wait_for(user["email"], subject_contains=NOTICE, timeout=20)

@@ -43,7 +43,8 @@ def _user(admin_api: KeycloakApi) -> dict:
 def _wrong_passwords(keycloak, sidecar_url: str, email: str, times: int,  # type: ignore[no-untyped-def]
                      pause: float = 0.0) -> None:
     for _ in range(times):
-        login = BrowserLogin(keycloak.url, "akses", "akses-portal", f"{sidecar_url}/akses/cb")
+        login = BrowserLogin(keycloak.url, "akses", "akses-portal",
+                             f"{sidecar_url}/akses/oidc/callback")
         assert login.password(email, "Salah#Sandi2025").code is None
         time.sleep(pause)
 

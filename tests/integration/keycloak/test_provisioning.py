@@ -263,7 +263,7 @@ def _logs_in(keycloak, username: str, app: pyotp.TOTP, redirect: str) -> bool:  
 def test_b8_a_flow_replacement_never_binds_a_laxer_flow_and_a_broken_one_heals(
         keycloak, admin_api: KeycloakApi, provisioned: list[RealmSpec], step: str,
         sidecar_url: str) -> None:
-    redirect = f"{sidecar_url}/bsre/cb"
+    redirect = f"{sidecar_url}/bsre/oidc/callback"
     holder, app = _civil_servant_with_a_device(admin_api)
     _weaken(admin_api, "bsre", "bsre browser", "auth-otp-form")
     bsre = [s for s in provisioned if s.name == "bsre"]

@@ -73,7 +73,8 @@ def test_c3_login_with_username_or_email(keycloak, admin_api: KeycloakApi, sidec
                                          provisioned: list[RealmSpec]) -> None:
     user = make_user(admin_api, "akses")
     for identifier in (user["username"], user["email"]):
-        login = BrowserLogin(keycloak.url, "akses", "akses-portal", f"{sidecar_url}/akses/cb")
+        login = BrowserLogin(keycloak.url, "akses", "akses-portal",
+                             f"{sidecar_url}/akses/oidc/callback")
         assert login.password(identifier, GOOD_PASSWORD).code, identifier
 
 
@@ -83,11 +84,13 @@ def test_brute_force_locks_the_account_after_configured_failures(
     failures = admin_api.get("/akses")["failureFactor"]
     user = make_user(admin_api, "akses")
     for _ in range(failures):
-        login = BrowserLogin(keycloak.url, "akses", "akses-portal", f"{sidecar_url}/akses/cb")
+        login = BrowserLogin(keycloak.url, "akses", "akses-portal",
+                             f"{sidecar_url}/akses/oidc/callback")
         assert login.password(user["username"], "Salah#Sandi1").code is None
     status = admin_api.get(f"/akses/attack-detection/brute-force/users/{user['id']}")
     assert status["disabled"] is True
-    login = BrowserLogin(keycloak.url, "akses", "akses-portal", f"{sidecar_url}/akses/cb")
+    login = BrowserLogin(keycloak.url, "akses", "akses-portal",
+                         f"{sidecar_url}/akses/oidc/callback")
     assert login.password(user["username"], GOOD_PASSWORD).code is None
 
 
@@ -112,7 +115,7 @@ def test_b8_b9_bsre_asks_for_otp_at_every_login_and_never_enrols_one_at_login(
         keycloak, admin_api: KeycloakApi, sidecar_url: str,
         provisioned: list[RealmSpec]) -> None:
     user = make_user(admin_api, "bsre")
-    redirect = f"{sidecar_url}/bsre/cb"
+    redirect = f"{sidecar_url}/bsre/oidc/callback"
     # No device: the password alone neither logs in nor sets one up (a stolen password after
     # a B11 reactivation would otherwise enrol the thief's phone); the Helpdesk path it is.
     _refused_without_a_device(keycloak, "bsre", user["username"], redirect)
@@ -197,7 +200,7 @@ def test_i4_an_insw_reviewer_logs_in_only_with_an_otp_code(
         provisioned: list[RealmSpec]) -> None:
     """The reviewer sees every pending registration's NIK, NPWP and power of attorney: a
     password alone is not enough, and it cannot enrol a device either."""
-    redirect = f"{sidecar_url}/insw/cb"
+    redirect = f"{sidecar_url}/insw/oidc/callback"
     reviewer = make_user(admin_api, "insw")
     admin_api.post(f"/insw/users/{reviewer['id']}/role-mappings/realm",
                    [admin_api.get("/insw/roles/reviewer")])

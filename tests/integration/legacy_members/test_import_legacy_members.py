@@ -75,7 +75,8 @@ def test_a6_import_keeps_password_role_and_is_idempotent(
 
     # The old password works as it is, with no Keycloak page in between (verifyEmail on).
     for username in (uid_nik, uid_sid):
-        login = BrowserLogin(keycloak.url, "akses", "akses-portal", f"{sidecar_url}/akses/cb")
+        login = BrowserLogin(keycloak.url, "akses", "akses-portal",
+                             f"{sidecar_url}/akses/oidc/callback")
         assert login.password(username, OLD_PASSWORD).code, username
 
     writes = admin_api.writes_made

@@ -157,7 +157,8 @@ def test_x9_a_password_changed_on_another_device_ends_the_sidecar_login(
     out (our theme's hidden ``logout-sessions``), and the sidecar's logins follow."""
     _logged_in(sidecar, investor, sidecar_url)
     copied = _copy_of(sidecar)
-    elsewhere = BrowserLogin(keycloak.url, "akses", "akses-portal", f"{sidecar_url}/akses/cb")
+    elsewhere = BrowserLogin(keycloak.url, "akses", "akses-portal",
+                             f"{sidecar_url}/akses/oidc/callback")
     assert elsewhere.password(investor, PASSWORD).code is not None
     change = elsewhere.open(kc_action="UPDATE_PASSWORD")
     assert 'id="gb-logout-others"' in change.html

@@ -97,3 +97,44 @@ def test_each_portal_names_known_registries_and_its_helpdesk() -> None:
     for portal in PORTALS:
         assert set(portal.registries) <= set(REGISTRIES), portal.realm
         assert helpdesk(THEMES, portal.realm, "id").email, portal.realm
+
+
+@pytest.mark.parametrize("uris, logout", [
+    (["{root}/oss/*"], "{root}/oss/"),  # a wildcard: any page of the path
+    (["{root}/oss/", "{root}/oss/home", "{root}/oss/oidc/callback", "{root}/oss/x"],
+     "{root}/oss/"),  # one page more than the sidecar returns to
+    (["{root}/oss/", "{root}/oss/home", "{root}/oss/oidc/callback"], "{root}/oss/*"),
+])
+def test_issue2_redirect_uris_are_exactly_the_pages_the_sidecar_returns_to(
+        tmp_path: Path, uris: list[str], logout: str) -> None:
+    import json
+    import shutil
+
+    copy = tmp_path / "realm-config"
+    shutil.copytree(REALM_CONFIG, copy)
+    client_file = copy / "oss" / "clients" / "oss-portal.json"
+    client = json.loads(client_file.read_text())
+    client["redirectUris"] = [u.format(root="${SIDECAR_PUBLIC_URL}") for u in uris]
+    client["attributes"]["post.logout.redirect.uris"] = logout.format(
+        root="${SIDECAR_PUBLIC_URL}")
+    client_file.write_text(json.dumps(client))
+    with pytest.raises(ConfigFileError) as refused:
+        load_and_check(copy, THEMES, None, ENV)
+    [problem] = [str(p) for p in refused.value.problems]
+    assert "oss-portal.json" in problem and ("redirectUris" in problem or "logout" in problem)
+
+
+def test_issue2_keycloak_sends_action_emails_back_only_to_the_tables_pages() -> None:
+    from gerbang_sidecar.adapters.keycloak.fake import FakeKeycloakUsers
+    from gerbang_sidecar.ports.keycloak import KeycloakError, NewUser
+
+    keycloak = FakeKeycloakUsers()
+    user = keycloak.create_user("oss", NewUser(username="a@example.test", email="a@example.test",
+                                               first_name="A"))
+    root = "https://sidecar.example.test"
+    keycloak.send_actions_email("oss", user, ["UPDATE_PASSWORD"], client_id="oss-portal",
+                                redirect_uri=f"{root}/oss/home")
+    for wrong in (f"{root}/oss/lupa-kata-sandi", f"{root}/insw/home", f"{root}/oss/home?x=1"):
+        with pytest.raises(KeycloakError, match="Invalid redirect uri"):
+            keycloak.send_actions_email("oss", user, ["UPDATE_PASSWORD"],
+                                        client_id="oss-portal", redirect_uri=wrong)

@@ -6,11 +6,13 @@ import re
 import uuid
 from collections.abc import Collection
 from dataclasses import dataclass, field, replace
+from urllib.parse import urlsplit
 
 from gerbang_sidecar.domain.akses.accounts import GROUP_ROLES as AKSES_GROUP_ROLES
 from gerbang_sidecar.domain.bsre.accounts import GROUP_ROLES as BSRE_GROUP_ROLES
 from gerbang_sidecar.domain.insw.accounts import GROUP_ROLES as INSW_GROUP_ROLES
 from gerbang_sidecar.domain.oss.accounts import GROUP_ROLES as OSS_GROUP_ROLES
+from gerbang_sidecar.portals import portal_clients
 from gerbang_sidecar.ports.keycloak import (
     AccountChanges,
     CredentialChange,
@@ -31,6 +33,15 @@ _C1 = [(r".{8,}", "invalidPasswordMinLengthMessage"),
        (r"[a-z]", "invalidPasswordMinLowerCaseCharsMessage"),
        (r"\d", "invalidPasswordMinDigitsMessage"),
        (r"[^A-Za-z0-9]", "invalidPasswordMinSpecialCharsMessage")]
+
+
+def _redirect_allowed(client_id: str | None, redirect_uri: str) -> bool:
+    """Keycloak's check against the client's redirect URIs, which realm-config declares as
+    exactly the portal table's pages (provisioning validates that)."""
+    declared = next((c for c in portal_clients() if c.client_id == client_id), None)
+    path = urlsplit(redirect_uri).path
+    return declared is not None and not urlsplit(redirect_uri).query and any(
+        path.endswith(f"/{declared.path}/{page}") for page in declared.redirect_paths)
 
 
 @dataclass
@@ -168,6 +179,9 @@ class FakeKeycloakUsers:
         self._check()
         if (realm, user_id) not in self.users:
             raise KeycloakError("execute actions email: Keycloak answered 404")
+        if redirect_uri is not None and not _redirect_allowed(client_id, redirect_uri):
+            raise KeycloakError("execute actions email: Keycloak answered 400 "
+                                "(Invalid redirect uri)")
         self.sent.append(SentActions(realm, user_id, list(actions), client_id, redirect_uri,
                                      lifespan_seconds))
 
