@@ -214,6 +214,8 @@ class Registration(Base):
         CheckConstraint(_in("status", REGISTRATION_STATUSES), name="status"),
         Index("ix_registrations_status_created_at", "status", "created_at"),
         Index("ix_registrations_realm_scope_status", "realm", "scope", "status"),
+        # Outbox messages and audit events name rows by id: SQLite must not reuse one.
+        {"sqlite_autoincrement": True},
     )
 
     id: Mapped[int] = mapped_column(Id, primary_key=True)
@@ -256,6 +258,7 @@ class PasswordResetRequest(Base):
     __table_args__ = (
         CheckConstraint(_in("channel", ("email", "sms")), name="channel"),
         Index("ix_password_reset_requests_created_at", "created_at"),
+        {"sqlite_autoincrement": True},  # as registrations: outbox keys name the id
     )
 
     id: Mapped[int] = mapped_column(Id, primary_key=True)
