@@ -19,7 +19,7 @@ from typing import Any
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
-from gerbang_sidecar.ports.clock import Clock
+from gerbang_sidecar.ports.clock import Clock, from_ms
 from gerbang_sidecar.ports.keycloak import KeycloakUsers
 from gerbang_sidecar.ports.storage import CertificateRow, Store
 
@@ -82,10 +82,10 @@ class AccountDataExport:
             "account": {"id": user.id, "username": user.username, "email": user.email,
                         "email_verified": user.email_verified, "name": user.first_name,
                         "enabled": user.enabled, "attributes": dict(user.attributes)},
-            "otp_devices": [{"name": d.label, "added_at": _iso(_from_ms(d.created_ms))}
+            "otp_devices": [{"name": d.label, "added_at": _iso(from_ms(d.created_ms))}
                             for d in devices],
             "identifiers": identifiers,
-            "activity": [{"event": e.type, "at": _iso(_from_ms(e.time_ms)),
+            "activity": [{"event": e.type, "at": _iso(from_ms(e.time_ms)),
                           "client": e.client_id, "ip_address": e.ip_address,
                           **({"error": e.error} if e.error else {})} for e in events],
             "requests": requests,
@@ -108,10 +108,6 @@ def _certificate(row: CertificateRow) -> dict[str, Any]:
             "valid_until": _iso(row.not_after),
             "revoked_at": _iso(row.revoked_at) if row.revoked_at else None,
             "revocation_reason": row.revocation_reason, "certificate_pem": pem}
-
-
-def _from_ms(ms: int) -> datetime:
-    return datetime.fromtimestamp(ms / 1000, UTC)
 
 
 def _iso(moment: datetime) -> str:

@@ -14,9 +14,9 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import timedelta
 
-from gerbang_sidecar.ports.clock import Clock
+from gerbang_sidecar.ports.clock import Clock, to_ms
 from gerbang_sidecar.ports.keycloak import KeycloakError, KeycloakUsers
 from gerbang_sidecar.ports.storage import Store
 
@@ -35,7 +35,7 @@ class LoginFailureNotices:
         self._keycloak = keycloak
         self._clock = clock
         self._quiet = quiet
-        start = _ms(clock())
+        start = to_ms(clock())
         self._since = {realm: start for realm in realms}
 
     def run(self) -> int:
@@ -75,5 +75,3 @@ class LoginFailureNotices:
         return queued
 
 
-def _ms(moment: datetime) -> int:
-    return int(moment.timestamp() * 1000)

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from gerbang_sidecar.domain.registry_results import Accepted
 from gerbang_sidecar.portals import find_portal
+from gerbang_sidecar.ports.clock import from_ms
 from gerbang_sidecar.ports.keycloak import KeycloakUsers
 from gerbang_sidecar.ports.mail import Mail, Mailer, MailRejected
 from gerbang_sidecar.ports.registries import MessageGateway
@@ -111,7 +112,7 @@ class Notifications:
         self._user_mail(
             delivery, "mail.otp_removed.subject", "mail.otp_removed.body",
             devices=lambda lang: "\n".join(
-                f"- {d['label'] or '-'} ({long_time(_from_ms(d['added_ms']), lang)})"
+                f"- {d['label'] or '-'} ({long_time(from_ms(d['added_ms']), lang)})"
                 for d in p["devices"]),
             reason=lambda lang: translate(f"mail.otp_removed.reason.{p['reason']}", lang))
 
@@ -203,7 +204,7 @@ class Notifications:
         self._user_mail(
             delivery, "mail.admin_change.subject", "mail.admin_change.body",
             what=lambda lang: translate(f"mail.admin_change.{p['what']}", lang),
-            time=lambda lang: long_time(_from_ms(p["at_ms"]), lang))
+            time=lambda lang: long_time(from_ms(p["at_ms"]), lang))
 
     def password_reset_sms(self, delivery: Delivery) -> None:
         """``password_reset.sms_link`` (A7): the set-password link by SMS."""
@@ -275,5 +276,3 @@ class Notifications:
                              count=p["failures"], time=when.strftime("%d-%m-%Y %H:%M WIB")))
 
 
-def _from_ms(ms: int) -> datetime:
-    return datetime.fromtimestamp(ms / 1000, UTC)

@@ -17,10 +17,9 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from datetime import UTC, datetime
 
 from gerbang_sidecar.domain.bsre.otp_devices import beyond_cap
-from gerbang_sidecar.ports.clock import Clock
+from gerbang_sidecar.ports.clock import Clock, to_ms
 from gerbang_sidecar.ports.keycloak import (
     CredentialChange,
     KeycloakError,
@@ -78,7 +77,7 @@ class OtpDeviceReconciler:
         self._keycloak = keycloak
         self._cap = cap
         self._clock = clock
-        self._since = _ms(clock())
+        self._since = to_ms(clock())
 
     def run(self) -> int:
         """One pass; returns the devices removed."""
@@ -132,5 +131,3 @@ def _unique(values: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(values))
 
 
-def _ms(moment: datetime) -> int:
-    return int(moment.astimezone(UTC).timestamp() * 1000)
