@@ -13,6 +13,7 @@ place Keycloak's own pages can read it, and the sidecar reads it from there (``h
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
+from datetime import timedelta
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -72,6 +73,10 @@ class Portal:
     # The identity record kinds its accounts hold (domain/<portal>/accounts.py records them
     # at activation; the identity index follows accounts made elsewhere).
     indexed: tuple[str, ...] = ("email", "phone")
+    # How long after its form a self-registered account may stay unactivated (neither a
+    # verified address nor a password) before housekeeping removes it; None: never (the
+    # accounts someone reviewed or verified).
+    unactivated_kept: timedelta | None = None
 
     @property
     def client(self) -> PortalClient:
@@ -90,6 +95,11 @@ def _clients(realm: str, *entries: tuple[Any, ...]) -> tuple[PortalClient, ...]:
     return tuple(PortalClient(realm, *entry) for entry in entries)
 
 
+# Far longer than an activation link lives (12 hours, a resend's too), so an owner who is slow
+# to open the mail can still get in through forgot password; short enough that a stranger's
+# registration does not hold an email, NIK or passport for long.
+UNACTIVATED_KEPT = timedelta(days=14)
+
 PORTALS: tuple[Portal, ...] = (
     Portal("akses", "AKSes KSEI",
            _clients("akses", ("akses-portal", "akses", "AKSES_PORTAL_CLIENT_SECRET", "",
@@ -98,11 +108,12 @@ PORTALS: tuple[Portal, ...] = (
            registries=("dukcapil", "ksei", "message_gateway"), pages="akses",
            forgot_password=ForgotPassword(lookups=("username", "nik", "passport", "sid"),
                                           channels=("email", "sms"), landing="beranda"),
-           indexed=("nik", "passport", "sid", "email", "phone")),
+           indexed=("nik", "passport", "sid", "email", "phone"),
+           unactivated_kept=UNACTIVATED_KEPT),
     Portal("oss", "OSS", _clients("oss", ("oss-portal", "oss", "OSS_PORTAL_CLIENT_SECRET", "home")),
            registries=("dukcapil",), pages="oss",
            forgot_password=ForgotPassword(lookups=("username",), landing="home"),
-           indexed=("nik", "passport", "email", "phone")),
+           indexed=("nik", "passport", "email", "phone"), unactivated_kept=UNACTIVATED_KEPT),
     Portal("bsre", "BSrE AMS",
            _clients("bsre", ("bsre-portal", "bsre", "BSRE_PORTAL_CLIENT_SECRET", "dashboard",
                              ("profil",))),

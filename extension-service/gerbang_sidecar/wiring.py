@@ -152,6 +152,7 @@ from gerbang_sidecar.services.portal_sessions import PortalSessions
 from gerbang_sidecar.services.rate_limits import RateLimiter
 from gerbang_sidecar.services.readiness import DATABASE_PROBE, Probe, ReadinessChecks
 from gerbang_sidecar.services.registrations.accounts import OUTBOX_REGISTRATION_ATTEMPT
+from gerbang_sidecar.services.registrations.unactivated_accounts import UnactivatedAccounts
 
 # Personal data past its promise (pending registrations: 24 hours) goes within this long.
 HOUSEKEEPING_SECONDS = 600.0
@@ -206,6 +207,7 @@ class Services:
     public_verification: PublicVerification
     certificate_expiry: CertificateExpiry
     account_data: AccountDataExport
+    unactivated_accounts: UnactivatedAccounts
     # name -> True when reachable, for the readiness page.
     probes: Mapping[str, Probe] = field(default_factory=dict)
     # What the operators see at /metrics (issue 11 item 5).
@@ -299,6 +301,7 @@ class Services:
     def housekeeping(self) -> dict[str, int]:
         """Delete personal data past what the portals promise (the outbox worker runs it)."""
         return {"pending_registrations": self.akses_registration.purge_expired(),
+                "unactivated_accounts": self.unactivated_accounts.sweep(),
                 "portal_logins": self.portal_sessions.purge_expired(),
                 "spent_captcha_puzzles": self.captcha.purge_spent()}
 
@@ -410,6 +413,9 @@ def build_services(settings: Settings, *, clock: Clock | None = None,
         passphrases=PassphraseChanges(storage, keycloak, subscriber_keys, clock, bsre_settings,
                                       metrics=metrics),
         account_data=AccountDataExport(storage, keycloak, clock),
+        unactivated_accounts=UnactivatedAccounts(
+            storage, keycloak, clock,
+            {p.realm: p.unactivated_kept for p in PORTALS if p.unactivated_kept is not None}),
         probes=_probes(storage, keycloak, registries),
         metrics=metrics,
     )

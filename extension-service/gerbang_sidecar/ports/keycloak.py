@@ -173,6 +173,9 @@ class KeycloakUsers(Protocol):
     def delete_user(self, realm: str, user_id: str) -> None:
         """Used only to undo a half-made registration."""
 
+    def has_password(self, realm: str, user_id: str) -> bool:
+        """Does the account have a password (set through any page)? False when it is gone."""
+
     def otp_devices(self, realm: str, user_id: str) -> list[OtpDevice]:
         """The user's OTP credentials, oldest first."""
 

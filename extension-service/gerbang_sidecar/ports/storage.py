@@ -339,6 +339,12 @@ class Registrations(Protocol):
     def forget_accounts(self, *, realm: str, keycloak_user_ids: Collection[str]) -> int:
         """Delete the registrations (and documents) of accounts that no longer exist."""
 
+    def activated_made_between(self, *, realm: str, after: datetime, until: datetime,
+                               limit: int) -> Sequence[RegistrationRecord]:
+        """Activated registrations of ``realm`` whose form came in after ``after`` and no
+        later than ``until``, oldest first: ``limit`` of them and any others made at the
+        same moment as the last (a reader continuing after that moment skips none)."""
+
     def delete_in_review(self, registration_id: int) -> bool: ...
 
     def set_pending_data(self, registration_id: int, *, data: dict[str, Any]) -> bool: ...

@@ -29,7 +29,7 @@ from gerbang_sidecar.domain.identity_index import identifiers_of_account
 from gerbang_sidecar.portals import portal
 from gerbang_sidecar.ports.clock import Clock
 from gerbang_sidecar.ports.keycloak import KeycloakError, KeycloakUsers, UserRecord
-from gerbang_sidecar.ports.storage import Store
+from gerbang_sidecar.ports.storage import Store, Transaction
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -173,18 +173,21 @@ class IdentityIndex:
         """The accounts as they are now: a deleted one's identifiers released first, so an
         account that took them over holds them, then the others' held in one transaction."""
         found = {user_id: self._keycloak.get_user(realm, user_id) for user_id in user_ids}
-        gone = [user_id for user_id, user in found.items() if user is None]
-        if gone:
+        if gone := [user_id for user_id, user in found.items() if user is None]:
             with self._store.transaction() as tx:
-                # What its registration kept (the name, INSW's Surat Kuasa) goes with it:
-                # nothing is kept for an account that no longer exists.
-                tx.registrations.forget_accounts(realm=realm, keycloak_user_ids=gone)
-                released = tx.identities.release_all(realm=realm, subject_ids=gone)
-            if released:
-                log.info("identity index of %s: deleted accounts' %s identifier(s) released",
-                         realm, released)
+                self.forget(tx, realm, gone)
         if present := [user for user in found.values() if user is not None]:
             self._hold(realm, present)
+
+    @staticmethod
+    def forget(tx: Transaction, realm: str, user_ids: Sequence[str]) -> None:
+        """Deleted accounts: their identifiers are free again, and what their registrations
+        kept (the name, INSW's Surat Kuasa) goes too -- nothing is kept for an account that
+        no longer exists."""
+        tx.registrations.forget_accounts(realm=realm, keycloak_user_ids=user_ids)
+        if released := tx.identities.release_all(realm=realm, subject_ids=user_ids):
+            log.info("identity index of %s: deleted accounts' %s identifier(s) released",
+                     realm, released)
 
     def _hold(self, realm: str, users: Sequence[UserRecord]) -> None:
         kinds, now = self._kinds[realm], self._clock()

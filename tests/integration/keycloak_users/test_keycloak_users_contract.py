@@ -163,6 +163,27 @@ def test_c1_a_strong_password_is_accepted(users: KeycloakUsers, unique: str) -> 
     users.set_password(REALM, user_id, "Sandi-Kuat-2025")
 
 
+def test_x10_has_password_tells_a_used_account_from_an_untouched_one(users: KeycloakUsers,
+                                                                     unique: str) -> None:
+    """What the sweep of accounts nobody activated asks before removing one."""
+    user_id = users.create_user(REALM, new_user(unique))
+    assert users.has_password(REALM, user_id) is False
+    users.set_password(REALM, user_id, "Sandi-Kuat-2025")
+    assert users.has_password(REALM, user_id) is True
+    users.delete_user(REALM, user_id)
+    assert users.has_password(REALM, user_id) is False
+
+
+def test_issue2_an_actions_email_back_to_a_page_the_client_does_not_name_is_refused(
+        users: KeycloakUsers, unique: str, sidecar_url: str) -> None:
+    """Redirect URIs are exact (the portal table's pages): a wildcard's pages are refused."""
+    user_id = users.create_user(REALM, new_user(unique))
+    with pytest.raises(KeycloakError):
+        users.send_actions_email(REALM, user_id, ["UPDATE_PASSWORD"], client_id="akses-portal",
+                                 redirect_uri=f"{sidecar_url}/akses/lupa-kata-sandi",
+                                 lifespan_seconds=3600)
+
+
 def test_c2_actions_email_is_sent(users: KeycloakUsers, unique: str, sidecar_url: str,
                                   request: pytest.FixtureRequest) -> None:
     # Taken first: the mailbox fixture empties the shared sink.

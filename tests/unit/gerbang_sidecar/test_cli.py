@@ -48,8 +48,8 @@ def test_housekeeping_forgets_pending_registrations_after_their_day(
     confirm(services.akses_registration, SITI)
     assert services.housekeeping()["pending_registrations"] == 0
     clock.advance(hours=24, seconds=1)
-    assert services.housekeeping() == {"pending_registrations": 1, "portal_logins": 0,
-                                       "spent_captcha_puzzles": 0}
+    assert services.housekeeping() == {"pending_registrations": 1, "unactivated_accounts": 0,
+                                       "portal_logins": 0, "spent_captcha_puzzles": 0}
     assert services.housekeeping()["pending_registrations"] == 0
     services.close()
 

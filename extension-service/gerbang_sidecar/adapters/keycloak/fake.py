@@ -239,6 +239,10 @@ class FakeKeycloakUsers:
         """An admin event on the user (reset-password, a credential removed, a profile edit)."""
         self.changes.append(CredentialChange(user_id, time_ms, True, kind))
 
+    def has_password(self, realm: str, user_id: str) -> bool:
+        self._check()
+        return (realm, user_id) in self.users and (realm, user_id) in self.passwords
+
     def otp_devices(self, realm: str, user_id: str) -> list[OtpDevice]:
         self._check()
         return sorted(self.devices.get((realm, user_id), []),

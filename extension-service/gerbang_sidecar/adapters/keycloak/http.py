@@ -356,17 +356,24 @@ class HttpKeycloakUsers:
         if response.status_code not in (204, 404):
             raise self._unexpected("end sessions", response)
 
+    def has_password(self, realm: str, user_id: str) -> bool:
+        return any(c.get("type") == "password" for c in self._credentials(realm, user_id))
+
     def otp_devices(self, realm: str, user_id: str) -> list[OtpDevice]:
+        devices = [OtpDevice(str(c["id"]), str(c.get("userLabel") or ""),
+                             int(c.get("createdDate") or 0))
+                   for c in self._credentials(realm, user_id) if c.get("type") == "otp"]
+        return sorted(devices, key=lambda d: (d.created_ms, d.id))
+
+    def _credentials(self, realm: str, user_id: str) -> list[dict[str, Any]]:
+        """The user's credentials as Keycloak lists them (no secrets); none for a gone user."""
         response = self._call(realm, "credentials", lambda c: c.raw_get(
             self._users_path(realm, user_id, "credentials")))
         if response.status_code == 404:
             return []
         if response.status_code != 200:
             raise self._unexpected("credentials", response)
-        devices = [OtpDevice(str(c["id"]), str(c.get("userLabel") or ""),
-                             int(c.get("createdDate") or 0))
-                   for c in response.json() if c.get("type") == "otp"]
-        return sorted(devices, key=lambda d: (d.created_ms, d.id))
+        return list(response.json())
 
     def remove_credential(self, realm: str, user_id: str, credential_id: str) -> None:
         response = self._call(realm, "remove credential", lambda c: c.raw_delete(

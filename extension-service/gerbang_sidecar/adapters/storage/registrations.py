@@ -12,7 +12,7 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import Select, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from gerbang_sidecar.adapters.storage.batches import chunks
@@ -154,6 +154,24 @@ class SqlRegistrations:
             .where(Registration.realm == realm, Registration.keycloak_user_id.in_(chunk))
             .execution_options(synchronize_session=False)), "rowcount", 0))
             for chunk in chunks(sorted(keycloak_user_ids)))
+
+    def activated_made_between(self, *, realm: str, after: datetime, until: datetime,
+                               limit: int) -> list[Registration]:
+        """At most ``limit`` rows, and every further one made at the last one's very time: a
+        reader that continues after that time skips none."""
+        def query(*conditions: Any) -> Select[tuple[Registration]]:
+            # ix_registrations_status_created_at answers the range; realms share it.
+            return (select(Registration)
+                    .where(Registration.status == ACTIVATED, Registration.realm == realm,
+                           Registration.created_at <= until, *conditions)
+                    .order_by(Registration.created_at, Registration.id))
+
+        rows = list(self._session.scalars(query(Registration.created_at > after).limit(limit)))
+        if len(rows) == limit:
+            last = rows[-1]
+            rows += self._session.scalars(query(Registration.created_at == last.created_at,
+                                                Registration.id > last.id))
+        return rows
 
     def delete_in_review(self, registration_id: int) -> bool:
         """A rejected registration leaves nothing behind (documents by cascade); one of

@@ -15,6 +15,7 @@ from gerbang_sidecar.adapters.mail import FakeMailer
 from gerbang_sidecar.adapters.registries.fakes import build_fake_registries
 from gerbang_sidecar.adapters.storage.engine import Storage
 from gerbang_sidecar.domain.oss.accounts import GROUP_ROLES
+from gerbang_sidecar.portals import UNACTIVATED_KEPT
 from gerbang_sidecar.ports.keycloak import NewUser
 from gerbang_sidecar.services.identity_index import identity_index
 from gerbang_sidecar.services.notifications import Notifications
@@ -27,6 +28,7 @@ from gerbang_sidecar.services.oss.registration import (
 )
 from gerbang_sidecar.services.outbox_worker import OutboxWorker
 from gerbang_sidecar.services.registrations.accounts import OUTBOX_REGISTRATION_ATTEMPT
+from gerbang_sidecar.services.registrations.unactivated_accounts import UnactivatedAccounts
 from support.clock import FakeClock
 
 REALM_CONFIG = Path(__file__).resolve().parents[5] / "realm-config"
@@ -150,3 +152,108 @@ def test_i4_insw_groups_and_their_roles_match_the_realm_config() -> None:
 
     declared = json.loads((REALM_CONFIG / "insw" / "groups.json").read_text())["groups"]
     assert {g["name"]: tuple(g["realmRoles"]) for g in declared} == INSW_GROUP_ROLES
+
+
+# --- accounts nobody activated (O5, X10) ------------------------------------------------------
+
+def _passport(n: int) -> dict[str, str]:
+    return {"identity_type": "paspor", "passport": f"TR12345{n:02d}", "passport_country": "JP",
+            "passport_issue_date": "01-04-2021", "passport_expiry_date": "31-03-2031",
+            "passport_office": "Tokyo", "name": "Hiroshi Tanaka", "sex": "L",
+            "citizenship": "JP", "birth_place": "Osaka", "birth_date": "22-08-1979",
+            "phone": f"+81 90 1234 56{n:02d}", "email": f"hiroshi{n}@example.com",
+            "terms": "y"}
+
+
+def _sweeper(storage: Storage, keycloak: FakeKeycloakUsers, clock: FakeClock,
+             **options: int) -> UnactivatedAccounts:
+    return UnactivatedAccounts(storage, keycloak, clock, {"oss": UNACTIVATED_KEPT}, **options)
+
+
+def test_x10_an_account_nobody_activated_goes_after_two_weeks_and_its_data_is_free(
+        oss: OssRegistrations, worker: OutboxWorker, keycloak: FakeKeycloakUsers,
+        storage: Storage, clock: FakeClock, mailer: FakeMailer) -> None:
+    """A stranger can have an OSS account made for anyone's email and passport: unactivated,
+    it must not hold them (or the NIK of a KTP registration) for ever."""
+    assert isinstance(oss.submit(SRI), Submitted)
+    _drain(worker)
+    user = keycloak.find_by_username("oss", "sri.handayani@example.com")
+    assert user is not None
+    sweeper = _sweeper(storage, keycloak, clock)
+    clock.advance(days=13, hours=23)
+    assert sweeper.sweep() == 0 and keycloak.get_user("oss", user.id) is not None
+    clock.advance(hours=2)
+    assert sweeper.sweep() == 1
+    assert keycloak.get_user("oss", user.id) is None
+    with storage.transaction() as tx:
+        assert list(tx.registrations.of_account(realm="oss", keycloak_user_id=user.id)) == []
+        assert tx.audit.last_occurred(realm="oss", subject_id=user.id,
+                                      event_type="oss.registration.expired") is not None
+    # The owner registers again: a new account, not "your data already has an account".
+    assert isinstance(oss.submit(SRI), Submitted)
+    _drain(worker)
+    assert keycloak.find_by_username("oss", "sri.handayani@example.com") is not None
+    assert mailer.sent == []
+    clock.advance(days=1)
+    assert sweeper.sweep() == 0  # the new one's time has not come
+
+
+def test_x10_an_account_its_owner_used_stays(
+        oss: OssRegistrations, worker: OutboxWorker, keycloak: FakeKeycloakUsers,
+        storage: Storage, clock: FakeClock) -> None:
+    """A verified address (the activation link) or a password (forgot password by SMS sets
+    one without verifying the address) is an owner's use: kept."""
+    for n in range(3):
+        assert isinstance(oss.submit(_passport(n)), Submitted)
+    _drain(worker)
+    verified, with_password, removed_by_admin = (
+        keycloak.find_by_username("oss", f"hiroshi{n}@example.com") for n in range(3))
+    assert verified and with_password and removed_by_admin
+    keycloak.update_user("oss", verified.id, email_verified=True)
+    keycloak.set_password("oss", with_password.id, "Rahasia#2026")
+    keycloak.delete_user("oss", removed_by_admin.id)
+    clock.advance(days=15)
+    assert _sweeper(storage, keycloak, clock).sweep() == 0
+    assert keycloak.get_user("oss", verified.id) and keycloak.get_user("oss", with_password.id)
+
+
+def test_x10_keycloak_unreachable_stops_the_sweep_and_the_next_run_goes_on(
+        oss: OssRegistrations, worker: OutboxWorker, keycloak: FakeKeycloakUsers,
+        storage: Storage, clock: FakeClock) -> None:
+    assert isinstance(oss.submit(_passport(1)), Submitted)
+    _drain(worker)
+    clock.advance(days=15)
+    sweeper = _sweeper(storage, keycloak, clock)
+    keycloak.down = True
+    assert sweeper.sweep() == 0
+    keycloak.down = False
+    assert sweeper.sweep() == 1
+
+
+def test_x10_a_backlog_is_read_in_batches_each_registration_once(
+        oss: OssRegistrations, worker: OutboxWorker, keycloak: FakeKeycloakUsers,
+        storage: Storage, clock: FakeClock) -> None:
+    for n in range(5):
+        assert isinstance(oss.submit(_passport(n)), Submitted)
+        clock.advance(seconds=1)
+    _drain(worker)
+    first = keycloak.find_by_username("oss", "hiroshi0@example.com")
+    assert first is not None
+    keycloak.set_password("oss", first.id, "Rahasia#2026")
+    clock.advance(days=15)
+    sweeper = _sweeper(storage, keycloak, clock, batch=2, batches_per_run=2)
+    assert sweeper.sweep() == 3  # two batches of two: the kept one and three removed
+    assert sweeper.sweep() == 1  # the next run goes on after the mark
+    assert sweeper.sweep() == 0
+    assert keycloak.get_user("oss", first.id) is not None
+
+
+def test_x10_registrations_of_one_moment_are_never_split_across_batches(
+        oss: OssRegistrations, worker: OutboxWorker, keycloak: FakeKeycloakUsers,
+        storage: Storage, clock: FakeClock) -> None:
+    """The mark is a moment: a batch that ended inside one would skip the rest of it."""
+    for n in range(5):
+        assert isinstance(oss.submit(_passport(n)), Submitted)  # the clock stands still
+    _drain(worker)
+    clock.advance(days=15)
+    assert _sweeper(storage, keycloak, clock, batch=2, batches_per_run=1).sweep() == 5
