@@ -39,14 +39,16 @@ from gerbang_sidecar.web.errors import error_page
 from gerbang_sidecar.web.forms import add_field_error, form_page
 from gerbang_sidecar.web.layout import use_portal
 from gerbang_sidecar.web.locale import get_locale, t
-from gerbang_sidecar.web.rate_limit import limit_identifier, rate_limited
+from gerbang_sidecar.web.rate_limit import limit_identifier_per_site, rate_limited
 
 _TEMPLATES = "forgot_password"
 # X2: per address generous enough for a carrier-grade NAT (one address, many people); the
 # per-identifier limit and the ceiling hold back a script.
 FORM_LIMIT, FORM_WINDOW = 60, 3600
-# Per identifier typed (NIK, SID, email, username), from any address; every client together.
-IDENTIFIER_LIMIT, FORM_CEILING = 5, 2000
+# Per identifier typed (NIK, SID, email, username) from one site, four sites' worth from
+# everyone together: a stranger at one address who spends a NIK's five tries does not hold
+# its owner off; every client together.
+IDENTIFIER_LIMIT, SITES_PER_IDENTIFIER, FORM_CEILING = 5, 4, 2000
 SET_PASSWORD_LIMIT, SET_PASSWORD_WINDOW = 10, 900
 
 
@@ -113,8 +115,9 @@ def forgot_password() -> ResponseReturnValue:
     if action != "process" and len(channels) > 1:
         return _page("choose_channel.html", form)
     channel = form.channel.data if form.channel.data in channels else channels[0]
-    limit_identifier(f"account_recovery.{portal.realm}.identifier", form.identifier.data or "",
-                     IDENTIFIER_LIMIT, FORM_WINDOW)
+    limit_identifier_per_site(f"account_recovery.{portal.realm}.identifier",
+                              form.identifier.data or "", IDENTIFIER_LIMIT, FORM_WINDOW,
+                              sites=SITES_PER_IDENTIFIER)
     token = _service().request(portal.realm, form.identifier.data or "", channel, get_locale())
     return redirect(url_for(".sent", token=token), code=303)
 

@@ -118,6 +118,26 @@ def limit_identifier(scope: str, value: str, limit: int, per_seconds: int) -> No
         raise TooManyRequests(retry_after=decision.retry_after)
 
 
+def limit_identifier_per_site(scope: str, value: str, limit: int, per_seconds: int, *,
+                              sites: int) -> None:
+    """As ``limit_identifier``, with ``limit`` counted per site (an IPv4 address, an IPv6
+    /48) and ``sites`` times ``limit`` for everyone together: a stranger who knows the
+    identifier spends only their own site's share, so its owner still gets through from
+    elsewhere. For forms whose answer tells nothing about the identifier (forgot password,
+    X1); a limit that guards an oracle (a registry match) stays one count for everyone."""
+    container = services()
+    if not container.settings.rate_limits_enabled or not value.strip():
+        return
+    address = request.remote_addr or ""
+    key = identifier_key(value)
+    for bucket_scope, bucket, allowed in (
+            (f"{scope}.site", f"{key}|{site_key(address) or client_key(address)}", limit),
+            (scope, key, limit * sites)):
+        decision = container.rate_limiter.hit(bucket_scope, bucket, allowed, per_seconds)
+        if not decision.allowed:
+            raise TooManyRequests(retry_after=decision.retry_after)
+
+
 # Selfies one emailed link may have compared with the holder's Dukcapil photo: enough for a
 # phone camera's bad tries, not a face-matching oracle for whoever holds the link.
 FACE_CHECKS_PER_LINK = 10

@@ -84,18 +84,33 @@ def test_x2_forgot_password_requires_csrf_and_is_rate_limited(client: FlaskClien
     assert statuses[-1] == 429
 
 
+def _process_from(app: Flask, address: str, identifier: str) -> int:
+    client = app.test_client()
+    client.environ_base["REMOTE_ADDR"] = address
+    return _process(client, identifier).status_code
+
+
 def test_x2_one_identifier_from_many_addresses_is_limited(app: Flask,
                                                           fake: CountingFake) -> None:
+    from gerbang_sidecar.web.forgot_password import IDENTIFIER_LIMIT, SITES_PER_IDENTIFIER
+
+    everyone = IDENTIFIER_LIMIT * SITES_PER_IDENTIFIER
+    statuses = [_process_from(app, f"198.51.100.{n}", NIK) for n in range(everyone + 1)]
+    assert statuses == [200] * everyone + [429]
+    assert _process_from(app, "192.0.2.1", "3171015203909999") == 200  # any other one
+
+
+def test_x2_a_stranger_at_one_site_does_not_hold_the_owners_reset_off(
+        app: Flask, fake: CountingFake) -> None:
+    """A hostile review held a known NIK's reset off for an hour from one address."""
     from gerbang_sidecar.web.forgot_password import IDENTIFIER_LIMIT
 
-    def process_from(address: str, identifier: str) -> int:
-        client = app.test_client()
-        client.environ_base["REMOTE_ADDR"] = address
-        return _process(client, identifier).status_code
-
-    statuses = [process_from(f"198.51.100.{n}", NIK) for n in range(IDENTIFIER_LIMIT + 1)]
-    assert statuses == [200] * IDENTIFIER_LIMIT + [429]
-    assert process_from("192.0.2.1", "3171015203909999") == 200  # any other, known or not
+    stranger = [_process_from(app, "203.0.113.7", NIK) for _ in range(IDENTIFIER_LIMIT + 1)]
+    assert stranger == [200] * IDENTIFIER_LIMIT + [429]
+    # A whole IPv6 /48 is one site, whichever /64 of it asks.
+    ipv6 = [_process_from(app, f"2001:db8:7:{n}::1", NIK) for n in range(IDENTIFIER_LIMIT + 1)]
+    assert ipv6 == [200] * IDENTIFIER_LIMIT + [429]
+    assert _process_from(app, "198.51.100.20", NIK) == 200  # the owner, at home
 
 
 def test_a7_sent_page_refuses_resend_before_15_minutes(client: FlaskClient,
