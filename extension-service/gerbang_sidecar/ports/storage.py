@@ -481,7 +481,9 @@ class IdentityChecks(Protocol):
     """ "Pengecekan Data Diri" links (B9): single use, expiring, attempts counted."""
 
     def add(self, *, token_hash: bytes, realm: str, user_id: str, purpose: str, locale: str,
-            now: datetime, expires_at: datetime) -> IdentityCheckRecord: ...
+            now: datetime, expires_at: datetime) -> IdentityCheckRecord:
+        """A new link; the user's unused links of the same purpose stop working (each one
+        brought its own selfie attempts: one live link at a time)."""
 
     def usable(self, token_hash: bytes, *, now: datetime,
                max_attempts: int) -> IdentityCheckRecord | None: ...

@@ -17,6 +17,12 @@ class SqlIdentityChecks:
 
     def add(self, *, token_hash: bytes, realm: str, user_id: str, purpose: str, locale: str,
             now: datetime, expires_at: datetime) -> IdentityCheck:
+        # The newest link is the one: an older one for the same purpose ends (as if used).
+        self._session.execute(
+            update(IdentityCheck)
+            .where(IdentityCheck.realm == realm, IdentityCheck.user_id == user_id,
+                   IdentityCheck.purpose == purpose, IdentityCheck.used_at.is_(None))
+            .values(used_at=now).execution_options(synchronize_session=False))
         row = IdentityCheck(token_hash=token_hash, realm=realm, user_id=user_id,
                             purpose=purpose, locale=locale, created_at=now,
                             expires_at=expires_at, attempts=0)

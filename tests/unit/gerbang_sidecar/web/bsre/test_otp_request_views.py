@@ -114,6 +114,23 @@ def test_b9_x2_three_wrong_faces_end_the_link(
     assert fake_keycloak.sent == []
 
 
+def test_b9_x2_a_new_check_link_ends_the_older_ones(
+        app: Flask, services: Services, fake_keycloak: FakeKeycloakUsers) -> None:
+    """Each link brings three selfie tries against the Dukcapil photo: one live link at a
+    time, however often the request is made."""
+    _account(fake_keycloak, AGUS, "+6281234567890")
+    _request(app, services, AGUS)
+    first = _link(services, f"{AGUS['nik']}@example.go.id")
+    opened = app.test_client()
+    assert opened.get(first).status_code == 302  # opened, not yet sent a selfie
+    _request(app, services, AGUS)
+    second = _link(services, f"{AGUS['nik']}@example.go.id")
+    assert second != first
+    assert app.test_client().get(first).status_code == 404
+    assert opened.get("/bsre/pengecekan-data-diri").status_code == 404
+    assert app.test_client().get(second).status_code == 302
+
+
 @pytest.mark.parametrize("token", ["", "x" * 400, "not-a-token"])
 def test_b9_unknown_links_are_refused(app: Flask, token: str) -> None:
     assert app.test_client().get(f"/bsre/pengecekan-data-diri/t/{token}").status_code == 404
