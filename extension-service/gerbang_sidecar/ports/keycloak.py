@@ -176,6 +176,10 @@ class KeycloakUsers(Protocol):
     def has_password(self, realm: str, user_id: str) -> bool:
         """Does the account have a password (set through any page)? False when it is gone."""
 
+    def remove_password(self, realm: str, user_id: str) -> None:
+        """Delete the account's password, if it has one (B11: a compromised account's old
+        password must not outlive its reset)."""
+
     def otp_devices(self, realm: str, user_id: str) -> list[OtpDevice]:
         """The user's OTP credentials, oldest first."""
 

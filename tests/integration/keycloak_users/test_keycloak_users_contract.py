@@ -174,6 +174,17 @@ def test_x10_has_password_tells_a_used_account_from_an_untouched_one(users: Keyc
     assert users.has_password(REALM, user_id) is False
 
 
+def test_b11_remove_password_leaves_the_account_without_one(users: KeycloakUsers,
+                                                              unique: str) -> None:
+    """An approved Reset Authenticator: the taker's password goes with the devices."""
+    user_id = users.create_user(REALM, new_user(unique))
+    users.set_password(REALM, user_id, "Sandi-Kuat-2025")
+    users.remove_password(REALM, user_id)
+    assert users.has_password(REALM, user_id) is False
+    users.remove_password(REALM, user_id)  # none left: no error
+    assert users.get_user(REALM, user_id) is not None
+
+
 def test_issue2_an_actions_email_back_to_a_page_the_client_does_not_name_is_refused(
         users: KeycloakUsers, unique: str, sidecar_url: str) -> None:
     """Redirect URIs are exact (the portal table's pages): a wildcard's pages are refused."""

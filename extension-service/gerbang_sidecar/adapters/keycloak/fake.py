@@ -243,6 +243,10 @@ class FakeKeycloakUsers:
         self._check()
         return (realm, user_id) in self.users and (realm, user_id) in self.passwords
 
+    def remove_password(self, realm: str, user_id: str) -> None:
+        self._check()
+        self.passwords.pop((realm, user_id), None)
+
     def otp_devices(self, realm: str, user_id: str) -> list[OtpDevice]:
         self._check()
         return sorted(self.devices.get((realm, user_id), []),

@@ -359,6 +359,11 @@ class HttpKeycloakUsers:
     def has_password(self, realm: str, user_id: str) -> bool:
         return any(c.get("type") == "password" for c in self._credentials(realm, user_id))
 
+    def remove_password(self, realm: str, user_id: str) -> None:
+        for credential in self._credentials(realm, user_id):
+            if credential.get("type") == "password":
+                self.remove_credential(realm, user_id, str(credential["id"]))
+
     def otp_devices(self, realm: str, user_id: str) -> list[OtpDevice]:
         devices = [OtpDevice(str(c["id"]), str(c.get("userLabel") or ""),
                              int(c.get("createdDate") or 0))

@@ -216,8 +216,11 @@ class CompromisedAccounts:
                 # Only the decision that won the claim touches the account; a Keycloak
                 # failure here rolls the claim back, so the request stays pending.
                 if approve:
+                    # Whoever took the account may know its password as well as hold its
+                    # device: neither survives; the mailed link sets both anew.
                     for device in self._keycloak.otp_devices(realm, row.user_id):
                         self._keycloak.remove_credential(realm, row.user_id, device.id)
+                    self._keycloak.remove_password(realm, row.user_id)
                     self._keycloak.update_user(realm, row.user_id, enabled=True)
                     # The mail with it, or never: sent by the outbox, retried while Keycloak
                     # or its mail relay is down (the account is enabled and has no device).

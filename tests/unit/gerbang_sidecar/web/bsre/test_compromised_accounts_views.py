@@ -115,6 +115,7 @@ def test_b11_x4_a_disable_is_recorded_even_when_ending_its_sessions_fails(
 def test_b11_reactivation_by_the_ra_with_three_checked_documents(
         app: Flask, verifier: FlaskClient, holder: str, services: Services,
         fake_keycloak: FakeKeycloakUsers, officer_login: Callable[..., str]) -> None:
+    fake_keycloak.set_password("bsre", holder, "Lama#Sandi2025")
     _disable(verifier, holder)
     refused = _reset(verifier, holder, {"formulir": b"%PDF-1.7 broken", "antivirus": b"x",
                                         "email_password": b""})
@@ -141,6 +142,7 @@ def test_b11_reactivation_by_the_ra_with_three_checked_documents(
     user = fake_keycloak.get_user("bsre", holder)
     assert user is not None and user.enabled
     assert fake_keycloak.otp_devices("bsre", holder) == []
+    assert not fake_keycloak.has_password("bsre", holder)  # the taker's password goes too
     work_outbox(services)  # the mail goes with the approval, by the outbox (retried there)
     sent = fake_keycloak.sent[-1]
     assert (sent.user_id, sent.actions, sent.lifespan_seconds) == (
