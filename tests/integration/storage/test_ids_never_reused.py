@@ -89,3 +89,36 @@ def test_x5_migration_0020_keeps_rows_documents_and_their_cascade(
             assert _registration(tx, 3) > old
     finally:
         storage.dispose()
+
+
+def test_x5_migration_0020_continues_after_ids_deleted_before_it(
+        database_url: str, keys: StorageKeys) -> None:
+    """The outbox still names the ids deleted before the upgrade (the daily purge leaves the
+    reset requests' table nearly empty): the new rows start after them."""
+    upgrade(database_url, "0019")
+    engine = create_engine(database_url)
+    naive = NOW.replace(tzinfo=None)
+    with engine.begin() as conn:
+        for key in ("password_reset:41:1", "oss_make_account:17", "akses_activation_email:"
+                    "23:2026-12-03T08:00:00+00:00"):
+            conn.execute(text(
+                "INSERT INTO outbox_messages (kind, idempotency_key, status, attempts, "
+                "created_at, next_attempt_at) VALUES ('k', :key, 'sent', 1, :now, :now)"),
+                {"key": key, "now": naive})
+        conn.execute(text(
+            "INSERT INTO audit_events (realm, event_type, occurred_at, details) VALUES "
+            "('insw', 'insw.registration.rejected', :now, :details)"),
+            {"now": naive, "details": json.dumps({"registration_id": 29})})
+    engine.dispose()
+    upgrade(database_url)
+    storage = Storage.create(database_url, keys)
+    try:
+        with storage.transaction() as tx:
+            registration = _registration(tx, 5)
+            request = tx.password_resets.add_request(
+                token_hash=b"r" * 32, realm="akses", identifier="x", channel="email",
+                locale="id", now=NOW)
+        if storage.engine.dialect.name == "sqlite":  # PostgreSQL never handed them out
+            assert registration > 29 and request > 41
+    finally:
+        storage.dispose()

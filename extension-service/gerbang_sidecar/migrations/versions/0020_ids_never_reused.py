@@ -13,15 +13,19 @@ dropped, and the audit trail named two registrations alike. PostgreSQL's sequenc
 reuse an id; there this migration changes nothing.
 
 SQLite cannot alter a primary key: batch mode copies each table into one declared with
-AUTOINCREMENT (the sequence starts after the highest id in use). The uploaded documents of
-a registration are set aside and put back: dropping the old table would delete them on a
+AUTOINCREMENT. Its sequence would start after the highest id still in the table -- and the
+ids deleted before this migration are exactly the ones outbox keys and audit events still
+name -- so it starts after the highest id any of them names. The uploaded documents of a
+registration are set aside and put back: dropping the old table would delete them on a
 connection with foreign keys on (the sidecar's own; the migration command's has them off).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
+import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0020"
@@ -30,6 +34,35 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 TABLES = ("registrations", "password_reset_requests")
+# The outbox keys that name each table's ids (services/*: ``idempotency_key=f"..."``).
+NAMED_IN_OUTBOX = {
+    "registrations": re.compile(r"^(?:[a-z]+_make_account|[a-z]+_activation_email|"
+                                r"insw_registration_rejected|bsre_activation_rejected|"
+                                r"bsre_activation_link):(\d+)(?::|$)"),
+    "password_reset_requests": re.compile(r"^password_reset:(\d+):"),
+}
+
+
+def _highest_id_named(table: str) -> int:
+    bind = op.get_bind()
+
+    def scalar(query: str) -> int:
+        return int(bind.execute(sa.text(query)).scalar_one())
+
+    keys = bind.execute(sa.text("SELECT idempotency_key FROM outbox_messages")).scalars()
+    named = [int(found.group(1)) for found in map(NAMED_IN_OUTBOX[table].match, keys) if found]
+    highest = [scalar(f"SELECT COALESCE(MAX(id), 0) FROM {table}"), *named]  # noqa: S608
+    if table == "registrations":  # audit events and INSW usernames name registrations too
+        highest += [scalar("SELECT COALESCE(MAX(CAST(json_extract(details, "
+                           "'$.registration_id') AS INTEGER)), 0) FROM audit_events"),
+                    scalar("SELECT COALESCE(MAX(registration_id), 0) FROM issued_usernames")]
+    return max(highest)
+
+
+def _continue_after(table: str, highest: int) -> None:
+    op.execute(sa.text("DELETE FROM sqlite_sequence WHERE name = :t").bindparams(t=table))
+    op.execute(sa.text("INSERT INTO sqlite_sequence (name, seq) VALUES (:t, :n)")
+               .bindparams(t=table, n=highest))
 
 
 def _rebuild(autoincrement: bool) -> None:
@@ -37,9 +70,12 @@ def _rebuild(autoincrement: bool) -> None:
         return
     op.execute("CREATE TEMPORARY TABLE documents_aside AS SELECT * FROM registration_documents")
     for table in TABLES:
+        highest = _highest_id_named(table) if autoincrement else 0
         with op.batch_alter_table(table, recreate="always",
                                   table_kwargs={"sqlite_autoincrement": autoincrement}):
             pass
+        if autoincrement:
+            _continue_after(table, highest)
     op.execute("INSERT INTO registration_documents SELECT * FROM documents_aside "
                "WHERE id NOT IN (SELECT id FROM registration_documents)")
     op.execute("DROP TABLE documents_aside")

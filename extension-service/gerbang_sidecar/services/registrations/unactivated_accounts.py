@@ -9,10 +9,11 @@ told "you already have an account" when registering.
 
 A portal that lets its accounts expire (``Portal.unactivated_kept``) has them removed by
 housekeeping once that long has passed since the form: an account that still has neither a
-verified address nor a password, in Keycloak, is deleted; its identifiers are released and
-its registration forgotten at once (the identity index's ``forget``), an audit event records
-it, and its owner may register again. Accounts someone decided on (INSW's reviewed, BSrE's
-verified) are not swept.
+verified address nor a password, in Keycloak, and for which no forgot-password link was
+asked in the last day, is disabled, looked at again and deleted; its identifiers are
+released and its registration forgotten at once (the identity index's ``forget``), an audit
+event records it, and its owner may register again. Accounts someone decided on (INSW's
+reviewed, BSrE's verified) are not swept.
 
 Each realm is read from a mark that only moves forward (``sync_marks``): a registration is
 looked at once, when its time has come, not on every run. Keycloak unreachable: the run
@@ -32,10 +33,14 @@ from gerbang_sidecar.ports.clock import Clock
 from gerbang_sidecar.ports.keycloak import KeycloakError, KeycloakUsers
 from gerbang_sidecar.ports.storage import RegistrationRecord, Store
 from gerbang_sidecar.services.identity_index import IdentityIndex
+from gerbang_sidecar.services.password_reset.context import AUDIT_LINK_SENT
 
 log = logging.getLogger(__name__)
 
 BATCH = 200
+# A forgot-password link asked for this lately spares the account (the link lives 15 minutes;
+# the owner may still be reading the mail).
+RESET_GRACE = timedelta(days=1)
 
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -61,8 +66,9 @@ class UnactivatedAccounts:
     clock: Clock
     kept: Mapping[str, timedelta]  # realm -> how long after the form an account may wait
     batch: int = BATCH
-    # A first run after years of registrations reads them in steps, not all at once.
-    batches_per_run: int = 25
+    # A first run after years of registrations reads them in steps between the outbox's
+    # deliveries, not all at once.
+    batches_per_run: int = 5
 
     def sweep(self) -> int:
         """Housekeeping's call: the accounts removed in every realm."""
@@ -85,34 +91,52 @@ class UnactivatedAccounts:
             after = from_microseconds(tx.sync_marks.get(_mark(realm)) or 0)
             rows = tx.registrations.activated_made_between(realm=realm, after=after,
                                                            until=until, limit=self.batch)
-        removed: list[str] = []
-        reached, done = after, len(rows) < self.batch
+        removed, reached, done = 0, after, len(rows) < self.batch
         try:
-            for row in rows:
-                if self._remove_if_unused(realm, row):
-                    removed.append(str(row.keycloak_user_id))
-                reached = row.created_at  # the batch holds every row of its last moment
+            for n, row in enumerate(rows):
+                removed += self._remove_if_unused(realm, row)
+                # The mark may pass a moment only once every row of it is looked at.
+                if n + 1 == len(rows) or rows[n + 1].created_at != row.created_at:
+                    reached = row.created_at
             if done:
                 reached = until
         except KeycloakError as exc:
             log.warning("unactivated accounts of %s: stopped (%s)", realm, type(exc).__name__)
             done = True
-        now = self.clock()
         with self.store.transaction() as tx:
-            IdentityIndex.forget(tx, realm, removed)
-            for user_id in removed:
-                tx.audit.record(realm=realm, event_type=f"{realm}.registration.expired",
-                                occurred_at=now, subject_id=user_id,
-                                details={"reason": "not activated"})
             tx.sync_marks.advance(_mark(realm), microseconds(reached))
-        return done, len(removed)
+        return done, removed
 
     def _remove_if_unused(self, realm: str, row: RegistrationRecord) -> bool:
         user_id = row.keycloak_user_id
-        if user_id is None:
+        if user_id is None or not self._unused(realm, user_id) \
+                or self._reset_asked(realm, user_id):
             return False
-        user = self.keycloak.get_user(realm, user_id)
-        if user is None or user.email_verified or self.keycloak.has_password(realm, user_id):
-            return False  # gone already (the index follows), or its owner used it
+        # Disabled first, then looked at again: a password set a moment ago (an SMS link, an
+        # action token) shows now, and a disabled account takes no action token any more.
+        self.keycloak.update_user(realm, user_id, enabled=False)
+        if not self._unused(realm, user_id):
+            self.keycloak.update_user(realm, user_id, enabled=True)
+            return False
         self.keycloak.delete_user(realm, user_id)
+        with self.store.transaction() as tx:
+            IdentityIndex.forget(tx, realm, [user_id])
+            tx.audit.record(realm=realm, event_type=f"{realm}.registration.expired",
+                            occurred_at=self.clock(), subject_id=user_id,
+                            details={"registration_id": row.id, "reason": "not activated"})
         return True
+
+    def _unused(self, realm: str, user_id: str) -> bool:
+        """Neither a verified address nor a password: nobody ever got in. A gone account is
+        not unused here (the identity index follows deletions itself)."""
+        user = self.keycloak.get_user(realm, user_id)
+        return user is not None and not user.email_verified \
+            and not self.keycloak.has_password(realm, user_id)
+
+    def _reset_asked(self, realm: str, user_id: str) -> bool:
+        """Its owner asked for a password link lately (forgot password): they are on their
+        way in, and the link still works. Kept."""
+        with self.store.transaction() as tx:
+            sent = tx.audit.last_occurred(realm=realm, subject_id=user_id,
+                                          event_type=AUDIT_LINK_SENT)
+        return sent is not None and sent > self.clock() - RESET_GRACE

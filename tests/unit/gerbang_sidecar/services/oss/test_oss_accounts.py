@@ -16,7 +16,7 @@ from gerbang_sidecar.adapters.registries.fakes import build_fake_registries
 from gerbang_sidecar.adapters.storage.engine import Storage
 from gerbang_sidecar.domain.oss.accounts import GROUP_ROLES
 from gerbang_sidecar.portals import UNACTIVATED_KEPT
-from gerbang_sidecar.ports.keycloak import NewUser
+from gerbang_sidecar.ports.keycloak import KeycloakUnavailable, NewUser
 from gerbang_sidecar.services.identity_index import identity_index
 from gerbang_sidecar.services.notifications import Notifications
 from gerbang_sidecar.services.oss.registration import (
@@ -27,6 +27,7 @@ from gerbang_sidecar.services.oss.registration import (
     Submitted,
 )
 from gerbang_sidecar.services.outbox_worker import OutboxWorker
+from gerbang_sidecar.services.password_reset.context import AUDIT_LINK_SENT
 from gerbang_sidecar.services.registrations.accounts import OUTBOX_REGISTRATION_ATTEMPT
 from gerbang_sidecar.services.registrations.unactivated_accounts import UnactivatedAccounts
 from support.clock import FakeClock
@@ -257,3 +258,52 @@ def test_x10_registrations_of_one_moment_are_never_split_across_batches(
     _drain(worker)
     clock.advance(days=15)
     assert _sweeper(storage, keycloak, clock, batch=2, batches_per_run=1).sweep() == 5
+
+
+def test_x10_an_owner_who_asked_for_a_password_link_lately_keeps_the_account(
+        oss: OssRegistrations, worker: OutboxWorker, keycloak: FakeKeycloakUsers,
+        storage: Storage, clock: FakeClock) -> None:
+    """Forgot password near day 14: the link lives 15 minutes, the sweep must not take the
+    account from under it."""
+    assert isinstance(oss.submit(_passport(1)), Submitted)
+    _drain(worker)
+    user = keycloak.find_by_username("oss", "hiroshi1@example.com")
+    assert user is not None
+    clock.advance(days=14, hours=12)
+    with storage.transaction() as tx:
+        tx.audit.record(realm="oss", event_type=AUDIT_LINK_SENT, occurred_at=clock(),
+                        subject_id=user.id, details={"channel": "email"})
+    clock.advance(hours=1)
+    assert _sweeper(storage, keycloak, clock).sweep() == 0
+    assert keycloak.get_user("oss", user.id) is not None
+
+
+class _FailingOnSecondLook(FakeKeycloakUsers):
+    """Keycloak that stops answering after one account was looked at."""
+
+    looks = 0
+
+    def get_user(self, realm: str, user_id: str):  # type: ignore[no-untyped-def]
+        self.looks += 1
+        if self.looks == 3:  # the second account (the first is looked at twice)
+            raise KeycloakUnavailable("down")
+        return super().get_user(realm, user_id)
+
+
+def test_x10_a_keycloak_failure_inside_one_moment_does_not_skip_the_rest_of_it(
+        storage: Storage, clock: FakeClock) -> None:
+    keycloak = _FailingOnSecondLook()
+    settings = OssRegistrationSettings(public_url="https://g.example.id")
+    oss = OssRegistrations(storage, keycloak, build_fake_registries().registries().dukcapil,
+                           clock, settings, identity_index(storage, keycloak, clock, ["oss"]))
+    worker = OutboxWorker(storage, clock)
+    worker.register(OUTBOX_MAKE_ACCOUNT, oss.make_account, redeliver_after_crash=True)
+    worker.register(OUTBOX_ACTIVATION_EMAIL, oss.send_activation_email)
+    for n in range(2):
+        assert isinstance(oss.submit(_passport(n)), Submitted)  # one moment
+    _drain(worker)
+    clock.advance(days=15)
+    sweeper = _sweeper(storage, keycloak, clock)
+    keycloak.looks = 0
+    assert sweeper.sweep() == 1  # stopped at the second
+    assert sweeper.sweep() == 1  # and goes on with it, not after the moment
