@@ -18,7 +18,7 @@ import os
 import re
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -31,7 +31,7 @@ from flask import Flask
 
 from gerbang_ops.keycloak import KEYCLOAK_VERSION
 from gerbang_ops.keycloak.server import EMAIL_LISTENER_EXCLUDES
-from gerbang_sidecar.config import documented_variables
+from gerbang_sidecar.config import Settings, documented_variables
 
 ROOT = Path(__file__).resolve().parents[3]
 K8S = ROOT / "deploy" / "kubernetes"
@@ -513,6 +513,26 @@ def test_x6_ingress_sends_ocsp_to_the_responder_and_the_rest_of_pki_to_the_sidec
     # The CRL, the CA certificate and the time-stamp authority stay with the sidecar.
     assert [p for p in paths if p.startswith("/pki")] == []
     assert paths["/"]["backend"]["service"]["name"] == "gerbang-sidecar"
+
+
+def test_issue2_readiness_and_metrics_are_refused_at_the_edge_as_by_compose(
+        manifests: dict[str, dict[str, Any]], make_settings: Callable[..., Settings]) -> None:
+    """Compose's proxy answers 404 for /internal/ and /metrics; the Ingress lets only
+    loopback through for them, which no client is."""
+    main = one(manifests, "Ingress", "gerbang")
+    internal = one(manifests, "Ingress", "gerbang-internal")
+    (rule,) = internal["spec"]["rules"]
+    assert (rule["host"], internal["spec"]["tls"]) == (main["spec"]["rules"][0]["host"],
+                                                       main["spec"]["tls"])
+    assert internal["metadata"]["annotations"][
+        "nginx.ingress.kubernetes.io/whitelist-source-range"] == "127.0.0.1/32"
+    assert {(p["path"], p["pathType"]) for p in rule["http"]["paths"]} == {
+        ("/internal", "Prefix"), ("/metrics", "Prefix")}
+    # The same paths the sidecar serves them on.
+    from gerbang_sidecar.app import create_app
+
+    routes = {r.rule for r in create_app(make_settings()).url_map.iter_rules()}
+    assert {"/internal/ready", "/metrics"} <= routes
 
 
 # ---- jobs --------------------------------------------------------------------------------------
