@@ -59,7 +59,7 @@ class AccountDataExport:
                         for r in tx.account_requests.of_user(realm=realm, user_id=user_id)]
             registrations = [
                 {"type": r.registration_type, "status": r.status, "at": _iso(r.created_at),
-                 "kept": r.data,
+                 "kept": _about_the_user(r.data),
                  "documents": [{"kind": d.kind, "media_type": d.media_type, "size": d.size,
                                 "uploaded_at": _iso(d.created_at),
                                 "content_base64": base64.b64encode(bytes(d.content)).decode()}
@@ -112,3 +112,14 @@ def _certificate(row: CertificateRow) -> dict[str, Any]:
 
 def _iso(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat()
+
+
+# Who among the officers invited or verified the user: their Keycloak ids, another person's
+# data (the page and the audit trail say it was the Verifikator).
+OFFICER_KEYS = ("invited_by", "verified_by")
+
+
+def _about_the_user(data: Any) -> Any:
+    if not isinstance(data, dict):
+        return data
+    return {k: v for k, v in data.items() if k not in OFFICER_KEYS}

@@ -17,6 +17,7 @@ from gerbang_sidecar.adapters.keycloak.fake import FakeKeycloakUsers
 from gerbang_sidecar.adapters.storage.models import AuditEvent
 from gerbang_sidecar.ports.keycloak import NewUser, OtpDevice, UserEvent
 from gerbang_sidecar.wiring import Services
+from support.account_data import download_account_data
 
 from .conftest import BSSN, csrf
 
@@ -72,7 +73,7 @@ def test_b12_the_profile_shows_every_field_and_consent_times_in_wib(
 
 def test_b23_activity_merges_keycloak_events_and_the_audit_newest_first(
         browser: FlaskClient) -> None:
-    browser.get("/bsre/data-saya")  # an audited download: a sidecar entry
+    download_account_data(browser, "bsre")  # an audited download: a sidecar entry
     html = browser.get("/bsre/aktivitas").get_data(as_text=True)
     shown = [html.index(w) for w in ("Data Saya diunduh", "Masuk", "Gagal masuk")]
     assert shown == sorted(shown)
@@ -116,7 +117,7 @@ def test_b9_b23_a_new_device_runs_keycloaks_set_up_and_removes_nothing_yet(
 
 def test_x10_data_saya_downloads_every_datum_and_is_audited(
         browser: FlaskClient, holder: str, services: Services) -> None:
-    answer = browser.get("/bsre/data-saya")
+    answer = download_account_data(browser, "bsre")
     assert answer.status_code == 200
     assert answer.headers["Content-Disposition"] == 'attachment; filename="data-saya-bsre.json"'
     document = json.loads(answer.get_data(as_text=True))
@@ -139,22 +140,45 @@ def test_x10_every_portal_has_data_saya(app: Flask, path: str, client_id: str,
 
     realm = portal_client(client_id).realm
     anonymous = app.test_client()
-    assert anonymous.get(f"/{path}/data-saya").status_code == 302  # to the login
+    assert anonymous.post(f"/{path}/data-saya").status_code == 400  # no form token
+    assert anonymous.get(f"/{path}/data-saya").status_code == 303  # to the button's page
     user_id = fake_keycloak.create_user(realm, NewUser(
         username="orang@example.test", email="orang@example.test", first_name="Orang"))
     client = app.test_client()
     log_in(client, sub=user_id, client_id=client_id)
-    document = json.loads(client.get(f"/{path}/data-saya").get_data(as_text=True))
-    assert document["portal"]["realm"] == realm
-    assert document["account"]["email"] == "orang@example.test"
-    # And the portal's own page links to it (X10: "can see and download").
-    home = {"akses": "/akses/beranda", "oss": "/oss/home", "insw": "/insw/home",
-            "easy": "/easy/"}[path]
     if path == "easy":
         fake_keycloak.grant(realm, user_id, ["easy-shareholder"])  # type: ignore[attr-defined]
         log_in(client, sub=user_id, client_id=client_id, roles=("easy-shareholder",))
+    document = json.loads(download_account_data(client, path).get_data(as_text=True))
+    assert document["portal"]["realm"] == realm
+    assert document["account"]["email"] == "orang@example.test"
+    # And the portal's own home page carries the button (X10: "can see and download").
+    home = {"akses": "/akses/beranda", "oss": "/oss/home", "insw": "/insw/home",
+            "easy": "/easy/"}[path]
     page = client.get(home).get_data(as_text=True)
-    assert f'id="data-saya" href="/{path}/data-saya"' in page
+    assert f'action="/{path}/data-saya"' in page and 'id="data-saya"' in page
+
+
+def test_x10_data_saya_is_no_link_another_site_can_use(
+        app: Flask, browser: FlaskClient, services: Services) -> None:
+    """A link elsewhere (the cookie is SameSite=Lax: sent with a top-level GET) or a HEAD
+    downloads nothing and writes no audit row; ten downloads an hour per account."""
+    from gerbang_sidecar.web.account_data import DOWNLOADS_PER_HOUR
+
+    def downloads() -> int:
+        with services.storage.session_factory() as s:
+            return len(s.scalars(select(AuditEvent).where(
+                AuditEvent.event_type == "account_data.downloaded")).all())
+
+    for method in (browser.get, browser.head):
+        answer = method("/bsre/data-saya")
+        assert answer.status_code == 303 and answer.location == "/bsre/dashboard"
+    assert browser.post("/bsre/data-saya").status_code == 400  # no form token
+    assert downloads() == 0
+    statuses = [download_account_data(browser, "bsre").status_code
+                for _ in range(DOWNLOADS_PER_HOUR + 1)]
+    assert statuses == [200] * DOWNLOADS_PER_HOUR + [429]
+    assert downloads() == DOWNLOADS_PER_HOUR
 
 
 def test_b9_two_removals_at_once_never_leave_the_user_without_a_device(

@@ -24,6 +24,7 @@ from gerbang_sidecar.adapters.keycloak.fake import FakeKeycloakUsers
 from gerbang_sidecar.ports.keycloak import NewUser
 from gerbang_sidecar.web.rate_limit import FACE_CHECKS_PER_LINK
 from gerbang_sidecar.wiring import Services
+from support.account_data import download_account_data
 from support.ca_fixtures import (  # noqa: F401 - fixtures of every test with a CA
     KEK,
     authority,
@@ -498,7 +499,7 @@ def test_x10_data_saya_holds_the_certificates_and_their_requests_never_the_key(
     with services.storage.transaction() as tx:
         row = tx.certificates.certificate(certificate_id)
     assert row is not None
-    answer = browser.get("/bsre/data-saya")
+    answer = download_account_data(browser, "bsre")
     document = answer.json
     assert document is not None
     [certificate] = document["certificates"]

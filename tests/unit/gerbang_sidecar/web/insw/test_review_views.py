@@ -23,6 +23,7 @@ from gerbang_sidecar.domain.insw.usernames import is_well_formed
 from gerbang_sidecar.ports.keycloak import NewUser
 from gerbang_sidecar.web.security_headers import UPLOADED_DOCUMENT_CSP
 from gerbang_sidecar.wiring import Services
+from support.account_data import download_account_data
 from support.clock import FakeClock
 
 ORGANISATION = {"nib": "9120001234561", "npwp": "012345674073000", "nik": "3374023010750008"}
@@ -183,7 +184,7 @@ def test_x10_the_approved_accounts_data_saya_holds_its_registration_and_surat_ku
     [user] = [u for (realm, _), u in fake_keycloak.users.items() if realm == "insw"]
     owner = app.test_client()
     log_in(owner, sub=user.id, client_id="insw-portal", roles=("pengguna-organisasi",))
-    document = json.loads(owner.get("/insw/data-saya").get_data(as_text=True))
+    document = json.loads(download_account_data(owner, "insw").get_data(as_text=True))
     [registration] = document["registrations"]
     [letter] = registration["documents"]
     assert (registration["status"], letter["kind"]) == ("activated", "surat_kuasa")
