@@ -6,6 +6,7 @@ from gerbang_ops.provision import (
     clients,
     flows,
     groups,
+    identity_providers,
     realm_settings,
     roles,
     service_accounts,
@@ -31,4 +32,5 @@ def plan_realm(api: KeycloakApi, spec: RealmSpec) -> list[Change]:
     changes += user_profile.plan(api, spec, exists)
     changes += realm_settings.plan_settings(api, spec, live_settings)
     changes += flows.plan_removals(api, spec, live_flows)
+    changes += identity_providers.plan(api, spec, exists)
     return changes

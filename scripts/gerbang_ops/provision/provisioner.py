@@ -20,9 +20,11 @@ CLIENT_ID = "gerbang-provisioner"
 # What provisioning touches in a portal realm: its settings, flows, roles and user profile
 # (realm), clients and their service accounts (clients), groups and the service accounts'
 # role mappings (users). The sidecar's grants (manage-users, view-users, query-users,
-# view-events) must be held to be given.
+# view-events) must be held to be given. Identity providers it only sees (to report one
+# added by hand, identity_providers.py).
 REALM_ROLES = ("manage-realm", "manage-clients", "manage-users", "view-realm", "view-clients",
-               "view-users", "view-events", "query-clients", "query-groups", "query-users")
+               "view-users", "view-events", "view-identity-providers", "query-clients",
+               "query-groups", "query-users")
 
 
 def ensure(api: KeycloakApi, realms: list[str], secret: str,

@@ -444,3 +444,29 @@ def test_a8_a_portal_role_added_to_the_default_roles_is_drift_and_goes(
         left = [r for r in admin_api.get(f"{composites}/realm") if r["name"] == "easy-shareholder"]
         if left:
             admin_api.delete(composites, left)
+
+
+def test_issue2_an_identity_provider_added_by_hand_is_reported_for_removal(
+        keycloak, admin_api: KeycloakApi, provisioned: list[RealmSpec]) -> None:
+    """A "masuk dengan ..." provider lets people in past every registration check (and, by
+    account linking, into others' accounts): the least-privileged provisioner sees it and
+    reports it; taking it from the accounts that use it is the operator's decision."""
+    secret = secrets.token_urlsafe(24)
+    provisioner.ensure(admin_api, [s.name for s in provisioned], secret)
+    api = KeycloakApi(keycloak.url, provisioner.CLIENT_ID, client_secret=secret)
+    [oss] = [s for s in provisioned if s.name == "oss"]
+    admin_api.post("/oss/identity-provider/instances", {
+        "alias": "masuk-lain", "providerId": "oidc", "enabled": True,
+        "config": {"clientId": "x", "clientSecret": "y",
+                   "authorizationUrl": "https://idp.example.test/auth",
+                   "tokenUrl": "https://idp.example.test/token"}})
+    try:
+        [drift] = provision(api, [oss], apply=True, out=lambda _line: None)
+        assert (drift.kind, drift.name, drift.action) == (
+            "identity provider", "masuk-lain", "keep")
+        assert "registration checks" in drift.describe()
+        assert [p["alias"] for p in admin_api.get("/oss/identity-provider/instances")] == [
+            "masuk-lain"]  # reported, not removed
+    finally:
+        admin_api.delete("/oss/identity-provider/instances/masuk-lain")
+    assert provision(api, [oss], apply=False, out=lambda _line: None) == []
