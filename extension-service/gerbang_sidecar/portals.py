@@ -102,8 +102,7 @@ UNACTIVATED_KEPT = timedelta(days=14)
 
 PORTALS: tuple[Portal, ...] = (
     Portal("akses", "AKSes KSEI",
-           _clients("akses", ("akses-portal", "akses", "AKSES_PORTAL_CLIENT_SECRET", "",
-                                      ("beranda",)),
+           _clients("akses", ("akses-portal", "akses", "AKSES_PORTAL_CLIENT_SECRET", "beranda"),
                     ("easy", "easy", "EASY_CLIENT_SECRET")),
            registries=("dukcapil", "ksei", "message_gateway"), pages="akses",
            forgot_password=ForgotPassword(lookups=("username", "nik", "passport", "sid"),

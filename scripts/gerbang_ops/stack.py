@@ -204,8 +204,9 @@ Gerbang is running. Press Ctrl-C to stop everything.
   Keycloak admin console   {kc}/admin/
                            user {keycloak.admin_user}, password {keycloak.admin_password}
   Mails sent (sink)        {mail_url}/
-  Fake registries          {registry_url}/   (seeded people: docs/registries.md)
-  WhatsApp and SMS sent    {registry_url}/gateway/messages   (codes of the BSrE wizard)
+  Fake registries          {registry_url}   (HTTP APIs, no pages; seeded people: docs/registries.md)
+  WhatsApp and SMS sent    {registry_url}/gateway/messages?to=+6281234567890
+                           (the number's codes and links, newest first: the BSrE wizard's)
   BSrE Verifikator         {sidecar_url}/bsre/verifikator
   Signed PDF verification  {sidecar_url}/verifikasi
   Sidecar readiness        {sidecar_url}/internal/ready   (liveness: /health)

@@ -2,16 +2,22 @@
 
 A portal's start page links to Keycloak's login for the portal client (through
 ``/<realm>/masuk``) and to the sidecar's registration and forgot-password pages, which live at
-``/<realm>/daftar`` and ``/<realm>/lupa-kata-sandi`` (the paths the themes link to too).
+``/<realm>/daftar`` and ``/<realm>/lupa-kata-sandi`` (the paths the themes link to too). A
+portal without the sidecar's forgot password (BSrE, B10: the email link, then the user's own
+OTP code) links to Keycloak's reset page for its client instead.
 """
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from flask import Blueprint, Flask, abort, render_template
 from flask.typing import ResponseReturnValue
 
-from gerbang_sidecar.portals import PORTALS, find_portal
+from gerbang_sidecar.portals import PORTALS, Portal, find_portal
+from gerbang_sidecar.web.context import services
 from gerbang_sidecar.web.layout import use_portal
+from gerbang_sidecar.web.locale import get_locale
 from gerbang_sidecar.web.portal_login import current_portal_user
 
 bp = Blueprint("pages", __name__)
@@ -27,10 +33,22 @@ def portal_home(realm: str) -> ResponseReturnValue:
     if find_portal(realm) is None:
         abort(404)
     portal = use_portal(realm)
+    lang = get_locale()
     return render_template("portal_home.html",
                            user=current_portal_user(portal.client_id),
-                           register_url=f"/{realm}/daftar",
-                           forgot_password_url=f"/{realm}/lupa-kata-sandi")
+                           # Where a login lands (Beranda, Home, Dashboard), for one already in.
+                           landing_url=f"/{portal.client.path}/{portal.client.landing}"
+                           if portal.client.landing else None,
+                           register_url=f"/{realm}/daftar?{urlencode({'lang': lang})}",
+                           forgot_password_url=_forgot_password_url(portal, lang))
+
+
+def _forgot_password_url(portal: Portal, lang: str) -> str:
+    if portal.forgot_password is not None:
+        return f"/{portal.realm}/lupa-kata-sandi?{urlencode({'lang': lang})}"
+    keycloak = services().settings.keycloak_browser_url.rstrip("/")
+    return (f"{keycloak}/realms/{portal.realm}/login-actions/reset-credentials?"
+            f"{urlencode({'client_id': portal.client_id, 'kc_locale': lang})}")
 
 
 def init_app(app: Flask) -> None:

@@ -83,7 +83,7 @@ def test_c3_portal_login_through_keycloak_and_logout(sidecar: FlaskClient, inves
     assert back.startswith(f"{sidecar_url}/akses/oidc/callback?")
 
     landed = sidecar.get(_local(back))
-    assert landed.status_code == 302 and landed.headers["Location"] == "/akses/"
+    assert landed.status_code == 302 and landed.headers["Location"] == "/akses/beranda"
     page = sidecar.get("/akses/").get_data(as_text=True)
     assert "Budi Santoso" in page and 'id="signed-in"' in page
 

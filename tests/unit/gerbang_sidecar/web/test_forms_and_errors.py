@@ -109,3 +109,12 @@ def test_portal_home_links_login_registration_and_forgot_password(client: FlaskC
     assert 'href="/akses/masuk"' in html
     assert 'href="/akses/daftar?lang=id"' in html
     assert 'href="/akses/lupa-kata-sandi?lang=id"' in html
+
+
+def test_b10_bsre_start_page_links_keycloaks_own_reset(client: FlaskClient) -> None:
+    """BSrE has no sidecar forgot password (B10 asks the user's own OTP code, on Keycloak's
+    pages): the link is Keycloak's reset page for the portal client, not a 404."""
+    html = client.get("/bsre/?lang=en").get_data(as_text=True)
+    assert "/realms/bsre/login-actions/reset-credentials?client_id=bsre-portal&amp;" \
+           "kc_locale=en" in html
+    assert "/bsre/lupa-kata-sandi" not in html

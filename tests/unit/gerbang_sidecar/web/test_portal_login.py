@@ -30,7 +30,7 @@ def test_c3_login_redirects_to_keycloak_public_url_with_pkce(client: FlaskClient
     with client.session_transaction() as session:
         pending = session[PENDING_KEY]["akses-portal"]
     assert pending["state"] == query["state"] and pending["nonce"] == query["nonce"]
-    assert pending["next"] == "/akses/"
+    assert pending["next"] == "/akses/beranda"  # A5: Beranda after the login
 
 
 def test_a8_easy_uses_its_own_client_and_path(client: FlaskClient) -> None:
@@ -49,7 +49,7 @@ def test_protected_page_sends_to_login_and_remembers_the_page(client: FlaskClien
 def test_next_must_stay_on_this_site(client: FlaskClient) -> None:
     client.get("/akses/masuk?next=//evil.example/")
     with client.session_transaction() as session:
-        assert session[PENDING_KEY]["akses-portal"]["next"] == "/akses/"
+        assert session[PENDING_KEY]["akses-portal"]["next"] == "/akses/beranda"
 
 
 def test_callback_with_a_foreign_state_is_refused_themed(client: FlaskClient) -> None:
@@ -66,7 +66,10 @@ def test_callback_without_a_pending_login_is_refused(client: FlaskClient) -> Non
 def test_logged_in_user_reaches_the_page(client: FlaskClient, log_in) -> None:
     log_in(client, roles=("investor",))
     assert client.get("/akses/rahasia").get_data(as_text=True) == "secret"
-    assert "Budi" in client.get("/akses/").get_data(as_text=True)
+    start = client.get("/akses/").get_data(as_text=True)
+    assert "Budi" in start
+    # A5: the start page of one already logged in leads on to Beranda.
+    assert 'id="open-portal" href="/akses/beranda"' in start
 
 
 def test_expired_login_asks_again(client: FlaskClient, log_in, clock) -> None:
@@ -169,7 +172,7 @@ def test_login_next_stays_on_this_site(client: FlaskClient, next_url: str) -> No
     answer = client.get("/akses/masuk", query_string={"next": next_url})
     assert answer.status_code == 302
     with client.session_transaction() as session:
-        assert session["gerbang_login_pending"]["akses-portal"]["next"] == "/akses/"
+        assert session["gerbang_login_pending"]["akses-portal"]["next"] == "/akses/beranda"
 
 
 def test_r1_a_callback_state_with_non_ascii_characters_is_refused_not_a_500(
