@@ -141,6 +141,9 @@ class OtpRequests:
                                 event_type="bsre.otp_request.unmatched",
                                 details={"message_id": delivery.message_id})
                 return
+            # One live link a user (the add ends the older ones): two requests handled at
+            # once by two outbox threads must not both find none to end.
+            tx.sync_marks.hold(f"identity-check:{realm}:{user.id}:{PURPOSE}")
             token = new_token()
             check = tx.identity_checks.add(
                 token_hash=token_hash(token), realm=realm, user_id=user.id, purpose=PURPOSE,

@@ -112,19 +112,33 @@ class UnactivatedAccounts:
         if user_id is None or not self._unused(realm, user_id) \
                 or self._reset_asked(realm, user_id):
             return False
-        # Disabled first, then looked at again: a password set a moment ago (an SMS link, an
-        # action token) shows now, and a disabled account takes no action token any more.
+        # Disabled first, then looked at again: a password set or a link asked for a moment
+        # ago shows now, and a disabled account takes no action token any more.
         self.keycloak.update_user(realm, user_id, enabled=False)
-        if not self._unused(realm, user_id):
-            self.keycloak.update_user(realm, user_id, enabled=True)
+        try:
+            used = not self._unused(realm, user_id) or self._reset_asked(realm, user_id)
+            if not used:
+                self.keycloak.delete_user(realm, user_id)
+        except KeycloakError:
+            self._enable(realm, user_id)  # never left disabled by a sweep that stopped
+            raise
+        if used:
+            self._enable(realm, user_id)
             return False
-        self.keycloak.delete_user(realm, user_id)
         with self.store.transaction() as tx:
             IdentityIndex.forget(tx, realm, [user_id])
             tx.audit.record(realm=realm, event_type=f"{realm}.registration.expired",
                             occurred_at=self.clock(), subject_id=user_id,
                             details={"registration_id": row.id, "reason": "not activated"})
         return True
+
+    def _enable(self, realm: str, user_id: str) -> None:
+        try:
+            self.keycloak.update_user(realm, user_id, enabled=True)
+        except KeycloakError as exc:
+            # Its owner cannot log in until an administrator enables it: say which one.
+            log.error("unactivated accounts of %s: account %s left disabled (%s)", realm,
+                      user_id, type(exc).__name__)
 
     def _unused(self, realm: str, user_id: str) -> bool:
         """Neither a verified address nor a password: nobody ever got in. A gone account is

@@ -307,3 +307,36 @@ def test_x10_a_keycloak_failure_inside_one_moment_does_not_skip_the_rest_of_it(
     keycloak.looks = 0
     assert sweeper.sweep() == 1  # stopped at the second
     assert sweeper.sweep() == 1  # and goes on with it, not after the moment
+
+
+class _DeleteFailsOnce(FakeKeycloakUsers):
+    failed = False
+
+    def delete_user(self, realm: str, user_id: str) -> None:
+        if not self.failed:
+            self.failed = True
+            raise KeycloakUnavailable("down")
+        super().delete_user(realm, user_id)
+
+
+def test_x10_a_sweep_stopped_half_way_leaves_no_account_disabled(
+        storage: Storage, clock: FakeClock) -> None:
+    """The account is disabled before it is looked at again: a Keycloak failure after that
+    enables it again, and the next run finishes the work."""
+    keycloak = _DeleteFailsOnce()
+    settings = OssRegistrationSettings(public_url="https://g.example.id")
+    oss = OssRegistrations(storage, keycloak, build_fake_registries().registries().dukcapil,
+                           clock, settings, identity_index(storage, keycloak, clock, ["oss"]))
+    worker = OutboxWorker(storage, clock)
+    worker.register(OUTBOX_MAKE_ACCOUNT, oss.make_account, redeliver_after_crash=True)
+    worker.register(OUTBOX_ACTIVATION_EMAIL, oss.send_activation_email)
+    assert isinstance(oss.submit(_passport(1)), Submitted)
+    _drain(worker)
+    user = keycloak.find_by_username("oss", "hiroshi1@example.com")
+    assert user is not None
+    clock.advance(days=15)
+    sweeper = _sweeper(storage, keycloak, clock)
+    assert sweeper.sweep() == 0
+    again = keycloak.get_user("oss", user.id)
+    assert again is not None and again.enabled
+    assert sweeper.sweep() == 1 and keycloak.get_user("oss", user.id) is None
