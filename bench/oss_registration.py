@@ -117,9 +117,9 @@ def _table(levels: list[Level], created: tuple[int, int], mails: tuple[int, int]
         "sidecar: GET the form, POST it (captcha checked and spent, form rules, Dukcapil with "
         "NIK, name and birth date, the registration accepted and queued) and the redirect to "
         "the thank-you page; the puzzles are solved ahead of each batch, untimed (the "
-        "captcha table gives the solve time). The outbox worker then searches Keycloak for "
-        "the NIK, phone and email, creates the user in its group and has Keycloak send the "
-        "activation email; a batch's wall time runs until its last email is in the sink.",
+        "captcha table gives the solve time). The outbox worker then checks the identity "
+        "index for the NIK, phone and email, creates the user in its group and has Keycloak "
+        "send the activation email; a batch's wall time runs until its last email is in the sink.",
         "baseline and machine as in the AKSes registration table.",
     ]
     return table

@@ -5,14 +5,14 @@ Gerbang side: the sidecar's AKSes registration pages over HTTP, as a user's brow
 through them (one fresh cookie jar per registration): GET the "Individu Lokal" form, POST it
 ("Selanjutnya": form rules, Dukcapil, KSEI for investors, the pending row; the confirmation
 page), POST "Aktivasi" (accepted, queued) and follow the redirect to the thank-you page. The
-outbox worker then makes the account (duplicate searches, the Keycloak user in its group,
-identity records) and has Keycloak send the action email; a batch counts as done when the
-last of its activation emails is in the mail sink, so the rate includes that work while the
-latencies are the pages the user waits for. The sidecar runs as production
-runs it: under gunicorn with the command line of docker-compose.yml (workers, threads), on
-PostgreSQL, with the real Keycloak, the fake registries in their own process (seeded with the
-benchmark's synthetic people, answering at once) and the mail sink; rate limits are off,
-every request comes from one address.
+outbox worker then makes the account (the duplicate check in the identity index, the
+Keycloak user in its group, identity records) and has Keycloak send the action email; a
+batch counts as done when the last of its activation emails is in the mail sink, so the
+rate includes that work while the latencies are the pages the user waits for. The sidecar
+runs as production runs it: under gunicorn with the command line of docker-compose.yml
+(workers, threads), on PostgreSQL, with the real Keycloak, the fake registries in their own
+process (seeded with the benchmark's synthetic people, answering at once) and the mail sink;
+rate limits are off, every request comes from one address.
 
 Baseline: a stock realm with ``registrationAllowed`` and the same user-profile attributes,
 driven through Keycloak's registration page over HTTP (GET the page, POST the form). With
@@ -418,10 +418,10 @@ def _table(levels: list[Level], created: tuple[int, int], mails: tuple[int, int]
         "sidecar: one registration is the whole page sequence with a fresh cookie jar: GET the "
         "form, POST it with its CSRF token (Selanjutnya: rules, registries; the confirmation "
         "page), POST Aktivasi (accepted and queued) and the redirect to the thank-you page; "
-        f"the outbox worker ({' '.join(compose_outbox_arguments())}) then searches for "
-        "existing accounts, creates the user in its group and has Keycloak send the action "
-        "email. Latencies are the pages; a "
-        "batch's wall time runs until its last activation email is in the mail sink. "
+        f"the outbox worker ({' '.join(compose_outbox_arguments())}) then checks the "
+        "identity index for existing accounts (caught up from Keycloak's admin events), "
+        "creates the user in its group and has Keycloak send the action email. Latencies are "
+        "the pages; a batch's wall time runs until its last activation email is in the mail sink. "
         f"gunicorn {arguments} as in docker-compose.yml, PostgreSQL, fake registries over "
         "loopback HTTP in their own process, rate limits off.",
         "baseline: GET the registration page, POST the form (email as username, password, "
