@@ -34,3 +34,9 @@ def username_for(day: dt.date, sequence: int) -> str:
 def is_well_formed(username: str) -> bool:
     match = _SHAPE.fullmatch(username.strip().upper())
     return bool(match) and check_digits(match.group(1), match.group(3)) == match.group(2)
+
+
+def shown(username: str) -> str:
+    """How a username is shown: an I4 username in capitals as the manual writes it (Keycloak
+    keeps every username in lower case); any other (an officer's email) as it is."""
+    return username.upper() if is_well_formed(username) else username

@@ -19,6 +19,7 @@ from wtforms import TextAreaField
 from wtforms.validators import Length
 
 from gerbang_sidecar.domain.form_rules import MAX_REASON
+from gerbang_sidecar.domain.insw import usernames
 from gerbang_sidecar.services.insw.review import (
     JAKARTA,
     REVIEWER,
@@ -134,6 +135,7 @@ def reject(registration_id: int) -> ResponseReturnValue:
 def home() -> ResponseReturnValue:
     use_portal(REALM)
     return render_template("insw/home.html", user=g.portal_user,
+                           username=usernames.shown(g.portal_user.username),
                            is_reviewer=g.portal_user.has_role(REVIEWER))
 
 

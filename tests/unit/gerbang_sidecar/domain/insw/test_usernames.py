@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from gerbang_sidecar.domain.insw.usernames import is_well_formed, username_for
+from gerbang_sidecar.domain.insw.usernames import is_well_formed, shown, username_for
 
 
 def test_i4_the_shape_of_the_manual() -> None:
@@ -29,3 +29,11 @@ def test_i4_a_single_wrong_digit_is_detected(typo: str) -> None:
 def test_i4_sequence_starts_at_one() -> None:
     with pytest.raises(ValueError):
         username_for(dt.date(2026, 12, 2), 0)
+
+
+def test_i4_an_insw_username_is_shown_in_capitals_an_email_as_it_is() -> None:
+    """Keycloak keeps usernames lower case; the manual writes I4's in capitals. A reviewer
+    logs in with their email, which stays as typed (a newcomer saw REVIEWER@EXAMPLE.COM)."""
+    username = username_for(dt.date(2020, 10, 14), 99)
+    assert shown(username.lower()) == username
+    assert shown("reviewer@example.com") == "reviewer@example.com"
