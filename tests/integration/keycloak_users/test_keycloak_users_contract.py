@@ -208,7 +208,12 @@ def test_c2_actions_email_is_sent(users: KeycloakUsers, unique: str, sidecar_url
         assert users.sent[-1].actions == ["VERIFY_EMAIL", "UPDATE_PASSWORD"]
     else:
         assert mailbox is not None
-        mailbox.wait_for(f"{unique}@example.test")
+        mail = mailbox.wait_for(f"{unique}@example.test")
+        # The actions listed as words in both parts, the username in bold in the HTML one
+        # (the theme once printed FreeMarker's "markupOutput(...)" there).
+        assert "markupOutput" not in mail["html"] and "markupOutput" not in mail["text"]
+        assert "Verifikasi Email" in mail["text"] and "Verifikasi Email" in mail["html"]
+        assert f"<b>{unique}@example.test</b>" in mail["html"]
 
 
 def test_delete_user_removes_it_and_tolerates_a_second_delete(users: KeycloakUsers,
