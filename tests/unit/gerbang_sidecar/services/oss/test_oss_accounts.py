@@ -278,6 +278,18 @@ def test_x10_an_owner_who_asked_for_a_password_link_lately_keeps_the_account(
     assert keycloak.get_user("oss", user.id) is not None
 
 
+def _registrations_on(keycloak: FakeKeycloakUsers, storage: Storage, clock: FakeClock
+                      ) -> tuple[OssRegistrations, OutboxWorker]:
+    """OSS registrations whose accounts a worker makes on this (failing) Keycloak."""
+    settings = OssRegistrationSettings(public_url="https://g.example.id")
+    oss = OssRegistrations(storage, keycloak, build_fake_registries().registries().dukcapil,
+                           clock, settings, identity_index(storage, keycloak, clock, ["oss"]))
+    worker = OutboxWorker(storage, clock)
+    worker.register(OUTBOX_MAKE_ACCOUNT, oss.make_account, redeliver_after_crash=True)
+    worker.register(OUTBOX_ACTIVATION_EMAIL, oss.send_activation_email)
+    return oss, worker
+
+
 class _FailingOnSecondLook(FakeKeycloakUsers):
     """Keycloak that stops answering after one account was looked at."""
 
@@ -293,12 +305,7 @@ class _FailingOnSecondLook(FakeKeycloakUsers):
 def test_x10_a_keycloak_failure_inside_one_moment_does_not_skip_the_rest_of_it(
         storage: Storage, clock: FakeClock) -> None:
     keycloak = _FailingOnSecondLook()
-    settings = OssRegistrationSettings(public_url="https://g.example.id")
-    oss = OssRegistrations(storage, keycloak, build_fake_registries().registries().dukcapil,
-                           clock, settings, identity_index(storage, keycloak, clock, ["oss"]))
-    worker = OutboxWorker(storage, clock)
-    worker.register(OUTBOX_MAKE_ACCOUNT, oss.make_account, redeliver_after_crash=True)
-    worker.register(OUTBOX_ACTIVATION_EMAIL, oss.send_activation_email)
+    oss, worker = _registrations_on(keycloak, storage, clock)
     for n in range(2):
         assert isinstance(oss.submit(_passport(n)), Submitted)  # one moment
     _drain(worker)
@@ -324,12 +331,7 @@ def test_x10_a_sweep_stopped_half_way_leaves_no_account_disabled(
     """The account is disabled before it is looked at again: a Keycloak failure after that
     enables it again, and the next run finishes the work."""
     keycloak = _DeleteFailsOnce()
-    settings = OssRegistrationSettings(public_url="https://g.example.id")
-    oss = OssRegistrations(storage, keycloak, build_fake_registries().registries().dukcapil,
-                           clock, settings, identity_index(storage, keycloak, clock, ["oss"]))
-    worker = OutboxWorker(storage, clock)
-    worker.register(OUTBOX_MAKE_ACCOUNT, oss.make_account, redeliver_after_crash=True)
-    worker.register(OUTBOX_ACTIVATION_EMAIL, oss.send_activation_email)
+    oss, worker = _registrations_on(keycloak, storage, clock)
     assert isinstance(oss.submit(_passport(1)), Submitted)
     _drain(worker)
     user = keycloak.find_by_username("oss", "hiroshi1@example.com")
