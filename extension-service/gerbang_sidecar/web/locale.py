@@ -1,6 +1,6 @@
 """The page language (C5): ``?lang=`` (or Keycloak's ``kc_locale``), then a cookie that
-remembers an explicit choice, then Indonesian. Templates get ``t()`` and the ``tr`` filter
-over the catalogs in ``texts/``."""
+remembers an explicit choice (or the account's language, taken at login), then Indonesian.
+Templates get ``t()`` and the ``tr`` filter over the catalogs in ``texts/``."""
 
 from __future__ import annotations
 
@@ -43,6 +43,16 @@ def _choose_locale() -> None:
     asked = normalise(request.args.get("lang")) or normalise(request.args.get("kc_locale"))
     g.gerbang_lang_chosen = asked
     g.gerbang_lang = asked or normalise(request.cookies.get(COOKIE)) or DEFAULT
+
+
+def adopt_account_locale(locale: object) -> None:
+    """After a login: the account's language (the ID token's ``locale`` claim, which Keycloak
+    updates when the user picks a language on its login page) becomes the page language and
+    is remembered, as Keycloak itself puts a user's own language before the one asked for.
+    Anything not supported changes nothing."""
+    chosen = normalise(locale) if isinstance(locale, str) else None
+    if chosen:
+        g.gerbang_lang_chosen = g.gerbang_lang = chosen
 
 
 def _remember_locale(response: Response) -> Response:

@@ -41,7 +41,7 @@ from gerbang_sidecar.request_ids import REQUEST_ID_HEADER, current_request_id
 from gerbang_sidecar.services.portal_sessions import PortalLogin
 from gerbang_sidecar.web.context import services
 from gerbang_sidecar.web.errors import error_page
-from gerbang_sidecar.web.locale import get_locale
+from gerbang_sidecar.web.locale import adopt_account_locale, get_locale
 
 log = logging.getLogger(__name__)
 
@@ -257,6 +257,7 @@ def callback(path: str) -> ResponseReturnValue:
     if not _issued_for(id_claims, client):
         return _login_failed("issuer or audience mismatch")
     _remember(client, tokens, id_claims, access_claims)
+    adopt_account_locale(id_claims.get("locale"))
     return redirect(pending["next"])
 
 

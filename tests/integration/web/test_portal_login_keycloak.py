@@ -4,10 +4,11 @@ client, then RP-initiated logout."""
 
 from __future__ import annotations
 
+import html
 import re
 import uuid
 from collections.abc import Callable
-from urllib.parse import urlparse
+from urllib.parse import urljoin, urlparse
 
 import pytest
 import requests
@@ -15,6 +16,7 @@ from flask.testing import FlaskClient
 
 from gerbang_ops.keycloak.server import KeycloakServer
 from gerbang_ops.provision.files import RealmSpec
+from gerbang_ops.provision.keycloak_api import KeycloakApi
 from gerbang_sidecar.adapters.keycloak.http import HttpKeycloakUsers
 from gerbang_sidecar.app import create_app
 from gerbang_sidecar.config import Settings
@@ -167,3 +169,22 @@ def test_x9_a_password_changed_on_another_device_ends_the_sidecar_login(
     assert done.code is not None  # back to the portal, still signed in on this device
     assert sidecar.get("/akses/beranda").status_code == 302
     assert copied.get("/akses/beranda").status_code == 302
+
+
+def test_c5_english_picked_on_keycloaks_login_page_carries_to_beranda(
+        sidecar: FlaskClient, investor: str, sidecar_url: str, keycloak: KeycloakServer,
+        admin_api: KeycloakApi) -> None:
+    """The sidecar sends ui_locales=id; the user picks English in Keycloak's language menu:
+    Keycloak keeps it as the account's locale, in the ID token, and Beranda follows."""
+    browser = LoopbackSession()
+    start = sidecar.get("/akses/masuk")
+    page = browser.get(start.headers["Location"])
+    [english] = re.findall(r'value="([^"]*kc_locale=en)"', page.text)
+    back = _keycloak_login(browser, urljoin(keycloak.url, html.unescape(english)), investor,
+                           sidecar_url)
+    landed = sidecar.get(_local(back))
+    assert landed.headers["Location"] == "/akses/beranda"
+    [user] = admin_api.get("/akses/users", username=investor, exact="true")
+    assert user["attributes"]["locale"] == ["en"]
+    assert sidecar.get_cookie("gerbang_lang").value == "en"  # type: ignore[union-attr]
+    assert "Welcome" in sidecar.get("/akses/beranda").get_data(as_text=True)

@@ -26,7 +26,8 @@ from gerbang_sidecar.wiring import Services
 
 def _through_keycloak(client: FlaskClient, monkeypatch: pytest.MonkeyPatch, services: Services,
                       *, sub: str, client_id: str = "akses-portal",
-                      before_callback: Callable[[], None] = lambda: None):  # type: ignore[no-untyped-def]
+                      before_callback: Callable[[], None] = lambda: None,
+                      locale: str | None = None):  # type: ignore[no-untyped-def]
     """A login as the browser makes it: /masuk, Keycloak (faked), the callback."""
     portal = portal_client(client_id)
     to_keycloak = client.get(f"/{portal.path}/masuk")
@@ -43,7 +44,8 @@ def _through_keycloak(client: FlaskClient, monkeypatch: pytest.MonkeyPatch, serv
         def decode_token(self, _: str, **options: Any) -> dict[str, object]:
             asked.append(options)
             return {"sub": sub, "nonce": nonce, "azp": client_id, "iss": issuer,
-                    "aud": client_id, "realm_access": {"roles": []}}
+                    "aud": client_id, "realm_access": {"roles": []},
+                    **({"locale": locale} if locale else {})}
 
     monkeypatch.setattr(portal_login, "_openid", lambda _client: Keycloak())
     before_callback()
@@ -113,3 +115,17 @@ def test_x9_logging_out_leaves_nothing_of_this_browser_in_the_cookie(
     assert client.post("/akses/keluar", data={"csrf_token": token}).status_code == 302
     with client.session_transaction() as cookie:
         assert dict(cookie) == {}
+
+
+@pytest.mark.parametrize("claim, remembered", [("en", "en"), ("id", "id"), ("fr", None),
+                                               (None, None)])
+def test_c5_the_language_chosen_on_keycloaks_login_page_carries_to_the_portal(
+        client: FlaskClient, services: Services, monkeypatch: pytest.MonkeyPatch,
+        claim: str | None, remembered: str | None) -> None:
+    """Keycloak keeps a language picked on its login page as the account's locale, in the ID
+    token; the sidecar's pages follow it after the login (a newcomer picked English there and
+    got Indonesian pages). An unsupported one changes nothing."""
+    answer, _asked = _through_keycloak(client, monkeypatch, services, sub="u1", locale=claim)
+    assert answer.status_code == 302
+    cookie = client.get_cookie("gerbang_lang")
+    assert (cookie.value if cookie else None) == remembered
