@@ -43,6 +43,12 @@ class PortalClient:
     returns: tuple[str, ...] = ()
 
     @property
+    def landing_url(self) -> str:
+        """The page a login that names none lands on (the start page when ``landing`` is
+        empty)."""
+        return f"/{self.path}/{self.landing}"
+
+    @property
     def redirect_paths(self) -> tuple[str, ...]:
         """Every page under ``/<path>/`` Keycloak may send a browser back to: the login
         callback, the start page after logout, the landing and the action emails' pages.

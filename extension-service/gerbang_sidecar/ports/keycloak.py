@@ -171,7 +171,8 @@ class KeycloakUsers(Protocol):
         """Log the user out everywhere (after a password reset the old sessions must end)."""
 
     def delete_user(self, realm: str, user_id: str) -> None:
-        """Used only to undo a half-made registration."""
+        """Used only for accounts a registration made that nobody ever used: a half-made one,
+        or one nobody activated (services/registrations/unactivated_accounts.py)."""
 
     def has_password(self, realm: str, user_id: str) -> bool:
         """Does the account have a password (set through any page)? False when it is gone."""

@@ -73,5 +73,3 @@ class LoginFailureNotices:
                                 subject_id=user_id, details={"failures": count})
             queued += 1
         return queued
-
-

@@ -274,5 +274,3 @@ class Notifications:
                    translate("mail.login_failure.subject", lang, portal=portal),
                    translate("mail.login_failure.body", lang, portal=portal,
                              count=p["failures"], time=when.strftime("%d-%m-%Y %H:%M WIB")))
-
-

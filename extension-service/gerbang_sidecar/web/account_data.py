@@ -30,7 +30,7 @@ DOWNLOADS_PER_HOUR = 10
 def download(path: str) -> ResponseReturnValue:
     client = next(c for c in portal_clients() if c.path == path)
     if request.method != "POST":
-        return redirect(f"/{client.path}/{client.landing}", code=303)
+        return redirect(client.landing_url, code=303)
     portal = use_portal(client.realm)
     user = current_portal_user(client.client_id)
     if user is None:

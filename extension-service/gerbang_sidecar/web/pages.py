@@ -37,7 +37,7 @@ def portal_home(realm: str) -> ResponseReturnValue:
     return render_template("portal_home.html",
                            user=current_portal_user(portal.client_id),
                            # Where a login lands (Beranda, Home, Dashboard), for one already in.
-                           landing_url=f"/{portal.client.path}/{portal.client.landing}"
+                           landing_url=portal.client.landing_url
                            if portal.client.landing else None,
                            register_url=f"/{realm}/daftar?{urlencode({'lang': lang})}",
                            forgot_password_url=_forgot_password_url(portal, lang))

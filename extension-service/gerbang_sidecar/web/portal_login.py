@@ -172,7 +172,7 @@ def _safe_next(next_url: str | None, client: PortalClient) -> str:
     if next_url and len(next_url) <= MAX_NEXT_LENGTH and _LOCAL_PATH.fullmatch(next_url) \
             and not urlsplit(next_url).netloc:
         return next_url
-    return f"/{client.path}/{client.landing}"
+    return client.landing_url
 
 
 def start_login(client: PortalClient, next_url: str | None = None, *,

@@ -110,12 +110,8 @@ def limit_identifier(scope: str, value: str, limit: int, per_seconds: int) -> No
     """Count one use of an identifier typed into a form (a NIK, SID, email), whoever sends
     it; the themed 429 page beyond ``limit`` per ``per_seconds``. Every value counts alike,
     whether an account has it or not (X1)."""
-    container = services()
-    if not container.settings.rate_limits_enabled or not value.strip():
-        return
-    decision = container.rate_limiter.hit(scope, identifier_key(value), limit, per_seconds)
-    if not decision.allowed:
-        raise TooManyRequests(retry_after=decision.retry_after)
+    if value.strip():
+        _count_all([(scope, identifier_key(value), limit)], per_seconds)
 
 
 def limit_identifier_per_site(scope: str, value: str, limit: int, per_seconds: int, *,
@@ -125,15 +121,22 @@ def limit_identifier_per_site(scope: str, value: str, limit: int, per_seconds: i
     identifier spends only their own site's share, so its owner still gets through from
     elsewhere. For forms whose answer tells nothing about the identifier (forgot password,
     X1); a limit that guards an oracle (a registry match) stays one count for everyone."""
-    container = services()
-    if not container.settings.rate_limits_enabled or not value.strip():
+    if not value.strip():
         return
     address = request.remote_addr or ""
     key = identifier_key(value)
-    for bucket_scope, bucket, allowed in (
-            (f"{scope}.site", f"{key}|{site_key(address) or client_key(address)}", limit),
-            (scope, key, limit * sites)):
-        decision = container.rate_limiter.hit(bucket_scope, bucket, allowed, per_seconds)
+    _count_all([(f"{scope}.site", f"{key}|{site_key(address) or client_key(address)}", limit),
+                (scope, key, limit * sites)], per_seconds)
+
+
+def _count_all(buckets: list[tuple[str, str, int]], per_seconds: int) -> None:
+    """Count one use in each (scope, key, limit) bucket in turn; the themed 429 page at the
+    first one that is full (the later ones are not counted)."""
+    container = services()
+    if not container.settings.rate_limits_enabled:
+        return
+    for scope, key, limit in buckets:
+        decision = container.rate_limiter.hit(scope, key, limit, per_seconds)
         if not decision.allowed:
             raise TooManyRequests(retry_after=decision.retry_after)
 

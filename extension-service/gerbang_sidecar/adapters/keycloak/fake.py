@@ -39,9 +39,9 @@ def _redirect_allowed(client_id: str | None, redirect_uri: str) -> bool:
     """Keycloak's check against the client's redirect URIs, which realm-config declares as
     exactly the portal table's pages (provisioning validates that)."""
     declared = next((c for c in portal_clients() if c.client_id == client_id), None)
-    path = urlsplit(redirect_uri).path
-    return declared is not None and not urlsplit(redirect_uri).query and any(
-        path.endswith(f"/{declared.path}/{page}") for page in declared.redirect_paths)
+    parts = urlsplit(redirect_uri)
+    return declared is not None and not parts.query and any(
+        parts.path.endswith(f"/{declared.path}/{page}") for page in declared.redirect_paths)
 
 
 @dataclass

@@ -129,5 +129,3 @@ ADMIN_DEVICE_WINDOW_MS = 5000
 
 def _unique(values: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(values))
-
-

@@ -32,7 +32,7 @@ from gerbang_sidecar.domain.identifiers import IdentifierError
 from gerbang_sidecar.domain.registry_results import Match, NoMatch, Unavailable
 from gerbang_sidecar.domain.tokens import new_token, plausible, token_hash
 from gerbang_sidecar.ports.ca import CertificateAuthority, Revocation, SubscriberKeys
-from gerbang_sidecar.ports.clock import Clock
+from gerbang_sidecar.ports.clock import Clock, to_ms
 from gerbang_sidecar.ports.keycloak import KeycloakError, KeycloakUsers, UserRecord
 from gerbang_sidecar.ports.metrics import NO_METRICS, Metrics
 from gerbang_sidecar.ports.registries import Dukcapil
@@ -444,7 +444,7 @@ def crl_number(now: datetime) -> int:
     """RFC 5280 5.2.3: every newer CRL a larger number -- after a revocation and after a
     refresh alike, from any sidecar (their clocks agree through NTP): milliseconds since
     1970."""
-    return int(now.timestamp() * 1000)
+    return to_ms(now)
 
 
 @dataclass(frozen=True)
