@@ -13,11 +13,14 @@ message stays ``in_flight`` until its lease expires. Then, by default, it is mov
 second email or WhatsApp message. Only a message that was handed to its handler is in that
 window: the rest of a dead worker's batch (claimed, never started -- ``hand_over`` records
 the start in the transaction that reads the payload) goes back to ``pending`` and is
-delivered by another worker, so nothing claimed is lost. Handlers whose remote end
-deduplicates by the idempotency key (Keycloak calls that are idempotent by nature, gateways
-with idempotency headers) are registered with ``redeliver_after_crash=True`` and are
-retried instead. So: at most once by default, exactly once where the receiver honours the
-key.
+delivered by another worker, so nothing claimed is lost. A worker that lives on while the
+database refuses an outcome keeps it and records it at its next run, so a message that went
+out is marked ``sent`` (not dead) when the database is back within the lease.
+
+Handlers whose remote end deduplicates by the idempotency key (Keycloak calls that are
+idempotent by nature, gateways with idempotency headers) are registered with
+``redeliver_after_crash=True`` and are retried instead. So: at most once by default,
+exactly once where the receiver honours the key.
 
 Each delivery runs under a request id of its own (``request_ids.py``): its log lines carry it
 and its calls to Keycloak and the registries send it. Each outcome is reported to the Metrics
@@ -39,7 +42,13 @@ from typing import Any
 from gerbang_sidecar.domain.redaction import redact
 from gerbang_sidecar.ports.clock import Clock
 from gerbang_sidecar.ports.metrics import NO_METRICS, Metrics
-from gerbang_sidecar.ports.storage import OutboxRecord, StorageError, Store, UnreadablePayload
+from gerbang_sidecar.ports.storage import (
+    OutboxRecord,
+    StorageError,
+    Store,
+    Transaction,
+    UnreadablePayload,
+)
 from gerbang_sidecar.request_ids import request_id_scope
 from gerbang_sidecar.services.retried_transactions import in_retried_transaction
 
@@ -94,6 +103,18 @@ class _Registration:
     redeliver_after_crash: bool
 
 
+@dataclass(frozen=True)
+class _Outcome:
+    """A delivery's result the database refused to record, kept to record later."""
+
+    message_id: int
+    token: str
+    status: str
+    error: str | None
+    at: datetime
+    next_attempt_at: datetime | None
+
+
 @dataclass
 class OutboxWorker:
     store: Store
@@ -110,6 +131,7 @@ class OutboxWorker:
     _pool: ThreadPoolExecutor | None = field(default=None, init=False, repr=False)
     _report_lock: threading.Lock = field(default_factory=threading.Lock, init=False,
                                          repr=False)
+    _unrecorded: list[_Outcome] = field(default_factory=list, init=False, repr=False)
 
     def register(self, kind: str, handler: Handler, *,
                  redeliver_after_crash: bool = False) -> None:
@@ -120,6 +142,9 @@ class OutboxWorker:
         report = RunReport()
         if not self._handlers:
             return report
+        # Before any claim can expire: our own outcomes first, so a sent message is not
+        # taken for one whose outcome nobody knows.
+        self._record_unrecorded()
         report.recovered = self._recover_expired_claims(report)
         token, claimed = self._claim()
         if self.concurrency > 1 and len(claimed) > 1:
@@ -223,20 +248,45 @@ class OutboxWorker:
 
     def _finish(self, message_id: int, token: str, *, status: str, error: str | None,
                 next_attempt_at: datetime | None = None) -> None:
-        """Record the outcome, trying a few times. If the database stays away the message is
-        left in flight: when its lease runs out it goes dead (or, for handlers safe to
+        """Record the outcome, trying a few times. If the database stays away the outcome
+        is kept for the next run; the message stays in flight meanwhile, and if this
+        process ends first, its lease runs out and it goes dead (or, for handlers safe to
         repeat, pending), so a send that happened is never repeated by default."""
+        outcome = _Outcome(message_id, token, status, error, self.clock(), next_attempt_at)
         try:
-            recorded = in_retried_transaction(self.store, lambda tx: tx.outbox.finish(
-                message_id=message_id, token=token, status=status, error=error,
-                now=self.clock(), next_attempt_at=next_attempt_at))
+            recorded = in_retried_transaction(self.store,
+                                              lambda tx: self._record(tx, outcome))
         except StorageError:
-            log.error("outbox message %s: outcome %s not recorded; left to its lease",
+            log.error("outbox message %s: outcome %s not recorded; kept for the next run",
                       message_id, status)
+            with self._report_lock:
+                self._unrecorded.append(outcome)
             return
         if not recorded:
             log.error("outbox message %s: claim lost before its outcome was recorded",
                       message_id)
+
+    @staticmethod
+    def _record(tx: Transaction, outcome: _Outcome) -> bool:
+        return tx.outbox.finish(message_id=outcome.message_id, token=outcome.token,
+                                status=outcome.status, error=outcome.error, now=outcome.at,
+                                next_attempt_at=outcome.next_attempt_at)
+
+    def _record_unrecorded(self) -> None:
+        """One try each, oldest first; stops at the first refusal (the database is still
+        away) and keeps the rest."""
+        with self._report_lock:
+            waiting, self._unrecorded = self._unrecorded, []
+        for index, outcome in enumerate(waiting):
+            try:
+                with self.store.transaction() as tx:
+                    recorded = self._record(tx, outcome)
+            except StorageError:
+                with self._report_lock:
+                    self._unrecorded[:0] = waiting[index:]
+                return
+            log.info("outbox message %s: outcome %s recorded late%s", outcome.message_id,
+                     outcome.status, "" if recorded else " -- claim already expired")
 
     def _recover_expired_claims(self, report: RunReport) -> int:
         now = self.clock()

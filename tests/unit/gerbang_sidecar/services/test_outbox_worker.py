@@ -385,3 +385,36 @@ def test_each_delivery_has_a_request_id_of_its_own_and_is_counted(storage, clock
     assert current_request_id() is None, "the id ends with the delivery"
     assert metrics.count("outbox_delivery", kind=KIND, outcome="sent") == 2
     assert metrics.count("outbox_delivery", kind=KIND, outcome="retried") == 1
+
+
+def test_x5_an_outcome_refused_for_a_while_is_recorded_as_sent_once_the_database_is_back(
+        storage, clock, monkeypatch):
+    # Ground rule 3 (nothing accepted is lost): the mail went out while the database
+    # refused to record it; the worker keeps the outcome, so the message ends "sent" -- not
+    # dead as "outcome unknown" after its lease -- and is never sent again.
+    from gerbang_sidecar.adapters.storage.outbox import SqlOutbox
+    from gerbang_sidecar.ports.storage import StorageError
+
+    enqueue(storage, clock)
+    handler = Recorder()
+    worker = make_worker(storage, clock, lease=timedelta(minutes=5))
+    worker.register(KIND, handler)
+    real_finish = SqlOutbox.finish
+
+    def refuse(*_args: Any, **_kwargs: Any) -> bool:
+        raise StorageError("database went away")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(SqlOutbox, "finish", refuse)
+        patch.setattr("gerbang_sidecar.services.retried_transactions.time.sleep", lambda _s: None)
+        worker.run_once()
+        worker.run_once()  # still away: kept, not lost
+    assert SqlOutbox.finish is real_finish
+    assert message(storage).status == "in_flight"
+    clock.advance(minutes=1)
+    worker.run_once()
+    sent = message(storage)
+    assert sent.status == "sent" and sent.payload is None
+    clock.advance(minutes=6)
+    assert worker.run_once().handled == 0
+    assert len(handler.calls) == 1
