@@ -50,7 +50,12 @@ def ensure_distribution(version: str = KEYCLOAK_VERSION, cache: Path | None = No
     home = keycloak_home(version, cache)
     if (home / _VERIFIED_MARKER).exists():
         return home
-    _unpack(_checked_archive(version, cache, log), home, version)
+    home.parent.mkdir(parents=True, exist_ok=True)
+    # Two first starts at once (test workers, make run beside make test) must not unpack
+    # over each other's tree.
+    with _exclusive(home.parent / f".{home.name}.lock"):
+        if not (home / _VERIFIED_MARKER).exists():
+            _unpack(_checked_archive(version, cache, log), home, version)
     return home
 
 
@@ -113,11 +118,16 @@ def _checked_archive(version: str, cache: Path, log: Callable[[str], None]) -> P
     downloads = cache / "downloads"
     downloads.mkdir(parents=True, exist_ok=True)
     archive = downloads / f"keycloak-quarkus-dist-{version}.zip"
-    if not archive.exists():
-        log(f"Fetching Keycloak {version} from Maven Central ...")
-        _maven_copy(version, downloads)
-    _check_digest(archive, version)
-    _check_archive(archive, version)
+    # One fetch at a time, into a folder of its own and then renamed: a second caller never
+    # reads (and, on a digest mismatch, removes) a zip that is still being written.
+    with _exclusive(downloads / f".{archive.name}.lock"):
+        if not archive.exists():
+            log(f"Fetching Keycloak {version} from Maven Central ...")
+            with tempfile.TemporaryDirectory(dir=downloads) as staging:
+                _maven_copy(version, Path(staging))
+                (Path(staging) / archive.name).rename(archive)
+        _check_digest(archive, version)
+        _check_archive(archive, version)
     return archive
 
 

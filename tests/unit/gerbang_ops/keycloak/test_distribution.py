@@ -88,3 +88,45 @@ def test_issue2_the_pinned_version_has_a_digest() -> None:
     from gerbang_ops.keycloak import ARCHIVE_SHA256
 
     assert len(ARCHIVE_SHA256[KEYCLOAK_VERSION]) == 64
+
+
+def test_issue2_two_first_starts_at_once_fetch_and_unpack_once(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pinned: dict[str, str]) -> None:
+    """Two test workers on a machine without the zip: the second read the first one's zip
+    while Maven was still writing it, found the digest wrong and removed it."""
+    import threading
+
+    source = _fake_archive(tmp_path / "source", "1.0.0", pins=pinned)
+    content = source.read_bytes()
+    fetches: list[str] = []
+
+    def slow_maven(command: list[str], **_kwargs: object) -> subprocess.CompletedProcess[str]:
+        fetches.append("mvn")
+        output = Path(next(a for a in command if a.startswith("-DoutputDirectory="))
+                      .split("=", 1)[1])
+        with (output / source.name).open("wb") as zip_file:
+            zip_file.write(content[:len(content) // 2])
+            zip_file.flush()
+            threading.Event().wait(0.2)  # the other caller looks meanwhile
+            zip_file.write(content[len(content) // 2:])
+        return subprocess.CompletedProcess(command, 0, "", "")
+
+    monkeypatch.setattr(distribution.shutil, "which", lambda _name: "/usr/bin/mvn")
+    monkeypatch.setattr(distribution.subprocess, "run", slow_maven)
+    cache = tmp_path / "cache"
+    homes: list[Path] = []
+    errors: list[BaseException] = []
+
+    def start() -> None:
+        try:
+            homes.append(ensure_distribution("1.0.0", cache, log=lambda _m: None))
+        except BaseException as exc:  # reported by the assertion below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=start) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert errors == [] and fetches == ["mvn"]
+    assert homes[0] == homes[1] and (homes[0] / "bin" / "kc.sh").exists()
