@@ -53,7 +53,7 @@ def ensure_distribution(version: str = KEYCLOAK_VERSION, cache: Path | None = No
     home.parent.mkdir(parents=True, exist_ok=True)
     # Two first starts at once (test workers, make run beside make test) must not unpack
     # over each other's tree.
-    with _exclusive(home.parent / f".{home.name}.lock"):
+    with exclusive(home.parent / f".{home.name}.lock"):
         if not (home / _VERIFIED_MARKER).exists():
             _unpack(_checked_archive(version, cache, log), home, version)
     return home
@@ -76,7 +76,7 @@ def ensure_built(build_options: Sequence[str], version: str = KEYCLOAK_VERSION,
     if (home / _BUILT_MARKER).exists():
         return home
     home.parent.mkdir(parents=True, exist_ok=True)
-    with _exclusive(home.parent / f".{home.name}.lock"):
+    with exclusive(home.parent / f".{home.name}.lock"):
         if (home / _BUILT_MARKER).exists():
             return home
         archive = _checked_archive(version, cache, log)
@@ -88,7 +88,8 @@ def ensure_built(build_options: Sequence[str], version: str = KEYCLOAK_VERSION,
 
 
 @contextmanager
-def _exclusive(lock_path: Path) -> Iterator[None]:
+def exclusive(lock_path: Path) -> Iterator[None]:
+    """Hold an exclusive lock on ``lock_path`` (made if missing), across processes."""
     with lock_path.open("a") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         try:
@@ -120,7 +121,7 @@ def _checked_archive(version: str, cache: Path, log: Callable[[str], None]) -> P
     archive = downloads / f"keycloak-quarkus-dist-{version}.zip"
     # One fetch at a time, into a folder of its own and then renamed: a second caller never
     # reads (and, on a digest mismatch, removes) a zip that is still being written.
-    with _exclusive(downloads / f".{archive.name}.lock"):
+    with exclusive(downloads / f".{archive.name}.lock"):
         if not archive.exists():
             log(f"Fetching Keycloak {version} from Maven Central ...")
             with tempfile.TemporaryDirectory(dir=downloads) as staging:

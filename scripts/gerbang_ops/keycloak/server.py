@@ -21,7 +21,7 @@ from types import TracebackType
 
 import requests
 
-from gerbang_ops.keycloak.distribution import ensure_distribution
+from gerbang_ops.keycloak.distribution import ensure_distribution, exclusive
 from gerbang_ops.paths import THEMES
 
 
@@ -84,14 +84,22 @@ class KeycloakServer:
 
     def start(self) -> KeycloakServer:
         """Start Keycloak and wait until it is ready (stopping it again if that fails)."""
-        self.launch()
-        try:
-            self.wait_until_ready()
-        except BaseException:
-            # Ctrl-C during the first minute must not leave Keycloak holding ports and H2.
-            self.stop()
-            raise
+        with self._starting_alone():
+            self.launch()
+            try:
+                self.wait_until_ready()
+            except BaseException:
+                # Ctrl-C during the first minute must not leave Keycloak holding ports and H2.
+                self.stop()
+                raise
         return self
+
+    def _starting_alone(self) -> contextlib.AbstractContextManager[None]:
+        """``start-dev`` writes its build into the distribution every dev server shares: two
+        first starts at once (test workers) read each other's half-written files. One
+        start at a time per distribution; running servers are not held up."""
+        home = self._home()
+        return exclusive(home.parent / f".{home.name}.start.lock")
 
     def launch(self) -> None:
         """Start the process without waiting for it (``wait_until_ready`` waits)."""

@@ -48,3 +48,36 @@ def test_the_ceiling_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch,
                                                 tmp_path: Path) -> None:
     monkeypatch.setenv("GERBANG_KEYCLOAK_START_SECONDS", "1800")
     assert KeycloakServer(data_dir=tmp_path, admin_password="x").startup_timeout == 1800
+
+
+def test_issue2_two_dev_servers_on_one_distribution_start_one_at_a_time(
+        tmp_path: Path) -> None:
+    """start-dev writes its build into the shared distribution: two test workers' first
+    starts at once read each other's half-written files (quarkus-application.dat)."""
+    import threading
+    import time
+    from dataclasses import dataclass
+
+    home = tmp_path / "keycloak-x"
+    spans: list[tuple[float, float]] = []
+
+    @dataclass
+    class Recorded(KeycloakServer):
+        def _home(self) -> Path:
+            return home
+
+        def launch(self) -> None:
+            self._began = time.monotonic()
+
+        def wait_until_ready(self) -> None:
+            threading.Event().wait(0.2)
+            spans.append((self._began, time.monotonic()))
+
+    servers = [Recorded(data_dir=tmp_path / str(n), admin_password="x") for n in range(2)]
+    threads = [threading.Thread(target=server.start) for server in servers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=10)
+    first, second = sorted(spans)
+    assert first[1] <= second[0]
