@@ -10,13 +10,19 @@ what the pages trust. So a cookie copied before stops working as soon as the row
   Keycloak whether the login's session still lives, at most ``recheck`` after the last
   answer (``PORTAL_SESSION_RECHECK_SECONDS``). Keycloak unreachable: the login holds for
   one more ``grace``, then the user must log in again (fail closed).
+
+A login lives as long as Keycloak's session was given to live when it began (its idle
+limit), and Keycloak does not see the pages the sidecar serves. So a login past half its
+life, which Keycloak confirmed within ``recheck``, is *due for renewal*: the next page goes
+through Keycloak's login again, silently, which keeps Keycloak's session alive for as long
+as the user is busy on the sidecar's pages (an idle user is still logged out at the limit).
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -37,6 +43,9 @@ class PortalLogin:
     subject: str
     data: dict[str, Any]  # username, name, email, roles, id_token: what the pages show
     expires_at: datetime
+    # Past half its life and Keycloak answered within the recheck: renew it through
+    # Keycloak (never while Keycloak cannot be reached: the page is served as it is).
+    renewal_due: bool = False
 
 
 @dataclass
@@ -70,8 +79,9 @@ class PortalSessions:
             if row.expires_at <= now:
                 tx.portal_sessions.end(row.id)
                 return None
+            halfway = row.created_at + (row.expires_at - row.created_at) / 2
             login = PortalLogin(row.realm, row.client_id, row.subject, dict(row.data),
-                                row.expires_at)
+                                row.expires_at, renewal_due=now >= halfway)
             session_id, row_id, checked_at = row.keycloak_session, row.id, row.checked_at
         if now - checked_at < self.recheck:
             return login
@@ -80,7 +90,7 @@ class PortalSessions:
                 login.realm, login.subject, session_id)
         except KeycloakUnavailable:
             if now - checked_at < self.recheck + self.grace:
-                return login
+                return replace(login, renewal_due=False)
             log.warning("portal login %s: keycloak unreachable past the grace period", row_id)
             return None
         with self.store.transaction() as tx:

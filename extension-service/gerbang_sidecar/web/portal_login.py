@@ -7,9 +7,10 @@ checked. After the callback the login lives in the database (services/portal_ses
 X9); the Flask session (a signed cookie) holds only a random key per client, under
 ``session["gerbang_login"][client_id]``. The row keeps ``username``, ``name``, ``email``,
 ``roles`` (realm roles) and ``id_token`` (for RP-initiated logout without a confirmation page)
-until the Keycloak session's idle limit; after it the next page runs the login again,
-silently while Keycloak's own session lives. Access and refresh tokens are not kept: the
-sidecar calls Keycloak as its service account, never as the user.
+until the Keycloak session's idle limit; past half of it the next page runs the login again,
+silently while Keycloak's own session lives (which keeps that session alive). Access and
+refresh tokens are not kept: the sidecar calls Keycloak as its service account, never as
+the user.
 
 Routes, for each client ``path`` (``akses``, ``easy``, ``oss``, ``bsre``, ``insw``):
 ``/<path>/masuk`` (start), ``/<path>/oidc/callback``, ``/<path>/keluar`` (logout).
@@ -69,6 +70,7 @@ class PortalUser:
     email: str | None
     roles: tuple[str, ...]
     id_token: str
+    renewal_due: bool = False
 
     def has_role(self, role: str) -> bool:
         return role in self.roles
@@ -78,7 +80,7 @@ class PortalUser:
         d = login.data
         return cls(sub=login.subject, username=d.get("username", ""), name=d.get("name", ""),
                    email=d.get("email"), roles=tuple(d.get("roles", ())),
-                   id_token=d.get("id_token", ""))
+                   id_token=d.get("id_token", ""), renewal_due=login.renewal_due)
 
 
 # ---- reading the session ----------------------------------------------------------------
@@ -106,7 +108,10 @@ def _forget(client_id: str) -> None:
 def portal_login_required(realm: str, client_id: str
                           ) -> Callable[[Callable[P, R]], Callable[P, R | Response]]:
     """Let the view run only for a user logged in through ``client_id`` of ``realm``
-    (available as ``g.portal_user``); everyone else goes to Keycloak's login and back."""
+    (available as ``g.portal_user``); everyone else goes to Keycloak's login and back. A
+    page opened while the login is due for renewal goes through Keycloak too (silently: its
+    session lives), so a user busy on these pages is not logged out at Keycloak's idle
+    limit; a form sent meanwhile is served, never redirected."""
     login_client = portals.client(client_id)
     if login_client.realm != realm:
         raise ValueError(f"client {client_id} is not a client of realm {realm}")
@@ -115,7 +120,7 @@ def portal_login_required(realm: str, client_id: str
         @wraps(view)
         def guarded(*args: P.args, **kwargs: P.kwargs) -> R | Response:
             user = current_portal_user(client_id)
-            if user is None:
+            if user is None or (user.renewal_due and request.method == "GET"):
                 return start_login(login_client, next_url=_this_page())
             g.portal_user = user
             return view(*args, **kwargs)
@@ -282,6 +287,8 @@ def _remember(client: PortalClient, tokens: dict[str, Any], id_claims: dict[str,
     # The login this one replaces in the cookie ends with it: a copy of the cookie taken
     # before (a password change logs in again on the same Keycloak session) must not live on.
     replaced = session.get(SESSION_KEY, {}).get(client.client_id)
+    renewed = (before := current_portal_user(client.client_id)) is not None \
+        and before.sub == id_claims["sub"]
     if replaced is not None:
         services().portal_sessions.end_one(replaced)
     key = services().portal_sessions.start(
@@ -307,8 +314,10 @@ def _remember(client: PortalClient, tokens: dict[str, Any], id_claims: dict[str,
     logins[client.client_id] = key
     session[SESSION_KEY] = logins
     g.pop("portal_users", None)
-    # A form token from before the login is not one of the logged-in user's.
-    session.pop("csrf_token", None)
+    # A form token from before the login is not one of the logged-in user's -- unless the
+    # login renews the same account's (forms open in other tabs keep working).
+    if not renewed:
+        session.pop("csrf_token", None)
     # A fresh login gets a fresh session cookie lifetime; the cookie is HttpOnly and signed.
     session.permanent = True
 

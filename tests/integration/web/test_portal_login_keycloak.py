@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import html
 import re
+import time
 import uuid
 from collections.abc import Callable
 from urllib.parse import urljoin, urlparse
@@ -188,3 +189,43 @@ def test_c5_english_picked_on_keycloaks_login_page_carries_to_beranda(
     assert user["attributes"]["locale"] == ["en"]
     assert sidecar.get_cookie("gerbang_lang").value == "en"  # type: ignore[union-attr]
     assert "Welcome" in sidecar.get("/akses/beranda").get_data(as_text=True)
+
+
+def test_x9_a_busy_user_renews_the_login_silently_and_keycloaks_session_with_it(
+        sidecar: FlaskClient, investor: str, sidecar_url: str, admin_api: KeycloakApi) -> None:
+    """Past half its life a login sends the next page through Keycloak: no login form (its
+    session lives), Keycloak's session is touched (so it does not idle out under a user
+    busy on the sidecar's pages), and a form opened before still goes through."""
+    from datetime import timedelta
+
+    from gerbang_sidecar.adapters.storage.models import PortalSession
+    from gerbang_sidecar.web.context import services
+
+    browser = _logged_in(sidecar, investor, sidecar_url)
+    open_form = form(sidecar.get("/akses/").get_data(as_text=True)).fields["csrf_token"]
+    [user] = admin_api.get("/akses/users", username=investor, exact="true")
+    [before] = admin_api.get(f"/akses/users/{user['id']}/sessions")
+    while time.time() * 1000 < before["lastAccess"] + 1000:  # Keycloak counts in seconds
+        time.sleep(0.05)
+    with sidecar.application.app_context():
+        storage = services().storage
+    with storage.session_factory() as db, db.begin():
+        [row] = db.query(PortalSession).all()
+        first_expiry = row.expires_at
+        row.created_at -= timedelta(hours=1)  # the login has lived past half its life
+
+    renew = sidecar.get("/akses/beranda")
+    assert renew.status_code == 302 and "/protocol/openid-connect/auth?" in renew.location
+    back = browser.get(renew.location, allow_redirects=False)
+    assert back.is_redirect and back.headers["Location"].startswith(
+        f"{sidecar_url}/akses/oidc/callback?")  # silent: no login form
+    assert sidecar.get(_local(back.headers["Location"])).location == "/akses/beranda"
+    assert sidecar.get("/akses/beranda").status_code == 200
+
+    [after] = admin_api.get(f"/akses/users/{user['id']}/sessions")
+    assert after["id"] == before["id"] and after["lastAccess"] > before["lastAccess"]
+    with storage.session_factory() as db:
+        [row] = db.query(PortalSession).all()
+        assert row.expires_at > first_expiry
+    logout = sidecar.post("/akses/keluar", data={"csrf_token": open_form})
+    assert logout.status_code == 302 and "/protocol/openid-connect/logout?" in logout.location

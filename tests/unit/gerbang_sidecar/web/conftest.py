@@ -52,7 +52,7 @@ def _add_sample_views(app: Flask) -> None:
             return "ok"
         return form_page("sample_form.html", form=form)
 
-    @app.get("/akses/rahasia")
+    @app.route("/akses/rahasia", methods=["GET", "POST"])
     @portal_login_required("akses", "akses-portal")
     def private_page() -> ResponseReturnValue:
         return "secret"

@@ -180,3 +180,44 @@ def test_r1_a_callback_state_with_non_ascii_characters_is_refused_not_a_500(
     client.get("/akses/masuk")
     assert client.get("/akses/oidc/callback", query_string={"state": "\x80é", "code": "c"}
                       ).status_code == 400
+
+
+def _signed_in_with_a_keycloak_session(client: FlaskClient, log_in, services) -> str:
+    keycloak = services.keycloak
+    user_id = keycloak.create_user("akses", NewUser(username="ayu@example.test",
+                                                    email="ayu@example.test",
+                                                    first_name="Ayu"))
+    log_in(client, sub=user_id, keycloak_session=keycloak.start_session("akses", user_id),
+           minutes=30)
+    return user_id
+
+
+def test_x9_a_busy_user_is_renewed_through_keycloak_past_half_the_login(
+        client: FlaskClient, log_in, clock, services, csrf_token: Callable[[], str]) -> None:
+    """Keycloak does not see the sidecar's pages, so its session would idle out under a
+    user busy on them: past half its life a login sends the next page through Keycloak's
+    login again (silent while its session lives), which keeps that session alive."""
+    _signed_in_with_a_keycloak_session(client, log_in, services)
+    clock.advance(minutes=14)
+    assert client.get("/akses/rahasia").status_code == 200
+    clock.advance(minutes=2)
+    renew = client.get("/akses/rahasia?tab=2")
+    assert renew.status_code == 302
+    assert renew.headers["Location"].startswith(
+        "https://login.example.test/realms/akses/protocol/openid-connect/auth?")
+    with client.session_transaction() as session:
+        assert session["gerbang_login_pending"]["akses-portal"]["next"] == "/akses/rahasia?tab=2"
+    # A form sent meanwhile is served, not lost to a redirect.
+    sent = client.post("/akses/rahasia", data={"csrf_token": csrf_token()})
+    assert sent.status_code == 200 and sent.get_data(as_text=True) == "secret"
+
+
+def test_x9_no_renewal_while_keycloak_cannot_be_reached(client: FlaskClient, log_in, clock,
+                                                        services) -> None:
+    """Sending the page to a Keycloak that is down would lose a login that still holds."""
+    _signed_in_with_a_keycloak_session(client, log_in, services)
+    clock.advance(minutes=14)
+    assert client.get("/akses/rahasia").status_code == 200  # Keycloak answered
+    services.keycloak.down = True
+    clock.advance(minutes=2)
+    assert client.get("/akses/rahasia").status_code == 200  # in the grace, not renewed
