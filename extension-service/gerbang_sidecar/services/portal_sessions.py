@@ -34,6 +34,9 @@ from gerbang_sidecar.ports.storage import PortalSessionRecord, Store, Transactio
 log = logging.getLogger(__name__)
 
 
+RENEWAL_MIN_AGE = timedelta(minutes=1)
+
+
 @dataclass(frozen=True)
 class PortalLogin:
     """What a page knows of the user logged in through one client."""
@@ -80,8 +83,11 @@ class PortalSessions:
                 tx.portal_sessions.end(row.id)
                 return None
             halfway = row.created_at + (row.expires_at - row.created_at) / 2
+            # Never one renewal after another: near the end of Keycloak's longest session
+            # each answer lives only seconds.
+            due = now >= max(halfway, row.created_at + RENEWAL_MIN_AGE)
             login = PortalLogin(row.realm, row.client_id, row.subject, dict(row.data),
-                                row.expires_at, renewal_due=now >= halfway)
+                                row.expires_at, renewal_due=due)
             session_id, row_id, checked_at = row.keycloak_session, row.id, row.checked_at
         if now - checked_at < self.recheck:
             return login

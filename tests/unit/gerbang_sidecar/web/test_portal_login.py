@@ -221,3 +221,19 @@ def test_x9_no_renewal_while_keycloak_cannot_be_reached(client: FlaskClient, log
     services.keycloak.down = True
     clock.advance(minutes=2)
     assert client.get("/akses/rahasia").status_code == 200  # in the grace, not renewed
+
+
+def test_x9_a_short_lived_login_is_not_renewed_again_and_again(client: FlaskClient, log_in,
+                                                                 clock, services) -> None:
+    """Near the end of Keycloak's longest session its answers live seconds: a login younger
+    than a minute is not sent round again, whatever half its life is."""
+    keycloak = services.keycloak
+    user_id = keycloak.create_user("akses", NewUser(username="eka@example.test",
+                                                    email="eka@example.test",
+                                                    first_name="Eka"))
+    log_in(client, sub=user_id, keycloak_session=keycloak.start_session("akses", user_id),
+           minutes=0.5)
+    clock.advance(seconds=20)
+    assert client.get("/akses/rahasia").status_code == 200
+    clock.advance(seconds=11)
+    assert client.get("/akses/rahasia").status_code == 302  # ended, not renewed in a loop
