@@ -130,6 +130,8 @@ class RegistrationRecord(Protocol):
     def scope(self) -> str | None: ...
     @property
     def expires_at(self) -> datetime | None: ...
+    @property
+    def look_again_at(self) -> datetime | None: ...
 
 
 class ResetRequestRecord(Protocol):
@@ -344,6 +346,14 @@ class Registrations(Protocol):
         """Activated registrations of ``realm`` whose form came in after ``after`` and no
         later than ``until``, oldest first: ``limit`` of them and any others made at the
         same moment as the last (a reader continuing after that moment skips none)."""
+
+    def due_to_look_again(self, *, realm: str, now: datetime,
+                          limit: int) -> Sequence[RegistrationRecord]:
+        """Activated registrations of ``realm`` whose ``look_again_at`` has come, soonest
+        first (X10: accounts the sweep spared for a while)."""
+
+    def look_again(self, registration_id: int, at: datetime | None) -> None:
+        """Set (or, with None, clear) when the sweep looks at the registration again."""
 
     def delete_in_review(self, registration_id: int) -> bool: ...
 

@@ -214,6 +214,7 @@ class Registration(Base):
         CheckConstraint(_in("status", REGISTRATION_STATUSES), name="status"),
         Index("ix_registrations_status_created_at", "status", "created_at"),
         Index("ix_registrations_realm_scope_status", "realm", "scope", "status"),
+        Index("ix_registrations_look_again_at", "look_again_at"),
         # Outbox messages and audit events name rows by id: SQLite must not reuse one.
         {"sqlite_autoincrement": True},
     )
@@ -239,6 +240,9 @@ class Registration(Base):
     # verifier sees "expired" and sends a new link.
     scope: Mapped[str | None] = mapped_column(String(255))
     expires_at: Mapped[datetime | None]
+    # X10: when the sweep of unactivated accounts looks again at one it spared (its owner had
+    # just asked for a password link); None once looked at for good.
+    look_again_at: Mapped[datetime | None]
     # Blind indexes of the invited NIK and email: a verifier finds one row among thousands
     # without the data being decrypted (or stored in the clear).
     nik_index: Mapped[bytes | None] = mapped_column(LargeBinary(32), index=True)

@@ -173,6 +173,19 @@ class SqlRegistrations:
                                                 Registration.id > last.id))
         return rows
 
+    def due_to_look_again(self, *, realm: str, now: datetime,
+                          limit: int) -> list[Registration]:
+        return list(self._session.scalars(
+            select(Registration)
+            .where(Registration.look_again_at <= now, Registration.realm == realm,
+                   Registration.status == ACTIVATED)
+            .order_by(Registration.look_again_at, Registration.id).limit(limit)))
+
+    def look_again(self, registration_id: int, at: datetime | None) -> None:
+        self._session.execute(
+            update(Registration).where(Registration.id == registration_id)
+            .values(look_again_at=at).execution_options(synchronize_session=False))
+
     def delete_in_review(self, registration_id: int) -> bool:
         """A rejected registration leaves nothing behind (documents by cascade); one of
         concurrent decisions wins, as with decide_review."""

@@ -16,8 +16,11 @@ event records it, and its owner may register again. Accounts someone decided on 
 reviewed, BSrE's verified) are not swept.
 
 Each realm is read from a mark that only moves forward (``sync_marks``): a registration is
-looked at once, when its time has come, not on every run. Keycloak unreachable: the run
-stops where it was and the next one goes on from there.
+looked at once, when its time has come, not on every run. An account spared for a password
+link is looked at again when that day is over (``look_again_at``); links asked again and
+again -- anyone who knows the email may ask -- spare it for at most ``SPARE_LIMIT`` past
+its time. Keycloak unreachable: the run stops where it was and the next one goes on from
+there.
 
 Logs carry counts, never an identifier (X3).
 """
@@ -41,6 +44,9 @@ BATCH = 200
 # A forgot-password link asked for this lately spares the account (the link lives 15 minutes;
 # the owner may still be reading the mail).
 RESET_GRACE = timedelta(days=1)
+# How long after its time an unactivated account may be spared, however many links are asked:
+# an owner who really wants it in has set a password by then (the link lives 15 minutes).
+SPARE_LIMIT = timedelta(days=7)
 
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -75,7 +81,11 @@ class UnactivatedAccounts:
         return sum(self._sweep(realm, self.clock() - kept) for realm, kept in self.kept.items())
 
     def _sweep(self, realm: str, until: datetime) -> int:
-        removed = 0
+        try:
+            removed = self._look_again(realm)
+        except KeycloakError as exc:
+            log.warning("unactivated accounts of %s: stopped (%s)", realm, type(exc).__name__)
+            return 0
         for _ in range(self.batches_per_run):
             done, count = self._batch(realm, until)
             removed += count
@@ -84,6 +94,13 @@ class UnactivatedAccounts:
         if removed:
             log.info("unactivated accounts of %s: %s removed", realm, removed)
         return removed
+
+    def _look_again(self, realm: str) -> int:
+        """The accounts spared earlier whose day of grace is over."""
+        with self.store.transaction() as tx:
+            rows = tx.registrations.due_to_look_again(realm=realm, now=self.clock(),
+                                                      limit=self.batch)
+        return sum(self._remove_if_unused(realm, row) for row in rows)
 
     def _batch(self, realm: str, until: datetime) -> tuple[bool, int]:
         """(nothing more to read now, accounts removed) for the next batch after the mark."""
@@ -109,21 +126,28 @@ class UnactivatedAccounts:
 
     def _remove_if_unused(self, realm: str, row: RegistrationRecord) -> bool:
         user_id = row.keycloak_user_id
-        if user_id is None or not self._unused(realm, user_id) \
-                or self._reset_asked(realm, user_id):
+        if user_id is None:
+            return False
+        if not self._unused(realm, user_id):
+            self._look_again_at(row, None)  # its owner is in: never again
+            return False
+        if (spared_until := self._spared_until(realm, user_id, row)) is not None:
+            self._look_again_at(row, spared_until)
             return False
         # Disabled first, then looked at again: a password set or a link asked for a moment
         # ago shows now, and a disabled account takes no action token any more.
         self.keycloak.update_user(realm, user_id, enabled=False)
         try:
-            used = not self._unused(realm, user_id) or self._reset_asked(realm, user_id)
-            if not used:
+            used = not self._unused(realm, user_id)
+            spared_until = None if used else self._spared_until(realm, user_id, row)
+            if not used and spared_until is None:
                 self.keycloak.delete_user(realm, user_id)
         except KeycloakError:
             self._enable(realm, user_id)  # never left disabled by a sweep that stopped
             raise
-        if used:
+        if used or spared_until is not None:
             self._enable(realm, user_id)
+            self._look_again_at(row, spared_until)
             return False
         with self.store.transaction() as tx:
             IdentityIndex.forget(tx, realm, [user_id])
@@ -147,10 +171,20 @@ class UnactivatedAccounts:
         return user is not None and not user.email_verified \
             and not self.keycloak.has_password(realm, user_id)
 
-    def _reset_asked(self, realm: str, user_id: str) -> bool:
+    def _spared_until(self, realm: str, user_id: str, row: RegistrationRecord
+                      ) -> datetime | None:
         """Its owner asked for a password link lately (forgot password): they are on their
-        way in, and the link still works. Kept."""
+        way in, and the link still works. Spared until a day after that link -- unless it is
+        ``SPARE_LIMIT`` past its time already."""
+        now = self.clock()
+        if now > row.created_at + self.kept[realm] + SPARE_LIMIT:
+            return None
         with self.store.transaction() as tx:
             sent = tx.audit.last_occurred(realm=realm, subject_id=user_id,
                                           event_type=AUDIT_LINK_SENT)
-        return sent is not None and sent > self.clock() - RESET_GRACE
+        return sent + RESET_GRACE if sent is not None and sent > now - RESET_GRACE else None
+
+    def _look_again_at(self, row: RegistrationRecord, at: datetime | None) -> None:
+        if at != row.look_again_at:
+            with self.store.transaction() as tx:
+                tx.registrations.look_again(row.id, at)

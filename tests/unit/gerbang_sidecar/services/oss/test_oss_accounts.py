@@ -278,6 +278,62 @@ def test_x10_an_owner_who_asked_for_a_password_link_lately_keeps_the_account(
     assert keycloak.get_user("oss", user.id) is not None
 
 
+
+def _link_asked(storage: Storage, clock: FakeClock, user_id: str) -> None:
+    with storage.transaction() as tx:
+        tx.audit.record(realm="oss", event_type=AUDIT_LINK_SENT, occurred_at=clock(),
+                        subject_id=user_id, details={"channel": "email"})
+
+
+def test_x10_a_spared_account_is_looked_at_again_when_its_day_of_grace_is_over(
+        oss: OssRegistrations, worker: OutboxWorker, keycloak: FakeKeycloakUsers,
+        storage: Storage, clock: FakeClock) -> None:
+    """The sweep read each registration once: one link asked on day 13 (anyone who knows
+    the email may ask) kept an account made for a stranger's address for ever."""
+    for n in (1, 2):
+        assert isinstance(oss.submit(_passport(n)), Submitted)
+    _drain(worker)
+    idle, owner = (keycloak.find_by_username("oss", f"hiroshi{n}@example.com") for n in (1, 2))
+    assert idle is not None and owner is not None
+    clock.advance(days=13, hours=23)
+    _link_asked(storage, clock, idle.id)
+    _link_asked(storage, clock, owner.id)
+    sweeper = _sweeper(storage, keycloak, clock)
+    clock.advance(hours=2)
+    assert sweeper.sweep() == 0  # both spared: their links may still be read
+    keycloak.set_password("oss", owner.id, "Rahasia#2026")  # the owner followed the link
+    clock.advance(hours=20)
+    assert sweeper.sweep() == 0  # the day is not over yet
+    clock.advance(hours=2)
+    assert sweeper.sweep() == 1
+    assert keycloak.get_user("oss", idle.id) is None
+    assert keycloak.get_user("oss", owner.id) is not None
+    with storage.transaction() as tx:
+        assert list(tx.registrations.due_to_look_again(realm="oss", now=clock(),
+                                                       limit=10)) == []
+
+
+def test_x10_links_asked_day_after_day_spare_an_account_only_for_a_week(
+        oss: OssRegistrations, worker: OutboxWorker, keycloak: FakeKeycloakUsers,
+        storage: Storage, clock: FakeClock) -> None:
+    from gerbang_sidecar.services.registrations.unactivated_accounts import SPARE_LIMIT
+
+    assert isinstance(oss.submit(_passport(1)), Submitted)
+    _drain(worker)
+    user = keycloak.find_by_username("oss", "hiroshi1@example.com")
+    assert user is not None
+    sweeper = _sweeper(storage, keycloak, clock)
+    clock.advance(days=14, hours=1)
+    days = 0
+    while keycloak.get_user("oss", user.id) is not None:
+        _link_asked(storage, clock, user.id)
+        sweeper.sweep()
+        clock.advance(days=1, minutes=1)
+        days += 1
+        assert days <= SPARE_LIMIT.days + 1
+    assert days == SPARE_LIMIT.days + 1
+
+
 def _registrations_on(keycloak: FakeKeycloakUsers, storage: Storage, clock: FakeClock
                       ) -> tuple[OssRegistrations, OutboxWorker]:
     """OSS registrations whose accounts a worker makes on this (failing) Keycloak."""
