@@ -1,5 +1,6 @@
 """The outbox claim, the one-time code limits, the captcha's spent puzzles, the INSW
-usernames and the count of passphrase tries on SQLite and PostgreSQL alike."""
+usernames, the count of passphrase tries and the identity-check links on SQLite and
+PostgreSQL alike."""
 
 from __future__ import annotations
 
@@ -169,3 +170,28 @@ def test_b9_b13_c2_a_held_mark_lets_one_transaction_at_a_time_through(storage):
         t.join(timeout=30)
     with storage.transaction() as tx:
         assert tx.sync_marks.get("counted") == 12
+
+
+def test_b9_a_check_link_is_given_back_only_while_no_newer_one_exists(storage, clock):
+    from datetime import timedelta
+
+    def link(tx, n):  # type: ignore[no-untyped-def]
+        return tx.identity_checks.add(token_hash=bytes([n]) * 32, realm="bsre", user_id="u-1",
+                                      purpose="otp", locale="id", now=clock(),
+                                      expires_at=clock() + timedelta(hours=1)).id
+
+    def is_usable(tx, n):  # type: ignore[no-untyped-def]
+        return tx.identity_checks.usable(bytes([n]) * 32, now=clock(),
+                                         max_attempts=3) is not None
+
+    with storage.transaction() as tx:
+        first = link(tx, 1)
+        assert tx.identity_checks.use(first, now=clock())
+        tx.identity_checks.give_back(first)  # Keycloak failed: usable again
+    with storage.transaction() as tx:
+        assert is_usable(tx, 1)
+        assert tx.identity_checks.use(first, now=clock())
+        link(tx, 2)  # a newer link came meanwhile
+        tx.identity_checks.give_back(first)
+    with storage.transaction() as tx:
+        assert not is_usable(tx, 1) and is_usable(tx, 2)

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import exists, select, update
+from sqlalchemy.orm import Session, aliased
 
 from gerbang_sidecar.adapters.storage.models import IdentityCheck
 
@@ -54,8 +54,15 @@ class SqlIdentityChecks:
             .execution_options(synchronize_session=False))
 
     def give_back(self, check_id: int) -> None:
+        # Not when a newer link came meanwhile: that one ended this one for good (B9).
+        newer = aliased(IdentityCheck)
         self._session.execute(
-            update(IdentityCheck).where(IdentityCheck.id == check_id)
+            update(IdentityCheck)
+            .where(IdentityCheck.id == check_id,
+                   ~exists().where(newer.realm == IdentityCheck.realm,
+                                   newer.user_id == IdentityCheck.user_id,
+                                   newer.purpose == IdentityCheck.purpose,
+                                   newer.id > IdentityCheck.id))
             .values(used_at=None).execution_options(synchronize_session=False))
 
     def use(self, check_id: int, *, now: datetime) -> bool:

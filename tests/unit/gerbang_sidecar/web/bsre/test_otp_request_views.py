@@ -169,3 +169,28 @@ def test_b9_a_check_link_submitted_in_two_tabs_takes_effect_once(
     assert checks.check(token, photo) == Checked()
     assert second == [CheckDead()]
     assert len([s for s in fake_keycloak.sent if s.actions == ["CONFIGURE_TOTP"]]) == 1
+
+
+def test_b9_a_link_given_back_after_an_outage_stays_ended_when_a_newer_one_came(
+        app: Flask, services: Services, fake_keycloak: FakeKeycloakUsers) -> None:
+    """Keycloak failed while this link's mail was being sent, so the link is given back --
+    but a newer link came meanwhile, which ended it: it must not live again beside it."""
+    from gerbang_sidecar.ports.keycloak import KeycloakUnavailable
+
+    _account(fake_keycloak, AGUS, "+6281234567890")
+    _request(app, services, AGUS)
+    first = _link(services, f"{AGUS['nik']}@example.go.id")
+    browser = app.test_client()
+    assert browser.get(first).status_code == 302
+
+    def a_newer_link_then_an_outage(*_args, **_kwargs):  # type: ignore[no-untyped-def]
+        services.bsre_otp_requests.submit(AGUS)  # the Helpdesk form, sent again meanwhile
+        work_outbox(services)
+        raise KeycloakUnavailable("down")
+
+    fake_keycloak.send_actions_email = a_newer_link_then_an_outage  # type: ignore[method-assign]
+    assert _check(browser, face_jpeg()).status_code == 503
+    second = _link(services, f"{AGUS['nik']}@example.go.id")
+    assert second != first
+    assert app.test_client().get(first).status_code == 404
+    assert app.test_client().get(second).status_code == 302
