@@ -21,6 +21,7 @@ from gerbang_sidecar.services.one_time_codes import (
     Wrong,
 )
 from gerbang_sidecar.services.outbox_worker import Delivery, OutboxWorker
+from support.threads import run_together
 
 
 def test_outbox_concurrent_workers_claim_each_message_once(storage, clock):
@@ -139,11 +140,7 @@ def test_b22_passphrase_tries_are_counted_before_they_are_made_on_this_database(
         with lock:
             counted.append(got)
 
-    threads = [threading.Thread(target=attempt) for _ in range(20)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=30)
+    run_together(attempt, times=20)
     assert sorted(c for c in counted if c is not None) == [1, 2, 3, 4, 5]
     assert counted.count(None) == 15
     with storage.transaction() as tx:

@@ -11,6 +11,7 @@ import pytest
 
 from gerbang_ops.keycloak import KEYCLOAK_VERSION, distribution
 from gerbang_ops.keycloak.distribution import DistributionError, ensure_distribution
+from support.threads import run_together
 
 
 def _no_maven(*args: object, **kwargs: object) -> subprocess.CompletedProcess[str]:
@@ -123,10 +124,6 @@ def test_issue2_two_first_starts_at_once_fetch_and_unpack_once(
         except BaseException as exc:  # reported by the assertion below
             errors.append(exc)
 
-    threads = [threading.Thread(target=start) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
+    run_together(start, times=2)
     assert errors == [] and fetches == ["mvn"]
     assert homes[0] == homes[1] and (homes[0] / "bin" / "kc.sh").exists()

@@ -316,24 +316,32 @@ def test_x5_a_poisoned_payload_is_parked_and_the_others_are_delivered(storage, c
     assert worker.run_once().handled == 0
 
 
-def test_x5_an_outcome_that_cannot_be_recorded_never_sends_twice(storage, clock, monkeypatch):
-    # The mail left, then the database refused to record it: the message must not be sent
-    # again by this worker nor, after its lease, by another one.
+def _sent_while_outcomes_refused(storage: Storage, clock: Any, monkeypatch: pytest.MonkeyPatch,
+                                 *, runs: int = 1) -> tuple[OutboxWorker, Recorder]:
+    """One message delivered while the database refuses every outcome (the retries do not
+    wait); the worker and the handler that sent it."""
     from gerbang_sidecar.adapters.storage.outbox import SqlOutbox
     from gerbang_sidecar.ports.storage import StorageError
+
+    def refuse(*_args: Any, **_kwargs: Any) -> bool:
+        raise StorageError("database went away")
 
     enqueue(storage, clock)
     handler = Recorder()
     worker = make_worker(storage, clock, lease=timedelta(minutes=5))
     worker.register(KIND, handler)
-
-    def refuse(*_args: Any, **_kwargs: Any) -> bool:
-        raise StorageError("database went away")
-
     with monkeypatch.context() as patch:
         patch.setattr(SqlOutbox, "finish", refuse)
         patch.setattr("gerbang_sidecar.services.retried_transactions.time.sleep", lambda _s: None)
-        worker.run_once()
+        for _ in range(runs):
+            worker.run_once()
+    return worker, handler
+
+
+def test_x5_an_outcome_that_cannot_be_recorded_never_sends_twice(storage, clock, monkeypatch):
+    # The mail left, then the database refused to record it: the message must not be sent
+    # again by this worker nor, after its lease, by another one.
+    _worker, handler = _sent_while_outcomes_refused(storage, clock, monkeypatch)
     assert len(handler.calls) == 1
     clock.advance(minutes=6)
     survivor = make_worker(storage, clock)
@@ -392,25 +400,8 @@ def test_x5_an_outcome_refused_for_a_while_is_recorded_as_sent_once_the_database
     # Ground rule 3 (nothing accepted is lost): the mail went out while the database
     # refused to record it; the worker keeps the outcome, so the message ends "sent" -- not
     # dead as "outcome unknown" after its lease -- and is never sent again.
-    from gerbang_sidecar.adapters.storage.outbox import SqlOutbox
-    from gerbang_sidecar.ports.storage import StorageError
-
-    enqueue(storage, clock)
-    handler = Recorder()
-    worker = make_worker(storage, clock, lease=timedelta(minutes=5))
-    worker.register(KIND, handler)
-    real_finish = SqlOutbox.finish
-
-    def refuse(*_args: Any, **_kwargs: Any) -> bool:
-        raise StorageError("database went away")
-
-    with monkeypatch.context() as patch:
-        patch.setattr(SqlOutbox, "finish", refuse)
-        patch.setattr("gerbang_sidecar.services.retried_transactions.time.sleep", lambda _s: None)
-        worker.run_once()
-        worker.run_once()  # still away: kept, not lost
-    assert SqlOutbox.finish is real_finish
-    assert message(storage).status == "in_flight"
+    worker, handler = _sent_while_outcomes_refused(storage, clock, monkeypatch, runs=2)
+    assert message(storage).status == "in_flight"  # still away after two runs: kept, not lost
     clock.advance(minutes=1)
     worker.run_once()
     sent = message(storage)

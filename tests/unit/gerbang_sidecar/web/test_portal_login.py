@@ -182,13 +182,14 @@ def test_r1_a_callback_state_with_non_ascii_characters_is_refused_not_a_500(
                       ).status_code == 400
 
 
-def _signed_in_with_a_keycloak_session(client: FlaskClient, log_in, services) -> str:
+def _signed_in_with_a_keycloak_session(client: FlaskClient, log_in, services,
+                                       minutes: float = 30) -> str:
     keycloak = services.keycloak
     user_id = keycloak.create_user("akses", NewUser(username="ayu@example.test",
                                                     email="ayu@example.test",
                                                     first_name="Ayu"))
     log_in(client, sub=user_id, keycloak_session=keycloak.start_session("akses", user_id),
-           minutes=30)
+           minutes=minutes)
     return user_id
 
 
@@ -227,12 +228,7 @@ def test_x9_a_short_lived_login_is_not_renewed_again_and_again(client: FlaskClie
                                                                  clock, services) -> None:
     """Near the end of Keycloak's longest session its answers live seconds: a login younger
     than a minute is not sent round again, whatever half its life is."""
-    keycloak = services.keycloak
-    user_id = keycloak.create_user("akses", NewUser(username="eka@example.test",
-                                                    email="eka@example.test",
-                                                    first_name="Eka"))
-    log_in(client, sub=user_id, keycloak_session=keycloak.start_session("akses", user_id),
-           minutes=0.5)
+    _signed_in_with_a_keycloak_session(client, log_in, services, minutes=0.5)
     clock.advance(seconds=20)
     assert client.get("/akses/rahasia").status_code == 200
     clock.advance(seconds=11)
