@@ -48,6 +48,9 @@ log = logging.getLogger(__name__)
 
 OUTBOX_ACTIVATION_LINK = "bsre.activation_link"
 PAGE_SIZE = 20
+# A name is stored encrypted, so a name search reads the newest invitations of the scope and
+# matches them here: an instansi's fit many times over; beyond, the page says so.
+NAME_SEARCH_ROWS = 2000
 
 
 @dataclass(frozen=True)
@@ -98,6 +101,19 @@ def _lookup(query: str) -> tuple[str, str] | None:
         return None
 
 
+def name_words(query: str) -> list[str]:
+    """The words of a name search, compared without case; none when the query has no word
+    of two letters or more (one letter would match nearly every name)."""
+    words = query.casefold().split()
+    return words if any(sum(c.isalpha() for c in w) >= 2 for w in words) else []
+
+
+def name_matches(name: str, words: list[str]) -> bool:
+    """Every word of the search appears in the name (``agus wij`` finds Agus Wijaya)."""
+    folded = " ".join(name.casefold().split())
+    return all(word in folded for word in words)
+
+
 def link_state(row: RegistrationRecord, now: datetime) -> LinkState:
     if row.status == PENDING:
         expired = row.expires_at is not None and row.expires_at <= now
@@ -132,6 +148,8 @@ class Page:
     total: int
     page: int
     pages: int
+    # A name search that read only the newest invitations: how many (0: it read them all).
+    searched_only: int = 0
 
 
 @dataclass(frozen=True)
@@ -263,14 +281,25 @@ class Invitations:
 
     def page(self, officer: Officer, state: LinkState | None, page: int,
              query: str = "") -> Page:
-        """``query``: an exact NIK or email (blind index); anything else finds nothing."""
+        """``query``: an exact NIK or email (blind index), or words of the name."""
         now = self._clock()
         statuses, expired = _STATUSES[state] if state else (ALL_STATUSES, None)
         page = max(1, page)
         lookup = _lookup(query)
-        if query.strip() and lookup is None:
+        words = name_words(query) if lookup is None else []
+        if query.strip() and lookup is None and not words:
             return Page([], 0, 1, 1)
         with self._store.transaction() as tx:
+            if words:
+                rows, scanned = tx.registrations.in_scope(
+                    realm=self.settings.realm, scope=officer.instansi, statuses=statuses,
+                    expired=expired, now=now, offset=0, limit=NAME_SEARCH_ROWS)
+                found = [s for s in (self._summary(row, now) for row in rows)
+                         if name_matches(s.name, words)]
+                start = (page - 1) * PAGE_SIZE
+                return Page(found[start:start + PAGE_SIZE], len(found), page,
+                            max(1, -(-len(found) // PAGE_SIZE)),
+                            searched_only=NAME_SEARCH_ROWS if scanned > NAME_SEARCH_ROWS else 0)
             rows, total = tx.registrations.in_scope(
                 realm=self.settings.realm, scope=officer.instansi, statuses=statuses,
                 expired=expired, now=now, offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE,

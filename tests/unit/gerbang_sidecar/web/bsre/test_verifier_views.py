@@ -129,7 +129,7 @@ def test_b1_the_list_pages_twenty_at_a_time(
         'id="user-') == 0
 
 
-def test_b1_the_verifier_finds_an_invitation_by_exact_nik_or_email(
+def test_b1_the_verifier_finds_an_invitation_by_exact_nik_or_email_or_by_name(
         verifier: FlaskClient, invite: Callable[[dict[str, str]], str]) -> None:
     invite(AGUS)
     post_form(verifier, "/bsre/verifikator/daftarkan", {
@@ -138,5 +138,24 @@ def test_b1_the_verifier_finds_an_invitation_by_exact_nik_or_email(
     assert by_nik.count('id="user-') == 1 and "Agus Wijaya" in by_nik
     by_email = verifier.get("/bsre/verifikator?q=lain@bssn.go.id").get_data(as_text=True)
     assert by_email.count('id="user-') == 1 and "Pegawai Lain" in by_email
-    assert 'id="users-empty"' in verifier.get("/bsre/verifikator?q=agus").get_data(
-        as_text=True)
+    # Names are stored encrypted: found by words of the name, whatever their case.
+    by_name = verifier.get("/bsre/verifikator?q=aGUS+wij").get_data(as_text=True)
+    assert by_name.count('id="user-') == 1 and "Agus Wijaya" in by_name
+    assert 'id="search-partial"' not in by_name
+    for nothing in ("agus+lain", "a", "31740415"):  # not both words; one letter; half a NIK
+        assert 'id="users-empty"' in verifier.get(f"/bsre/verifikator?q={nothing}").get_data(
+            as_text=True)
+
+
+def test_b1_a_name_search_says_when_it_read_only_the_newest_invitations(
+        verifier: FlaskClient, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from gerbang_sidecar.services.bsre import invitations
+
+    monkeypatch.setattr(invitations, "NAME_SEARCH_ROWS", 2)
+    for n, name in enumerate(("Pegawai Satu", "Pegawai Dua", "Pegawai Tiga")):
+        post_form(verifier, "/bsre/verifikator/daftarkan", {
+            "name": name, "nik": AGUS["nik"], "email": f"p{n}@bssn.go.id"})
+    page = verifier.get("/bsre/verifikator?q=pegawai").get_data(as_text=True)
+    assert page.count('id="user-') == 2 and 'id="search-partial"' in page
+    assert "hanya membaca 2 undangan terbaru" in page
+    assert "Pegawai Satu" not in page  # the oldest was not read
