@@ -56,6 +56,8 @@ MAX_LOCAL_SESSION_SECONDS = 8 * 3600
 # How long Keycloak's login page may take before its answer is no longer taken: Keycloak's
 # own limit for a login in progress (accessCodeLifespanLogin, 30 minutes by default).
 PENDING_LOGIN_SECONDS = 30 * 60
+# Logins under way at once per client (one per tab); each is about 200 bytes of the cookie.
+MAX_PENDING_LOGINS = 3
 # The signature the realms' tokens carry (Keycloak's default; realm-config names no other):
 # a token signed any other way is refused, whatever the JWT library would accept.
 TOKEN_ALGORITHMS = ["RS256"]
@@ -186,14 +188,26 @@ def start_login(client: PortalClient, next_url: str | None = None, *,
     challenge, _method = generate_code_challenge(verifier)
     state, nonce = secrets.token_urlsafe(16), secrets.token_urlsafe(16)
     pending = dict(session.get(PENDING_KEY, {}))
-    # One pending login per client: a second tab's login replaces the first one's.
-    pending[client.client_id] = {"state": state, "nonce": nonce, "verifier": verifier,
-                                 "next": _safe_next(next_url, client),
-                                 "started": services().clock().timestamp()}
+    mine = _pending_of(pending, client)
+    mine[state] = {"nonce": nonce, "verifier": verifier, "next": _safe_next(next_url, client),
+                   "started": services().clock().timestamp()}
+    # Each tab may be on its way through Keycloak at once (a renewal starts one in every tab
+    # opened meanwhile): a few are kept, by their state; the oldest go, so the cookie stays
+    # small.
+    pending[client.client_id] = dict(sorted(mine.items(), key=lambda kv: kv[1]["started"])
+                                     [-MAX_PENDING_LOGINS:])
     session[PENDING_KEY] = pending
     return redirect(authorization_url(
         _settings(), client, redirect_to=redirect_uri(client), state=state, nonce=nonce,
         code_challenge=challenge, locale=get_locale(), kc_action=kc_action))
+
+
+def _pending_of(pending: dict[str, Any], client: PortalClient) -> dict[str, dict[str, Any]]:
+    """The client's logins under way, by state (a cookie of the older shape holds none)."""
+    mine = pending.get(client.client_id)
+    if not isinstance(mine, dict):
+        return {}
+    return {k: v for k, v in mine.items() if isinstance(v, dict) and "verifier" in v}
 
 
 def _openid(client: PortalClient) -> KeycloakOpenID:
@@ -230,11 +244,14 @@ def login(path: str) -> ResponseReturnValue:
 def callback(path: str) -> ResponseReturnValue:
     client = _client_for_path(path)
     pending_all = dict(session.get(PENDING_KEY, {}))
-    pending = pending_all.pop(client.client_id, None)
-    session[PENDING_KEY] = pending_all
+    mine = _pending_of(pending_all, client)
     # As bytes: compare_digest refuses str with non-ASCII characters (R1 found a 500).
-    if pending is None or not secrets.compare_digest(
-            request.args.get("state", "").encode(), str(pending["state"]).encode()):
+    state = request.args.get("state", "").encode()
+    found = next((k for k in mine if secrets.compare_digest(state, k.encode())), None)
+    pending = mine.pop(found) if found is not None else None
+    pending_all[client.client_id] = mine
+    session[PENDING_KEY] = pending_all
+    if pending is None:
         return _login_failed("state missing or different")
     if services().clock().timestamp() - float(pending.get("started", 0)) > \
             PENDING_LOGIN_SECONDS:

@@ -27,13 +27,15 @@ from gerbang_sidecar.wiring import Services
 def _through_keycloak(client: FlaskClient, monkeypatch: pytest.MonkeyPatch, services: Services,
                       *, sub: str, client_id: str = "akses-portal",
                       before_callback: Callable[[], None] = lambda: None,
-                      locale: str | None = None):  # type: ignore[no-untyped-def]
-    """A login as the browser makes it: /masuk, Keycloak (faked), the callback."""
+                      locale: str | None = None, start: str | None = None,
+                      sid: str | None = None):  # type: ignore[no-untyped-def]
+    """A login as the browser makes it: /masuk (or ``start``), Keycloak (faked), the
+    callback."""
     portal = portal_client(client_id)
-    to_keycloak = client.get(f"/{portal.path}/masuk")
+    to_keycloak = client.get(start or f"/{portal.path}/masuk")
     state = parse_qs(urlsplit(to_keycloak.location).query)["state"][0]
     with client.session_transaction() as cookie:
-        nonce = cookie["gerbang_login_pending"][client_id]["nonce"]
+        nonce = cookie["gerbang_login_pending"][client_id][state]["nonce"]
     issuer = f"{services.settings.keycloak_browser_url.rstrip('/')}/realms/{portal.realm}"
     asked: list[dict[str, Any]] = []
 
@@ -45,7 +47,7 @@ def _through_keycloak(client: FlaskClient, monkeypatch: pytest.MonkeyPatch, serv
             asked.append(options)
             return {"sub": sub, "nonce": nonce, "azp": client_id, "iss": issuer,
                     "aud": client_id, "realm_access": {"roles": []},
-                    **({"locale": locale} if locale else {})}
+                    **({"locale": locale} if locale else {}), **({"sid": sid} if sid else {})}
 
     monkeypatch.setattr(portal_login, "_openid", lambda _client: Keycloak())
     before_callback()
@@ -129,3 +131,61 @@ def test_c5_the_language_chosen_on_keycloaks_login_page_carries_to_the_portal(
     assert answer.status_code == 302
     cookie = client.get_cookie("gerbang_lang")
     assert (cookie.value if cookie else None) == remembered
+
+
+def test_x9_logins_under_way_in_two_tabs_both_come_back(
+        client: FlaskClient, services: Services, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A renewal starts a login in every tab opened meanwhile: the second tab's must not
+    replace the first one's (its answer was refused as "login failed")."""
+    starts = [client.get(f"/akses/masuk?next=/akses/{page}") for page in ("a", "b")]
+    states = [parse_qs(urlsplit(s.location).query)["state"][0] for s in starts]
+    with client.session_transaction() as cookie:
+        nonces = {st: cookie["gerbang_login_pending"]["akses-portal"][st]["nonce"]
+                  for st in states}
+    issuer = f"{services.settings.keycloak_browser_url.rstrip('/')}/realms/akses"
+    answering: list[str] = []
+
+    class Keycloak:
+        def token(self, **_: object) -> dict[str, object]:
+            return {"id_token": "id", "access_token": "at", "refresh_expires_in": 1800}
+
+        def decode_token(self, _: str, **_options: Any) -> dict[str, object]:
+            return {"sub": "u1", "nonce": nonces[answering[-1]], "azp": "akses-portal",
+                    "iss": issuer, "aud": "akses-portal", "realm_access": {"roles": []}}
+
+    monkeypatch.setattr(portal_login, "_openid", lambda _client: Keycloak())
+    for state, page in zip(reversed(states), ("b", "a"), strict=True):  # any order
+        answering.append(state)
+        back = client.get(f"/akses/oidc/callback?state={state}&code=abc")
+        assert back.status_code == 302 and back.location == f"/akses/{page}"
+    # More tabs than that (another browser): the oldest login under way goes, the cookie
+    # stays small.
+    other = client.application.test_client()
+    for _ in range(portal_login.MAX_PENDING_LOGINS + 2):
+        other.get("/akses/masuk")
+    with other.session_transaction() as cookie:
+        assert len(cookie["gerbang_login_pending"]["akses-portal"]) == \
+            portal_login.MAX_PENDING_LOGINS
+
+
+def test_x9_a_renewal_keeps_the_form_token_and_another_account_gets_a_new_one(
+        client: FlaskClient, services: Services, monkeypatch: pytest.MonkeyPatch,
+        clock: Any, csrf_token: Callable[[], str]) -> None:
+    """Forms open in other tabs go through a renewal of the same login; a login of another
+    account (Keycloak's session changed hands) gets a form token of its own."""
+    from gerbang_sidecar.ports.keycloak import NewUser
+
+    keycloak = services.keycloak
+    user_id = keycloak.create_user("akses", NewUser(username="a@example.test",
+                                                    email="a@example.test", first_name="A"))
+    sid = keycloak.start_session("akses", user_id)  # type: ignore[attr-defined]
+    _through_keycloak(client, monkeypatch, services, sub=user_id, sid=sid)
+    token = csrf_token()
+    clock.advance(minutes=16)
+    renewed, _ = _through_keycloak(client, monkeypatch, services, sub=user_id, sid=sid,
+                                   start="/akses/rahasia")
+    assert renewed.location == "/akses/rahasia" and csrf_token() == token
+    clock.advance(minutes=16)
+    _through_keycloak(client, monkeypatch, services, sub="someone-else", sid="other",
+                      start="/akses/rahasia")
+    assert csrf_token() != token

@@ -31,7 +31,7 @@ def test_x9_a_password_change_ends_the_login_a_copied_cookie_holds(
     to_keycloak = browser.post("/bsre/keamanan/kata-sandi", data={"csrf_token": token})
     state = parse_qs(urlsplit(to_keycloak.location).query)["state"][0]
     with browser.session_transaction() as cookie:
-        nonce = cookie["gerbang_login_pending"]["bsre-portal"]["nonce"]
+        nonce = cookie["gerbang_login_pending"]["bsre-portal"][state]["nonce"]
     issuer = f"{services.settings.keycloak_browser_url.rstrip('/')}/realms/bsre"
 
     class KeycloakAfterThePasswordChange:
