@@ -120,8 +120,7 @@ def limit_identifier_per_site(scope: str, value: str, limit: int, per_seconds: i
     /48) and ``sites`` times ``limit`` for everyone together: a stranger who knows the
     identifier spends only their own site's share, so its owner still gets through from
     elsewhere. For forms whose answer tells nothing about the identifier (forgot password,
-    X1) and for public identifiers many people type (an organisation's NIB); a limit that
-    guards a person's identifier against a registry oracle stays one count for everyone."""
+    X1); a limit that guards an oracle (a registry match) stays one count for everyone."""
     if not value.strip():
         return
     address = request.remote_addr or ""

@@ -36,11 +36,7 @@ from gerbang_sidecar.web.errors import temporary_problem
 from gerbang_sidecar.web.forms import add_form_errors, form_page
 from gerbang_sidecar.web.layout import use_portal
 from gerbang_sidecar.web.locale import get_locale
-from gerbang_sidecar.web.rate_limit import (
-    limit_identifier,
-    limit_identifier_per_site,
-    rate_limited,
-)
+from gerbang_sidecar.web.rate_limit import limit_identifier, rate_limited
 from gerbang_sidecar.web.request_limits import accepts_body
 
 REALM = "insw"
@@ -50,10 +46,6 @@ SESSION_KEY = "insw_registration"
 SUBMITTED_KEY = "insw_registration_submitted"
 STEP_LIMIT, WINDOW_SECONDS, STEP_CEILING = 30, 600, 600
 IDENTIFIER_LIMIT, IDENTIFIER_WINDOW = 10, 3600
-# An organisation's NIB and NPWP are public, and several of its people may register (I4):
-# counted per site, so a stranger who knows them holds off only their own site's tries; the
-# responsible person's NIK stays one count for everyone (it is one person's).
-ORGANISATION_IDENTIFIERS, SITES_PER_ORGANISATION = ("nib", "npwp"), 4
 # A request a little over the document's limit still reaches the page, which says so beside
 # the field; anything far bigger is cut off by the server (413).
 _UPLOAD_REQUEST_LIMIT = 2 * MAX_DOCUMENT_BYTES
@@ -150,13 +142,8 @@ def organisation() -> ResponseReturnValue:
         return _page("organisation.html", form, 1)
     typed = {name: form[name].data or "" for name in ORGANISATION_FIELDS}
     for name in ORGANISATION_FIELDS:
-        if name in ORGANISATION_IDENTIFIERS:
-            limit_identifier_per_site(f"insw_registration.{name}", typed[name],
-                                      IDENTIFIER_LIMIT, IDENTIFIER_WINDOW,
-                                      sites=SITES_PER_ORGANISATION)
-        else:
-            limit_identifier(f"insw_registration.{name}", typed[name], IDENTIFIER_LIMIT,
-                             IDENTIFIER_WINDOW)
+        limit_identifier(f"insw_registration.{name}", typed[name], IDENTIFIER_LIMIT,
+                         IDENTIFIER_WINDOW)
     result = _service().organisation(typed, _token(), get_locale())
     if isinstance(result, FormErrors):
         add_form_errors(form, result.errors)
