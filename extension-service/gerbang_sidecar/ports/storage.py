@@ -132,6 +132,8 @@ class RegistrationRecord(Protocol):
     def expires_at(self) -> datetime | None: ...
     @property
     def look_again_at(self) -> datetime | None: ...
+    @property
+    def spare_ends_at(self) -> datetime | None: ...
 
 
 class ResetRequestRecord(Protocol):
@@ -352,8 +354,10 @@ class Registrations(Protocol):
         """Activated registrations of ``realm`` whose ``look_again_at`` has come, soonest
         first (X10: accounts the sweep spared for a while)."""
 
-    def look_again(self, registration_id: int, at: datetime | None) -> None:
-        """Set (or, with None, clear) when the sweep looks at the registration again."""
+    def look_again(self, registration_id: int, at: datetime | None, *,
+                   spare_ends_at: datetime | None) -> None:
+        """When the sweep looks at the registration again, and until when it may be spared
+        (None, None: looked at for good)."""
 
     def delete_in_review(self, registration_id: int) -> bool: ...
 

@@ -28,9 +28,10 @@ def test_x10_spared_registrations_come_due_in_order_and_only_in_their_realm(
     with storage.transaction() as tx:
         later, sooner, elsewhere, _never = (_activated(tx, 1), _activated(tx, 2),
                                            _activated(tx, 3, realm="akses"), _activated(tx, 4))
-        tx.registrations.look_again(later, NOW + timedelta(hours=5))
-        tx.registrations.look_again(sooner, NOW + timedelta(hours=1))
-        tx.registrations.look_again(elsewhere, NOW + timedelta(hours=1))
+        week = NOW + timedelta(days=7)
+        tx.registrations.look_again(later, NOW + timedelta(hours=5), spare_ends_at=week)
+        tx.registrations.look_again(sooner, NOW + timedelta(hours=1), spare_ends_at=week)
+        tx.registrations.look_again(elsewhere, NOW + timedelta(hours=1), spare_ends_at=week)
     with storage.transaction() as tx:
         due = tx.registrations.due_to_look_again
         assert [r.id for r in due(realm="oss", now=NOW, limit=10)] == []
@@ -38,7 +39,8 @@ def test_x10_spared_registrations_come_due_in_order_and_only_in_their_realm(
             sooner, later]
         assert [r.id for r in due(realm="oss", now=NOW + timedelta(hours=6), limit=1)] == [
             sooner]
-        tx.registrations.look_again(sooner, None)
+        tx.registrations.look_again(sooner, None, spare_ends_at=None)
     with storage.transaction() as tx:
         assert [r.id for r in tx.registrations.due_to_look_again(
             realm="oss", now=NOW + timedelta(days=9), limit=10)] == [later]
+        assert tx.registrations.get(later).spare_ends_at == NOW + timedelta(days=7)

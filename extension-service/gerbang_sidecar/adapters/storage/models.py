@@ -241,8 +241,10 @@ class Registration(Base):
     scope: Mapped[str | None] = mapped_column(String(255))
     expires_at: Mapped[datetime | None]
     # X10: when the sweep of unactivated accounts looks again at one it spared (its owner had
-    # just asked for a password link); None once looked at for good.
+    # just asked for a password link), and until when links may spare it; None once looked at
+    # for good.
     look_again_at: Mapped[datetime | None]
+    spare_ends_at: Mapped[datetime | None]
     # Blind indexes of the invited NIK and email: a verifier finds one row among thousands
     # without the data being decrypted (or stored in the clear).
     nik_index: Mapped[bytes | None] = mapped_column(LargeBinary(32), index=True)

@@ -181,10 +181,12 @@ class SqlRegistrations:
                    Registration.status == ACTIVATED)
             .order_by(Registration.look_again_at, Registration.id).limit(limit)))
 
-    def look_again(self, registration_id: int, at: datetime | None) -> None:
+    def look_again(self, registration_id: int, at: datetime | None, *,
+                   spare_ends_at: datetime | None) -> None:
         self._session.execute(
             update(Registration).where(Registration.id == registration_id)
-            .values(look_again_at=at).execution_options(synchronize_session=False))
+            .values(look_again_at=at, spare_ends_at=spare_ends_at)
+            .execution_options(synchronize_session=False))
 
     def delete_in_review(self, registration_id: int) -> bool:
         """A rejected registration leaves nothing behind (documents by cascade); one of

@@ -18,9 +18,9 @@ reviewed, BSrE's verified) are not swept.
 Each realm is read from a mark that only moves forward (``sync_marks``): a registration is
 looked at once, when its time has come, not on every run. An account spared for a password
 link is looked at again when that day is over (``look_again_at``); links asked again and
-again -- anyone who knows the email may ask -- spare it for at most ``SPARE_LIMIT`` past
-its time. Keycloak unreachable: the run stops where it was and the next one goes on from
-there.
+again -- anyone who knows the email may ask -- spare it for at most ``SPARE_LIMIT`` from
+the first time (``spare_ends_at``). Keycloak unreachable: the run stops where it was and
+the next one goes on from there; an account Keycloak refuses otherwise is put off a day.
 
 Logs carry counts, never an identifier (X3).
 """
@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from gerbang_sidecar.ports.clock import Clock
-from gerbang_sidecar.ports.keycloak import KeycloakError, KeycloakUsers
+from gerbang_sidecar.ports.keycloak import KeycloakError, KeycloakUnavailable, KeycloakUsers
 from gerbang_sidecar.ports.storage import RegistrationRecord, Store
 from gerbang_sidecar.services.identity_index import IdentityIndex
 from gerbang_sidecar.services.password_reset.context import AUDIT_LINK_SENT
@@ -44,8 +44,9 @@ BATCH = 200
 # A forgot-password link asked for this lately spares the account (the link lives 15 minutes;
 # the owner may still be reading the mail).
 RESET_GRACE = timedelta(days=1)
-# How long after its time an unactivated account may be spared, however many links are asked:
-# an owner who really wants it in has set a password by then (the link lives 15 minutes).
+# How long after it is first spared an unactivated account may be spared, however many links
+# are asked: an owner who really wants it in has set a password by then (a link lives 15
+# minutes).
 SPARE_LIMIT = timedelta(days=7)
 
 
@@ -81,12 +82,8 @@ class UnactivatedAccounts:
         return sum(self._sweep(realm, self.clock() - kept) for realm, kept in self.kept.items())
 
     def _sweep(self, realm: str, until: datetime) -> int:
-        try:
-            removed = self._look_again(realm)
-        except KeycloakError as exc:
-            log.warning("unactivated accounts of %s: stopped (%s)", realm, type(exc).__name__)
-            return 0
-        for _ in range(self.batches_per_run):
+        stopped, removed = self._look_again(realm)
+        for _ in range(0 if stopped else self.batches_per_run):
             done, count = self._batch(realm, until)
             removed += count
             if done:
@@ -95,12 +92,20 @@ class UnactivatedAccounts:
             log.info("unactivated accounts of %s: %s removed", realm, removed)
         return removed
 
-    def _look_again(self, realm: str) -> int:
-        """The accounts spared earlier whose day of grace is over."""
+    def _look_again(self, realm: str) -> tuple[bool, int]:
+        """(Keycloak unreachable, accounts removed) among the ones spared earlier whose time
+        to be looked at again has come."""
         with self.store.transaction() as tx:
             rows = tx.registrations.due_to_look_again(realm=realm, now=self.clock(),
                                                       limit=self.batch)
-        return sum(self._remove_if_unused(realm, row) for row in rows)
+        removed = 0
+        for row in rows:
+            try:
+                removed += self._look_at(realm, row)
+            except KeycloakUnavailable:
+                log.warning("unactivated accounts of %s: stopped (Keycloak unreachable)", realm)
+                return True, removed
+        return False, removed
 
     def _batch(self, realm: str, until: datetime) -> tuple[bool, int]:
         """(nothing more to read now, accounts removed) for the next batch after the mark."""
@@ -111,43 +116,57 @@ class UnactivatedAccounts:
         removed, reached, done = 0, after, len(rows) < self.batch
         try:
             for n, row in enumerate(rows):
-                removed += self._remove_if_unused(realm, row)
+                removed += self._look_at(realm, row)
                 # The mark may pass a moment only once every row of it is looked at.
                 if n + 1 == len(rows) or rows[n + 1].created_at != row.created_at:
                     reached = row.created_at
             if done:
                 reached = until
-        except KeycloakError as exc:
-            log.warning("unactivated accounts of %s: stopped (%s)", realm, type(exc).__name__)
+        except KeycloakUnavailable:
+            log.warning("unactivated accounts of %s: stopped (Keycloak unreachable)", realm)
             done = True
         with self.store.transaction() as tx:
             tx.sync_marks.advance(_mark(realm), microseconds(reached))
         return done, removed
+
+    def _look_at(self, realm: str, row: RegistrationRecord) -> bool:
+        """Removed or not; an outage stops the run (KeycloakUnavailable), while one account
+        Keycloak refuses otherwise is looked at again a day later instead of holding up
+        every later one."""
+        try:
+            return self._remove_if_unused(realm, row)
+        except KeycloakUnavailable:
+            raise
+        except KeycloakError as exc:
+            log.warning("unactivated accounts of %s: registration %s put off a day (%s)",
+                        realm, row.id, type(exc).__name__)
+            self._look_again_at(row, self.clock() + RESET_GRACE, row.spare_ends_at)
+            return False
 
     def _remove_if_unused(self, realm: str, row: RegistrationRecord) -> bool:
         user_id = row.keycloak_user_id
         if user_id is None:
             return False
         if not self._unused(realm, user_id):
-            self._look_again_at(row, None)  # its owner is in: never again
+            self._look_again_at(row, None, None)  # its owner is in: never again
             return False
-        if (spared_until := self._spared_until(realm, user_id, row)) is not None:
-            self._look_again_at(row, spared_until)
+        if (spared := self._spared(realm, user_id, row)) is not None:
+            self._look_again_at(row, *spared)
             return False
         # Disabled first, then looked at again: a password set or a link asked for a moment
         # ago shows now, and a disabled account takes no action token any more.
         self.keycloak.update_user(realm, user_id, enabled=False)
         try:
             used = not self._unused(realm, user_id)
-            spared_until = None if used else self._spared_until(realm, user_id, row)
-            if not used and spared_until is None:
+            spared = None if used else self._spared(realm, user_id, row)
+            if not used and spared is None:
                 self.keycloak.delete_user(realm, user_id)
         except KeycloakError:
             self._enable(realm, user_id)  # never left disabled by a sweep that stopped
             raise
-        if used or spared_until is not None:
+        if used or spared is not None:
             self._enable(realm, user_id)
-            self._look_again_at(row, spared_until)
+            self._look_again_at(row, *(spared or (None, None)))
             return False
         with self.store.transaction() as tx:
             IdentityIndex.forget(tx, realm, [user_id])
@@ -171,20 +190,25 @@ class UnactivatedAccounts:
         return user is not None and not user.email_verified \
             and not self.keycloak.has_password(realm, user_id)
 
-    def _spared_until(self, realm: str, user_id: str, row: RegistrationRecord
-                      ) -> datetime | None:
-        """Its owner asked for a password link lately (forgot password): they are on their
-        way in, and the link still works. Spared until a day after that link -- unless it is
-        ``SPARE_LIMIT`` past its time already."""
+    def _spared(self, realm: str, user_id: str, row: RegistrationRecord
+                ) -> tuple[datetime, datetime] | None:
+        """(look again at, spared no longer than) when its owner asked for a password link
+        lately (forgot password): they are on their way in, and the link still works. A day
+        after that link it is looked at again; ``SPARE_LIMIT`` after it was first spared,
+        links no longer spare it."""
         now = self.clock()
-        if now > row.created_at + self.kept[realm] + SPARE_LIMIT:
+        ends = row.spare_ends_at or now + SPARE_LIMIT
+        if now > ends:
             return None
         with self.store.transaction() as tx:
             sent = tx.audit.last_occurred(realm=realm, subject_id=user_id,
                                           event_type=AUDIT_LINK_SENT)
-        return sent + RESET_GRACE if sent is not None and sent > now - RESET_GRACE else None
+        if sent is None or sent <= now - RESET_GRACE:
+            return None
+        return sent + RESET_GRACE, ends
 
-    def _look_again_at(self, row: RegistrationRecord, at: datetime | None) -> None:
-        if at != row.look_again_at:
+    def _look_again_at(self, row: RegistrationRecord, at: datetime | None,
+                       spare_ends_at: datetime | None) -> None:
+        if (at, spare_ends_at) != (row.look_again_at, row.spare_ends_at):
             with self.store.transaction() as tx:
-                tx.registrations.look_again(row.id, at)
+                tx.registrations.look_again(row.id, at, spare_ends_at=spare_ends_at)

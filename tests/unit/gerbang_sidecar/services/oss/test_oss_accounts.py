@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -332,6 +333,55 @@ def test_x10_links_asked_day_after_day_spare_an_account_only_for_a_week(
         days += 1
         assert days <= SPARE_LIMIT.days + 1
     assert days == SPARE_LIMIT.days + 1
+
+
+
+def test_x10_a_sweep_that_comes_late_still_spares_an_owner_on_their_way_in(
+        oss: OssRegistrations, worker: OutboxWorker, keycloak: FakeKeycloakUsers,
+        storage: Storage, clock: FakeClock) -> None:
+    """The week of grace starts when an account is first spared, not on its day: a sweep
+    that comes ten days late (Keycloak was away) must not delete an account whose owner
+    asked for a link five minutes ago."""
+    assert isinstance(oss.submit(_passport(1)), Submitted)
+    _drain(worker)
+    user = keycloak.find_by_username("oss", "hiroshi1@example.com")
+    assert user is not None
+    clock.advance(days=24)
+    _link_asked(storage, clock, user.id)
+    clock.advance(minutes=5)
+    assert _sweeper(storage, keycloak, clock).sweep() == 0
+    assert keycloak.get_user("oss", user.id) is not None
+
+
+def test_x10_one_account_keycloak_refuses_does_not_hold_up_the_others(
+        oss: OssRegistrations, worker: OutboxWorker, keycloak: FakeKeycloakUsers,
+        storage: Storage, clock: FakeClock, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Not an outage: Keycloak refuses one account (a 403, a 409). It is put off a day and
+    the sweep goes on with the rest, then and every day after."""
+    from gerbang_sidecar.ports.keycloak import KeycloakError
+
+    for n in (1, 2):
+        assert isinstance(oss.submit(_passport(n)), Submitted)
+        clock.advance(seconds=1)
+    _drain(worker)
+    refused, other = (keycloak.find_by_username("oss", f"hiroshi{n}@example.com")
+                      for n in (1, 2))
+    assert refused is not None and other is not None
+    update = keycloak.update_user
+
+    def refuse_one(realm: str, user_id: str, **changes: Any) -> None:
+        if user_id == refused.id:
+            raise KeycloakError("forbidden")
+        update(realm, user_id, **changes)
+
+    monkeypatch.setattr(keycloak, "update_user", refuse_one)
+    clock.advance(days=15)
+    sweeper = _sweeper(storage, keycloak, clock)
+    assert sweeper.sweep() == 1 and keycloak.get_user("oss", other.id) is None
+    assert sweeper.sweep() == 0  # not tried again at once
+    monkeypatch.setattr(keycloak, "update_user", update)
+    clock.advance(days=1, minutes=1)
+    assert sweeper.sweep() == 1 and keycloak.get_user("oss", refused.id) is None
 
 
 def _registrations_on(keycloak: FakeKeycloakUsers, storage: Storage, clock: FakeClock
