@@ -161,6 +161,11 @@ class OutboxWorker:
         if self._pool is not None:
             self._pool.shutdown(wait=True)
             self._pool = None
+        self._record_unrecorded()
+        for outcome in self._unrecorded:
+            # Left to its lease: a person may look at the message's log line.
+            log.error("outbox message %s: outcome %s never recorded (worker stopping)",
+                      outcome.message_id, outcome.status)
 
     def run_forever(self, stop: threading.Event, idle_seconds: float = 1.0,
                     after_each_run: Callable[[], None] | None = None) -> None:
@@ -291,8 +296,12 @@ class OutboxWorker:
     def _recover_expired_claims(self, report: RunReport) -> int:
         now = self.clock()
         recovered = 0
+        with self._report_lock:
+            ours = {outcome.message_id for outcome in self._unrecorded}
         with self.store.transaction() as tx:
             for message in tx.outbox.expired_claims(kinds=list(self._handlers), now=now):
+                if message.id in ours:
+                    continue  # this worker knows how it went and records it when it can
                 registration = self._handlers[message.kind]
                 never_started = message.handed_over_at is None
                 if (never_started or registration.redeliver_after_crash) \

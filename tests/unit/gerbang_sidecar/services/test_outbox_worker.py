@@ -409,3 +409,28 @@ def test_x5_an_outcome_refused_for_a_while_is_recorded_as_sent_once_the_database
     clock.advance(minutes=6)
     assert worker.run_once().handled == 0
     assert len(handler.calls) == 1
+
+
+def test_x5_a_kept_outcome_is_not_taken_for_a_crash_when_its_lease_runs_out(
+        storage, clock, monkeypatch):
+    """The database came back only after the lease: the worker still knows the message went
+    out; its own expired claim is recorded as sent, not marked dead nor sent again."""
+    from gerbang_sidecar.adapters.storage.outbox import SqlOutbox
+
+    worker, handler = _sent_while_outcomes_refused(storage, clock, monkeypatch)
+    clock.advance(minutes=6)
+    real_finish = SqlOutbox.finish
+    calls = {"n": 0}
+
+    def refused_once_more(*args: Any, **kwargs: Any) -> bool:
+        calls["n"] += 1
+        if calls["n"] == 1:  # the kept outcome's first try this run: still away
+            from gerbang_sidecar.ports.storage import StorageError
+            raise StorageError("database went away")
+        return real_finish(*args, **kwargs)
+
+    monkeypatch.setattr(SqlOutbox, "finish", refused_once_more)
+    worker.run_once()  # the database answers again right after that try
+    assert message(storage).status == "in_flight"  # not recovered as dead
+    worker.close()
+    assert message(storage).status == "sent" and len(handler.calls) == 1
