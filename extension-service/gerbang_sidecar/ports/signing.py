@@ -37,6 +37,15 @@ class TooManySignatures(UnreadablePdf):
         self.limit = limit
 
 
+class TooManyRevisions(UnreadablePdf):
+    """The PDF was saved over (incremental revisions) more often than a verification
+    follows (``limit``)."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"more than {limit} revisions")
+        self.limit = limit
+
+
 class PdfSigner(Protocol):
     def sign(self, pdf: bytes, pkcs12: bytes, passphrase: str, material: SigningMaterial, *,
              signer_name: str, now: datetime) -> bytes:

@@ -35,6 +35,7 @@ from gerbang_sidecar.ports.signing import (
     SignatureEvidence,
     SigningMaterial,
     TimeStamping,
+    TooManyRevisions,
     TooManySignatures,
     UnreadablePdf,
 )
@@ -48,6 +49,11 @@ WIB = ZoneInfo("Asia/Jakarta")
 # 93 KB file of 1,000 copies of one signature held a worker for 10 s, 5,000 for 5 minutes.
 # Documents of the portals carry a few; a notarial deed with witnesses, a dozen.
 MAX_SIGNATURES = 20
+# And at most this many revisions (each save or signature appends one): pyHanko's check for
+# changes after signing walks every revision for every revision, so one signature behind
+# 5,000 empty revisions -- a 0.5 MB upload -- held a worker for 275 s of CPU. A document with
+# 20 signatures and their validation data has 41.
+MAX_REVISIONS = 100
 
 
 class _TimeStamper(TimeStamper):
@@ -106,14 +112,19 @@ class PadesVerifier:
 
     def verify(self, pdf: bytes, chain: Sequence[bytes], *,
                now: datetime) -> list[SignatureEvidence]:
+        if _revisions_written(pdf) > MAX_REVISIONS:
+            raise TooManyRevisions(MAX_REVISIONS)  # before parsing them costs anything
         try:
             reader = PdfFileReader(io.BytesIO(pdf), strict=False)
+            revisions = reader.xrefs.total_revisions
             signatures = list(reader.embedded_signatures)
         except Exception as exc:
             # A hostile file breaks the parser every way (arrays nested thousands deep:
             # RecursionError; a /Root that is no dictionary: AssertionError): each is an
             # unreadable upload, not our error.
             raise UnreadablePdf(type(exc).__name__) from exc
+        if revisions > MAX_REVISIONS:
+            raise TooManyRevisions(MAX_REVISIONS)
         if len(signatures) > MAX_SIGNATURES:
             raise TooManySignatures(MAX_SIGNATURES)
         certificates = [asn1_x509.Certificate.load(der) for der in chain]
@@ -126,15 +137,25 @@ class PadesVerifier:
         return evidence
 
 
+def _revisions_written(pdf: bytes) -> int:
+    """Revisions as their keywords show in the bytes: an xref table (``xref``, and
+    ``startxref`` after it) or an xref stream (``/XRef``) each. Names written with #-escapes
+    hide from this count; the parser's count, checked next, does not."""
+    tails = pdf.count(b"startxref")
+    return max(tails, pdf.count(b"xref") - tails + pdf.count(b"/XRef"))
+
+
 def _evidence(signature: EmbeddedPdfSignature, chain: list[asn1_x509.Certificate],
               now: datetime) -> SignatureEvidence:
     stamped = _stamped_at(signature)  # unverified: only chooses the moment to check at
     status = _validate(signature, chain, signer_moment=stamped or now, now=now)
+    modification = status.modification_level
     token = status.timestamp_validity
     proven = token is not None and bool(token.intact and token.valid and token.trusted) \
         and token.timestamp == stamped
     if stamped is not None and not proven:
-        status = _validate(signature, chain, signer_moment=now, now=now)
+        # The chain again at "now"; the document's later revisions are what they were.
+        status = _validate(signature, chain, signer_moment=now, now=now, skip_diff=True)
     certificate = signature.signer_cert
     coverage = status.coverage
     return SignatureEvidence(
@@ -150,12 +171,13 @@ def _evidence(signature: EmbeddedPdfSignature, chain: list[asn1_x509.Certificate
         intact=bool(status.intact and status.valid), trusted=bool(status.trusted),
         covers_whole_document=coverage is not None and coverage.name in (
             "ENTIRE_FILE", "ENTIRE_REVISION"),
-        modified_after=status.modification_level is not None
-        and status.modification_level.name not in ("NONE", "LTA_UPDATES"))
+        modified_after=modification is not None
+        and modification.name not in ("NONE", "LTA_UPDATES"))
 
 
 def _validate(signature: EmbeddedPdfSignature, chain: list[asn1_x509.Certificate], *,
-              signer_moment: datetime, now: datetime) -> PdfSignatureStatus:
+              signer_moment: datetime, now: datetime,
+              skip_diff: bool = False) -> PdfSignatureStatus:
     def context(moment: datetime) -> ValidationContext:
         # No revocation checking here: the caller judges it from the CA's own records.
         return ValidationContext(
@@ -164,7 +186,7 @@ def _validate(signature: EmbeddedPdfSignature, chain: list[asn1_x509.Certificate
 
     # The TSA's certificate must hold now; the signer's at the time the token proves.
     return validate_pdf_signature(signature, context(signer_moment),
-                                  ts_validation_context=context(now))
+                                  ts_validation_context=context(now), skip_diff=skip_diff)
 
 
 def _stamped_at(signature: EmbeddedPdfSignature) -> datetime | None:

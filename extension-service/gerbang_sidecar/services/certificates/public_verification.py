@@ -22,6 +22,7 @@ from gerbang_sidecar.ports.clock import Clock
 from gerbang_sidecar.ports.signing import (
     PdfVerifier,
     SignatureEvidence,
+    TooManyRevisions,
     TooManySignatures,
     UnreadablePdf,
 )
@@ -85,6 +86,9 @@ class PublicVerification:
             found = self._verifier.verify(pdf, self._ca.chain(), now=now)
         except TooManySignatures as refused:
             return FormErrors({"document": IdentifierError("document.too_many_signatures",
+                                                           max=refused.limit)})
+        except TooManyRevisions as refused:
+            return FormErrors({"document": IdentifierError("document.too_many_revisions",
                                                            max=refused.limit)})
         except UnreadablePdf:
             return FormErrors({"document": IdentifierError("document.not_pdf")})

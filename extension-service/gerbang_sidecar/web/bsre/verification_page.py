@@ -35,6 +35,8 @@ from gerbang_sidecar.web.request_limits import MULTIPART_ALLOWANCE, accepts_body
 
 bp = Blueprint("public_verification", __name__)
 LIMIT, WINDOW, CEILING = 20, 600, 600
+# The page and the JSON endpoint spend one budget: each costs the same verification.
+SCOPE = "public_verification"
 
 
 class VerifyForm(FlaskForm):
@@ -43,7 +45,7 @@ class VerifyForm(FlaskForm):
 
 @bp.route("/verifikasi", methods=["GET", "POST"])
 @accepts_body(MAX_PDF_BYTES + MULTIPART_ALLOWANCE)
-@rate_limited(LIMIT, WINDOW, ceiling=CEILING)
+@rate_limited(LIMIT, WINDOW, ceiling=CEILING, scope=SCOPE)
 def verify() -> ResponseReturnValue:
     use_portal("bsre")
     if request.method == "GET":
@@ -63,7 +65,7 @@ def verify() -> ResponseReturnValue:
 @bp.post("/verifikasi.json")
 @accepts_body(MAX_PDF_BYTES + MULTIPART_ALLOWANCE)
 @csrf.exempt
-@rate_limited(LIMIT, WINDOW, ceiling=CEILING)
+@rate_limited(LIMIT, WINDOW, ceiling=CEILING, scope=SCOPE)
 def verify_json() -> ResponseReturnValue:
     if request.headers.get("Sec-Fetch-Site") == "cross-site":
         # Exempt from CSRF for API clients, which send no Sec-Fetch-* headers; a browser

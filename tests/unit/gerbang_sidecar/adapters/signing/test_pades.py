@@ -41,7 +41,12 @@ from gerbang_sidecar.adapters.ca.keys import RsaSubscriberKeys
 from gerbang_sidecar.adapters.signing import pades
 from gerbang_sidecar.adapters.signing.pades import PadesSigner, PadesVerifier
 from gerbang_sidecar.domain.certificates.profiles import Product, person_subject, profile_for
-from gerbang_sidecar.ports.signing import SigningMaterial, TooManySignatures, UnreadablePdf
+from gerbang_sidecar.ports.signing import (
+    SigningMaterial,
+    TooManyRevisions,
+    TooManySignatures,
+    UnreadablePdf,
+)
 
 KEK = b"a key-encryption key from the environment"
 URL = "https://gerbang.example.test"
@@ -252,6 +257,42 @@ def test_item9_a_pdf_with_more_signatures_than_checked_is_refused_before_any_is_
     PadesVerifier().verify(_copies_of_its_signature(signed, pades.MAX_SIGNATURES), ca.chain(),
                            now=NOW)
     assert len(calls) == pades.MAX_SIGNATURES
+
+
+def _empty_revisions(signed: bytes, count: int) -> bytes:
+    """``signed`` saved over ``count`` times without a change: an xref section and a
+    trailer each, about 100 bytes."""
+    reader = PdfFileReader(io.BytesIO(signed))
+    size, root = int(reader.trailer["/Size"]), reader.trailer.raw_get("/Root").idnum
+    previous = int(signed.rsplit(b"startxref", 1)[1].split()[0])
+    out = bytearray(signed)
+    for _ in range(count):
+        start = len(out)
+        out += (b"xref\n0 1\n0000000000 65535 f\r\ntrailer\n<< /Size %d /Root %d 0 R /Prev %d >>"
+                b"\nstartxref\n%d\n%%%%EOF\n" % (size, root, previous, start))
+        previous = start
+    return bytes(out)
+
+
+def test_item9_a_pdf_saved_over_more_often_than_followed_is_refused_before_any_validation(
+        ca: LocalCertificateAuthority, signed: bytes, monkeypatch: pytest.MonkeyPatch) -> None:
+    """pyHanko's check for changes after signing walks every revision for every revision:
+    one signature behind 5,000 empty revisions (0.5 MB) held a worker for 275 s of CPU
+    (hostile measurement). Refused from the bytes, and -- for names that hide from that
+    count -- from the parser's count."""
+    calls: list[object] = []
+    monkeypatch.setattr(pades, "_evidence", lambda *args: calls.append(args))
+    existing = PdfFileReader(io.BytesIO(signed)).xrefs.total_revisions
+    stuffed = _empty_revisions(signed, pades.MAX_REVISIONS + 1 - existing)
+    with pytest.raises(TooManyRevisions):
+        PadesVerifier().verify(stuffed, ca.chain(), now=NOW)
+    monkeypatch.setattr(pades, "_revisions_written", lambda _pdf: 0)
+    with pytest.raises(TooManyRevisions):
+        PadesVerifier().verify(stuffed, ca.chain(), now=NOW)
+    assert calls == []
+    PadesVerifier().verify(_empty_revisions(signed, pades.MAX_REVISIONS - existing),
+                           ca.chain(), now=NOW)
+    assert len(calls) == 1
 
 
 @pytest.mark.parametrize("objects", [

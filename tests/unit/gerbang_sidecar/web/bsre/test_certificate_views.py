@@ -585,3 +585,34 @@ def test_b17_one_link_compares_at_most_ten_selfies(
                         content_type="multipart/form-data",
                         environ_base={"REMOTE_ADDR": "10.9.8.7"})
     assert refused.status_code == 429
+
+
+def test_item9_a_pdf_saved_over_too_often_is_refused_beside_the_field_in_both_languages(
+        app: Flask, browser: FlaskClient, services: Services) -> None:
+    from gerbang_sidecar.adapters.signing.pades import MAX_REVISIONS
+
+    certificate_id = _issue(app, browser, services)
+    signed = _sign(browser, certificate_id, PASSPHRASE).data
+    empty = b"xref\n0 1\n0000000000 65535 f\r\ntrailer\n<< >>\nstartxref\n0\n%%EOF\n"
+    stuffed = signed + empty * MAX_REVISIONS
+    anyone = app.test_client()
+    answer = anyone.post("/verifikasi.json", data={"document": (io.BytesIO(stuffed), "s.pdf")},
+                         content_type="multipart/form-data")
+    assert answer.status_code == 422 and "100 kali" in answer.json["errors"]["document"]
+    assert "disimpan ulang" in _verify_page(anyone, stuffed)
+    assert "saved over more than 100 times" in _verify_page(anyone, stuffed, lang="en")
+
+
+def test_x2_item9_the_page_and_the_json_endpoint_spend_one_budget(app: Flask,
+                                                                   authority: None) -> None:
+    """Each costs the same verification: a client must not get twice the CPU by using
+    both (hostile measurement)."""
+    from gerbang_sidecar.web.bsre.verification_page import LIMIT
+
+    anyone = app.test_client()
+    for n in range(LIMIT):
+        path = "/verifikasi.json" if n % 2 else "/verifikasi"
+        anyone.post(path, data={"document": (io.BytesIO(b"%PDF-1.7"), "s.pdf")},
+                    content_type="multipart/form-data")
+    assert anyone.post("/verifikasi.json", data={}, content_type="multipart/form-data"
+                       ).status_code == 429
