@@ -43,6 +43,12 @@ from gerbang_sidecar.ports.signing import (
 log = logging.getLogger(__name__)
 FIELD = "TandaTanganBSrE"
 BOX = (40, 40, 330, 110)  # bottom-left of the first page, in points
+# A document signed before (another official, an earlier BSrE signature) gets the next box:
+# up the page, then a second column.
+BOX_STEP, BOXES_PER_COLUMN, COLUMN_STEP = 80, 9, 290
+# What may follow a signature without changing the document it signed (pyHanko's levels).
+_UNCHANGED = ("NONE", "LTA_UPDATES")
+_PERMITTED = "FORM_FILLING"
 WIB = ZoneInfo("Asia/Jakarta")
 # A verification checks at most this many signatures. Each is validated over its byte range
 # and against the later revisions, so the work grows with the square of their number: a
@@ -86,14 +92,15 @@ class PadesSigner:
             revocation_mode="hard-fail", moment=now)
         try:
             writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
+            name, box = _free_field(writer)
             fields.append_signature_field(writer, fields.SigFieldSpec(
-                sig_field_name=FIELD, box=BOX, on_page=0))
+                sig_field_name=name, box=box, on_page=0))
             when = now.astimezone(WIB).strftime("%d-%m-%Y %H:%M WIB")
             style = stamp.TextStampStyle(
                 stamp_text=f"Ditandatangani secara elektronik oleh\n{signer_name}\n{when}")
             pdf_signer = signers.PdfSigner(
                 signers.PdfSignatureMetadata(
-                    field_name=FIELD, subfilter=fields.SigSeedSubFilter.PADES,
+                    field_name=name, subfilter=fields.SigSeedSubFilter.PADES,
                     embed_validation_info=True, validation_context=context,
                     reason="Tanda tangan elektronik BSrE", location="Indonesia"),
                 signer=signer, stamp_style=style,
@@ -102,6 +109,20 @@ class PadesSigner:
         except (PdfError, KeyError, ValueError) as exc:
             log.info("pdf not signed: %s", type(exc).__name__)
             raise UnreadablePdf(type(exc).__name__) from exc
+
+
+def _free_field(writer: IncrementalPdfFileWriter) -> tuple[str, tuple[int, int, int, int]]:
+    """A signature field name not taken yet, and a box beside the earlier ones."""
+    taken = {name for name, _value, _ref in fields.enumerate_sig_fields(writer.prev)}
+    n = next(n for n in range(len(taken) + 1) if _field_name(n) not in taken)
+    column, row = divmod(n, BOXES_PER_COLUMN)
+    x0, y0, x1, y1 = BOX
+    dx, dy = column * COLUMN_STEP, row * BOX_STEP
+    return _field_name(n), (x0 + dx, y0 + dy, x1 + dx, y1 + dy)
+
+
+def _field_name(n: int) -> str:
+    return FIELD if n == 0 else f"{FIELD}-{n + 1}"
 
 
 class PadesVerifier:
@@ -158,6 +179,8 @@ def _evidence(signature: EmbeddedPdfSignature, chain: list[asn1_x509.Certificate
         status = _validate(signature, chain, signer_moment=now, now=now, skip_diff=True)
     certificate = signature.signer_cert
     coverage = status.coverage
+    level = modification.name if modification is not None else None
+    permitted = level == _PERMITTED and status.docmdp_ok is not False
     return SignatureEvidence(
         field=str(signature.field_name), signer=certificate.subject.human_friendly,
         serial_number=certificate.serial_number, issuer=certificate.issuer.human_friendly,
@@ -171,8 +194,8 @@ def _evidence(signature: EmbeddedPdfSignature, chain: list[asn1_x509.Certificate
         intact=bool(status.intact and status.valid), trusted=bool(status.trusted),
         covers_whole_document=coverage is not None and coverage.name in (
             "ENTIRE_FILE", "ENTIRE_REVISION"),
-        modified_after=modification is not None
-        and modification.name not in ("NONE", "LTA_UPDATES"))
+        modified_after=level is not None and level not in _UNCHANGED and not permitted,
+        signed_over=permitted)
 
 
 def _validate(signature: EmbeddedPdfSignature, chain: list[asn1_x509.Certificate], *,

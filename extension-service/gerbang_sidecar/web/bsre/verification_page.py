@@ -101,7 +101,8 @@ def _signature(s: SignatureReport) -> dict[str, object]:
         "certificate_now": _state(s.now),
         "intact": e.intact, "trusted": e.trusted, "revoked_now": s.now.problem == "revoked",
         "covers_whole_document": e.covers_whole_document,
-        "modified_after_signing": e.modified_after}
+        "modified_after_signing": e.modified_after,
+        "later_signatures_or_form_entries": e.signed_over}
 
 
 def _state(state: CertificateState) -> dict[str, object]:

@@ -170,6 +170,59 @@ def test_x7_pdfsig_accepts_the_timestamped_signature(signed: bytes, tmp_path: Pa
     assert "ETSI.CAdES.detached" in done.stdout
 
 
+@pytest.fixture(scope="module")
+def signed_twice(ca: LocalCertificateAuthority, sealed: bytes, signed: bytes) -> bytes:
+    crl = ca.crl([], number=1, now=NOW, next_update=NOW + timedelta(hours=6))
+    material = SigningMaterial(ca.chain(), crl, lambda request: ca.timestamp(request, now=NOW))
+    return PadesSigner().sign(signed, sealed, PASSPHRASE, material, signer_name="BUDI",
+                              now=NOW)
+
+
+def test_x7_a_second_official_signs_a_signed_document_and_both_signatures_hold(
+        ca: LocalCertificateAuthority, signed_twice: bytes, tmp_path: Path) -> None:
+    """Several officials sign one letter: the second signature was refused (its field name
+    was taken), and the verification called the first one's document changed."""
+    reader = PdfFileReader(io.BytesIO(signed_twice))
+    first, second = reader.embedded_signatures
+    assert (first.field_name, second.field_name) == ("TandaTanganBSrE", "TandaTanganBSrE-2")
+    boxes = [list(s.sig_field["/Kids"][0]["/Rect"]) if "/Kids" in s.sig_field
+             else list(s.sig_field["/Rect"]) for s in (first, second)]
+    assert boxes[0] != boxes[1]  # one above the other, not on top of each other
+    earlier, later = PadesVerifier().verify(signed_twice, ca.chain(), now=NOW)
+    for evidence in (earlier, later):
+        assert evidence.intact and evidence.trusted and not evidence.modified_after
+    assert earlier.signed_over and not later.signed_over
+    if shutil.which("pdfsig"):
+        path = tmp_path / "twice.pdf"
+        path.write_bytes(signed_twice)
+        done = subprocess.run(["pdfsig", str(path)], capture_output=True, text=True,
+                              check=False)
+        assert done.stdout.count("Signature is Valid.") == 2, done.stdout
+
+
+def test_x7_item9_text_put_on_a_signed_page_is_a_change_not_a_permitted_addition(
+        ca: LocalCertificateAuthority, signed: bytes) -> None:
+    """A later signature is permitted; a note stamped over the page ("LUNAS") is not."""
+    from pyhanko.pdf_utils import generic
+
+    writer = IncrementalPdfFileWriter(io.BytesIO(signed), strict=False)
+    page = writer.root["/Pages"]["/Kids"][0].get_object()
+    note = writer.add_object(generic.DictionaryObject({
+        generic.NameObject("/Type"): generic.NameObject("/Annot"),
+        generic.NameObject("/Subtype"): generic.NameObject("/FreeText"),
+        generic.NameObject("/Rect"): generic.ArrayObject(
+            [generic.NumberObject(x) for x in (100, 400, 400, 450)]),
+        generic.NameObject("/Contents"): generic.pdf_string("LUNAS"),
+        generic.NameObject("/DA"): generic.pdf_string("/Helv 24 Tf 0 g")}))
+    page[generic.NameObject("/Annots")] = generic.ArrayObject(
+        [*page.get("/Annots", generic.ArrayObject()), note])
+    writer.update_container(page)
+    out = io.BytesIO()
+    writer.write(out)
+    [evidence] = PadesVerifier().verify(out.getvalue(), ca.chain(), now=NOW)
+    assert evidence.intact and evidence.modified_after and not evidence.signed_over
+
+
 def test_x7_item9_the_chain_is_checked_at_the_timestamp_time_even_after_expiry(
         ca: LocalCertificateAuthority, signed: bytes) -> None:
     three_years_later = NOW + timedelta(days=3 * 365)  # the eSign certificate lives two

@@ -277,11 +277,11 @@ def _pdf() -> bytes:
 
 
 def _sign(client: FlaskClient, certificate_id: int, passphrase: str,  # type: ignore[no-untyped-def]
-          name: str = "surat.pdf"):
+          name: str = "surat.pdf", pdf: bytes | None = None):
     token = csrf(client.get("/bsre/sertifikat").get_data(as_text=True))
     return client.post("/bsre/tanda-tangan", data={
         "csrf_token": token, "certificate": str(certificate_id), "passphrase": passphrase,
-        "document": (io.BytesIO(_pdf()), name, "application/pdf")},
+        "document": (io.BytesIO(pdf or _pdf()), name, "application/pdf")},
         content_type="multipart/form-data")
 
 
@@ -616,3 +616,22 @@ def test_x2_item9_the_page_and_the_json_endpoint_spend_one_budget(app: Flask,
                     content_type="multipart/form-data")
     assert anyone.post("/verifikasi.json", data={}, content_type="multipart/form-data"
                        ).status_code == 429
+
+
+def test_x7_item9_a_document_signed_twice_reports_both_signatures_valid(
+        app: Flask, browser: FlaskClient, services: Services) -> None:
+    """Two signatures on one letter (here the same holder's, as two officials would): the
+    second one is made beside the first, and neither is reported as a change."""
+    certificate_id = _issue(app, browser, services)
+    once = _sign(browser, certificate_id, PASSPHRASE).data
+    twice = _sign(browser, certificate_id, PASSPHRASE, pdf=once)
+    assert twice.status_code == 200 and twice.mimetype == "application/pdf"
+    anyone = app.test_client()
+    report = _verify_page(anyone, twice.data)
+    assert "Semua tanda tangan sah" in report
+    assert "hanya ditambah tanda tangan lain" in _row(report, "integrity-1")
+    assert _row(report, "integrity-2") == "Ya"
+    signatures = _verify_json(anyone, twice.data)["signatures"]
+    assert [s["later_signatures_or_form_entries"] for s in signatures] == [True, False]
+    assert "further signatures" in _row(_verify_page(anyone, twice.data, lang="en"),
+                                        "integrity-1")
