@@ -169,7 +169,8 @@ def test_b9_b13_c2_a_held_mark_lets_one_transaction_at_a_time_through(storage):
         assert tx.sync_marks.get("counted") == 12
 
 
-def test_b9_a_check_link_is_given_back_only_while_no_newer_one_exists(storage, clock):
+def test_b9_only_the_newest_check_link_lives_even_when_an_older_one_is_given_back(
+        storage, clock):
     from datetime import timedelta
 
     def link(tx, n):  # type: ignore[no-untyped-def]
@@ -192,3 +193,4 @@ def test_b9_a_check_link_is_given_back_only_while_no_newer_one_exists(storage, c
         tx.identity_checks.give_back(first)
     with storage.transaction() as tx:
         assert not is_usable(tx, 1) and is_usable(tx, 2)
+        assert not tx.identity_checks.use(first, now=clock())  # the newer one is the live one

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import exists, select, update
+from sqlalchemy import ColumnElement, exists, select, update
 from sqlalchemy.orm import Session, aliased
 
 from gerbang_sidecar.adapters.storage.models import IdentityCheck
@@ -34,8 +34,8 @@ class SqlIdentityChecks:
                max_attempts: int) -> IdentityCheck | None:
         return self._session.scalars(select(IdentityCheck).where(
             IdentityCheck.token_hash == token_hash, IdentityCheck.used_at.is_(None),
-            IdentityCheck.expires_at > now, IdentityCheck.attempts < max_attempts)
-        ).one_or_none()
+            IdentityCheck.expires_at > now, IdentityCheck.attempts < max_attempts,
+            _newest())).one_or_none()
 
     def take_attempt(self, check_id: int, *, max_attempts: int) -> bool:
         result = self._session.execute(
@@ -54,20 +54,24 @@ class SqlIdentityChecks:
             .execution_options(synchronize_session=False))
 
     def give_back(self, check_id: int) -> None:
-        # Not when a newer link came meanwhile: that one ended this one for good (B9).
-        newer = aliased(IdentityCheck)
         self._session.execute(
-            update(IdentityCheck)
-            .where(IdentityCheck.id == check_id,
-                   ~exists().where(newer.realm == IdentityCheck.realm,
-                                   newer.user_id == IdentityCheck.user_id,
-                                   newer.purpose == IdentityCheck.purpose,
-                                   newer.id > IdentityCheck.id))
+            update(IdentityCheck).where(IdentityCheck.id == check_id)
             .values(used_at=None).execution_options(synchronize_session=False))
 
     def use(self, check_id: int, *, now: datetime) -> bool:
         result = self._session.execute(
             update(IdentityCheck)
-            .where(IdentityCheck.id == check_id, IdentityCheck.used_at.is_(None))
+            .where(IdentityCheck.id == check_id, IdentityCheck.used_at.is_(None), _newest())
             .values(used_at=now).execution_options(synchronize_session=False))
         return bool(getattr(result, "rowcount", 0))
+
+
+def _newest() -> ColumnElement[bool]:
+    """Only the newest link of a user and purpose is live (B9): a newer one ends it even
+    when this one was given back after an outage, or in use while the newer one was added
+    by another transaction (the newer row shows once committed)."""
+    newer = aliased(IdentityCheck)
+    return ~exists().where(newer.realm == IdentityCheck.realm,
+                           newer.user_id == IdentityCheck.user_id,
+                           newer.purpose == IdentityCheck.purpose,
+                           newer.id > IdentityCheck.id)
