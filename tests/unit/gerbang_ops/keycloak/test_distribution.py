@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import subprocess
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -91,39 +92,72 @@ def test_issue2_the_pinned_version_has_a_digest() -> None:
     assert len(ARCHIVE_SHA256[KEYCLOAK_VERSION]) == 64
 
 
+def _slow_maven(source: Path, fetches: list[str]
+                ) -> Callable[..., subprocess.CompletedProcess[str]]:
+    """Maven writing the zip in two halves, a moment apart (other callers look meanwhile);
+    kc.sh build succeeds at once."""
+    import threading
+
+    content = source.read_bytes()
+
+    def run(command: list[str], **_kwargs: object) -> subprocess.CompletedProcess[str]:
+        if command[0] == "mvn":
+            fetches.append("mvn")
+            output = Path(next(a for a in command if a.startswith("-DoutputDirectory="))
+                          .split("=", 1)[1])
+            with (output / source.name).open("wb") as zip_file:
+                zip_file.write(content[:len(content) // 2])
+                zip_file.flush()
+                threading.Event().wait(0.2)
+                zip_file.write(content[len(content) // 2:])
+        return subprocess.CompletedProcess(command, 0, "", "")
+
+    return run
+
+
+def _at_once(*calls: Callable[[], Path]) -> tuple[list[Path], list[BaseException]]:
+    homes: list[Path] = []
+    errors: list[BaseException] = []
+    pending = list(calls)
+
+    def one() -> None:
+        call = pending.pop()
+        try:
+            homes.append(call())
+        except BaseException as exc:  # reported by the caller's assertion
+            errors.append(exc)
+
+    run_together(one, times=len(calls))
+    return homes, errors
+
+
 def test_issue2_two_first_starts_at_once_fetch_and_unpack_once(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pinned: dict[str, str]) -> None:
     """Two test workers on a machine without the zip: the second read the first one's zip
     while Maven was still writing it, found the digest wrong and removed it."""
-    import threading
-
-    source = _fake_archive(tmp_path / "source", "1.0.0", pins=pinned)
-    content = source.read_bytes()
     fetches: list[str] = []
-
-    def slow_maven(command: list[str], **_kwargs: object) -> subprocess.CompletedProcess[str]:
-        fetches.append("mvn")
-        output = Path(next(a for a in command if a.startswith("-DoutputDirectory="))
-                      .split("=", 1)[1])
-        with (output / source.name).open("wb") as zip_file:
-            zip_file.write(content[:len(content) // 2])
-            zip_file.flush()
-            threading.Event().wait(0.2)  # the other caller looks meanwhile
-            zip_file.write(content[len(content) // 2:])
-        return subprocess.CompletedProcess(command, 0, "", "")
-
     monkeypatch.setattr(distribution.shutil, "which", lambda _name: "/usr/bin/mvn")
-    monkeypatch.setattr(distribution.subprocess, "run", slow_maven)
+    monkeypatch.setattr(distribution.subprocess, "run", _slow_maven(
+        _fake_archive(tmp_path / "source", "1.0.0", pins=pinned), fetches))
     cache = tmp_path / "cache"
-    homes: list[Path] = []
-    errors: list[BaseException] = []
-
-    def start() -> None:
-        try:
-            homes.append(ensure_distribution("1.0.0", cache, log=lambda _m: None))
-        except BaseException as exc:  # reported by the assertion below
-            errors.append(exc)
-
-    run_together(start, times=2)
+    homes, errors = _at_once(*[lambda: ensure_distribution("1.0.0", cache, log=lambda _m: None)]
+                             * 2)
     assert errors == [] and fetches == ["mvn"]
     assert homes[0] == homes[1] and (homes[0] / "bin" / "kc.sh").exists()
+
+
+def test_issue2_a_dev_start_and_a_production_build_at_once_fetch_once(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pinned: dict[str, str]) -> None:
+    """make run beside make test's cluster: each holds a lock of its own tree, so only the
+    download's own lock keeps one from reading the zip the other is still fetching."""
+    from gerbang_ops.keycloak.distribution import ensure_built
+
+    fetches: list[str] = []
+    monkeypatch.setattr(distribution.shutil, "which", lambda _name: "/usr/bin/mvn")
+    monkeypatch.setattr(distribution.subprocess, "run", _slow_maven(
+        _fake_archive(tmp_path / "source", "1.0.0", pins=pinned), fetches))
+    cache = tmp_path / "cache"
+    homes, errors = _at_once(
+        lambda: ensure_distribution("1.0.0", cache, log=lambda _m: None),
+        lambda: ensure_built(["--db=postgres"], "1.0.0", cache, log=lambda _m: None))
+    assert errors == [] and fetches == ["mvn"] and len(set(homes)) == 2
