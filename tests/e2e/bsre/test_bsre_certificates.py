@@ -57,6 +57,23 @@ def test_issue12_issue_download_sign_verify_and_revoke(
     expect(page.locator("#signature-1")).to_contain_text("AGUS WIJAYA")
     screenshots.take(page, "verifikasi dokumen")
 
+    # Several officials sign one letter: the signed PDF is signed again, and both hold.
+    page.goto(f"{sidecar_server}/bsre/tanda-tangan")
+    page.set_input_files("#document", str(signed_path))
+    page.fill("#passphrase", PASSPHRASE)
+    with page.expect_download() as again:
+        page.click("#sign")
+    twice_path = tmp_path / "surat-dua-tanda-tangan.pdf"
+    again.value.save_as(twice_path)
+    page.goto(f"{sidecar_server}/verifikasi")
+    page.set_input_files("#document", str(twice_path))
+    page.click("#verify")
+    expect(page.locator("#verdict")).to_contain_text("Semua tanda tangan sah")
+    expect(page.locator("#integrity-1")).to_contain_text("hanya ditambah tanda tangan lain")
+    expect(page.locator("#signature-heading-2")).to_have_text("Tanda tangan 2 dari 2")
+    expect(page.locator("#signature-2")).to_contain_text("AGUS WIJAYA")
+    screenshots.take(page, "verifikasi dua tanda tangan")
+
     page.goto(f"{sidecar_server}/bsre/sertifikat")
     page.locator("select[name=reason]").first.select_option("key_compromise")
     page.locator("#certificates button", has_text="Pencabutan").first.click()
