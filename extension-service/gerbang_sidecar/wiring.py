@@ -32,6 +32,7 @@ from gerbang_sidecar.adapters.registries import build_http_registries
 from gerbang_sidecar.adapters.registries.fakes import build_fake_registries
 from gerbang_sidecar.adapters.registries.transport import HttpPolicy
 from gerbang_sidecar.adapters.selfies.opencv_faces import OpenCvSelfieInspector
+from gerbang_sidecar.adapters.signing.isolated import IsolatedPdfVerifier
 from gerbang_sidecar.adapters.signing.pades import PadesSigner, PadesVerifier
 from gerbang_sidecar.adapters.storage.crypto import StorageKeys, derive_key, key_material
 from gerbang_sidecar.adapters.storage.engine import Storage
@@ -406,7 +407,8 @@ def build_services(settings: Settings, *, clock: Clock | None = None,
         signing=DocumentSigning(storage, keycloak, authority, PadesSigner(), PypdfInspector(),
                                 issuance, profile_changes, clock, bsre_settings,
                                 metrics=metrics),
-        public_verification=PublicVerification(storage, authority, PadesVerifier(), clock),
+        public_verification=PublicVerification(
+            storage, authority, IsolatedPdfVerifier(PadesVerifier()), clock),
         certificate_expiry=CertificateExpiry(storage, clock, bsre_settings),
         revocation=CertificateRevocation(storage, keycloak, clock, bsre_settings,
                                          metrics=metrics),

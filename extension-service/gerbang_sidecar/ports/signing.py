@@ -46,6 +46,10 @@ class TooManyRevisions(UnreadablePdf):
         self.limit = limit
 
 
+class TooComplex(UnreadablePdf):
+    """Checking the PDF took more CPU, memory or time than one verification is given."""
+
+
 class PdfSigner(Protocol):
     def sign(self, pdf: bytes, pkcs12: bytes, passphrase: str, material: SigningMaterial, *,
              signer_name: str, now: datetime) -> bytes:

@@ -22,6 +22,7 @@ from gerbang_sidecar.ports.clock import Clock
 from gerbang_sidecar.ports.signing import (
     PdfVerifier,
     SignatureEvidence,
+    TooComplex,
     TooManyRevisions,
     TooManySignatures,
     UnreadablePdf,
@@ -90,6 +91,8 @@ class PublicVerification:
         except TooManyRevisions as refused:
             return FormErrors({"document": IdentifierError("document.too_many_revisions",
                                                            max=refused.limit)})
+        except TooComplex:
+            return FormErrors({"document": IdentifierError("document.too_complex")})
         except UnreadablePdf:
             return FormErrors({"document": IdentifierError("document.not_pdf")})
         # The few signers' statuses by serial (indexed), not every revocation ever made.

@@ -636,3 +636,20 @@ def test_x7_item9_a_document_signed_twice_reports_both_signatures_valid(
     english = _verify_page(anyone, twice.data, lang="en")
     assert "further signatures" in _row(english, "integrity-1")
     assert "Tanda tangan 2 dari 2" in report and "Signature 1 of 2" in english
+
+
+def test_item9_an_upload_too_complex_to_check_is_told_so_beside_the_field(
+        app: Flask, services: Services, authority: None,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A certificate lattice or a diamond of references: the verification's child process
+    ran out of CPU; the page says so in either language, and the sidecar goes on."""
+    from gerbang_sidecar.adapters.signing.isolated import IsolatedPdfVerifier
+    from support.hostile_verifiers import Spinning
+
+    monkeypatch.setattr(services.public_verification, "_verifier",
+                        IsolatedPdfVerifier(Spinning(), cpu_seconds=1))
+    anyone = app.test_client()
+    answer = anyone.post("/verifikasi.json", data={"document": (io.BytesIO(b"%PDF-1.7"), "s.pdf")},
+                         content_type="multipart/form-data")
+    assert answer.status_code == 422 and "terlalu rumit" in answer.json["errors"]["document"]
+    assert "too complex to check" in _verify_page(anyone, b"%PDF-1.7", lang="en")

@@ -1,0 +1,38 @@
+"""Issue 12 item 9, public verification: whatever the upload makes pyHanko do, one
+verification gets a few seconds of one CPU and a bounded amount of memory (a 35 KB PDF
+with a lattice of CA certificates ran for hours, a diamond of references took gigabytes)."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+
+import pytest
+
+from gerbang_sidecar.adapters.signing.isolated import IsolatedPdfVerifier
+from gerbang_sidecar.adapters.signing.pades import PadesVerifier
+from gerbang_sidecar.ports.signing import TooComplex, TooManyRevisions, UnreadablePdf
+from support.hostile_verifiers import Hoarding, Refusing, Spinning
+
+NOW = datetime(2026, 12, 3, tzinfo=UTC)
+
+
+def test_item9_a_verification_that_spins_is_stopped_by_its_cpu_limit() -> None:
+    started = time.monotonic()
+    with pytest.raises(TooComplex):
+        IsolatedPdfVerifier(Spinning(), cpu_seconds=1).verify(b"%PDF", [], now=NOW)
+    assert time.monotonic() - started < 25  # the CPU limit, not the wall-clock one
+
+
+def test_item9_a_verification_that_hoards_memory_is_stopped_by_its_memory_limit() -> None:
+    with pytest.raises(TooComplex):
+        IsolatedPdfVerifier(Hoarding(), memory_bytes=512 << 20).verify(b"%PDF", [], now=NOW)
+
+
+def test_item9_refusals_keep_their_limit_and_a_non_pdf_stays_unreadable() -> None:
+    with pytest.raises(TooManyRevisions) as refused:
+        IsolatedPdfVerifier(Refusing()).verify(b"%PDF", [], now=NOW)
+    assert refused.value.limit == 100
+    with pytest.raises(UnreadablePdf) as unreadable:
+        IsolatedPdfVerifier(PadesVerifier()).verify(b"not a pdf", [], now=NOW)
+    assert type(unreadable.value) is UnreadablePdf
