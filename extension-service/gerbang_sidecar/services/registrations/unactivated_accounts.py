@@ -48,6 +48,8 @@ RESET_GRACE = timedelta(days=1)
 # are asked: an owner who really wants it in has set a password by then (a link lives 15
 # minutes).
 SPARE_LIMIT = timedelta(days=7)
+# An account Keycloak refuses to disable or delete (not an outage) is tried again this late.
+PUT_OFF = timedelta(days=1)
 
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -140,7 +142,7 @@ class UnactivatedAccounts:
         except KeycloakError as exc:
             log.warning("unactivated accounts of %s: registration %s put off a day (%s)",
                         realm, row.id, type(exc).__name__)
-            self._look_again_at(row, self.clock() + RESET_GRACE, row.spare_ends_at)
+            self._look_again_at(row, self.clock() + PUT_OFF, row.spare_ends_at)
             return False
 
     def _remove_if_unused(self, realm: str, row: RegistrationRecord) -> bool:
