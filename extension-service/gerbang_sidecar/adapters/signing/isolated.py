@@ -36,8 +36,8 @@ from gerbang_sidecar.ports.signing import (
 log = logging.getLogger(__name__)
 
 _PRELOAD = ["gerbang_sidecar.adapters.signing.pades"]
-_REFUSALS: dict[str, type[TooManySignatures] | type[TooManyRevisions]] = {
-    "TooManySignatures": TooManySignatures, "TooManyRevisions": TooManyRevisions}
+_REFUSALS: dict[str, Any] = {"TooManySignatures": TooManySignatures,
+                             "TooManyRevisions": TooManyRevisions, "TooComplex": TooComplex}
 
 
 @dataclass
@@ -104,6 +104,8 @@ def _verify_in_child(send: Connection, inner: PdfVerifier, pdf: bytes, chain: li
         send.send(("done", inner.verify(pdf, chain, now=now)))
     except (TooManySignatures, TooManyRevisions) as refused:
         send.send((type(refused).__name__, refused.limit))
+    except TooComplex as refused:
+        send.send(("TooComplex", str(refused)))
     except MemoryError:
         pass  # the parent sees the pipe close: too complex
     except Exception as exc:  # UnreadablePdf, or a parser's surprise: not a PDF we can read

@@ -13,6 +13,7 @@ import io
 import logging
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from asn1crypto import crl as asn1_crl
@@ -35,6 +36,7 @@ from gerbang_sidecar.ports.signing import (
     SignatureEvidence,
     SigningMaterial,
     TimeStamping,
+    TooComplex,
     TooManyRevisions,
     TooManySignatures,
     UnreadablePdf,
@@ -60,6 +62,11 @@ MAX_SIGNATURES = 20
 # 5,000 empty revisions -- a 0.5 MB upload -- held a worker for 275 s of CPU. A document with
 # 20 signatures and their validation data has 41.
 MAX_REVISIONS = 100
+# And at most this many certificates carried by one signature or its timestamp: a lattice of
+# CA certificates makes the path builder try every chain (2^D of them; the child process's
+# CPU limit ends it, this refuses it at once). A BSrE signature carries three, its
+# timestamp two.
+MAX_CARRIED_CERTIFICATES = 10
 
 
 class _TimeStamper(TimeStamper):
@@ -148,6 +155,12 @@ class PadesVerifier:
             raise TooManyRevisions(MAX_REVISIONS)
         if len(signatures) > MAX_SIGNATURES:
             raise TooManySignatures(MAX_SIGNATURES)
+        try:
+            carried = max((_carried_certificates(s) for s in signatures), default=0)
+        except Exception as exc:  # a CMS that does not parse: no signature we can read
+            raise UnreadablePdf(type(exc).__name__) from exc
+        if carried > MAX_CARRIED_CERTIFICATES:
+            raise TooComplex(f"more than {MAX_CARRIED_CERTIFICATES} certificates")
         certificates = [asn1_x509.Certificate.load(der) for der in chain]
         evidence = []
         for signature in signatures:
@@ -210,6 +223,19 @@ def _validate(signature: EmbeddedPdfSignature, chain: list[asn1_x509.Certificate
     # The TSA's certificate must hold now; the signer's at the time the token proves.
     return validate_pdf_signature(signature, context(signer_moment),
                                   ts_validation_context=context(now), skip_diff=skip_diff)
+
+
+def _carried_certificates(signature: EmbeddedPdfSignature) -> int:
+    """The most certificates the signature's CMS or its timestamp token's carries."""
+    def count(signed_data: Any) -> int:
+        certificates = signed_data["certificates"]
+        return 0 if certificates.native is None else len(certificates)
+
+    carried = [count(signature.signed_data)]
+    for attribute in signature.signer_info["unsigned_attrs"] or ():
+        if attribute["type"].native == "signature_time_stamp_token":
+            carried += [count(token["content"]) for token in attribute["values"]]
+    return max(carried)
 
 
 def _stamped_at(signature: EmbeddedPdfSignature) -> datetime | None:

@@ -43,6 +43,7 @@ from gerbang_sidecar.adapters.signing.pades import PadesSigner, PadesVerifier
 from gerbang_sidecar.domain.certificates.profiles import Product, person_subject, profile_for
 from gerbang_sidecar.ports.signing import (
     SigningMaterial,
+    TooComplex,
     TooManyRevisions,
     TooManySignatures,
     UnreadablePdf,
@@ -221,6 +222,44 @@ def test_x7_item9_text_put_on_a_signed_page_is_a_change_not_a_permitted_addition
     writer.write(out)
     [evidence] = PadesVerifier().verify(out.getvalue(), ca.chain(), now=NOW)
     assert evidence.intact and evidence.modified_after and not evidence.signed_over
+
+
+def _throwaway_cas(count: int) -> list[bytes]:
+    """Self-signed CA certificates (DER), each its own."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    made = []
+    for n in range(count):
+        key = ec.generate_private_key(ec.SECP256R1())
+        name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, f"Kisi {n}")])
+        made.append(x509.CertificateBuilder().subject_name(name).issuer_name(name)
+                    .public_key(key.public_key()).serial_number(n + 1)
+                    .not_valid_before(NOW - timedelta(days=1))
+                    .not_valid_after(NOW + timedelta(days=1))
+                    .add_extension(x509.BasicConstraints(ca=True, path_length=None), True)
+                    .sign(key, hashes.SHA256()).public_bytes(serialization.Encoding.DER))
+    return made
+
+
+def test_item9_a_signature_carrying_a_lattice_of_certificates_is_too_complex_at_once(
+        ca: LocalCertificateAuthority, sealed: bytes) -> None:
+    """A CMS with a lattice of CA certificates made pyHanko's path builder try every chain
+    (hostile measurement: 37 certificates, 18 s; a few more, hours). More than
+    MAX_CARRIED_CERTIFICATES are refused before any path is built."""
+    carried = [asn1_x509.Certificate.load(der) for der in _throwaway_cas(12)]
+    signer = signers.SimpleSigner.load_pkcs12_data(sealed, other_certs=carried,
+                                                   passphrase=PASSPHRASE.encode())
+    assert signer is not None
+    writer = IncrementalPdfFileWriter(io.BytesIO(_pdf()), strict=False)
+    fields.append_signature_field(writer, fields.SigFieldSpec(sig_field_name="Kisi"))
+    lattice = signers.PdfSigner(signers.PdfSignatureMetadata(
+        field_name="Kisi", subfilter=fields.SigSeedSubFilter.PADES), signer=signer,
+    ).sign_pdf(writer).getvalue()
+    with pytest.raises(TooComplex):
+        PadesVerifier().verify(lattice, ca.chain(), now=NOW)
 
 
 def test_x7_item9_the_chain_is_checked_at_the_timestamp_time_even_after_expiry(
