@@ -141,6 +141,27 @@ def issue_certificate(page: Page, mailbox: MailSinkClient, holder: Holder, passp
     return int(str(row.get_attribute("id")).removeprefix("certificate-"))
 
 
+def fill_signing_form(page: Page, pdf: Path, passphrase: str) -> None:
+    """Fill "Tanda Tangan Dokumen" (the only Issued certificate is chosen)."""
+    page.set_input_files("#document", str(pdf))
+    page.fill("#passphrase", passphrase)
+
+
+def download_signed(page: Page, saved_as: Path) -> Path:
+    """Send the filled signing form and keep the signed PDF as ``saved_as``."""
+    with page.expect_download() as signed:
+        page.click("#sign")
+    signed.value.save_as(saved_as)
+    return saved_as
+
+
+def verify_document(page: Page, sidecar_server: str, document: Path) -> None:
+    """The public verification page, given ``document``."""
+    page.goto(f"{sidecar_server}/verifikasi")
+    page.set_input_files("#document", str(document))
+    page.click("#verify")
+
+
 def blank_pdf(path: Path) -> Path:
     """A one-page PDF to sign."""
     writer = PdfWriter()

@@ -25,6 +25,7 @@ from .conftest import (
     blank_pdf,
     civil_servant,
     complete_set_passphrase,
+    fill_signing_form,
     issue_certificate,
     log_in,
     open_set_passphrase_link,
@@ -55,9 +56,8 @@ def _notice(page: Page):  # type: ignore[no-untyped-def]
 
 
 def _sign(page: Page, pdf: Path, passphrase: str) -> None:
-    """Fill "Tanda Tangan Dokumen" (the only Issued certificate is chosen) and send it."""
-    page.set_input_files("#document", str(pdf))
-    page.fill("#passphrase", passphrase)
+    """Fill "Tanda Tangan Dokumen" and send it."""
+    fill_signing_form(page, pdf, passphrase)
     page.click("#sign")
 
 

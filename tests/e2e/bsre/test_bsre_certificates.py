@@ -18,7 +18,15 @@ from gerbang_ops.mailsink import MailSinkClient
 from gerbang_ops.provision.files import RealmSpec
 from gerbang_ops.provision.keycloak_api import KeycloakApi
 
-from .conftest import blank_pdf, civil_servant, issue_certificate, log_in
+from .conftest import (
+    blank_pdf,
+    civil_servant,
+    download_signed,
+    fill_signing_form,
+    issue_certificate,
+    log_in,
+    verify_document,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.keycloak]
 
@@ -42,32 +50,20 @@ def test_issue12_issue_download_sign_verify_and_revoke(
     leaf, issuer = x509.load_pem_x509_certificates(chain)[:2]
 
     page.click("#menu >> text=Tanda Tangan Dokumen")
-    page.set_input_files("#document", str(blank_pdf(tmp_path / "surat.pdf")))
-    page.fill("#passphrase", PASSPHRASE)
+    fill_signing_form(page, blank_pdf(tmp_path / "surat.pdf"), PASSPHRASE)
     screenshots.take(page, "tanda tangan dokumen")
-    with page.expect_download() as signed:
-        page.click("#sign")
-    signed_path = tmp_path / "surat-ditandatangani.pdf"
-    signed.value.save_as(signed_path)
+    signed_path = download_signed(page, tmp_path / "surat-ditandatangani.pdf")
 
-    page.goto(f"{sidecar_server}/verifikasi")
-    page.set_input_files("#document", str(signed_path))
-    page.click("#verify")
+    verify_document(page, sidecar_server, signed_path)
     expect(page.locator("#verdict")).to_contain_text("Semua tanda tangan sah")
     expect(page.locator("#signature-1")).to_contain_text("AGUS WIJAYA")
     screenshots.take(page, "verifikasi dokumen")
 
     # Several officials sign one letter: the signed PDF is signed again, and both hold.
     page.goto(f"{sidecar_server}/bsre/tanda-tangan")
-    page.set_input_files("#document", str(signed_path))
-    page.fill("#passphrase", PASSPHRASE)
-    with page.expect_download() as again:
-        page.click("#sign")
-    twice_path = tmp_path / "surat-dua-tanda-tangan.pdf"
-    again.value.save_as(twice_path)
-    page.goto(f"{sidecar_server}/verifikasi")
-    page.set_input_files("#document", str(twice_path))
-    page.click("#verify")
+    fill_signing_form(page, signed_path, PASSPHRASE)
+    verify_document(page, sidecar_server,
+                    download_signed(page, tmp_path / "surat-dua-tanda-tangan.pdf"))
     expect(page.locator("#verdict")).to_contain_text("Semua tanda tangan sah")
     expect(page.locator("#integrity-1")).to_contain_text("hanya ditambah tanda tangan lain")
     expect(page.locator("#signature-heading-2")).to_have_text("Tanda tangan 2 dari 2")
@@ -78,9 +74,7 @@ def test_issue12_issue_download_sign_verify_and_revoke(
     page.locator("select[name=reason]").first.select_option("key_compromise")
     page.locator("#certificates button", has_text="Pencabutan").first.click()
     expect(page.locator("#certificates")).to_contain_text("Revoke")
-    page.goto(f"{sidecar_server}/verifikasi")
-    page.set_input_files("#document", str(signed_path))
-    page.click("#verify")
+    verify_document(page, sidecar_server, signed_path)
     expect(page.locator("#verdict")).to_contain_text("dicabut")
     screenshots.take(page, "verifikasi setelah pencabutan")
 

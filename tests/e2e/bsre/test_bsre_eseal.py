@@ -17,7 +17,18 @@ from gerbang_ops.provision.keycloak_api import KeycloakApi
 
 from ..conftest import Screenshots
 from ..test_identifiers_never_logged import encodings, stack_log  # noqa: F401
-from .conftest import BSSN, PASSWORD, Officer, blank_pdf, civil_servant, log_in, set_passphrase
+from .conftest import (
+    BSSN,
+    PASSWORD,
+    Officer,
+    blank_pdf,
+    civil_servant,
+    download_signed,
+    fill_signing_form,
+    log_in,
+    set_passphrase,
+    verify_document,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.keycloak]
 
@@ -70,15 +81,9 @@ def test_b14_eseal_through_the_verifikator_sealed_pdf_info_and_revocation(
 
     # The seal signs a document; anyone reads it as the instansi's.
     mine.goto(f"{sidecar_server}/bsre/tanda-tangan")
-    mine.set_input_files("#document", str(blank_pdf(tmp_path / "surat.pdf")))
-    mine.fill("#passphrase", PASSPHRASE)
-    with mine.expect_download() as signed:
-        mine.click("#sign")
-    sealed = tmp_path / "surat-bersegel.pdf"
-    signed.value.save_as(sealed)
-    mine.goto(f"{sidecar_server}/verifikasi")
-    mine.set_input_files("#document", str(sealed))
-    mine.click("#verify")
+    fill_signing_form(mine, blank_pdf(tmp_path / "surat.pdf"), PASSPHRASE)
+    verify_document(mine, sidecar_server,
+                    download_signed(mine, tmp_path / "surat-bersegel.pdf"))
     expect(mine.locator("#verdict")).to_contain_text("Semua tanda tangan sah")
     expect(mine.locator("#signature-1")).to_contain_text(BSSN.upper())
 

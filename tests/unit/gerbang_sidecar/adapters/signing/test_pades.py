@@ -224,6 +224,20 @@ def test_x7_item9_text_put_on_a_signed_page_is_a_change_not_a_permitted_addition
     assert evidence.intact and evidence.modified_after and not evidence.signed_over
 
 
+def _signed_without_timestamp(sealed: bytes, field: str,
+                              carried: list[asn1_x509.Certificate] | None = None) -> bytes:
+    """A blank page signed by pyHanko alone in ``field``: no timestamp, no validation data,
+    the CMS carrying ``carried`` besides the signer's certificate."""
+    signer = signers.SimpleSigner.load_pkcs12_data(sealed, other_certs=carried or [],
+                                                   passphrase=PASSPHRASE.encode())
+    assert signer is not None
+    writer = IncrementalPdfFileWriter(io.BytesIO(_pdf()), strict=False)
+    fields.append_signature_field(writer, fields.SigFieldSpec(sig_field_name=field))
+    return signers.PdfSigner(signers.PdfSignatureMetadata(  # type: ignore[no-any-return]
+        field_name=field, subfilter=fields.SigSeedSubFilter.PADES), signer=signer,
+    ).sign_pdf(writer).getvalue()
+
+
 def _throwaway_cas(count: int) -> list[bytes]:
     """Self-signed CA certificates (DER), each its own."""
     from cryptography import x509
@@ -250,14 +264,7 @@ def test_item9_a_signature_carrying_a_lattice_of_certificates_is_too_complex_at_
     (hostile measurement: 37 certificates, 18 s; a few more, hours). More than
     MAX_CARRIED_CERTIFICATES are refused before any path is built."""
     carried = [asn1_x509.Certificate.load(der) for der in _throwaway_cas(12)]
-    signer = signers.SimpleSigner.load_pkcs12_data(sealed, other_certs=carried,
-                                                   passphrase=PASSPHRASE.encode())
-    assert signer is not None
-    writer = IncrementalPdfFileWriter(io.BytesIO(_pdf()), strict=False)
-    fields.append_signature_field(writer, fields.SigFieldSpec(sig_field_name="Kisi"))
-    lattice = signers.PdfSigner(signers.PdfSignatureMetadata(
-        field_name="Kisi", subfilter=fields.SigSeedSubFilter.PADES), signer=signer,
-    ).sign_pdf(writer).getvalue()
+    lattice = _signed_without_timestamp(sealed, "Kisi", carried)
     with pytest.raises(TooComplex):
         PadesVerifier().verify(lattice, ca.chain(), now=NOW)
 
@@ -274,14 +281,7 @@ def test_x7_item9_the_chain_is_checked_at_the_timestamp_time_even_after_expiry(
 
 def test_x7_item9_without_a_timestamp_only_the_claim_remains(
         ca: LocalCertificateAuthority, sealed: bytes) -> None:
-    signer = signers.SimpleSigner.load_pkcs12_data(sealed, other_certs=[],
-                                                   passphrase=PASSPHRASE.encode())
-    assert signer is not None
-    writer = IncrementalPdfFileWriter(io.BytesIO(_pdf()), strict=False)
-    fields.append_signature_field(writer, fields.SigFieldSpec(sig_field_name="Lama"))
-    old_style = signers.PdfSigner(signers.PdfSignatureMetadata(
-        field_name="Lama", subfilter=fields.SigSeedSubFilter.PADES), signer=signer,
-    ).sign_pdf(writer).getvalue()
+    old_style = _signed_without_timestamp(sealed, "Lama")
     [now] = PadesVerifier().verify(old_style, ca.chain(), now=NOW)
     assert now.timestamp_valid is None and now.timestamped_at is None
     assert now.claimed_at is not None and now.trusted
