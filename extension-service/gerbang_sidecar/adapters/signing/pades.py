@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 import logging
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -162,13 +163,19 @@ class PadesVerifier:
         if carried > MAX_CARRIED_CERTIFICATES:
             raise TooComplex(f"more than {MAX_CARRIED_CERTIFICATES} certificates")
         certificates = [asn1_x509.Certificate.load(der) for der in chain]
-        evidence = []
+        judged: list[tuple[SignatureEvidence, frozenset[str]]] = []
         for signature in signatures:
             try:
-                evidence.append(_evidence(signature, certificates, now))
+                judged.append(_evidence(signature, certificates, now))
             except Exception:
                 log.info("signature not validated")
-        return evidence
+        # A field filled after a signature is a permitted addition only when it holds a
+        # later signature that is intact and trusted here: a new "signature" field whose
+        # box paints over the page, signed by nobody we know or not at all, is a change.
+        sound = {e.field for e, _ in judged if e.intact and e.trusted}
+        return [replace(e, modified_after=True, signed_over=False)
+                if e.signed_over and not filled <= sound - {e.field} else e
+                for e, filled in judged]
 
 
 def _revisions_written(pdf: bytes) -> int:
@@ -180,10 +187,13 @@ def _revisions_written(pdf: bytes) -> int:
 
 
 def _evidence(signature: EmbeddedPdfSignature, chain: list[asn1_x509.Certificate],
-              now: datetime) -> SignatureEvidence:
+              now: datetime) -> tuple[SignatureEvidence, frozenset[str]]:
+    """What the signature proves, and the form fields changed after it."""
     stamped = _stamped_at(signature)  # unverified: only chooses the moment to check at
     status = _validate(signature, chain, signer_moment=stamped or now, now=now)
     modification = status.modification_level
+    diff = status.diff_result
+    filled = frozenset(getattr(diff, "changed_form_fields", None) or ())
     token = status.timestamp_validity
     proven = token is not None and bool(token.intact and token.valid and token.trusted) \
         and token.timestamp == stamped
@@ -208,7 +218,7 @@ def _evidence(signature: EmbeddedPdfSignature, chain: list[asn1_x509.Certificate
         covers_whole_document=coverage is not None and coverage.name in (
             "ENTIRE_FILE", "ENTIRE_REVISION"),
         modified_after=level is not None and level not in _UNCHANGED and not permitted,
-        signed_over=permitted)
+        signed_over=permitted), filled
 
 
 def _validate(signature: EmbeddedPdfSignature, chain: list[asn1_x509.Certificate], *,

@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import shutil
 import subprocess
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -201,6 +202,33 @@ def test_x7_a_second_official_signs_a_signed_document_and_both_signatures_hold(
         assert done.stdout.count("Signature is Valid.") == 2, done.stdout
 
 
+def test_x7_item9_an_unsigned_field_painted_over_the_page_is_a_change(
+        ca: LocalCertificateAuthority, signed: bytes) -> None:
+    """A review's attack: a new, empty signature field as large as the page whose
+    appearance paints it white and writes an amount. pyHanko classes it as form filling;
+    only a field holding a later intact, trusted signature is a permitted addition."""
+    from pyhanko.pdf_utils import generic
+
+    writer = IncrementalPdfFileWriter(io.BytesIO(signed), strict=False)
+    fields.append_signature_field(writer, fields.SigFieldSpec(
+        sig_field_name="Tutup", box=(0, 0, 595, 842), on_page=0))
+    [field] = [ref.get_object() for ref in writer.root["/AcroForm"]["/Fields"]
+               if ref.get_object().get("/T") == "Tutup"]
+    paint = generic.StreamObject({
+        generic.NameObject("/Type"): generic.NameObject("/XObject"),
+        generic.NameObject("/Subtype"): generic.NameObject("/Form"),
+        generic.NameObject("/BBox"): generic.ArrayObject(
+            [generic.NumberObject(x) for x in (0, 0, 595, 842)])},
+        stream_data=b"1 1 1 rg 0 0 595 842 re f")
+    field[generic.NameObject("/AP")] = generic.DictionaryObject(
+        {generic.NameObject("/N"): writer.add_object(paint)})
+    writer.update_container(field)
+    out = io.BytesIO()
+    writer.write(out)
+    [evidence] = PadesVerifier().verify(out.getvalue(), ca.chain(), now=NOW)
+    assert evidence.intact and evidence.modified_after and not evidence.signed_over
+
+
 def test_x7_item9_text_put_on_a_signed_page_is_a_change_not_a_permitted_addition(
         ca: LocalCertificateAuthority, signed: bytes) -> None:
     """A later signature is permitted; a note stamped over the page ("LUNAS") is not."""
@@ -341,7 +369,7 @@ def test_item9_a_pdf_with_more_signatures_than_checked_is_refused_before_any_is_
     one signature held a worker for minutes (hostile review); more than MAX_SIGNATURES are
     refused at once."""
     calls: list[object] = []
-    monkeypatch.setattr(pades, "_evidence", lambda *args: calls.append(args))
+    monkeypatch.setattr(pades, "_evidence", _counted(calls))
     with pytest.raises(TooManySignatures):
         PadesVerifier().verify(_copies_of_its_signature(signed, pades.MAX_SIGNATURES + 1),
                                ca.chain(), now=NOW)
@@ -349,6 +377,14 @@ def test_item9_a_pdf_with_more_signatures_than_checked_is_refused_before_any_is_
     PadesVerifier().verify(_copies_of_its_signature(signed, pades.MAX_SIGNATURES), ca.chain(),
                            now=NOW)
     assert len(calls) == pades.MAX_SIGNATURES
+
+
+def _counted(calls: list[object]) -> Callable[..., object]:
+    """A stand-in for one signature's validation that only counts its calls."""
+    def validate(*args: object) -> object:
+        calls.append(args)
+        raise RuntimeError("counted, not validated")
+    return validate
 
 
 def _empty_revisions(signed: bytes, count: int) -> bytes:
@@ -373,7 +409,7 @@ def test_item9_a_pdf_saved_over_more_often_than_followed_is_refused_before_any_v
     (hostile measurement). Refused from the bytes, and -- for names that hide from that
     count -- from the parser's count."""
     calls: list[object] = []
-    monkeypatch.setattr(pades, "_evidence", lambda *args: calls.append(args))
+    monkeypatch.setattr(pades, "_evidence", _counted(calls))
     existing = PdfFileReader(io.BytesIO(signed)).xrefs.total_revisions
     stuffed = _empty_revisions(signed, pades.MAX_REVISIONS + 1 - existing)
     with pytest.raises(TooManyRevisions):
