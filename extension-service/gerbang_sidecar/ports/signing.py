@@ -81,8 +81,8 @@ class SignatureEvidence:
     trusted: bool  # the chain leads to this CA's root (at the proven signing time, if any)
     covers_whole_document: bool  # nothing but validation data was added after signing
     modified_after: bool  # content changed after signing
-    # Only what a signed document permits came after it: further signatures (several
-    # officials sign one letter) or form entries -- not a change of its content.
+    # Only further signatures came after it (several officials sign one letter), each
+    # intact and trusted -- not a change of its content.
     signed_over: bool = False
 
 

@@ -65,7 +65,8 @@ def test_issue12_issue_download_sign_verify_and_revoke(
     verify_document(page, sidecar_server,
                     download_signed(page, tmp_path / "surat-dua-tanda-tangan.pdf"))
     expect(page.locator("#verdict")).to_contain_text("Semua tanda tangan sah")
-    expect(page.locator("#integrity-1")).to_contain_text("hanya ditambah tanda tangan lain")
+    expect(page.locator("#integrity-1")).to_contain_text(
+        "hanya ditambah tanda tangan lain yang sah")
     expect(page.locator("#signature-heading-2")).to_have_text("Tanda tangan 2 dari 2")
     expect(page.locator("#signature-2")).to_contain_text("AGUS WIJAYA")
     screenshots.take(page, "verifikasi dua tanda tangan")

@@ -102,7 +102,7 @@ def _signature(s: SignatureReport) -> dict[str, object]:
         "intact": e.intact, "trusted": e.trusted, "revoked_now": s.now.problem == "revoked",
         "covers_whole_document": e.covers_whole_document,
         "modified_after_signing": e.modified_after,
-        "later_signatures_or_form_entries": e.signed_over}
+        "later_signatures_added": e.signed_over}
 
 
 def _state(state: CertificateState) -> dict[str, object]:

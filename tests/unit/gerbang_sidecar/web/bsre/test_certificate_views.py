@@ -629,12 +629,12 @@ def test_x7_item9_a_document_signed_twice_reports_both_signatures_valid(
     anyone = app.test_client()
     report = _verify_page(anyone, twice.data)
     assert "Semua tanda tangan sah" in report
-    assert "hanya ditambah tanda tangan lain" in _row(report, "integrity-1")
+    assert "hanya ditambah tanda tangan lain yang sah" in _row(report, "integrity-1")
     assert _row(report, "integrity-2") == "Ya"
     signatures = _verify_json(anyone, twice.data)["signatures"]
-    assert [s["later_signatures_or_form_entries"] for s in signatures] == [True, False]
+    assert [s["later_signatures_added"] for s in signatures] == [True, False]
     english = _verify_page(anyone, twice.data, lang="en")
-    assert "further signatures" in _row(english, "integrity-1")
+    assert "further valid signatures" in _row(english, "integrity-1")
     assert "Tanda tangan 2 dari 2" in report and "Signature 1 of 2" in english
 
 
