@@ -50,6 +50,10 @@ class TooComplex(UnreadablePdf):
     """Checking the PDF took more CPU, memory or time than one verification is given."""
 
 
+class VerifierBusy(Exception):
+    """Every verification turn is taken: try again in a moment (not the file's fault)."""
+
+
 class PdfSigner(Protocol):
     def sign(self, pdf: bytes, pkcs12: bytes, passphrase: str, material: SigningMaterial, *,
              signer_name: str, now: datetime) -> bytes:

@@ -8,8 +8,10 @@ few dozen objects (hostile measurement, 2026-12-03). Whatever the file, the publ
 not give it more than a few seconds of one CPU: each verification runs in a child of a fork
 server (started once per process, single-threaded, with pyHanko already imported, so a child
 costs a fork, not an interpreter), under RLIMIT_CPU and RLIMIT_AS and a wall-clock limit; a
-child that runs out is killed and the upload is called too complex. A few verifications run
-at once per process; more wait for their turn, up to the wall-clock limit.
+child that runs out is killed and the upload is called too complex. One verification runs at
+a time per process (a pod of four workers budgets four children of 512 MB); another waits a
+moment for its turn and is otherwise told the service is busy -- not that its file is too
+complex. The child gets the worker's environment: the limits bound resources, not rights.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from gerbang_sidecar.ports.signing import (
     TooManyRevisions,
     TooManySignatures,
     UnreadablePdf,
+    VerifierBusy,
 )
 
 log = logging.getLogger(__name__)
@@ -44,9 +47,12 @@ _REFUSALS: dict[str, Any] = {"TooManySignatures": TooManySignatures,
 class IsolatedPdfVerifier:
     inner: PdfVerifier  # picklable: it travels to the child
     cpu_seconds: int = 10
-    memory_bytes: int = 1 << 30
+    memory_bytes: int = 512 << 20  # a 10 MB PDF with 20 signatures needs under 384 MB
     wall_seconds: float = 30.0
-    at_once: int = 2
+    at_once: int = 1
+    # How long an upload waits for a turn before it is told to try again: not a request
+    # thread held for a whole verification behind others.
+    turn_wait_seconds: float = 2.0
     _turns: threading.BoundedSemaphore = field(init=False, repr=False)
     _context: Any = field(init=False, repr=False, default=None)
 
@@ -55,8 +61,8 @@ class IsolatedPdfVerifier:
 
     def verify(self, pdf: bytes, chain: Sequence[bytes], *,
                now: datetime) -> list[SignatureEvidence]:
-        if not self._turns.acquire(timeout=self.wall_seconds):
-            raise TooComplex("no turn")  # the others' uploads hold every turn
+        if not self._turns.acquire(timeout=self.turn_wait_seconds):
+            raise VerifierBusy()
         try:
             return self._in_child(pdf, list(chain), now)
         finally:
@@ -76,7 +82,7 @@ class IsolatedPdfVerifier:
             outcome, value = receive.recv()
         except (EOFError, OSError):
             # Killed by its CPU or memory limit before it could answer.
-            raise TooComplex(f"child ended ({child.exitcode})") from None
+            raise TooComplex("limit reached") from None
         finally:
             receive.close()
             if child.is_alive():

@@ -26,10 +26,11 @@ from gerbang_sidecar.ports.signing import (
     TooManyRevisions,
     TooManySignatures,
     UnreadablePdf,
+    VerifierBusy,
 )
 from gerbang_sidecar.ports.storage import CertificateStatus, Store
 from gerbang_sidecar.services.certificates.signing import MAX_PDF_BYTES
-from gerbang_sidecar.services.results import FormErrors
+from gerbang_sidecar.services.results import FormErrors, TemporaryProblem
 
 
 @dataclass(frozen=True)
@@ -76,7 +77,7 @@ class PublicVerification:
         self._verifier = verifier
         self._clock = clock
 
-    def verify(self, pdf: bytes) -> Report | FormErrors:
+    def verify(self, pdf: bytes) -> Report | FormErrors | TemporaryProblem:
         if not pdf:
             return FormErrors({"document": IdentifierError("document.required")})
         if len(pdf) > MAX_PDF_BYTES:
@@ -93,6 +94,8 @@ class PublicVerification:
                                                            max=refused.limit)})
         except TooComplex:
             return FormErrors({"document": IdentifierError("document.too_complex")})
+        except VerifierBusy:
+            return TemporaryProblem()
         except UnreadablePdf:
             return FormErrors({"document": IdentifierError("document.not_pdf")})
         # The few signers' statuses by serial (indexed), not every revocation ever made.

@@ -24,9 +24,10 @@ from gerbang_sidecar.services.certificates.public_verification import (
     Report,
     SignatureReport,
 )
-from gerbang_sidecar.services.results import FormErrors
+from gerbang_sidecar.services.results import FormErrors, TemporaryProblem
 from gerbang_sidecar.texts import message
 from gerbang_sidecar.web.context import services
+from gerbang_sidecar.web.errors import temporary_problem
 from gerbang_sidecar.web.forms import add_form_errors, csrf, form_page
 from gerbang_sidecar.web.layout import use_portal
 from gerbang_sidecar.web.locale import get_locale, t
@@ -59,6 +60,8 @@ def verify() -> ResponseReturnValue:
     if isinstance(result, FormErrors):
         add_form_errors(form, result.errors)
         return form_page("bsre/verification.html", form, report=None)
+    if isinstance(result, TemporaryProblem):
+        return temporary_problem("bsre/verification.html", form=form, report=None)
     return form_page("bsre/verification.html", VerifyForm(formdata=None), report=result)
 
 
@@ -78,6 +81,8 @@ def verify_json() -> ResponseReturnValue:
     if isinstance(result, FormErrors):
         return jsonify({"errors": {k: message(v, get_locale())
                                    for k, v in result.errors.items()}}), 422
+    if isinstance(result, TemporaryProblem):
+        return jsonify({"errors": {"request": t("problem.temporary.text")}}), 503
     return jsonify(_as_json(result))
 
 

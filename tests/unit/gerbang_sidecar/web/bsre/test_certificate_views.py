@@ -653,3 +653,24 @@ def test_item9_an_upload_too_complex_to_check_is_told_so_beside_the_field(
                          content_type="multipart/form-data")
     assert answer.status_code == 422 and "terlalu rumit" in answer.json["errors"]["document"]
     assert "too complex to check" in _verify_page(anyone, b"%PDF-1.7", lang="en")
+
+
+def test_x5_item9_a_busy_verifier_says_try_again_with_a_503(
+        app: Flask, services: Services, authority: None,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from gerbang_sidecar.ports.signing import VerifierBusy
+
+    class Busy:
+        def verify(self, *_args: object, **_kwargs: object) -> None:
+            raise VerifierBusy()
+
+    monkeypatch.setattr(services.public_verification, "_verifier", Busy())
+    anyone = app.test_client()
+    answer = anyone.post("/verifikasi.json", data={"document": (io.BytesIO(b"%PDF-1.7"), "s.pdf")},
+                         content_type="multipart/form-data")
+    assert answer.status_code == 503 and answer.json["errors"]["request"]
+    page = anyone.get("/verifikasi").get_data(as_text=True)
+    shown = anyone.post("/verifikasi", data={
+        "csrf_token": csrf(page), "document": (io.BytesIO(b"%PDF-1.7"), "s.pdf")},
+        content_type="multipart/form-data")
+    assert shown.status_code == 503 and 'id="temporary-problem"' in shown.get_data(as_text=True)
