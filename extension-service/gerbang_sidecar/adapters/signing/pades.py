@@ -100,6 +100,7 @@ class PadesSigner:
             revocation_mode="hard-fail", moment=now)
         try:
             writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
+            _room_for_one_more(writer)
             name, box = _free_field(writer)
             fields.append_signature_field(writer, fields.SigFieldSpec(
                 sig_field_name=name, box=box, on_page=0))
@@ -117,6 +118,15 @@ class PadesSigner:
         except (PdfError, KeyError, ValueError) as exc:
             log.info("pdf not signed: %s", type(exc).__name__)
             raise UnreadablePdf(type(exc).__name__) from exc
+
+
+def _room_for_one_more(writer: IncrementalPdfFileWriter) -> None:
+    """A signed document the public verification would refuse is not made: one more
+    signature adds two revisions (the signature, then its validation data)."""
+    if writer.prev.xrefs.total_revisions + 2 > MAX_REVISIONS:
+        raise TooManyRevisions(MAX_REVISIONS)
+    if len(writer.prev.embedded_signatures) + 1 > MAX_SIGNATURES:
+        raise TooManySignatures(MAX_SIGNATURES)
 
 
 def _free_field(writer: IncrementalPdfFileWriter) -> tuple[str, tuple[int, int, int, int]]:

@@ -49,6 +49,7 @@ from gerbang_sidecar.ports.signing import (
     TooManySignatures,
     UnreadablePdf,
 )
+from support.pdfs import empty_revisions
 
 KEK = b"a key-encryption key from the environment"
 URL = "https://gerbang.example.test"
@@ -387,21 +388,6 @@ def _counted(calls: list[object]) -> Callable[..., object]:
     return validate
 
 
-def _empty_revisions(signed: bytes, count: int) -> bytes:
-    """``signed`` saved over ``count`` times without a change: an xref section and a
-    trailer each, about 100 bytes."""
-    reader = PdfFileReader(io.BytesIO(signed))
-    size, root = int(reader.trailer["/Size"]), reader.trailer.raw_get("/Root").idnum
-    previous = int(signed.rsplit(b"startxref", 1)[1].split()[0])
-    out = bytearray(signed)
-    for _ in range(count):
-        start = len(out)
-        out += (b"xref\n0 1\n0000000000 65535 f\r\ntrailer\n<< /Size %d /Root %d 0 R /Prev %d >>"
-                b"\nstartxref\n%d\n%%%%EOF\n" % (size, root, previous, start))
-        previous = start
-    return bytes(out)
-
-
 def test_item9_a_pdf_saved_over_more_often_than_followed_is_refused_before_any_validation(
         ca: LocalCertificateAuthority, signed: bytes, monkeypatch: pytest.MonkeyPatch) -> None:
     """pyHanko's check for changes after signing walks every revision for every revision:
@@ -411,14 +397,14 @@ def test_item9_a_pdf_saved_over_more_often_than_followed_is_refused_before_any_v
     calls: list[object] = []
     monkeypatch.setattr(pades, "_evidence", _counted(calls))
     existing = PdfFileReader(io.BytesIO(signed)).xrefs.total_revisions
-    stuffed = _empty_revisions(signed, pades.MAX_REVISIONS + 1 - existing)
+    stuffed = empty_revisions(signed, pades.MAX_REVISIONS + 1 - existing)
     with pytest.raises(TooManyRevisions):
         PadesVerifier().verify(stuffed, ca.chain(), now=NOW)
     monkeypatch.setattr(pades, "_revisions_written", lambda _pdf: 0)
     with pytest.raises(TooManyRevisions):
         PadesVerifier().verify(stuffed, ca.chain(), now=NOW)
     assert calls == []
-    PadesVerifier().verify(_empty_revisions(signed, pades.MAX_REVISIONS - existing),
+    PadesVerifier().verify(empty_revisions(signed, pades.MAX_REVISIONS - existing),
                            ca.chain(), now=NOW)
     assert len(calls) == 1
 
@@ -431,3 +417,22 @@ def test_item9_a_hostile_pdf_is_unreadable_not_an_error_of_ours(
         ca: LocalCertificateAuthority, objects: list[tuple[int, bytes]]) -> None:
     with pytest.raises(UnreadablePdf):
         PadesVerifier().verify(_objects_pdf(objects), ca.chain(), now=NOW)
+
+
+def test_x7_item9_no_signature_is_made_that_the_verification_would_refuse(
+        ca: LocalCertificateAuthority, sealed: bytes) -> None:
+    """A review signed a PDF of 1,000 revisions, and a 21st signature: both were made, and
+    the public verification then refused the result."""
+    crl = ca.crl([], number=1, now=NOW, next_update=NOW + timedelta(hours=6))
+    material = SigningMaterial(ca.chain(), crl, lambda request: ca.timestamp(request, now=NOW))
+
+    def sign(pdf: bytes) -> bytes:
+        return PadesSigner().sign(pdf, sealed, PASSPHRASE, material, signer_name="AGUS",
+                                  now=NOW)
+
+    with pytest.raises(TooManyRevisions):
+        sign(empty_revisions(_pdf(), pades.MAX_REVISIONS - 2))
+    signed = sign(empty_revisions(_pdf(), pades.MAX_REVISIONS - 3))
+    assert PdfFileReader(io.BytesIO(signed)).xrefs.total_revisions == pades.MAX_REVISIONS
+    with pytest.raises(TooManySignatures):
+        sign(_copies_of_its_signature(sign(_pdf()), pades.MAX_SIGNATURES))

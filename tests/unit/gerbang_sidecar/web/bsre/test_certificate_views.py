@@ -674,3 +674,17 @@ def test_x5_item9_a_busy_verifier_says_try_again_with_a_503(
         "csrf_token": csrf(page), "document": (io.BytesIO(b"%PDF-1.7"), "s.pdf")},
         content_type="multipart/form-data")
     assert shown.status_code == 503 and 'id="temporary-problem"' in shown.get_data(as_text=True)
+
+
+def test_x7_a_document_saved_over_too_often_is_not_signed_and_the_try_is_given_back(
+        app: Flask, browser: FlaskClient, services: Services) -> None:
+    from gerbang_sidecar.adapters.signing.pades import MAX_REVISIONS
+    from support.pdfs import empty_revisions
+
+    certificate_id = _issue(app, browser, services)
+    refused = _sign(browser, certificate_id, PASSPHRASE,
+                    pdf=empty_revisions(_pdf(), MAX_REVISIONS))
+    assert refused.status_code == 422 and "100 kali" in refused.get_data(as_text=True)
+    with services.storage.transaction() as tx:
+        row = tx.certificates.certificate(certificate_id)
+        assert row is not None and row.failed_passphrases == 0
