@@ -59,7 +59,7 @@ TARGET_BYTES = 1024 * 1024
 PAGES = 4
 REVOKED = 100  # other certificates of the CA already revoked: the CRL both sides embed
 FIELD = "TandaTangan"
-BOX = (40, 40, 330, 110)  # as PadesSigner's box
+BOX = (40, 40, 300, 110)  # as PadesSigner's first box
 
 
 def scanned_pdf(target: int = TARGET_BYTES, pages: int = PAGES) -> bytes:

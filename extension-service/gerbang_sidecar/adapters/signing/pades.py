@@ -45,10 +45,12 @@ from gerbang_sidecar.ports.signing import (
 
 log = logging.getLogger(__name__)
 FIELD = "TandaTanganBSrE"
-BOX = (40, 40, 330, 110)  # bottom-left of the first page, in points
+BOX_WIDTH, BOX_HEIGHT, MARGIN = 260, 70, 40  # bottom-left of the first page, in points
 # A document signed before (another official, an earlier BSrE signature) gets the next box:
-# up the page, then a second column.
-BOX_STEP, BOXES_PER_COLUMN, COLUMN_STEP = 80, 9, 290
+# up the page, then a second column -- as many as the page holds (twenty on A4), then over
+# the first ones again.
+ROW_STEP, COLUMN_STEP = BOX_HEIGHT + 10, BOX_WIDTH + 15
+A4 = (0.0, 0.0, 595.0, 842.0)
 # What may follow a signature without changing the document it signed (pyHanko's levels).
 _UNCHANGED = ("NONE", "LTA_UPDATES")
 _PERMITTED = "FORM_FILLING"
@@ -130,13 +132,43 @@ def _room_for_one_more(writer: IncrementalPdfFileWriter) -> None:
 
 
 def _free_field(writer: IncrementalPdfFileWriter) -> tuple[str, tuple[int, int, int, int]]:
-    """A signature field name not taken yet, and a box beside the earlier ones."""
-    taken = {name for name, _value, _ref in fields.enumerate_sig_fields(writer.prev)}
-    n = next(n for n in range(len(taken) + 1) if _field_name(n) not in taken)
-    column, row = divmod(n, BOXES_PER_COLUMN)
-    x0, y0, x1, y1 = BOX
-    dx, dy = column * COLUMN_STEP, row * BOX_STEP
-    return _field_name(n), (x0 + dx, y0 + dy, x1 + dx, y1 + dy)
+    """A field name no field of the form has yet, and a box beside the earlier signatures'."""
+    taken = _top_level_field_names(writer)
+    signed = len(list(fields.enumerate_sig_fields(writer.prev)))
+    name = next(_field_name(n) for n in range(len(taken) + 1) if _field_name(n) not in taken)
+    left, bottom, right, top = _page_box(writer)
+    rows = max(1, int((top - bottom - MARGIN) // ROW_STEP))
+    columns = max(1, int((right - left - MARGIN) // COLUMN_STEP))
+    column, row = divmod(signed % (rows * columns), rows)
+    x0 = int(left) + MARGIN + column * COLUMN_STEP
+    y0 = int(bottom) + MARGIN + row * ROW_STEP
+    return name, (x0, y0, x0 + BOX_WIDTH, y0 + BOX_HEIGHT)
+
+
+def _top_level_field_names(writer: IncrementalPdfFileWriter) -> set[str]:
+    """Every form field's name at the top (a text field may hold the name we would take)."""
+    try:
+        form = writer.root["/AcroForm"]
+        return {str(ref.get_object().get("/T")) for ref in form["/Fields"]}
+    except (KeyError, TypeError, AttributeError):
+        return set()
+
+
+def _page_box(writer: IncrementalPdfFileWriter) -> tuple[float, float, float, float]:
+    """The first page's visible area (CropBox, else MediaBox, inherited or not); A4 when the
+    page tree does not say."""
+    try:
+        page = writer.find_page_for_modification(0)[0].get_object()
+        while page is not None:
+            for key in ("/CropBox", "/MediaBox"):
+                if key in page:
+                    x0, y0, x1, y1 = (float(v) for v in page[key])
+                    return min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1)
+            page = page.get("/Parent")
+            page = page.get_object() if page is not None else None
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError):
+        pass
+    return A4
 
 
 def _field_name(n: int) -> str:
@@ -246,14 +278,17 @@ def _validate(signature: EmbeddedPdfSignature, chain: list[asn1_x509.Certificate
 
 
 def _carried_certificates(signature: EmbeddedPdfSignature) -> int:
-    """The most certificates the signature's CMS or its timestamp token's carries."""
+    """The most certificates the signature's CMS or one of its timestamp tokens carries."""
     def count(signed_data: Any) -> int:
         certificates = signed_data["certificates"]
         return 0 if certificates.native is None else len(certificates)
 
     carried = [count(signature.signed_data)]
-    for attribute in signature.signer_info["unsigned_attrs"] or ():
-        if attribute["type"].native == "signature_time_stamp_token":
+    info = signature.signer_info
+    # Both timestamps pyHanko validates: the signature's (unsigned) and the content's
+    # (signed attribute); each builds certificate paths of its own.
+    for attribute in [*(info["unsigned_attrs"] or ()), *(info["signed_attrs"] or ())]:
+        if attribute["type"].native in ("signature_time_stamp_token", "content_time_stamp"):
             carried += [count(token["content"]) for token in attribute["values"]]
     return max(carried)
 

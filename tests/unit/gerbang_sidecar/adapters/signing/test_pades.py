@@ -436,3 +436,25 @@ def test_x7_item9_no_signature_is_made_that_the_verification_would_refuse(
     assert PdfFileReader(io.BytesIO(signed)).xrefs.total_revisions == pades.MAX_REVISIONS
     with pytest.raises(TooManySignatures):
         sign(_copies_of_its_signature(sign(_pdf()), pades.MAX_SIGNATURES))
+
+
+def test_x7_twenty_boxes_fit_an_a4_page_without_overlapping() -> None:
+    """A review: signatures 10 to 18 were clipped and from the 19th off the page."""
+    from pyhanko.pdf_utils import generic
+
+    writer = IncrementalPdfFileWriter(io.BytesIO(_pdf()), strict=False)
+    boxes = []
+    for _ in range(pades.MAX_SIGNATURES):
+        name, box = pades._free_field(writer)
+        fields.append_signature_field(writer, fields.SigFieldSpec(
+            sig_field_name=name, box=box, on_page=0))
+        boxes.append(box)
+    assert all(x0 >= 0 and x1 <= 595 and y0 >= 0 and y1 <= 842 for x0, y0, x1, y1 in boxes)
+    assert not any(a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+                   for i, a in enumerate(boxes) for b in boxes[i + 1:])
+    # A text field already named as the next signature would be: the name after it.
+    text = writer.add_object(generic.DictionaryObject({
+        generic.NameObject("/FT"): generic.NameObject("/Tx"),
+        generic.NameObject("/T"): generic.pdf_string("TandaTanganBSrE-21")}))
+    writer.root["/AcroForm"]["/Fields"].append(text)
+    assert pades._free_field(writer)[0] == "TandaTanganBSrE-22"
