@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 
+from pyhanko.pdf_utils import generic
+from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.reader import PdfFileReader
 
 
@@ -20,3 +22,15 @@ def empty_revisions(pdf: bytes, count: int) -> bytes:
                 b"\nstartxref\n%d\n%%%%EOF\n" % (size, root, previous, start))
         previous = start
     return bytes(out)
+
+
+def orphan_objects(pdf: bytes, count: int) -> bytes:
+    """``pdf`` with one more revision writing ``count`` small dictionaries nothing refers
+    to: the diff analysis after a signature goes through each of them."""
+    writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
+    for n in range(count):
+        writer.add_object(generic.DictionaryObject(
+            {generic.NameObject("/A"): generic.NumberObject(n)}))
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
