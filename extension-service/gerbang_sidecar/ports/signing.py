@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import ClassVar, Protocol
 
 # RFC 3161 as bytes: a TimeStampReq (DER) in, a TimeStampResp (DER) out. The CA's own TSA in
 # this process today; an HTTP TSA would be a POST of the same bytes.
@@ -29,21 +29,31 @@ class UnreadablePdf(Exception):
     """The upload is not a PDF pyHanko can sign."""
 
 
-class TooManySignatures(UnreadablePdf):
-    """The PDF carries more signatures than a verification checks (``limit``)."""
+class OverLimit(UnreadablePdf):
+    """The PDF goes past one of the counts a verification follows (``limit``); ``reason``
+    names it, as RefusedDocument's does (the message key ``document.<reason>``)."""
+
+    reason: ClassVar[str]
 
     def __init__(self, limit: int) -> None:
-        super().__init__(f"more than {limit} signatures")
+        super().__init__(f"{self.reason}: more than {limit}")
         self.limit = limit
 
+    def __reduce__(self) -> tuple[type[OverLimit], tuple[int]]:
+        # Crosses from the verification's child process with its limit.
+        return type(self), (self.limit,)
 
-class TooManyRevisions(UnreadablePdf):
-    """The PDF was saved over (incremental revisions) more often than a verification
-    follows (``limit``)."""
 
-    def __init__(self, limit: int) -> None:
-        super().__init__(f"more than {limit} revisions")
-        self.limit = limit
+class TooManySignatures(OverLimit):
+    """More signatures than a verification checks."""
+
+    reason = "too_many_signatures"
+
+
+class TooManyRevisions(OverLimit):
+    """Saved over (incremental revisions) more often than a verification follows."""
+
+    reason = "too_many_revisions"
 
 
 class TooComplex(UnreadablePdf):

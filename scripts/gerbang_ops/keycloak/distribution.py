@@ -48,15 +48,8 @@ def ensure_distribution(version: str = KEYCLOAK_VERSION, cache: Path | None = No
     """Return the unpacked Keycloak home, fetching and unpacking it first when missing."""
     cache = cache or cache_dir()
     home = keycloak_home(version, cache)
-    if (home / _VERIFIED_MARKER).exists():
-        return home
-    home.parent.mkdir(parents=True, exist_ok=True)
-    # Two first starts at once (test workers, make run beside make test) must not unpack
-    # over each other's tree.
-    with exclusive(home.parent / f".{home.name}.lock"):
-        if not (home / _VERIFIED_MARKER).exists():
-            _unpack(_checked_archive(version, cache, log), home, version)
-    return home
+    return _made_once(home, _VERIFIED_MARKER, lambda: _unpack(
+        _checked_archive(version, cache, log), home, version))
 
 
 def built_home(build_options: Sequence[str], version: str = KEYCLOAK_VERSION,
@@ -73,17 +66,26 @@ def ensure_built(build_options: Sequence[str], version: str = KEYCLOAK_VERSION,
     runs) wait for one build under a file lock instead of building twice."""
     cache = cache or cache_dir()
     home = built_home(build_options, version, cache)
-    if (home / _BUILT_MARKER).exists():
-        return home
-    home.parent.mkdir(parents=True, exist_ok=True)
-    with exclusive(home.parent / f".{home.name}.lock"):
-        if (home / _BUILT_MARKER).exists():
-            return home
+
+    def build() -> None:
         archive = _checked_archive(version, cache, log)
         log(f"Building Keycloak {version} for production ({' '.join(build_options)}) ...")
         _unpack(archive, home, version)  # replaces a copy whose build was interrupted
         _build(home, build_options)
         (home / _BUILT_MARKER).write_text("\n".join(build_options) + "\n")
+
+    return _made_once(home, _BUILT_MARKER, build)
+
+
+def _made_once(home: Path, marker: str, make: Callable[[], None]) -> Path:
+    """``home``, made by ``make`` (which leaves ``marker`` in it) unless the marker is there.
+    Concurrent callers (test workers, make run beside make test) wait for one make under a
+    file lock instead of making it over each other."""
+    if not (home / marker).exists():
+        home.parent.mkdir(parents=True, exist_ok=True)
+        with exclusive(home.parent / f".{home.name}.lock"):
+            if not (home / marker).exists():
+                make()
     return home
 
 

@@ -16,7 +16,6 @@ complex. The child gets the worker's environment: the limits bound resources, no
 
 from __future__ import annotations
 
-import logging
 import multiprocessing
 import resource
 import threading
@@ -27,20 +26,15 @@ from multiprocessing.connection import Connection
 from typing import Any
 
 from gerbang_sidecar.ports.signing import (
+    OverLimit,
     PdfVerifier,
     SignatureEvidence,
     TooComplex,
-    TooManyRevisions,
-    TooManySignatures,
     UnreadablePdf,
     VerifierBusy,
 )
 
-log = logging.getLogger(__name__)
-
 _PRELOAD = ["gerbang_sidecar.adapters.signing.pades"]
-_REFUSALS: dict[str, Any] = {"TooManySignatures": TooManySignatures,
-                             "TooManyRevisions": TooManyRevisions, "TooComplex": TooComplex}
 
 
 @dataclass
@@ -90,8 +84,8 @@ class IsolatedPdfVerifier:
             child.join(5)
         if outcome == "done":
             return list(value)
-        if outcome in _REFUSALS:
-            raise _REFUSALS[outcome](value)  # with its limit, for the message beside the field
+        if outcome == "refused":
+            raise value  # with its limit, for the message beside the field
         raise UnreadablePdf(value)
 
     def _fork_server(self) -> Any:
@@ -108,10 +102,8 @@ def _verify_in_child(send: Connection, inner: PdfVerifier, pdf: bytes, chain: li
     resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
     try:
         send.send(("done", inner.verify(pdf, chain, now=now)))
-    except (TooManySignatures, TooManyRevisions) as refused:
-        send.send((type(refused).__name__, refused.limit))
-    except TooComplex as refused:
-        send.send(("TooComplex", str(refused)))
+    except (OverLimit, TooComplex) as refused:
+        send.send(("refused", refused))
     except MemoryError:
         pass  # the parent sees the pipe close: too complex
     except Exception as exc:  # UnreadablePdf, or a parser's surprise: not a PDF we can read

@@ -20,11 +20,10 @@ from gerbang_sidecar.domain.identifiers import IdentifierError
 from gerbang_sidecar.ports.ca import CertificateAuthority
 from gerbang_sidecar.ports.clock import Clock
 from gerbang_sidecar.ports.signing import (
+    OverLimit,
     PdfVerifier,
     SignatureEvidence,
     TooComplex,
-    TooManyRevisions,
-    TooManySignatures,
     UnreadablePdf,
     VerifierBusy,
 )
@@ -86,11 +85,8 @@ class PublicVerification:
         now = self._clock()
         try:
             found = self._verifier.verify(pdf, self._ca.chain(), now=now)
-        except TooManySignatures as refused:
-            return FormErrors({"document": IdentifierError("document.too_many_signatures",
-                                                           max=refused.limit)})
-        except TooManyRevisions as refused:
-            return FormErrors({"document": IdentifierError("document.too_many_revisions",
+        except OverLimit as refused:
+            return FormErrors({"document": IdentifierError(f"document.{refused.reason}",
                                                            max=refused.limit)})
         except TooComplex:
             return FormErrors({"document": IdentifierError("document.too_complex")})

@@ -17,13 +17,7 @@ from gerbang_sidecar.ports.clock import Clock
 from gerbang_sidecar.ports.documents import PdfInspector, RefusedDocument
 from gerbang_sidecar.ports.keycloak import KeycloakUsers
 from gerbang_sidecar.ports.metrics import NO_METRICS, Metrics
-from gerbang_sidecar.ports.signing import (
-    PdfSigner,
-    SigningMaterial,
-    TooManyRevisions,
-    TooManySignatures,
-    UnreadablePdf,
-)
+from gerbang_sidecar.ports.signing import OverLimit, PdfSigner, SigningMaterial, UnreadablePdf
 from gerbang_sidecar.ports.storage import Store
 from gerbang_sidecar.services.bsre.invitations import BsreSettings
 from gerbang_sidecar.services.bsre.profile_changes import ProfileChanges
@@ -112,11 +106,10 @@ class DocumentSigning:
                 return Refused("locked")
             return FormErrors({"passphrase": IdentifierError(
                 "passphrase.wrong", attempts_left=MAX_WRONG - wrong)})
-        except (TooManySignatures, TooManyRevisions) as full:
+        except OverLimit as full:
             give_back_attempt(self._store, certificate_id)
-            key = "too_many_signatures" if isinstance(full, TooManySignatures) \
-                else "too_many_revisions"
-            return FormErrors({"document": IdentifierError(f"document.{key}", max=full.limit)})
+            return FormErrors({"document": IdentifierError(f"document.{full.reason}",
+                                                           max=full.limit)})
         except UnreadablePdf:
             give_back_attempt(self._store, certificate_id)
             return FormErrors({"document": IdentifierError("document.not_pdf")})
