@@ -23,10 +23,9 @@ NOW = datetime(2026, 12, 3, tzinfo=UTC)
 
 
 def test_item9_a_verification_that_spins_is_stopped_by_its_cpu_limit() -> None:
-    started = time.monotonic()
-    with pytest.raises(TooComplex):
+    with pytest.raises(TooComplex) as stopped:
         IsolatedPdfVerifier(Spinning(), cpu_seconds=1).verify(b"%PDF", [], now=NOW)
-    assert time.monotonic() - started < 25  # the CPU limit, not the wall-clock one
+    assert "wall-clock" not in str(stopped.value)  # the CPU limit ended it
 
 
 def test_item9_a_verification_that_hoards_memory_is_stopped_by_its_memory_limit() -> None:
