@@ -9,22 +9,30 @@ values are replaced by the realm's).
 
 ``${UPPER_CASE}`` in a string is replaced by that environment variable, ``${NAME:-default}``
 falls back to the default; ``${lowerCase}`` is a Keycloak message key and stays as written.
+Provisioning supplies the placeholders in ``REALM_PLACEHOLDERS`` itself, for the realm being
+read: ``${SIDECAR_REALM_CLIENT_SECRET}`` is that realm's ``gerbang-sidecar`` secret, derived
+from ``SIDECAR_CLIENT_SECRET`` (the sidecar's ``adapters/keycloak/realm_secrets.py`` says why).
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from gerbang_ops.provision.problems import ConfigFileError, Problem
 from gerbang_ops.provision.shapes import shape_problems
+from gerbang_sidecar.adapters.keycloak.realm_secrets import realm_client_secret
 
 COMMON = "_common"
 PLACEHOLDER = re.compile(r"\$\{([A-Z][A-Z0-9_]*)(?::-([^}]*))?\}")
+# Placeholders with a value per realm: the environment variable each is derived from, and how
+# (from its value and the realm's name).
+REALM_PLACEHOLDERS: dict[str, tuple[str, Callable[[str, str], str]]] = {
+    "SIDECAR_REALM_CLIENT_SECRET": ("SIDECAR_CLIENT_SECRET", realm_client_secret)}
 
 
 @dataclass
@@ -71,8 +79,22 @@ def load_realms(config_dir: Path, environ: Mapping[str, str],
     return specs
 
 
+def environment_variables(config_dir: Path) -> set[str]:
+    """The environment variables realm-config/'s placeholders are filled from."""
+    names = {match.group(1) for path in config_dir.rglob("*.json")
+             for match in PLACEHOLDER.finditer(path.read_text(encoding="utf-8"))}
+    return {REALM_PLACEHOLDERS[n][0] if n in REALM_PLACEHOLDERS else n for n in names}
+
+
+def _realm_environment(realm: str, environ: Mapping[str, str]) -> dict[str, str]:
+    derived = {name: derive(environ[source], realm)
+               for name, (source, derive) in REALM_PLACEHOLDERS.items() if environ.get(source)}
+    return {**environ, **derived}
+
+
 def _load_realm(config_dir: Path, name: str, environ: Mapping[str, str],
                 problems: list[Problem]) -> RealmSpec | None:
+    environ = _realm_environment(name, environ)
     files: dict[str, Any] = {}
     sources: dict[str, Path] = {}
     for rel in sorted(_relative_files(config_dir / COMMON) | _relative_files(config_dir / name)):
@@ -168,8 +190,9 @@ def _substitute(value: Any, environ: Mapping[str, str], path: Path, where: str,
             return environ[name]
         if default is not None:
             return default
-        problems.append(Problem(path, where, f"placeholder ${{{name}}} is not set in the "
-                                "environment"))
+        unset = (f"{REALM_PLACEHOLDERS[name][0]}, which placeholder ${{{name}}} is derived from,"
+                 if name in REALM_PLACEHOLDERS else f"placeholder ${{{name}}}")
+        problems.append(Problem(path, where, f"{unset} is not set in the environment"))
         return match.group(0)
 
     return PLACEHOLDER.sub(replace, value)

@@ -11,6 +11,7 @@ import requests
 
 from gerbang_ops.provision.files import RealmSpec
 from gerbang_ops.provision.keycloak_api import ApiError, KeycloakApi
+from gerbang_sidecar.adapters.keycloak.realm_secrets import realm_client_secret
 from support.oidc_login import BrowserLogin
 from support.otp import otp_credential
 
@@ -130,7 +131,8 @@ def test_sidecar_service_account_manages_users_but_not_the_realm(
     token = requests.post(
         f"{keycloak.url}/realms/akses/protocol/openid-connect/token",
         data={"grant_type": "client_credentials", "client_id": "gerbang-sidecar",
-              "client_secret": realm_env["SIDECAR_CLIENT_SECRET"]}, timeout=10,
+              "client_secret": realm_client_secret(realm_env["SIDECAR_CLIENT_SECRET"], "akses")},
+        timeout=10,
     ).json()["access_token"]
     headers = {"Authorization": f"Bearer {token}"}
     base = f"{keycloak.url}/admin/realms/akses"

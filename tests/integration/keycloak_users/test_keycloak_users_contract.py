@@ -10,8 +10,10 @@ import requests
 
 from gerbang_ops.keycloak.server import KeycloakServer
 from gerbang_ops.mailsink import MailSinkClient
+from gerbang_ops.provision.files import RealmSpec
 from gerbang_sidecar.adapters.keycloak.fake import FakeKeycloakUsers
 from gerbang_sidecar.adapters.keycloak.http import HttpKeycloakUsers
+from gerbang_sidecar.adapters.keycloak.realm_secrets import realm_client_secret
 from gerbang_sidecar.ports.keycloak import (
     KeycloakError,
     KeycloakUnavailable,
@@ -246,13 +248,32 @@ def test_unreachable_keycloak_is_keycloak_unavailable(kind: str) -> None:
 
 # ---- least privilege: only the real server can prove it -------------------------------------
 
-def _service_account_token(keycloak: KeycloakServer, secret: str) -> str:
-    response = requests.post(
-        f"{keycloak.url}/realms/{REALM}/protocol/openid-connect/token",
+def _token_response(keycloak: KeycloakServer, realm: str, secret: str) -> requests.Response:
+    return requests.post(
+        f"{keycloak.url}/realms/{realm}/protocol/openid-connect/token",
         data={"grant_type": "client_credentials", "client_id": "gerbang-sidecar",
               "client_secret": secret}, timeout=10)
+
+
+def _service_account_token(keycloak: KeycloakServer, sidecar_secret: str) -> str:
+    response = _token_response(keycloak, REALM, realm_client_secret(sidecar_secret, REALM))
     response.raise_for_status()
     return response.json()["access_token"]
+
+
+@pytest.mark.keycloak
+def test_rule4_a_realm_s_sidecar_secret_opens_no_other_realm(
+        keycloak: KeycloakServer, provisioned: list[RealmSpec],
+        realm_env: dict[str, str]) -> None:
+    """Keycloak shows a client's secret to the realm's administrators: what an ``oss``
+    administrator can read there must not let them act as the sidecar in ``akses`` or
+    ``bsre``, and the sidecar's own secret is in no realm."""
+    sidecar_secret = realm_env["SIDECAR_CLIENT_SECRET"]
+    oss_secret = realm_client_secret(sidecar_secret, "oss")
+    assert _token_response(keycloak, "oss", oss_secret).status_code == 200
+    for realm in ("akses", "bsre", "insw"):
+        assert _token_response(keycloak, realm, oss_secret).status_code == 401, realm
+        assert _token_response(keycloak, realm, sidecar_secret).status_code == 401, realm
 
 
 @pytest.mark.keycloak

@@ -22,6 +22,7 @@ import pytest
 import yaml
 
 from gerbang_ops.keycloak import KEYCLOAK_VERSION
+from gerbang_ops.provision.files import environment_variables
 from gerbang_sidecar.config import documented_variables
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -55,7 +56,6 @@ SECRET_WORDS = {"PASSWORD", "SECRET", "KEY", "TOKEN"}
 # credentials): a default with a value would be a secret written into the file.
 SECRET_REFERENCE = re.compile(r"\$\{[A-Z][A-Z0-9_]*(:?\?[^}]*|:-)\}")
 VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)|\$([A-Za-z_][A-Za-z0-9_]*)")
-PLACEHOLDER = re.compile(r"\$\{([A-Z][A-Z0-9_]*)(?::-[^}]*)?\}")
 URL_PASSWORD = re.compile(r"://[^/:@\s]+:(?P<password>\$\{[^}]*\}|[^@\s/]+)@")
 
 
@@ -284,8 +284,7 @@ def test_compose_gerbang_services_share_one_image(services: dict[str, Any]) -> N
 def test_compose_provision_gets_every_realm_placeholder(services: dict[str, Any]) -> None:
     env = environment(services["provision"])
     # Upper-case ${NAME} / ${NAME:-default} are our placeholders; lower-case ones are Keycloak's.
-    placeholders = {name for path in REALM_CONFIG.rglob("*.json")
-                    for name in PLACEHOLDER.findall(path.read_text(encoding="utf-8"))}
+    placeholders = environment_variables(REALM_CONFIG)
     missing = placeholders - set(env)
     assert not missing, f"provision lacks realm-config placeholders {sorted(missing)}"
     for name in ("KEYCLOAK_URL", "KEYCLOAK_ADMIN_USER", "KEYCLOAK_ADMIN_PASSWORD",

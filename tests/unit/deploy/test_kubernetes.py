@@ -31,6 +31,7 @@ from flask import Flask
 
 from gerbang_ops.keycloak import KEYCLOAK_VERSION
 from gerbang_ops.keycloak.server import EMAIL_LISTENER_EXCLUDES
+from gerbang_ops.provision.files import environment_variables
 from gerbang_sidecar.config import Settings, documented_variables
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -50,7 +51,6 @@ KUBERNETES_VERSIONS = ("1.35.0", "1.37.0")
 DEFINITIONS_ID = "https://kubernetes.io/api/_definitions.json"
 NOT_BUILT_IN = {"Keycloak", "Kustomization"}
 SECRET_WORDS = {"PASSWORD", "SECRET", "KEY", "TOKEN", "KEK"}
-PLACEHOLDER = re.compile(r"\$\{([A-Z][A-Z0-9_]*)(?::-[^}]*)?\}")
 
 # The Keycloak resource's fields (k8s.keycloak.org/v2alpha1) that we use or may use, as the
 # Keycloak Operator guide documents them for Keycloak 26 ("update" since 26.2).
@@ -544,8 +544,7 @@ def test_issue11_provisioning_job_runs_provision_apply_with_every_placeholder(
     item = container(job, "provision")
     assert item["command"] == compose_services["provision"]["command"]
     assert pod_spec(job)["restartPolicy"] == "Never" and job["spec"]["backoffLimit"] >= 5
-    placeholders = {name for path in REALM_CONFIG.rglob("*.json")
-                    for name in PLACEHOLDER.findall(path.read_text(encoding="utf-8"))}
+    placeholders = environment_variables(REALM_CONFIG)
     missing = (placeholders | {"KEYCLOAK_URL", "KEYCLOAK_ADMIN_USER",
                                "KEYCLOAK_ADMIN_PASSWORD"}) - env_names(item, config)
     assert not missing, f"provisioning lacks {sorted(missing)}"

@@ -1,7 +1,8 @@
 """The user-admin port over Keycloak's Admin REST API, as each realm's ``gerbang-sidecar``.
 
 One client-credentials connection per realm (python-keycloak ``KeycloakOpenIDConnection``),
-created on first use and kept: it renews its token itself. Every call goes through
+created on first use and kept: it renews its token itself. Each realm's client has a secret of
+its own, derived from the sidecar's one secret (``realm_secrets.py``). Every call goes through
 :meth:`HttpKeycloakUsers._call`, which turns transport failures and HTTP statuses into the
 port's errors, so services never see python-keycloak or HTTP.
 
@@ -30,6 +31,7 @@ from requests import Response
 from urllib3.util.retry import Retry
 
 from gerbang_sidecar.adapters.http_environment import ca_bundle, read_environment_once
+from gerbang_sidecar.adapters.keycloak.realm_secrets import realm_client_secret
 from gerbang_sidecar.adapters.outgoing_request_ids import send_request_ids
 from gerbang_sidecar.ports.keycloak import (
     AccountChanges,
@@ -66,12 +68,12 @@ SAFE_RETRY = Retry(total=1, connect=1, read=1, status=0, other=0,
 
 
 class HttpKeycloakUsers:
-    def __init__(self, server_url: str, client_id: str, client_secret: str,
+    def __init__(self, server_url: str, client_id: str, sidecar_secret: str,
                  timeout: float = 5.0, metrics: Metrics = NO_METRICS):
         # urljoin in python-keycloak drops the last path segment without a trailing slash.
         self._server_url = server_url.rstrip("/") + "/"
         self._client_id = client_id
-        self._client_secret = client_secret
+        self._sidecar_secret = sidecar_secret
         self._timeout = timeout
         self._connections: dict[str, KeycloakOpenIDConnection] = {}
         self._lock = threading.Lock()
@@ -85,9 +87,12 @@ class HttpKeycloakUsers:
         with self._lock:
             connection = self._connections.get(realm)
             if connection is None:
+                if not self._sidecar_secret:
+                    raise KeycloakError("SIDECAR_CLIENT_SECRET is not set")
                 connection = KeycloakOpenIDConnection(
                     server_url=self._server_url, realm_name=realm, client_id=self._client_id,
-                    client_secret_key=self._client_secret, grant_type="client_credentials",
+                    client_secret_key=realm_client_secret(self._sidecar_secret, realm),
+                    grant_type="client_credentials",
                     timeout=self._timeout,  # type: ignore[arg-type]  # requests takes floats
                     verify=ca_bundle(),
                 )

@@ -11,7 +11,13 @@ import pytest
 from gerbang_ops.paths import REALM_CONFIG, THEMES
 from gerbang_ops.provision import cli
 from gerbang_ops.provision.cli import load_and_check
-from gerbang_ops.provision.files import ConfigFileError, deep_merge, load_realms
+from gerbang_ops.provision.files import (
+    ConfigFileError,
+    deep_merge,
+    environment_variables,
+    load_realms,
+)
+from gerbang_sidecar.adapters.keycloak.realm_secrets import realm_client_secret
 
 ENV = {name: "x" for name in (
     "SMTP_HOST", "SMTP_PORT", "SMTP_FROM", "SIDECAR_CLIENT_SECRET", "SIDECAR_PUBLIC_URL",
@@ -205,3 +211,28 @@ def test_x3_keycloak_mails_links_to_another_host_only_over_tls(
                              for p in found)
     else:
         assert load_and_check(REALM_CONFIG, THEMES, None, env)
+
+
+def test_rule4_each_realm_file_gets_its_own_sidecar_client_secret() -> None:
+    """``${SIDECAR_REALM_CLIENT_SECRET}`` is derived per realm from SIDECAR_CLIENT_SECRET,
+    the value the sidecar derives when it logs in to that realm."""
+    env = {**ENV, "SIDECAR_CLIENT_SECRET": "the-sidecar-secret"}
+    secrets = {spec.name: next(c["secret"] for c in spec.clients
+                               if c["clientId"] == "gerbang-sidecar")
+               for spec in load_realms(REALM_CONFIG, env)}
+    assert secrets == {realm: realm_client_secret("the-sidecar-secret", realm)
+                       for realm in ("akses", "bsre", "insw", "oss")}
+
+
+def test_an_unset_sidecar_secret_is_named_for_the_derived_placeholder(config: Path) -> None:
+    env = {k: v for k, v in ENV.items() if k != "SIDECAR_CLIENT_SECRET"}
+    assert problems(config, env) == [
+        f"{config}/_common/clients/gerbang-sidecar.json: $.secret: SIDECAR_CLIENT_SECRET, "
+        "which placeholder ${SIDECAR_REALM_CLIENT_SECRET} is derived from, is not set in the "
+        "environment"]
+
+
+def test_environment_variables_name_the_sources_of_derived_placeholders() -> None:
+    names = environment_variables(REALM_CONFIG)
+    assert "SIDECAR_CLIENT_SECRET" in names
+    assert "SIDECAR_REALM_CLIENT_SECRET" not in names
