@@ -41,7 +41,7 @@ def _issued(services: Services) -> tuple[bytes, int]:
     with services.storage.transaction() as tx:
         row = tx.certificates.add_certificate(
             realm="bsre", user_id="ocsp-process", product="esign", status="issued",
-            serial_number=f"{sealed.certificate.serial_number:X}", common_name="UJI RESPONDER",
+            serial_number=f"{sealed.certificate.serial_number:X}",
             enroll_method="test", note="", not_before=sealed.certificate.not_before,
             not_after=sealed.certificate.not_after, certificate=sealed.certificate.certificate,
             pkcs12=sealed.pkcs12, created_at=now)

@@ -73,7 +73,7 @@ def record_certificate(storage: Storage, certificate: x509.Certificate, now: dat
     with storage.transaction() as tx:
         return tx.certificates.add_certificate(
             realm="bsre", user_id="holder", serial_number=f"{certificate.serial_number:X}",
-            product="esign", status="issued", common_name="AGUS WIJAYA", enroll_method="web",
+            product="esign", status="issued", enroll_method="web",
             note="", not_before=certificate.not_valid_before_utc,
             not_after=certificate.not_valid_after_utc,
             certificate=certificate.public_bytes(serialization.Encoding.DER), pkcs12=b"p12",

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select, text
 
+from gerbang_sidecar.adapters.ca.hierarchy import LocalCertificateAuthority, create_hierarchy
 from gerbang_sidecar.adapters.storage.crypto import (
     DecryptionError,
     KeyConfigError,
@@ -18,8 +19,10 @@ from gerbang_sidecar.adapters.storage.crypto import (
 )
 from gerbang_sidecar.adapters.storage.engine import Storage
 from gerbang_sidecar.adapters.storage.models import IdentityRecord
+from gerbang_sidecar.domain.certificates.profiles import Product, person_subject, profile_for
 from gerbang_sidecar.migrations import upgrade
 from gerbang_sidecar.ports.storage import DuplicateIdentifier
+from support.ca_fixtures import new_subscriber_key
 
 NIK = "3174054507900003"
 PASSPORT = "C4829173"
@@ -181,3 +184,27 @@ def test_x3_key_settings_accept_base64_or_long_passphrases():
         key_material("short")
     with pytest.raises(KeyConfigError):
         KeyRing([])
+
+
+def test_x3_a_certificate_holder_s_name_is_not_readable_in_database_file(
+        storage, clock, raw_database_bytes):
+    """The name is in the certificate's subject, kept encrypted; the list reads it from there
+    (it had a plain column of its own until migration 0022)."""
+    name = "Sekar Ayuningtyas"
+    authority = LocalCertificateAuthority(create_hierarchy(b"a-test-kek", now=clock()),
+                                          b"a-test-kek", "http://127.0.0.1:5000")
+    issued = authority.issue(
+        new_subscriber_key(), person_subject(name, "BSSN", NIK), profile_for(Product.ESIGN),
+        now=clock())
+    with storage.transaction() as s:
+        certificate_id = s.certificates.add_certificate(
+            realm="bsre", user_id="control-marker-2b8e", serial_number="5E2A",
+            product="esign", status="issued", enroll_method="web", note="",
+            not_before=clock(), not_after=clock(), certificate=issued.certificate,
+            pkcs12=b"p12", created_at=clock()).id
+    with storage.transaction() as s:
+        assert s.certificates.certificate(certificate_id).common_name == name.upper()
+    data = raw_database_bytes()
+    assert b"control-marker-2b8e" in data
+    for secret in (name.upper(), name, NIK):
+        assert secret.encode() not in data, secret

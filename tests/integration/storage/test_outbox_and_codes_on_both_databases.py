@@ -128,7 +128,7 @@ def test_b22_passphrase_tries_are_counted_before_they_are_made_on_this_database(
     with storage.transaction() as tx:
         certificate_id = tx.certificates.add_certificate(
             realm="bsre", user_id="holder", serial_number="1A2B", product="esign",
-            status="issued", common_name="AGUS WIJAYA", enroll_method="web", note="",
+            status="issued", enroll_method="web", note="",
             not_before=clock(), not_after=clock(), certificate=b"der", pkcs12=b"p12",
             created_at=clock()).id
     counted: list[int | None] = []

@@ -41,7 +41,7 @@ def _issue(sidecar: RestartableSidecar, *, stored: bool) -> tuple[x509.Certifica
                 serial = f"{sealed.certificate.serial_number:X}"
                 row = tx.certificates.add_certificate(
                     realm="bsre", user_id="ocsp-test", serial_number=serial, product="esign",
-                    status="issued", common_name="UJI OCSP",
+                    status="issued",
                     enroll_method="test", note="", not_before=sealed.certificate.not_before,
                     not_after=sealed.certificate.not_after,
                     certificate=sealed.certificate.certificate, pkcs12=sealed.pkcs12,

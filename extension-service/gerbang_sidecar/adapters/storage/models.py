@@ -6,6 +6,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, ClassVar
 
+from cryptography import x509
+from cryptography.x509.oid import NameOID
 from sqlalchemy import (
     JSON,
     BigInteger,
@@ -467,7 +469,6 @@ class IssuedCertificateRecord(Base):
     serial_number: Mapped[str] = mapped_column(String(64), unique=True)  # hex
     product: Mapped[str] = mapped_column(String(16))
     status: Mapped[str] = mapped_column(String(16), default="issued")
-    common_name: Mapped[str] = mapped_column(String(255))
     enroll_method: Mapped[str] = mapped_column(String(32))
     note: Mapped[str] = mapped_column(String(255), default="")
     not_before: Mapped[datetime]
@@ -484,6 +485,14 @@ class IssuedCertificateRecord(Base):
     failed_passphrases: Mapped[int] = mapped_column(Integer, default=0)
     # When the H-30 reminder went out (item 10): one per certificate.
     reminded_at: Mapped[datetime | None]
+
+    @property
+    def common_name(self) -> str:
+        """The holder's name (eSign) or the organisation's (eSeal), read from the encrypted
+        certificate: a copy in a column of its own would be the name in the clear (X3)."""
+        names = x509.load_der_x509_certificate(self.certificate).subject \
+            .get_attributes_for_oid(NameOID.COMMON_NAME)
+        return str(names[0].value) if names else ""
 
 
 class CertificateRequestRecord(Base):

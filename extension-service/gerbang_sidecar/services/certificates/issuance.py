@@ -344,7 +344,7 @@ class CertificateIssuance:
                 row = tx.certificates.add_certificate(
                     realm=realm, user_id=user.id, serial_number=serial,
                     product=request.product, status="issued",
-                    common_name=subject.common_name, enroll_method=ENROLL_METHOD,
+                    enroll_method=ENROLL_METHOD,
                     note="", not_before=sealed.certificate.not_before,
                     not_after=sealed.certificate.not_after,
                     certificate=sealed.certificate.certificate, pkcs12=sealed.pkcs12,

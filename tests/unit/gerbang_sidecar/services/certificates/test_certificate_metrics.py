@@ -24,7 +24,7 @@ def test_a_revocation_is_counted_once_and_a_refusal_not_at_all(storage: Storage,
     with storage.transaction() as tx:
         row = tx.certificates.add_certificate(
             realm="bsre", user_id=HOLDER, serial_number="1A2B3C", product="esign",
-            status="issued", common_name="AGUS WIJAYA", enroll_method="web", note="",
+            status="issued", enroll_method="web", note="",
             not_before=clock(), not_after=clock() + timedelta(days=365),
             certificate=b"der", pkcs12=b"p12", created_at=clock())
         certificate_id = row.id
