@@ -1,4 +1,5 @@
-"""Migrations from empty, models in step with them, X4 append-only audit trail."""
+"""Migrations from empty, models in step with them, X4 append-only audit trail, and what
+reaches the trail and the logs (X3)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import create_engine, delete, inspect, text, update
-from sqlalchemy.exc import DatabaseError
+from sqlalchemy.exc import DatabaseError, SQLAlchemyError
 
 from gerbang_sidecar.adapters.storage.engine import AppendOnlyViolation, Storage
 from gerbang_sidecar.adapters.storage.models import AuditEvent, Base
@@ -105,3 +106,28 @@ def test_x4_audit_events_keep_their_order(storage, clock):
     assert [e.event_type for e in events] == ["verification.nik_matched", "otp_device.added"]
     assert events[0].details == {"version": "2025-01"}
     assert events[1].occurred_at == clock.now
+
+
+def test_x3_x4_identifiers_typed_into_a_reason_or_label_never_enter_the_audit_trail(
+        storage, clock):
+    """An officer's reason may quote a NIK or a phone number; the trail cannot be erased."""
+    with storage.transaction() as s:
+        s.audit.record(realm="bsre", event_type="bsre.account.disabled",
+                       occurred_at=clock(), actor="officer", subject_id="kc-user-9",
+                       details={"reason": "NIK 3174054507900003 dipakai orang lain, hub "
+                                          "0812-3456-7890", "label": "HP siti@example.com",
+                                "request_id": 7, "serial_number": "1234567890ABCDEF"})
+    with storage.transaction() as s:
+        [event] = s.audit.of_subject("kc-user-9")
+    assert event.details == {"reason": "NIK [number] dipakai orang lain, hub [number]",
+                             "label": "HP [email]", "request_id": 7,
+                             "serial_number": "1234567890ABCDEF"}
+
+
+def test_x3_a_failed_statement_s_error_names_no_parameter(storage, clock):
+    """Tracebacks of storage errors reach the logs with the driver's message."""
+    with storage.engine.connect() as conn, pytest.raises(SQLAlchemyError) as failed:
+        conn.execute(text("INSERT INTO no_such_table (name) VALUES (:name)"),
+                     {"name": "SEKAR AYUNINGTYAS"})
+    assert "SEKAR AYUNINGTYAS" not in str(failed.value)
+    assert "hidden due to hide_parameters" in str(failed.value)

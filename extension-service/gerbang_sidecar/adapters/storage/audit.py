@@ -10,6 +10,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gerbang_sidecar.adapters.storage.models import AuditEvent
+from gerbang_sidecar.domain.redaction import redact
+
+# Details that hold what people typed: an officer's reason, the name a user gave a device.
+# Nothing stops a reason from quoting a NIK, and no audit row can be corrected or erased,
+# so whatever looks like an identifier there is masked on the way in (X3).
+TYPED_DETAILS = ("reason", "label")
 
 
 class SqlAuditTrail:
@@ -19,8 +25,10 @@ class SqlAuditTrail:
     def record(self, *, realm: str, event_type: str, occurred_at: datetime,
                actor: str | None = None, subject_id: str | None = None,
                details: dict[str, Any] | None = None) -> AuditEvent:
+        kept = {key: redact(value) if key in TYPED_DETAILS and isinstance(value, str) else value
+                for key, value in (details or {}).items()}
         event = AuditEvent(realm=realm, event_type=event_type, occurred_at=occurred_at,
-                           actor=actor, subject_id=subject_id, details=dict(details or {}))
+                           actor=actor, subject_id=subject_id, details=kept)
         self._session.add(event)
         self._session.flush()
         return event

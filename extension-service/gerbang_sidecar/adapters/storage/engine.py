@@ -26,7 +26,10 @@ class AppendOnlyViolation(RuntimeError):
 
 
 def make_engine(database_url: str, keys: StorageKeys, **engine_options: Any) -> Engine:
-    options: dict[str, Any] = {"pool_pre_ping": True, **engine_options}
+    # A failed statement's text names its parameters; tracebacks of wrapped errors reach the
+    # logs, and the redaction does not know every value (X3): keep them out of the message.
+    options: dict[str, Any] = {"pool_pre_ping": True, "hide_parameters": True,
+                               **engine_options}
     if database_url.startswith("sqlite"):
         # One file, one writer: SQLite keeps its default pool (an in-memory database's
         # refuses max_overflow); the sizes are PostgreSQL's.
