@@ -67,6 +67,11 @@ class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
 def configure_logging(level: str) -> None:
     """One redacting JSON handler on the root logger, so library logs (werkzeug's access log,
     urllib3's retries) are redacted too; installed once however many apps are created."""
+    install_root_handler()
+    logging.getLogger("gerbang_sidecar").setLevel(level)
+
+
+def install_root_handler() -> None:
     root = logging.getLogger()
     if not any(h.get_name() == _HANDLER_NAME for h in root.handlers):
         handler = _StderrHandler()
@@ -75,4 +80,3 @@ def configure_logging(level: str) -> None:
         handler.addFilter(RedactingFilter())
         handler.addFilter(RequestIdFilter())
         root.addHandler(handler)
-    logging.getLogger("gerbang_sidecar").setLevel(level)

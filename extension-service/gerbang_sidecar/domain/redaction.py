@@ -20,7 +20,8 @@ _PERCENT = re.compile(r"%[0-9a-fA-F]{2}")
 _PATTERNS = [
     (re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+"), "[email]"),
     (re.compile(r"\b[A-Z]{2}[DF][A-Z0-9]{12}\b"), "[sid]"),
-    (re.compile(r"\+?\d[\d .-]{7,}\d"), "[number]"),
+    # Eight digits and more: an NRP has eight, a NIK sixteen, a NIP eighteen.
+    (re.compile(r"\+?\d[\d .-]{6,}\d"), "[number]"),
     # Passports: a letter, then 5-8 letters or digits with at least one digit (C7K4P2961,
     # TR5839201, A1234567).
     (re.compile(r"\b[A-Z](?=[A-Z0-9]{5,8}\b)(?=[A-Z0-9]*\d)[A-Z0-9]{5,8}\b"), "[passport]"),

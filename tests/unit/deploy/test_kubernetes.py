@@ -715,3 +715,17 @@ def test_x2_keycloaks_own_reset_pages_are_rate_limited_on_the_ingress_too(
     service = f"{keycloak['metadata']['name']}-service"
     assert all(p["backend"]["service"] == {"name": service, "port": {"number": 8080}}
                and p["pathType"] == "Prefix" for p in paths)
+
+
+def test_x3_no_ingress_writes_the_controllers_access_log(
+        manifests: dict[str, dict[str, Any]]) -> None:
+    """ingress-nginx's default access log holds the request line with its query string:
+    Keycloak's action tokens, OIDC codes, an officer's search by NIK. Compose's proxy logs
+    without them; the controller's format is the cluster's, so our Ingresses log nothing
+    (deploy/kubernetes/README.md says how to get a safe edge log back)."""
+    ingresses = [m for m in manifests.values() if m["kind"] == "Ingress"]
+    assert len(ingresses) == 4
+    for ingress in ingresses:
+        annotations = ingress["metadata"]["annotations"]
+        assert annotations["nginx.ingress.kubernetes.io/enable-access-log"] == "false", (
+            ingress["metadata"]["name"])

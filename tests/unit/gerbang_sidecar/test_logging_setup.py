@@ -65,3 +65,8 @@ def test_x3_encoded_identifiers_and_query_strings_never_reach_a_log(
 def test_x3_row_ids_and_user_ids_stay_readable(capsys: pytest.CaptureFixture[str]) -> None:
     line = "akses registration 42 activated user 6f1c2a9e-4b1d-4c57-9a57-0c2bd7a6e1f0"
     assert _logged(capsys, "gerbang_sidecar.test", "%s", line)["message"] == line
+
+
+def test_x3_an_nrp_of_eight_digits_is_masked(capsys: pytest.CaptureFixture[str]) -> None:
+    assert _logged(capsys, "gerbang_sidecar.test", "nrp %s", "87050123")[
+        "message"] == "nrp [number]"
