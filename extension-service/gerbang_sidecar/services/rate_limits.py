@@ -85,8 +85,10 @@ class RateLimiter:
     def bucket(self, scope: str, client: str) -> str:
         return hmac.new(self._secret, f"{scope}\0{client}".encode(), hashlib.sha256).hexdigest()
 
-    def hit(self, scope: str, client: str, limit: int, window_seconds: int) -> Decision:
-        """Count one request of ``client`` on ``scope``; refused beyond ``limit`` per window."""
+    def hit(self, scope: str, client: str, limit: int, window_seconds: int, *,
+            cost: int = 1) -> Decision:
+        """Count ``cost`` (a request; or seconds of work, 0 to look before it is done) of
+        ``client`` on ``scope``; refused beyond ``limit`` per window."""
         if not 0 < window_seconds <= MAX_WINDOW_SECONDS:
             raise ValueError("window must be between 1 second and a day")
         now = int(self._clock())
@@ -94,6 +96,6 @@ class RateLimiter:
         with self._store.transaction() as tx:
             hits = tx.rate_limits.hit(bucket=self.bucket(scope, client),
                                       window_start=window_start,
-                                      forget_before=now - MAX_WINDOW_SECONDS)
+                                      forget_before=now - MAX_WINDOW_SECONDS, by=cost)
         allowed = hits <= limit
         return Decision(allowed, hits, 0 if allowed else window_start + window_seconds - now)

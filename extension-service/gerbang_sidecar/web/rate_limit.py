@@ -1,5 +1,6 @@
 """Rate limits for public forms (X2): a decorator marks a view, a hook counts its requests;
-views add a limit per identifier once they have read it from the form.
+views add a limit per identifier once they have read it from the form; ``time_limited``
+counts the seconds a view's work took, for work whose cost the upload decides.
 
 The counting itself is ``services.rate_limits.RateLimiter`` (in the database, shared by every
 worker). The client is ``request.remote_addr``: behind a reverse proxy, the address
@@ -8,8 +9,11 @@ worker). The client is ``request.remote_addr``: behind a reverse proxy, the addr
 
 from __future__ import annotations
 
+import logging
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import wraps
 from typing import ParamSpec, TypeVar
 
 from flask import Flask, current_app, request
@@ -17,6 +21,7 @@ from werkzeug.exceptions import TooManyRequests
 
 from gerbang_sidecar.domain.identifiers import IdentifierError, parse_mobile_number
 from gerbang_sidecar.domain.one_time_code import CodePolicy
+from gerbang_sidecar.ports.storage import StorageError
 from gerbang_sidecar.services.rate_limits import (
     CLIENTS_PER_SITE,
     EVERYONE,
@@ -29,6 +34,7 @@ from gerbang_sidecar.web.context import services
 
 P = ParamSpec("P")
 R = TypeVar("R")
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -104,6 +110,49 @@ def _enforce_ceiling() -> None:
     decision = services().rate_limiter.hit(scope, EVERYONE, rule.ceiling, rule.per_seconds)
     if not decision.allowed:
         raise TooManyRequests(retry_after=decision.retry_after)
+
+
+def time_limited(seconds: int, per_seconds: int, *, scope: str
+                 ) -> Callable[[Callable[P, R]], Callable[P, R]]:
+    """Refuse (the themed 429) a POST from a client whose POSTs on ``scope`` took ``seconds``
+    of the sidecar's time in this window of ``per_seconds`` (an IPv6 site: sixteen times
+    that), then count the time this one takes, whatever its outcome.
+
+    For work whose cost the upload decides -- a PDF's verification takes a fraction of a
+    second or the ten seconds of CPU its child may use: a count of requests bounds how many,
+    not how much. The time is counted after the work, so a client's last request may go
+    over; the next one is refused."""
+
+    def decorate(view: Callable[P, R]) -> Callable[P, R]:
+        @wraps(view)
+        def timed(*args: P.args, **kwargs: P.kwargs) -> R:
+            container = services()
+            if request.method != "POST" or not container.settings.rate_limits_enabled:
+                return view(*args, **kwargs)
+            address = request.remote_addr or ""
+            site = site_key(address)
+            budgets = [(client_key(address), seconds)] + (
+                [(site, seconds * CLIENTS_PER_SITE)] if site is not None else [])
+            limiter = container.rate_limiter
+            for key, budget in budgets:
+                decision = limiter.hit(scope, key, budget, per_seconds, cost=0)
+                if not decision.allowed:
+                    raise TooManyRequests(retry_after=decision.retry_after)
+            started = container.clock()
+            try:
+                return view(*args, **kwargs)
+            finally:
+                took = math.ceil(max(0.0, (container.clock() - started).total_seconds()))
+                try:
+                    for key, _ in budgets:
+                        limiter.hit(scope, key, 0, per_seconds, cost=took)
+                except StorageError:
+                    # The work is done and its answer ready: it is not lost for this.
+                    log.warning("time spent on %s not counted: storage unavailable", scope)
+
+        return timed
+
+    return decorate
 
 
 def limit_identifier(scope: str, value: str, limit: int, per_seconds: int) -> None:

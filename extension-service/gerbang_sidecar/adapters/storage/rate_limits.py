@@ -17,17 +17,17 @@ class SqlRateLimits:
     def __init__(self, session: Session) -> None:
         self._session = session
 
-    def hit(self, *, bucket: str, window_start: int, forget_before: int) -> int:
+    def hit(self, *, bucket: str, window_start: int, forget_before: int, by: int = 1) -> int:
         dialect = postgresql if self._session.get_bind().dialect.name == "postgresql" \
             else sqlite
         statement = dialect.insert(RateLimitWindow).values(
-            bucket=bucket, window_start=window_start, hits=1
+            bucket=bucket, window_start=window_start, hits=by
         ).on_conflict_do_update(
             index_elements=["bucket", "window_start"],
-            set_={"hits": RateLimitWindow.hits + 1},
+            set_={"hits": RateLimitWindow.hits + by},
         ).returning(RateLimitWindow.hits)
         hits = int(self._session.execute(statement).scalar_one())
-        if hits == 1:  # a window just opened: a good moment to forget old ones
+        if hits == by:  # a window (most likely) just opened: a good moment to forget old ones
             self._session.execute(delete(RateLimitWindow).where(
                 RateLimitWindow.window_start < forget_before))
         return hits

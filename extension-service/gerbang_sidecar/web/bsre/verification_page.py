@@ -6,7 +6,8 @@
 Each signature says how its certificate stood at signing time (the timestamp's time when
 there is one) and how it stands now: valid, or revoked (when, why), expired, not yet valid.
 
-Size-limited (10 MB) and rate-limited per client; the PDF is never stored.
+Size-limited (10 MB) and rate-limited per client, by count and by the seconds its
+verifications took; the PDF is never stored.
 """
 
 from __future__ import annotations
@@ -31,11 +32,14 @@ from gerbang_sidecar.web.errors import temporary_problem
 from gerbang_sidecar.web.forms import add_form_errors, csrf, form_page
 from gerbang_sidecar.web.layout import use_portal
 from gerbang_sidecar.web.locale import get_locale, t
-from gerbang_sidecar.web.rate_limit import rate_limited
+from gerbang_sidecar.web.rate_limit import rate_limited, time_limited
 from gerbang_sidecar.web.request_limits import MULTIPART_ALLOWANCE, accepts_body
 
 bp = Blueprint("public_verification", __name__)
 LIMIT, WINDOW, CEILING = 20, 600, 600
+# Seconds of verifying per client in a WINDOW: a dozen large letters with many signatures
+# (2.6-4 s each), three uploads that use up their ten seconds of CPU.
+SECONDS_PER_CLIENT = 30
 # The page and the JSON endpoint spend one budget: each costs the same verification.
 SCOPE = "public_verification"
 
@@ -47,6 +51,7 @@ class VerifyForm(FlaskForm):
 @bp.route("/verifikasi", methods=["GET", "POST"])
 @accepts_body(MAX_PDF_BYTES + MULTIPART_ALLOWANCE)
 @rate_limited(LIMIT, WINDOW, ceiling=CEILING, scope=SCOPE)
+@time_limited(SECONDS_PER_CLIENT, WINDOW, scope=f"{SCOPE}.seconds")
 def verify() -> ResponseReturnValue:
     use_portal("bsre")
     if request.method == "GET":
@@ -69,6 +74,7 @@ def verify() -> ResponseReturnValue:
 @accepts_body(MAX_PDF_BYTES + MULTIPART_ALLOWANCE)
 @csrf.exempt
 @rate_limited(LIMIT, WINDOW, ceiling=CEILING, scope=SCOPE)
+@time_limited(SECONDS_PER_CLIENT, WINDOW, scope=f"{SCOPE}.seconds")
 def verify_json() -> ResponseReturnValue:
     if request.headers.get("Sec-Fetch-Site") == "cross-site":
         # Exempt from CSRF for API clients, which send no Sec-Fetch-* headers; a browser

@@ -38,3 +38,13 @@ def test_x2_an_identifier_is_counted_once_however_it_is_spelled(spellings: list[
     """The forms read full-width digits and letters as the plain ones (NFKC); a limit per
     identifier that counted each spelling apart let one NIK be tried three times over."""
     assert len({identifier_key(s) for s in spellings}) == 1
+
+
+def test_x2_item9_a_cost_of_seconds_is_counted_and_a_cost_of_nothing_only_looks(
+        storage: Storage) -> None:
+    limiter = RateLimiter(storage, "key", clock=lambda: 1_000_000.0)
+    assert limiter.hit("work", "203.0.113.7", 30, 600, cost=0).hits == 0
+    assert limiter.hit("work", "203.0.113.7", 30, 600, cost=25).allowed
+    assert limiter.hit("work", "203.0.113.7", 30, 600, cost=0).hits == 25
+    assert not limiter.hit("work", "203.0.113.7", 30, 600, cost=6).allowed
+    assert not limiter.hit("work", "203.0.113.7", 30, 600, cost=0).allowed

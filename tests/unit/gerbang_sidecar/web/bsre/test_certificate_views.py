@@ -32,6 +32,7 @@ from support.ca_fixtures import (  # noqa: F401 - fixtures of every test with a 
     material,
     settings_overrides,
 )
+from support.clock import FakeClock
 
 from .conftest import BSSN, csrf, face_jpeg, post_form, work_outbox
 
@@ -616,6 +617,44 @@ def test_x2_item9_the_page_and_the_json_endpoint_spend_one_budget(app: Flask,
                     content_type="multipart/form-data")
     assert anyone.post("/verifikasi.json", data={}, content_type="multipart/form-data"
                        ).status_code == 429
+
+
+def test_x2_item9_a_client_s_verifications_are_limited_by_the_time_they_take(
+        app: Flask, services: Services, authority: None, clock: FakeClock,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Twenty uploads in ten minutes bound their number, not their cost: a hostile PDF takes
+    the ten seconds of CPU its child may use, a letter a fraction of one. A client whose
+    uploads took SECONDS_PER_CLIENT of verifying in the window is refused until it turns,
+    however few they were; on the page and the JSON endpoint alike (one budget)."""
+    from gerbang_sidecar.ports.signing import TooComplex
+    from gerbang_sidecar.web.bsre.verification_page import SECONDS_PER_CLIENT, WINDOW
+
+    class Slow:
+        def verify(self, *_args: object, **_kwargs: object) -> None:
+            clock.advance(seconds=12)  # the verification's time, as the sidecar's clock saw it
+            raise TooComplex("limit reached")
+
+    monkeypatch.setattr(services.public_verification, "_verifier", Slow())
+    start = clock().timestamp()
+    clock.advance(seconds=WINDOW - start % WINDOW + 1)  # the start of a window
+    anyone = app.test_client()
+
+    def upload(path: str = "/verifikasi.json") -> int:
+        data: dict[str, Any] = {"document": (io.BytesIO(b"%PDF-1.7"), "s.pdf")}
+        if path == "/verifikasi":
+            data["csrf_token"] = csrf(anyone.get(path).get_data(as_text=True))
+        return anyone.post(path, data=data, content_type="multipart/form-data").status_code
+
+    allowed = SECONDS_PER_CLIENT // 12 + 1  # the last one starts within the budget
+    assert [upload() for _ in range(allowed)] == [422] * allowed
+    assert upload() == 429 and upload("/verifikasi") == 429
+    elsewhere = app.test_client()
+    elsewhere.environ_base["REMOTE_ADDR"] = "192.0.2.77"
+    assert elsewhere.post("/verifikasi.json", data={
+        "document": (io.BytesIO(b"%PDF-1.7"), "s.pdf")},
+        content_type="multipart/form-data").status_code == 422  # another client's budget
+    clock.advance(seconds=WINDOW)
+    assert upload() == 422
 
 
 def test_x7_item9_a_document_signed_twice_reports_both_signatures_valid(
