@@ -278,8 +278,9 @@ class OutboxWorker:
                                 next_attempt_at=outcome.next_attempt_at)
 
     def _record_unrecorded(self) -> None:
-        """One try each, oldest first; stops at the first refusal (the database is still
-        away) and keeps the rest."""
+        """One try each, in turn; stops at the first refusal (the database is likely still
+        away) and keeps the rest, the refused one last: one the database keeps refusing
+        must not hold the others back for good."""
         with self._report_lock:
             waiting, self._unrecorded = self._unrecorded, []
         for index, outcome in enumerate(waiting):
@@ -288,7 +289,7 @@ class OutboxWorker:
                     recorded = self._record(tx, outcome)
             except StorageError:
                 with self._report_lock:
-                    self._unrecorded[:0] = waiting[index:]
+                    self._unrecorded[:0] = [*waiting[index + 1:], outcome]
                 return
             log.info("outbox message %s: outcome %s recorded late%s", outcome.message_id,
                      outcome.status, "" if recorded else " -- claim already expired")

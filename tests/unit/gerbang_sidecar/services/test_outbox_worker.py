@@ -411,6 +411,33 @@ def test_x5_an_outcome_refused_for_a_while_is_recorded_as_sent_once_the_database
     assert len(handler.calls) == 1
 
 
+def test_x5_a_kept_outcome_the_database_keeps_refusing_holds_no_other_back(
+        storage, clock, monkeypatch):
+    """Two mails went out while the database was away; afterwards it refuses the first one's
+    outcome for good (a bad row): the second is still recorded as sent."""
+    from gerbang_sidecar.adapters.storage.outbox import SqlOutbox
+    from gerbang_sidecar.ports.storage import StorageError
+
+    enqueue(storage, clock, key="k0")  # delivered first, so its outcome is kept first
+    worker, handler = _sent_while_outcomes_refused(storage, clock, monkeypatch)
+    assert len(handler.calls) == 2
+    first = message(storage, "k0").id
+    real_finish = SqlOutbox.finish
+
+    def refuses_the_first(self: Any, *, message_id: int, **kwargs: Any) -> bool:
+        if message_id == first:
+            raise StorageError("this row is refused")
+        return real_finish(self, message_id=message_id, **kwargs)
+
+    monkeypatch.setattr(SqlOutbox, "finish", refuses_the_first)
+    for _ in range(2):
+        clock.advance(seconds=30)
+        worker.run_once()
+    assert message(storage, "k1").status == "sent"
+    assert message(storage, "k0").status == "in_flight"  # kept, and never sent twice
+    assert len(handler.calls) == 2
+
+
 def test_x5_a_kept_outcome_is_not_taken_for_a_crash_when_its_lease_runs_out(
         storage, clock, monkeypatch):
     """The database came back only after the lease: the worker still knows the message went
