@@ -163,8 +163,11 @@ class OtpRequests:
         if not token or not plausible(token):
             return None
         with self._store.transaction() as tx:
-            return tx.identity_checks.usable(token_hash(token), now=self._clock(),
-                                             max_attempts=CHECK_ATTEMPTS)
+            check = tx.identity_checks.usable(token_hash(token), now=self._clock(),
+                                              max_attempts=CHECK_ATTEMPTS)
+        # A B13 confirmation link is an identity check too, of another purpose: it must not
+        # take a device away past the Helpdesk request (found by review).
+        return check if check is not None and check.purpose == PURPOSE else None
 
     def check(self, token: str, content: bytes
               ) -> Checked | FormErrors | CheckDead | TemporaryProblem:

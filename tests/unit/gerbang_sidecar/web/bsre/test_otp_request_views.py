@@ -194,3 +194,26 @@ def test_b9_a_link_given_back_after_an_outage_stays_ended_when_a_newer_one_came(
     assert second != first
     assert app.test_client().get(first).status_code == 404
     assert app.test_client().get(second).status_code == 302
+
+
+def test_b9_b13_a_confirmation_link_is_no_identity_check_link(
+        app: Flask, services: Services, fake_keycloak: FakeKeycloakUsers,
+        verifier: FlaskClient) -> None:
+    """Both are identity checks underneath; the B13 link (24 hours, mailed for a profile
+    change) must not take a device away past the Helpdesk request (found by review)."""
+    from .test_profile_change_views import _confirmation_link, _propose
+
+    user_id = fake_keycloak.create_user("bsre", NewUser(
+        username="asn@bssn.go.id", email="asn@bssn.go.id", first_name="Agus Wijaya",
+        email_verified=True, attributes={"instansi": BSSN, "jabatan": "Analis",
+                                         "nik": AGUS["nik"], "phoneNumber": "+6281234567890"}))
+    for n in range(3):
+        fake_keycloak.add_otp_device("bsre", user_id, f"HP {n}", T0 + n)
+    assert _propose(verifier, user_id, "jabatan", "Analis Utama").status_code == 302
+    confirmation = _confirmation_link(services, "asn@bssn.go.id")
+    token = confirmation.rsplit("/", 1)[1]
+    browser = app.test_client()
+    assert browser.get(f"/bsre/pengecekan-data-diri/t/{token}").status_code == 404
+    assert browser.get("/bsre/pengecekan-data-diri").status_code == 404  # no check held
+    assert len(fake_keycloak.otp_devices("bsre", user_id)) == 3
+    assert app.test_client().get(confirmation).status_code == 302  # still its own link
