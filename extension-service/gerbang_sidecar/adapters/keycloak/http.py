@@ -74,6 +74,11 @@ class HttpKeycloakUsers:
         self._server_url = server_url.rstrip("/") + "/"
         self._client_id = client_id
         self._sidecar_secret = sidecar_secret
+        # Realms that still hold the shared secret: provisioned before per-realm secrets.
+        # Tried when a realm refuses its own, so the sidecars may be upgraded before the
+        # provisioning Job runs (and after: a refusal switches back). Remove once every
+        # installation has run `provision apply` with per-realm secrets.
+        self._shared_secret_realms: set[str] = set()
         self._timeout = timeout
         self._connections: dict[str, KeycloakOpenIDConnection] = {}
         self._lock = threading.Lock()
@@ -89,9 +94,11 @@ class HttpKeycloakUsers:
             if connection is None:
                 if not self._sidecar_secret:
                     raise KeycloakError("SIDECAR_CLIENT_SECRET is not set")
+                secret = self._sidecar_secret if realm in self._shared_secret_realms \
+                    else realm_client_secret(self._sidecar_secret, realm)
                 connection = KeycloakOpenIDConnection(
                     server_url=self._server_url, realm_name=realm, client_id=self._client_id,
-                    client_secret_key=realm_client_secret(self._sidecar_secret, realm),
+                    client_secret_key=secret,
                     grant_type="client_credentials",
                     timeout=self._timeout,  # type: ignore[arg-type]  # requests takes floats
                     verify=ca_bundle(),
@@ -138,6 +145,9 @@ class HttpKeycloakUsers:
             code = exc.response_code or 0
             if code >= 500 or code == 0:
                 raise KeycloakUnavailable(f"Keycloak token endpoint failed ({code})") from exc
+            if code == 401 and not retried:
+                self._switch_secret(realm)
+                return self._call(realm, operation, send, retried=True)
             log.error("sidecar service account refused realm=%s op=%s status=%s",
                       realm, operation, code)
             raise KeycloakError(f"service account token refused ({code})") from exc
@@ -152,6 +162,16 @@ class HttpKeycloakUsers:
                         response.status_code)
             raise KeycloakUnavailable(f"Keycloak answered {response.status_code} ({operation})")
         return response
+
+    def _switch_secret(self, realm: str) -> None:
+        with self._lock:
+            self._connections.pop(realm, None)
+            if realm in self._shared_secret_realms:
+                self._shared_secret_realms.discard(realm)
+                return
+            self._shared_secret_realms.add(realm)
+        log.warning("realm %s refused its own sidecar secret: trying the shared one (run "
+                    "`provision apply`, which gives each realm its own)", realm)
 
     @staticmethod
     def _unexpected(operation: str, response: Response) -> KeycloakError:
