@@ -418,7 +418,7 @@ class PasswordResets(Protocol):
 
 class RateLimitCounters(Protocol):
     def hit(self, *, bucket: str, window_start: int, forget_before: int, by: int = 1) -> int:
-        """Count ``by`` hits in the window (0: only read it); the window's hits so far.
+        """Count ``by`` hits in the window (negative: give some back); its hits so far.
         Windows that started before ``forget_before`` are deleted as new ones open."""
 
 

@@ -74,6 +74,7 @@ class Decision:
     allowed: bool
     hits: int
     retry_after: int  # seconds until the window resets (0 when allowed)
+    window_start: int = 0  # the window counted in (to give a reservation back to it)
 
 
 class RateLimiter:
@@ -86,16 +87,20 @@ class RateLimiter:
         return hmac.new(self._secret, f"{scope}\0{client}".encode(), hashlib.sha256).hexdigest()
 
     def hit(self, scope: str, client: str, limit: int, window_seconds: int, *,
-            cost: int = 1) -> Decision:
-        """Count ``cost`` (a request; or seconds of work, 0 to look before it is done) of
-        ``client`` on ``scope``; refused beyond ``limit`` per window."""
+            cost: int = 1, window_start: int | None = None) -> Decision:
+        """Count ``cost`` (a request, or seconds of work; negative gives back) of ``client``
+        on ``scope`` in the current window, or in ``window_start``'s; refused beyond
+        ``limit`` per window."""
         if not 0 < window_seconds <= MAX_WINDOW_SECONDS:
             raise ValueError("window must be between 1 second and a day")
         now = int(self._clock())
-        window_start = now - now % window_seconds
+        if window_start is None:
+            window_start = now - now % window_seconds
         with self._store.transaction() as tx:
             hits = tx.rate_limits.hit(bucket=self.bucket(scope, client),
                                       window_start=window_start,
                                       forget_before=now - MAX_WINDOW_SECONDS, by=cost)
         allowed = hits <= limit
-        return Decision(allowed, hits, 0 if allowed else window_start + window_seconds - now)
+        return Decision(allowed, hits,
+                        0 if allowed else max(0, window_start + window_seconds - now),
+                        window_start)

@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from functools import wraps
 from typing import ParamSpec, TypeVar
 
-from flask import Flask, current_app, request
+from flask import Flask, Response, current_app, make_response, request
+from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import TooManyRequests
 
 from gerbang_sidecar.domain.identifiers import IdentifierError, parse_mobile_number
@@ -112,40 +113,53 @@ def _enforce_ceiling() -> None:
         raise TooManyRequests(retry_after=decision.retry_after)
 
 
-def time_limited(seconds: int, per_seconds: int, *, scope: str
-                 ) -> Callable[[Callable[P, R]], Callable[P, R]]:
+def time_limited(seconds: int, per_seconds: int, *, scope: str, reserve: int
+                 ) -> Callable[[Callable[P, ResponseReturnValue]], Callable[P, Response]]:
     """Refuse (the themed 429) a POST from a client whose POSTs on ``scope`` took ``seconds``
     of the sidecar's time in this window of ``per_seconds`` (an IPv6 site: sixteen times
-    that), then count the time this one takes, whatever its outcome.
+    that), counting ``reserve`` seconds for each still running.
 
     For work whose cost the upload decides -- a PDF's verification takes a fraction of a
     second or the ten seconds of CPU its child may use: a count of requests bounds how many,
-    not how much. The time is counted after the work, so a client's last request may go
-    over; the next one is refused."""
+    not how much. Each POST reserves ``reserve`` seconds before it starts, so one client
+    cannot start more at once than its seconds cover; when it ends, the reservation becomes
+    the time it took (wall clock, as the sidecar's clock saw it), or nothing when it
+    answered 503 (busy: the work was not done)."""
 
-    def decorate(view: Callable[P, R]) -> Callable[P, R]:
+    def decorate(view: Callable[P, ResponseReturnValue]) -> Callable[P, Response]:
         @wraps(view)
-        def timed(*args: P.args, **kwargs: P.kwargs) -> R:
+        def timed(*args: P.args, **kwargs: P.kwargs) -> Response:
             container = services()
             if request.method != "POST" or not container.settings.rate_limits_enabled:
-                return view(*args, **kwargs)
+                return make_response(view(*args, **kwargs))
             address = request.remote_addr or ""
             site = site_key(address)
             budgets = [(client_key(address), seconds)] + (
                 [(site, seconds * CLIENTS_PER_SITE)] if site is not None else [])
             limiter = container.rate_limiter
+            reserved: list[tuple[str, int]] = []
+
+            def settle(took: int) -> None:
+                for key, window in reserved:
+                    limiter.hit(scope, key, 0, per_seconds, cost=took - reserve,
+                                window_start=window)
+
             for key, budget in budgets:
-                decision = limiter.hit(scope, key, budget, per_seconds, cost=0)
+                decision = limiter.hit(scope, key, budget, per_seconds, cost=reserve)
+                reserved.append((key, decision.window_start))
                 if not decision.allowed:
+                    settle(0)
                     raise TooManyRequests(retry_after=decision.retry_after)
             started = container.clock()
+            response: Response | None = None
             try:
-                return view(*args, **kwargs)
+                response = make_response(view(*args, **kwargs))
+                return response
             finally:
-                took = math.ceil(max(0.0, (container.clock() - started).total_seconds()))
+                took = 0 if response is not None and response.status_code == 503 else \
+                    math.ceil(max(0.0, (container.clock() - started).total_seconds()))
                 try:
-                    for key, _ in budgets:
-                        limiter.hit(scope, key, 0, per_seconds, cost=took)
+                    settle(took)
                 except StorageError:
                     # The work is done and its answer ready: it is not lost for this.
                     log.warning("time spent on %s not counted: storage unavailable", scope)

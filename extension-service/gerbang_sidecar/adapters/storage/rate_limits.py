@@ -27,7 +27,7 @@ class SqlRateLimits:
             set_={"hits": RateLimitWindow.hits + by},
         ).returning(RateLimitWindow.hits)
         hits = int(self._session.execute(statement).scalar_one())
-        if hits == by:  # a window (most likely) just opened: a good moment to forget old ones
+        if hits == by > 0:  # a window just opened: a good moment to forget old ones
             self._session.execute(delete(RateLimitWindow).where(
                 RateLimitWindow.window_start < forget_before))
         return hits

@@ -40,11 +40,16 @@ def test_x2_an_identifier_is_counted_once_however_it_is_spelled(spellings: list[
     assert len({identifier_key(s) for s in spellings}) == 1
 
 
-def test_x2_item9_a_cost_of_seconds_is_counted_and_a_cost_of_nothing_only_looks(
+def test_x2_item9_seconds_are_counted_reserved_and_given_back_to_their_window(
         storage: Storage) -> None:
-    limiter = RateLimiter(storage, "key", clock=lambda: 1_000_000.0)
-    assert limiter.hit("work", "203.0.113.7", 30, 600, cost=0).hits == 0
-    assert limiter.hit("work", "203.0.113.7", 30, 600, cost=25).allowed
-    assert limiter.hit("work", "203.0.113.7", 30, 600, cost=0).hits == 25
-    assert not limiter.hit("work", "203.0.113.7", 30, 600, cost=6).allowed
-    assert not limiter.hit("work", "203.0.113.7", 30, 600, cost=0).allowed
+    now = [1_000_000.0]
+    limiter = RateLimiter(storage, "key", clock=lambda: now[0])
+    reserved = limiter.hit("work", "203.0.113.7", 30, 600, cost=10)
+    assert reserved.allowed and reserved.hits == 10
+    assert limiter.hit("work", "203.0.113.7", 30, 600, cost=15).hits == 25
+    assert not limiter.hit("work", "203.0.113.7", 30, 600, cost=10).allowed
+    now[0] += 600  # the reservation ends in the next window: it is given back to its own
+    given = limiter.hit("work", "203.0.113.7", 30, 600, cost=-10,
+                        window_start=reserved.window_start)
+    assert given.hits == 25
+    assert limiter.hit("work", "203.0.113.7", 30, 600, cost=10).hits == 10

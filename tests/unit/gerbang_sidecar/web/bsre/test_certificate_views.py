@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import re
+import threading
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
@@ -619,6 +620,17 @@ def test_x2_item9_the_page_and_the_json_endpoint_spend_one_budget(app: Flask,
                        ).status_code == 429
 
 
+def _upload(client: FlaskClient, path: str = "/verifikasi.json") -> int:
+    data: dict[str, Any] = {"document": (io.BytesIO(b"%PDF-1.7"), "s.pdf")}
+    if path == "/verifikasi":
+        data["csrf_token"] = csrf(client.get(path).get_data(as_text=True))
+    return client.post(path, data=data, content_type="multipart/form-data").status_code
+
+
+def _at_a_window_start(clock: FakeClock, window: int) -> None:
+    clock.advance(seconds=window - clock().timestamp() % window + 1)
+
+
 def test_x2_item9_a_client_s_verifications_are_limited_by_the_time_they_take(
         app: Flask, services: Services, authority: None, clock: FakeClock,
         monkeypatch: pytest.MonkeyPatch) -> None:
@@ -627,7 +639,11 @@ def test_x2_item9_a_client_s_verifications_are_limited_by_the_time_they_take(
     uploads took SECONDS_PER_CLIENT of verifying in the window is refused until it turns,
     however few they were; on the page and the JSON endpoint alike (one budget)."""
     from gerbang_sidecar.ports.signing import TooComplex
-    from gerbang_sidecar.web.bsre.verification_page import SECONDS_PER_CLIENT, WINDOW
+    from gerbang_sidecar.web.bsre.verification_page import (
+        RESERVED_SECONDS,
+        SECONDS_PER_CLIENT,
+        WINDOW,
+    )
 
     class Slow:
         def verify(self, *_args: object, **_kwargs: object) -> None:
@@ -635,26 +651,63 @@ def test_x2_item9_a_client_s_verifications_are_limited_by_the_time_they_take(
             raise TooComplex("limit reached")
 
     monkeypatch.setattr(services.public_verification, "_verifier", Slow())
-    start = clock().timestamp()
-    clock.advance(seconds=WINDOW - start % WINDOW + 1)  # the start of a window
+    _at_a_window_start(clock, WINDOW)
     anyone = app.test_client()
-
-    def upload(path: str = "/verifikasi.json") -> int:
-        data: dict[str, Any] = {"document": (io.BytesIO(b"%PDF-1.7"), "s.pdf")}
-        if path == "/verifikasi":
-            data["csrf_token"] = csrf(anyone.get(path).get_data(as_text=True))
-        return anyone.post(path, data=data, content_type="multipart/form-data").status_code
-
-    allowed = SECONDS_PER_CLIENT // 12 + 1  # the last one starts within the budget
-    assert [upload() for _ in range(allowed)] == [422] * allowed
-    assert upload() == 429 and upload("/verifikasi") == 429
+    allowed, spent = 0, 0
+    while spent + RESERVED_SECONDS <= SECONDS_PER_CLIENT:  # each starts with a reservation
+        allowed, spent = allowed + 1, spent + 12
+    assert [_upload(anyone) for _ in range(allowed)] == [422] * allowed
+    assert _upload(anyone) == 429 and _upload(anyone, "/verifikasi") == 429
     elsewhere = app.test_client()
     elsewhere.environ_base["REMOTE_ADDR"] = "192.0.2.77"
-    assert elsewhere.post("/verifikasi.json", data={
-        "document": (io.BytesIO(b"%PDF-1.7"), "s.pdf")},
-        content_type="multipart/form-data").status_code == 422  # another client's budget
+    assert _upload(elsewhere) == 422  # another client's budget
     clock.advance(seconds=WINDOW)
-    assert upload() == 422
+    assert _upload(anyone) == 422
+
+
+def test_x2_item9_a_client_cannot_start_more_verifications_at_once_than_its_seconds_cover(
+        app: Flask, services: Services, authority: None, clock: FakeClock,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The time is known only afterwards; what runs meanwhile holds RESERVED_SECONDS each,
+    so uploads sent together cannot take every sidecar's verification turn (review)."""
+    from gerbang_sidecar.ports.signing import TooComplex, VerifierBusy
+    from gerbang_sidecar.web.bsre.verification_page import (
+        RESERVED_SECONDS,
+        SECONDS_PER_CLIENT,
+        WINDOW,
+    )
+
+    anyone = app.test_client()
+    inner: list[int] = []
+
+    class StartsAnother:
+        """Each verification, while it runs, has the same client send one more upload (from
+        a thread of its own, as a second request would come)."""
+
+        def verify(self, *_args: object, **_kwargs: object) -> None:
+            if len(inner) < SECONDS_PER_CLIENT // RESERVED_SECONDS:
+                index = len(inner)
+                inner.append(0)
+                sender = threading.Thread(target=lambda: inner.__setitem__(
+                    index, _upload(app.test_client())))
+                sender.start()
+                sender.join()
+            raise TooComplex("limit reached")
+
+    monkeypatch.setattr(services.public_verification, "_verifier", StartsAnother())
+    _at_a_window_start(clock, WINDOW)
+    assert _upload(anyone) == 422
+    assert inner == [422, 422, 429]  # three at once; the fourth waits for one to end
+    assert _upload(anyone) == 422  # they took no time: the seconds are given back
+
+    class Busy:
+        def verify(self, *_args: object, **_kwargs: object) -> None:
+            clock.advance(seconds=3)  # waited for a turn that never came
+            raise VerifierBusy()
+
+    monkeypatch.setattr(services.public_verification, "_verifier", Busy())
+    # Fourteen of them (within the count of twenty) would be 42 seconds: none is counted.
+    assert [_upload(anyone) for _ in range(14)] == [503] * 14
 
 
 def test_x7_item9_a_document_signed_twice_reports_both_signatures_valid(
