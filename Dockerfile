@@ -38,4 +38,5 @@ RUN useradd --system --uid 10001 --user-group --home-dir /var/lib/gerbang --shel
 USER gerbang
 
 EXPOSE 5000
-CMD ["gunicorn", "--bind", "0.0.0.0:5000", "gerbang_sidecar.serve:wsgi_app()"]
+CMD ["gunicorn", "--config", "python:gerbang_sidecar.gunicorn_config", "--bind", "0.0.0.0:5000",
+     "gerbang_sidecar.serve:wsgi_app()"]

@@ -158,8 +158,7 @@ def run(bounds: Bounds, log: Callable[[str], None] = print) -> Table:
             subject = bench_subject(index)
             now = clock()
             sealed = issue_sealed(services, subject, now=now)
-            store_certificate(services, sealed, user_id=f"user-{index}",
-                              common_name=subject.common_name, now=now)
+            store_certificate(services, sealed, user_id=f"user-{index}", now=now)
             return sealed.pkcs12
 
         with closing(bare_database(fixture.folder / "bare.sqlite3")) as connection:

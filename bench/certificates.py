@@ -135,13 +135,13 @@ def issue_sealed(services: Services, subject: Subject, *, now: datetime) -> KeyS
 
 
 def store_certificate(services: Services, sealed: KeyStore, *, user_id: str,
-                      common_name: str, now: datetime) -> int:
+                      now: datetime) -> int:
     """The row issuance writes for a new certificate; returns its id."""
     with services.storage.transaction() as tx:
         row = tx.certificates.add_certificate(
             realm=REALM, user_id=user_id,
             serial_number=f"{sealed.certificate.serial_number:X}", product="esign",
-            status="issued", common_name=common_name, enroll_method=ENROLL_METHOD, note="",
+            status="issued", enroll_method=ENROLL_METHOD, note="",
             not_before=sealed.certificate.not_before, not_after=sealed.certificate.not_after,
             certificate=sealed.certificate.certificate, pkcs12=sealed.pkcs12, created_at=now)
         return int(row.id)
@@ -168,7 +168,7 @@ def insert_revoked(services: Services, rows: list[RevokedRow], sealed: KeyStore,
     for start in range(0, len(rows), chunk):
         values = [{
             "realm": REALM, "user_id": f"revoked-{n}", "serial_number": f"{r.serial_number:X}",
-            "product": "esign", "status": "revoked", "common_name": "PENGGUNA BENCH",
+            "product": "esign", "status": "revoked",
             "enroll_method": ENROLL_METHOD, "note": "", "not_before": certificate.not_before,
             "not_after": certificate.not_after, "certificate_encrypted": certificate.certificate,
             "pkcs12_encrypted": sealed.pkcs12, "created_at": now, "revoked_at": r.revoked_at,

@@ -125,7 +125,7 @@ def populate(fixture: CaFixture) -> list[x509.Certificate]:
         subject = bench_subject(n)
         issued = ca.issue(public_der, subject, profile_for(Product.ESIGN), now=now)
         row_id = store_certificate(services, KeyStore(sealed.pkcs12, issued), user_id=USER,
-                                   common_name=subject.common_name, now=now)
+                                   now=now)
         if n % REVOKED_EVERY == 0:
             with services.storage.transaction() as tx:
                 tx.certificates.set_status(row_id, status="revoked", expected="issued",

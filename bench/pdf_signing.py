@@ -200,8 +200,7 @@ def run(bounds: Bounds, log: Callable[[str], None] = print) -> Table:
         holder = make_holder(services)
         subject = person_subject("Agus Wijaya", INSTANSI, "3174041503800005")
         sealed = issue_sealed(services, subject, now=now)
-        certificate_id = store_certificate(services, sealed, user_id=holder,
-                                           common_name=subject.common_name, now=now)
+        certificate_id = store_certificate(services, sealed, user_id=holder, now=now)
         rows: list[RevokedRow] = revoked_rows(REVOKED, now)
         insert_revoked(services, rows, sealed, now=now)
         pkcs12_path = fixture.folder / "holder.p12"

@@ -37,11 +37,14 @@ from gerbang_sidecar.logging_setup import install_root_handler
 class RedactingLogger(Logger):
     def setup(self, cfg: Any) -> None:
         super().setup(cfg)  # runs again on a reload (SIGHUP): so does the rest
+        if cfg.syslog or cfg.logconfig or cfg.logconfig_dict or cfg.logconfig_json:
+            return  # log targets an operator chose are theirs to filter
         install_root_handler()
-        for log in (self.error_log, self.access_log):
-            for handler in list(log.handlers):
-                log.removeHandler(handler)
-            log.propagate = True
+        for log, target in ((self.error_log, cfg.errorlog), (self.access_log, cfg.accesslog)):
+            if target in (None, "-"):  # stderr/stdout, or off: a file named stays a file
+                for handler in list(log.handlers):
+                    log.removeHandler(handler)
+                log.propagate = True
 
 
 logger_class = RedactingLogger

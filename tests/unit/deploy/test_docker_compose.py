@@ -663,3 +663,19 @@ def test_issue11_compose_keycloak_nodes_run_on_a_read_only_root(services: dict[s
         assert set(service["tmpfs"]) == {"/tmp", "/opt/keycloak/data"}, name  # noqa: S108
         assert service["cap_drop"] == ["ALL"], name
         assert "no-new-privileges:true" in service["security_opt"], name
+
+
+def test_x3_every_gunicorn_runs_with_the_redacting_logger(services: dict[str, Any]) -> None:
+    """gunicorn's own lines reach the redaction only through gunicorn_config's logger: the
+    image's default command as well as compose's and the Kubernetes Deployment's."""
+    cmd = DOCKERFILE.read_text(encoding="utf-8").split("\nCMD ", 1)[1]
+    commands = [json.loads(cmd[:cmd.index("]") + 1])]
+    commands += [s["command"] for s in services.values()
+                 if isinstance(s.get("command"), list) and s["command"][:1] == ["gunicorn"]]
+    deployment = yaml.safe_load((ROOT / "deploy" / "kubernetes" / "sidecar-deployment.yaml")
+                                .read_text(encoding="utf-8"))
+    commands += [c["command"] for c in deployment["spec"]["template"]["spec"]["containers"]
+                 if c.get("command", [""])[0] == "gunicorn"]
+    assert len(commands) >= 3
+    for command in commands:
+        assert command[1:3] == ["--config", "python:gerbang_sidecar.gunicorn_config"], command

@@ -70,3 +70,12 @@ def test_x3_row_ids_and_user_ids_stay_readable(capsys: pytest.CaptureFixture[str
 def test_x3_an_nrp_of_eight_digits_is_masked(capsys: pytest.CaptureFixture[str]) -> None:
     assert _logged(capsys, "gerbang_sidecar.test", "nrp %s", "87050123")[
         "message"] == "nrp [number]"
+
+
+def test_x3_link_tokens_and_identifiers_written_with_other_separators_are_masked(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    entry = _logged(capsys, "gunicorn.error", "Error handling request %s",
+                    "/akses/lupa-password/atur/Zx9-abc_DEF")
+    assert entry["message"] == "Error handling request /akses/lupa-password/atur/[token]"
+    assert _logged(capsys, "gerbang_sidecar.test", "nik %s or %s", "3171/0152/0390/0001",
+                   "3171_0152_0390_0001")["message"] == "nik [number] or [number]"

@@ -8,8 +8,13 @@ Create Date: 2026-12-03
 DER whose subject carries the same name: a plain copy of personal data in rows that are kept
 after the account is gone. The name now comes from the certificate itself.
 
+Upgrading: the previous release reads and writes the column, so its processes fail on
+certificate pages from this migration until they are replaced -- roll the sidecars right
+after the migration Job (as compose and the Kubernetes init containers order it).
 Downgrading adds the column back empty (filling it needs the encryption key, which migrations
-never hold): the older code shows no Common Name until the certificate is read again.
+never hold): the older code would list certificates without a name and sign with an empty
+signer name. Do not downgrade past this revision once certificates are issued; restore the
+database from before the upgrade instead.
 """
 
 from __future__ import annotations
