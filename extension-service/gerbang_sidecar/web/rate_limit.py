@@ -192,14 +192,15 @@ def limit_identifier_per_site(scope: str, value: str, limit: int, per_seconds: i
                 (scope, key, limit * sites)], per_seconds)
 
 
-def _count_all(buckets: list[tuple[str, str, int]], per_seconds: int) -> None:
-    """Count one use in each (scope, key, limit) bucket in turn; the themed 429 page at the
-    first one that is full (the later ones are not counted)."""
+def _count_all(buckets: list[tuple[str, str, int]], per_seconds: int, *,
+               cost: int = 1) -> None:
+    """Count ``cost`` uses (0: only look) in each (scope, key, limit) bucket in turn; the
+    themed 429 page at the first one that is full (the later ones are not counted)."""
     container = services()
     if not container.settings.rate_limits_enabled:
         return
     for scope, key, limit in buckets:
-        decision = container.rate_limiter.hit(scope, key, limit, per_seconds)
+        decision = container.rate_limiter.hit(scope, key, limit, per_seconds, cost=cost)
         if not decision.allowed:
             raise TooManyRequests(retry_after=decision.retry_after)
 
@@ -219,14 +220,30 @@ def limit_face_checks(link_token: str) -> None:
 def limit_codes_to(number: str | None, policy: CodePolicy) -> None:
     """A code policy's cap (B2: 5 a day) per mobile number as well as per asker: each new
     self-registration is a new asker, and bought one more code for any number -- a paid
-    WhatsApp message to whoever holds it. Counted on the number in E.164, however typed; a
-    number that does not parse is left to the use case, which refuses it beside its field."""
+    WhatsApp message to whoever holds it. The themed 429 page when the number's codes of
+    the day are spent; ``count_code_to`` counts one once it is issued, so asking while the
+    asker's own wait runs spends nothing (a stranger's refused tries used to spend the
+    owner's day: found by review). Counted on the number in E.164, however typed; a number
+    that does not parse is left to the use case, which refuses it beside its field."""
+    if (key := _codes_to_key(number, policy)) is not None:
+        _count_all([(key[0], key[1], policy.daily_cap - 1)], key[2], cost=0)
+
+
+def count_code_to(number: str | None, policy: CodePolicy) -> None:
+    """One code issued to ``number`` (see ``limit_codes_to``)."""
+    container = services()
+    if (key := _codes_to_key(number, policy)) is not None \
+            and container.settings.rate_limits_enabled:
+        container.rate_limiter.hit(key[0], key[1], policy.daily_cap, key[2])
+
+
+def _codes_to_key(number: str | None, policy: CodePolicy) -> tuple[str, str, int] | None:
     try:
         e164 = parse_mobile_number(number).e164
     except IdentifierError:
-        return
-    limit_identifier(f"codes_to.{policy.name}", e164, policy.daily_cap,
-                     int(policy.cap_window.total_seconds()))
+        return None
+    return (f"codes_to.{policy.name}", identifier_key(e164),
+            int(policy.cap_window.total_seconds()))
 
 
 def init_app(app: Flask) -> None:

@@ -53,7 +53,12 @@ from gerbang_sidecar.web.forms import (
 )
 from gerbang_sidecar.web.layout import use_portal
 from gerbang_sidecar.web.mailed_links import MailedLink
-from gerbang_sidecar.web.rate_limit import limit_codes_to, limit_face_checks, rate_limited
+from gerbang_sidecar.web.rate_limit import (
+    count_code_to,
+    limit_codes_to,
+    limit_face_checks,
+    rate_limited,
+)
 from gerbang_sidecar.web.request_limits import MULTIPART_ALLOWANCE, accepts_body
 from gerbang_sidecar.web.security_headers import camera_page_headers
 
@@ -143,6 +148,8 @@ def personal() -> ResponseReturnValue:
     if action == "send_code":
         limit_codes_to(typed["phone"], B2_WHATSAPP)
         sent = _service().send_code(token, typed["phone"])
+        if isinstance(sent, CodeSent):
+            count_code_to(typed["phone"], B2_WHATSAPP)
         return _after_code(form, progress, sent)
     if action == "verify_code":
         verified = _service().verify_code(token, form.code.data)

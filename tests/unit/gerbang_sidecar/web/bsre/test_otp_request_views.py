@@ -217,3 +217,25 @@ def test_b9_b13_a_confirmation_link_is_no_identity_check_link(
     assert browser.get("/bsre/pengecekan-data-diri").status_code == 404  # no check held
     assert len(fake_keycloak.otp_devices("bsre", user_id)) == 3
     assert app.test_client().get(confirmation).status_code == 302  # still its own link
+
+
+def test_b9_x2_a_stranger_who_knows_a_nik_cannot_lock_its_owner_out(
+        app: Flask, services: Services, fake_keycloak: FakeKeycloakUsers) -> None:
+    """Three requests a day per NIK are counted per site: a stranger's junk with the NIK
+    spends their own site's share; the owner asks from elsewhere and gets the link."""
+    from gerbang_sidecar.web.bsre.otp_request import NIK_LIMIT
+
+    _account(fake_keycloak, AGUS, "+6281234567890")
+    junk = {**AGUS, "name": "Orang Lain", "phone": "081299999999"}
+
+    def ask(person: dict[str, str], address: str) -> int:
+        browser = app.test_client()
+        browser.environ_base["REMOTE_ADDR"] = address
+        return int(post_form(browser, "/bsre/permohonan-otp", person).status_code)
+
+    assert [ask(junk, "198.51.100.7") for _ in range(NIK_LIMIT)] == [302] * NIK_LIMIT
+    assert ask(junk, "198.51.100.7") == 429
+    assert ask(AGUS, "203.0.113.50") == 302
+    work_outbox(services)
+    assert "Pengecekan Data Diri" in services.mailer.to(  # type: ignore[attr-defined]
+        f"{AGUS['nik']}@example.go.id")[-1].subject

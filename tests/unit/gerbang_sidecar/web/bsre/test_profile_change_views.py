@@ -263,3 +263,23 @@ def test_b13_an_officer_proposes_no_change_to_themselves_or_a_fellow_officer(
     ra = app.test_client()
     officer_login(ra, instansi=None, role="ra", name="ra")
     assert _propose(ra, officer_id, "jabatan", "Kepala Seksi").status_code == 302
+
+
+def test_b2_x2_a_stranger_asking_codes_for_a_number_does_not_spend_its_owner_s_day(
+        app: Flask, services: Services, user: FlaskClient, fake_keycloak: FakeKeycloakUsers,
+        log_in: Callable[..., str]) -> None:
+    """Another logged-in user asks five codes for someone else's number: one is sent, four
+    wait (60 s); the number's day (5 codes) is not spent by the refused ones (review)."""
+    stranger = app.test_client()
+    log_in(stranger, sub=fake_keycloak.create_user("bsre", NewUser(
+        username="orang@bssn.go.id", email="orang@bssn.go.id", first_name="Orang",
+        email_verified=True, attributes={"instansi": BSSN})),
+        client_id="bsre-portal", roles=("pengguna",))
+    statuses = [_post(stranger, phone="081298765432", action="send_code").status_code
+                for _ in range(5)]
+    assert statuses == [200, 429, 429, 429, 429]
+    assert _post(user, phone="081298765432", action="send_code").status_code == 200
+    work_outbox(services)
+    sent = [m for m in services.registries.message_gateway.sent  # type: ignore[attr-defined]
+            if m.to == "+6281298765432"]
+    assert len(sent) == 2
