@@ -234,6 +234,9 @@ class AuditTrail(Protocol):
     def last_occurred(self, *, realm: str, event_type: str,
                       subject_id: str) -> datetime | None: ...
 
+    def count_since(self, *, realm: str, event_type: str, subject_id: str,
+                    since: datetime) -> int: ...
+
     def of_subject(self, subject_id: str) -> Sequence[AuditRecord]: ...
 
 

@@ -217,33 +217,44 @@ def limit_face_checks(link_token: str) -> None:
     limit_identifier("face_check", link_token, FACE_CHECKS_PER_LINK, FACE_CHECK_WINDOW)
 
 
+def refuse_when_spent(scope: str, value: str, limit: int, per_seconds: int) -> None:
+    """The themed 429 page when ``limit`` sends to ``value`` (an account, a number) were
+    counted in the window; counts nothing: ``count_sent`` does once something went out,
+    so asking while another limit refuses spends nothing of the owner's budget."""
+    if value.strip():
+        _count_all([(scope, identifier_key(value), limit - 1)], per_seconds, cost=0)
+
+
+def count_sent(scope: str, value: str, limit: int, per_seconds: int) -> None:
+    """One send to ``value`` (see ``refuse_when_spent``)."""
+    container = services()
+    if value.strip() and container.settings.rate_limits_enabled:
+        container.rate_limiter.hit(scope, identifier_key(value), limit, per_seconds)
+
+
 def limit_codes_to(number: str | None, policy: CodePolicy) -> None:
     """A code policy's cap (B2: 5 a day) per mobile number as well as per asker: each new
     self-registration is a new asker, and bought one more code for any number -- a paid
-    WhatsApp message to whoever holds it. The themed 429 page when the number's codes of
-    the day are spent; ``count_code_to`` counts one once it is issued, so asking while the
-    asker's own wait runs spends nothing (a stranger's refused tries used to spend the
-    owner's day: found by review). Counted on the number in E.164, however typed; a number
-    that does not parse is left to the use case, which refuses it beside its field."""
-    if (key := _codes_to_key(number, policy)) is not None:
-        _count_all([(key[0], key[1], policy.daily_cap - 1)], key[2], cost=0)
+    WhatsApp message to whoever holds it. Counted by ``count_code_to`` for codes issued
+    only: a stranger's tries refused by their own wait used to spend the owner's day
+    (found by review). In E.164, however typed; a number that does not parse is left to
+    the use case, which refuses it beside its field."""
+    if (e164 := _e164(number)) is not None:
+        refuse_when_spent(f"codes_to.{policy.name}", e164, policy.daily_cap,
+                          int(policy.cap_window.total_seconds()))
 
 
 def count_code_to(number: str | None, policy: CodePolicy) -> None:
-    """One code issued to ``number`` (see ``limit_codes_to``)."""
-    container = services()
-    if (key := _codes_to_key(number, policy)) is not None \
-            and container.settings.rate_limits_enabled:
-        container.rate_limiter.hit(key[0], key[1], policy.daily_cap, key[2])
+    if (e164 := _e164(number)) is not None:
+        count_sent(f"codes_to.{policy.name}", e164, policy.daily_cap,
+                   int(policy.cap_window.total_seconds()))
 
 
-def _codes_to_key(number: str | None, policy: CodePolicy) -> tuple[str, str, int] | None:
+def _e164(number: str | None) -> str | None:
     try:
-        e164 = parse_mobile_number(number).e164
+        return parse_mobile_number(number).e164
     except IdentifierError:
         return None
-    return (f"codes_to.{policy.name}", identifier_key(e164),
-            int(policy.cap_window.total_seconds()))
 
 
 def init_app(app: Flask) -> None:

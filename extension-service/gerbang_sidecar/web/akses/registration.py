@@ -50,7 +50,12 @@ from gerbang_sidecar.web.errors import temporary_problem
 from gerbang_sidecar.web.forms import add_identifier_error, form_page
 from gerbang_sidecar.web.layout import use_portal
 from gerbang_sidecar.web.locale import get_locale
-from gerbang_sidecar.web.rate_limit import limit_identifier, rate_limited
+from gerbang_sidecar.web.rate_limit import (
+    count_sent,
+    limit_identifier,
+    rate_limited,
+    refuse_when_spent,
+)
 
 REALM = "akses"
 SESSION_KEY = "akses_registration"
@@ -59,6 +64,10 @@ DISPLAY_ZONE = ZoneInfo("Asia/Jakarta")
 
 # X2: generous for people correcting typos, tight for anyone probing registries in bulk.
 CHECK_LIMIT, ACTIVATE_LIMIT, RESEND_LIMIT, WINDOW_SECONDS = 30, 10, 5, 600
+# Activation mails "Kirim Ulang" may send for one registration a day (C2 spaces them by 15
+# minutes; someone who registers their own NIK with a stranger's email could otherwise send
+# that stranger 96 a day until the account is removed).
+RESENDS_PER_DAY, DAY_SECONDS = 5, 86400
 # Per NIK / passport / SID and per email typed, from any address; and every client together.
 IDENTIFIER_LIMIT, IDENTIFIER_WINDOW = 10, 3600
 CHECK_CEILING = 600
@@ -245,8 +254,10 @@ def resend() -> ResponseReturnValue:
     if token is None:
         return _start_again()
     service = _service()
+    refuse_when_spent("akses_activation_resend", token, RESENDS_PER_DAY, DAY_SECONDS)
     result = service.resend(token)
     if isinstance(result, Resent):
+        count_sent("akses_activation_resend", token, RESENDS_PER_DAY, DAY_SECONDS)
         flash("reg.flash.resent", "success")
         return redirect(url_for(".thank_you"))
     current = service.thank_you(token)

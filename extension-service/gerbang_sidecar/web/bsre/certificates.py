@@ -21,6 +21,7 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
@@ -70,7 +71,12 @@ from gerbang_sidecar.web.layout import use_portal
 from gerbang_sidecar.web.locale import get_locale, t
 from gerbang_sidecar.web.mailed_links import MailedLink
 from gerbang_sidecar.web.portal_login import portal_login_required
-from gerbang_sidecar.web.rate_limit import limit_face_checks, rate_limited
+from gerbang_sidecar.web.rate_limit import (
+    count_sent,
+    limit_face_checks,
+    rate_limited,
+    refuse_when_spent,
+)
 from gerbang_sidecar.web.request_limits import MULTIPART_ALLOWANCE, accepts_body
 from gerbang_sidecar.web.security_headers import camera_page_headers
 
@@ -110,8 +116,8 @@ def overview() -> ResponseReturnValue:
 def new_request() -> ResponseReturnValue:
     if not ActionForm().validate_on_submit():
         abort(400)
-    return request_answer(_service().request(g.portal_user.sub), "cert.requested",
-                          url_for(".overview"))
+    return request_answer(_links_asked(lambda: _service().request(g.portal_user.sub)),
+                          "cert.requested", url_for(".overview"))
 
 
 class PassphraseForm(FlaskForm):
@@ -141,8 +147,9 @@ def renew(certificate_id: int) -> ResponseReturnValue:
             back=url_for(".overview"))
     if not ActionForm().validate_on_submit():
         abort(400)
-    return request_answer(_service().request_renewal(g.portal_user.sub, certificate_id),
-                          "cert.renew_requested", url_for(".overview"))
+    return request_answer(
+        _links_asked(lambda: _service().request_renewal(g.portal_user.sub, certificate_id)),
+        "cert.renew_requested", url_for(".overview"))
 
 
 def _own_or_404(certificate_id: int) -> None:
@@ -150,6 +157,22 @@ def _own_or_404(certificate_id: int) -> None:
     check again)."""
     if _service().own_certificate(g.portal_user.sub, certificate_id) is None:
         abort(404)
+
+
+# Set Passphrase links mailed (and WhatsApped) to one holder a day at their own asking: a
+# paid message each, and the per-address limit is no bound for a holder behind many.
+LINKS_PER_DAY, LINK_DAY = 5, 86400
+
+
+def _links_asked(ask: Callable[[], Requested | NotAllowed | NotYet | TemporaryProblem]
+                 ) -> Requested | NotAllowed | NotYet | TemporaryProblem:
+    """``ask`` for a link unless the holder had LINKS_PER_DAY today; a link sent counts."""
+    holder = g.portal_user.sub
+    refuse_when_spent("set_passphrase_links", holder, LINKS_PER_DAY, LINK_DAY)
+    result = ask()
+    if isinstance(result, Requested):
+        count_sent("set_passphrase_links", holder, LINKS_PER_DAY, LINK_DAY)
+    return result
 
 
 def request_answer(result: Requested | NotAllowed | NotYet | TemporaryProblem,
@@ -192,8 +215,9 @@ def reset_passphrase(certificate_id: int) -> ResponseReturnValue:
                                certificate_id=certificate_id)
     if not ActionForm().validate_on_submit():
         abort(400)
-    return request_answer(_service().request_reset(g.portal_user.sub, certificate_id),
-                          "cert.reset_requested", url_for(".overview"))
+    return request_answer(
+        _links_asked(lambda: _service().request_reset(g.portal_user.sub, certificate_id)),
+        "cert.reset_requested", url_for(".overview"))
 
 
 @bp.route("/bsre/sertifikat/<int:certificate_id>/passphrase", methods=["GET", "POST"])

@@ -203,3 +203,20 @@ def test_x5_error_summary_names_fields_as_the_page_labels_them(browser: FlaskCli
     assert "Nama Perusahaan" in summary or "Nama Institusi" in summary, summary
     # WTForms' own labels (from the field names) must not leak into the page.
     assert not any(f">{raw}<" in summary for raw in ("Name", "Sid", "Phone"))
+
+
+def test_c2_x2_a_registration_resends_its_activation_mail_five_times_a_day(
+        browser: FlaskClient, clock: FakeClock) -> None:
+    """C2 spaces the resends by 15 minutes; a day holds RESENDS_PER_DAY: a registration
+    made with a stranger's email must not mail them 96 times a day (review)."""
+    from gerbang_sidecar.web.akses.registration import RESENDS_PER_DAY
+
+    html = _submit(browser, "individu-lokal", SITI).get_data(as_text=True)
+    _activate(browser, html)
+    thanks = browser.get("/akses/daftar/terima-kasih").get_data(as_text=True)
+    answers = []
+    for _ in range(RESENDS_PER_DAY + 1):
+        clock.now += timedelta(minutes=16)
+        answers.append(browser.post("/akses/daftar/kirim-ulang",
+                                    data={"csrf_token": _csrf(thanks)}).status_code)
+    assert answers == [302] * RESENDS_PER_DAY + [429]
