@@ -44,6 +44,14 @@ class CodePolicy:
         return f"one_time_code.{self.channel.value}"
 
 
+def message_key(code_id: int) -> str:
+    """The outbox idempotency key of the message carrying code ``code_id``."""
+    return f"{MESSAGE_KEY_PREFIX}{code_id}"
+
+
+MESSAGE_KEY_PREFIX = "one_time_code:"
+
+
 # A6: legacy AKSes members prove their new email with a 5-digit code; "Kirim ulang OTP" only
 # after 15 minutes (C2). 15 minutes between codes already bounds a day to 96; the cap of 10
 # bounds online guessing to 50 tries per day per subject (5 attempts x 10 codes), i.e. a

@@ -19,6 +19,7 @@ from gerbang_sidecar.domain.one_time_code import (
     code_matches,
     generate_code,
     hash_code,
+    message_key,
     new_salt,
     policy_named,
     resend_wait,
@@ -122,7 +123,7 @@ class OneTimeCodeService:
                 return TooEarly(int(policy.resend_after.total_seconds()) or 1)
             t.outbox.enqueue(
                 kind=policy.outbox_kind,
-                idempotency_key=f"one_time_code:{row.id}",
+                idempotency_key=message_key(row.id),
                 now=now,
                 payload={
                     "channel": policy.channel.value, "destination": destination, "code": code,

@@ -8,8 +8,10 @@ import threading
 from datetime import UTC, datetime
 
 import altcha
+from sqlalchemy import update
 
 from gerbang_sidecar.adapters.captcha.altcha import AltchaProofOfWork
+from gerbang_sidecar.adapters.storage.models import OutboxMessage
 from gerbang_sidecar.domain.one_time_code import B2_WHATSAPP
 from gerbang_sidecar.domain.throttle import TooEarly
 from gerbang_sidecar.services.captcha import Captcha, CaptchaVerdict
@@ -83,6 +85,17 @@ def test_b2_limits_hold_on_this_database(storage, clock):
     clock.advance(minutes=14)
     assert service.verify(**ask, code="123456") == Verified(
         code_id=2, destination="+6281234567890")
+
+
+def test_x5_a_code_whose_message_died_spends_no_wait_on_this_database(storage, clock):
+    """The code's message key joins its outbox row (text key, integer id) on both."""
+    service = OneTimeCodeService(storage, storage.keys.one_time_code, clock)
+    ask = {"policy": B2_WHATSAPP, "realm": "bsre", "subject": "kc-10"}
+    assert isinstance(service.request(**ask, destination="+6281234567890"), Sent)
+    assert isinstance(service.request(**ask, destination="+6281234567890"), TooEarly)
+    with storage.engine.begin() as connection:
+        connection.execute(update(OutboxMessage).values(status="dead"))
+    assert isinstance(service.request(**ask, destination="+6281234567890"), Sent)
 
 
 def test_o2_a_captcha_solution_is_spent_once_under_concurrency(storage):

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import String, cast, exists, literal, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from gerbang_sidecar.adapters.storage.models import OneTimeCode
+from gerbang_sidecar.adapters.storage.models import OneTimeCode, OutboxMessage
+from gerbang_sidecar.domain.one_time_code import MESSAGE_KEY_PREFIX
 
 
 class SqlOneTimeCodes:
@@ -26,10 +27,17 @@ class SqlOneTimeCodes:
 
     def issued_since(self, *, purpose: str, realm: str, subject: str,
                      since: datetime) -> list[datetime]:
+        # A code whose message the outbox gave up on (a gateway outage outlasted it) never
+        # reached anyone: it spends none of the daily cap nor the resend wait (rule 3).
+        never_sent = exists().where(
+            OutboxMessage.idempotency_key
+            == literal(MESSAGE_KEY_PREFIX).concat(cast(OneTimeCode.id, String)),
+            OutboxMessage.status == "dead")
         return list(self._session.scalars(
             select(OneTimeCode.created_at).where(
                 OneTimeCode.purpose == purpose, OneTimeCode.realm == realm,
                 OneTimeCode.subject == subject, OneTimeCode.created_at > since,
+                ~never_sent,
             )
         ))
 

@@ -268,3 +268,18 @@ def test_x2_attempts_and_lockouts_are_counted(storage, clock):
     assert metrics.count("one_time_code_checked", purpose=purpose, outcome="locked_out") == 1
     assert metrics.count("one_time_code_checked", purpose=purpose, outcome="locked") == 1
     assert right not in str(metrics.events) and EMAIL not in str(metrics.events)
+
+
+def test_x5_x2_codes_whose_message_never_went_out_spend_no_budget(codes, clock, storage):
+    """Rule 3: a gateway outage must not cost the user their day. Codes whose message the
+    outbox gave up on (expired before the gateway came back) are not counted against the
+    daily cap nor the resend wait; codes on their way still are."""
+    for _ in range(B2_WHATSAPP.daily_cap):
+        assert isinstance(codes.request(B2_WHATSAPP, destination=PHONE), Sent)
+        clock.advance(minutes=10)
+    assert isinstance(codes.request(B2_WHATSAPP, destination=PHONE), TooEarly)
+    with storage.session_factory() as session, session.begin():
+        for message in session.scalars(select(OutboxMessage)):
+            message.status = "dead"  # as the worker leaves a code that expired undelivered
+    assert isinstance(codes.request(B2_WHATSAPP, destination=PHONE), Sent)
+    assert isinstance(codes.request(B2_WHATSAPP, destination=PHONE), TooEarly)  # on its way
