@@ -153,7 +153,8 @@ class OtpRequests:
                 idempotency_key=f"bsre_identity_check:{check.id}",
                 payload={"realm": realm, "user_id": user.id, "locale": p.get("locale", "id"),
                          "url": f"{self.settings.portal_url}/pengecekan-data-diri/t/{token}",
-                         "minutes": int(CHECK_LIFETIME.total_seconds() // 60)})
+                         "minutes": int(CHECK_LIFETIME.total_seconds() // 60),
+                         "expires_at": (now + CHECK_LIFETIME).isoformat()})
             tx.audit.record(realm=realm, occurred_at=now, subject_id=user.id,
                             event_type="bsre.identity_check.sent",
                             details={"purpose": PURPOSE, "check_id": check.id})

@@ -292,7 +292,8 @@ class ProfileChanges:
                     idempotency_key=f"bsre_change_confirmation:{row.id}",
                     payload={"realm": realm, "user_id": user_id, "field": field, "new": new,
                              "url": f"{self.settings.portal_url}/konfirmasi-perubahan/t/"
-                                    f"{token}"})
+                                    f"{token}",
+                             "expires_at": (now + CONFIRM_LIFETIME).isoformat()})
                 tx.audit.record(realm=realm, occurred_at=now, actor=officer.user_id,
                                 subject_id=user_id, event_type="bsre.profile_change.proposed",
                                 details={"request_id": row.id, "field": field})

@@ -241,7 +241,8 @@ class CertificateIssuance:
                     token_hash=token_hash(token), link_expires_at=now + LINK_LIFETIME,
                     certificate_id=certificate_id, created_at=now)
                 payload = {"realm": realm, "user_id": user.id, "url": url, "hours": hours,
-                           "product": product}
+                           "product": product,
+                           "expires_at": (now + LINK_LIFETIME).isoformat()}
                 tx.outbox.enqueue(kind=OUTBOX_SET_PASSPHRASE, now=now,
                                   idempotency_key=f"bsre_set_passphrase:{row.id}",
                                   payload=payload)

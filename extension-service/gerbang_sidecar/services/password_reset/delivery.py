@@ -138,7 +138,8 @@ def _send_sms_link(ctx: Context, row: ResetRequestRecord, user: UserRecord) -> N
             payload={"to": user.attributes["phoneNumber"],
                      "url": ctx.settings_of(row.realm).link_url(token),
                      "locale": row.locale, "realm": row.realm,
-                     "ttl_minutes": int(lifetime.total_seconds() // 60)})
+                     "ttl_minutes": int(lifetime.total_seconds() // 60),
+                     "expires_at": (now + lifetime).isoformat()})
 
 
 def _verified_phone(user: UserRecord) -> bool:

@@ -461,3 +461,26 @@ def test_x5_a_kept_outcome_is_not_taken_for_a_crash_when_its_lease_runs_out(
     assert message(storage).status == "in_flight"  # not recovered as dead
     worker.close()
     assert message(storage).status == "sent" and len(handler.calls) == 1
+
+
+def test_x5_every_mailed_link_and_code_carries_when_it_expires() -> None:
+    """The worker drops a code or link that expired before delivery (an outage outlasted
+    it): only a payload that says when it expires can be dropped (review: the SMS reset
+    link, the Set Passphrase, B13 confirmation and Pengecekan Data Diri links did not)."""
+    import ast
+    from pathlib import Path
+
+    import gerbang_sidecar
+
+    # Links to a page behind the login, not a token: nothing expires.
+    page_links = {"passphrases.py", "expiry.py"}
+    services_dir = Path(gerbang_sidecar.__file__).parent / "services"
+    missing = []
+    for path in services_dir.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Dict):
+                keys = {k.value for k in node.keys if isinstance(k, ast.Constant)}
+                if keys & {"url", "code"} and "realm" in keys and "expires_at" not in keys \
+                        and path.name not in page_links:
+                    missing.append(f"{path.name}:{node.lineno}")
+    assert missing == [], missing
