@@ -200,7 +200,11 @@ class Importer:
             if member.user_id not in legacy:
                 raise RowRejected("user_id is already the username of another account")
             # A run that died between the account and its role left it without the role,
-            # and the member would skip the email step (A6): give it now.
+            # and the member would skip the email step (A6): give it now -- unless the
+            # member has done that step (an email: A6 sets it and takes the role away), or
+            # a new run would send them back and let the password replace a proven email.
+            if existing[0].get("email"):
+                return "unchanged"
             held = self.api.get(f"/{self.realm}/users/{seg(existing[0]['id'])}"
                                 "/role-mappings/realm")
             if any(role["name"] == LEGACY_ROLE for role in held):

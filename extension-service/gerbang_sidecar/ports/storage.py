@@ -292,6 +292,10 @@ class OneTimeCodes(Protocol):
     def resolve(self, code_id: int, status: str, now: datetime) -> bool:
         """Move an active code to a final status; False if something else did first."""
 
+    def reopen(self, code_id: int) -> bool:
+        """A verified code active again (what it proved could not be recorded); False when
+        it is no longer the one (a newer code is active)."""
+
     def status_of(self, code_id: int) -> str | None: ...
 
 

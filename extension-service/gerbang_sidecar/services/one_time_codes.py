@@ -167,6 +167,12 @@ class OneTimeCodeService:
                 return Locked(now=True)
             return Wrong(attempts_left=row.max_attempts - used)
 
+    def give_back(self, code_id: int) -> None:
+        """What ``Verified`` proved could not be recorded (Keycloak was away): the code works
+        again, with its attempts and expiry as they were, unless a newer one was asked."""
+        with self._store.transaction() as t:
+            t.codes.reopen(code_id)
+
     def last_code(self, *, policy: CodePolicy | str, realm: str,
                   subject: str) -> LastCode | None:
         policy = policy_named(policy) if isinstance(policy, str) else policy

@@ -93,6 +93,17 @@ def test_a6_import_keeps_password_role_and_is_idempotent(
     roles = {r["name"] for r in admin_api.get(f"/akses/users/{user['id']}/role-mappings/realm")}
     assert "legacy-member" in roles
 
+    # A member who did the email step (A6 set the email, took the role away) stays done:
+    # a new run must not send them back, where the password alone could replace the email.
+    admin_api.put(f"/akses/users/{user['id']}",
+                  {**admin_api.get(f"/akses/users/{user['id']}"),
+                   "email": f"{uid_sid.lower()}@example.test"})
+    admin_api.delete(f"/akses/users/{user['id']}/role-mappings/realm", [role])
+    writes = admin_api.writes_made
+    done = Importer(admin_api, "akses", out=lambda _l: None).run(read_rows(csv_path))
+    assert (done.imported, done.unchanged, done.rejected) == (0, 2, 3)
+    assert admin_api.writes_made == writes
+
 
 def test_a6_import_cli_reports_and_exits_1_on_rejections(
         tmp_path: Path, keycloak: KeycloakServer, provisioned: list[RealmSpec]) -> None:

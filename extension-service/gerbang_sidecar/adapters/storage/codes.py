@@ -87,5 +87,17 @@ class SqlOneTimeCodes:
         )
         return bool(getattr(result, "rowcount", 0))
 
+    def reopen(self, code_id: int) -> bool:
+        try:
+            with self._session.begin_nested():  # the one-active-code index may refuse it
+                result = self._session.execute(
+                    update(OneTimeCode)
+                    .where(OneTimeCode.id == code_id, OneTimeCode.status == "verified")
+                    .values(status="active", resolved_at=None)
+                    .execution_options(synchronize_session=False))
+        except IntegrityError:
+            return False
+        return bool(getattr(result, "rowcount", 0))
+
     def status_of(self, code_id: int) -> str | None:
         return self._session.scalar(select(OneTimeCode.status).where(OneTimeCode.id == code_id))

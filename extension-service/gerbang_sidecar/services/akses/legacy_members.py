@@ -19,7 +19,7 @@ from gerbang_sidecar.domain.masking import mask_email
 from gerbang_sidecar.domain.one_time_code import policy_named
 from gerbang_sidecar.domain.throttle import TooEarly
 from gerbang_sidecar.ports.clock import Clock
-from gerbang_sidecar.ports.keycloak import KeycloakUsers, UserAlreadyExists
+from gerbang_sidecar.ports.keycloak import KeycloakError, KeycloakUsers, UserAlreadyExists
 from gerbang_sidecar.ports.storage import Store
 from gerbang_sidecar.services.one_time_codes import (
     Expired,
@@ -30,6 +30,7 @@ from gerbang_sidecar.services.one_time_codes import (
     Verified,
     Wrong,
 )
+from gerbang_sidecar.services.results import TemporaryProblem
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +57,8 @@ class PendingCode:
 
 
 SendResult = Sent | TooEarly
-VerifyResult = Registered | Wrong | Expired | Locked | NoActiveCode | EmailTaken
+VerifyResult = Registered | Wrong | Expired | Locked | NoActiveCode | EmailTaken | \
+    TemporaryProblem
 
 
 class LegacyEmailRegistration:
@@ -103,10 +105,16 @@ class LegacyEmailRegistration:
         try:
             self._keycloak.update_user(self.realm, user_id, email=result.destination,
                                        email_verified=True)
+            # Only now, with the email in place: a failure above leaves the member gated.
+            self._keycloak.remove_realm_roles(self.realm, user_id, [LEGACY_ROLE])
         except UserAlreadyExists:
             return EmailTaken()
-        # Only now, with the email in place: a failure above leaves the member gated.
-        self._keycloak.remove_realm_roles(self.realm, user_id, [LEGACY_ROLE])
+        except KeycloakError:
+            # Rule 3: the proven code is not lost to an outage -- the member sends it again
+            # (both calls repeat harmlessly), rather than waiting 15 minutes for a new one.
+            self._codes.give_back(result.code_id)
+            log.warning("a6 email of %s not recorded: keycloak unavailable", user_id)
+            return TemporaryProblem()
         with self._store.transaction() as tx:
             tx.audit.record(realm=self.realm, event_type="a6_email_registered",
                             occurred_at=self._clock(), actor=user_id, subject_id=user_id,

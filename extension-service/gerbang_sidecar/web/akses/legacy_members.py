@@ -41,11 +41,12 @@ from gerbang_sidecar.services.one_time_codes import (
     Sent,
     Wrong,
 )
+from gerbang_sidecar.services.results import TemporaryProblem
 from gerbang_sidecar.web.context import services
 from gerbang_sidecar.web.forms import INVALID_FORM_STATUS, add_field_error, add_identifier_error
 from gerbang_sidecar.web.layout import use_portal
 from gerbang_sidecar.web.locale import get_locale, t
-from gerbang_sidecar.web.portal_login import portal_login_required
+from gerbang_sidecar.web.portal_login import PortalUser, portal_login_required
 from gerbang_sidecar.web.rate_limit import rate_limited
 
 P = ParamSpec("P")
@@ -64,11 +65,17 @@ def require_registered_email(view: Callable[P, R]) -> Callable[P, R | Response]:
     @wraps(view)
     def gated(*args: P.args, **kwargs: P.kwargs) -> R | Response:
         user = g.get("portal_user")
-        if user is not None and user.has_role(LEGACY_ROLE):
+        if user is not None and _email_step_due(user):
             return redirect(REGISTER_EMAIL_PATH)
         return view(*args, **kwargs)
 
     return gated
+
+
+def _email_step_due(user: PortalUser) -> bool:
+    """A legacy member, or any account without an email: every AKSes account has one but
+    an import that died before giving the role (review) -- the gate fails closed."""
+    return user.has_role(LEGACY_ROLE) or not user.email
 
 
 class EmailForm(FlaskForm):
@@ -91,7 +98,7 @@ def _service() -> LegacyEmailRegistration:
 def register_email() -> ResponseReturnValue:
     use_portal(REALM)
     user = g.portal_user
-    if not user.has_role(LEGACY_ROLE):
+    if not _email_step_due(user):
         return redirect(BERANDA_PATH)
     service = _service()
     email_form, code_form = EmailForm(prefix="e"), CodeForm(prefix="c")
@@ -106,7 +113,7 @@ def register_email() -> ResponseReturnValue:
             flash("legacy.registered", "success")
             return redirect(BERANDA_PATH)
         add_field_error(code_form, "code", _verify_message(result))
-        status = INVALID_FORM_STATUS
+        status = 503 if isinstance(result, TemporaryProblem) else INVALID_FORM_STATUS
     elif request.method == "POST":
         code_form.validate()
         status = INVALID_FORM_STATUS
@@ -148,6 +155,8 @@ def _verify_message(result: object) -> str:
         return "legacy.code_locked"
     if isinstance(result, EmailTaken):
         return "legacy.email_taken"
+    if isinstance(result, TemporaryProblem):
+        return "legacy.try_again"
     assert isinstance(result, NoActiveCode)
     return "legacy.send_first"
 

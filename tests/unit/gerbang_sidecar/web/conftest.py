@@ -137,7 +137,8 @@ def log_in(services: Services) -> Callable[..., str]:
     def log_in_as(client: FlaskClient, *, sub: str = "u1", client_id: str = "akses-portal",
                   roles: tuple[str, ...] = (), name: str = "Budi",
                   username: str = "budi@example.test", id_token: str = "t",
-                  keycloak_session: str | None = None, minutes: float = 30) -> str:
+                  keycloak_session: str | None = None, minutes: float = 30,
+                  email: str | None = None) -> str:
         from datetime import timedelta
 
         from gerbang_sidecar.portals import client as portal_client
@@ -151,7 +152,9 @@ def log_in(services: Services) -> Callable[..., str]:
         key = services.portal_sessions.start(
             realm=realm, client_id=client_id, subject=sub,
             keycloak_session=keycloak_session,
-            data={"username": username, "name": name, "email": None, "roles": list(roles),
+            data={"username": username, "name": name,
+                  "email": email or (username if "@" in username else None),
+                  "roles": list(roles),
                   "id_token": id_token},
             lifetime=timedelta(minutes=minutes))
         with client.session_transaction() as session:

@@ -167,6 +167,57 @@ def test_a6_legacy_member_must_register_email(app: Flask, client: FlaskClient,
     assert fake.get_user("akses", user_id).email == "budi@example.com"
 
 
+def test_a6_an_account_without_email_and_role_is_gated_too(
+        app: Flask, client: FlaskClient, fake: CountingFake, log_in) -> None:
+    """An import that died before giving the role leaves an account with neither: the gate
+    fails closed (review), and the email page serves it."""
+    from gerbang_sidecar.web.akses.legacy_members import require_registered_email
+    from gerbang_sidecar.web.portal_login import portal_login_required
+
+    @app.get("/akses/beranda-contoh")
+    @portal_login_required("akses", "akses-portal")
+    @require_registered_email
+    def beranda_sample() -> str:
+        return "beranda"
+
+    user_id = fake.create_user("akses", NewUser("budi78", None, "Budi", email_verified=True))
+    log_in(client, sub=user_id, username="budi78")
+    gated = client.get("/akses/beranda-contoh")
+    assert gated.status_code == 302 and gated.location.endswith("/akses/daftarkan-email")
+    assert client.get("/akses/daftarkan-email").status_code == 200
+
+
+def test_a6_x5_keycloak_away_at_verify_keeps_the_code(
+        client: FlaskClient, fake: CountingFake, services: Services, log_in) -> None:
+    """Rule 3: the proven code is not spent by an outage; "Verifikasi" again works."""
+    from gerbang_sidecar.ports.keycloak import KeycloakUnavailable
+
+    user_id = fake.create_user("akses", NewUser("budi79", None, "Budi", email_verified=True))
+    fake.grant("akses", user_id, ["legacy-member"])
+    log_in(client, sub=user_id, roles=("legacy-member",), username="budi79")
+    token = _token(client, "/akses/daftarkan-email")
+    client.post("/akses/daftarkan-email", data={
+        "e-csrf_token": token, "e-email": "budi79@example.com", "action": "send"})
+    services.outbox_worker().run_once()
+    [mail] = services.mailer.to("budi79@example.com")  # type: ignore[attr-defined]
+    code = re.search(r"\b(\d{5})\b", mail.text).group(1)
+    real_remove = fake.remove_realm_roles
+
+    def away(*_args: object, **_kwargs: object) -> None:
+        raise KeycloakUnavailable("down")
+
+    fake.remove_realm_roles = away  # type: ignore[method-assign]
+    failed = client.post("/akses/daftarkan-email", data={
+        "c-csrf_token": token, "c-code": code, "action": "verify"})
+    assert failed.status_code == 503 and "Kode Anda masih berlaku" in failed.get_data(
+        as_text=True)
+    fake.remove_realm_roles = real_remove  # type: ignore[method-assign]
+    done = client.post("/akses/daftarkan-email", data={
+        "c-csrf_token": token, "c-code": code, "action": "verify"})
+    assert done.status_code == 302 and done.location.endswith("/akses/beranda")
+    assert fake.get_user("akses", user_id).email == "budi79@example.com"
+
+
 def test_a6_page_needs_login(client: FlaskClient, fake: CountingFake) -> None:
     answer = client.get("/akses/daftarkan-email")
     assert answer.status_code == 302 and "/protocol/openid-connect/auth" in answer.location
