@@ -83,8 +83,17 @@ class Member:
     def username(self) -> str:
         return self.user_id.lower()
 
+    @property
+    def group(self) -> str:
+        """A1/A8 as registration decides them (domain/akses/accounts.py): a NIK is a local
+        individual's, eASY comes with a SID; a SID alone is an investor of another kind."""
+        if self.nik:
+            return "investor-wni" if self.sid else "registered-user"
+        return "investor"
+
     def attributes(self) -> dict[str, list[str]]:
-        values = {"legacyUserId": self.user_id, "nik": self.nik, "sid": self.sid}
+        values = {"legacyUserId": self.user_id, "nik": self.nik, "sid": self.sid,
+                  "investorType": "individu-lokal" if self.nik else None}
         return {k: [v] for k, v in values.items() if v}
 
     def credential(self) -> dict[str, object]:
@@ -199,19 +208,7 @@ class Importer:
             legacy = (existing[0].get("attributes") or {}).get("legacyUserId") or []
             if member.user_id not in legacy:
                 raise RowRejected("user_id is already the username of another account")
-            # A run that died between the account and its role left it without the role,
-            # and the member would skip the email step (A6): give it now -- unless the
-            # member has done that step (an email: A6 sets it and takes the role away), or
-            # a new run would send them back and let the password replace a proven email.
-            if existing[0].get("email"):
-                return "unchanged"
-            held = self.api.get(f"/{self.realm}/users/{seg(existing[0]['id'])}"
-                                "/role-mappings/realm")
-            if any(role["name"] == LEGACY_ROLE for role in held):
-                return "unchanged"
-            self.api.post(f"/{self.realm}/users/{seg(existing[0]['id'])}/role-mappings/realm",
-                          [self._legacy_role()])
-            return "imported"
+            return self._repaired(existing[0], member)
         for kind, value in (("nik", member.nik), ("sid", member.sid)):
             if value and self.api.get(f"/{self.realm}/users", q=f"{kind}:{value}",
                                       briefRepresentation="true", max=1):
@@ -219,6 +216,7 @@ class Importer:
                                   "another account")
         self.api.post(f"/{self.realm}/users", {
             "username": member.username, "firstName": member.name, "enabled": True,
+            "groups": [member.group],
             # No email yet: "verified" so the realm's verifyEmail lets the member log in and
             # reach the sidecar's email page (A6), which sets and proves a real address.
             "emailVerified": True,
@@ -233,6 +231,32 @@ class Importer:
             self.api.delete(f"/{self.realm}/users/{seg(user['id'])}")
             raise
         return "imported"
+
+    def _repaired(self, user: dict, member: Member) -> str:
+        """What an earlier run left out, given now: its group (runs before A8's groups were
+        given) and, while the member has not done the email step, the role -- a run that
+        died between the account and its role would let the member skip that step. A
+        member who did it (an email: A6 sets it and takes the role away) is never sent
+        back, where the password alone could replace a proven email."""
+        user_path = f"/{self.realm}/users/{seg(user['id'])}"
+        changed = False
+        groups = {g["name"] for g in self.api.get(f"{user_path}/groups")}
+        if member.group not in groups:
+            self.api.put(f"{user_path}/groups/{seg(self._group_id(member.group))}", {})
+            changed = True
+        if not user.get("email"):
+            held = self.api.get(f"{user_path}/role-mappings/realm")
+            if not any(role["name"] == LEGACY_ROLE for role in held):
+                self.api.post(f"{user_path}/role-mappings/realm", [self._legacy_role()])
+                changed = True
+        return "imported" if changed else "unchanged"
+
+    def _group_id(self, name: str) -> str:
+        found = [g for g in self.api.get(f"/{self.realm}/groups", search=name, exact="true")
+                 if g["name"] == name]
+        if not found:
+            raise RuntimeError(f"realm {self.realm} has no group {name}: provision it first")
+        return str(found[0]["id"])
 
     def _legacy_role(self) -> dict:
         if self._role is None:

@@ -72,6 +72,14 @@ def test_a6_import_keeps_password_role_and_is_idempotent(
     assert not user.get("email") and user["emailVerified"] is True
     roles = {r["name"] for r in admin_api.get(f"/akses/users/{user['id']}/role-mappings/realm")}
     assert "legacy-member" in roles
+    # A1/A8 as registration decides them: a NIK with a SID opens eASY, a NIK alone is a
+    # registered user, a SID alone an investor (review: imports got no group at all).
+    with_nik = admin_api.get("/akses/users", username=uid_nik.lower(), exact="true")[0]
+    assert with_nik["attributes"]["investorType"] == ["individu-lokal"]
+    assert [g["name"] for g in admin_api.get(f"/akses/users/{with_nik['id']}/groups")] == [
+        "registered-user"]
+    assert [g["name"] for g in admin_api.get(f"/akses/users/{user['id']}/groups")] == [
+        "investor"]
 
     # The old password works as it is, with no Keycloak page in between (verifyEmail on).
     for username in (uid_nik, uid_sid):
@@ -84,14 +92,19 @@ def test_a6_import_keeps_password_role_and_is_idempotent(
     assert (again.imported, again.unchanged, again.rejected) == (0, 2, 3)
     assert admin_api.writes_made == writes
 
-    # A run that died between the account and its role: the next run gives the role, or
-    # the member would skip the email step for good.
+    # A run that died between the account and its role, or one from before the groups:
+    # the next run gives what is missing, or the member would skip the email step for good.
     role = admin_api.get("/akses/roles/legacy-member")
     admin_api.delete(f"/akses/users/{user['id']}/role-mappings/realm", [role])
+    group = admin_api.get(f"/akses/users/{user['id']}/groups")[0]
+    admin_api.delete(f"/akses/users/{user['id']}/groups/{group['id']}")
     repaired = Importer(admin_api, "akses", out=lambda _l: None).run(read_rows(csv_path))
     assert (repaired.imported, repaired.unchanged, repaired.rejected) == (1, 1, 3)
     roles = {r["name"] for r in admin_api.get(f"/akses/users/{user['id']}/role-mappings/realm")}
     assert "legacy-member" in roles
+    effective = {r["name"] for r in admin_api.get(
+        f"/akses/users/{user['id']}/role-mappings/realm/composite")}
+    assert "investor" in effective  # through its group again
 
     # A member who did the email step (A6 set the email, took the role away) stays done:
     # a new run must not send them back, where the password alone could replace the email.
