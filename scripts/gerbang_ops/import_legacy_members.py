@@ -48,6 +48,7 @@ from pathlib import Path
 
 from gerbang_ops.provision.changes import seg
 from gerbang_ops.provision.keycloak_api import ApiError, KeycloakApi
+from gerbang_sidecar.domain.akses.accounts import GROUP_ROLES
 from gerbang_sidecar.domain.identifiers import IdentifierError, parse_nik, parse_sid
 from gerbang_sidecar.logging_setup import configure_logging
 from gerbang_sidecar.texts import message
@@ -67,6 +68,10 @@ EXIT_OK, EXIT_REJECTED, EXIT_ERROR = 0, 1, 2
 
 class RowRejected(ValueError):
     """A row that cannot be imported; the message is safe to print (no identifier)."""
+
+
+class MissingGroup(RuntimeError):
+    """The realm lacks a group of A1/A8: the run's fault (not provisioned), not a row's."""
 
 
 @dataclass(frozen=True)
@@ -165,6 +170,7 @@ class Importer:
         self.realm = seg(realm)
         self.out = out
         self._role: dict | None = None
+        self._group_ids: dict[str, str] = {}
 
     def run(self, rows: Iterable[dict[str, str | None]]) -> Report:
         report = Report()
@@ -241,7 +247,7 @@ class Importer:
         user_path = f"/{self.realm}/users/{seg(user['id'])}"
         changed = False
         groups = {g["name"] for g in self.api.get(f"{user_path}/groups")}
-        if member.group not in groups:
+        if not groups & set(GROUP_ROLES):  # in one already: perhaps moved there on purpose
             self.api.put(f"{user_path}/groups/{seg(self._group_id(member.group))}", {})
             changed = True
         if not user.get("email"):
@@ -252,11 +258,13 @@ class Importer:
         return "imported" if changed else "unchanged"
 
     def _group_id(self, name: str) -> str:
-        found = [g for g in self.api.get(f"/{self.realm}/groups", search=name, exact="true")
-                 if g["name"] == name]
-        if not found:
-            raise RuntimeError(f"realm {self.realm} has no group {name}: provision it first")
-        return str(found[0]["id"])
+        if name not in self._group_ids:
+            found = [g for g in self.api.get(f"/{self.realm}/groups", search=name,
+                                             exact="true") if g["name"] == name]
+            if not found:
+                raise MissingGroup(f"realm {self.realm} has no group {name}: provision it")
+            self._group_ids[name] = str(found[0]["id"])
+        return self._group_ids[name]
 
     def _legacy_role(self) -> dict:
         if self._role is None:
@@ -297,7 +305,7 @@ def main(argv: list[str] | None = None) -> int:
     except (OSError, ValueError, csv.Error) as exc:
         print(f"error: cannot read {args.csv}: {exc}", file=sys.stderr)
         return EXIT_ERROR
-    except ApiError as exc:
+    except (ApiError, MissingGroup) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_ERROR
     return EXIT_REJECTED if report.rejected else EXIT_OK

@@ -234,9 +234,6 @@ class AuditTrail(Protocol):
     def last_occurred(self, *, realm: str, event_type: str,
                       subject_id: str) -> datetime | None: ...
 
-    def count_since(self, *, realm: str, event_type: str, subject_id: str,
-                    since: datetime) -> int: ...
-
     def of_subject(self, subject_id: str) -> Sequence[AuditRecord]: ...
 
 
@@ -292,9 +289,11 @@ class OneTimeCodes(Protocol):
     def resolve(self, code_id: int, status: str, now: datetime) -> bool:
         """Move an active code to a final status; False if something else did first."""
 
+    def never_sent(self, code_id: int) -> bool: ...
+
     def reopen(self, code_id: int) -> bool:
-        """A verified code active again (what it proved could not be recorded); False when
-        it is no longer the one (a newer code is active)."""
+        """A verified code active again, the attempt that proved it given back (what it
+        proved could not be recorded); False when a newer code is active."""
 
     def status_of(self, code_id: int) -> str | None: ...
 

@@ -154,6 +154,9 @@ class OneTimeCodeService:
                 return Expired()
             if row.status != "active":
                 return _settled(row.status)
+            if t.codes.never_sent(row.id):
+                t.codes.resolve(row.id, "superseded", now)
+                return NoActiveCode()
             used = t.codes.take_attempt(row.id, now)
             if used is None:
                 # Another request used the last attempt or the code itself a moment ago.

@@ -112,10 +112,17 @@ def test_a6_import_keeps_password_role_and_is_idempotent(
                   {**admin_api.get(f"/akses/users/{user['id']}"),
                    "email": f"{uid_sid.lower()}@example.test"})
     admin_api.delete(f"/akses/users/{user['id']}/role-mappings/realm", [role])
+    # ...and one moved to another investor group on purpose stays there.
+    investor = admin_api.get(f"/akses/users/{user['id']}/groups")[0]
+    admin_api.delete(f"/akses/users/{user['id']}/groups/{investor['id']}")
+    wni = next(g for g in admin_api.get("/akses/groups") if g["name"] == "investor-wni")
+    admin_api.put(f"/akses/users/{user['id']}/groups/{wni['id']}", {})
     writes = admin_api.writes_made
     done = Importer(admin_api, "akses", out=lambda _l: None).run(read_rows(csv_path))
     assert (done.imported, done.unchanged, done.rejected) == (0, 2, 3)
     assert admin_api.writes_made == writes
+    assert [g["name"] for g in admin_api.get(f"/akses/users/{user['id']}/groups")] == [
+        "investor-wni"]
 
 
 def test_a6_import_cli_reports_and_exits_1_on_rejections(

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gerbang_sidecar.adapters.storage.models import AuditEvent
@@ -40,14 +40,6 @@ class SqlAuditTrail:
             .where(AuditEvent.realm == realm, AuditEvent.event_type == event_type,
                    AuditEvent.subject_id == subject_id)
             .order_by(AuditEvent.occurred_at.desc()).limit(1))
-
-    def count_since(self, *, realm: str, event_type: str, subject_id: str,
-                    since: datetime) -> int:
-        return int(self._session.scalar(
-            select(func.count()).select_from(AuditEvent)
-            .where(AuditEvent.realm == realm, AuditEvent.event_type == event_type,
-                   AuditEvent.subject_id == subject_id, AuditEvent.occurred_at > since))
-            or 0)
 
     def of_subject(self, subject_id: str) -> Sequence[AuditEvent]:
         return self._session.scalars(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import String, cast, exists, literal, select, update
+from sqlalchemy import ColumnElement, String, cast, exists, literal, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -27,19 +27,22 @@ class SqlOneTimeCodes:
 
     def issued_since(self, *, purpose: str, realm: str, subject: str,
                      since: datetime) -> list[datetime]:
-        # A code whose message the outbox gave up on (a gateway outage outlasted it) never
-        # reached anyone: it spends none of the daily cap nor the resend wait (rule 3).
-        never_sent = exists().where(
-            OutboxMessage.idempotency_key
-            == literal(MESSAGE_KEY_PREFIX).concat(cast(OneTimeCode.id, String)),
-            OutboxMessage.status == "dead")
+        # A code whose message the outbox gave up on (an outage outlasted it, the relay
+        # refused it) reached nobody: it spends none of the daily cap nor the resend wait
+        # (rule 3) -- and is never accepted (``never_sent``), or each new one would be five
+        # more guesses at a code nobody received.
         return list(self._session.scalars(
             select(OneTimeCode.created_at).where(
                 OneTimeCode.purpose == purpose, OneTimeCode.realm == realm,
                 OneTimeCode.subject == subject, OneTimeCode.created_at > since,
-                ~never_sent,
+                ~_message_dead(),
             )
         ))
+
+    def never_sent(self, code_id: int) -> bool:
+        """The outbox gave up on the code's message."""
+        return bool(self._session.scalar(
+            select(OneTimeCode.id).where(OneTimeCode.id == code_id, _message_dead())))
 
     def replace_active(self, *, purpose: str, realm: str, subject: str, channel: str,
                        destination: str, code_hash: bytes, salt: bytes, max_attempts: int,
@@ -93,7 +96,8 @@ class SqlOneTimeCodes:
                 result = self._session.execute(
                     update(OneTimeCode)
                     .where(OneTimeCode.id == code_id, OneTimeCode.status == "verified")
-                    .values(status="active", resolved_at=None)
+                    .values(status="active", resolved_at=None,
+                            attempts=OneTimeCode.attempts - 1)
                     .execution_options(synchronize_session=False))
         except IntegrityError:
             return False
@@ -101,3 +105,10 @@ class SqlOneTimeCodes:
 
     def status_of(self, code_id: int) -> str | None:
         return self._session.scalar(select(OneTimeCode.status).where(OneTimeCode.id == code_id))
+
+
+def _message_dead() -> ColumnElement[bool]:
+    return exists().where(
+        OutboxMessage.idempotency_key
+        == literal(MESSAGE_KEY_PREFIX).concat(cast(OneTimeCode.id, String)),
+        OutboxMessage.status == "dead")

@@ -19,7 +19,11 @@ from gerbang_sidecar.domain.masking import mask_email
 from gerbang_sidecar.domain.one_time_code import policy_named
 from gerbang_sidecar.domain.throttle import TooEarly
 from gerbang_sidecar.ports.clock import Clock
-from gerbang_sidecar.ports.keycloak import KeycloakError, KeycloakUsers, UserAlreadyExists
+from gerbang_sidecar.ports.keycloak import (
+    KeycloakUnavailable,
+    KeycloakUsers,
+    UserAlreadyExists,
+)
 from gerbang_sidecar.ports.storage import Store
 from gerbang_sidecar.services.one_time_codes import (
     Expired,
@@ -109,7 +113,7 @@ class LegacyEmailRegistration:
             self._keycloak.remove_realm_roles(self.realm, user_id, [LEGACY_ROLE])
         except UserAlreadyExists:
             return EmailTaken()
-        except KeycloakError:
+        except KeycloakUnavailable:
             # Rule 3: the proven code is not lost to an outage -- the member sends it again
             # (both calls repeat harmlessly), rather than waiting 15 minutes for a new one.
             self._codes.give_back(result.code_id)

@@ -30,9 +30,6 @@ _LINK_SALT = "gerbang.password-reset-link"
 # A7 links live 15 minutes, the time after which "Kirim Ulang" becomes available (C2).
 LINK_LIFETIME = timedelta(minutes=15)
 RESEND_AFTER = timedelta(minutes=15)
-# Links sent to one account a day (C2 spaces them; this bounds the day: the requester picks
-# SMS, a paid message to the owner, and anyone who knows a NIK may ask).
-SENDS_PER_DAY = 5
 # The typed identifier is personal data: the request row is deleted after a day.
 REQUEST_LIFETIME = timedelta(hours=24)
 LookupKind = Literal["username", "nik", "passport", "sid"]

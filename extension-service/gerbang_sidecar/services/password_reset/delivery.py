@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import logging
 import secrets
-from datetime import timedelta
 
 from gerbang_sidecar.domain.account_recovery import lookups_for
 from gerbang_sidecar.domain.tokens import token_hash
@@ -29,7 +28,6 @@ from gerbang_sidecar.services.password_reset.context import (
     LINK_LIFETIME,
     OUTBOX_SMS_LINK,
     RESEND_AFTER,
-    SENDS_PER_DAY,
     Context,
 )
 
@@ -71,10 +69,9 @@ def _channel(row: ResetRequestRecord, user: UserRecord) -> str | None:
 
 def _reserve_a_send(ctx: Context, realm: str, user_id: str, channel: str) -> bool:
     """Record the send before it is made, unless one went to the account within
-    RESEND_AFTER or SENDS_PER_DAY did within a day (sends that failed do not count). One
-    decision per account at a time (a held mark): requests for the same account by NIK,
-    SID and username, delivered by parallel outbox threads, each saw no recent send and
-    each sent."""
+    RESEND_AFTER. One decision per account at a time (a held mark): requests for the same
+    account by NIK, SID and username, delivered by parallel outbox threads, each saw no
+    recent send and each sent."""
     now = ctx.clock()
     with ctx.store.transaction() as tx:
         tx.sync_marks.hold(f"password-reset:{realm}:{user_id}")
@@ -83,11 +80,6 @@ def _reserve_a_send(ctx: Context, realm: str, user_id: str, channel: str) -> boo
         failed = tx.audit.last_occurred(realm=realm, event_type=AUDIT_LINK_FAILED,
                                         subject_id=user_id)
         if sent is not None and sent > now - RESEND_AFTER and (failed is None or failed < sent):
-            return False
-        day = {kind: tx.audit.count_since(realm=realm, event_type=kind, subject_id=user_id,
-                                          since=now - timedelta(days=1))
-               for kind in (AUDIT_LINK_SENT, AUDIT_LINK_FAILED)}
-        if day[AUDIT_LINK_SENT] - day[AUDIT_LINK_FAILED] >= SENDS_PER_DAY:
             return False
         tx.audit.record(realm=realm, event_type=AUDIT_LINK_SENT, occurred_at=now,
                         subject_id=user_id, details={"channel": channel})

@@ -46,7 +46,7 @@ from gerbang_sidecar.web.context import services
 from gerbang_sidecar.web.forms import INVALID_FORM_STATUS, add_field_error, add_identifier_error
 from gerbang_sidecar.web.layout import use_portal
 from gerbang_sidecar.web.locale import get_locale, t
-from gerbang_sidecar.web.portal_login import PortalUser, portal_login_required
+from gerbang_sidecar.web.portal_login import portal_login_required
 from gerbang_sidecar.web.rate_limit import rate_limited
 
 P = ParamSpec("P")
@@ -65,17 +65,11 @@ def require_registered_email(view: Callable[P, R]) -> Callable[P, R | Response]:
     @wraps(view)
     def gated(*args: P.args, **kwargs: P.kwargs) -> R | Response:
         user = g.get("portal_user")
-        if user is not None and _email_step_due(user):
+        if user is not None and user.has_role(LEGACY_ROLE):
             return redirect(REGISTER_EMAIL_PATH)
         return view(*args, **kwargs)
 
     return gated
-
-
-def _email_step_due(user: PortalUser) -> bool:
-    """A legacy member, or any account without an email: every AKSes account has one but
-    an import that died before giving the role (review) -- the gate fails closed."""
-    return user.has_role(LEGACY_ROLE) or not user.email
 
 
 class EmailForm(FlaskForm):
@@ -98,7 +92,7 @@ def _service() -> LegacyEmailRegistration:
 def register_email() -> ResponseReturnValue:
     use_portal(REALM)
     user = g.portal_user
-    if not _email_step_due(user):
+    if not user.has_role(LEGACY_ROLE):
         return redirect(BERANDA_PATH)
     service = _service()
     email_form, code_form = EmailForm(prefix="e"), CodeForm(prefix="c")

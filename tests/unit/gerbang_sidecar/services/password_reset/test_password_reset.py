@@ -203,26 +203,6 @@ def test_c2_repeated_requests_reach_the_account_once_per_15_minutes(
     assert reset.process(latest[-1]) == "email_link"
 
 
-def test_c2_x2_an_account_gets_at_most_five_links_a_day(
-        reset: PasswordReset, storage: Storage, siti: str, clock) -> None:
-    """Anyone who knows a NIK may ask, and may pick SMS (a paid message to the owner): one
-    link per 15 minutes is still 96 a day, so a day holds SENDS_PER_DAY (review)."""
-    from gerbang_sidecar.services.password_reset.context import SENDS_PER_DAY
-
-    outcomes = []
-    for _ in range(SENDS_PER_DAY + 1):
-        reset.request("akses", NIK, "email", "id")
-        latest = [m.payload["request_id"] for m in outbox(storage)
-                  if m.kind == OUTBOX_REQUESTED][-1]
-        outcomes.append(reset.process(latest))
-        clock.advance(minutes=16)
-    assert outcomes == ["email_link"] * SENDS_PER_DAY + ["throttled"]
-    clock.advance(hours=24)
-    reset.request("akses", NIK, "email", "id")
-    latest = [m.payload["request_id"] for m in outbox(storage) if m.kind == OUTBOX_REQUESTED]
-    assert reset.process(latest[-1]) == "email_link"
-
-
 def test_c2_requests_by_nik_and_sid_delivered_at_once_send_one_link(
         reset: PasswordReset, storage: Storage, siti: str,
         fake_keycloak: FakeKeycloakUsers) -> None:

@@ -167,26 +167,6 @@ def test_a6_legacy_member_must_register_email(app: Flask, client: FlaskClient,
     assert fake.get_user("akses", user_id).email == "budi@example.com"
 
 
-def test_a6_an_account_without_email_and_role_is_gated_too(
-        app: Flask, client: FlaskClient, fake: CountingFake, log_in) -> None:
-    """An import that died before giving the role leaves an account with neither: the gate
-    fails closed (review), and the email page serves it."""
-    from gerbang_sidecar.web.akses.legacy_members import require_registered_email
-    from gerbang_sidecar.web.portal_login import portal_login_required
-
-    @app.get("/akses/beranda-contoh")
-    @portal_login_required("akses", "akses-portal")
-    @require_registered_email
-    def beranda_sample() -> str:
-        return "beranda"
-
-    user_id = fake.create_user("akses", NewUser("budi78", None, "Budi", email_verified=True))
-    log_in(client, sub=user_id, username="budi78")
-    gated = client.get("/akses/beranda-contoh")
-    assert gated.status_code == 302 and gated.location.endswith("/akses/daftarkan-email")
-    assert client.get("/akses/daftarkan-email").status_code == 200
-
-
 def test_a6_x5_keycloak_away_at_verify_keeps_the_code(
         client: FlaskClient, fake: CountingFake, services: Services, log_in) -> None:
     """Rule 3: the proven code is not spent by an outage; "Verifikasi" again works."""
