@@ -44,12 +44,12 @@ class CodePolicy:
         return f"one_time_code.{self.channel.value}"
 
 
+MESSAGE_KEY_PREFIX = "one_time_code:"
+
+
 def message_key(code_id: int) -> str:
     """The outbox idempotency key of the message carrying code ``code_id``."""
     return f"{MESSAGE_KEY_PREFIX}{code_id}"
-
-
-MESSAGE_KEY_PREFIX = "one_time_code:"
 
 
 # A6: legacy AKSes members prove their new email with a 5-digit code; "Kirim ulang OTP" only

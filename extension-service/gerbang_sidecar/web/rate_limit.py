@@ -35,6 +35,7 @@ from gerbang_sidecar.web.context import services
 
 P = ParamSpec("P")
 R = TypeVar("R")
+T = TypeVar("T")
 log = logging.getLogger(__name__)
 
 
@@ -192,15 +193,14 @@ def limit_identifier_per_site(scope: str, value: str, limit: int, per_seconds: i
                 (scope, key, limit * sites)], per_seconds)
 
 
-def _count_all(buckets: list[tuple[str, str, int]], per_seconds: int, *,
-               cost: int = 1) -> None:
-    """Count ``cost`` uses (0: only look) in each (scope, key, limit) bucket in turn; the
-    themed 429 page at the first one that is full (the later ones are not counted)."""
+def _count_all(buckets: list[tuple[str, str, int]], per_seconds: int) -> None:
+    """Count one use in each (scope, key, limit) bucket in turn; the themed 429 page at the
+    first one that is full (the later ones are not counted)."""
     container = services()
     if not container.settings.rate_limits_enabled:
         return
     for scope, key, limit in buckets:
-        decision = container.rate_limiter.hit(scope, key, limit, per_seconds, cost=cost)
+        decision = container.rate_limiter.hit(scope, key, limit, per_seconds)
         if not decision.allowed:
             raise TooManyRequests(retry_after=decision.retry_after)
 
@@ -217,44 +217,38 @@ def limit_face_checks(link_token: str) -> None:
     limit_identifier("face_check", link_token, FACE_CHECKS_PER_LINK, FACE_CHECK_WINDOW)
 
 
-def refuse_when_spent(scope: str, value: str, limit: int, per_seconds: int) -> None:
-    """The themed 429 page when ``limit`` sends to ``value`` (an account, a number) were
-    counted in the window; counts nothing: ``count_sent`` does once something went out,
-    so asking while another limit refuses spends nothing of the owner's budget."""
-    if value.strip():
-        _count_all([(scope, identifier_key(value), limit - 1)], per_seconds, cost=0)
-
-
-def count_sent(scope: str, value: str, limit: int, per_seconds: int) -> None:
-    """One send to ``value`` (see ``refuse_when_spent``)."""
+def counted_sends(scope: str, value: str, limit: int, per_seconds: int,
+                  send: Callable[[], T], sent: type) -> T:
+    """``send`` to ``value`` (an account, a registration, a mobile number) unless ``limit``
+    sends to it were counted in the window (the themed 429 page); counted only when ``send``
+    returns a ``sent``, so asking while another limit refuses spends nothing of the owner's
+    budget (found by review: a stranger's refused tries spent an owner's day). Two asking
+    at the same moment may both take the last place."""
     container = services()
-    if value.strip() and container.settings.rate_limits_enabled:
-        container.rate_limiter.hit(scope, identifier_key(value), limit, per_seconds)
+    if not value.strip() or not container.settings.rate_limits_enabled:
+        return send()
+    key = identifier_key(value)
+    decision = container.rate_limiter.hit(scope, key, limit - 1, per_seconds, cost=0)
+    if not decision.allowed:
+        raise TooManyRequests(retry_after=decision.retry_after)
+    result = send()
+    if isinstance(result, sent):
+        container.rate_limiter.hit(scope, key, limit, per_seconds)
+    return result
 
 
-def limit_codes_to(number: str | None, policy: CodePolicy) -> None:
+def send_code_to(number: str | None, policy: CodePolicy, send: Callable[[], T],
+                 sent: type) -> T:
     """A code policy's cap (B2: 5 a day) per mobile number as well as per asker: each new
     self-registration is a new asker, and bought one more code for any number -- a paid
-    WhatsApp message to whoever holds it. Counted by ``count_code_to`` for codes issued
-    only: a stranger's tries refused by their own wait used to spend the owner's day
-    (found by review). In E.164, however typed; a number that does not parse is left to
-    the use case, which refuses it beside its field."""
-    if (e164 := _e164(number)) is not None:
-        refuse_when_spent(f"codes_to.{policy.name}", e164, policy.daily_cap,
-                          int(policy.cap_window.total_seconds()))
-
-
-def count_code_to(number: str | None, policy: CodePolicy) -> None:
-    if (e164 := _e164(number)) is not None:
-        count_sent(f"codes_to.{policy.name}", e164, policy.daily_cap,
-                   int(policy.cap_window.total_seconds()))
-
-
-def _e164(number: str | None) -> str | None:
+    WhatsApp message to whoever holds it. Counted on the number in E.164, however typed; a
+    number that does not parse is left to the use case, which refuses it beside its field."""
     try:
-        return parse_mobile_number(number).e164
+        e164 = parse_mobile_number(number).e164
     except IdentifierError:
-        return None
+        return send()
+    return counted_sends(f"codes_to.{policy.name}", e164, policy.daily_cap,
+                         int(policy.cap_window.total_seconds()), send, sent)
 
 
 def init_app(app: Flask) -> None:

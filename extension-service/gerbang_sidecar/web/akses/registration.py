@@ -50,12 +50,7 @@ from gerbang_sidecar.web.errors import temporary_problem
 from gerbang_sidecar.web.forms import add_identifier_error, form_page
 from gerbang_sidecar.web.layout import use_portal
 from gerbang_sidecar.web.locale import get_locale
-from gerbang_sidecar.web.rate_limit import (
-    count_sent,
-    limit_identifier,
-    rate_limited,
-    refuse_when_spent,
-)
+from gerbang_sidecar.web.rate_limit import counted_sends, limit_identifier, rate_limited
 
 REALM = "akses"
 SESSION_KEY = "akses_registration"
@@ -254,10 +249,9 @@ def resend() -> ResponseReturnValue:
     if token is None:
         return _start_again()
     service = _service()
-    refuse_when_spent("akses_activation_resend", token, RESENDS_PER_DAY, DAY_SECONDS)
-    result = service.resend(token)
+    result = counted_sends("akses_activation_resend", token, RESENDS_PER_DAY, DAY_SECONDS,
+                           lambda: service.resend(token), Resent)
     if isinstance(result, Resent):
-        count_sent("akses_activation_resend", token, RESENDS_PER_DAY, DAY_SECONDS)
         flash("reg.flash.resent", "success")
         return redirect(url_for(".thank_you"))
     current = service.thank_you(token)

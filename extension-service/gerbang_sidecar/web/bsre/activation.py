@@ -53,12 +53,7 @@ from gerbang_sidecar.web.forms import (
 )
 from gerbang_sidecar.web.layout import use_portal
 from gerbang_sidecar.web.mailed_links import MailedLink
-from gerbang_sidecar.web.rate_limit import (
-    count_code_to,
-    limit_codes_to,
-    limit_face_checks,
-    rate_limited,
-)
+from gerbang_sidecar.web.rate_limit import limit_face_checks, rate_limited, send_code_to
 from gerbang_sidecar.web.request_limits import MULTIPART_ALLOWANCE, accepts_body
 from gerbang_sidecar.web.security_headers import camera_page_headers
 
@@ -146,10 +141,8 @@ def personal() -> ResponseReturnValue:
     typed = {name: form[name].data or "" for name in PERSONAL_FIELDS}
     action = request.form.get("action", "next")
     if action == "send_code":
-        limit_codes_to(typed["phone"], B2_WHATSAPP)
-        sent = _service().send_code(token, typed["phone"])
-        if isinstance(sent, CodeSent):
-            count_code_to(typed["phone"], B2_WHATSAPP)
+        sent = send_code_to(typed["phone"], B2_WHATSAPP,
+                            lambda: _service().send_code(token, typed["phone"]), CodeSent)
         return _after_code(form, progress, sent)
     if action == "verify_code":
         verified = _service().verify_code(token, form.code.data)

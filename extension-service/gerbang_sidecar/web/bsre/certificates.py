@@ -71,12 +71,7 @@ from gerbang_sidecar.web.layout import use_portal
 from gerbang_sidecar.web.locale import get_locale, t
 from gerbang_sidecar.web.mailed_links import MailedLink
 from gerbang_sidecar.web.portal_login import portal_login_required
-from gerbang_sidecar.web.rate_limit import (
-    count_sent,
-    limit_face_checks,
-    rate_limited,
-    refuse_when_spent,
-)
+from gerbang_sidecar.web.rate_limit import counted_sends, limit_face_checks, rate_limited
 from gerbang_sidecar.web.request_limits import MULTIPART_ALLOWANCE, accepts_body
 from gerbang_sidecar.web.security_headers import camera_page_headers
 
@@ -167,12 +162,8 @@ LINKS_PER_DAY, LINK_DAY = 5, 86400
 def _links_asked(ask: Callable[[], Requested | NotAllowed | NotYet | TemporaryProblem]
                  ) -> Requested | NotAllowed | NotYet | TemporaryProblem:
     """``ask`` for a link unless the holder had LINKS_PER_DAY today; a link sent counts."""
-    holder = g.portal_user.sub
-    refuse_when_spent("set_passphrase_links", holder, LINKS_PER_DAY, LINK_DAY)
-    result = ask()
-    if isinstance(result, Requested):
-        count_sent("set_passphrase_links", holder, LINKS_PER_DAY, LINK_DAY)
-    return result
+    return counted_sends("set_passphrase_links", g.portal_user.sub, LINKS_PER_DAY, LINK_DAY,
+                         ask, Requested)
 
 
 def request_answer(result: Requested | NotAllowed | NotYet | TemporaryProblem,

@@ -48,7 +48,7 @@ from gerbang_sidecar.web.layout import use_portal
 from gerbang_sidecar.web.locale import get_locale
 from gerbang_sidecar.web.mailed_links import MailedLink
 from gerbang_sidecar.web.portal_login import portal_login_required
-from gerbang_sidecar.web.rate_limit import count_code_to, limit_codes_to, rate_limited
+from gerbang_sidecar.web.rate_limit import rate_limited, send_code_to
 
 bp = Blueprint("bsre_profile_changes", __name__, url_prefix="/bsre")
 
@@ -101,10 +101,8 @@ def change() -> ResponseReturnValue:
             return _page(form)
         return _page(form, email_available=checked.email)
     if action == "send_code":
-        limit_codes_to(form.phone.data, B2_WHATSAPP)
-        sent = _service().send_phone_code(user_id, form.phone.data, get_locale())
-        if isinstance(sent, CodeSent):
-            count_code_to(form.phone.data, B2_WHATSAPP)
+        sent = send_code_to(form.phone.data, B2_WHATSAPP, lambda: _service().send_phone_code(
+            user_id, form.phone.data, get_locale()), CodeSent)
         if isinstance(sent, FormErrors):
             add_form_errors(form, sent.errors)
             return _page(form)

@@ -8,7 +8,7 @@ from flask.testing import FlaskClient
 from werkzeug.exceptions import TooManyRequests
 
 from gerbang_sidecar.domain.one_time_code import B2_WHATSAPP
-from gerbang_sidecar.web.rate_limit import count_code_to, limit_codes_to
+from gerbang_sidecar.web.rate_limit import send_code_to
 
 
 def _post(client: FlaskClient, ip: str = "203.0.113.7") -> int:
@@ -164,14 +164,18 @@ def test_b2_x2_a_number_gets_its_daily_codes_however_many_ask(app: Flask) -> Non
     only for codes issued: asking without getting one spends nothing of the owner's day."""
     spellings = ["081234567890", "+62 812-3456-7890", "6281234567890", "0812 3456 7890",
                  "+6281234567890"]
+    class Issued:
+        pass
+
+    def ask(number: str) -> object:
+        return send_code_to(number, B2_WHATSAPP, Issued, Issued)
+
     with app.test_request_context("/"):
-        for _ in range(10):
-            limit_codes_to("081234567890", B2_WHATSAPP)  # refused by the asker's own wait
+        for _ in range(10):  # refused by the asker's own wait
+            send_code_to("081234567890", B2_WHATSAPP, lambda: None, Issued)
         for number in spellings:
-            limit_codes_to(number, B2_WHATSAPP)
-            count_code_to(number, B2_WHATSAPP)
+            ask(number)
         with pytest.raises(TooManyRequests):
-            limit_codes_to("0812-3456-7890", B2_WHATSAPP)
-        limit_codes_to("081298765432", B2_WHATSAPP)  # another number: its own count
-        limit_codes_to("not a number", B2_WHATSAPP)  # left to the form's own refusal
-        count_code_to("not a number", B2_WHATSAPP)
+            ask("0812-3456-7890")
+        ask("081298765432")  # another number: its own count
+        ask("not a number")  # left to the form's own refusal
