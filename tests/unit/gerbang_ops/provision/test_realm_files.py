@@ -224,7 +224,7 @@ def test_rule4_each_realm_file_gets_its_own_sidecar_client_secret() -> None:
                        for realm in ("akses", "bsre", "insw", "oss")}
 
 
-def test_an_unset_sidecar_secret_is_named_for_the_derived_placeholder(config: Path) -> None:
+def test_rule4_an_unset_sidecar_secret_is_named_for_the_derived_placeholder(config: Path) -> None:
     env = {k: v for k, v in ENV.items() if k != "SIDECAR_CLIENT_SECRET"}
     assert problems(config, env) == [
         f"{config}/_common/clients/gerbang-sidecar.json: $.secret: SIDECAR_CLIENT_SECRET, "
@@ -232,7 +232,7 @@ def test_an_unset_sidecar_secret_is_named_for_the_derived_placeholder(config: Pa
         "environment"]
 
 
-def test_environment_variables_name_the_sources_of_derived_placeholders() -> None:
+def test_rule4_environment_variables_name_the_sources_of_derived_placeholders() -> None:
     names = environment_variables(REALM_CONFIG)
     assert "SIDECAR_CLIENT_SECRET" in names
     assert "SIDECAR_REALM_CLIENT_SECRET" not in names
