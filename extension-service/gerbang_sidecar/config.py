@@ -65,7 +65,7 @@ class Settings:
     portal_session_recheck_seconds: float = 30.0
     # Secrets of the portal clients the sidecar logs users in through, by client id.
     portal_client_secrets: dict[str, str] = field(default_factory=dict)
-    public_url: str = "http://127.0.0.1:5000"
+    public_url: str = ""  # outside production: LOCAL_PUBLIC_URL when unset
     registries: RegistryUrls = field(default_factory=RegistryUrls)
     registry_timeout_seconds: float = 5.0
     smtp_host: str = "127.0.0.1"
@@ -159,6 +159,10 @@ _REGISTRY_ENV_NAMES = {
     "message_gateway": "MESSAGE_GATEWAY_URL",
 }
 SECRET_FIELDS = ("secret_key", "pii_key", "blind_index_key", "ca_key")
+# The CA's keys are PKCS#8 under the KEK with cryptography's BestAvailableEncryption (PBKDF2 at
+# 2,048 rounds): only a random KEK makes a stolen database worthless; the same for the rest.
+MIN_SECRET_LENGTH = 32
+LOCAL_PUBLIC_URL = "http://127.0.0.1:5000"
 
 
 def documented_variables() -> dict[str, str]:
@@ -228,12 +232,19 @@ def _complete(settings: Settings, secrets_required: bool) -> Settings:
     if settings.is_production and not settings.plaintext_outbound_allowed:
         _refuse_plaintext_outbound(settings)
     changes: dict[str, object] = {}
+    if settings.is_production:
+        _refuse_unsafe_publication(settings)
+    elif not settings.public_url:
+        changes["public_url"] = LOCAL_PUBLIC_URL
     if not settings.database_url:
         if settings.is_production:
             raise ConfigError("DATABASE_URL must be set in production")
         changes["database_url"] = f"sqlite:///{settings.instance_path / DATABASE_FILE}"
     for name in SECRET_FIELDS:
         path = _secret_path(settings.instance_path, name)
+        if settings.is_production and 0 < len(getattr(settings, name)) < MIN_SECRET_LENGTH:
+            raise ConfigError(f"{_ENV_NAMES[name]} must be at least {MIN_SECRET_LENGTH} "
+                              "random characters in production (secrets.token_urlsafe(32))")
         if getattr(settings, name) or not secrets_required:
             continue
         if settings.is_production:
@@ -245,6 +256,15 @@ def _complete(settings: Settings, secrets_required: bool) -> Settings:
     if not changes:
         return settings
     return Settings(**{**{f.name: getattr(settings, f.name) for f in fields(Settings)}, **changes})
+
+
+def _refuse_unsafe_publication(settings: Settings) -> None:
+    """Every mailed link and every certificate's AIA and CRL address is built on
+    SIDECAR_PUBLIC_URL: unset, links went to 127.0.0.1; over http, to whoever is on the path."""
+    url = urlsplit(settings.public_url)
+    if url.scheme != "https" and not is_loopback_host(url.hostname or ""):
+        raise ConfigError(f"{_ENV_NAMES['public_url']} must be set to the portal's https:// "
+                          "address in production")
 
 
 def _refuse_plaintext_outbound(settings: Settings) -> None:

@@ -34,7 +34,7 @@ from flask import Flask
 
 from gerbang_sidecar.ports.metrics import Metrics
 from gerbang_sidecar.request_ids import REQUEST_ID_HEADER, accept_request_id, request_id_scope
-from gerbang_sidecar.services.certificates.ocsp import OcspResponder
+from gerbang_sidecar.services.certificates.ocsp import INTERNAL_ERROR, OcspResponder
 from gerbang_sidecar.web.observability import method_label
 from gerbang_sidecar.web.security_headers import headers_for
 from gerbang_sidecar.wiring import Services
@@ -84,6 +84,7 @@ class OcspEndpoint:
         method = environ.get("REQUEST_METHOD", "GET")
         with request_id_scope(accept_request_id(environ.get("HTTP_X_REQUEST_ID"))) as request_id:
             headers = [(REQUEST_ID_HEADER, request_id), *self._headers]
+            failed = False
             try:
                 body = self._answer(route, method, environ, path)
                 status, content_type = HTTPStatus.OK, RESPONSE_TYPE
@@ -93,13 +94,15 @@ class OcspEndpoint:
                 if refused.allow:
                     headers.append(("Allow", refused.allow))
             except Exception:
+                # RFC 6960 2.3 answers internalError; a client reads that, not an HTTP 500.
                 log.exception("unhandled error answering OCSP")
-                status = HTTPStatus.INTERNAL_SERVER_ERROR
-                content_type, body = "text/plain; charset=utf-8", status.phrase.encode()
+                status, content_type, body = HTTPStatus.OK, RESPONSE_TYPE, INTERNAL_ERROR
+                failed = True
         start_response(_STATUS_LINES[status], [
             ("Content-Type", content_type), ("Content-Length", str(len(body))), *headers])
         self._metrics.http_request(route=route, method=method_label(method),
-                                   status=int(status), seconds=time.perf_counter() - started)
+                                   status=500 if failed else int(status),  # for the alerts
+                                   seconds=time.perf_counter() - started)
         return [] if method == "HEAD" else [body]
 
     def _answer(self, route: str, method: str, environ: Environ, path: str) -> bytes:

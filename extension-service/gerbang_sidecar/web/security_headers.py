@@ -18,7 +18,8 @@ from flask import Flask, Response, request
 
 from gerbang_sidecar.config import Settings
 
-_CACHEABLE_PREFIXES = ("/theme/", "/static/")
+# Public and the same for everyone; the CRL and CA certificate views set their own lifetimes.
+_CACHEABLE_PREFIXES = ("/theme/", "/static/", "/pki/issuing-ca.")
 
 
 def _origin(url: str) -> str:

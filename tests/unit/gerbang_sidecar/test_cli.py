@@ -57,6 +57,7 @@ def test_housekeeping_forgets_pending_registrations_after_their_day(
 def test_init_refuses_production(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("GERBANG_ENV", "production")
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'db.sqlite3'}")
+    monkeypatch.setenv("SIDECAR_PUBLIC_URL", "https://portal.example.go.id")
     with pytest.raises(Exception, match="init is for local runs"):
         main(["init"])
     assert list(tmp_path.iterdir()) == []

@@ -58,7 +58,8 @@ def test_production_takes_no_local_secret(tmp_path: Path) -> None:
     write_local_secrets(tmp_path)
     with pytest.raises(ConfigError, match="GERBANG_SECRET_KEY must be set in production"):
         load_settings({"GERBANG_ENV": "production", "GERBANG_INSTANCE_PATH": str(tmp_path),
-                       "DATABASE_URL": "postgresql+psycopg://db/gerbang"})
+                       "DATABASE_URL": "postgresql+psycopg://db/gerbang",
+                       "SIDECAR_PUBLIC_URL": "https://portal.example.go.id"})
 
 
 @pytest.mark.parametrize(("variable", "value"), [("KEYCLOAK_BACKEND", "ldap"),
@@ -72,6 +73,7 @@ def test_malformed_settings_are_refused_by_name(variable: str, value: str) -> No
 
 PRODUCTION = {**KEYS, "GERBANG_ENV": "production",
               "DATABASE_URL": "postgresql+psycopg://db/gerbang",
+              "SIDECAR_PUBLIC_URL": "https://portal.example.go.id",
               **{f"{name}_URL": f"https://registry.example.go.id/{name.lower()}"
                  for name in ("DUKCAPIL", "OSS", "KSEI", "BKN", "SIPP", "MESSAGE_GATEWAY")},
               "SMTP_HOST": "smtp.example.go.id", "SMTP_STARTTLS": "true"}
@@ -102,3 +104,23 @@ def test_x3_plaintext_only_to_this_machine_or_when_staging_says_so(
 def test_x3_a_look_alike_loopback_name_is_not_loopback() -> None:
     with pytest.raises(ConfigError, match="OSS_URL"):
         load_settings({**PRODUCTION, "OSS_URL": "http://127.0.0.1.example.com/oss"})
+
+
+@pytest.mark.parametrize("public_url", ["", "http://portal.example.go.id"])
+def test_x3_production_mails_links_only_to_its_https_address(public_url: str) -> None:
+    """Every mailed link and every certificate's AIA/CRL address is built on it: unset, they
+    pointed at 127.0.0.1; plain http, at whoever is on the path (a review of the mails)."""
+    with pytest.raises(ConfigError, match="SIDECAR_PUBLIC_URL must be set"):
+        load_settings({**PRODUCTION, "SIDECAR_PUBLIC_URL": public_url})
+    local = load_settings({**PRODUCTION, "SIDECAR_PUBLIC_URL": "http://127.0.0.1:8443"})
+    assert local.public_url == "http://127.0.0.1:8443"  # the cluster tests' loopback
+    assert load_settings({**KEYS}).public_url == "http://127.0.0.1:5000"  # a local run
+
+
+@pytest.mark.parametrize("variable", ["GERBANG_SECRET_KEY", "GERBANG_PII_KEY",
+                                      "GERBANG_BLIND_INDEX_KEY", "GERBANG_CA_KEK"])
+def test_rule4_production_keys_are_long_enough_to_be_random(variable: str) -> None:
+    """The CA's keys are PKCS#8 under the KEK at PBKDF2's 2,048 rounds (cryptography's
+    BestAvailableEncryption): a guessable KEK and a database dump would open them."""
+    with pytest.raises(ConfigError, match=f"{variable} must be at least 32"):
+        load_settings({**PRODUCTION, variable: "rahasia-kita"})

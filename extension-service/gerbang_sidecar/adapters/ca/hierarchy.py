@@ -18,6 +18,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from cryptography import x509
+from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509 import ocsp
@@ -35,6 +36,11 @@ ROOT_VALIDITY = timedelta(days=365 * 20)
 ISSUING_VALIDITY = timedelta(days=365 * 8)
 RESPONDER_VALIDITY = timedelta(days=365 * 2)
 OCSP_VALIDITY = timedelta(hours=1)
+MAX_NONCE_OCTETS = 32  # RFC 8954 2.1: longer or empty nonces are malformed requests
+MALFORMED_REQUEST = ocsp.OCSPResponseBuilder.build_unsuccessful(
+    ocsp.OCSPResponseStatus.MALFORMED_REQUEST).public_bytes(serialization.Encoding.DER)
+UNAUTHORIZED = ocsp.OCSPResponseBuilder.build_unsuccessful(
+    ocsp.OCSPResponseStatus.UNAUTHORIZED).public_bytes(serialization.Encoding.DER)
 REASONS = {
     "unspecified": x509.ReasonFlags.unspecified,
     "key_compromise": x509.ReasonFlags.key_compromise,
@@ -164,14 +170,15 @@ class LocalCertificateAuthority:
             raise ValueError("the OCSP responder's key is not an RSA key")
         self._responder_key = responder_key
         self._kek = kek
-        # Which issuer an OCSP request may name: the issuing CA's key hashed as RFC 6960
-        # CertID does (per hash algorithm) or as its SKI -- computed once, not per request.
+        # The CertIDs that name the issuing CA: (hash algorithm, hash of its name, hash of its
+        # key) for each algorithm clients use, computed once, not per request. Anything else
+        # is another CA's question (unauthorized) and never reaches the kept answers.
         # SHA-1 names an issuer here, it signs nothing: most OCSP clients still send it.
         certid_algorithms = (hashes.SHA1(), hashes.SHA256(),  # noqa: S303
                              hashes.SHA384(), hashes.SHA512())
-        self._issuer_key_hashes = {
-            _key_hash(self._issuing, algorithm) for algorithm in certid_algorithms
-        } | {x509.SubjectKeyIdentifier.from_public_key(key.public_key()).digest}
+        self._issuer_cert_ids = {
+            (algorithm.name, _digest(algorithm, self._issuing.subject.public_bytes()),
+             _key_hash(self._issuing, algorithm)) for algorithm in certid_algorithms}
         self._tsa = None if material.tsa_certificate is None or material.tsa_key is None \
             else TimeStampAuthority(material.tsa_certificate, material.tsa_key, kek,
                                     self._issuing)
@@ -191,11 +198,7 @@ class LocalCertificateAuthority:
         not_after = min(now + VALIDITY, self._issuing.not_valid_after_utc)
         certificate = (
             x509.CertificateBuilder()
-            .subject_name(x509.Name([
-                x509.NameAttribute(NameOID.COUNTRY_NAME, subject.country),
-                x509.NameAttribute(NameOID.ORGANIZATION_NAME, subject.organization),
-                x509.NameAttribute(NameOID.SERIAL_NUMBER, subject.serial_number),
-                x509.NameAttribute(NameOID.COMMON_NAME, subject.common_name)]))
+            .subject_name(_subject_name(subject))
             .issuer_name(self._issuing.subject)
             .public_key(key)  # type: ignore[arg-type]
             .serial_number(serial)
@@ -230,34 +233,30 @@ class LocalCertificateAuthority:
         the delegated responder, the request's nonce echoed; a malformed request or another
         CA's certificate gets the matching error status."""
         try:
-            parsed = ocsp.load_der_ocsp_request(request)
-        except ValueError:
-            return ocsp.OCSPResponseBuilder.build_unsuccessful(
-                ocsp.OCSPResponseStatus.MALFORMED_REQUEST).public_bytes(
-                    serialization.Encoding.DER)
-        if parsed.issuer_key_hash not in self._issuer_key_hashes:
-            return ocsp.OCSPResponseBuilder.build_unsuccessful(
-                ocsp.OCSPResponseStatus.UNAUTHORIZED).public_bytes(serialization.Encoding.DER)
-        found = status_of(parsed.serial_number)
+            asked = _asked(request)
+        except _Malformed:
+            return MALFORMED_REQUEST
+        if asked.cert_id not in self._issuer_cert_ids:
+            return UNAUTHORIZED
+        found = status_of(asked.serial)
         if found is None:
             status, revoked_at, reason = ocsp.OCSPCertStatus.UNKNOWN, None, None
         elif found[0] == "revoked":
             status, revoked_at = ocsp.OCSPCertStatus.REVOKED, found[1]
-            reason = REASONS.get(found[2] or "unspecified", x509.ReasonFlags.unspecified)
+            reason = _stated_reason(found[2])
         else:
             status, revoked_at, reason = ocsp.OCSPCertStatus.GOOD, None, None
         builder = (ocsp.OCSPResponseBuilder()
                    .add_response_by_hash(
-                       issuer_name_hash=parsed.issuer_name_hash,
-                       issuer_key_hash=parsed.issuer_key_hash,
-                       serial_number=parsed.serial_number, algorithm=parsed.hash_algorithm,
+                       issuer_name_hash=asked.issuer_name_hash,
+                       issuer_key_hash=asked.issuer_key_hash,
+                       serial_number=asked.serial, algorithm=asked.algorithm,
                        cert_status=status, this_update=now, next_update=now + OCSP_VALIDITY,
                        revocation_time=revoked_at, revocation_reason=reason)
                    .responder_id(ocsp.OCSPResponderEncoding.HASH, self._responder)
                    .certificates([self._responder]))
-        for extension in parsed.extensions:
-            if isinstance(extension.value, x509.OCSPNonce):
-                builder = builder.add_extension(extension.value, critical=False)
+        if asked.nonce is not None:
+            builder = builder.add_extension(asked.nonce, critical=False)
         return builder.sign(self._responder_key, hashes.SHA256()).public_bytes(
             serialization.Encoding.DER)
 
@@ -280,10 +279,7 @@ class LocalCertificateAuthority:
             next_update: datetime) -> bytes:
         # The entries go to the builder at once: add_revoked_certificate copies the list
         # built so far each time, quadratic in the entries (15 s for 100,000).
-        entries = [x509.RevokedCertificateBuilder()
-                   .serial_number(entry.serial_number).revocation_date(entry.revoked_at)
-                   .add_extension(x509.CRLReason(REASONS[entry.reason]), critical=False)
-                   .build() for entry in revoked]
+        entries = [_crl_entry(entry) for entry in revoked]
         builder = (x509.CertificateRevocationListBuilder(revoked_certificates=entries)
                    .issuer_name(self._issuing.subject)
                    .last_update(now).next_update(next_update)
@@ -292,6 +288,79 @@ class LocalCertificateAuthority:
                        self._key.public_key()), critical=False))
         return builder.sign(self._key, hashes.SHA256()).public_bytes(
             serialization.Encoding.DER)
+
+
+def _subject_name(subject: Subject) -> x509.Name:
+    """C, O (left out when the profile names no instansi: never an empty value), serialNumber
+    and CN, in that order."""
+    attributes = [(NameOID.COUNTRY_NAME, subject.country),
+                  (NameOID.ORGANIZATION_NAME, subject.organization),
+                  (NameOID.SERIAL_NUMBER, subject.serial_number),
+                  (NameOID.COMMON_NAME, subject.common_name)]
+    return x509.Name([x509.NameAttribute(oid, value) for oid, value in attributes if value])
+
+
+class _Malformed(Exception):
+    """An OCSP request this responder cannot read, or one RFC 6960 / RFC 8954 refuses."""
+
+
+@dataclass(frozen=True)
+class _Asked:
+    algorithm: hashes.HashAlgorithm
+    issuer_name_hash: bytes
+    issuer_key_hash: bytes
+    serial: int
+    nonce: x509.OCSPNonce | None
+
+    @property
+    def cert_id(self) -> tuple[str, bytes, bytes]:
+        return (self.algorithm.name, self.issuer_name_hash, self.issuer_key_hash)
+
+
+def _asked(request: bytes) -> _Asked:
+    """What a request asks, or _Malformed: unreadable DER, several certificates in one request
+    (not served), a hash algorithm ``cryptography`` does not know, a negative serial, a nonce
+    outside RFC 8954's 1-32 octets, a critical extension not understood (RFC 6960 4.4)."""
+    try:
+        parsed = ocsp.load_der_ocsp_request(request)
+        asked = _Asked(parsed.hash_algorithm, parsed.issuer_name_hash, parsed.issuer_key_hash,
+                       parsed.serial_number, None)
+        extensions = list(parsed.extensions)
+    except (ValueError, NotImplementedError, UnsupportedAlgorithm,
+            x509.DuplicateExtension) as exc:
+        raise _Malformed from exc
+    if asked.serial < 0:
+        raise _Malformed
+    for extension in extensions:
+        if isinstance(extension.value, x509.OCSPNonce):
+            if not 1 <= len(extension.value.nonce) <= MAX_NONCE_OCTETS:
+                raise _Malformed
+            asked = replace(asked, nonce=extension.value)
+        elif extension.critical:
+            raise _Malformed
+    return asked
+
+
+def _crl_entry(entry: Revocation) -> x509.RevokedCertificate:
+    builder = (x509.RevokedCertificateBuilder()
+               .serial_number(entry.serial_number).revocation_date(entry.revoked_at))
+    reason = _stated_reason(entry.reason)
+    if reason is not None:
+        builder = builder.add_extension(x509.CRLReason(reason), critical=False)
+    return builder.build()
+
+
+def _stated_reason(reason: str | None) -> x509.ReasonFlags | None:
+    """RFC 5280 5.3.1: "unspecified" is not written; the reason is left out instead."""
+    if reason is None or reason == "unspecified":
+        return None
+    return REASONS.get(reason)
+
+
+def _digest(algorithm: hashes.HashAlgorithm, data: bytes) -> bytes:
+    digest = hashes.Hash(algorithm)
+    digest.update(data)
+    return digest.finalize()
 
 
 def _key_hash(certificate: x509.Certificate, algorithm: hashes.HashAlgorithm) -> bytes:

@@ -8,10 +8,17 @@ name, O the instansi, C = ID, and serialNumber the ETSI EN 319 412-1 semantics i
 the holder -- ``PNOID-<NIK>`` for a person (a national personal number of Indonesia);
 ``SEAL-`` and the named holder's account id for a seal (no registry number of the instansi is
 in the profile, and a seal must not carry the holder's NIK).
+
+CN and O hold at most 64 characters (RFC 5280's ub-common-name and ub-organization-name;
+``cryptography`` counts them in UTF-8 bytes): a longer name or instansi is shortened after
+its last whole word that fits -- ETSI EN 319 412-2 lets CN be the name the subject commonly
+uses -- rather than refusing the certificate (a hostile review: a 65-character ministry could
+never get an eSeal, and issuing a long name failed after the selfie).
 """
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
@@ -26,6 +33,7 @@ class Product(StrEnum):
 AVAILABLE = (Product.ESIGN, Product.ESEAL)  # B14: TLS "belum tersedia"
 VALIDITY = timedelta(days=730)  # two years, like BSrE's eSign
 RENEWAL_WINDOW = timedelta(days=30)  # B20: H-30
+NAME_UPPER_BOUND = 64  # RFC 5280 ub-common-name, ub-organization-name (as UTF-8 bytes)
 
 
 @dataclass(frozen=True)
@@ -55,15 +63,32 @@ def profile_for(product: Product) -> Profile:
 
 
 def person_subject(name: str, instansi: str, nik: str) -> Subject:
-    return Subject(common_name=name.upper(), organization=instansi,
+    return Subject(common_name=fitted(name.upper()), organization=fitted(instansi),
                    serial_number=f"PNOID-{nik}")
 
 
 def seal_subject(instansi: str, holder_id: str) -> Subject:
     """B14 eSeal: the organisation is the subject; the named holder who keeps the key is
     told apart by the serialNumber, so a second holder's seal is a distinct subject."""
-    return Subject(common_name=instansi.upper(), organization=instansi,
+    return Subject(common_name=fitted(instansi.upper()), organization=fitted(instansi),
                    serial_number=f"SEAL-{holder_id}")
+
+
+def fitted(value: str) -> str:
+    """``value`` as a subject attribute: control characters as spaces, runs of spaces as one,
+    and at most NAME_UPPER_BOUND bytes -- cut after the last whole word that fits (inside a
+    word only when the first is already too long)."""
+    text = " ".join("".join(" " if unicodedata.category(c).startswith("C") else c
+                            for c in unicodedata.normalize("NFC", value)).split())
+    if len(text.encode()) <= NAME_UPPER_BOUND:
+        return text
+    kept = ""
+    for word in text.split(" "):
+        longer = f"{kept} {word}".strip()
+        if len(longer.encode()) > NAME_UPPER_BOUND:
+            break
+        kept = longer
+    return kept or text.encode()[:NAME_UPPER_BOUND].decode(errors="ignore")
 
 
 def subject_for(product: Product, *, name: str, instansi: str, nik: str,

@@ -41,13 +41,15 @@ ReadMark = Callable[[], Hashable]
 # hash algorithm, issuer name hash, issuer key hash, serial number
 CertId = tuple[str, bytes, bytes, int]
 Status = tuple[str, datetime | None, str | None]
-# Only the issuer's key hash is checked, so a client can make up name hashes: past this many
-# pre-signed responses the process starts over rather than grow without bound (a real CA's
-# certificates times the hash algorithms clients use stay far below it).
+# Only answers for the issuing CA's own CertIDs are kept, one per certificate and hash
+# algorithm; past this many the process starts over rather than grow without bound.
 MAX_PRESIGNED = 50_000
 # RFC 6960 2.3: the database could not be read; the client asks again later.
 TRY_LATER = ocsp.OCSPResponseBuilder.build_unsuccessful(
     ocsp.OCSPResponseStatus.TRY_LATER).public_bytes(serialization.Encoding.DER)
+# RFC 6960 2.3: something failed that is not the request's fault (it is logged).
+INTERNAL_ERROR = ocsp.OCSPResponseBuilder.build_unsuccessful(
+    ocsp.OCSPResponseStatus.INTERNAL_ERROR).public_bytes(serialization.Encoding.DER)
 
 
 @dataclass(frozen=True)
@@ -130,7 +132,7 @@ def presignable(request: bytes) -> CertId | None:
             return None
         return (parsed.hash_algorithm.name, parsed.issuer_name_hash, parsed.issuer_key_hash,
                 parsed.serial_number)
-    except (ValueError, x509.DuplicateExtension, UnsupportedAlgorithm):
+    except (ValueError, NotImplementedError, x509.DuplicateExtension, UnsupportedAlgorithm):
         return None
 
 

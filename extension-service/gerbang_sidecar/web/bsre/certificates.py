@@ -389,8 +389,9 @@ def _camera_on_the_set_passphrase_step(response: Response) -> Response:
 
 @bp.get("/pki/issuing-ca.crl")
 def crl() -> ResponseReturnValue:
+    # A minute in caches: a revocation reaches every CRL client within it (X6).
     return Response(_service().crl(), mimetype="application/pkix-crl",
-                    headers={"Cache-Control": "public, max-age=300"})
+                    headers={"Cache-Control": "public, max-age=60"})
 
 
 @bp.get("/pki/issuing-ca.crt")

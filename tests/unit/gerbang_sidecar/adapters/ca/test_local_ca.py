@@ -207,3 +207,129 @@ def test_x6_the_nonce_is_echoed_and_a_garbled_request_is_malformed(
     garbled = ocsp.load_der_ocsp_response(ca.ocsp(b"not a request", lambda _s: None,
                                                   now=NOW))
     assert garbled.response_status == ocsp.OCSPResponseStatus.MALFORMED_REQUEST
+
+
+def _certid_request(ca: LocalCertificateAuthority) -> dict[str, object]:
+    """A well-formed SHA-256 request for an issued certificate, as asn1crypto's native
+    structure, for the hostile variants below to change one thing of."""
+    from asn1crypto import ocsp as asn1_ocsp
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.x509 import ocsp
+
+    sealed, _ = _issue(ca)
+    _key, leaf, _chain = pkcs12.load_key_and_certificates(sealed, PASSPHRASE.encode())
+    assert leaf is not None
+    issuing = x509.load_der_x509_certificate(ca.chain()[0])
+    request = ocsp.OCSPRequestBuilder().add_certificate(leaf, issuing, hashes.SHA256()).build()
+    return asn1_ocsp.OCSPRequest.load(request.public_bytes(serialization.Encoding.DER)).native
+
+
+def _dumped(native: dict[str, object]) -> bytes:
+    from asn1crypto import ocsp as asn1_ocsp
+
+    return asn1_ocsp.OCSPRequest(native).dump(force=True)
+
+
+def _nonce(value: bytes, critical: bool = False) -> dict[str, object]:
+    return {"extn_id": "nonce", "critical": critical, "extn_value": value}
+
+
+def test_x6_hostile_requests_get_ocsp_error_statuses_never_an_exception(
+        ca: LocalCertificateAuthority) -> None:
+    """RFC 6960 2.3 / RFC 8954 2.1: what the responder cannot or may not answer is a
+    malformedRequest, a question about another issuer unauthorized -- an answer, not an
+    HTTP 500 with a traceback in the log (a hostile review sent each of these)."""
+    import copy
+
+    from cryptography.x509 import ocsp
+
+    base = _certid_request(ca)
+    tbs = base["tbs_request"]
+    one = tbs["request_list"][0]  # type: ignore[index]
+
+    def variant(change: object) -> bytes:
+        native = copy.deepcopy(base)
+        change(native["tbs_request"])  # type: ignore[operator]
+        return _dumped(native)
+
+    def two_certificates(t: dict) -> None:
+        t["request_list"] = [one, one]
+
+    def md5(t: dict) -> None:
+        t["request_list"][0]["req_cert"]["hash_algorithm"]["algorithm"] = "md5"
+
+    def negative_serial(t: dict) -> None:
+        t["request_list"][0]["req_cert"]["serial_number"] = -5
+
+    def made_up_name_hash(t: dict) -> None:
+        t["request_list"][0]["req_cert"]["issuer_name_hash"] = b"\x01" * 32
+
+    def key_hash_of_sha1_length(t: dict) -> None:
+        t["request_list"][0]["req_cert"]["issuer_key_hash"] = b"\x02" * 20
+
+    def nonces(*extensions: dict[str, object]) -> object:
+        def change(t: dict) -> None:
+            t["request_extensions"] = list(extensions)
+        return change
+
+    malformed = ocsp.OCSPResponseStatus.MALFORMED_REQUEST
+    unauthorized = ocsp.OCSPResponseStatus.UNAUTHORIZED
+    cases = {
+        "two certificates in one request": (two_certificates, malformed),
+        "an MD5 CertID": (md5, malformed),
+        "a negative serial": (negative_serial, malformed),
+        "an empty nonce": (nonces(_nonce(b"")), malformed),
+        "a 33-octet nonce": (nonces(_nonce(b"n" * 33)), malformed),
+        "two nonces": (nonces(_nonce(b"a" * 16), _nonce(b"b" * 16)), malformed),
+        "a critical extension not understood": (nonces(
+            {"extn_id": "1.3.6.1.4.1.99999.1", "critical": True, "extn_value": b"\x05\x00"}),
+            malformed),
+        "another issuer's name hash": (made_up_name_hash, unauthorized),
+        "a key hash of the wrong length": (key_hash_of_sha1_length, unauthorized),
+    }
+    for name, (change, expected) in cases.items():
+        answer = ocsp.load_der_ocsp_response(
+            ca.ocsp(variant(change), lambda _s: ("issued", None, None), now=NOW))
+        assert answer.response_status == expected, name
+    fine = ocsp.load_der_ocsp_response(ca.ocsp(
+        variant(nonces(_nonce(b"n" * 32))), lambda _s: ("issued", None, None), now=NOW))
+    assert fine.certificate_status == ocsp.OCSPCertStatus.GOOD
+    assert len(tbs["request_list"]) == 1  # type: ignore[index]
+
+
+def test_x6_an_unspecified_reason_is_left_out_of_the_crl_and_the_ocsp_answer(
+        ca: LocalCertificateAuthority) -> None:
+    """RFC 5280 5.3.1: the reason code "unspecified" is not used; other reasons are stated."""
+    from cryptography.x509 import ocsp
+
+    crl = x509.load_der_x509_crl(ca.crl(
+        [Revocation(7, NOW, "unspecified"), Revocation(8, NOW, "key_compromise")],
+        number=1, now=NOW, next_update=NOW + timedelta(hours=6)))
+    seven = crl.get_revoked_certificate_by_serial_number(7)
+    eight = crl.get_revoked_certificate_by_serial_number(8)
+    assert seven is not None and eight is not None
+    assert not any(isinstance(e.value, x509.CRLReason) for e in seven.extensions)
+    assert eight.extensions.get_extension_for_class(x509.CRLReason).value.reason == \
+        x509.ReasonFlags.key_compromise
+    answer = ocsp.load_der_ocsp_response(ca.ocsp(
+        _dumped(_certid_request(ca)), lambda _s: ("revoked", NOW, "unspecified"), now=NOW))
+    assert answer.certificate_status == ocsp.OCSPCertStatus.REVOKED
+    assert answer.revocation_reason is None
+
+
+def test_b18_a_long_name_and_instansi_are_issued_within_rfc5280_bounds(
+        ca: LocalCertificateAuthority) -> None:
+    """A hostile review: a 72-character name (the B2 rule allows 100) failed issuance with a
+    500 after the selfie, and so did every instansi over 64 characters, for good."""
+    name = "Raden Mas Adiwijaya Kusumanegara Suryaningrat Hadiningrat Prawirodirjo"
+    ministry = "Kementerian Koordinator Bidang Pembangunan Manusia dan Kebudayaan"
+    for subject in (person_subject(name, ministry, "3174041503800005"),
+                    person_subject("Agus Wijaya", "", "3174041503800005")):
+        store = RsaSubscriberKeys().create(
+            PASSPHRASE, lambda public, s=subject: ca.issue(
+                public, s, profile_for(Product.ESIGN), now=NOW), ca.chain())
+        issued = x509.load_der_x509_certificate(store.certificate.certificate)
+        for attribute in issued.subject:
+            assert 0 < len(str(attribute.value).encode()) <= 64
+    assert issued.subject.get_attributes_for_oid(
+        x509.NameOID.ORGANIZATION_NAME) == []  # no instansi: no empty O

@@ -9,10 +9,12 @@ import pytest
 from gerbang_sidecar.domain.certificates.passphrase import check_passphrase
 from gerbang_sidecar.domain.certificates.profiles import (
     Product,
+    fitted,
     may_renew,
     person_subject,
     profile_for,
     renewal_opens,
+    seal_subject,
 )
 from gerbang_sidecar.domain.identifiers import IdentifierError
 
@@ -57,3 +59,29 @@ def test_b20_b21_renewal_only_in_the_last_30_days_and_not_after_expiry() -> None
     assert may_renew(expires, expires - timedelta(days=30))
     assert may_renew(expires, expires - timedelta(seconds=1))
     assert not may_renew(expires, expires)
+
+
+MINISTRY = "Kementerian Koordinator Bidang Pembangunan Manusia dan Kebudayaan"  # 65
+
+
+@pytest.mark.parametrize("value,expected", [
+    ("Agus  Wijaya", "Agus Wijaya"),
+    ("Budi\nCN=evil\x00", "Budi CN=evil"),  # control characters never reach a subject
+    (MINISTRY, "Kementerian Koordinator Bidang Pembangunan Manusia dan"),
+    ("É" * 40, "É" * 32),  # one word past the bound: cut inside it, on a character
+    ("", ""),
+])
+def test_b18_subject_attributes_fit_rfc5280_upper_bounds(value: str, expected: str) -> None:
+    assert fitted(value) == expected
+    assert len(fitted(value).encode()) <= 64
+
+
+def test_b14_b18_a_long_name_or_instansi_still_gets_its_certificate_subject() -> None:
+    """Issue 12 item 1: issuing failed (a 500 after the selfie) for a name the B2 rule allows
+    (100 characters) and for any instansi over 64 -- now each is shortened after a word."""
+    person = person_subject("Raden Mas " + "Adiwijaya " * 8, MINISTRY, "3174041503800005")
+    assert person.common_name.startswith("RADEN MAS ADIWIJAYA")
+    assert len(person.common_name) <= 64 and person.organization == fitted(MINISTRY)
+    seal = seal_subject(MINISTRY, "holder-1")
+    assert seal.common_name == fitted(MINISTRY.upper())
+    assert person_subject("Strauß", "BSSN", "1").common_name == "STRAUSS"

@@ -126,6 +126,23 @@ def test_x6_malformed_and_another_issuer_are_ocsp_error_statuses(
         ocsp.OCSPResponseStatus.UNAUTHORIZED
 
 
+def test_x6_a_failure_of_ours_is_an_internal_error_answer_logged_and_counted_as_500(
+        anyone: FlaskClient, services: Services, recorded: tuple[x509.Certificate, int],
+        monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    """RFC 6960 2.3: a client reads internalError; an HTTP 500 text body it cannot."""
+    def broken(_request: bytes) -> bytes:
+        raise RuntimeError("the CA's key could not be read")
+
+    monkeypatch.setattr(services.ocsp, "respond", broken)
+    request = ocsp_request(services.certificate_authority, recorded[0])
+    answer = anyone.post("/pki/ocsp", data=request, headers=OCSP_REQUEST)
+    assert answer.status_code == 200 and answer.mimetype == "application/ocsp-response"
+    assert ocsp.load_der_ocsp_response(answer.data).response_status == \
+        ocsp.OCSPResponseStatus.INTERNAL_ERROR
+    assert "unhandled error answering OCSP" in caplog.text
+    assert _counted(anyone, "/pki/ocsp", "500", method="POST") == 1
+
+
 def test_x6_wrong_content_type_oversized_bad_base64_and_wrong_method_are_http_errors(
         anyone: FlaskClient, services: Services,
         recorded: tuple[x509.Certificate, int]) -> None:
@@ -148,6 +165,11 @@ def test_x6_wrong_content_type_oversized_bad_base64_and_wrong_method_are_http_er
 def test_x6_other_paths_still_go_through_flask(anyone: FlaskClient) -> None:
     crl = anyone.get("/pki/issuing-ca.crl")
     assert crl.status_code == 200 and "Content-Security-Policy" in crl.headers
+    # Caches may keep the CRL a minute and the CA certificate a day (a review found both
+    # overwritten with no-store); OCSP answers and pages stay no-store.
+    assert crl.headers["Cache-Control"] == "public, max-age=60"
+    assert anyone.get("/pki/issuing-ca.crt").headers["Cache-Control"] == \
+        "public, max-age=86400"
     assert anyone.get("/pki/ocspx").status_code == 404
     assert anyone.get("/pki/ocsp/").status_code == 404
 
