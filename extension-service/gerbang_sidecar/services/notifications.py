@@ -71,16 +71,21 @@ class Notifications:
             raise DeliveryFailed("message gateway unavailable")
 
     def bsre_activation_link(self, delivery: Delivery) -> None:
-        """``bsre.activation_link`` (B1): "Aktivasi Akun", the link to the activation wizard."""
+        """``bsre.activation_link`` (B1): "Aktivasi Akun", the link to the activation wizard;
+        from self-registration (an address anyone may have typed) without name or instansi."""
         p = delivery.payload
         lang = p.get("locale")
         portal = self._portal(p["realm"])
-        expires = datetime.fromisoformat(p["expires_at"]).astimezone(WIB)
-        self._mail(delivery, p["to"],
-                   translate("mail.bsre_activation.subject", lang, portal=portal),
-                   translate("mail.bsre_activation.body", lang, portal=portal, name=p["name"],
-                             instansi=p["instansi"], url=p["url"],
-                             expires=expires.strftime("%d-%m-%Y %H:%M WIB")))
+        expires = datetime.fromisoformat(p["expires_at"]).astimezone(WIB).strftime(
+            "%d-%m-%Y %H:%M WIB")
+        subject = translate("mail.bsre_activation.subject", lang, portal=portal)
+        if p.get("self_registration"):
+            body = translate("mail.bsre_self_activation.body", lang, portal=portal,
+                             url=p["url"], expires=expires)
+        else:
+            body = translate("mail.bsre_activation.body", lang, portal=portal, name=p["name"],
+                             instansi=p["instansi"], url=p["url"], expires=expires)
+        self._mail(delivery, p["to"], subject, body)
 
     def bsre_activation_rejected(self, delivery: Delivery) -> None:
         """``bsre.activation_rejected`` (B5): the Verifikator's reason; no account exists."""
@@ -114,7 +119,11 @@ class Notifications:
             devices=lambda lang: "\n".join(
                 f"- {d['label'] or '-'} ({long_time(from_ms(d['added_ms']), lang)})"
                 for d in p["devices"]),
-            reason=lambda lang: translate(f"mail.otp_removed.reason.{p['reason']}", lang))
+            reason=lambda lang: translate(f"mail.otp_removed.reason.{p['reason']}", lang),
+            # The owner's own removal warns of a stolen session, the others of a stolen
+            # password that added a device (a review: both said "if you did not add one").
+            advice=lambda lang: translate("mail.otp_removed.advice." + (
+                "by_owner" if p["reason"] == "by_owner" else "added"), lang))
 
     def bsre_identity_check_link(self, delivery: Delivery) -> None:
         """``bsre.identity_check_link`` (B9): "Pengecekan Data Diri", to the account's own

@@ -213,7 +213,8 @@ class Invitations:
                     data={"invited": invited, "email": invited["email"],
                           "instansi": person.instansi, "invited_by": "self:nip",
                           "nip": validated["nip"]})
-                self._queue_link(tx, row.id, token, invited, person.instansi, row.locale, now)
+                self._queue_link(tx, row.id, token, invited, person.instansi, row.locale, now,
+                                 typed_by_anyone=True)
                 tx.audit.record(realm=self.settings.realm, occurred_at=now,
                                 event_type="bsre.invitation.sent",
                                 details={"registration_id": row.id, "self": True,
@@ -330,11 +331,18 @@ class Invitations:
 
     def _queue_link(self, tx: Transaction, registration_id: int, token: str,
                     invited: Mapping[str, str], instansi: str, locale: str,
-                    now: datetime) -> None:
+                    now: datetime, *, typed_by_anyone: bool = False) -> None:
+        """``typed_by_anyone``: self-registration's address, which whoever held a NIP and NIK
+        pair typed -- its mail names neither the person nor the instansi BKN returned, and
+        says nobody from the instansi registered them."""
+        payload = {"realm": self.settings.realm, "to": invited["email"],
+                   "url": self.settings.activation_url(token), "locale": locale,
+                   "expires_at": (now + self.settings.link_lifetime).isoformat()}
+        if typed_by_anyone:
+            payload["self_registration"] = True
+        else:
+            payload.update(name=invited["name"], instansi=instansi)
         tx.outbox.enqueue(
             kind=OUTBOX_ACTIVATION_LINK, now=now,
             idempotency_key=f"bsre_activation_link:{registration_id}:{now.isoformat()}",
-            payload={"realm": self.settings.realm, "to": invited["email"],
-                     "name": invited["name"], "instansi": instansi,
-                     "url": self.settings.activation_url(token), "locale": locale,
-                     "expires_at": (now + self.settings.link_lifetime).isoformat()})
+            payload=payload)

@@ -107,7 +107,7 @@ class OtpDeviceReconciler:
                         kind=OUTBOX_CHANGED_BY_ADMIN, now=now,
                         idempotency_key=f"bsre_admin_change:{change.user_id}:{change.time_ms}",
                         payload={"realm": realm, "user_id": change.user_id,
-                                 "what": change.kind, "at_ms": change.time_ms})
+                                 "what": _told_what(change), "at_ms": change.time_ms})
         return removed
 
     def _device_added_by(self, change: CredentialChange) -> bool:
@@ -125,6 +125,11 @@ class OtpDeviceReconciler:
 # An administrator's update of a user that stored an OTP device shows only as "user updated";
 # a device created this close to the event is taken to be that update's.
 ADMIN_DEVICE_WINDOW_MS = 5000
+
+
+def _told_what(change: CredentialChange) -> str:
+    """What the notice names: an update of the user is told only when it stored a device."""
+    return "otp_device" if change.kind == "user" else change.kind
 
 
 def _unique(values: Iterable[str]) -> list[str]:

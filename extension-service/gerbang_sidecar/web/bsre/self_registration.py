@@ -1,7 +1,9 @@
 """B1 by NIP, public: ``/bsre/daftar``. A civil servant types NIP, NIK and an email; BKN is
 asked for the pair (captcha first, rate-limited per NIP and NIK). A match mails the
 "Aktivasi Akun" link; an unknown pair reads "NOT_REGISTERED / Pengguna tidak terdaftar",
-an answer about the typed pair in BKN, never about accounts (X1)."""
+an answer about the typed pair in BKN, never about accounts (X1). The address is nobody's
+proof yet: it gets at most LINKS_PER_ADDRESS links a day, however many pairs are typed with it
+(a review mailed one address 120 times a day with one pair)."""
 
 from __future__ import annotations
 
@@ -19,11 +21,12 @@ from gerbang_sidecar.web.errors import temporary_problem
 from gerbang_sidecar.web.forms import add_form_errors, form_page
 from gerbang_sidecar.web.layout import use_portal
 from gerbang_sidecar.web.locale import get_locale
-from gerbang_sidecar.web.rate_limit import limit_identifier, rate_limited
+from gerbang_sidecar.web.rate_limit import counted_sends, limit_identifier, rate_limited
 
 REALM = "bsre"
 FORM_LIMIT, FORM_WINDOW, FORM_CEILING = 10, 600, 600
 IDENTIFIER_LIMIT, IDENTIFIER_WINDOW = 5, 3600
+LINKS_PER_ADDRESS, ADDRESS_WINDOW = 3, 86400
 
 bp = Blueprint("bsre_self_registration", __name__, url_prefix="/bsre/daftar")
 
@@ -58,7 +61,9 @@ def register() -> ResponseReturnValue:
     for name in ("nip", "nik"):
         limit_identifier(f"bsre_self_registration.{name}", typed[name], IDENTIFIER_LIMIT,
                          IDENTIFIER_WINDOW)
-    result = _service().self_register(typed, locale=get_locale())
+    result = counted_sends(
+        "bsre_self_registration.links_to", typed["email"].strip().lower(), LINKS_PER_ADDRESS,
+        ADDRESS_WINDOW, lambda: _service().self_register(typed, locale=get_locale()), LinkSent)
     if isinstance(result, FormErrors):
         add_form_errors(form, result.errors)
         return _page(form)

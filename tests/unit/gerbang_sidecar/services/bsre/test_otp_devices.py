@@ -70,6 +70,7 @@ def test_b9_a_fourth_device_from_anywhere_leaves_three_the_oldest_gone(
     removal = [m for m in mails if m.subject == "Perangkat OTP BSrE AMS dihapus"]
     assert len(mails) == 2 and len(removal) == 1 and "HP Lama" in removal[0].text
     assert "Sabtu, 1 Maret 2025 pukul 15.00 WIB" in removal[0].text
+    assert "Jika Anda tidak menambahkan perangkat baru" in removal[0].text
 
 
 def test_b9_the_helpdesk_path_makes_room_before_the_new_device(
@@ -125,3 +126,5 @@ def test_b7_a_device_an_administrator_stored_by_updating_the_user_is_told(
     reconciler.run()
     mails = _deliver(storage, clock, keycloak).to("asn@example.go.id")
     assert len(mails) == 1 and "Administrator" in mails[0].text
+    # It named the change "mail.admin_change.user", a catalog key it lacked (a review).
+    assert "perangkat OTP" in mails[0].text and "mail.admin_change" not in mails[0].text

@@ -19,7 +19,7 @@ from gerbang_sidecar.ports.keycloak import NewUser, OtpDevice, UserEvent
 from gerbang_sidecar.wiring import Services
 from support.account_data import download_account_data
 
-from .conftest import BSSN, csrf
+from .conftest import BSSN, csrf, work_outbox
 
 T0 = 1_740_816_000_000  # 2025-03-01 08:00 UTC
 
@@ -91,6 +91,11 @@ def test_b23_devices_with_names_and_dates_remove_one_never_the_last(
     assert answer.status_code == 302
     assert [d.label for d in fake_keycloak.otp_devices("bsre", holder)] == ["HP Kantor",
                                                                            "Tablet"]
+    work_outbox(services)
+    notice = services.mailer.sent[-1]  # type: ignore[attr-defined]
+    # B7: the owner's own removal warns of a stolen session, not of an added device.
+    assert "Jika bukan Anda yang menghapusnya" in notice.text
+    assert "tidak menambahkan perangkat baru" not in notice.text
     assert browser.post("/bsre/keamanan/otp/not-mine/hapus",
                         data={"csrf_token": csrf(page)}).status_code == 404
     fake_keycloak.remove_credential("bsre", holder, fake_keycloak.otp_devices(
