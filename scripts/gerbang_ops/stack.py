@@ -47,6 +47,9 @@ def choose_port(name: str) -> int:
     """GERBANG_<NAME>_PORT, else the usual port, else any free one (said aloud)."""
     wanted = int(os.environ.get(f"GERBANG_{name}_PORT", DEFAULT_PORTS[name]))
     with socket.socket() as sock:
+        # As the servers bind: connections of the last run still closing (TIME_WAIT) do not
+        # make the port busy, so a quick restart keeps the ports its mailed links name.
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind(("127.0.0.1", wanted))
             return wanted

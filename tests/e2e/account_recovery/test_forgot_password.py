@@ -87,6 +87,8 @@ def test_a7_forgot_password_by_nik(page: Page, sidecar_server: str, keycloak, ma
     # C4: Keycloak's email event listener tells the owner.
     notice = wait_for_subject(mailbox, member.email, KEYCLOAK_NOTICE)
     assert "AKSes" in notice["text"]
+    # C4: the time in WIB as every other mail says it (Keycloak wrote UTC, "03/12/26 19.49").
+    assert re.search(r"pada \d{2}-\d{2}-\d{4} \d{2}:\d{2} WIB", notice["text"]), notice["text"]
     # Back to the application (Beranda): log in with the new password.
     page.get_by_role("link", name="Kembali ke Aplikasi").click()
     page.locator("#kc-form-login, #welcome").first.wait_for()

@@ -51,6 +51,10 @@ def _expect_easy_denied(page: Page, shots: Shots) -> None:
                             "memiliki SID.")).to_be_visible()
     assert "/realms/akses/" in page.url
     shots.take(page, "easy ditolak")
+    # Its "back to the application" is the client's base URL: Beranda, not eASY again (a
+    # newcomer went round in that circle).
+    page.get_by_role("link", name="Kembali ke Aplikasi").click()
+    expect(page.locator("#welcome")).to_be_visible()
 
 
 def _journey_to_beranda(page: Page, sidecar: str, mailbox: MailSinkClient, who: Applicant,

@@ -97,6 +97,7 @@ def test_b14_eseal_through_the_verifikator_sealed_pdf_info_and_revocation(
     page.click("#info-back")
     row.locator("select[name=reason]").select_option("cessation_of_operation")
     row.locator("button", has_text="Pencabutan").click()
+    page.click("#revoke-submit")  # B19: asked once more
     expect(page.locator("#officer-certificates > li").first).to_contain_text("Revoke")
     mailbox.wait_for(holder.email, subject_contains="dicabut", timeout=20)
     mine.goto(f"{sidecar_server}/bsre/tanda-tangan")

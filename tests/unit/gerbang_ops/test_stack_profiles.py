@@ -52,3 +52,27 @@ def test_keycloak_is_watched_beside_the_python_children(tmp_path: Path) -> None:
     assert item.name == "Keycloak (http://127.0.0.1:1)"
     assert item.log == node.log_path
     assert item.running() is False  # never launched
+
+
+def test_two_commands_a_quick_restart_keeps_its_ports(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A newcomer's second ``make run`` a minute after Ctrl-C moved Keycloak and the sidecar
+    to other ports (the last run's connections were still closing), so links already mailed
+    went nowhere. A port held only by connections in TIME_WAIT is taken again; one with a
+    listener is not."""
+    import socket
+
+    from gerbang_ops.stack import choose_port
+
+    listener = socket.socket()
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    port = listener.getsockname()[1]
+    client = socket.create_connection(("127.0.0.1", port))
+    served, _ = listener.accept()
+    served.close()  # the server's side closes first: its end waits in TIME_WAIT
+    client.close()
+    monkeypatch.setenv("GERBANG_SIDECAR_PORT", str(port))
+    assert choose_port("SIDECAR") != port  # the listener is still there
+    listener.close()
+    assert choose_port("SIDECAR") == port

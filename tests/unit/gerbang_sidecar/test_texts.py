@@ -40,6 +40,7 @@ COMPOSED = {
     "cert.sign.refused.": ("not_issued", "expired", "locked", "disabled", "pending_change"),
     "cert.reason.": ("key_compromise", "affiliation_changed", "superseded",
                      "cessation_of_operation", "unspecified"),
+    "cert.detail.": ("replaced",),
     "bsre.change.field.": ("email", "jabatan", "unit_organisasi", "phone", "nip"),
     "mail.profile_change.": tuple(f"{o}.{p}" for o in ("approved", "rejected")
                                   for p in ("subject", "body")),

@@ -234,7 +234,7 @@ class CertificateIssuance:
                             and r.product == product:
                         tx.certificates.complete(r.id, certificate_id=r.certificate_id,
                                                  enrollment="Failed",
-                                                 detail="replaced by a new request")
+                                                 detail="replaced")  # cert.detail.replaced
                 row = tx.certificates.add_request(
                     realm=realm, user_id=user.id, kind=kind, product=product,
                     verification="Approved", enrollment="Waiting", detail="",

@@ -41,10 +41,11 @@ from flask import (
 from flask.typing import ResponseReturnValue
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import BooleanField, PasswordField, SelectField
+from wtforms import BooleanField, HiddenField, PasswordField, SelectField
 from wtforms.fields.choices import SelectChoice
 
 from gerbang_sidecar.ports.selfies import MAX_SELFIE_BYTES
+from gerbang_sidecar.ports.storage import CertificateRow
 from gerbang_sidecar.services.certificates.issuance import (
     CertificateIssuance,
     Issued,
@@ -291,16 +292,44 @@ def sign() -> ResponseReturnValue:
 
 
 class RevokeForm(FlaskForm):
+    """B19: a reason chosen (none is preselected), then "Pencabutan" asks once more --
+    revoking is final and was one tap with "key compromise" preselected (a newcomer)."""
+
     reason = SelectField("cert.reason", choices=[
-        SelectChoice(r, f"cert.reason.{r}") for r in REASONS], validate_choice=False)
+        SelectChoice("", "cert.reason.choose"),
+        *(SelectChoice(r, f"cert.reason.{r}") for r in REASONS)], validate_choice=False)
+    confirmed = HiddenField()
+
+
+def revocation_unconfirmed(form: RevokeForm, row: CertificateRow, *, action: str,
+                           back: str) -> ResponseReturnValue | None:
+    """The confirmation page while the revocation is not yet confirmed with a reason (422
+    when "Submit" came without one); None once it may go ahead."""
+    if form.confirmed.data == "yes" and form.reason.data:
+        return None
+    missing = form.confirmed.data == "yes"
+    if missing:
+        form.reason.errors = ["cert.reason.required"]
+    page = render_template("bsre/certificates/revoke.html", form=form, certificate=row,
+                           action=action, back=back)
+    return (page, 422) if missing else page
 
 
 @bp.post("/bsre/sertifikat/<int:certificate_id>/cabut")
 @portal_login_required(REALM, CLIENT)
 def revoke(certificate_id: int) -> ResponseReturnValue:
+    use_portal(REALM)
     form = RevokeForm()
     if not form.validate_on_submit():
         abort(400)
+    row = _service().own_certificate(g.portal_user.sub, certificate_id)
+    if row is None:
+        abort(404)
+    unconfirmed = revocation_unconfirmed(
+        form, row, action=url_for(".revoke", certificate_id=certificate_id),
+        back=url_for(".overview"))
+    if unconfirmed is not None:
+        return unconfirmed
     result = services().revocation.by_holder(g.portal_user.sub, certificate_id,
                                              form.reason.data or "")
     if isinstance(result, TemporaryProblem):

@@ -22,7 +22,12 @@ from gerbang_sidecar.services.certificates.passphrases import Invited
 from gerbang_sidecar.services.certificates.revocation import Revoked
 from gerbang_sidecar.services.results import TemporaryProblem
 from gerbang_sidecar.web.bsre.access import officer, officer_required
-from gerbang_sidecar.web.bsre.certificates import ActionForm, RevokeForm, request_answer
+from gerbang_sidecar.web.bsre.certificates import (
+    ActionForm,
+    RevokeForm,
+    request_answer,
+    revocation_unconfirmed,
+)
 from gerbang_sidecar.web.context import services
 from gerbang_sidecar.web.errors import error_page
 from gerbang_sidecar.web.locale import t
@@ -105,6 +110,11 @@ def revoke(certificate_id: int) -> ResponseReturnValue:
     row = _service().certificate_for(officer(), certificate_id)
     if row is None:
         abort(404)
+    unconfirmed = revocation_unconfirmed(
+        form, row, action=url_for(".revoke", certificate_id=certificate_id),
+        back=_account(row.user_id))
+    if unconfirmed is not None:
+        return unconfirmed
     result = services().revocation.by_officer(officer(), certificate_id,
                                               form.reason.data or "")
     if isinstance(result, TemporaryProblem):

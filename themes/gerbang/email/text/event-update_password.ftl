@@ -1,4 +1,5 @@
 <#ftl output_format="plainText">
 <#-- Gerbang: stock body (base/email/text/event-update_password.ftl) plus our signature naming the portal. -->
-${msg("eventUpdatePasswordBody",event.date, event.ipAddress)}
+<#include "gerbang-event-time.ftl">
+${msg("eventUpdatePasswordBody",eventTime, event.ipAddress)}
 <#include "gerbang-signature.ftl">

@@ -176,10 +176,24 @@ def test_b19_x6_the_holder_revokes_and_the_crl_names_the_certificate(
         app: Flask, browser: FlaskClient, services: Services, holder: str) -> None:
     certificate_id = _issue(app, browser, services)
     page = browser.get("/bsre/sertifikat").get_data(as_text=True)
+    assert '<option value="">' in page  # no reason preselected
+    # "Pencabutan" in the list asks once more, with the chosen reason kept; nothing yet.
+    asked = browser.post(f"/bsre/sertifikat/{certificate_id}/cabut", data={
+        "csrf_token": csrf(page), "reason": "key_compromise"})
+    question = asked.get_data(as_text=True)
+    assert asked.status_code == 200 and 'id="revoke-submit"' in question
+    assert '<option value="key_compromise" selected>' in question
+    assert "Revoke" not in browser.get("/bsre/sertifikat").get_data(as_text=True)
+    unreasoned = browser.post(f"/bsre/sertifikat/{certificate_id}/cabut", data={
+        "csrf_token": csrf(page), "reason": "", "confirmed": "yes"})
+    assert unreasoned.status_code == 422
+    assert 'id="reason-error"' in unreasoned.get_data(as_text=True)
     assert browser.post(f"/bsre/sertifikat/{certificate_id}/cabut", data={
-        "csrf_token": csrf(page), "reason": "not-a-reason"}).status_code == 404
+        "csrf_token": csrf(page), "reason": "not-a-reason", "confirmed": "yes"}
+                        ).status_code == 404
     assert browser.post(f"/bsre/sertifikat/{certificate_id}/cabut", data={
-        "csrf_token": csrf(page), "reason": "key_compromise"}).status_code == 302
+        "csrf_token": csrf(page), "reason": "key_compromise", "confirmed": "yes"}
+                        ).status_code == 302
     lists = browser.get("/bsre/sertifikat").get_data(as_text=True)
     assert "Revoke" in lists and f'id="revoke-{certificate_id}"' not in lists
     crl = x509.load_der_x509_crl(app.test_client().get("/pki/issuing-ca.crl").data)
@@ -189,7 +203,8 @@ def test_b19_x6_the_holder_revokes_and_the_crl_names_the_certificate(
         x509.ReasonFlags.key_compromise
     # Revoked is final: a second revocation is refused.
     assert browser.post(f"/bsre/sertifikat/{certificate_id}/cabut", data={
-        "csrf_token": csrf(page), "reason": "superseded"}).status_code == 404
+        "csrf_token": csrf(page), "reason": "superseded", "confirmed": "yes"}
+                        ).status_code == 404
     work_outbox(services)
     assert "dicabut" in services.mailer.to("agus@bssn.go.id")[-1].subject  # type: ignore[attr-defined]
 
@@ -342,7 +357,7 @@ def test_x7_signing_is_refused_for_a_revoked_certificate_or_a_pending_change(
         as_text=True)
     page = browser.get("/bsre/sertifikat").get_data(as_text=True)
     browser.post(f"/bsre/sertifikat/{certificate_id}/cabut",
-                 data={"csrf_token": csrf(page), "reason": "key_compromise"})
+                 data={"csrf_token": csrf(page), "reason": "key_compromise", "confirmed": "yes"})
     revoked = _sign(browser, certificate_id, PASSPHRASE)
     assert revoked.status_code == 403 and "tidak berstatus Issued" in revoked.get_data(
         as_text=True)
@@ -402,7 +417,8 @@ def test_x6_item9_revoked_after_signing_valid_at_signing_time_revoked_now(
     log_in(later, sub=holder, client_id="bsre-portal", roles=("pengguna",))
     page = later.get("/bsre/sertifikat").get_data(as_text=True)
     assert later.post(f"/bsre/sertifikat/{certificate_id}/cabut", data={
-        "csrf_token": csrf(page), "reason": "key_compromise"}).status_code == 302
+        "csrf_token": csrf(page), "reason": "key_compromise", "confirmed": "yes"}
+                      ).status_code == 302
     anyone = app.test_client()
     signature = _verify_json(anyone, signed)["signatures"][0]
     assert signature["certificate_at_signing_time"] == {

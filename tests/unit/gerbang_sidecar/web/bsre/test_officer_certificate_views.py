@@ -112,7 +112,7 @@ def test_b14_another_instansi_gets_404_everywhere(
                  f"/bsre/verifikator/sertifikat/{certificate_id}/info"):
         assert bali.get(path).status_code == 404, path
     for path, data in ((f"/bsre/verifikator/sertifikat/{certificate_id}/cabut",
-                        {"reason": "superseded"}),
+                        {"reason": "superseded", "confirmed": "yes"}),
                        (f"/bsre/verifikator/sertifikat/{certificate_id}/passphrase", {}),
                        (f"/bsre/verifikator/sertifikat/{certificate_id}/pembaruan", {})):
         assert bali.post(path, data={"csrf_token": token, **data}).status_code == 404, path
@@ -162,7 +162,8 @@ def test_b20_b19_b22_b16_the_verifikator_renews_revokes_asks_and_reads_info(
     newest = max(statuses)
     account = later.get(f"/bsre/verifikator/akun/{holder}").get_data(as_text=True)
     assert later.post(f"/bsre/verifikator/sertifikat/{newest}/cabut", data={
-        "csrf_token": csrf(account), "reason": "affiliation_changed"}).status_code == 302
+        "csrf_token": csrf(account), "reason": "affiliation_changed", "confirmed": "yes"}
+                      ).status_code == 302
     with services.storage.transaction() as tx:
         revoked = tx.certificates.certificate(newest)
     assert revoked is not None and revoked.revocation_reason == "affiliation_changed"
