@@ -81,7 +81,7 @@ class Verification:
             store, keycloak, clock, settings.realm, settings.portal_url, plan_of=_plan,
             after_activation=lambda tx, registration_id, now: self._emails.queue(
                 tx, registration_id, now=now),
-            index=index)
+            index=index, keeps_email=True)
 
     def waiting(self, officer: Officer, registration_id: int) -> Waiting | None:
         with self._store.transaction() as tx:

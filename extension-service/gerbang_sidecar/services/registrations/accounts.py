@@ -66,6 +66,8 @@ class AccountMaker:
     plan_of: Callable[[RegistrationRecord], AccountPlan]
     after_activation: Callable[[Transaction, int, datetime], None]
     index: IdentityIndex  # the process's one (wiring.py): its memo and reading are shared
+    # BSrE's verifier list shows every registration's address (B1), finished ones too.
+    keeps_email: bool = False
 
     def make(self, registration_id: int) -> None:
         """The outbox handler's work for one accepted registration."""
@@ -129,7 +131,7 @@ class AccountMaker:
             self.keycloak.delete_user(realm, own.id)
         now = self.clock()
         with self.store.transaction() as tx:
-            if not tx.registrations.mark_declined(registration_id, data={"name": plan.name}):
+            if not tx.registrations.mark_declined(registration_id, data=self._kept(plan)):
                 return
             for owner in sorted(owners):
                 # One notice a day per account, however many attempts use its data: each
@@ -165,14 +167,17 @@ class AccountMaker:
                 actor=user_id, subject_id=user_id,
                 details={"registration_id": registration_id, "group": plan.group,
                          **plan.audit, "taken_over": own is not None})
-            # Only the name stays: the thank-you page needs it, the identifiers now live in
-            # the identity records and in Keycloak.
             if not tx.registrations.mark_activated(
-                    registration_id, keycloak_user_id=user_id, now=now,
-                    data={"name": plan.name}):
+                    registration_id, keycloak_user_id=user_id, now=now, data=self._kept(plan)):
                 raise AccountNotReady("registration left the activating state")
             self.after_activation(tx, registration_id, now)
         log.info("%s registration %s activated", realm, registration_id)
+
+    def _kept(self, plan: AccountPlan) -> dict[str, str]:
+        """What a finished registration keeps (encrypted, X3): what its pages still show --
+        the thank-you page's name, and the address where ``keeps_email``; the identifiers
+        now live in the identity records and in Keycloak."""
+        return {"name": plan.name, **({"email": plan.email} if self.keeps_email else {})}
 
 
 def _is_unfinished_account_of(user: UserRecord, plan: AccountPlan) -> bool:

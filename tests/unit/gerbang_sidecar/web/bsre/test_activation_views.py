@@ -80,6 +80,23 @@ def test_b2_b3_b4_b5_b6_an_asn_activates_and_gets_the_otp_and_password_link(
     assert sent.lifespan_seconds == 3600
 
 
+def test_b1_the_verifier_still_sees_the_email_of_an_activated_user(
+        app: Flask, services: Services, verifier: FlaskClient,
+        invite: Callable[[dict[str, str]], str], whatsapp_code: Callable[[str], str]) -> None:
+    browser = _open(app, invite(AGUS))
+    _personal(browser, AGUS, whatsapp_code)
+    post_form(browser, "/bsre/aktivasi/kedinasan", {
+        "status": "asn-polri", "number_kind": "nip", "number": AGUS["nip"], "action": "next"})
+    _selfie(browser, face_jpeg())
+    _submit(browser, consent_data="y", consent_privacy="y")
+    work_outbox(services)  # the account is made
+    active = verifier.get("/bsre/verifikator?status=active").get_data(as_text=True)
+    assert active.count('id="user-') == 1 and AGUS["email"] in active
+    registration_id = int(active.split('id="user-')[1].split('"')[0])
+    detail = verifier.get(f"/bsre/verifikator/{registration_id}").get_data(as_text=True)
+    assert 'id="to-account"' in detail and AGUS["email"] in detail
+
+
 def test_b3_a_police_officer_is_checked_with_sipp(
         app: Flask, services: Services, invite: Callable[[dict[str, str]], str],
         whatsapp_code: Callable[[str], str]) -> None:
