@@ -4,6 +4,7 @@ English alike; the code and the templates only name keys, and each key they name
 from __future__ import annotations
 
 import ast
+import json
 import re
 from pathlib import Path
 
@@ -14,6 +15,22 @@ from gerbang_sidecar.domain.identifiers import IdentifierError
 from gerbang_sidecar.texts import SUPPORTED, catalog, message, normalise, translate
 
 PACKAGE = Path(gerbang_sidecar.__file__).resolve().parent
+# B23 "Aktivitas": every event Keycloak stores, and every audit event about a BSrE user.
+KEYCLOAK_EVENTS = tuple(json.loads(
+    (Path(__file__).resolve().parents[3] / "realm-config/_common/realm.json").read_text()
+)["enabledEventTypes"])
+BSRE_AUDIT_EVENTS = (
+    "account_data.downloaded", "login_failure.notice_queued", "bsre.account.disabled",
+    *(f"bsre.certificate.{e}" for e in (
+        "issue_requested", "renew_requested", "reset_requested", "issued", "renewed",
+        "rekeyed", "revoked", "expired", "signed", "passphrase_wrong", "passphrase_changed",
+        "passphrase_change_invited")),
+    *(f"bsre.identity_check.{e}" for e in ("sent", "passed", "failed")),
+    "bsre.otp_device.removed", "bsre.otp_link.sent",
+    *(f"bsre.profile_change.{e}" for e in ("requested", "approved", "rejected", "proposed",
+                                           "confirmed", "refused")),
+    "bsre.registration.activated", "bsre.registration.activation_email_sent",
+    *(f"bsre.reset_authenticator.{e}" for e in ("requested", "approved", "rejected")))
 # Keys the code builds from parts at run time, with the parts they take.
 COMPOSED = {
     "reg.type.": ("individu-lokal", "individu-asing", "institusi"),
@@ -47,6 +64,11 @@ COMPOSED = {
     "bsre.guides.": tuple(f"{n}.{part}" for n in (1, 2, 3, 4) for part in ("title", "text")),
     "verify.state.": ("valid", "revoked", "expired", "not_yet_valid", "unknown_time"),
     "verify.signing_time_source.": ("timestamp", "claimed"),
+    "activity.": (*KEYCLOAK_EVENTS, *BSRE_AUDIT_EVENTS, "other"),
+    # Keycloak's error codes of a failed login or account action (org.keycloak.events.Errors).
+    "activity.error.": ("invalid_user_credentials", "user_not_found", "user_disabled",
+                        "user_temporarily_disabled", "invalid_code", "expired_code",
+                        "invalid_token", "session_expired", "password_rejected", "other"),
 }
 
 

@@ -43,7 +43,7 @@ class Activity:
     at: datetime
     what: str  # a Keycloak event type or an audit event type
     source: str  # "keycloak" or "gerbang"
-    detail: str = ""
+    detail: str = ""  # Keycloak's error code of a failed event
 
 
 @dataclass(frozen=True)

@@ -50,13 +50,24 @@ def activity() -> ResponseReturnValue:
     use_portal(REALM)
     page = request.args.get("page", "1")
     found = _account().activity(g.portal_user.sub, int(page) if page.isdigit() else 1)
-    return render_template("bsre/activity.html", found=found, label=_activity_label)
+    return render_template("bsre/activity.html", found=found, label=_activity_label,
+                           error=_error_label)
 
 
 def _activity_label(what: str) -> str:
-    """A known event in words; any other under its own name (never hidden)."""
-    key = f"activity.{what}"
-    return t(key) if has_key(key) else what
+    """An event in words: Keycloak's event types and the audit trail's each have a text."""
+    return _text("activity.", what)
+
+
+def _error_label(code: str) -> str:
+    """Why Keycloak's event failed (``invalid_user_credentials``) in words."""
+    return _text("activity.error.", code)
+
+
+def _text(prefix: str, code: str) -> str:
+    # A code nobody wrote a text for (a newer Keycloak's, say) reads as "other", never raw.
+    key = prefix + code
+    return t(key if has_key(key) else prefix + "other")
 
 
 @bp.get("/keamanan")

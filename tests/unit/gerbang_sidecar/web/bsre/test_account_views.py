@@ -79,6 +79,31 @@ def test_b23_activity_merges_keycloak_events_and_the_audit_newest_first(
     assert shown == sorted(shown)
 
 
+def test_b23_every_activity_reads_as_text_never_as_a_key(
+        browser: FlaskClient, holder: str, fake_keycloak: FakeKeycloakUsers,
+        services: Services) -> None:
+    fake_keycloak.events[("bsre", holder)] += [
+        UserEvent("USER_DISABLED_BY_TEMPORARY_LOCKOUT", T0 - 50_000, "", ""),
+        UserEvent("LOGIN_ERROR", T0 - 40_000, "bsre-portal", "127.0.0.1",
+                  "user_temporarily_disabled"),
+        UserEvent("LOGIN_ERROR", T0 - 20_000, "bsre-portal", "127.0.0.1", "a_future_code"),
+        UserEvent("A_FUTURE_EVENT", T0 - 10_000, "bsre-portal", "127.0.0.1")]
+    with services.storage.transaction() as tx:
+        tx.audit.record(realm="bsre", event_type="login_failure.notice_queued",
+                        occurred_at=services.clock(), subject_id=holder,
+                        details={"failures": 3})
+    for lang, texts in (
+            ("id", ("Pemberitahuan gagal masuk dikirim", "Kata sandi atau kode OTP salah",
+                    "Akun dikunci sementara", "Kesalahan lain", "Aktivitas lain")),
+            ("en", ("Failed sign-in notice sent", "Wrong password or OTP code",
+                    "Account temporarily locked", "Other error", "Other activity"))):
+        html = browser.get(f"/bsre/aktivitas?lang={lang}").get_data(as_text=True)
+        assert all(text in html for text in texts), lang
+        for raw in ("login_failure", "invalid_user_credentials", "user_temporarily_disabled",
+                    "a_future_code", "A_FUTURE_EVENT", "LOCKOUT"):
+            assert raw not in html, (lang, raw)
+
+
 def test_b23_devices_with_names_and_dates_remove_one_never_the_last(
         browser: FlaskClient, holder: str, fake_keycloak: FakeKeycloakUsers,
         services: Services) -> None:
