@@ -38,8 +38,11 @@ def free_port() -> int:
 # Half a second of CPU counts as progress; less is a process idling in a loop.
 _TICKS_OF_PROGRESS = max(1, os.sysconf("SC_CLK_TCK") // 2)
 # The events Keycloak's "email" listener must not mail: the sidecar sends failed-login
-# notices itself, at most one a quarter hour and none while the account is locked.
-EMAIL_LISTENER_EXCLUDES = "LOGIN_ERROR"
+# notices itself, at most one a quarter hour and none while the account is locked; and
+# Keycloak 26 reports each password or OTP-device change twice -- UPDATE_CREDENTIAL (or
+# REMOVE_CREDENTIAL) and the older UPDATE_PASSWORD / UPDATE_TOTP / REMOVE_TOTP -- so only the
+# first kind is mailed (one notice per change, C4/B7).
+EMAIL_LISTENER_EXCLUDES = "LOGIN_ERROR,UPDATE_PASSWORD,UPDATE_TOTP,REMOVE_TOTP"
 
 
 def _group_cpu_ticks(group: int) -> int:

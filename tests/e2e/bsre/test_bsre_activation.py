@@ -145,6 +145,15 @@ def test_b1_to_b8_an_asn_activates_on_a_phone_with_the_camera(
     assert document["account"]["attributes"]["nip"] == [WAHYU["nip"]] or \
         document["account"]["attributes"]["nip"] == WAHYU["nip"]
     assert [d["name"] for d in document["otp_devices"]] == ["HP Pribadi"]
+    # B7/C4: one notice per change -- the password and the device -- not two each (Keycloak
+    # 26 reports UPDATE_PASSWORD and UPDATE_TOTP beside UPDATE_CREDENTIAL; a newcomer got
+    # four mails for a brand-new account).
+    mailbox.wait_for(WAHYU["email"], subject_contains="Pemberitahuan perubahan keamanan",
+                     timeout=20)
+    subjects = [m["subject"] for m in mailbox.messages(to=WAHYU["email"])]
+    notices = [s for s in subjects if "perubahan keamanan" in s or "telah diubah" in s
+               or "Perangkat OTP" in s]
+    assert len(notices) == 2 and all("perubahan keamanan" in s for s in notices), subjects
 
 
 def test_b5_lainnya_uploads_a_photo_and_the_verifier_approves(
