@@ -13,11 +13,15 @@ from typing import Protocol
 
 @dataclass(frozen=True)
 class Mail:
-    to: str
+    to: str  # one address
     subject: str
     text: str
-    # Message-ID derived from the outbox idempotency key, so a receiver can spot a redelivery.
-    message_id: str | None = None
+    # The sender's display name: the portal the mail speaks for, as Keycloak's mails name
+    # their realm.
+    sender_name: str = ""
+    # The outbox idempotency key: the same key gives the same Message-ID, so a receiver can
+    # spot a redelivery (never shown: the Message-ID is a hash of it).
+    redelivery_key: str | None = None
 
 
 class MailRejected(Exception):

@@ -45,7 +45,8 @@ class Notifications:
     def _mail(self, delivery: Delivery, to: str, subject: str, text: str) -> None:
         try:
             self.mailer.send(Mail(to=to, subject=subject, text=text,
-                                  message_id=f"<{delivery.idempotency_key}@gerbang.local>"))
+                                  sender_name=self._portal(delivery.payload.get("realm", "")),
+                                  redelivery_key=delivery.idempotency_key))
         except MailRejected as exc:
             raise PermanentFailure("mail refused") from exc
 
@@ -228,18 +229,10 @@ class Notifications:
 
     def password_changed(self, delivery: Delivery) -> None:
         """``password_changed.notice`` (C4) for changes Keycloak raises no event for."""
-        p = delivery.payload
-        user = self.keycloak.get_user(p["realm"], p["user_id"])
-        if user is None or not user.email:
-            log.info("password change notice %s: no address", delivery.message_id)
-            return
-        lang = p.get("locale")
-        portal = self._portal(p["realm"])
-        when = datetime.fromisoformat(p["changed_at"]).astimezone(WIB)
-        self._mail(delivery, user.email,
-                   translate("mail.password_changed.subject", lang, portal=portal),
-                   translate("mail.password_changed.body", lang, portal=portal,
-                             time=when.strftime("%d-%m-%Y %H:%M WIB")))
+        when = datetime.fromisoformat(delivery.payload["changed_at"]).astimezone(WIB)
+        # The account's own language first, as every notice to an account (_user_mail).
+        self._user_mail(delivery, "mail.password_changed.subject", "mail.password_changed.body",
+                        time=when.strftime("%d-%m-%Y %H:%M WIB"))
 
     def registration_rejected(self, delivery: Delivery) -> None:
         """``insw.registration_rejected`` (I4): the reviewer's reason, to the address the

@@ -95,3 +95,42 @@ def test_x3_certificate_is_verified(relay: tuple[int, _Inbox, ssl.SSLContext]) -
         SmtpMailer("localhost", port, "no-reply@gerbang.test", starttls=True, user="gerbang",
                    password="rahasia-relay").send(MAIL)
     assert inbox.received == []
+
+
+def test_rule3_headers_a_receiver_can_use(relay: tuple[int, _Inbox, ssl.SSLContext]) -> None:
+    """A review of the mails: the Message-ID was the outbox key itself -- with ':' (not a
+    valid msg-id; parsers cut it short) and account ids -- and no Date, no sender name, no
+    Auto-Submitted were sent."""
+    from email import message_from_bytes, policy
+
+    port, inbox, tls = relay
+    mailer = SmtpMailer("localhost", port, "no-reply@gerbang.test", starttls=True,
+                        user="gerbang", password="rahasia-relay", tls_context=tls)
+    key = "bsre_activation_link:42:2026-12-03T10:00:00+00:00"
+    for _ in range(2):  # a redelivery keeps its Message-ID
+        mailer.send(Mail(to="budi@example.test", subject="Aktivasi", text="Tautan",
+                         sender_name="BSrE AMS", redelivery_key=key))
+    received = [message_from_bytes(e.original_content or b"", policy=policy.default)
+                for e in inbox.received]
+    first, second = received
+    assert first["Message-ID"] == second["Message-ID"]
+    message_id = first["Message-ID"]
+    assert message_id.startswith("<") and message_id.endswith("@gerbang.test>")
+    assert not first["Message-ID"].defects and "bsre_activation_link" not in message_id
+    assert first["From"].addresses[0].display_name == "BSrE AMS"
+    assert first["Date"].datetime is not None and first["Auto-Submitted"] == "auto-generated"
+
+
+@pytest.mark.parametrize("to", ["budi@example.test, siti@example.test",
+                                "budi@example.test\r\nBcc: siti@example.test", ""])
+def test_x1_one_recipient_or_refused_for_good(relay: tuple[int, _Inbox, ssl.SSLContext],
+                                              to: str) -> None:
+    """Refused (MailRejected, not retried) before the relay hears of it."""
+    from gerbang_sidecar.ports.mail import MailRejected
+
+    port, inbox, tls = relay
+    with pytest.raises(MailRejected):
+        SmtpMailer("localhost", port, "no-reply@gerbang.test", starttls=True, user="gerbang",
+                   password="rahasia-relay", tls_context=tls).send(
+            Mail(to=to, subject="x", text="y"))
+    assert inbox.received == []

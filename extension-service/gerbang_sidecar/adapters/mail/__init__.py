@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import smtplib
 import ssl
 import threading
 from dataclasses import dataclass, field
 from email.message import EmailMessage
-from email.utils import formataddr, make_msgid
+from email.utils import formataddr, formatdate, getaddresses, make_msgid
 
 from gerbang_sidecar.ports.mail import Mail, MailRejected
 
@@ -34,11 +35,13 @@ class SmtpMailer:
 
     def send(self, mail: Mail) -> None:
         message = EmailMessage()
-        message["From"] = formataddr((self._from_name, self._from)) if self._from_name \
-            else self._from
-        message["To"] = mail.to
+        name = mail.sender_name or self._from_name
+        message["From"] = formataddr((name, self._from)) if name else self._from
+        message["To"] = _one_recipient(mail.to)
         message["Subject"] = mail.subject
-        message["Message-ID"] = mail.message_id or make_msgid(domain="gerbang.local")
+        message["Date"] = formatdate(usegmt=True)
+        message["Message-ID"] = self._message_id(mail.redelivery_key)
+        message["Auto-Submitted"] = "auto-generated"  # RFC 3834: no auto-replies to us
         message.set_content(mail.text)
         try:
             with smtplib.SMTP(self._host, self._port, timeout=self._timeout) as smtp:
@@ -57,6 +60,23 @@ class SmtpMailer:
             raise
         # Other SMTP and socket errors propagate: the outbox retries them with backoff.
         log.info("mail sent via smtp")
+
+    def _message_id(self, key: str | None) -> str:
+        """A valid msg-id (RFC 5322) on the sender's domain; from a redelivery key, the same
+        one each time -- hashed, because the outbox's keys hold ':' and account ids."""
+        domain = self._from.rpartition("@")[2] or "gerbang.local"
+        if key is None:
+            return make_msgid(domain=domain)
+        return f"<{hashlib.sha256(key.encode()).hexdigest()[:32]}@{domain}>"
+
+
+def _one_recipient(to: str) -> str:
+    """Exactly one address, or MailRejected: "a@x.id, b@y.id" would reach both, and a line
+    break would be retried as if the relay were down. The forms never let either through."""
+    found = getaddresses([to])
+    if "\r" in to or "\n" in to or len(found) != 1 or found[0][1] != to.strip():
+        raise MailRejected("not exactly one recipient address")
+    return found[0][1]
 
 
 @dataclass

@@ -190,6 +190,23 @@ def test_c4_sms_notification_and_sms_text(reset: PasswordReset,
     assert "WIB" in mail.text
 
 
+def test_c4_c5_the_change_notice_speaks_the_accounts_language(
+        fake_keycloak: FakeKeycloakUsers, siti: str) -> None:
+    """The account's own language first, as in every notice to an account -- the page
+    language of one reset is no reason to change it (a review of the mails)."""
+    from gerbang_sidecar.services.outbox_worker import Delivery
+
+    fake_keycloak.update_user("akses", siti, attributes={"locale": "id"})
+    mailer = FakeMailer()
+    Notifications(mailer, FakeMessageGateway(), fake_keycloak).password_changed(Delivery(
+        message_id=1, kind=OUTBOX_PASSWORD_CHANGED, idempotency_key="k", attempt=1,
+        payload={"realm": "akses", "user_id": siti, "locale": "en",
+                 "changed_at": "2026-12-03T01:00:00+00:00"}))
+    [mail] = mailer.to("siti@example.com")
+    assert mail.subject == "Kata sandi AKSes KSEI Anda telah diubah"
+    assert "03-12-2026 08:00 WIB" in mail.text and mail.sender_name == "AKSes KSEI"
+
+
 def test_c2_repeated_requests_reach_the_account_once_per_15_minutes(
         reset: PasswordReset, storage: Storage, siti: str, clock) -> None:
     """Each "Proses" is its own request, but the owner gets one link per 15 minutes (X2)."""
