@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from gerbang_sidecar.domain.masking import mask
 from gerbang_sidecar.domain.registry_results import Accepted
 from gerbang_sidecar.portals import find_portal
 from gerbang_sidecar.ports.clock import from_ms
@@ -155,7 +156,8 @@ class Notifications:
         self._user_mail(
             delivery, "mail.change_confirmation.subject", "mail.change_confirmation.body",
             field=lambda lang: translate(f"bsre.change.field.{p['field']}", lang),
-            new=p["new"], url=p["url"])
+            # A NIP is an identifier (X3): the page behind the link shows it whole.
+            new=mask(p["new"]) if p["field"] == "nip" else p["new"], url=p["url"])
 
     def bsre_set_passphrase_link(self, delivery: Delivery) -> None:
         """``bsre.set_passphrase_link`` (B17): the link to issue a certificate."""

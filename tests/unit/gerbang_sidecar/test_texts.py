@@ -50,7 +50,7 @@ COMPOSED = {
     "cert.type.": ("esign", "eseal", "tls"),
     "cert.kind.": ("issue", "renew", "revoke", "reset"),
     "cert.refused.": ("disabled", "unverified", "pending_change", "not_issued",
-                      "officer_only", "not_available"),
+                      "officer_only", "not_available", "already_issued"),
     "cert.usage.": ("digital_signature", "content_commitment", "key_encipherment",
                     "key_cert_sign", "crl_sign"),
     "cert.officer.new_notice.": ("esign", "eseal"),

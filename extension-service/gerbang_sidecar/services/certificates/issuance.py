@@ -69,7 +69,7 @@ class Requested:
 
 @dataclass(frozen=True)
 class NotAllowed:
-    reason: str  # disabled, pending_change, unverified, pending_request
+    reason: str  # disabled, pending_change, unverified, already_issued, not_issued, ...
 
 
 @dataclass(frozen=True)
@@ -126,8 +126,7 @@ class CertificateIssuance:
         user = self._holder(user_id)
         if isinstance(user, NotAllowed):
             return user
-        return self._send_link(user, kind="issue", product=product.value,
-                               certificate_id=None, actor=user_id)
+        return self._new_certificate(user, product, actor=user_id)
 
     def request_for(self, officer: Officer, user_id: str, product: Product
                     ) -> Requested | NotAllowed | TemporaryProblem | None:
@@ -142,8 +141,27 @@ class CertificateIssuance:
         refusal = self._refusal(user)
         if refusal is not None:
             return refusal
+        return self._new_certificate(user, product, actor=officer.user_id)
+
+    def _new_certificate(self, user: UserRecord, product: Product, *, actor: str
+                         ) -> Requested | NotAllowed | TemporaryProblem:
+        """One eSign in force per person (a newcomer asked again and held two Issued
+        eSigns): a new one comes by renewal in the last 30 days, by Reset Passphrase, or
+        after revoking it (B20-B22). A request whose link never came is simply asked again
+        -- it replaces the waiting one (B17)."""
+        if product is Product.ESIGN:
+            try:
+                with self._store.transaction() as tx:
+                    held = tx.certificates.certificates_of(realm=self.settings.realm,
+                                                           user_id=user.id)
+            except StorageError:
+                return TemporaryProblem()
+            now = self._clock()
+            if any(c.product == Product.ESIGN.value and in_force(c.status, c.not_after, now)
+                   for c in held):
+                return NotAllowed("already_issued")
         return self._send_link(user, kind="issue", product=product.value,
-                               certificate_id=None, actor=officer.user_id)
+                               certificate_id=None, actor=actor)
 
     def request_renewal(self, user_id: str, certificate_id: int
                         ) -> Requested | NotAllowed | NotYet | TemporaryProblem:

@@ -172,6 +172,26 @@ def _issue(app: Flask, browser: FlaskClient, services: Services) -> int:
     return int(re.findall(r'id="certificate-(\d+)"', lists)[0])
 
 
+def test_b21_one_esign_in_force_at_a_time(
+        app: Flask, browser: FlaskClient, services: Services, holder: str) -> None:
+    """A newcomer asked again with an eSign Issued and held two: "Permohonan Baru" is
+    refused beside the list (renewal, Reset Passphrase or revocation make a new one), no
+    link is sent; once the certificate is revoked a new request is taken."""
+    certificate_id = _issue(app, browser, services)
+    work_outbox(services)
+    mails = len(services.mailer.sent)  # type: ignore[attr-defined]
+    page = browser.get("/bsre/sertifikat").get_data(as_text=True)
+    again = browser.post("/bsre/sertifikat/permohonan", data={"csrf_token": csrf(page)},
+                         follow_redirects=True).get_data(as_text=True)
+    assert "sudah memiliki sertifikat eSign yang berlaku" in again
+    work_outbox(services)
+    assert len(services.mailer.sent) == mails  # type: ignore[attr-defined]
+    assert browser.post(f"/bsre/sertifikat/{certificate_id}/cabut", data={
+        "csrf_token": csrf(page), "reason": "superseded", "confirmed": "yes"}
+                        ).status_code == 302
+    assert _request_link(browser, services)
+
+
 def test_b19_x6_the_holder_revokes_and_the_crl_names_the_certificate(
         app: Flask, browser: FlaskClient, services: Services, holder: str) -> None:
     certificate_id = _issue(app, browser, services)

@@ -137,6 +137,8 @@ def test_b13_a_verifiers_nip_change_waits_for_the_users_verifikasi(
     assert 'id="changes-empty"' in verifier.get("/bsre/verifikator/perubahan").get_data(
         as_text=True)
     link = _confirmation_link(services, "asn@bssn.go.id")
+    mail = services.mailer.to("asn@bssn.go.id")[-1]  # type: ignore[attr-defined]
+    assert "198003152005011003" not in mail.text and "1003" in mail.text  # X3: masked
     browser = app.test_client()
     assert browser.get(link).status_code == 302
     page = browser.get("/bsre/konfirmasi-perubahan").get_data(as_text=True)
