@@ -262,7 +262,7 @@ def _refuse_unsafe_publication(settings: Settings) -> None:
     """Every mailed link and every certificate's AIA and CRL address is built on
     SIDECAR_PUBLIC_URL: unset, links went to 127.0.0.1; over http, to whoever is on the path."""
     url = urlsplit(settings.public_url)
-    if url.scheme != "https" and not is_loopback_host(url.hostname or ""):
+    if not url.hostname or (url.scheme != "https" and not is_loopback_host(url.hostname)):
         raise ConfigError(f"{_ENV_NAMES['public_url']} must be set to the portal's https:// "
                           "address in production")
 

@@ -106,7 +106,7 @@ def test_x3_a_look_alike_loopback_name_is_not_loopback() -> None:
         load_settings({**PRODUCTION, "OSS_URL": "http://127.0.0.1.example.com/oss"})
 
 
-@pytest.mark.parametrize("public_url", ["", "http://portal.example.go.id"])
+@pytest.mark.parametrize("public_url", ["", "http://portal.example.go.id", "https://"])
 def test_x3_production_mails_links_only_to_its_https_address(public_url: str) -> None:
     """Every mailed link and every certificate's AIA/CRL address is built on it: unset, they
     pointed at 127.0.0.1; plain http, at whoever is on the path (a review of the mails)."""

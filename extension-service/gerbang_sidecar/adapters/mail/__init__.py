@@ -19,13 +19,12 @@ log = logging.getLogger(__name__)
 class SmtpMailer:
     """SMTP, with STARTTLS and login when the relay wants them (a production relay does)."""
 
-    def __init__(self, host: str, port: int, mail_from: str, *, from_name: str = "",
-                 timeout: float = 10.0, starttls: bool = False, user: str = "",
-                 password: str = "", tls_context: ssl.SSLContext | None = None) -> None:
+    def __init__(self, host: str, port: int, mail_from: str, *, timeout: float = 10.0,
+                 starttls: bool = False, user: str = "", password: str = "",
+                 tls_context: ssl.SSLContext | None = None) -> None:
         self._host = host
         self._port = port
         self._from = mail_from
-        self._from_name = from_name
         self._timeout = timeout
         self._starttls = starttls
         self._user = user
@@ -35,8 +34,8 @@ class SmtpMailer:
 
     def send(self, mail: Mail) -> None:
         message = EmailMessage()
-        name = mail.sender_name or self._from_name
-        message["From"] = formataddr((name, self._from)) if name else self._from
+        message["From"] = formataddr((mail.sender_name, self._from)) if mail.sender_name \
+            else self._from
         message["To"] = _one_recipient(mail.to)
         message["Subject"] = mail.subject
         message["Date"] = formatdate(usegmt=True)

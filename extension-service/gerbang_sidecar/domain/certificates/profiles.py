@@ -77,18 +77,28 @@ def seal_subject(instansi: str, holder_id: str) -> Subject:
 def fitted(value: str) -> str:
     """``value`` as a subject attribute: control characters as spaces, runs of spaces as one,
     and at most NAME_UPPER_BOUND bytes -- cut after the last whole word that fits (inside a
-    word only when the first is already too long)."""
+    word only when the first is already too long), without a joining word or punctuation
+    left hanging at the end."""
     text = " ".join("".join(" " if unicodedata.category(c).startswith("C") else c
                             for c in unicodedata.normalize("NFC", value)).split())
     if len(text.encode()) <= NAME_UPPER_BOUND:
         return text
-    kept = ""
+    words: list[str] = []
     for word in text.split(" "):
-        longer = f"{kept} {word}".strip()
-        if len(longer.encode()) > NAME_UPPER_BOUND:
+        if len(" ".join([*words, word]).encode()) > NAME_UPPER_BOUND:
             break
-        kept = longer
+        words.append(word)
+    # A cut name must not end in "dan", "Bidang ...," or a lone comma: it reads as a name.
+    while words and words[-1].lower().strip(_TRAILING) in _HANGING:
+        words.pop()
+    kept = " ".join(words).rstrip(_TRAILING)
     return kept or text.encode()[:NAME_UPPER_BOUND].decode(errors="ignore")
+
+
+_TRAILING = " ,;:-/&."
+# Words that join or introduce: left at the end of a cut name they promise more that is gone.
+_HANGING = frozenset({"", "dan", "di", "ke", "dari", "untuk", "serta", "atau", "yang", "pada",
+                      "and", "of", "the", "for"})
 
 
 def subject_for(product: Product, *, name: str, instansi: str, nik: str,

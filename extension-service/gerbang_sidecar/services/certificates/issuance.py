@@ -14,6 +14,7 @@ the certificate and its chain, never the key.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -156,12 +157,15 @@ class CertificateIssuance:
                                                            user_id=user.id)
             except StorageError:
                 return TemporaryProblem()
-            now = self._clock()
-            if any(c.product == Product.ESIGN.value and in_force(c.status, c.not_after, now)
-                   for c in held):
+            if self.esign_in_force(held):
                 return NotAllowed("already_issued")
         return self._send_link(user, kind="issue", product=product.value,
                                certificate_id=None, actor=actor)
+
+    def esign_in_force(self, certificates: Iterable[CertificateRow]) -> bool:
+        now = self._clock()
+        return any(c.product == Product.ESIGN.value and in_force(c.status, c.not_after, now)
+                   for c in certificates)
 
     def request_renewal(self, user_id: str, certificate_id: int
                         ) -> Requested | NotAllowed | NotYet | TemporaryProblem:

@@ -124,11 +124,12 @@ class OcspResponder:
 
 
 def presignable(request: bytes) -> CertId | None:
-    """The request's CertID when it carries no nonce, else None (malformed requests too: the
-    CA answers those)."""
+    """The request's CertID when it carries no nonce and no critical extension, else None
+    (malformed requests too: the CA answers those)."""
     try:
         parsed = ocsp.load_der_ocsp_request(request)
-        if any(isinstance(e.value, x509.OCSPNonce) for e in parsed.extensions):
+        # A nonce asks for a fresh signature; a critical extension is the CA's to refuse.
+        if any(isinstance(e.value, x509.OCSPNonce) or e.critical for e in parsed.extensions):
             return None
         return (parsed.hash_algorithm.name, parsed.issuer_name_hash, parsed.issuer_key_hash,
                 parsed.serial_number)

@@ -100,10 +100,12 @@ def _service() -> CertificateIssuance:
 def overview() -> ResponseReturnValue:
     use_portal(REALM)
     user_id = g.portal_user.sub
+    certificates = _service().certificates(user_id)
     return render_template("bsre/certificates/overview.html", form=ActionForm(formdata=None),
                            revoke=RevokeForm(formdata=None),
-                           requests=_service().requests(user_id),
-                           certificates=_service().certificates(user_id))
+                           requests=_service().requests(user_id), certificates=certificates,
+                           # B21: no "Permohonan Baru" for a second eSign (it is refused)
+                           esign_in_force=_service().esign_in_force(certificates))
 
 
 @bp.post("/bsre/sertifikat/permohonan")
@@ -323,7 +325,7 @@ def revoke(certificate_id: int) -> ResponseReturnValue:
     if not form.validate_on_submit():
         abort(400)
     row = _service().own_certificate(g.portal_user.sub, certificate_id)
-    if row is None:
+    if row is None or row.status != "issued":  # nothing to confirm: revoked is final
         abort(404)
     unconfirmed = revocation_unconfirmed(
         form, row, action=url_for(".revoke", certificate_id=certificate_id),

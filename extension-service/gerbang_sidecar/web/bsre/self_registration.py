@@ -2,8 +2,8 @@
 asked for the pair (captcha first, rate-limited per NIP and NIK). A match mails the
 "Aktivasi Akun" link; an unknown pair reads "NOT_REGISTERED / Pengguna tidak terdaftar",
 an answer about the typed pair in BKN, never about accounts (X1). The address is nobody's
-proof yet: it gets at most LINKS_PER_ADDRESS links a day, however many pairs are typed with it
-(a review mailed one address 120 times a day with one pair)."""
+proof yet: with one NIP it gets at most LINKS_PER_ADDRESS links a day (a review mailed one
+address 120 times a day with one pair)."""
 
 from __future__ import annotations
 
@@ -61,9 +61,12 @@ def register() -> ResponseReturnValue:
     for name in ("nip", "nik"):
         limit_identifier(f"bsre_self_registration.{name}", typed[name], IDENTIFIER_LIMIT,
                          IDENTIFIER_WINDOW)
+    # Per address and NIP: one pair no longer mails an address without end, and a stranger's
+    # pair cannot spend the owner's own tries, nor learn what a 429 would tell of an address.
+    sent_to = f"{typed['email'].strip().lower()} {typed['nip'].strip()}"
     result = counted_sends(
-        "bsre_self_registration.links_to", typed["email"].strip().lower(), LINKS_PER_ADDRESS,
-        ADDRESS_WINDOW, lambda: _service().self_register(typed, locale=get_locale()), LinkSent)
+        "bsre_self_registration.links_to", sent_to, LINKS_PER_ADDRESS, ADDRESS_WINDOW,
+        lambda: _service().self_register(typed, locale=get_locale()), LinkSent)
     if isinstance(result, FormErrors):
         add_form_errors(form, result.errors)
         return _page(form)

@@ -67,7 +67,9 @@ MINISTRY = "Kementerian Koordinator Bidang Pembangunan Manusia dan Kebudayaan"  
 @pytest.mark.parametrize("value,expected", [
     ("Agus  Wijaya", "Agus Wijaya"),
     ("Budi\nCN=evil\x00", "Budi CN=evil"),  # control characters never reach a subject
-    (MINISTRY, "Kementerian Koordinator Bidang Pembangunan Manusia dan"),
+    (MINISTRY, "Kementerian Koordinator Bidang Pembangunan Manusia"),  # no hanging "dan"
+    ("ANDI MUHAMMAD ABDURRAHMAN WAHID SYAIFUDDIN KUSUMAWARDHANA, S.KOM., M.SC.",
+     "ANDI MUHAMMAD ABDURRAHMAN WAHID SYAIFUDDIN KUSUMAWARDHANA"),  # no trailing comma
     ("É" * 40, "É" * 32),  # one word past the bound: cut inside it, on a character
     ("", ""),
 ])

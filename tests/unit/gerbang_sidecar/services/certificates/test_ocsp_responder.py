@@ -197,3 +197,21 @@ def test_x6_the_mark_changes_with_every_revocation(
         revoke_certificate(storage, certificate_id, NOW + timedelta(seconds=1))
         marks.append(read())
     assert len(set(marks)) == 3
+
+
+def test_x6_a_kept_answer_is_not_served_past_a_critical_extension(
+        responder: OcspResponder, storage: Storage, ca: LocalCertificateAuthority,
+        subscriber_key: bytes) -> None:
+    """RFC 6960 4.4: the CA refuses a critical extension it does not know; the kept answer
+    for the same CertID must not answer it instead (a review of the day's change)."""
+    certificate = issue_certificate(ca, subscriber_key, NOW)
+    record_certificate(storage, certificate, NOW)
+    assert ocsp_status(responder.respond(ocsp_request(ca, certificate))) == \
+        ocsp.OCSPCertStatus.GOOD  # now kept
+    issuing = x509.load_der_x509_certificate(ca.chain()[0])
+    odd = (ocsp.OCSPRequestBuilder().add_certificate(certificate, issuing, SHA1)
+           .add_extension(x509.UnrecognizedExtension(x509.ObjectIdentifier("1.3.6.1.4.1.99999.1"),
+                                                     b"\x05\x00"), critical=True).build())
+    answer = ocsp.load_der_ocsp_response(responder.respond(
+        odd.public_bytes(serialization.Encoding.DER)))
+    assert answer.response_status == ocsp.OCSPResponseStatus.MALFORMED_REQUEST

@@ -183,7 +183,8 @@ def test_b21_one_esign_in_force_at_a_time(
     page = browser.get("/bsre/sertifikat").get_data(as_text=True)
     again = browser.post("/bsre/sertifikat/permohonan", data={"csrf_token": csrf(page)},
                          follow_redirects=True).get_data(as_text=True)
-    assert "sudah memiliki sertifikat eSign yang berlaku" in again
+    assert "Sudah ada sertifikat eSign yang berlaku" in again
+    assert 'id="new-request"' not in again  # the list offers no second one either
     work_outbox(services)
     assert len(services.mailer.sent) == mails  # type: ignore[attr-defined]
     assert browser.post(f"/bsre/sertifikat/{certificate_id}/cabut", data={
@@ -221,10 +222,12 @@ def test_b19_x6_the_holder_revokes_and_the_crl_names_the_certificate(
     assert len(entries) == 1
     assert entries[0].extensions.get_extension_for_class(x509.CRLReason).value.reason == \
         x509.ReasonFlags.key_compromise
-    # Revoked is final: a second revocation is refused.
+    # Revoked is final: a second revocation is refused, and not even asked about.
     assert browser.post(f"/bsre/sertifikat/{certificate_id}/cabut", data={
         "csrf_token": csrf(page), "reason": "superseded", "confirmed": "yes"}
                         ).status_code == 404
+    assert browser.post(f"/bsre/sertifikat/{certificate_id}/cabut", data={
+        "csrf_token": csrf(page), "reason": "superseded"}).status_code == 404
     work_outbox(services)
     assert "dicabut" in services.mailer.to("agus@bssn.go.id")[-1].subject  # type: ignore[attr-defined]
 

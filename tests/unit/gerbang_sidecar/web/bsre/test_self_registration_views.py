@@ -85,9 +85,10 @@ def test_b1_bad_input_and_a_missing_captcha_beside_the_fields(
     assert mismatch.status_code == 422 and 'id="nip-error"' in mismatch.get_data(as_text=True)
 
 
-def test_b1_x2_an_address_gets_three_links_a_day_however_they_are_asked(
+def test_b1_x2_an_address_gets_three_links_a_day_with_one_nip(
         app: Flask, services: Services, clock: FakeClock) -> None:
-    """A review mailed one address 120 times a day with one pair (5 an hour per NIP/NIK)."""
+    """A review mailed one address 120 times a day with one pair (5 an hour per NIP/NIK).
+    Counted per address and NIP, so a stranger's pair cannot spend the owner's tries."""
     browser = app.test_client()
     statuses = [_submit(browser, services, nip=AGUS["nip"], nik=AGUS["nik"],
                         email=email).status_code
@@ -98,6 +99,8 @@ def test_b1_x2_an_address_gets_three_links_a_day_however_they_are_asked(
     assert len(services.mailer.to("korban@bssn.go.id")) == 3  # type: ignore[attr-defined]
     assert _submit(browser, services, nip=AGUS["nip"], nik=AGUS["nik"],
                    email="agus.baru@bssn.go.id").status_code == 302  # another address
+    assert _submit(browser, services, nip="198806212011012004", nik="5171016106880006",
+                   email="korban@bssn.go.id").status_code == 302  # another NIP
     clock.advance(hours=24, seconds=1)
     assert _submit(browser, services, nip=AGUS["nip"], nik=AGUS["nik"],
                    email="korban@bssn.go.id").status_code == 302

@@ -1,6 +1,0 @@
-<#-- Gerbang: stock body (base/email/html/event-update_password.ftl) with the time in WIB. -->
-<#import "template.ftl" as layout>
-<#include "gerbang-event-time.ftl">
-<@layout.emailLayout>
-${kcSanitize(msg("eventUpdatePasswordBodyHtml", eventTime, event.ipAddress))?no_esc}
-</@layout.emailLayout>
