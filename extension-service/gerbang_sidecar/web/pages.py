@@ -5,6 +5,10 @@ A portal's start page links to Keycloak's login for the portal client (through
 ``/<realm>/daftar`` and ``/<realm>/lupa-kata-sandi`` (the paths the themes link to too). A
 portal without the sidecar's forgot password (BSrE, B10: the email link, then the user's own
 OTP code) links to Keycloak's reset page for its client instead.
+
+``/<realm>/dokumen/<name>`` shows the texts a form asks the user to accept -- OSS's and INSW's
+terms, BSrE's privacy policy and subscriber agreement -- beside the box that accepts them
+(a newcomer ticked agreements nobody could read). Each is a template per language.
 """
 
 from __future__ import annotations
@@ -41,6 +45,25 @@ def portal_home(realm: str) -> ResponseReturnValue:
                            if portal.client.landing else None,
                            register_url=f"/{realm}/daftar?{urlencode({'lang': lang})}",
                            forgot_password_url=_forgot_password_url(portal, lang))
+
+
+# (realm, name) -> the title's catalog key; the text is documents/<lang>/<realm>-<name>.html
+DOCUMENTS = {
+    ("oss", "syarat-dan-ketentuan"): "document.oss.terms",
+    ("insw", "ketentuan-penggunaan"): "document.insw.terms",
+    ("bsre", "kebijakan-privasi"): "document.bsre.privacy",
+    ("bsre", "perjanjian-pemilik-sertifikat"): "document.bsre.agreement",
+}
+
+
+@bp.get("/<realm>/dokumen/<name>")
+def document(realm: str, name: str) -> ResponseReturnValue:
+    title_key = DOCUMENTS.get((realm, name))
+    if title_key is None:
+        abort(404)
+    use_portal(realm)
+    return render_template(f"documents/{get_locale()}/{realm}-{name}.html",
+                           title_key=title_key)
 
 
 def _forgot_password_url(portal: Portal, lang: str) -> str:

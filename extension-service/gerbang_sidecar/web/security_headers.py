@@ -7,7 +7,9 @@ which ``form-action`` therefore names too. Nothing may frame a page (clickjackin
 must not guess content types, and no URL (some carry a one-time token) is sent on as a
 Referer. HSTS only when the sidecar is served over HTTPS: a local run on http would
 otherwise pin the browser to https for the loopback address. Pages may show personal data,
-so they are not stored by browsers or proxies; the theme's files may be.
+so they are not stored by browsers or proxies; the theme's files may be -- and so they never
+carry the session cookie: a shared cache that kept such a response would hand one browser's
+login to the next (Flask renews a permanent session's cookie on every response).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import Flask, Response, request
+from flask.sessions import SecureCookieSessionInterface, SessionMixin
 
 from gerbang_sidecar.config import Settings
 
@@ -68,8 +71,15 @@ def camera_page_headers(settings: Settings) -> dict[str, str]:
                 settings, images="'self' data: blob:")}
 
 
+class _NoCookieOnSharedResponses(SecureCookieSessionInterface):
+    def should_set_cookie(self, app: Flask, session: SessionMixin) -> bool:
+        return not request.path.startswith(_CACHEABLE_PREFIXES) and \
+            super().should_set_cookie(app, session)
+
+
 def init_app(app: Flask, settings: Settings) -> None:
     fixed = headers_for(settings)
+    app.session_interface = _NoCookieOnSharedResponses()
 
     def add_headers(response: Response) -> Response:
         # A view may set a stricter policy of its own (the reviewer's PDF: a sandbox).

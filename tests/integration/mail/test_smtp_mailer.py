@@ -17,7 +17,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from gerbang_ops.keycloak.server import free_port
-from gerbang_sidecar.adapters.mail import Mail, SmtpMailer
+from gerbang_sidecar.adapters.mail import Mail, SmtpMailer, redelivery_id
 
 
 def _self_signed(folder: Path) -> tuple[Path, Path]:
@@ -117,6 +117,7 @@ def test_rule3_headers_a_receiver_can_use(relay: tuple[int, _Inbox, ssl.SSLConte
     message_id = first["Message-ID"]
     assert message_id.startswith("<") and message_id.endswith("@gerbang.test>")
     assert not first["Message-ID"].defects and "bsre_activation_link" not in message_id
+    assert message_id == f"<{redelivery_id(key)}@gerbang.test>"
     assert first["From"].addresses[0].display_name == "BSrE AMS"
     assert first["Date"].datetime is not None and first["Auto-Submitted"] == "auto-generated"
 

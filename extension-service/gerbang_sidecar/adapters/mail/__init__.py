@@ -66,7 +66,12 @@ class SmtpMailer:
         domain = self._from.rpartition("@")[2] or "gerbang.local"
         if key is None:
             return make_msgid(domain=domain)
-        return f"<{hashlib.sha256(key.encode()).hexdigest()[:32]}@{domain}>"
+        return f"<{redelivery_id(key)}@{domain}>"
+
+
+def redelivery_id(key: str) -> str:
+    """The Message-ID's left part for an outbox key: the same for every delivery of it."""
+    return hashlib.sha256(key.encode()).hexdigest()[:32]
 
 
 def _one_recipient(to: str) -> str:

@@ -63,3 +63,17 @@ def test_x8_no_page_has_an_inline_script_or_style(client: FlaskClient) -> None:
                  "/akses/lupa-kata-sandi"):
         html = client.get(path).get_data(as_text=True)
         assert "<script" not in html and "<style" not in html and " style=" not in html, path
+
+
+def test_x8_a_response_caches_may_keep_never_carries_the_session_cookie(
+        client: FlaskClient, log_in: Callable[..., str]) -> None:
+    """Flask renews a permanent session's cookie on every response; on the theme's files
+    (and the CRL, public for a minute) a shared cache could hand one browser's login to the
+    next (a review of the day's change)."""
+    log_in(client)
+    with client.session_transaction() as session:
+        session.permanent = True
+    assert "Set-Cookie" in client.get("/akses/daftar").headers  # a page: renewed
+    for path in ("/theme/akses/css/gerbang.css", "/static/akses.css"):
+        response = client.get(path)
+        assert response.status_code == 200 and "Set-Cookie" not in response.headers, path
