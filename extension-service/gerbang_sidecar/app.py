@@ -49,15 +49,20 @@ def create_ocsp_app(config: Settings | Mapping[str, Any] | None = None, *,
                     services: Services | None = None) -> Flask:
     """The OCSP responder alone (``serve-ocsp``): ``/pki/ocsp``, liveness, readiness and
     ``/metrics`` -- no pages, sessions or forms; any other path is 404. Its readiness asks
-    its database alone: the responder never calls Keycloak or a registry, so it neither
-    probes them nor reports itself degraded when they are down."""
+    its database and whether the CA's keys open: the responder never calls Keycloak or a
+    registry, so it neither probes them nor reports itself degraded when they are down."""
     services = services or _services(config)
     services = dataclasses.replace(services, probes={
-        name: probe for name, probe in services.probes.items() if name == DATABASE_PROBE})
+        **{name: probe for name, probe in services.probes.items() if name == DATABASE_PROBE},
+        CA_PROBE: services.certificate_authority.is_usable},
+        essential_probes=(DATABASE_PROBE, CA_PROBE))
     app = _flask(services)
     web.init_responder_app(app, services)
     pki_ocsp.install(app, services)
     return app
+
+
+CA_PROBE = "certificate_authority"
 
 
 def _services(config: Settings | Mapping[str, Any] | None) -> Services:

@@ -211,13 +211,15 @@ class Services:
     unactivated_accounts: UnactivatedAccounts
     # name -> True when reachable, for the readiness page.
     probes: Mapping[str, Probe] = field(default_factory=dict)
+    # The probes without which the process cannot serve (the rest only degrade it).
+    essential_probes: tuple[str, ...] = (DATABASE_PROBE,)
     # What the operators see at /metrics (issue 11 item 5).
     metrics: Metrics = NO_METRICS
 
     @cached_property
     def readiness(self) -> ReadinessChecks:
         """Made on first use: the readiness page's probes, cached and time-bounded."""
-        return ReadinessChecks(self.probes)
+        return ReadinessChecks(self.probes, essential=self.essential_probes)
 
     def outbox_worker(self, **options: Any) -> OutboxWorker:
         """A worker with a handler for every kind of message the sidecar queues."""
@@ -227,7 +229,7 @@ class Services:
         worker = OutboxWorker(self.storage, self.clock, **options)
         notifications = Notifications(mailer=self.mailer,
                                       gateway=self.registries.message_gateway,
-                                      keycloak=self.keycloak)
+                                      keycloak=self.keycloak, clock=self.clock)
         reset = self.password_reset
 
         def password_reset_requested(delivery: Delivery) -> None:

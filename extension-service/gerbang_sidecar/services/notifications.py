@@ -8,6 +8,7 @@ failure raises (the worker retries with backoff); a permanent one raises Permane
 from __future__ import annotations
 
 import logging
+import math
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -15,7 +16,7 @@ from zoneinfo import ZoneInfo
 from gerbang_sidecar.domain.masking import mask
 from gerbang_sidecar.domain.registry_results import Accepted
 from gerbang_sidecar.portals import find_portal
-from gerbang_sidecar.ports.clock import from_ms
+from gerbang_sidecar.ports.clock import Clock, from_ms
 from gerbang_sidecar.ports.keycloak import KeycloakUsers
 from gerbang_sidecar.ports.mail import Mail, Mailer, MailRejected
 from gerbang_sidecar.ports.registries import MessageGateway
@@ -37,6 +38,18 @@ class Notifications:
     mailer: Mailer
     gateway: MessageGateway
     keycloak: KeycloakUsers
+    clock: Clock  # for how long a code or link still works when it goes out
+
+    def _minutes_left(self, payload: dict[str, object], lifetime_key: str = "ttl_minutes"
+                      ) -> int:
+        """How long a code or link still works when the message goes out, not when it was
+        queued: one delayed by an outage said "15 minutes" with a minute left (a review)."""
+        lifetime = int(str(payload[lifetime_key]))
+        expires = payload.get("expires_at")
+        if not isinstance(expires, str):
+            return lifetime
+        left = (datetime.fromisoformat(expires) - self.clock()).total_seconds()
+        return max(1, min(lifetime, math.ceil(left / 60)))
 
     @staticmethod
     def _portal(realm: str) -> str:
@@ -59,14 +72,14 @@ class Notifications:
         self._mail(delivery, p["destination"],
                    translate("mail.otp.subject", lang, portal=portal),
                    translate("mail.otp.body", lang, portal=portal, code=p["code"],
-                             minutes=p["ttl_minutes"]))
+                             minutes=self._minutes_left(p)))
 
     def one_time_code_whatsapp(self, delivery: Delivery) -> None:
         """``one_time_code.whatsapp`` (B2, B13): the 6-digit code proving a mobile number,
         through the message gateway (which drops a repeat of the same idempotency key)."""
         p = delivery.payload
         text = translate("whatsapp.otp", p.get("locale"), portal=self._portal(p["realm"]),
-                         code=p["code"], minutes=p["ttl_minutes"])
+                         code=p["code"], minutes=self._minutes_left(p))
         result = self.gateway.send("whatsapp", p["destination"], text,
                                    idempotency_key=delivery.idempotency_key)
         if not isinstance(result, Accepted):
@@ -132,7 +145,7 @@ class Notifications:
         address."""
         p = delivery.payload
         self._user_mail(delivery, "mail.identity_check.subject", "mail.identity_check.body",
-                        url=p["url"], minutes=p["minutes"])
+                        url=p["url"], minutes=self._minutes_left(p, "minutes"))
 
     def bsre_account_disabled(self, delivery: Delivery) -> None:
         """``bsre.account_disabled`` (B11): the account was disabled; how to get it back."""
@@ -223,7 +236,7 @@ class Notifications:
         p = delivery.payload
         lang = p.get("locale")
         text = translate("sms.reset_link", lang, portal=self._portal(p["realm"]),
-                         url=p["url"], minutes=p["ttl_minutes"])
+                         url=p["url"], minutes=self._minutes_left(p))
         result = self.gateway.send("sms", p["to"], text,
                                    idempotency_key=delivery.idempotency_key)
         if not isinstance(result, Accepted):

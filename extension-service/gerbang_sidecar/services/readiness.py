@@ -25,11 +25,13 @@ DATABASE_PROBE = "database"
 @dataclass(frozen=True)
 class Readiness:
     checks: Mapping[str, str]  # system -> up | down | timeout
+    # Without these the process cannot serve at all; the others only degrade it.
+    essential: tuple[str, ...] = (DATABASE_PROBE,)
 
     @property
     def ready(self) -> bool:
         """The sidecar serves when its own database does; outside systems degrade it."""
-        return self.checks.get(DATABASE_PROBE, "up") == "up"
+        return all(self.checks.get(name, "up") == "up" for name in self.essential)
 
     @property
     def status(self) -> str:
@@ -40,8 +42,10 @@ class Readiness:
 
 class ReadinessChecks:
     def __init__(self, probes: Mapping[str, Probe], *, deadline: float = 2.0,
-                 max_age: float = 10.0, clock: Callable[[], float] = time.monotonic) -> None:
+                 max_age: float = 10.0, clock: Callable[[], float] = time.monotonic,
+                 essential: tuple[str, ...] = (DATABASE_PROBE,)) -> None:
         self._probes = dict(probes)
+        self._essential = essential
         self._deadline = deadline
         self._max_age = max_age
         self._clock = clock
@@ -70,7 +74,7 @@ class ReadinessChecks:
                     checks[name] = "timeout"
                 else:
                     checks[name] = self._answers[name][1]
-        return Readiness(dict(sorted(checks.items())))
+        return Readiness(dict(sorted(checks.items())), self._essential)
 
     def _run(self, name: str, probe: Probe) -> bool:
         try:

@@ -92,6 +92,15 @@ class StoredCertificateAuthority:
                 self._loaded = LocalCertificateAuthority(material, self._kek, self._url)
             return self._loaded
 
+    def is_usable(self) -> bool:
+        """The OCSP process's readiness: made (ca-init) and its keys open with this KEK. A
+        wrong KEK left it ready while every answer was an internalError (a review)."""
+        try:
+            self._ca()
+        except (AuthorityMissing, ValueError, TypeError):
+            return False
+        return True
+
     def issue(self, public_key: bytes, subject: Subject, profile: Profile, *,
               now: datetime) -> IssuedCertificate:
         return self._ca().issue(public_key, subject, profile, now=now)

@@ -25,7 +25,7 @@ def _setup(storage, clock):  # type: ignore[no-untyped-def]
     worker = OutboxWorker(storage, clock)
     worker.register(OUTBOX_LOGIN_FAILURE_NOTICE, Notifications(
         mailer=mailer, gateway=build_fake_registries().message_gateway,
-        keycloak=keycloak).login_failure_notice)
+        keycloak=keycloak, clock=clock).login_failure_notice)
     return keycloak, user_id, notices, mailer, worker
 
 

@@ -32,7 +32,7 @@ def _user(keycloak: FakeKeycloakUsers) -> str:
 
 def _deliver(storage: Storage, clock: FakeClock, keycloak: FakeKeycloakUsers) -> FakeMailer:
     mailer = FakeMailer()
-    notifications = Notifications(mailer, FakeMessageGateway(), keycloak)
+    notifications = Notifications(mailer, FakeMessageGateway(), keycloak, clock)
     worker = OutboxWorker(storage, clock)
     worker.register(OUTBOX_DEVICE_REMOVED, notifications.bsre_otp_device_removed)
     worker.register(OUTBOX_CHANGED_BY_ADMIN, notifications.bsre_credentials_changed_by_admin)

@@ -66,7 +66,8 @@ def oss(storage: Storage, keycloak: FakeKeycloakUsers, clock: FakeClock) -> OssR
 def worker(oss: OssRegistrations, storage: Storage, clock: FakeClock,
            keycloak: FakeKeycloakUsers, mailer: FakeMailer) -> OutboxWorker:
     worker = OutboxWorker(storage, clock)
-    notifications = Notifications(mailer=mailer, gateway=None, keycloak=keycloak)  # type: ignore[arg-type]
+    notifications = Notifications(mailer=mailer, gateway=None, keycloak=keycloak,  # type: ignore[arg-type]
+                                  clock=clock)
     worker.register(OUTBOX_MAKE_ACCOUNT, oss.make_account, redeliver_after_crash=True)
     worker.register(OUTBOX_ACTIVATION_EMAIL, oss.send_activation_email)
     worker.register(OUTBOX_REGISTRATION_ATTEMPT, notifications.registration_attempt)

@@ -172,7 +172,7 @@ def test_c4_sms_notification_and_sms_text(reset: PasswordReset,
     _verify_phone(fake_keycloak, siti)
     mailer, gateway = FakeMailer(), FakeMessageGateway()
     worker = OutboxWorker(storage, clock)
-    notifications = Notifications(mailer, gateway, fake_keycloak)
+    notifications = Notifications(mailer, gateway, fake_keycloak, clock)
     worker.register(OUTBOX_REQUESTED,
                     lambda d: reset.process(d.payload["request_id"]) and None)
     worker.register(OUTBOX_SMS_LINK, notifications.password_reset_sms)
@@ -194,11 +194,12 @@ def test_c4_c5_the_change_notice_speaks_the_accounts_language(
         fake_keycloak: FakeKeycloakUsers, siti: str) -> None:
     """The account's own language first, as in every notice to an account -- the page
     language of one reset is no reason to change it (a review of the mails)."""
+    from gerbang_sidecar.ports.clock import utc_now
     from gerbang_sidecar.services.outbox_worker import Delivery
 
     fake_keycloak.update_user("akses", siti, attributes={"locale": "id"})
     mailer = FakeMailer()
-    Notifications(mailer, FakeMessageGateway(), fake_keycloak).password_changed(Delivery(
+    Notifications(mailer, FakeMessageGateway(), fake_keycloak, utc_now).password_changed(Delivery(
         message_id=1, kind=OUTBOX_PASSWORD_CHANGED, idempotency_key="k", attempt=1,
         payload={"realm": "akses", "user_id": siti, "locale": "en",
                  "changed_at": "2026-12-03T01:00:00+00:00"}))

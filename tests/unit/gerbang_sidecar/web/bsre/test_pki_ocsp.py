@@ -193,7 +193,7 @@ def test_x6_the_responder_process_app_answers_ocsp_health_and_metrics_and_nothin
 
 
 def test_x6_the_responder_process_is_ready_with_its_database_whatever_keycloak_does(
-        services: Services) -> None:
+        services: Services, authority: None) -> None:
     """The responder never calls Keycloak or a registry: its readiness neither probes them
     nor reports degraded while they are down."""
     called: list[str] = []
@@ -207,5 +207,15 @@ def test_x6_the_responder_process_is_ready_with_its_database_whatever_keycloak_d
     client = create_ocsp_app(services=with_keycloak_down).test_client()
     answer = client.get("/internal/ready")
     assert answer.status_code == 200
-    assert answer.json == {"status": "up", "checks": {"database": "up"}}
+    assert answer.json == {"status": "up",
+                           "checks": {"database": "up", "certificate_authority": "up"}}
     assert called == []
+
+
+def test_x6_the_responder_process_is_not_ready_without_its_ca_keys(
+        services: Services) -> None:
+    """No CA yet (ca-init not run), or a KEK that does not open its keys: every answer would
+    be an internalError, so the process takes no traffic (a review found it ready)."""
+    answer = create_ocsp_app(services=services).test_client().get("/internal/ready")
+    assert answer.status_code == 503
+    assert answer.json["checks"]["certificate_authority"] == "down"

@@ -54,7 +54,7 @@ def worker(registration: AksesRegistration, storage: Storage, clock: FakeClock,
     """The outbox worker with registration's handlers, as wiring.py registers them."""
     worker = OutboxWorker(storage, clock)
     notifications = Notifications(mailer=mailer, gateway=fake_registries.message_gateway,
-                                  keycloak=flaky_keycloak)
+                                  keycloak=flaky_keycloak, clock=clock)
     worker.register(OUTBOX_MAKE_ACCOUNT, registration.make_account, redeliver_after_crash=True)
     worker.register(OUTBOX_ACTIVATION_EMAIL, registration.send_activation_email)
     worker.register(OUTBOX_REGISTRATION_ATTEMPT, notifications.registration_attempt)
