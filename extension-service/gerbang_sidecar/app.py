@@ -45,6 +45,9 @@ def create_app(config: Settings | Mapping[str, Any] | None = None, *,
     return app
 
 
+CA_PROBE = "certificate_authority"
+
+
 def create_ocsp_app(config: Settings | Mapping[str, Any] | None = None, *,
                     services: Services | None = None) -> Flask:
     """The OCSP responder alone (``serve-ocsp``): ``/pki/ocsp``, liveness, readiness and
@@ -60,9 +63,6 @@ def create_ocsp_app(config: Settings | Mapping[str, Any] | None = None, *,
     web.init_responder_app(app, services)
     pki_ocsp.install(app, services)
     return app
-
-
-CA_PROBE = "certificate_authority"
 
 
 def _services(config: Settings | Mapping[str, Any] | None) -> Services:

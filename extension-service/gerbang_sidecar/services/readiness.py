@@ -30,7 +30,8 @@ class Readiness:
 
     @property
     def ready(self) -> bool:
-        """The sidecar serves when its own database does; outside systems degrade it."""
+        """The process serves when its essential probes are up (the database; for the OCSP
+        process its CA too); outside systems only degrade it."""
         return all(self.checks.get(name, "up") == "up" for name in self.essential)
 
     @property

@@ -83,11 +83,8 @@ def fitted(value: str) -> str:
                             for c in unicodedata.normalize("NFC", value)).split())
     if len(text.encode()) <= NAME_UPPER_BOUND:
         return text
-    words: list[str] = []
-    for word in text.split(" "):
-        if len(" ".join([*words, word]).encode()) > NAME_UPPER_BOUND:
-            break
-        words.append(word)
+    # One byte past the bound: the last piece is a word cut short (or "" after a whole one).
+    words = text.encode()[:NAME_UPPER_BOUND + 1].decode(errors="ignore").split(" ")[:-1]
     # A cut name must not end in "dan", "Bidang ...," or a lone comma: it reads as a name.
     while words and words[-1].lower().strip(_TRAILING) in _HANGING:
         words.pop()

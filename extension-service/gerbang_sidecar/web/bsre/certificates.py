@@ -306,7 +306,10 @@ class RevokeForm(FlaskForm):
 def revocation_unconfirmed(form: RevokeForm, row: CertificateRow, *, action: str,
                            back: str) -> ResponseReturnValue | None:
     """The confirmation page while the revocation is not yet confirmed with a reason (422
-    when "Submit" came without one); None once it may go ahead."""
+    when "Submit" came without one); None once it may go ahead. 404 for a certificate that
+    is not Issued: revoked is final, nothing to confirm."""
+    if row.status != "issued":
+        abort(404)
     if form.confirmed.data == "yes" and form.reason.data:
         return None
     missing = form.confirmed.data == "yes"
@@ -325,7 +328,7 @@ def revoke(certificate_id: int) -> ResponseReturnValue:
     if not form.validate_on_submit():
         abort(400)
     row = _service().own_certificate(g.portal_user.sub, certificate_id)
-    if row is None or row.status != "issued":  # nothing to confirm: revoked is final
+    if row is None:
         abort(404)
     unconfirmed = revocation_unconfirmed(
         form, row, action=url_for(".revoke", certificate_id=certificate_id),

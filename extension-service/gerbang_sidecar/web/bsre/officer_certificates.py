@@ -108,7 +108,7 @@ def revoke(certificate_id: int) -> ResponseReturnValue:
     if not form.validate_on_submit():
         abort(400)
     row = _service().certificate_for(officer(), certificate_id)
-    if row is None or row.status != "issued":  # nothing to confirm: revoked is final
+    if row is None:
         abort(404)
     unconfirmed = revocation_unconfirmed(
         form, row, action=url_for(".revoke", certificate_id=certificate_id),
