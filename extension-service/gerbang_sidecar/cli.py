@@ -5,8 +5,8 @@
   create the certificate authority if there is none.
 * ``ca-init`` -- create this environment's root and issuing CA (with the OCSP responder and
   the time-stamping authority) once, or add what a newer version needs -- the TSA of
-  migration 0015 -- to an existing one (production runs it after the migrations; issue 12,
-  docs/certificates.md).
+  migration 0015 -- to an existing one, and renew the responder's and the TSA's keys when
+  due (production runs it after the migrations; issue 12, docs/certificates.md).
   Production migrates with ``python -m gerbang_sidecar.migrations upgrade`` instead.
 * ``reindex-identities`` -- read every Keycloak account into the identity index (issue 11:
   the duplicate check and forgot password read it). Not needed after imports or admin
@@ -15,7 +15,8 @@
 * ``outbox`` -- deliver outbox messages until SIGTERM/SIGINT, ``--threads`` at once, and run
   the chores between batches (``Services.chores``: housekeeping every ten minutes, the
   failed-login notices every 30 seconds, the OTP device cap every 5 seconds, the identity
-  index every 10 seconds). Several copies
+  index every 10 seconds, certificate expiry hourly, the responder's and the TSA's keys every
+  six hours). Several copies
   may run: claims are atomic (``FOR UPDATE SKIP LOCKED`` on PostgreSQL). With
   ``--metrics-port`` it serves its own Prometheus metrics (deliveries, the registry and
   Keycloak calls its handlers make) on that port, for the scraper only (issue 11 item 5).
@@ -71,11 +72,13 @@ def init_local(instance_path: Path | None = None) -> str:
 
 
 def init_certificate_authority(settings: Settings | None = None) -> bool:
-    """This environment's root and issuing CA, made once, or completed with a TSA (issue 12);
-    True when anything was made now."""
+    """This environment's root and issuing CA, made once, or completed with a TSA (issue 12),
+    and new responder and TSA keys if they are due (the outbox process's chore does that
+    too); True when anything was made now."""
     services = build_services(settings or load_settings())
     try:
-        return services.certificate_authority.ensure(now=services.clock())
+        made = services.certificate_authority.ensure(now=services.clock())
+        return bool(services.service_keys.run()) or made
     finally:
         services.close()
 
@@ -205,7 +208,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.command == "ca-init":
         made = init_certificate_authority()
-        print("certificate authority created or completed" if made
+        print("certificate authority created or updated" if made
               else "certificate authority exists")
         return 0
     if args.command == "reindex-identities":

@@ -119,6 +119,7 @@ from gerbang_sidecar.services.certificates.revocation import (
     OUTBOX_REVOKED as CERTIFICATE_REVOKED,
 )
 from gerbang_sidecar.services.certificates.revocation import CertificateRevocation
+from gerbang_sidecar.services.certificates.service_keys import ServiceKeys
 from gerbang_sidecar.services.certificates.signing import DocumentSigning
 from gerbang_sidecar.services.chores import Chore
 from gerbang_sidecar.services.identity_index import IdentityIndex, identity_index
@@ -163,6 +164,8 @@ LOGIN_FAILURES_SECONDS = 30.0
 OTP_DEVICES_SECONDS = 5.0
 # Certificates past their validity read Expired within this long; H-30 reminders too.
 CERTIFICATE_EXPIRY_SECONDS = 3600.0
+# The OCSP responder's and the TSA's keys are checked for renewal this often (weeks ahead).
+SERVICE_KEYS_SECONDS = 6 * 3600.0
 # Lookups catch up themselves; this keeps the work they find small.
 IDENTITY_INDEX_SECONDS = 10.0
 
@@ -207,6 +210,7 @@ class Services:
     signing: DocumentSigning
     public_verification: PublicVerification
     certificate_expiry: CertificateExpiry
+    service_keys: ServiceKeys
     account_data: AccountDataExport
     unactivated_accounts: UnactivatedAccounts
     # name -> True when reachable, for the readiness page.
@@ -299,6 +303,7 @@ class Services:
                       self.otp_device_reconciler().run),
                 Chore("certificate expiry", CERTIFICATE_EXPIRY_SECONDS,
                       self.certificate_expiry.run),
+                Chore("ca service keys", SERVICE_KEYS_SECONDS, self.service_keys.run),
                 Chore("identity index", IDENTITY_INDEX_SECONDS, self.identity_index.run)]
 
     def housekeeping(self) -> dict[str, int]:
@@ -412,6 +417,7 @@ def build_services(settings: Settings, *, clock: Clock | None = None,
         public_verification=PublicVerification(
             storage, authority, IsolatedPdfVerifier(PadesVerifier()), clock),
         certificate_expiry=CertificateExpiry(storage, clock, bsre_settings),
+        service_keys=ServiceKeys(authority, storage, clock, bsre_settings.realm),
         revocation=CertificateRevocation(storage, keycloak, clock, bsre_settings,
                                          metrics=metrics),
         passphrases=PassphraseChanges(storage, keycloak, subscriber_keys, clock, bsre_settings,

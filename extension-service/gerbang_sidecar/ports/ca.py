@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Protocol
 
 from gerbang_sidecar.domain.certificates.profiles import Profile, Subject
+from gerbang_sidecar.domain.certificates.service_keys import ServiceKey
 
 
 @dataclass(frozen=True)
@@ -24,6 +25,22 @@ class IssuedCertificate:
     certificate: bytes  # DER
     not_before: datetime
     not_after: datetime
+
+
+@dataclass(frozen=True)
+class RenewedServiceKey:
+    """A new key and certificate of the OCSP responder or the TSA (X6, X7)."""
+
+    service: ServiceKey
+    serial_number: int
+    not_after: datetime
+
+
+class ServiceKeyRenewal(Protocol):
+    def renew_service_keys(self, *, now: datetime) -> list[RenewedServiceKey]:
+        """Give the responder and the TSA a new key and certificate where
+        domain/certificates/service_keys.py says it is time; what was renewed."""
+        ...
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
+from gerbang_sidecar.domain.certificates.service_keys import ServiceKey
+
 
 class StorageError(Exception):
     """The database failed (unreachable, locked, constraint we did not expect)."""
@@ -664,6 +666,12 @@ class Certificates(Protocol):
     def add_timestamping(self, *, tsa_certificate: bytes, tsa_key: bytes) -> bool:
         """Give the hierarchy its time-stamping authority; False if it has one already (a
         concurrent ``ca-init`` or signature won)."""
+
+    def replace_service_key(self, service: ServiceKey, *, old_certificate: bytes,
+                            certificate: bytes, key: bytes) -> bool:
+        """The responder's or the TSA's new certificate and key in place of ``old_certificate``
+        and its key (dropped); False if the stored one is not ``old_certificate`` any more (a
+        concurrent renewal won)."""
 
     def add_request(self, **values: Any) -> CertificateRequestRow: ...
 

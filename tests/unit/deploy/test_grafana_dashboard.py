@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from gerbang_sidecar.adapters.ca.stored import StoredCertificateAuthority
 from gerbang_sidecar.adapters.metrics.prometheus import PrometheusMetrics
 from gerbang_sidecar.adapters.storage.engine import Storage
 from support.clock import FakeClock
@@ -93,6 +94,8 @@ def sidecar_samples(tmp_path_factory: pytest.TempPathFactory,
     clock = FakeClock()
     with storage.transaction() as tx:
         tx.outbox.enqueue(kind="mail.test", payload={}, idempotency_key="k", now=clock())
+    StoredCertificateAuthority(storage, b"a key-encryption key", "https://g.test").ensure(
+        now=clock())
     metrics = PrometheusMetrics(storage, clock)
     metrics.http_request(route="/health", method="GET", status=200, seconds=0.1)
     metrics.registry_call(registry="dukcapil", operation="verify_identity", outcome="match",

@@ -79,3 +79,10 @@ def test_readiness_reports_the_database_down_as_503(make_settings: Callable[...,
     response = create_app(settings).test_client().get("/internal/ready")
     assert response.status_code == 503
     assert response.get_json()["checks"]["database"] == "down"
+
+
+def test_x6_the_outbox_process_renews_the_responders_and_the_tsas_keys(
+        make_settings: Callable[..., Settings]) -> None:
+    services = build_services(make_settings())
+    chores = {chore._name: chore for chore in services.chores()}
+    assert chores["ca service keys"]._work == services.service_keys.run

@@ -4,7 +4,7 @@ key (KEK) from the environment -- never in the repository.
 ``create_hierarchy`` makes both (the explicit command calls it once per environment) and
 ``with_timestamping`` adds the time-stamping authority (adapters/ca/timestamping.py);
 ``LocalCertificateAuthority`` issues subscriber certificates and the issuing CA's CRL, answers
-OCSP and time-stamps. Every
+OCSP, time-stamps and gives its responder and TSA new keys (``recertify``). Every
 certificate names where its status is published (AIA: OCSP and the CA's certificate; CRL
 distribution point) under ``publication_url``. Keys are RSA: 4096 bits for the root, 3072 for
 the issuing CA, 2048 for subscribers (docs/certificates.md gives the reasons).
@@ -30,6 +30,7 @@ from gerbang_sidecar.adapters.ca.timestamping import (
     certify_tsa,
 )
 from gerbang_sidecar.domain.certificates.profiles import VALIDITY, Profile, Subject
+from gerbang_sidecar.domain.certificates.service_keys import ServiceKey
 from gerbang_sidecar.ports.ca import IssuedCertificate, Revocation, StatusLookup
 
 ROOT_VALIDITY = timedelta(days=365 * 20)
@@ -113,29 +114,40 @@ def create_hierarchy(kek: bytes, *, now: datetime, organization: str = "Gerbang"
                .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(
                    root_key.public_key()), critical=False)
                .sign(root_key, hashes.SHA384()))
-    responder_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    responder = (x509.CertificateBuilder()
-                 .subject_name(_name(f"Gerbang OCSP Responder ({environment})", organization))
-                 .issuer_name(issuing.subject)
-                 .public_key(responder_key.public_key()).serial_number(_serial())
-                 .not_valid_before(now - timedelta(minutes=5))
-                 .not_valid_after(now + RESPONDER_VALIDITY)
-                 .add_extension(x509.BasicConstraints(ca=False, path_length=None),
-                                critical=True)
-                 .add_extension(x509.KeyUsage(
-                     digital_signature=True, content_commitment=False, key_encipherment=False,
-                     data_encipherment=False, key_agreement=False, key_cert_sign=False,
-                     crl_sign=False, encipher_only=False, decipher_only=False), critical=True)
-                 .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.OCSP_SIGNING]),
-                                critical=True)
-                 .add_extension(x509.OCSPNoCheck(), critical=False)
-                 .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(
-                     issuing_key.public_key()), critical=False)
-                 .sign(issuing_key, hashes.SHA256()))
+    responder, responder_key = certify_responder(
+        _name(f"Gerbang OCSP Responder ({environment})", organization), issuing, issuing_key,
+        kek, now=now)
     pem = serialization.Encoding.PEM
     return CaMaterial(root.public_bytes(pem), _encrypt(root_key, kek), issuing.public_bytes(pem),
-                      _encrypt(issuing_key, kek), responder.public_bytes(pem),
-                      _encrypt(responder_key, kek))
+                      _encrypt(issuing_key, kek), responder, responder_key)
+
+
+def certify_responder(subject: x509.Name, issuing: x509.Certificate,
+                      issuing_key: rsa.RSAPrivateKey, kek: bytes, *,
+                      now: datetime) -> tuple[bytes, bytes]:
+    """A new delegated OCSP responder (RFC 6960 4.2.2.2): (certificate PEM, PKCS#8 key PEM
+    encrypted under the KEK). Never valid past the issuing CA."""
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(subject).issuer_name(issuing.subject)
+        .public_key(key.public_key()).serial_number(_serial())
+        .not_valid_before(now - timedelta(minutes=5))
+        .not_valid_after(min(now + RESPONDER_VALIDITY, issuing.not_valid_after_utc))
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(x509.KeyUsage(
+            digital_signature=True, content_commitment=False, key_encipherment=False,
+            data_encipherment=False, key_agreement=False, key_cert_sign=False,
+            crl_sign=False, encipher_only=False, decipher_only=False), critical=True)
+        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.OCSP_SIGNING]),
+                       critical=True)
+        .add_extension(x509.OCSPNoCheck(), critical=False)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()),
+                       critical=False)
+        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(
+            issuing_key.public_key()), critical=False)
+        .sign(issuing_key, hashes.SHA256()))
+    return certificate.public_bytes(serialization.Encoding.PEM), _encrypt(key, kek)
 
 
 def with_timestamping(material: CaMaterial, kek: bytes, publication_url: str, *,
@@ -268,6 +280,14 @@ class LocalCertificateAuthority:
         """A new TSA certificate (PEM) and its key (PKCS#8 PEM, encrypted under the KEK)."""
         return certify_tsa(self._issuing, self._key, self._kek, now=now, crl_url=self.crl_url,
                            ca_url=self.ca_url)
+
+    def recertify(self, service: ServiceKey, *, now: datetime) -> tuple[bytes, bytes]:
+        """A new key and certificate for one of the CA's own services, under its old name:
+        (certificate PEM, PKCS#8 key PEM encrypted under the KEK)."""
+        if service is ServiceKey.OCSP_RESPONDER:
+            return certify_responder(self._responder.subject, self._issuing, self._key,
+                                     self._kek, now=now)
+        return self.certify_timestamping(now=now)
 
     def timestamp(self, request: bytes, *, now: datetime) -> bytes:
         """RFC 3161: a TimeStampResp (DER) to a TimeStampReq (DER)."""

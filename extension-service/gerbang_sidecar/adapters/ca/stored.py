@@ -4,13 +4,21 @@ or when the app is built.
 
 A hierarchy made before the time-stamping authority existed (migration 0015) gets one from
 ``ca-init`` or, if nobody ran it, on its first timestamp: a deployment that skipped the step
-still signs B-LT instead of failing."""
+still signs B-LT instead of failing.
+
+The responder and the TSA get new keys when domain/certificates/service_keys.py says so
+(``renew_service_keys``: the outbox process's chore and ``ca-init``). Every process reads the
+row again after RELOAD_SECONDS, so the OCSP process signs with the new responder within the
+hour -- long before the old certificate, still valid for RENEW_BEFORE, lapses."""
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from datetime import datetime
+
+from cryptography import x509
 
 from gerbang_sidecar.adapters.ca.hierarchy import (
     CaMaterial,
@@ -19,8 +27,17 @@ from gerbang_sidecar.adapters.ca.hierarchy import (
     with_timestamping,
 )
 from gerbang_sidecar.domain.certificates.profiles import Profile, Subject
-from gerbang_sidecar.ports.ca import IssuedCertificate, Revocation, StatusLookup
-from gerbang_sidecar.ports.storage import CertificateAuthorityRow, Store
+from gerbang_sidecar.domain.certificates.service_keys import ServiceKey, renewal_due
+from gerbang_sidecar.ports.ca import (
+    IssuedCertificate,
+    RenewedServiceKey,
+    Revocation,
+    StatusLookup,
+)
+from gerbang_sidecar.ports.storage import CertificateAuthorityRow, StorageError, Store
+
+RELOAD_SECONDS = 3600.0
+RETRY_SECONDS = 60.0
 
 
 class AuthorityMissing(RuntimeError):
@@ -36,11 +53,14 @@ def _material(row: CertificateAuthorityRow) -> CaMaterial:
 
 
 class StoredCertificateAuthority:
-    def __init__(self, store: Store, kek: bytes, publication_url: str) -> None:
+    def __init__(self, store: Store, kek: bytes, publication_url: str,
+                 monotonic: Callable[[], float] = time.monotonic) -> None:
         self._store = store
         self._kek = kek
         self._url = publication_url
+        self._monotonic = monotonic
         self._loaded: LocalCertificateAuthority | None = None
+        self._reload_at = 0.0
         self._lock = threading.Lock()
 
     def ensure(self, *, now: datetime) -> bool:
@@ -76,6 +96,33 @@ class StoredCertificateAuthority:
         self._forget()
         return added
 
+    def renew_service_keys(self, *, now: datetime) -> list[RenewedServiceKey]:
+        with self._store.transaction() as tx:
+            row = tx.certificates.authority()
+            material = None if row is None else _material(row)
+        if material is None:
+            return []  # nothing to renew before ca-init
+        ca = LocalCertificateAuthority(material, self._kek, self._url)
+        renewed = []
+        for service, current in ((ServiceKey.OCSP_RESPONDER, material.responder_certificate),
+                                 (ServiceKey.TIMESTAMPING, material.tsa_certificate)):
+            if current is None:
+                continue  # ensure() adds a missing TSA
+            old = x509.load_pem_x509_certificate(current)
+            if not renewal_due(old.not_valid_before_utc, old.not_valid_after_utc, now):
+                continue
+            certificate, key = ca.recertify(service, now=now)
+            with self._store.transaction() as tx:
+                won = tx.certificates.replace_service_key(
+                    service, old_certificate=current, certificate=certificate, key=key)
+            if won:
+                new = x509.load_pem_x509_certificate(certificate)
+                renewed.append(RenewedServiceKey(service, new.serial_number,
+                                                 new.not_valid_after_utc))
+        if renewed:
+            self._forget()
+        return renewed
+
     def _forget(self) -> None:
         """Reload on next use: the row has a TSA now (ours or a concurrent winner's)."""
         with self._lock:
@@ -83,13 +130,22 @@ class StoredCertificateAuthority:
 
     def _ca(self) -> LocalCertificateAuthority:
         with self._lock:
-            if self._loaded is None:
+            if self._loaded is not None and self._monotonic() < self._reload_at:
+                return self._loaded
+            try:
                 with self._store.transaction() as tx:
                     row = tx.certificates.authority()
                     if row is None:
                         raise AuthorityMissing("run python -m gerbang_sidecar ca-init")
                     material = _material(row)
-                self._loaded = LocalCertificateAuthority(material, self._kek, self._url)
+            except StorageError:
+                if self._loaded is None:
+                    raise
+                # The database is away: keep signing with what this process holds.
+                self._reload_at = self._monotonic() + RETRY_SECONDS
+                return self._loaded
+            self._loaded = LocalCertificateAuthority(material, self._kek, self._url)
+            self._reload_at = self._monotonic() + RELOAD_SECONDS
             return self._loaded
 
     def is_usable(self) -> bool:

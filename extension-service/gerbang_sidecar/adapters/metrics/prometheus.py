@@ -14,7 +14,8 @@ cannot merge them).
 
 **The outbox backlog** is read from the database at scrape time
 (:class:`OutboxBacklogCollector`), so it is right whichever process answers and whatever
-process queued or sent the messages; nothing about it is kept in memory.
+process queued or sent the messages; nothing about it is kept in memory. So are the CA's
+certificate dates (:class:`CertificateAuthorityCollector`), which an alert watches.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ import os
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
+from cryptography import x509
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
@@ -39,6 +41,7 @@ from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.platform_collector import PlatformCollector
 from prometheus_client.process_collector import ProcessCollector
 
+from gerbang_sidecar.domain.certificates.service_keys import ServiceKey, renewal_due_at
 from gerbang_sidecar.ports.clock import Clock
 from gerbang_sidecar.ports.metrics import Scrape
 from gerbang_sidecar.ports.storage import Store
@@ -112,6 +115,52 @@ class OutboxBacklogCollector:
         yield from (messages, oldest, lag, up)
 
 
+class CertificateAuthorityCollector:
+    """``gerbang_ca_*``: when each certificate of the hierarchy lapses, and when the
+    responder's and the TSA's keys are due for renewal (X6, X7), read when scraped. The chore
+    renews them weeks ahead; a due date in the past means no outbox process renews them."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    def describe(self) -> Iterable[Metric]:
+        return ()  # registering must not read the database
+
+    def collect(self) -> Iterator[Metric]:
+        try:
+            with self._store.transaction() as tx:
+                row = tx.certificates.authority()
+                certificates = None if row is None else {
+                    "root": bytes(row.root_certificate),
+                    "issuing": bytes(row.issuing_certificate),
+                    ServiceKey.OCSP_RESPONDER: bytes(row.responder_certificate),
+                    ServiceKey.TIMESTAMPING: None if row.tsa_certificate is None
+                    else bytes(row.tsa_certificate)}
+        except Exception:
+            log.warning("metrics: the certificate authority could not be read", exc_info=True)
+            return
+        if certificates is None:
+            return  # before ca-init
+        lapses = GaugeMetricFamily(
+            "gerbang_ca_certificate_expiry_timestamp_seconds",
+            "When each certificate of the CA hierarchy lapses (Unix time): root, issuing, "
+            "ocsp_responder, timestamping.", labels=["certificate"])
+        due = GaugeMetricFamily(
+            "gerbang_ca_service_key_renewal_due_timestamp_seconds",
+            "When the OCSP responder's and the TSA's keys are due for renewal (Unix time).",
+            labels=["service"])
+        for name, pem in certificates.items():
+            if pem is None:
+                continue
+            certificate = x509.load_pem_x509_certificate(pem)
+            lapses.add_metric([str(name)], certificate.not_valid_after_utc.timestamp())
+            if isinstance(name, ServiceKey):
+                due.add_metric([str(name)], renewal_due_at(
+                    certificate.not_valid_before_utc, certificate.not_valid_after_utc
+                ).timestamp())
+        yield from (lapses, due)
+
+
 class PrometheusMetrics:
     """The Metrics port, kept by prometheus-client."""
 
@@ -175,7 +224,9 @@ class PrometheusMetrics:
         self._delivery_seconds = Histogram(
             "gerbang_outbox_delivery_duration_seconds", "Time a handler took, by kind.",
             ["kind"], buckets=LATENCY_BUCKETS, registry=r)
+        self.certificate_authority = CertificateAuthorityCollector(store)
         r.register(self.outbox_backlog)
+        r.register(self.certificate_authority)
         if directory is None:
             ProcessCollector(registry=r)
             PlatformCollector(registry=r)
@@ -228,6 +279,7 @@ class PrometheusMetrics:
         merged = CollectorRegistry()
         MultiProcessCollector(merged, path=directory)
         merged.register(self.outbox_backlog)
+        merged.register(self.certificate_authority)
         return merged
 
     def serve(self, host: str, port: int) -> Callable[[], None]:

@@ -17,6 +17,7 @@ from gerbang_sidecar.adapters.storage.models import (
     SyncMark,
 )
 from gerbang_sidecar.adapters.storage.sync_marks import SqlSyncMarks
+from gerbang_sidecar.domain.certificates.service_keys import ServiceKey
 from gerbang_sidecar.ports.storage import CertificateStatus
 
 CA_NAME = "issuing"
@@ -62,6 +63,19 @@ class SqlCertificates:
                    CertificateAuthorityRecord.tsa_certificate.is_(None))
             .values(tsa_certificate=tsa_certificate, tsa_key=tsa_key)
             .execution_options(synchronize_session=False))
+        return bool(getattr(done, "rowcount", 0))
+
+    def replace_service_key(self, service: ServiceKey, *, old_certificate: bytes,
+                            certificate: bytes, key: bytes) -> bool:
+        record = CertificateAuthorityRecord
+        current, values = (
+            (record.responder_certificate,
+             {"responder_certificate": certificate, "responder_key": key})
+            if service is ServiceKey.OCSP_RESPONDER else
+            (record.tsa_certificate, {"tsa_certificate": certificate, "tsa_key": key}))
+        done = self._session.execute(
+            update(record).where(record.name == CA_NAME, current == old_certificate)
+            .values(**values).execution_options(synchronize_session=False))
         return bool(getattr(done, "rowcount", 0))
 
     # --- requests (B15) -------------------------------------------------------------------

@@ -1,5 +1,6 @@
-"""Issue 11 item 5: the Prometheus adapter -- the outbox backlog read from the database at
-scrape time, and several gunicorn workers' values merged (PROMETHEUS_MULTIPROC_DIR)."""
+"""Issue 11 item 5: the Prometheus adapter -- the outbox backlog and the CA's certificate
+dates read from the database at scrape time, and several gunicorn workers' values merged
+(PROMETHEUS_MULTIPROC_DIR)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from types import SimpleNamespace
 from prometheus_client.parser import text_string_to_metric_families
 
 from gerbang_sidecar import gunicorn_config
+from gerbang_sidecar.adapters.ca.stored import StoredCertificateAuthority
 from gerbang_sidecar.adapters.metrics.prometheus import PrometheusMetrics
 from gerbang_sidecar.adapters.storage.engine import Storage
 from gerbang_sidecar.ports.storage import StorageError
@@ -86,6 +88,24 @@ def test_a_database_down_at_scrape_time_is_reported_not_raised(clock: FakeClock)
     metrics = PrometheusMetrics(Down(), clock)  # type: ignore[arg-type]
     assert values(metrics, "gerbang_outbox_backlog_up") == {(): 0.0}
     assert values(metrics, "gerbang_outbox_messages") == {}
+    assert values(metrics, "gerbang_ca_certificate_expiry_timestamp_seconds") == {}
+
+
+def test_x6_the_cas_certificate_dates_are_read_when_scraped(storage: Storage,
+                                                            clock: FakeClock) -> None:
+    metrics = PrometheusMetrics(storage, clock)
+    assert values(metrics, "gerbang_ca_certificate_expiry_timestamp_seconds") == {}  # no CA
+    authority = StoredCertificateAuthority(storage, b"a key-encryption key", "https://g.test")
+    authority.ensure(now=clock())
+    lapses = values(metrics, "gerbang_ca_certificate_expiry_timestamp_seconds")
+    assert sorted(dict(k)["certificate"] for k in lapses) == [
+        "issuing", "ocsp_responder", "root", "timestamping"]
+    responder = lapses[(("certificate", "ocsp_responder"),)]
+    assert responder == (clock() + timedelta(days=730)).timestamp()
+    due = values(metrics, "gerbang_ca_service_key_renewal_due_timestamp_seconds")
+    assert due[(("service", "ocsp_responder"),)] == (
+        clock() - timedelta(minutes=5) + timedelta(days=365)).timestamp()
+    assert set(due) == {(("service", "ocsp_responder"),), (("service", "timestamping"),)}
 
 
 def test_every_event_of_the_port_reaches_its_metric(storage: Storage, clock: FakeClock) -> None:
