@@ -18,10 +18,13 @@ never get an eSeal, and issuing a long name failed after the selfie).
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
+
+from gerbang_sidecar.domain.masking import mask
 
 
 class Product(StrEnum):
@@ -33,6 +36,8 @@ class Product(StrEnum):
 AVAILABLE = (Product.ESIGN, Product.ESEAL)  # B14: TLS "belum tersedia"
 VALIDITY = timedelta(days=730)  # two years, like BSrE's eSign
 RENEWAL_WINDOW = timedelta(days=30)  # B20: H-30
+# ETSI EN 319 412-1 5.1.3: a natural person's identifier; the NIK after it is what X3 masks.
+_PNOID = re.compile(r"(PNOID-)(\d+)")
 NAME_UPPER_BOUND = 64  # RFC 5280 ub-common-name, ub-organization-name (as UTF-8 bytes)
 
 
@@ -65,6 +70,13 @@ def profile_for(product: Product) -> Profile:
 def person_subject(name: str, instansi: str, nik: str) -> Subject:
     return Subject(common_name=fitted(name.upper()), organization=fitted(instansi),
                    serial_number=f"PNOID-{nik}")
+
+
+def with_nik_masked(subject: str) -> str:
+    """A certificate subject as the public verification report shows it: the NIK in
+    ``PNOID-<NIK>`` masked (X3) -- the document's recipient can read it in the PDF, but a
+    page anyone may use does not repeat it."""
+    return _PNOID.sub(lambda found: found.group(1) + mask(found.group(2)), subject)
 
 
 def seal_subject(instansi: str, holder_id: str) -> Subject:

@@ -1,15 +1,16 @@
 """Issue 12 item 9: anyone may check a signed PDF -- who signed, with which certificate and
 chain, whether the certificate was valid and not revoked at signing time (the signature
 timestamp's time when there is one) and whether it is now, whether the document changed
-after signing. The CA's own records give revocation times and reasons. The upload is
-size-limited (the web layer also rate-limits it) and never stored; nothing about it is
-logged but the outcome."""
+after signing (the signer's NIK masked). The CA's own records give revocation times and
+reasons. The upload is size-limited (the web layer also rate-limits it) and never stored;
+nothing about it is logged but the outcome."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
+from gerbang_sidecar.domain.certificates.profiles import with_nik_masked
 from gerbang_sidecar.domain.certificates.signature_validity import (
     CertificateState,
     RevocationRecord,
@@ -106,7 +107,8 @@ class PublicVerification:
                 now: datetime) -> SignatureReport:
         signed = evidence.timestamped_at or evidence.claimed_at
         period = evidence.certificate_not_before, evidence.certificate_not_after
-        return SignatureReport(evidence, state_at(signed, *period, revocation),
+        shown = replace(evidence, signer=with_nik_masked(evidence.signer))
+        return SignatureReport(shown, state_at(signed, *period, revocation),
                                state_at(now, *period, revocation))
 
 

@@ -15,6 +15,7 @@ from gerbang_sidecar.domain.certificates.profiles import (
     profile_for,
     renewal_opens,
     seal_subject,
+    with_nik_masked,
 )
 from gerbang_sidecar.domain.identifiers import IdentifierError
 
@@ -50,6 +51,15 @@ def test_b14_tls_is_not_yet_available_and_esign_names_the_person() -> None:
     subject = person_subject("Agus Wijaya", "BSSN", "3174041503800005")
     assert (subject.common_name, subject.serial_number, subject.country) == (
         "AGUS WIJAYA", "PNOID-3174041503800005", "ID")
+
+
+def test_x3_the_public_report_shows_the_subject_with_the_nik_masked() -> None:
+    shown = with_nik_masked("Common Name: AGUS WIJAYA, Serial Number: PNOID-3174041503800005, "
+                            "Organization: BSSN, Country: ID")
+    assert "3174041503800005" not in shown
+    assert "Serial Number: PNOID-************0005, Organization: BSSN" in shown
+    seal = "Common Name: BSSN, Serial Number: SEAL-0f3e, Organization: BSSN"
+    assert with_nik_masked(seal) == seal
 
 
 def test_b20_b21_renewal_only_in_the_last_30_days_and_not_after_expiry() -> None:

@@ -411,11 +411,14 @@ def test_x7_item9_anyone_verifies_a_signed_pdf_and_sees_a_later_change(
     anyone = app.test_client()
     report = _verify_page(anyone, signed)
     assert "Semua tanda tangan sah" in report and "AGUS WIJAYA" in report
+    assert "PNOID-************0005" in report and "3174041503800005" not in report  # X3
     assert "dibuktikan cap waktu BSrE" in _row(report, "signed-at-1")
     assert "Sah, dari" in _row(report, "timestamp-1")
     as_json = _verify_json(anyone, signed)
     assert as_json["valid"] is True and as_json["signatures"][0]["trusted"] is True
     signature = as_json["signatures"][0]
+    assert "PNOID-************0005" in signature["signer"]
+    assert "3174041503800005" not in str(as_json)
     assert signature["timestamp"]["valid"] is True
     assert signature["signing_time"] == clock().isoformat()
     assert signature["signing_time_source"] == "timestamp"
