@@ -81,6 +81,12 @@ def test_issue12_issue_download_sign_verify_and_revoke(
     verify_document(page, sidecar_server, signed_path)
     expect(page.locator("#verdict")).to_contain_text("dicabut")
     screenshots.take(page, "verifikasi setelah pencabutan")
+    page.goto(f"{sidecar_server}/verifikasi?lang=en")  # the report in English, NIK masked (X3)
+    page.set_input_files("#document", str(signed_path))
+    page.click("#verify")
+    expect(page.locator("#signature-1")).to_contain_text("PNOID-************0005")
+    expect(page.locator("#verdict")).to_contain_text("revoked")
+    screenshots.take(page, "verification after revocation in english")
 
     # X6: what any relying party asks says revoked at once; X7: no more signing with it.
     crl = x509.load_der_x509_crl(page.request.get(f"{sidecar_server}/pki/issuing-ca.crl").body())
