@@ -61,6 +61,7 @@ def test_o1_o2_o5_o6_ktp_registration_to_home(page: Page, sidecar_server: str,
                                               mailbox: MailSinkClient, screenshots) -> None:
     shots = Shots(screenshots)
     page.goto(f"{sidecar_server}/oss/masuk")
+    expect(page.locator("#kc-header-wrapper")).to_have_text("OSS Perizinan Berusaha")
     expect(page.locator("#kc-login")).to_have_text("Login")
     expect(page.get_by_role("link", name="Lupa Password?")).to_be_visible()
     shots.take(page, "login oss")
@@ -80,6 +81,14 @@ def test_o1_o2_o5_o6_ktp_registration_to_home(page: Page, sidecar_server: str,
     expect(page.locator("#identity-type")).to_have_text("Kartu Tanda Penduduk (KTP)")
     expect(page.locator("#identifier")).to_have_text("************0023")
     shots.take(page, "home")
+
+
+def test_c5_the_oss_login_header_speaks_english_when_chosen(
+        page: Page, sidecar_server: str, screenshots) -> None:  # type: ignore[no-untyped-def]
+    page.goto(f"{sidecar_server}/oss/masuk?lang=en")
+    expect(page.locator("#kc-header-wrapper")).to_have_text("OSS Business Licensing")
+    expect(page.get_by_role("link", name="Forgot Password?")).to_be_visible()
+    screenshots.take(page, "login oss in english")
 
 
 def test_o3_passport_registration_to_home(page: Page, sidecar_server: str,
