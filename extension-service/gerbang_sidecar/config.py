@@ -66,6 +66,11 @@ class Settings:
     # Secrets of the portal clients the sidecar logs users in through, by client id.
     portal_client_secrets: dict[str, str] = field(default_factory=dict)
     public_url: str = ""  # outside production: LOCAL_PUBLIC_URL when unset
+    # Where certificates say their CRL, issuer certificate and OCSP responder are (AIA, CRL
+    # distribution point; X6). Production gives plain http: relying parties fetch them so
+    # (RFC 5280 4.2.1.13, 4.2.2.1; Windows and Adobe Reader do not fetch a CRL over https)
+    # and every answer is signed. Empty means public_url.
+    pki_public_url: str = ""
     registries: RegistryUrls = field(default_factory=RegistryUrls)
     registry_timeout_seconds: float = 5.0
     smtp_host: str = "127.0.0.1"
@@ -108,6 +113,11 @@ class Settings:
     def keycloak_browser_url(self) -> str:
         return self.keycloak_public_url or self.keycloak_url
 
+    @property
+    def publication_url(self) -> str:
+        """The base of every certificate's AIA and CRL addresses."""
+        return self.pki_public_url or self.public_url
+
 
 _ENV_NAMES = {
     "env": "GERBANG_ENV",
@@ -123,6 +133,7 @@ _ENV_NAMES = {
     "keycloak_client_id": "SIDECAR_CLIENT_ID",
     "keycloak_client_secret": "SIDECAR_CLIENT_SECRET",
     "public_url": "SIDECAR_PUBLIC_URL",
+    "pki_public_url": "PKI_PUBLIC_URL",
     "registry_timeout_seconds": "REGISTRY_TIMEOUT_SECONDS",
     "smtp_host": "SMTP_HOST",
     "smtp_port": "SMTP_PORT",
@@ -259,12 +270,18 @@ def _complete(settings: Settings, secrets_required: bool) -> Settings:
 
 
 def _refuse_unsafe_publication(settings: Settings) -> None:
-    """Every mailed link and every certificate's AIA and CRL address is built on
-    SIDECAR_PUBLIC_URL: unset, links went to 127.0.0.1; over http, to whoever is on the path."""
+    """Every mailed link is built on SIDECAR_PUBLIC_URL: unset, links went to 127.0.0.1;
+    over http, to whoever is on the path. Certificates name PKI_PUBLIC_URL when it is set."""
     url = urlsplit(settings.public_url)
     if not url.hostname or (url.scheme != "https" and not is_loopback_host(url.hostname)):
         raise ConfigError(f"{_ENV_NAMES['public_url']} must be set to the portal's https:// "
                           "address in production")
+    pki = urlsplit(settings.pki_public_url)
+    # http is allowed here, and meant: a certificate's CRL and OCSP answers are signed.
+    if settings.pki_public_url and (pki.scheme not in ("http", "https") or not pki.hostname
+                                    or pki.path.strip("/") or pki.query):
+        raise ConfigError(f"{_ENV_NAMES['pki_public_url']} must be an http:// address with a "
+                          "host and no path (the proxy serves /pki/ there), or unset")
 
 
 def _refuse_plaintext_outbound(settings: Settings) -> None:

@@ -347,7 +347,7 @@ def build_services(settings: Settings, *, clock: Clock | None = None,
                                      bkn=registries.bkn)
     subscriber_keys = RsaSubscriberKeys()
     authority = StoredCertificateAuthority(storage, settings.ca_key.encode("utf-8"),
-                                           settings.public_url)
+                                           settings.publication_url)
     issuance = CertificateIssuance(storage, keycloak, authority, subscriber_keys, selfies,
                                    registries.dukcapil, profile_changes, clock, bsre_settings,
                                    metrics=metrics)

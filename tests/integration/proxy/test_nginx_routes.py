@@ -239,3 +239,36 @@ def test_issue11_plain_http_is_sent_to_https(proxy: dict[str, object]) -> None:
     answer = requests.get(f"{proxy['http']}/akses/", allow_redirects=False, timeout=10)
     assert answer.status_code == 301
     assert answer.headers["Location"].startswith("https://")
+
+
+@pytest.mark.parametrize(("path", "upstream"), [
+    ("/pki/issuing-ca.crl", "sidecar"),
+    ("/pki/issuing-ca.crt", "sidecar"),
+    ("/pki/ocsp", "ocsp"),
+    ("/pki/ocsp/MEIwQDA-", "ocsp"),
+    # Nothing else over http: not the TSA, not the pages, not a neighbour of the paths above.
+    ("/pki/tsa", None),
+    ("/pki/issuing-ca.crl.bak", None),
+    ("/pki/", None),
+    ("/bsre/sertifikat", None),
+    ("/realms/bsre", None),
+])
+def test_x6_certificate_status_answers_over_plain_http(proxy: dict[str, object], path: str,
+                                                      upstream: str | None) -> None:
+    """What certificates name as their CRL, issuer certificate and OCSP responder is fetched
+    over http by relying parties (RFC 5280 4.2.1.13): served there, with the forwarded
+    headers and the request id of the https side; everything else goes to https."""
+    deadline = time.monotonic() + 10
+    answer = requests.get(f"{proxy['http']}{path}", allow_redirects=False, timeout=10)
+    # The OCSP limit test may have drained this address's budget: it refills at 50 a second.
+    while answer.status_code == 429 and time.monotonic() < deadline:
+        time.sleep(0.05)
+        answer = requests.get(f"{proxy['http']}{path}", allow_redirects=False, timeout=10)
+    if upstream is None:
+        assert answer.status_code == 301
+        assert answer.headers["Location"].startswith("https://")
+    else:
+        assert answer.status_code == 200
+        name, forwarded_path, forwarded, request_id = answer.text.split("\n")
+        assert (name, forwarded_path, forwarded) == (upstream, path, "127.0.0.1")
+        assert re.fullmatch(r"[0-9a-f]{32}", request_id)

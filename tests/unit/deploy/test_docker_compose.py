@@ -459,8 +459,19 @@ def test_x6_proxy_sends_ocsp_to_the_ocsp_service_and_the_rest_of_pki_to_the_side
     pki = {route for route in routes if route.split()[-1].startswith("/pki")}
     assert pki == {f"= {pki_ocsp.PATH}", f"^~ {pki_ocsp.GET_PREFIX}"}
     assert "proxy_pass http://sidecar;" in routes["/"]
-    # The admin listener and the health listener never reach the responder.
-    assert conf.count("proxy_pass http://ocsp;") == 2
+    # Plain http serves what certificates name (PKI_PUBLIC_URL) the same way, and redirects
+    # the rest; the admin listener and the health listener never reach the responder.
+    plain = re.search(r"listen 80 default_server;(.*?)\n    \}\n", conf, re.DOTALL)
+    assert plain, "no plain http server block"
+    plain_routes = nginx_locations(plain.group(1))
+    assert {route: text for route, text in plain_routes.items()
+            if route.split()[-1].startswith("/pki")} == {
+        f"= {pki_ocsp.PATH}": routes[f"= {pki_ocsp.PATH}"],
+        f"^~ {pki_ocsp.GET_PREFIX}": routes[f"^~ {pki_ocsp.GET_PREFIX}"],
+        "= /pki/issuing-ca.crl": "proxy_pass http://sidecar;",
+        "= /pki/issuing-ca.crt": "proxy_pass http://sidecar;"}
+    assert plain_routes["/"] == "return 301 https://$host$request_uri;"
+    assert conf.count("proxy_pass http://ocsp;") == 4
 
 
 def inline_secrets(services: dict[str, Any]) -> list[str]:

@@ -515,6 +515,28 @@ def test_x6_ingress_sends_ocsp_to_the_responder_and_the_rest_of_pki_to_the_sidec
     assert paths["/"]["backend"]["service"]["name"] == "gerbang-sidecar"
 
 
+def test_x6_certificate_status_is_served_over_plain_http_where_certificates_say(
+        manifests: dict[str, dict[str, Any]], config: dict[str, str]) -> None:
+    """Certificates name http://<host>/pki/... (PKI_PUBLIC_URL; RFC 5280 4.2.1.13): the CRL,
+    the CA certificate and OCSP skip the controller's https redirect, nothing else does."""
+    from gerbang_sidecar.web import pki_ocsp
+
+    host = config["SIDECAR_PUBLIC_URL"].removeprefix("https://")
+    assert config["PKI_PUBLIC_URL"] == f"http://{host}"
+    redirect = "nginx.ingress.kubernetes.io/ssl-redirect"
+    plain = {m["metadata"]["name"]: m for m in manifests.values()
+             if m["kind"] == "Ingress" and m["metadata"]["annotations"].get(redirect) == "false"}
+    assert set(plain) == {"gerbang-pki", "gerbang-ocsp"}
+    (rule,) = plain["gerbang-pki"]["spec"]["rules"]
+    assert rule["host"] == host
+    assert {(p["path"], p["pathType"], p["backend"]["service"]["name"])
+            for p in rule["http"]["paths"]} == {
+        ("/pki/issuing-ca.crl", "Exact", "gerbang-sidecar"),
+        ("/pki/issuing-ca.crt", "Exact", "gerbang-sidecar")}
+    ((ocsp,),) = [r["http"]["paths"] for r in plain["gerbang-ocsp"]["spec"]["rules"]]
+    assert ocsp["path"] == pki_ocsp.PATH
+
+
 def test_issue2_readiness_and_metrics_are_refused_at_the_edge_as_by_compose(
         manifests: dict[str, dict[str, Any]], make_settings: Callable[..., Settings]) -> None:
     """Compose's proxy answers 404 for /internal/ and /metrics; the Ingress lets only
@@ -724,7 +746,7 @@ def test_x3_no_ingress_writes_the_controllers_access_log(
     without them; the controller's format is the cluster's, so our Ingresses log nothing
     (deploy/kubernetes/README.md says how to get a safe edge log back)."""
     ingresses = [m for m in manifests.values() if m["kind"] == "Ingress"]
-    assert len(ingresses) == 4
+    assert len(ingresses) == 5
     for ingress in ingresses:
         annotations = ingress["metadata"]["annotations"]
         assert annotations["nginx.ingress.kubernetes.io/enable-access-log"] == "false", (

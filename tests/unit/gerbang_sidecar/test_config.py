@@ -108,13 +108,30 @@ def test_x3_a_look_alike_loopback_name_is_not_loopback() -> None:
 
 @pytest.mark.parametrize("public_url", ["", "http://portal.example.go.id", "https://"])
 def test_x3_production_mails_links_only_to_its_https_address(public_url: str) -> None:
-    """Every mailed link and every certificate's AIA/CRL address is built on it: unset, they
-    pointed at 127.0.0.1; plain http, at whoever is on the path (a review of the mails)."""
+    """Every mailed link (and, without PKI_PUBLIC_URL, every certificate address) is built
+    on it: unset, they pointed at 127.0.0.1; plain http, at whoever is on the path (a review
+    of the mails)."""
     with pytest.raises(ConfigError, match="SIDECAR_PUBLIC_URL must be set"):
         load_settings({**PRODUCTION, "SIDECAR_PUBLIC_URL": public_url})
     local = load_settings({**PRODUCTION, "SIDECAR_PUBLIC_URL": "http://127.0.0.1:8443"})
     assert local.public_url == "http://127.0.0.1:8443"  # the cluster tests' loopback
     assert load_settings({**KEYS}).public_url == "http://127.0.0.1:5000"  # a local run
+
+
+def test_x6_certificates_name_the_pki_address_plain_http_allowed() -> None:
+    """Relying parties fetch a certificate's CRL and ask its OCSP responder over http (RFC
+    5280 4.2.1.13, 4.2.2.1): production takes an http:// PKI_PUBLIC_URL beside its https://
+    portal address; without one, certificates name the portal address."""
+    production = {**PRODUCTION, "SIDECAR_PUBLIC_URL": "https://portal.example.go.id"}
+    assert load_settings(production).publication_url == "https://portal.example.go.id"
+    pki = load_settings({**production, "PKI_PUBLIC_URL": "http://portal.example.go.id"})
+    assert pki.publication_url == "http://portal.example.go.id"
+    assert pki.public_url == "https://portal.example.go.id"  # links stay https
+    for wrong in ("portal.example.go.id", "http://", "ftp://portal.example.go.id",
+                  "http://portal.example.go.id/pki", "http://portal.example.go.id/?x=1"):
+        with pytest.raises(ConfigError, match="PKI_PUBLIC_URL must be an http:// address"):
+            load_settings({**production, "PKI_PUBLIC_URL": wrong})
+    assert load_settings({**KEYS}).publication_url == "http://127.0.0.1:5000"  # a local run
 
 
 @pytest.mark.parametrize("variable", ["GERBANG_SECRET_KEY", "GERBANG_PII_KEY",

@@ -4,9 +4,13 @@ the health probes of what the portals use."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 
 import responses
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
 
 from gerbang_sidecar.adapters.keycloak.fake import FakeKeycloakUsers
 from gerbang_sidecar.adapters.keycloak.http import HttpKeycloakUsers
@@ -14,6 +18,7 @@ from gerbang_sidecar.adapters.mail import FakeMailer, NullMailer, SmtpMailer
 from gerbang_sidecar.adapters.registries.dukcapil import FakeDukcapil, HttpDukcapil
 from gerbang_sidecar.app import create_app
 from gerbang_sidecar.config import RegistryUrls, Settings
+from gerbang_sidecar.domain.certificates.profiles import Product, person_subject, profile_for
 from gerbang_sidecar.portals import registries_in_use
 from gerbang_sidecar.wiring import build_services
 
@@ -86,3 +91,27 @@ def test_x6_the_outbox_process_renews_the_responders_and_the_tsas_keys(
     services = build_services(make_settings())
     chores = {chore._name: chore for chore in services.chores()}
     assert chores["ca service keys"]._work == services.service_keys.run
+
+
+def test_x6_issued_certificates_name_the_pki_address(
+        make_settings: Callable[..., Settings]) -> None:
+    """PKI_PUBLIC_URL (plain http in production, RFC 5280 4.2.1.13) is where every issued
+    certificate says its CRL, its issuer's certificate and its OCSP responder are."""
+    services = build_services(make_settings(public_url="https://portal.example.go.id",
+                                            pki_public_url="http://portal.example.go.id"))
+    now = datetime.now(UTC)
+    authority = services.certificate_authority
+    authority.ensure(now=now)
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    issued = authority.issue(
+        key.public_key().public_bytes(serialization.Encoding.DER,
+                                      serialization.PublicFormat.SubjectPublicKeyInfo),
+        person_subject("Agus Wijaya", "BSSN", "3174041503800005"),
+        profile_for(Product.ESIGN), now=now)
+    leaf = x509.load_der_x509_certificate(issued.certificate)
+    aia = leaf.extensions.get_extension_for_class(x509.AuthorityInformationAccess).value
+    assert {d.access_location.value for d in aia} == {
+        "http://portal.example.go.id/pki/ocsp", "http://portal.example.go.id/pki/issuing-ca.crt"}
+    cdp = leaf.extensions.get_extension_for_class(x509.CRLDistributionPoints).value
+    assert [n.value for n in cdp[0].full_name or []] == [
+        "http://portal.example.go.id/pki/issuing-ca.crl"]
