@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import re
 import secrets
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -174,6 +175,10 @@ SECRET_FIELDS = ("secret_key", "pii_key", "blind_index_key", "ca_key")
 # 2,048 rounds): only a random KEK makes a stolen database worthless; the same for the rest.
 MIN_SECRET_LENGTH = 32
 LOCAL_PUBLIC_URL = "http://127.0.0.1:5000"
+# A DNS name (labels of letters, digits and inner hyphens) or an IP address, as urlsplit
+# gives it (lower case, IPv6 without brackets).
+_HOST = re.compile(r"(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)*[a-z0-9](?:[a-z0-9-]*[a-z0-9])?"
+                   r"|[0-9a-f:.]*:[0-9a-f:.]*")
 
 
 def documented_variables() -> dict[str, str]:
@@ -247,6 +252,9 @@ def _complete(settings: Settings, secrets_required: bool) -> Settings:
         _refuse_unsafe_publication(settings)
     elif not settings.public_url:
         changes["public_url"] = LOCAL_PUBLIC_URL
+    if settings.pki_public_url:
+        # Written into every certificate, which cannot be changed for its two years.
+        changes["pki_public_url"] = _pki_origin(settings.pki_public_url)
     if not settings.database_url:
         if settings.is_production:
             raise ConfigError("DATABASE_URL must be set in production")
@@ -276,12 +284,27 @@ def _refuse_unsafe_publication(settings: Settings) -> None:
     if not url.hostname or (url.scheme != "https" and not is_loopback_host(url.hostname)):
         raise ConfigError(f"{_ENV_NAMES['public_url']} must be set to the portal's https:// "
                           "address in production")
-    pki = urlsplit(settings.pki_public_url)
-    # http is allowed here, and meant: a certificate's CRL and OCSP answers are signed.
-    if settings.pki_public_url and (pki.scheme not in ("http", "https") or not pki.hostname
-                                    or pki.path.strip("/") or pki.query):
-        raise ConfigError(f"{_ENV_NAMES['pki_public_url']} must be an http:// address with a "
-                          "host and no path (the proxy serves /pki/ there), or unset")
+
+
+def _pki_origin(raw: str) -> str:
+    """PKI_PUBLIC_URL as the origin certificates name: a scheme and a host (and port), no
+    path, login, query or fragment. Plain http is allowed, and meant: relying parties fetch
+    CRLs and ask OCSP so, and every answer is signed."""
+    refusal = ConfigError(f"{_ENV_NAMES['pki_public_url']} must be an http:// (or https://) "
+                          "address with a host and nothing after it (the proxy serves /pki/ "
+                          f"there), or unset; got {raw!r}")
+    try:
+        url = urlsplit(raw)
+        port = url.port
+    except ValueError as exc:
+        raise refusal from exc
+    host = url.hostname or ""
+    if (raw != raw.strip() or url.scheme not in ("http", "https") or not _HOST.fullmatch(host)
+            or url.username is not None or url.path not in ("", "/") or "?" in raw
+            or "#" in raw):
+        raise refusal
+    shown = f"[{host}]" if ":" in host else host
+    return f"{url.scheme}://{shown}" + (f":{port}" if port is not None else "")
 
 
 def _refuse_plaintext_outbound(settings: Settings) -> None:

@@ -57,7 +57,9 @@ def adopt_account_locale(locale: object) -> None:
 
 def _remember_locale(response: Response) -> Response:
     chosen = g.get("gerbang_lang_chosen")
-    if chosen and request.cookies.get(COOKIE) != chosen:
+    # A response shared caches may keep (the CRL, the CA certificate, theme files) carries
+    # no one's cookie: a cache would hand it to everyone after.
+    if chosen and request.cookies.get(COOKIE) != chosen and not response.cache_control.public:
         response.set_cookie(COOKIE, chosen, max_age=_ONE_YEAR, httponly=True, samesite="Lax",
                             secure=request.is_secure)
     return response

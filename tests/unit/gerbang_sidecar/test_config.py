@@ -127,11 +127,22 @@ def test_x6_certificates_name_the_pki_address_plain_http_allowed() -> None:
     pki = load_settings({**production, "PKI_PUBLIC_URL": "http://portal.example.go.id"})
     assert pki.publication_url == "http://portal.example.go.id"
     assert pki.public_url == "https://portal.example.go.id"  # links stay https
-    for wrong in ("portal.example.go.id", "http://", "ftp://portal.example.go.id",
-                  "http://portal.example.go.id/pki", "http://portal.example.go.id/?x=1"):
-        with pytest.raises(ConfigError, match="PKI_PUBLIC_URL must be an http:// address"):
-            load_settings({**production, "PKI_PUBLIC_URL": wrong})
     assert load_settings({**KEYS}).publication_url == "http://127.0.0.1:5000"  # a local run
+    # Written into certificates that live two years: the origin alone, in every environment.
+    assert load_settings({**KEYS, "PKI_PUBLIC_URL": "http://PKI.Example.go.id:8080/"}
+                         ).publication_url == "http://pki.example.go.id:8080"
+    assert load_settings({**KEYS, "PKI_PUBLIC_URL": "http://[::1]:5000"}
+                         ).publication_url == "http://[::1]:5000"
+    for wrong in ("portal.example.go.id", "http://", "ftp://portal.example.go.id",
+                  "http://portal.example.go.id/pki", "http://portal.example.go.id/?x=1",
+                  "http://portal.example.go.id?", "http://portal.example.go.id#x",
+                  "http://user:pw@portal.example.go.id", "http://portal example.go.id",
+                  "http://portal.example.go.id;x", " http://portal.example.go.id",
+                  "http://portal.example.go.id:port", "http://[::1", "http://-x.go.id"):
+        with pytest.raises(ConfigError, match="PKI_PUBLIC_URL must be an http://"):
+            load_settings({**production, "PKI_PUBLIC_URL": wrong})
+        with pytest.raises(ConfigError, match="PKI_PUBLIC_URL must be an http://"):
+            load_settings({**KEYS, "PKI_PUBLIC_URL": wrong})
 
 
 @pytest.mark.parametrize("variable", ["GERBANG_SECRET_KEY", "GERBANG_PII_KEY",

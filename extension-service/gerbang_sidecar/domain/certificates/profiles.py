@@ -37,7 +37,9 @@ AVAILABLE = (Product.ESIGN, Product.ESEAL)  # B14: TLS "belum tersedia"
 VALIDITY = timedelta(days=730)  # two years, like BSrE's eSign
 RENEWAL_WINDOW = timedelta(days=30)  # B20: H-30
 # ETSI EN 319 412-1 5.1.3: a natural person's identifier; the NIK after it is what X3 masks.
-_PNOID = re.compile(r"(PNOID-)(\d+)")
+# Other CAs' certificates (shown untrusted, but shown) may carry a NIK bare or after another
+# prefix: any run of 16 digits is masked too.
+_NIK_IN_NAME = re.compile(r"(?<=PNOID-)\d+|(?<!\d)\d{16}(?!\d)")
 NAME_UPPER_BOUND = 64  # RFC 5280 ub-common-name, ub-organization-name (as UTF-8 bytes)
 
 
@@ -72,11 +74,11 @@ def person_subject(name: str, instansi: str, nik: str) -> Subject:
                    serial_number=f"PNOID-{nik}")
 
 
-def with_nik_masked(subject: str) -> str:
-    """A certificate subject as the public verification report shows it: the NIK in
-    ``PNOID-<NIK>`` masked (X3) -- the document's recipient can read it in the PDF, but a
-    page anyone may use does not repeat it."""
-    return _PNOID.sub(lambda found: found.group(1) + mask(found.group(2)), subject)
+def with_nik_masked(name: str) -> str:
+    """A certificate's subject or issuer as the public verification report shows it: the
+    NIK in ``PNOID-<NIK>``, and any other 16-digit run, masked (X3) -- the document's
+    recipient can read it in the PDF, but a page anyone may use does not repeat it."""
+    return _NIK_IN_NAME.sub(lambda found: mask(found.group(0)), name)
 
 
 def seal_subject(instansi: str, holder_id: str) -> Subject:

@@ -107,7 +107,10 @@ class PublicVerification:
                 now: datetime) -> SignatureReport:
         signed = evidence.timestamped_at or evidence.claimed_at
         period = evidence.certificate_not_before, evidence.certificate_not_after
-        shown = replace(evidence, signer=with_nik_masked(evidence.signer))
+        shown = replace(evidence, signer=with_nik_masked(evidence.signer),
+                        issuer=with_nik_masked(evidence.issuer),
+                        timestamp_authority=evidence.timestamp_authority and with_nik_masked(
+                            evidence.timestamp_authority))
         return SignatureReport(shown, state_at(signed, *period, revocation),
                                state_at(now, *period, revocation))
 

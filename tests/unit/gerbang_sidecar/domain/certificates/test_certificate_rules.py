@@ -60,6 +60,11 @@ def test_x3_the_public_report_shows_the_subject_with_the_nik_masked() -> None:
     assert "Serial Number: PNOID-************0005, Organization: BSSN" in shown
     seal = "Common Name: BSSN, Serial Number: SEAL-0f3e, Organization: BSSN"
     assert with_nik_masked(seal) == seal
+    # Another CA's certificate may carry the NIK bare or after another prefix.
+    assert with_nik_masked("Serial Number: IDCID-3174041503800005, User ID: 3174041503800005"
+                           ) == "Serial Number: IDCID-************0005, User ID: ************0005"
+    assert with_nik_masked("Serial Number: 31740415038000051") == \
+        "Serial Number: 31740415038000051"  # not a NIK's length
 
 
 def test_b20_b21_renewal_only_in_the_last_30_days_and_not_after_expiry() -> None:

@@ -140,6 +140,10 @@ def test_x6_the_crl_and_the_ca_certificate_are_public(app: Flask, authority: Non
     ca = anyone.get("/pki/issuing-ca.crt")
     assert x509.load_der_x509_certificate(ca.data).subject.rfc4514_string().startswith(
         "CN=Gerbang Issuing CA")
+    # Shared caches keep them: no cookie on them, not even the language's (?lang= asks one).
+    for path in ("/pki/issuing-ca.crl?lang=en", "/pki/issuing-ca.crt?lang=en"):
+        shared = app.test_client().get(path)
+        assert shared.cache_control.public and "Set-Cookie" not in shared.headers, path
 
 
 def test_x6_a_crl_is_reused_until_a_revocation_or_half_its_life_and_numbers_grow(
