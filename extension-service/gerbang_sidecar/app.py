@@ -18,7 +18,7 @@ from flask import Flask
 
 from gerbang_sidecar import web
 from gerbang_sidecar.config import ConfigError, Settings, load_settings
-from gerbang_sidecar.services.readiness import DATABASE_PROBE
+from gerbang_sidecar.services.readiness import CA_PROBE, DATABASE_PROBE
 from gerbang_sidecar.web import pki_ocsp
 from gerbang_sidecar.web.client_address import TrustedProxies, parse_networks
 from gerbang_sidecar.web.portal_login import MAX_LOCAL_SESSION_SECONDS
@@ -45,9 +45,6 @@ def create_app(config: Settings | Mapping[str, Any] | None = None, *,
     return app
 
 
-CA_PROBE = "certificate_authority"
-
-
 def create_ocsp_app(config: Settings | Mapping[str, Any] | None = None, *,
                     services: Services | None = None) -> Flask:
     """The OCSP responder alone (``serve-ocsp``): ``/pki/ocsp``, liveness, readiness and
@@ -56,9 +53,8 @@ def create_ocsp_app(config: Settings | Mapping[str, Any] | None = None, *,
     registry, so it neither probes them nor reports itself degraded when they are down."""
     services = services or _services(config)
     services = dataclasses.replace(services, probes={
-        **{name: probe for name, probe in services.probes.items() if name == DATABASE_PROBE},
-        CA_PROBE: services.certificate_authority.is_usable},
-        essential_probes=(DATABASE_PROBE, CA_PROBE))
+        name: probe for name, probe in services.probes.items()
+        if name in (DATABASE_PROBE, CA_PROBE)}, essential_probes=(DATABASE_PROBE, CA_PROBE))
     app = _flask(services)
     web.init_responder_app(app, services)
     pki_ocsp.install(app, services)

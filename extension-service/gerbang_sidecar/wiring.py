@@ -152,7 +152,7 @@ from gerbang_sidecar.services.password_reset.context import (
 )
 from gerbang_sidecar.services.portal_sessions import PortalSessions
 from gerbang_sidecar.services.rate_limits import RateLimiter
-from gerbang_sidecar.services.readiness import DATABASE_PROBE, Probe, ReadinessChecks
+from gerbang_sidecar.services.readiness import CA_PROBE, DATABASE_PROBE, Probe, ReadinessChecks
 from gerbang_sidecar.services.registrations.accounts import OUTBOX_REGISTRATION_ATTEMPT
 from gerbang_sidecar.services.registrations.unactivated_accounts import UnactivatedAccounts
 
@@ -329,8 +329,10 @@ def build_services(settings: Settings, *, clock: Clock | None = None,
         settings.database_url,
         StorageKeys.from_settings(settings.pii_key, settings.blind_index_key),
         pool_size=settings.database_pool_size, max_overflow=settings.database_max_overflow)
+    authority = StoredCertificateAuthority(storage, settings.ca_key.encode("utf-8"),
+                                           settings.publication_url)
     if metrics is None:
-        metrics = PrometheusMetrics(storage, clock)
+        metrics = PrometheusMetrics(storage, clock, ca_keys_open=authority.is_usable)
     keycloak = keycloak or _keycloak(settings, metrics)
     registries = registries or _registries(settings, metrics)
     mailer = mailer or _mailer(settings)
@@ -346,8 +348,6 @@ def build_services(settings: Settings, *, clock: Clock | None = None,
     profile_changes = ProfileChanges(storage, keycloak, codes, clock, bsre_settings,
                                      bkn=registries.bkn)
     subscriber_keys = RsaSubscriberKeys()
-    authority = StoredCertificateAuthority(storage, settings.ca_key.encode("utf-8"),
-                                           settings.publication_url)
     issuance = CertificateIssuance(storage, keycloak, authority, subscriber_keys, selfies,
                                    registries.dukcapil, profile_changes, clock, bsre_settings,
                                    metrics=metrics)
@@ -426,7 +426,7 @@ def build_services(settings: Settings, *, clock: Clock | None = None,
         unactivated_accounts=UnactivatedAccounts(
             storage, keycloak, clock,
             {p.realm: p.unactivated_kept for p in PORTALS if p.unactivated_kept is not None}),
-        probes=_probes(storage, keycloak, registries),
+        probes={**_probes(storage, keycloak, registries), CA_PROBE: authority.is_usable},
         metrics=metrics,
     )
 

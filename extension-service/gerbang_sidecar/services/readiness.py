@@ -20,6 +20,9 @@ log = logging.getLogger(__name__)
 Probe = Callable[[], bool]
 # The one system a sidecar process cannot serve without; the others only degrade it.
 DATABASE_PROBE = "database"
+# The CA's keys open with this process's GERBANG_CA_KEK: essential to the OCSP process only;
+# the page sidecar without it serves every portal but BSrE's certificate pages (degraded).
+CA_PROBE = "certificate_authority"
 
 
 @dataclass(frozen=True)

@@ -202,6 +202,7 @@ def test_health_probes_against_the_fake_server(registry_server_url: str,
     checks = create_app(services=services).test_client().get(
         "/internal/ready").get_json()["checks"]
     assert checks == {"bkn": "up", "dukcapil": "up", "ksei": "up", "message_gateway": "up",
-                      "oss": "up", "sipp": "down", "database": "up"}
+                      "oss": "up", "sipp": "down", "database": "up",
+                      "certificate_authority": "down"}  # no ca-init here
     assert services.registries.sipp.verify_officer("92080457", ANDI) == \
         Unavailable("sipp", "connection:ConnectionError")

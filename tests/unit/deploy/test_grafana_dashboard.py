@@ -94,9 +94,9 @@ def sidecar_samples(tmp_path_factory: pytest.TempPathFactory,
     clock = FakeClock()
     with storage.transaction() as tx:
         tx.outbox.enqueue(kind="mail.test", payload={}, idempotency_key="k", now=clock())
-    StoredCertificateAuthority(storage, b"a key-encryption key", "https://g.test").ensure(
-        now=clock())
-    metrics = PrometheusMetrics(storage, clock)
+    authority = StoredCertificateAuthority(storage, b"a key-encryption key", "https://g.test")
+    authority.ensure(now=clock())
+    metrics = PrometheusMetrics(storage, clock, ca_keys_open=authority.is_usable)
     metrics.http_request(route="/health", method="GET", status=200, seconds=0.1)
     metrics.registry_call(registry="dukcapil", operation="verify_identity", outcome="match",
                           reason="", seconds=0.1)

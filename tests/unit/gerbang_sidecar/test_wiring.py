@@ -55,11 +55,11 @@ def test_a_part_passed_in_replaces_the_built_one(make_settings: Callable[..., Se
 
 
 @responses.activate
-def test_probes_cover_the_database_and_each_registry_in_use(
+def test_probes_cover_the_database_the_ca_and_each_registry_in_use(
         make_settings: Callable[..., Settings]) -> None:
     services = build_services(make_settings(registry_backend="http", registries=URLS,
                                             registry_timeout_seconds=0.5))
-    assert set(services.probes) == {"database", *registries_in_use()}
+    assert set(services.probes) == {"database", "certificate_authority", *registries_in_use()}
     for name in registries_in_use():
         responses.get(f"http://{name}.test/api/health",
                       status=503 if name == "message_gateway" else 200)
@@ -67,6 +67,8 @@ def test_probes_cover_the_database_and_each_registry_in_use(
     assert body["status"] == "degraded"
     assert body["checks"]["message_gateway"] == "down"
     assert body["checks"]["dukcapil"] == "up" and body["checks"]["database"] == "up"
+    # No ca-init here: every portal is served, BSrE's certificate pages are not (degraded).
+    assert body["checks"]["certificate_authority"] == "down"
 
 
 @responses.activate
@@ -115,3 +117,22 @@ def test_x6_issued_certificates_name_the_pki_address(
     cdp = leaf.extensions.get_extension_for_class(x509.CRLDistributionPoints).value
     assert [n.value for n in cdp[0].full_name or []] == [
         "http://portal.example.go.id/pki/issuing-ca.crl"]
+
+
+def test_x6_a_wrong_ca_kek_degrades_the_page_sidecar_and_stops_the_ocsp_process(
+        make_settings: Callable[..., Settings]) -> None:
+    """The page sidecar serves every portal without the CA's keys (only BSrE's certificate
+    pages fail): ready, degraded. The OCSP process answers nothing without them: not ready."""
+    from gerbang_sidecar.app import create_ocsp_app
+
+    made = build_services(make_settings(ca_key="the kek the CA was made with " * 2))
+    made.certificate_authority.ensure(now=datetime.now(UTC))
+    wrong = build_services(make_settings(ca_key="another kek, not the CA's one " * 2))
+    pages = create_app(services=wrong).test_client().get("/internal/ready")
+    assert (pages.status_code, pages.get_json()["status"]) == (200, "degraded")
+    assert pages.get_json()["checks"]["certificate_authority"] == "down"
+    responder = create_ocsp_app(services=wrong).test_client().get("/internal/ready")
+    assert responder.status_code == 503
+    right = build_services(make_settings(ca_key="the kek the CA was made with " * 2))
+    assert create_app(services=right).test_client().get(
+        "/internal/ready").get_json()["checks"]["certificate_authority"] == "up"

@@ -118,10 +118,13 @@ class OutboxBacklogCollector:
 class CertificateAuthorityCollector:
     """``gerbang_ca_*``: when each certificate of the hierarchy lapses, and when the
     responder's and the TSA's keys are due for renewal (X6, X7), read when scraped. The chore
-    renews them weeks ahead; a due date in the past means no outbox process renews them."""
+    renews them weeks ahead; a due date in the past means no outbox process renews them.
+    And whether this process opens the CA's keys: a wrong GERBANG_CA_KEK fails only the
+    certificate pages of a page sidecar, which stays ready for every other portal."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, keys_open: Callable[[], bool] | None = None) -> None:
         self._store = store
+        self._keys_open = keys_open
 
     def describe(self) -> Iterable[Metric]:
         return ()  # registering must not read the database
@@ -159,12 +162,19 @@ class CertificateAuthorityCollector:
                     certificate.not_valid_before_utc, certificate.not_valid_after_utc
                 ).timestamp())
         yield from (lapses, due)
+        if self._keys_open is not None:
+            yield GaugeMetricFamily(
+                "gerbang_ca_keys_usable",
+                "1 when this process opens the CA's keys with its GERBANG_CA_KEK (it can issue, "
+                "sign CRLs and answer OCSP); 0 when it cannot.",
+                value=1.0 if self._keys_open() else 0.0)
 
 
 class PrometheusMetrics:
     """The Metrics port, kept by prometheus-client."""
 
-    def __init__(self, store: Store, clock: Clock) -> None:
+    def __init__(self, store: Store, clock: Clock, *,
+                 ca_keys_open: Callable[[], bool] | None = None) -> None:
         directory = multiprocess_directory()
         if directory is not None:
             # prometheus-client writes each value to a file there from the first one on.
@@ -224,7 +234,7 @@ class PrometheusMetrics:
         self._delivery_seconds = Histogram(
             "gerbang_outbox_delivery_duration_seconds", "Time a handler took, by kind.",
             ["kind"], buckets=LATENCY_BUCKETS, registry=r)
-        self.certificate_authority = CertificateAuthorityCollector(store)
+        self.certificate_authority = CertificateAuthorityCollector(store, ca_keys_open)
         r.register(self.outbox_backlog)
         r.register(self.certificate_authority)
         if directory is None:

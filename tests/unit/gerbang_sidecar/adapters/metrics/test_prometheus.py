@@ -198,3 +198,14 @@ def test_the_outbox_process_serves_its_metrics_on_a_port_of_its_own(
     finally:
         stop()
     assert 'gerbang_outbox_deliveries_total{kind="mail.test",outcome="sent"} 1.0' in body
+
+
+def test_x6_a_wrong_ca_kek_shows_on_the_dashboard(storage: Storage, clock: FakeClock) -> None:
+    """A page sidecar whose GERBANG_CA_KEK does not open the CA's keys stays ready for every
+    other portal; the gauge says so (1: the keys open, 0: they do not)."""
+    StoredCertificateAuthority(storage, b"the kek the CA was made with", "https://g.test"
+                               ).ensure(now=clock())
+    for kek, usable in ((b"the kek the CA was made with", 1.0), (b"another kek", 0.0)):
+        authority = StoredCertificateAuthority(storage, kek, "https://g.test")
+        metrics = PrometheusMetrics(storage, clock, ca_keys_open=authority.is_usable)
+        assert values(metrics, "gerbang_ca_keys_usable") == {(): usable}
