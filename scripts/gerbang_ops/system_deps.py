@@ -1,8 +1,9 @@
 """Install the Debian packages the suite and the local stack need, when they are missing.
 
 Chromium drives the browser tests, PostgreSQL's server runs the storage tests on a second
-database, a JDK and Maven fetch and run Keycloak, poppler's pdfsig checks signed PDFs, nginx
-runs the production proxy configuration. As root with apt-get we install what is missing;
+database, a JDK and Maven fetch and run Keycloak, poppler's pdfsig checks signed PDFs (with
+NSS's certutil for a database that trusts our root), nginx runs the production proxy
+configuration. As root with apt-get we install what is missing;
 otherwise we say what to install and let the run fail where it needs it.
 """
 
@@ -25,6 +26,8 @@ NEEDED = {
     "maven": lambda: shutil.which("mvn") is not None,
     # pdfsig validates signed PDFs as an independent client (X7).
     "poppler-utils": lambda: shutil.which("pdfsig") is not None,
+    # certutil: an NSS database trusting our root, so pdfsig judges the signer's certificate.
+    "libnss3-tools": lambda: shutil.which("certutil") is not None,
     # deploy/proxy/nginx.conf runs for real in tests/integration/proxy.
     "nginx-light": lambda: shutil.which("nginx") is not None or os.path.exists("/usr/sbin/nginx"),
 }

@@ -99,6 +99,9 @@ def test_b18_the_certificate_says_what_the_profile_says(ca: LocalCertificateAuth
         "O=Badan Siber dan Sandi Negara,C=ID")
     usage = leaf.extensions.get_extension_for_class(x509.KeyUsage).value
     assert usage.digital_signature and usage.content_commitment and not usage.key_cert_sign
+    purposes = leaf.extensions.get_extension_for_class(x509.ExtendedKeyUsage)
+    assert not purposes.critical and list(purposes.value) == [
+        x509.ObjectIdentifier("1.3.6.1.5.5.7.3.36"), x509.ObjectIdentifier("1.3.6.1.5.5.7.3.4")]
     aia = leaf.extensions.get_extension_for_class(x509.AuthorityInformationAccess).value
     assert {d.access_location.value for d in aia} == {ca.ocsp_url, ca.ca_url}
     cdp = leaf.extensions.get_extension_for_class(x509.CRLDistributionPoints).value

@@ -173,6 +173,32 @@ def test_x7_pdfsig_accepts_the_timestamped_signature(signed: bytes, tmp_path: Pa
     assert "ETSI.CAdES.detached" in done.stdout
 
 
+@pytest.mark.skipif(shutil.which("pdfsig") is None or shutil.which("certutil") is None,
+                    reason="needs poppler's pdfsig and NSS's certutil")
+def test_x7_nss_trusts_the_signer_under_our_root_for_document_signing(
+        signed: bytes, material: CaMaterial, tmp_path: Path) -> None:
+    """With the root trusted for signed mail (NSS's trust for document signatures, as
+    Thunderbird and poppler use it), pdfsig says the signer's certificate is trusted: its
+    Extended Key Usage names emailProtection beside documentSigning (RFC 9336), which NSS
+    requires of a signer whenever the extension is present (documentSigning alone: "Unknown
+    issue with Certificate")."""
+    database = tmp_path / "nss"
+    database.mkdir()
+    root = tmp_path / "root.pem"
+    root.write_bytes(material.root_certificate)
+    subprocess.run(["certutil", "-N", "-d", f"sql:{database}", "--empty-password"], check=True,
+                   capture_output=True)
+    subprocess.run(["certutil", "-A", "-d", f"sql:{database}", "-n", "Gerbang Root",
+                    "-t", "C,C,C", "-i", str(root)], check=True, capture_output=True)
+    path = tmp_path / "signed.pdf"
+    path.write_bytes(signed)
+    # -no-ocsp: no responder answers at this test's AIA address (the PDF holds a CRL).
+    done = subprocess.run(["pdfsig", "-no-ocsp", "-nssdir", f"sql:{database}", str(path)],
+                          capture_output=True, text=True, check=False)
+    assert "Signature is Valid." in done.stdout, done.stdout + done.stderr
+    assert "Certificate is Trusted." in done.stdout, done.stdout + done.stderr
+
+
 @pytest.fixture(scope="module")
 def signed_twice(ca: LocalCertificateAuthority, sealed: bytes, signed: bytes) -> bytes:
     crl = ca.crl([], number=1, now=NOW, next_update=NOW + timedelta(hours=6))
