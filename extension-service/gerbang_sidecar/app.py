@@ -53,8 +53,9 @@ def create_ocsp_app(config: Settings | Mapping[str, Any] | None = None, *,
     registry, so it neither probes them nor reports itself degraded when they are down."""
     services = services or _services(config)
     services = dataclasses.replace(services, probes={
-        name: probe for name, probe in services.probes.items()
-        if name in (DATABASE_PROBE, CA_PROBE)}, essential_probes=(DATABASE_PROBE, CA_PROBE))
+        DATABASE_PROBE: services.probes[DATABASE_PROBE],
+        CA_PROBE: services.certificate_authority.is_usable},
+        essential_probes=(DATABASE_PROBE, CA_PROBE))
     app = _flask(services)
     web.init_responder_app(app, services)
     pki_ocsp.install(app, services)

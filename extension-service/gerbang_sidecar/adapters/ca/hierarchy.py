@@ -52,12 +52,6 @@ REASONS = {
     "privilege_withdrawn": x509.ReasonFlags.privilege_withdrawn,
 }
 
-# What an eSign or eSeal key is for (RFC 5280 4.2.1.12), not critical: documentSigning (RFC
-# 9336), and emailProtection, which NSS (poppler's pdfsig, Thunderbird) and Adobe Reader
-# require of a signer's certificate whenever the extension is present.
-DOCUMENT_SIGNING = x509.ObjectIdentifier("1.3.6.1.5.5.7.3.36")
-SUBSCRIBER_PURPOSES = [DOCUMENT_SIGNING, ExtendedKeyUsageOID.EMAIL_PROTECTION]
-
 
 @dataclass(frozen=True)
 class CaMaterial:
@@ -228,7 +222,9 @@ class LocalCertificateAuthority:
                 content_commitment=profile.content_commitment, key_encipherment=False,
                 data_encipherment=False, key_agreement=False, key_cert_sign=False,
                 crl_sign=False, encipher_only=False, decipher_only=False), critical=True)
-            .add_extension(x509.ExtendedKeyUsage(SUBSCRIBER_PURPOSES), critical=False)
+            .add_extension(x509.ExtendedKeyUsage(
+                [x509.ObjectIdentifier(purpose) for purpose in profile.purposes]),
+                critical=False)
             .add_extension(x509.SubjectKeyIdentifier.from_public_key(key),  # type: ignore[arg-type]
                            critical=False)
             .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(

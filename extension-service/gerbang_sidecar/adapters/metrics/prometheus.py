@@ -142,6 +142,12 @@ class CertificateAuthorityCollector:
         except Exception:
             log.warning("metrics: the certificate authority could not be read", exc_info=True)
             return
+        if self._keys_open is not None:
+            yield GaugeMetricFamily(
+                "gerbang_ca_keys_usable",
+                "1 when this process opens the CA's keys with its GERBANG_CA_KEK (it can issue, "
+                "sign CRLs and answer OCSP); 0 when it cannot, or before ca-init.",
+                value=1.0 if certificates is not None and self._opens() else 0.0)
         if certificates is None:
             return  # before ca-init
         lapses = GaugeMetricFamily(
@@ -162,12 +168,16 @@ class CertificateAuthorityCollector:
                     certificate.not_valid_before_utc, certificate.not_valid_after_utc
                 ).timestamp())
         yield from (lapses, due)
-        if self._keys_open is not None:
-            yield GaugeMetricFamily(
-                "gerbang_ca_keys_usable",
-                "1 when this process opens the CA's keys with its GERBANG_CA_KEK (it can issue, "
-                "sign CRLs and answer OCSP); 0 when it cannot.",
-                value=1.0 if self._keys_open() else 0.0)
+
+    def _opens(self) -> bool:
+        """Whatever goes wrong reads as "no": one failing gauge must not cost every other
+        metric of the scrape (prometheus-client lets a collector's exception through)."""
+        assert self._keys_open is not None
+        try:
+            return self._keys_open()
+        except Exception:
+            log.warning("metrics: whether the CA's keys open could not be told", exc_info=True)
+            return False
 
 
 class PrometheusMetrics:

@@ -40,6 +40,11 @@ RENEWAL_WINDOW = timedelta(days=30)  # B20: H-30
 # Other CAs' certificates (shown untrusted, but shown) may carry a NIK bare or after another
 # prefix: any run of 16 digits is masked too.
 _NIK_IN_NAME = re.compile(r"(?<=PNOID-)\d+|(?<!\d)\d{16}(?!\d)")
+# What an eSign or eSeal key is for: documentSigning (RFC 9336), and emailProtection, which NSS
+# (poppler's pdfsig, Thunderbird) requires of a signer's certificate whenever the extension is
+# present, and which Adobe Reader accepts (docs/certificates.md).
+DOCUMENT_SIGNING = "1.3.6.1.5.5.7.3.36"
+EMAIL_PROTECTION = "1.3.6.1.5.5.7.3.4"
 NAME_UPPER_BOUND = 64  # RFC 5280 ub-common-name, ub-organization-name (as UTF-8 bytes)
 
 
@@ -56,6 +61,8 @@ class Profile:
     product: Product
     digital_signature: bool = True
     content_commitment: bool = True
+    # Extended Key Usage (RFC 5280 4.2.1.12), dotted OIDs, not critical.
+    purposes: tuple[str, ...] = (DOCUMENT_SIGNING, EMAIL_PROTECTION)
 
     @property
     def description(self) -> str:

@@ -209,3 +209,20 @@ def test_x6_a_wrong_ca_kek_shows_on_the_dashboard(storage: Storage, clock: FakeC
         authority = StoredCertificateAuthority(storage, kek, "https://g.test")
         metrics = PrometheusMetrics(storage, clock, ca_keys_open=authority.is_usable)
         assert values(metrics, "gerbang_ca_keys_usable") == {(): usable}
+
+
+def test_x6_the_keys_gauge_reads_0_before_ca_init_and_when_the_check_fails(
+        storage: Storage, clock: FakeClock) -> None:
+    """Before ca-init there is nothing to open: 0, so an alert on 0 fires. A check that
+    raises reads as 0 too, and the rest of the scrape is still there."""
+    before = PrometheusMetrics(storage, clock, ca_keys_open=lambda: True)
+    assert values(before, "gerbang_ca_keys_usable") == {(): 0.0}
+    StoredCertificateAuthority(storage, b"a key-encryption key", "https://g.test"
+                               ).ensure(now=clock())
+
+    def broken() -> bool:
+        raise RuntimeError("the database went away")
+
+    metrics = PrometheusMetrics(storage, clock, ca_keys_open=broken)
+    assert values(metrics, "gerbang_ca_keys_usable") == {(): 0.0}
+    assert values(metrics, "gerbang_ca_certificate_expiry_timestamp_seconds")

@@ -177,8 +177,8 @@ def test_x7_pdfsig_accepts_the_timestamped_signature(signed: bytes, tmp_path: Pa
                     reason="needs poppler's pdfsig and NSS's certutil")
 def test_x7_nss_trusts_the_signer_under_our_root_for_document_signing(
         signed: bytes, material: CaMaterial, tmp_path: Path) -> None:
-    """With the root trusted for signed mail (NSS's trust for document signatures, as
-    Thunderbird and poppler use it), pdfsig says the signer's certificate is trusted: its
+    """With the root trusted for signed mail only (trust flags ",C,": NSS's trust for
+    document signatures, as Thunderbird and poppler use it), pdfsig says the signer's certificate is trusted: its
     Extended Key Usage names emailProtection beside documentSigning (RFC 9336), which NSS
     requires of a signer whenever the extension is present (documentSigning alone: "Unknown
     issue with Certificate")."""
@@ -189,7 +189,7 @@ def test_x7_nss_trusts_the_signer_under_our_root_for_document_signing(
     subprocess.run(["certutil", "-N", "-d", f"sql:{database}", "--empty-password"], check=True,
                    capture_output=True)
     subprocess.run(["certutil", "-A", "-d", f"sql:{database}", "-n", "Gerbang Root",
-                    "-t", "C,C,C", "-i", str(root)], check=True, capture_output=True)
+                    "-t", ",C,", "-i", str(root)], check=True, capture_output=True)
     path = tmp_path / "signed.pdf"
     path.write_bytes(signed)
     # -no-ocsp: no responder answers at this test's AIA address (the PDF holds a CRL).
