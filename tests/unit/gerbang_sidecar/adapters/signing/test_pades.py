@@ -178,8 +178,9 @@ def test_x7_pdfsig_accepts_the_timestamped_signature(signed: bytes, tmp_path: Pa
 def test_x7_nss_trusts_the_signer_under_our_root_for_document_signing(
         signed: bytes, material: CaMaterial, tmp_path: Path) -> None:
     """With the root trusted for signed mail only (trust flags ",C,": NSS's trust for
-    document signatures, as Thunderbird and poppler use it), pdfsig says the signer's certificate is trusted: its
-    Extended Key Usage names emailProtection beside documentSigning (RFC 9336), which NSS
+    document signatures, as Thunderbird and poppler use it), pdfsig says the signer's
+    certificate is trusted: its Extended Key Usage names emailProtection beside
+    documentSigning (RFC 9336), which NSS
     requires of a signer whenever the extension is present (documentSigning alone: "Unknown
     issue with Certificate")."""
     database = tmp_path / "nss"
