@@ -426,7 +426,7 @@ def build_services(settings: Settings, *, clock: Clock | None = None,
         unactivated_accounts=UnactivatedAccounts(
             storage, keycloak, clock,
             {p.realm: p.unactivated_kept for p in PORTALS if p.unactivated_kept is not None}),
-        probes={**_probes(storage, keycloak, registries), CA_PROBE: authority.is_usable},
+        probes=_probes(storage, keycloak, registries, authority),
         metrics=metrics,
     )
 
@@ -457,9 +457,9 @@ def _mailer(settings: Settings) -> Mailer:
                       password=settings.smtp_password)
 
 
-def _probes(storage: Storage, keycloak: KeycloakUsers,
-            registries: Registries) -> dict[str, Probe]:
-    probes: dict[str, Probe] = {DATABASE_PROBE: storage.ping}
+def _probes(storage: Storage, keycloak: KeycloakUsers, registries: Registries,
+            authority: StoredCertificateAuthority) -> dict[str, Probe]:
+    probes: dict[str, Probe] = {DATABASE_PROBE: storage.ping, CA_PROBE: authority.is_usable}
     if isinstance(keycloak, HttpKeycloakUsers):
         http_users = keycloak
         probes["keycloak"] = lambda: all(http_users.realm_answers(r) for r in realms())

@@ -54,11 +54,12 @@ DEMO_ACCOUNTS = (
 )
 
 
-def ensure_demo_accounts(api: KeycloakApi, password: str, otp_key: str) -> None:
+def ensure_demo_accounts(api: KeycloakApi, password: str, otp_key: str,
+                         accounts: tuple[DemoAccount, ...] = DEMO_ACCOUNTS) -> None:
     """Create missing demo accounts; existing ones are left as they are (their password too).
     Accounts that must use OTP get a device on ``otp_key``: their login never sets one up
     with the password alone (B9), and a demo has no Helpdesk to ask."""
-    for account in DEMO_ACCOUNTS:
+    for account in accounts:
         realm = seg(account.realm)
         if existing := api.get(f"/{realm}/users", username=account.username, exact="true"):
             _give_a_device_if_none(api, account, existing[0], otp_key)

@@ -9,6 +9,7 @@ from urllib.parse import urlencode
 from flask import Flask, Response, g, request
 
 from gerbang_sidecar.texts import DEFAULT, SUPPORTED, has_key, long_time, normalise, translate
+from gerbang_sidecar.web.security_headers import shared_by_caches
 
 COOKIE = "gerbang_lang"
 _ONE_YEAR = 365 * 24 * 3600
@@ -57,9 +58,7 @@ def adopt_account_locale(locale: object) -> None:
 
 def _remember_locale(response: Response) -> Response:
     chosen = g.get("gerbang_lang_chosen")
-    # A response shared caches may keep (the CRL, the CA certificate, theme files) carries
-    # no one's cookie: a cache would hand it to everyone after.
-    if chosen and request.cookies.get(COOKIE) != chosen and not response.cache_control.public:
+    if chosen and request.cookies.get(COOKIE) != chosen and not shared_by_caches(request.path):
         response.set_cookie(COOKIE, chosen, max_age=_ONE_YEAR, httponly=True, samesite="Lax",
                             secure=request.is_secure)
     return response

@@ -25,6 +25,11 @@ from gerbang_sidecar.config import Settings
 _CACHEABLE_PREFIXES = ("/theme/", "/static/", "/pki/issuing-ca.")
 
 
+def shared_by_caches(path: str) -> bool:
+    """Responses a shared cache may keep and hand to everyone: they carry no one's cookie."""
+    return path.startswith(_CACHEABLE_PREFIXES)
+
+
 def _origin(url: str) -> str:
     parts = urlsplit(url)
     return f"{parts.scheme}://{parts.netloc}"
@@ -73,8 +78,7 @@ def camera_page_headers(settings: Settings) -> dict[str, str]:
 
 class _NoCookieOnSharedResponses(SecureCookieSessionInterface):
     def should_set_cookie(self, app: Flask, session: SessionMixin) -> bool:
-        return not request.path.startswith(_CACHEABLE_PREFIXES) and \
-            super().should_set_cookie(app, session)
+        return not shared_by_caches(request.path) and super().should_set_cookie(app, session)
 
 
 def init_app(app: Flask, settings: Settings) -> None:
@@ -85,7 +89,7 @@ def init_app(app: Flask, settings: Settings) -> None:
         # A view may set a stricter policy of its own (the reviewer's PDF: a sandbox).
         for name, value in fixed.items():
             response.headers.setdefault(name, value)
-        if not request.path.startswith(_CACHEABLE_PREFIXES):
+        if not shared_by_caches(request.path):
             response.headers["Cache-Control"] = "no-store"
         return response
 

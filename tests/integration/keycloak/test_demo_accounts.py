@@ -20,12 +20,10 @@ PASSWORD = "Demo#Sandi2025"
 
 
 @pytest.fixture
-def accounts(admin_api: KeycloakApi, monkeypatch: pytest.MonkeyPatch,
-             ) -> Iterator[tuple[demo_accounts.DemoAccount, ...]]:
+def accounts(admin_api: KeycloakApi) -> Iterator[tuple[demo_accounts.DemoAccount, ...]]:
     tag = secrets.token_hex(4)
     mine = tuple(replace(a, username=f"demo-{tag}-{a.username}")
                  for a in demo_accounts.DEMO_ACCOUNTS)
-    monkeypatch.setattr(demo_accounts, "DEMO_ACCOUNTS", mine)
     yield mine
     for account in mine:
         for user in admin_api.get(f"/{account.realm}/users", username=account.username,
@@ -36,7 +34,7 @@ def accounts(admin_api: KeycloakApi, monkeypatch: pytest.MonkeyPatch,
 def test_make_run_demo_accounts_are_accepted_whole_by_each_realms_user_profile(
         admin_api: KeycloakApi, provisioned: list[RealmSpec],
         accounts: tuple[demo_accounts.DemoAccount, ...]) -> None:
-    demo_accounts.ensure_demo_accounts(admin_api, PASSWORD, secrets.token_hex(10))
+    demo_accounts.ensure_demo_accounts(admin_api, PASSWORD, secrets.token_hex(10), accounts)
     for account in accounts:
         (user,) = admin_api.get(f"/{account.realm}/users", username=account.username,
                                 exact="true")

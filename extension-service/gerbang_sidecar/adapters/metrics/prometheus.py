@@ -147,7 +147,7 @@ class CertificateAuthorityCollector:
                 "gerbang_ca_keys_usable",
                 "1 when this process opens the CA's keys with its GERBANG_CA_KEK (it can issue, "
                 "sign CRLs and answer OCSP); 0 when it cannot, or before ca-init.",
-                value=1.0 if certificates is not None and self._opens() else 0.0)
+                value=1.0 if certificates is not None and _says_yes(self._keys_open) else 0.0)
         if certificates is None:
             return  # before ca-init
         lapses = GaugeMetricFamily(
@@ -169,15 +169,15 @@ class CertificateAuthorityCollector:
                 ).timestamp())
         yield from (lapses, due)
 
-    def _opens(self) -> bool:
-        """Whatever goes wrong reads as "no": one failing gauge must not cost every other
-        metric of the scrape (prometheus-client lets a collector's exception through)."""
-        assert self._keys_open is not None
-        try:
-            return self._keys_open()
-        except Exception:
-            log.warning("metrics: whether the CA's keys open could not be told", exc_info=True)
-            return False
+
+def _says_yes(check: Callable[[], bool]) -> bool:
+    """Whatever goes wrong reads as "no": one failing gauge must not cost every other metric
+    of the scrape (prometheus-client lets a collector's exception through)."""
+    try:
+        return check()
+    except Exception:
+        log.warning("metrics: whether the CA's keys open could not be told", exc_info=True)
+        return False
 
 
 class PrometheusMetrics:
